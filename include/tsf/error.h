@@ -1,0 +1,39 @@
+/* tsf — status codes and error detail.
+ *
+ * Every library call returns a tsf_status.  On failure a one-line,
+ * human-readable detail message (naming the file, line, column, the
+ * offending text and what to do, where those apply) is kept per thread and
+ * read with tsf_errmsg().  The library never prints and never exits. */
+#ifndef TSF_ERROR_H
+#define TSF_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    TSF_OK = 0,
+    TSF_EINVAL,  /* invalid argument or bad input data */
+    TSF_ENOMEM,  /* an allocation failed */
+    TSF_EPARSE,  /* a CSV file, spec or model file could not be parsed */
+    TSF_EIO,     /* a file could not be opened, read or written */
+    TSF_EDOMAIN, /* data outside the model's domain (too short, constant, ...) */
+    TSF_ENOCONV, /* the optimiser did not converge / numerical failure */
+    TSF_ENODEV,  /* no usable GPU */
+    TSF_EUNSUP   /* the model or build does not support this operation */
+} tsf_status;
+
+/* Short description of a status code ("invalid argument", ...). Never NULL. */
+const char *tsf_strerror(tsf_status status);
+
+/* Detail message of the last failure on this thread ("" when none). The
+ * pointer stays valid until the next failing call on this thread. */
+const char *tsf_errmsg(void);
+
+/* Clears this thread's detail message. */
+void tsf_clear_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

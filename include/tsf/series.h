@@ -1,0 +1,44 @@
+/* tsf — tables of series (frames) as read from CSV. */
+#ifndef TSF_SERIES_H
+#define TSF_SERIES_H
+
+#include <stddef.h>
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A table read from a CSV file.  Numeric columns hold doubles with NaN for
+ * a missing value.  At most one time column is kept as text labels. */
+typedef struct tsf_frame {
+    size_t nrows;
+    size_t ncols;          /* numeric columns */
+    char **names;          /* ncols column names */
+    double **cols;         /* ncols arrays of nrows values, NaN = missing */
+    char *time_name;       /* name of the time column, NULL when none */
+    char **time;           /* nrows labels, NULL when no time column */
+    int period;            /* inferred from the time labels, 1 when unknown */
+    char *path;            /* file it came from (for messages) */
+} tsf_frame;
+
+/* Frees a frame; NULL is harmless. */
+void tsf_frame_free(tsf_frame *f);
+
+/* Index of the numeric column called name.  TSF_EINVAL (message lists the
+ * columns there are) when absent. */
+tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx);
+
+/* Period implied by time labels: "1949-01" monthly -> 12, "1945-Q1"
+ * quarterly -> 4, otherwise 1.  n may be 0. */
+int tsf_infer_period(char *const *labels, size_t n);
+
+/* Time label of step h (1-based) after the last label, written to buf.
+ * Returns 0 when the labels do not allow it (buf then holds ""). */
+int tsf_future_label(char *const *labels, size_t n, int period, size_t h,
+                     char *buf, size_t bufsize);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

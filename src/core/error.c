@@ -1,0 +1,37 @@
+/* Status strings and the per-thread detail message. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "internal.h"
+
+/* Thread-local, so distinct threads never see each other's messages; this
+ * is the library's only mutable static storage. */
+static _Thread_local char errbuf[1024];
+
+const char *tsf_strerror(tsf_status status)
+{
+    switch (status) {
+    case TSF_OK: return "success";
+    case TSF_EINVAL: return "invalid argument";
+    case TSF_ENOMEM: return "out of memory";
+    case TSF_EPARSE: return "parse error";
+    case TSF_EIO: return "input/output error";
+    case TSF_EDOMAIN: return "data outside the model's domain";
+    case TSF_ENOCONV: return "numerical failure";
+    case TSF_ENODEV: return "no usable GPU";
+    case TSF_EUNSUP: return "not supported";
+    }
+    return "unknown status";
+}
+
+const char *tsf_errmsg(void) { return errbuf; }
+
+void tsf_clear_error(void) { errbuf[0] = '\0'; }
+
+tsf_status tsf_set_error(tsf_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    va_end(ap);
+    return code;
+}

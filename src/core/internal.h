@@ -1,0 +1,73 @@
+/* Library-internal declarations shared by core, stats and neural. */
+#ifndef TSF_CORE_INTERNAL_H
+#define TSF_CORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tsf/tsf.h"
+#include "spec.h"
+#include "safetensors.h"
+
+/* Sets this thread's detail message (printf format) and returns code. */
+tsf_status tsf_set_error(tsf_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Per-family type object (GSL style).  Every pointer except name, parse,
+ * fit and free may be NULL: the call then fails with TSF_EUNSUP.  The core
+ * (src/core/model.c) validates arguments, applies the --transform, adds the
+ * Jacobian, times the fit and fills in generic info fields before or after
+ * calling these. */
+typedef struct tsf_model_type {
+    const char *name;   /* spec name: "ar", "arima", "auto", "gru", ... */
+    int neural;
+    /* Validates the spec into family options stored in *impl (allocated). */
+    tsf_status (*parse)(const tsf_spec *spec, void **impl);
+    /* y has been transformed already; period resolved (>= 1). */
+    tsf_status (*fit)(void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                      int period, const tsf_fit_opts *opts);
+    tsf_status (*fit_many)(void *impl, const double *const *ys, const size_t *ns,
+                           size_t nseries, int period, const tsf_fit_opts *opts);
+    /* Fills every field of info except fit_seconds, lambda and the
+     * transform's Jacobian (which the core adds to loglik/aic/aicc/bic). */
+    tsf_status (*info)(const void *impl, tsf_fit_info *info);
+    tsf_status (*loglik)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         size_t start, double *ll);
+    tsf_status (*forecast)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                           size_t h, const double *levels, size_t nlevels,
+                           const tsf_forecast_opts *opts, tsf_forecast_result *fc);
+    tsf_status (*simulate)(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out);
+    tsf_status (*residuals)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                            double *fitted, double *resid);
+    /* Streaming state (see tsf/state.h): an opaque family state. */
+    tsf_status (*state_new)(const void *impl, void **st);
+    tsf_status (*state_update)(void *st, double y, double *logp);
+    tsf_status (*state_forecast)(const void *st, size_t h, const double *levels, size_t nlevels,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc);
+    void (*state_free)(void *st);
+    /* Persistence: the family adds its tensors and metadata to doc / reads
+     * them back (the core stores family, spec, version and transform). */
+    tsf_status (*save)(const void *impl, tsf_st *doc);
+    tsf_status (*load)(const tsf_st *doc, void **impl);
+    void (*free)(void *impl);
+} tsf_model_type;
+
+/* Registry (src/core/registry.c): the type for a spec name, or NULL. */
+const tsf_model_type *tsf_registry_find(const char *name);
+/* Comma-separated list of the registered names, for messages. */
+const char *tsf_registry_names(void);
+
+/* Allocates the arrays of a forecast result (mean, se, levels, lower,
+ * upper) for h steps and nlevels levels, copying levels. */
+tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *levels,
+                              size_t nlevels);
+
+/* Normal quantile helper: the z with P(Z <= z) = p. */
+double tsf_qnorm(double p);
+
+/* Seconds from a monotonic clock. */
+double tsf_now(void);
+
+#endif

@@ -1,0 +1,19 @@
+/* The one table of model families. */
+#include <string.h>
+#include "internal.h"
+
+static const tsf_model_type *const types[] = {
+    NULL
+};
+
+const tsf_model_type *tsf_registry_find(const char *name)
+{
+    for (size_t i = 0; types[i]; i++)
+        if (strcmp(types[i]->name, name) == 0) return types[i];
+    return NULL;
+}
+
+const char *tsf_registry_names(void)
+{
+    return "ar, arima, auto, gru, lstm, transformer";
+}

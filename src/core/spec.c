@@ -1,0 +1,279 @@
+/* Generic spec parser:  name [ '(' args ')' [ '(' args ')' ] ] [ '[' int ']' ]
+ * args := arg { ',' arg },  arg := value | key '=' value,
+ * value := one or more characters other than , ( ) [ ] = and spaces. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+void tsf_spec_free(tsf_spec *s)
+{
+    if (!s) return;
+    for (size_t g = 0; g < s->ngroups; g++) {
+        for (size_t i = 0; i < s->groups[g].nargs; i++) {
+            free(s->groups[g].args[i].key);
+            free(s->groups[g].args[i].value);
+        }
+        free(s->groups[g].args);
+    }
+    free(s->text);
+    free(s->name);
+    free(s);
+}
+
+tsf_status tsf_spec_error(const tsf_spec *s, size_t pos, tsf_status code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return tsf_set_error(code, "spec \"%s\" at column %zu: %s", s->text, pos + 1, msg);
+}
+
+static void skip_space(const char *t, size_t *i)
+{
+    while (t[*i] == ' ' || t[*i] == '\t') (*i)++;
+}
+
+static int is_value_char(char c)
+{
+    return c && !strchr(",()[]= \t", c) && (unsigned char)c >= 0x20;
+}
+
+static char *dup_range(const char *t, size_t a, size_t b)
+{
+    char *r = malloc(b - a + 1);
+    if (!r) return NULL;
+    memcpy(r, t + a, b - a);
+    r[b - a] = '\0';
+    return r;
+}
+
+/* Describes the character at t[i] for messages. */
+static const char *what_at(const char *t, size_t i, char *buf, size_t n)
+{
+    if (!t[i]) return "the end of the spec";
+    if ((unsigned char)t[i] < 0x20 || (unsigned char)t[i] >= 0x7f)
+        snprintf(buf, n, "byte 0x%02x", (unsigned char)t[i]);
+    else
+        snprintf(buf, n, "'%c'", t[i]);
+    return buf;
+}
+
+static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
+{
+    const char *t = s->text;
+    char w[16];
+    g->pos = *i;
+    (*i)++; /* '(' */
+    skip_space(t, i);
+    if (t[*i] == ')') { /* empty group: "gru()" */
+        (*i)++;
+        return TSF_OK;
+    }
+    for (;;) {
+        skip_space(t, i);
+        size_t a = *i;
+        while (is_value_char(t[*i])) (*i)++;
+        if (*i == a)
+            return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value, found %s",
+                                  what_at(t, *i, w, sizeof w));
+        size_t b = *i;
+        char *key = NULL, *value;
+        skip_space(t, i);
+        int keyed = t[*i] == '=';
+        if (keyed) {
+            (*i)++;
+            skip_space(t, i);
+            size_t va = *i;
+            while (is_value_char(t[*i])) (*i)++;
+            if (*i == va)
+                return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value after '=', found %s",
+                                      what_at(t, *i, w, sizeof w));
+            key = dup_range(t, a, b);
+            value = dup_range(t, va, *i);
+            if (key)
+                for (char *k = key; *k; k++) *k = (char)tolower((unsigned char)*k);
+        } else {
+            value = dup_range(t, a, b);
+        }
+        tsf_spec_arg *na = realloc(g->args, (g->nargs + 1) * sizeof *na);
+        if (!na || !value || (keyed && !key)) {
+            free(key); free(value);
+            if (na) g->args = na;
+            return tsf_set_error(TSF_ENOMEM, "out of memory parsing a spec");
+        }
+        g->args = na;
+        g->args[g->nargs++] = (tsf_spec_arg){key, value, a, 0};
+        skip_space(t, i);
+        if (t[*i] == ',') { (*i)++; continue; }
+        if (t[*i] == ')') { (*i)++; return TSF_OK; }
+        if (!t[*i])
+            return tsf_spec_error(s, *i, TSF_EPARSE, "missing ')' to close the '(' at column %zu",
+                                  g->pos + 1);
+        return tsf_spec_error(s, *i, TSF_EPARSE, "expected ',' or ')', found %s",
+                              what_at(t, *i, w, sizeof w));
+    }
+}
+
+tsf_status tsf_spec_parse(const char *text, tsf_spec **out)
+{
+    *out = NULL;
+    if (!text) return tsf_set_error(TSF_EINVAL, "no model spec given");
+    tsf_spec *s = calloc(1, sizeof *s);
+    if (!s || !(s->text = strdup(text))) {
+        free(s);
+        return tsf_set_error(TSF_ENOMEM, "out of memory parsing a spec");
+    }
+    const char *t = s->text;
+    char w[16];
+    size_t i = 0;
+    tsf_status st = TSF_OK;
+    skip_space(t, &i);
+    size_t a = i;
+    while (isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '-') i++;
+    if (i == a) {
+        st = tsf_spec_error(s, i, TSF_EPARSE, "expected a model name (ar, arima, auto, ...), "
+                            "found %s", what_at(t, i, w, sizeof w));
+        goto fail;
+    }
+    if (!(s->name = dup_range(t, a, i))) {
+        st = tsf_set_error(TSF_ENOMEM, "out of memory parsing a spec");
+        goto fail;
+    }
+    for (char *k = s->name; *k; k++) *k = (char)tolower((unsigned char)*k);
+    skip_space(t, &i);
+    while (t[i] == '(') {
+        if (s->ngroups == 2) {
+            st = tsf_spec_error(s, i, TSF_EPARSE, "at most two argument groups are allowed");
+            goto fail;
+        }
+        if ((st = parse_group(s, &i, &s->groups[s->ngroups++]))) goto fail;
+        skip_space(t, &i);
+    }
+    if (t[i] == '[') {
+        s->period_pos = i;
+        i++;
+        skip_space(t, &i);
+        size_t pa = i;
+        while (isdigit((unsigned char)t[i])) i++;
+        if (i == pa) {
+            st = tsf_spec_error(s, i, TSF_EPARSE, "expected the period (a whole number) after "
+                                "'[', found %s", what_at(t, i, w, sizeof w));
+            goto fail;
+        }
+        errno = 0;
+        long p = strtol(t + pa, NULL, 10);
+        if (errno || p < 1 || p > 100000) {
+            st = tsf_spec_error(s, pa, TSF_EPARSE, "period must be between 1 and 100000");
+            goto fail;
+        }
+        s->period = p;
+        skip_space(t, &i);
+        if (t[i] != ']') {
+            st = tsf_spec_error(s, i, TSF_EPARSE, "expected ']', found %s",
+                                what_at(t, i, w, sizeof w));
+            goto fail;
+        }
+        i++;
+        skip_space(t, &i);
+    }
+    if (t[i]) {
+        st = tsf_spec_error(s, i, TSF_EPARSE, "unexpected %s after the spec",
+                            what_at(t, i, w, sizeof w));
+        goto fail;
+    }
+    *out = s;
+    return TSF_OK;
+fail:
+    tsf_spec_free(s);
+    return st;
+}
+
+tsf_spec_arg *tsf_spec_find(const tsf_spec *s, size_t g, const char *key)
+{
+    if (g >= s->ngroups) return NULL;
+    for (size_t i = 0; i < s->groups[g].nargs; i++) {
+        tsf_spec_arg *a = &s->groups[g].args[i];
+        if (a->key && strcmp(a->key, key) == 0) return a;
+    }
+    return NULL;
+}
+
+tsf_status tsf_spec_arg_int(const tsf_spec *s, tsf_spec_arg *a, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(a->value, &end, 10);
+    a->used = 1;
+    if (*end || end == a->value)
+        return tsf_spec_error(s, a->pos, TSF_EPARSE, "'%s' is not a whole number", a->value);
+    if (errno || v < lo || v > hi)
+        return tsf_spec_error(s, a->pos, TSF_EPARSE, "%s%s%s is out of range: use %ld to %ld",
+                              a->key ? a->key : "", a->key ? "=" : "", a->value, lo, hi);
+    *out = v;
+    return TSF_OK;
+}
+
+tsf_status tsf_spec_get_int(const tsf_spec *s, size_t g, const char *key, long lo, long hi,
+                            long *out)
+{
+    tsf_spec_arg *a = tsf_spec_find(s, g, key);
+    return a ? tsf_spec_arg_int(s, a, lo, hi, out) : TSF_OK;
+}
+
+tsf_status tsf_spec_get_real(const tsf_spec *s, size_t g, const char *key, double lo, double hi,
+                             double *out)
+{
+    tsf_spec_arg *a = tsf_spec_find(s, g, key);
+    if (!a) return TSF_OK;
+    a->used = 1;
+    char *end;
+    errno = 0;
+    double v = strtod(a->value, &end);
+    if (*end || end == a->value || !isfinite(v))
+        return tsf_spec_error(s, a->pos, TSF_EPARSE, "'%s' is not a number", a->value);
+    if (errno || v < lo || v > hi)
+        return tsf_spec_error(s, a->pos, TSF_EPARSE, "%s=%s is out of range: use %g to %g", key,
+                              a->value, lo, hi);
+    *out = v;
+    return TSF_OK;
+}
+
+tsf_status tsf_spec_get_choice(const tsf_spec *s, size_t g, const char *key,
+                               const char *const *choices, int *out)
+{
+    tsf_spec_arg *a = tsf_spec_find(s, g, key);
+    if (!a) return TSF_OK;
+    a->used = 1;
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) {
+        if (strcmp(a->value, choices[i]) == 0) {
+            *out = i;
+            return TSF_OK;
+        }
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", i ? "|" : "", choices[i]);
+    }
+    return tsf_spec_error(s, a->pos, TSF_EPARSE, "%s=%s is not one of %s", key, a->value, list);
+}
+
+tsf_status tsf_spec_check_unused(const tsf_spec *s, const char *known)
+{
+    for (size_t g = 0; g < s->ngroups; g++)
+        for (size_t i = 0; i < s->groups[g].nargs; i++) {
+            const tsf_spec_arg *a = &s->groups[g].args[i];
+            if (a->used) continue;
+            if (a->key)
+                return tsf_spec_error(s, a->pos, TSF_EPARSE, "unknown key '%s' for %s(); "
+                                      "it takes %s", a->key, s->name, known);
+            return tsf_spec_error(s, a->pos, TSF_EPARSE, "unexpected value '%s' for %s(); "
+                                  "it takes %s", a->value, s->name, known);
+        }
+    return TSF_OK;
+}

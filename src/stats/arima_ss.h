@@ -1,0 +1,49 @@
+/* State-space form of a (seasonal) ARIMA process and its Kalman filter:
+ * the one mechanism behind exact likelihoods, forecasts, residuals,
+ * simulation and streaming updates of every classical model (ar, arima,
+ * auto).
+ *
+ *   x_t = y_t - (mean / regression part)  follows
+ *   phi(B) delta(B) x_t = theta(B) e_t,  e_t ~ N(0, sigma2)
+ *
+ * phi, theta are the full (seasonal factors multiplied out) polynomials
+ * 1 - phi_1 B - ... and 1 + theta_1 B + ...; delta is the differencing
+ * polynomial (1-B)^d (1-B^s)^D written as x_t = sum delta_i x_{t-i} + w_t.
+ * The stationary part starts from its exact stationary covariance, the
+ * differenced part diffusely (Durbin & Koopman 2012, sec. 5; Gardner,
+ * Harvey & Phillips 1980). */
+#ifndef TSF_STATS_ARIMA_SS_H
+#define TSF_STATS_ARIMA_SS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tsf/error.h"
+
+typedef struct {
+    size_t p, q, nd;
+    const double *phi;    /* p */
+    const double *theta;  /* q */
+    const double *delta;  /* nd */
+    double sigma2;
+} tsf_arima_ss;
+
+/* Exact Gaussian log p(x[start..n) | x[0..start)), NaN entries skipped.
+ * Observations whose prediction variance is still diffuse (the first
+ * nd non-missing ones) contribute nothing, as in R's arima. */
+tsf_status tsf_arima_ss_loglik(const tsf_arima_ss *m, const double *x, size_t n,
+                               size_t start, double *ll);
+
+/* h-step forecasts after x[0..n): mean[h] and se[h] (sigma2 included). */
+tsf_status tsf_arima_ss_forecast(const tsf_arima_ss *m, const double *x, size_t n,
+                                 size_t h, double *mean, double *se);
+
+/* One-step predictions of x over x[0..n) (NaN while diffuse or missing). */
+tsf_status tsf_arima_ss_fitted(const tsf_arima_ss *m, const double *x, size_t n,
+                               double *pred);
+
+/* npaths simulated paths of length n (stationary start, integrated part
+ * starting at zero), path k at out + k*n. */
+tsf_status tsf_arima_ss_simulate(const tsf_arima_ss *m, size_t n, size_t npaths,
+                                 uint64_t seed, double *out);
+
+#endif
