@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "model.h"
 #include "state.h"
+#include "stats.h"
 
 #ifdef __cplusplus
 extern "C" {

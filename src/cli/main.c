@@ -1,18 +1,99 @@
-/* tsf — command-line entry point. */
+/* tsf — command-line entry point and help. */
 #include <stdio.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
-#include "tsf/tsf.h"
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+    const char *help;
+} command;
+
+static const char model_opts[] =
+    "Model options (fit, forecast, compare, batch):\n"
+    "  -m SPEC              model: ar(p), ar(max=K, method=yule-walker|burg|ols|mle),\n"
+    "                       arima(p,d,q), arima(p,d,q)(P,D,Q)[s], auto,\n"
+    "                       gru(...), lstm(...), transformer(...)\n"
+    "  -c NAME              the column to model (default: the only numeric column)\n"
+    "  --method ml|css-ml|css   ARIMA estimation (default css-ml, as R)\n"
+    "  --period N           seasonal period (default: from the time column, else 1)\n"
+    "  --no-mean            no intercept when d+D = 0\n"
+    "  --drift              drift term (d+D = 1)\n"
+    "  --xreg trend|C1,C2   regressors: a linear trend, or columns of the file\n"
+    "  --transform log|boxcox(LAMBDA)|boxcox(auto)\n"
+    "  --epochs E --batch B --lr LR --seed S --samples N --threads T\n"
+    "  --device auto|cpu|cuda --precision fp32|tf32|bf16   (neural models)\n"
+    "  --json               machine-readable output\n";
+
+static const command commands[] = {
+    {"fit", cmd_fit, "tsf fit -m SPEC [options] [-o MODEL.safetensors] [--residuals OUT.csv] FILE.csv",
+     "Fits a model and prints its coefficients (with standard errors), sigma^2,\n"
+     "log-likelihood, AIC/AICc/BIC and a Ljung-Box test of the residuals.\n"},
+    {"forecast", cmd_forecast,
+     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [options] FILE.csv",
+     "Forecasts N steps after the end of the series with prediction intervals.\n"
+     "  -h N                 horizon\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --xreg-future F.csv  future values of the --xreg columns\n"
+     "  --biasadj            back-transformed mean instead of median (with --transform)\n"},
+    {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
+     "Fits each model on all but the last N observations and ranks them by the exact\n"
+     "held-out log-likelihood log p(last N | rest); also in-sample loglik, AIC, BIC,\n"
+     "and MASE and CRPS of the forecasts over the held-out part.\n"},
+    {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
+     "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
+    {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
+};
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void overview(FILE *f)
+{
+    fprintf(f, "tsf %s — probabilistic time-series forecasting\n\nUsage:\n", tsf_version());
+    for (size_t i = 0; i < ncommands; i++) fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "  tsf --version\n\nRun 'tsf help COMMAND' for details; docs/cli.md has the full reference.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+    if (argc < 1) {
+        overview(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < ncommands; i++) {
+        if (strcmp(argv[0], commands[i].name)) continue;
+        printf("Usage: %s\n\n%s", commands[i].usage, commands[i].help);
+        if (strcmp(commands[i].name, "help") && strcmp(commands[i].name, "simulate"))
+            printf("\n%s", model_opts);
+        return 0;
+    }
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, simulate",
+                     argv[0]);
+}
 
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; tsf validates before calling GSL and
      * reports errors through status codes instead. */
     gsl_set_error_handler_off();
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (argc < 2) {
+        overview(stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("tsf %s\n", tsf_version());
         return 0;
     }
-    fprintf(stderr, "usage: tsf COMMAND ...\n");
-    return 1;
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-?")) return cmd_help(argc - 2, argv + 2);
+    for (size_t i = 0; i < ncommands; i++) {
+        if (strcmp(cmd, commands[i].name)) continue;
+        for (int k = 2; k < argc; k++)
+            if (!strcmp(argv[k], "--help")) return cmd_help(1, argv + 1);
+        int r = commands[i].run(argc - 2, argv + 2);
+        if (fflush(stdout) != 0 && r == 0) return cli_usage("cannot write the output");
+        return r;
+    }
+    return cli_usage("unknown command '%s'; run 'tsf help'", cmd);
 }

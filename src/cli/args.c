@@ -1,0 +1,232 @@
+/* Command-line options shared by the subcommands. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+int cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("tsf: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_INPUT;
+}
+
+int cli_fail(tsf_status st)
+{
+    const char *msg = tsf_errmsg();
+    fprintf(stderr, "tsf: %s\n", *msg ? msg : tsf_strerror(st));
+    return (st == TSF_ENOCONV) ? EXIT_NUMERIC : EXIT_INPUT;
+}
+
+static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno || x < lo || x > hi)
+        return cli_usage("%s '%s': expected a whole number from %ld to %ld", opt, v, lo, hi);
+    *out = x;
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end || errno || !(x >= lo && x <= hi))
+        return cli_usage("%s '%s': expected a number from %g to %g", opt, v, lo, hi);
+    *out = x;
+    return 0;
+}
+
+static int parse_levels(const char *v, cli_args *a)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", v);
+    a->nlevels = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (a->nlevels == MAX_LEVELS) return cli_usage("--level: at most %d levels", MAX_LEVELS);
+        double x;
+        if (parse_double("--level", tok, 1e-9, 100.0 - 1e-9, &x)) return EXIT_INPUT;
+        a->levels[a->nlevels++] = x;
+    }
+    if (!a->nlevels) return cli_usage("--level '%s': give levels in percent, e.g. --level 80,95", v);
+    a->levels_given = 1;
+    return 0;
+}
+
+static int parse_transform(const char *v, tsf_fit_opts *o)
+{
+    if (strcmp(v, "none") == 0) { o->transform = TSF_TRANSFORM_NONE; return 0; }
+    if (strcmp(v, "log") == 0) { o->transform = TSF_TRANSFORM_LOG; return 0; }
+    if (strcmp(v, "boxcox(auto)") == 0) { o->transform = TSF_TRANSFORM_BOXCOX_AUTO; return 0; }
+    double lam;
+    char tail;
+    if (sscanf(v, "boxcox(%lf%c", &lam, &tail) == 2 && tail == ')' &&
+        v[strlen(v) - 1] == ')' && isfinite(lam)) {
+        if (lam < -5 || lam > 5) return cli_usage("--transform '%s': lambda must be in [-5, 5]", v);
+        o->transform = lam == 0.0 ? TSF_TRANSFORM_LOG : TSF_TRANSFORM_BOXCOX;
+        o->lambda = lam;
+        return 0;
+    }
+    return cli_usage("--transform '%s': use log, boxcox(LAMBDA) or boxcox(auto)", v);
+}
+
+typedef struct {
+    const char *name;
+    unsigned group;
+    int has_arg;
+} optdef;
+
+static const optdef opts[] = {
+    {"-m", OPT_MODEL, 1}, {"--model-spec", OPT_MODEL, 1},
+    {"-c", 0, 1}, {"--column", 0, 1},
+    {"--method", OPT_MODEL, 1}, {"--period", OPT_MODEL, 1}, {"--xreg", OPT_MODEL, 1},
+    {"--no-mean", OPT_MODEL, 0}, {"--drift", OPT_MODEL, 0}, {"--transform", OPT_MODEL, 1},
+    {"--epochs", OPT_MODEL, 1}, {"--batch", OPT_MODEL, 1}, {"--lr", OPT_MODEL, 1},
+    {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
+    {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
+    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON, 1},
+    {"--xreg-future", OPT_HORIZON, 1}, {"--biasadj", OPT_HORIZON, 0},
+    {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
+    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM, 1},
+    {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},
+    {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
+    {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
+    {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
+};
+
+static int set_option(const char *name, const char *v, cli_args *a)
+{
+    tsf_fit_opts *f = &a->fit;
+    long l;
+    double d;
+    if (!strcmp(name, "-m") || !strcmp(name, "--model-spec")) {
+        if (a->nspecs == MAX_SPECS) return cli_usage("at most %d -m options", MAX_SPECS);
+        a->specs[a->nspecs++] = v;
+    } else if (!strcmp(name, "-c") || !strcmp(name, "--column")) a->column = v;
+    else if (!strcmp(name, "--method")) {
+        if (!strcmp(v, "ml")) f->method = TSF_METHOD_ML;
+        else if (!strcmp(v, "css-ml")) f->method = TSF_METHOD_CSS_ML;
+        else if (!strcmp(v, "css")) f->method = TSF_METHOD_CSS;
+        else return cli_usage("--method '%s': use ml, css-ml or css", v);
+    } else if (!strcmp(name, "--period")) {
+        if (parse_long(name, v, 1, 100000, &l)) return EXIT_INPUT;
+        f->period = (int)l;
+    } else if (!strcmp(name, "--xreg")) a->xreg = v;
+    else if (!strcmp(name, "--no-mean")) f->include_mean = -1;
+    else if (!strcmp(name, "--drift")) f->include_drift = 1;
+    else if (!strcmp(name, "--transform")) return parse_transform(v, f);
+    else if (!strcmp(name, "--epochs")) {
+        if (parse_long(name, v, 1, 1000000, &l)) return EXIT_INPUT;
+        f->epochs = (int)l;
+    } else if (!strcmp(name, "--batch")) {
+        if (parse_long(name, v, 1, 65536, &l)) return EXIT_INPUT;
+        f->batch = (int)l;
+    } else if (!strcmp(name, "--lr")) {
+        if (parse_double(name, v, 1e-12, 10.0, &d)) return EXIT_INPUT;
+        f->lr = d;
+    } else if (!strcmp(name, "--seed")) {
+        if (parse_long(name, v, 0, 0x7fffffffL, &l)) return EXIT_INPUT;
+        f->seed = (uint64_t)l;
+        a->fc.seed = (uint64_t)l;
+    } else if (!strcmp(name, "--device")) {
+        if (!strcmp(v, "auto")) f->device = TSF_DEVICE_AUTO;
+        else if (!strcmp(v, "cpu")) f->device = TSF_DEVICE_CPU;
+        else if (!strcmp(v, "cuda")) f->device = TSF_DEVICE_CUDA;
+        else return cli_usage("--device '%s': use auto, cpu or cuda", v);
+    } else if (!strcmp(name, "--precision")) {
+        if (!strcmp(v, "fp32")) f->precision = TSF_PRECISION_FP32;
+        else if (!strcmp(v, "tf32")) f->precision = TSF_PRECISION_TF32;
+        else if (!strcmp(v, "bf16")) f->precision = TSF_PRECISION_BF16;
+        else return cli_usage("--precision '%s': use fp32, tf32 or bf16", v);
+    } else if (!strcmp(name, "--samples")) {
+        if (parse_long(name, v, 1, 1000000, &l)) return EXIT_INPUT;
+        a->fc.samples = (size_t)l;
+    } else if (!strcmp(name, "--json")) a->json = 1;
+    else if (!strcmp(name, "-h") || !strcmp(name, "--horizon")) {
+        if (parse_long(name, v, 1, 1000000, &a->horizon)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--level")) return parse_levels(v, a);
+    else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
+    else if (!strcmp(name, "--biasadj")) a->fc.biasadj = 1;
+    else if (!strcmp(name, "-o") || !strcmp(name, "--output")) a->out = v;
+    else if (!strcmp(name, "--model")) a->model_path = v;
+    else if (!strcmp(name, "--holdout")) {
+        if (parse_long(name, v, 1, 100000000, &a->holdout)) return EXIT_INPUT;
+    } else if (!strcmp(name, "-n")) {
+        if (parse_long(name, v, 1, 100000000, &a->nsim)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--paths")) {
+        if (parse_long(name, v, 1, 100000, &a->paths)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--residuals")) a->residuals = v;
+    else if (!strcmp(name, "--plot")) a->plot = v;
+    else if (!strcmp(name, "--format")) {
+        if (strcmp(v, "wide") && strcmp(v, "long"))
+            return cli_usage("--format '%s': use wide or long", v);
+        a->format = v;
+    } else if (!strcmp(name, "--id")) a->id_col = v;
+    else if (!strcmp(name, "--time")) a->time_col = v;
+    else if (!strcmp(name, "--value")) a->value_col = v;
+    else if (!strcmp(name, "--threads")) {
+        if (parse_long(name, v, 1, 4096, &l)) return EXIT_INPUT;
+        a->threads = (int)l;
+        f->threads = (int)l;
+    } else if (!strcmp(name, "--summary")) a->summary = v;
+    else if (!strcmp(name, "--quiet")) a->quiet = 1;
+    return 0;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    a->horizon = -1;
+    a->holdout = -1;
+    a->paths = 1;
+    a->levels[0] = 80;
+    a->levels[1] = 95;
+    a->nlevels = 2;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || !arg[1]) {
+            if (a->file) return cli_usage("%s: one input file expected, got '%s' and '%s'", a->cmd,
+                                          a->file, arg);
+            a->file = arg;
+            continue;
+        }
+        char name[64];
+        const char *val = NULL, *eq = strchr(arg, '=');
+        if (eq && arg[1] == '-' && (size_t)(eq - arg) < sizeof name) {
+            memcpy(name, arg, (size_t)(eq - arg));
+            name[eq - arg] = '\0';
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", arg);
+        }
+        const optdef *od = NULL;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+            if (!strcmp(opts[k].name, name)) od = &opts[k];
+        if (!od) return cli_usage("%s: unknown option '%s'; see 'tsf help %s'", a->cmd, arg, a->cmd);
+        if (od->group && !(od->group & allowed))
+            return cli_usage("%s: option '%s' does not apply here; see 'tsf help %s'", a->cmd,
+                             name, a->cmd);
+        if (od->has_arg && !val) {
+            if (i + 1 >= argc) return cli_usage("%s: option '%s' needs a value", a->cmd, name);
+            val = argv[++i];
+        } else if (!od->has_arg && val) {
+            return cli_usage("%s: option '%s' takes no value", a->cmd, name);
+        }
+        int r = set_option(name, val, a);
+        if (r) return r;
+    }
+    if (a->nspecs > 1 && !(allowed & OPT_MANYSPEC))
+        return cli_usage("%s: give one model with -m", a->cmd);
+    return 0;
+}

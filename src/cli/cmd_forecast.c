@@ -1,0 +1,84 @@
+/* tsf forecast: fit (or load) a model and forecast h steps with intervals. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "json.h"
+
+static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
+{
+    json_t *j = json_object(), *lo = json_object(), *hi = json_object();
+    json_object_set_new(j, "mean", jarray(fc->mean, fc->h));
+    json_object_set_new(j, "se", jarray(fc->se, fc->h));
+    for (size_t k = 0; k < fc->nlevels; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "%g", fc->levels[k]);
+        json_object_set_new(lo, key, jarray(fc->lower + k * fc->h, fc->h));
+        json_object_set_new(hi, key, jarray(fc->upper + k * fc->h, fc->h));
+    }
+    json_object_set_new(j, "lower", lo);
+    json_object_set_new(j, "upper", hi);
+    json_t *t = json_array();
+    for (size_t i = 0; i < fc->h; i++)
+        json_array_append_new(t, labels[i] ? json_string(labels[i]) : json_integer((json_int_t)i + 1));
+    json_object_set_new(j, "time", t);
+    return j;
+}
+
+static void forecast_human(const tsf_forecast_result *fc, char **labels)
+{
+    printf("%-10s %14s", "", "Point Forecast");
+    for (size_t k = 0; k < fc->nlevels; k++) printf(" %10s%-4g %10s%-4g", "Lo ", fc->levels[k],
+                                                     "Hi ", fc->levels[k]);
+    printf("\n");
+    for (size_t i = 0; i < fc->h; i++) {
+        char idx[32];
+        snprintf(idx, sizeof idx, "%zu", i + 1);
+        printf("%-10s %14.6g", labels[i] ? labels[i] : idx, fc->mean[i]);
+        for (size_t k = 0; k < fc->nlevels; k++)
+            printf(" %14.6g %14.6g", fc->lower[k * fc->h + i], fc->upper[k * fc->h + i]);
+        printf("\n");
+    }
+}
+
+int cmd_forecast(int argc, char **argv)
+{
+    cli_args a;
+    int r;
+    if ((r = cli_parse("forecast", argc, argv, OPT_MODEL | OPT_HORIZON | OPT_LOADMODEL |
+                       OPT_OUTPUT | OPT_PLOT, &a)))
+        return r;
+    if (a.horizon < 0) return cli_usage("forecast: give the horizon with -h N");
+    if (!a.nspecs && !a.model_path)
+        return cli_usage("forecast: give a model with -m SPEC or --model FILE.safetensors");
+    if (a.nspecs && a.model_path) return cli_usage("forecast: give -m or --model, not both");
+    cli_data d;
+    size_t h = (size_t)a.horizon;
+    if ((r = cli_load(&a, 0, &d)) == 0) {
+        tsf_model *m = NULL;
+        double *xfbuf = NULL;
+        tsf_xreg xf;
+        if ((r = cli_load_xreg_future(&a, &d, h, &xfbuf, &xf)) == 0 &&
+            (r = cli_fit_model(&a, a.nspecs ? a.specs[0] : NULL, &d, d.n, &m)) == 0) {
+            tsf_forecast_opts fo = a.fc;
+            if (xfbuf) fo.xreg_future = &xf;
+            tsf_forecast_result *fc = NULL;
+            tsf_status st = tsf_forecast(m, d.y, d.n, d.xp, h, a.levels, a.nlevels, &fo, &fc);
+            char **labels = NULL;
+            if (st) r = cli_fail(st);
+            else if ((r = future_labels(&d, h, &labels)) == 0) {
+                if (a.json) r = write_json(stdout, forecast_json(fc, labels));
+                else forecast_human(fc, labels);
+                if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
+                if (!r && a.plot) r = cli_usage("forecast: --plot needs a build with cairo plots "
+                                                "(meson -Dplots=enabled)");
+            }
+            free_labels(labels, h);
+            tsf_forecast_free(fc);
+        }
+        free(xfbuf);
+        tsf_model_free(m);
+    }
+    cli_data_free(&d);
+    return r;
+}

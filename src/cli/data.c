@@ -1,0 +1,176 @@
+/* Loading the data a command works on and fitting the model it names. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+void cli_data_free(cli_data *d)
+{
+    if (!d) return;
+    tsf_frame_free(d->frame);
+    free(d->xbuf);
+    free(d->xnames);
+    memset(d, 0, sizeof *d);
+}
+
+static void list_columns(const tsf_frame *f, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t j = 0; j < f->ncols; j++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s%s", j ? ", " : "", f->names[j]);
+    }
+}
+
+/* Splits "A,B" into the regressor columns of frame f. */
+static int load_xreg_cols(const char *spec, const tsf_frame *f, const char *file, size_t skip,
+                          double **buf, char ***names, size_t *k)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", spec);
+    size_t cap = 1;
+    for (const char *c = tmp; *c; c++) cap += *c == ',';
+    double *x = malloc(cap * (f->nrows ? f->nrows : 1) * sizeof *x);
+    char **nm = malloc(cap * sizeof *nm);
+    if (!x || !nm) {
+        free(x); free(nm);
+        return cli_usage("out of memory");
+    }
+    size_t kk = 0;
+    for (char *save = NULL, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        size_t idx;
+        if (tsf_frame_column(f, tok, &idx)) {
+            free(x); free(nm);
+            return cli_fail(TSF_EINVAL);
+        }
+        if (idx == skip) {
+            free(x); free(nm);
+            return cli_usage("%s: --xreg column '%s' is the series itself", file, tok);
+        }
+        for (size_t i = 0; i < f->nrows; i++) {
+            double v = f->cols[idx][i];
+            if (isnan(v)) {
+                free(x); free(nm);
+                return cli_usage("%s: regressor '%s' is missing at data row %zu; regressors "
+                                 "must be complete", file, tok, i + 1);
+            }
+            x[kk * f->nrows + i] = v;
+        }
+        nm[kk++] = f->names[idx];
+    }
+    *buf = x;
+    *names = nm;
+    *k = kk;
+    return 0;
+}
+
+int cli_load(const cli_args *a, int allow_many, cli_data *d)
+{
+    memset(d, 0, sizeof *d);
+    if (!a->file) return cli_usage("%s: no input file; usage: see 'tsf help %s'", a->cmd, a->cmd);
+    tsf_status st = tsf_csv_read(a->file, &d->frame);
+    if (st) return cli_fail(st);
+    tsf_frame *f = d->frame;
+    if (f->ncols == 0) return cli_usage("%s: no numeric column", a->file);
+    if (a->column) {
+        if ((st = tsf_frame_column(f, a->column, &d->col))) return cli_fail(st);
+    } else {
+        /* The only numeric column that is not a regressor. */
+        size_t cand = 0, ncand = 0;
+        for (size_t j = 0; j < f->ncols; j++) {
+            int is_x = 0;
+            if (a->xreg && strcmp(a->xreg, "trend")) {
+                char tmp[1024];
+                snprintf(tmp, sizeof tmp, "%s", a->xreg);
+                for (char *s = NULL, *t = strtok_r(tmp, ",", &s); t; t = strtok_r(NULL, ",", &s))
+                    if (!strcmp(t, f->names[j])) is_x = 1;
+            }
+            if (!is_x) { cand = j; ncand++; }
+        }
+        if (ncand != 1 && !allow_many) {
+            char cols[1024];
+            list_columns(f, cols, sizeof cols);
+            return cli_usage("%s: %zu numeric columns (%s); choose one with -c NAME", a->file,
+                             f->ncols, cols);
+        }
+        d->col = cand;
+    }
+    d->y = f->cols[d->col];
+    d->n = f->nrows;
+    if (a->xreg && strcmp(a->xreg, "trend")) {
+        size_t k;
+        int r = load_xreg_cols(a->xreg, f, a->file, d->col, &d->xbuf, &d->xnames, &k);
+        if (r) return r;
+        d->xreg = (tsf_xreg){k, d->xbuf, f->nrows, (const char *const *)d->xnames};
+        d->xp = &d->xreg;
+    }
+    return 0;
+}
+
+int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
+                         tsf_xreg *xf)
+{
+    *buf = NULL;
+    if (!d->xp) return 0;
+    if (!a->xreg_future)
+        return cli_usage("%s: the model uses regressors (%s): give their future values with "
+                         "--xreg-future FILE.csv", a->file, a->xreg);
+    tsf_frame *ff;
+    tsf_status st = tsf_csv_read(a->xreg_future, &ff);
+    if (st) return cli_fail(st);
+    if (ff->nrows < h) {
+        int r = cli_usage("%s: %zu rows of future regressors, but the horizon is %zu",
+                          a->xreg_future, ff->nrows, h);
+        tsf_frame_free(ff);
+        return r;
+    }
+    char **nm;
+    size_t k;
+    int r = load_xreg_cols(a->xreg, ff, a->xreg_future, (size_t)-1, buf, &nm, &k);
+    if (!r) {
+        /* Keep only the first h rows: column j at buf + j*nrows. */
+        *xf = (tsf_xreg){k, *buf, ff->nrows, NULL};
+        free(nm);
+    }
+    /* The names point into ff; the values were copied. */
+    tsf_frame_free(ff);
+    return r;
+}
+
+int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
+                  tsf_model **m)
+{
+    *m = NULL;
+    tsf_status st;
+    if (a->model_path) {
+        if ((st = tsf_load(a->model_path, m))) return cli_fail(st);
+        return 0;
+    }
+    if (!spec) return cli_usage("%s: give a model with -m SPEC (e.g. -m \"arima(1,1,1)\") or "
+                                "--model FILE", a->cmd);
+    if ((st = tsf_model_new(spec, m))) return cli_fail(st);
+    tsf_fit_opts o = a->fit;
+    o.trend = a->xreg && !strcmp(a->xreg, "trend");
+    if (tsf_model_is_neural(*m) && !a->column && d->frame->ncols > 1 && n == d->n) {
+        const double **ys = malloc(d->frame->ncols * sizeof *ys);
+        size_t *ns = malloc(d->frame->ncols * sizeof *ns);
+        if (!ys || !ns) {
+            free(ys); free(ns);
+            return cli_usage("out of memory");
+        }
+        for (size_t j = 0; j < d->frame->ncols; j++) {
+            ys[j] = d->frame->cols[j];
+            ns[j] = d->frame->nrows;
+        }
+        st = tsf_fit_many(*m, ys, ns, d->frame->ncols, d->frame->period, &o);
+        free(ys); free(ns);
+    } else {
+        st = tsf_fit(*m, d->y, n, d->xp, d->frame->period, &o);
+    }
+    if (st) {
+        tsf_model_free(*m);
+        *m = NULL;
+        return cli_fail(st);
+    }
+    return 0;
+}

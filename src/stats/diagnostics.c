@@ -1,0 +1,35 @@
+/* Residual diagnostics: the Ljung-Box test. */
+#include <math.h>
+#include <gsl/gsl_cdf.h>
+#include "core/internal.h"
+
+tsf_status tsf_ljung_box(const double *x, size_t n, size_t lag, size_t fitdf, double *q,
+                         double *pvalue)
+{
+    if (lag <= fitdf || lag >= n)
+        return tsf_set_error(TSF_EINVAL, "Ljung-Box test: lag %zu must exceed the %zu fitted "
+                             "parameters and be below n = %zu", lag, fitdf, n);
+    double mean = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) { mean += x[i]; m++; }
+    if (m < 2) return tsf_set_error(TSF_EDOMAIN, "Ljung-Box test: too few observed residuals");
+    mean /= (double)m;
+    /* Autocovariances with divisor n over the available pairs (R's acf with
+     * na.pass: sums over pairs where both are present, divided by n). */
+    double c0 = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) c0 += (x[i] - mean) * (x[i] - mean);
+    if (!(c0 > 0.0)) return tsf_set_error(TSF_EDOMAIN, "Ljung-Box test: constant residuals");
+    double s = 0.0;
+    for (size_t k = 1; k <= lag; k++) {
+        double ck = 0.0;
+        for (size_t i = k; i < n; i++)
+            if (!isnan(x[i]) && !isnan(x[i - k])) ck += (x[i] - mean) * (x[i - k] - mean);
+        double r = ck / c0;
+        s += r * r / (double)(m - k);
+    }
+    *q = (double)m * ((double)m + 2.0) * s;
+    *pvalue = gsl_cdf_chisq_Q(*q, (double)(lag - fitdf));
+    return TSF_OK;
+}
