@@ -56,8 +56,8 @@ typedef struct tsf_model_type {
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */
 const tsf_model_type *tsf_registry_find(const char *name);
-/* Comma-separated list of the registered names, for messages. */
-const char *tsf_registry_names(void);
+/* Comma-separated list of the registered names into buf, for messages. */
+void tsf_registry_names(char *buf, size_t n);
 
 /* Allocates the arrays of a forecast result (mean, se, levels, lower,
  * upper) for h steps and nlevels levels, copying levels. */

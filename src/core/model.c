@@ -17,8 +17,10 @@ tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
     if (st) return st;
     const tsf_model_type *type = tsf_registry_find(spec->name);
     if (!type) {
+        char names[256];
+        tsf_registry_names(names, sizeof names);
         st = tsf_spec_error(spec, 0, TSF_EPARSE, "unknown model '%s'; known models: %s",
-                            spec->name, tsf_registry_names());
+                            spec->name, names);
         tsf_spec_free(spec);
         return st;
     }

@@ -1,4 +1,5 @@
 /* The one table of model families. */
+#include <stdio.h>
 #include <string.h>
 #include "internal.h"
 
@@ -13,7 +14,13 @@ const tsf_model_type *tsf_registry_find(const char *name)
     return NULL;
 }
 
-const char *tsf_registry_names(void)
+void tsf_registry_names(char *buf, size_t n)
 {
-    return "ar, arima, auto, gru, lstm, transformer";
+    size_t used = 0;
+    if (n) buf[0] = '\0';
+    for (size_t i = 0; types[i] && used < n; i++) {
+        int w = snprintf(buf + used, n - used, "%s%s", i ? ", " : "", types[i]->name);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
 }
