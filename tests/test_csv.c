@@ -294,6 +294,12 @@ static void test_mem(void **state)
     static const char t3[] = "v\nabc\n";
     assert_int_equal(tsf_csv_read_mem("m3", t3, sizeof t3 - 1, &f), TSF_EPARSE);
     assert_errmsg_has("m3:2:1: column 'v': 'abc' is not a number");
+    /* A column name with a newline is escaped: messages stay one line
+     * (found by fuzz_csv). */
+    static const char t5[] = "t,\"v\nw\"\n2001,abc\n";
+    assert_int_equal(tsf_csv_read_mem("m5", t5, sizeof t5 - 1, &f), TSF_EPARSE);
+    assert_errmsg_has("m5:3:2: column 'v\\nw': 'abc' is not a number");
+    assert_null(strchr(tsf_errmsg(), '\n'));
     assert_int_equal(tsf_csv_read_mem("m4", NULL, 0, &f), TSF_EPARSE);
     assert_errmsg_has("m4:1:1: empty file");
 }
@@ -313,6 +319,8 @@ static void test_frame_column(void **state)
     f = read_ok("data/csv/wide.csv");
     assert_int_equal(tsf_frame_column(f, "Y", &j), TSF_EINVAL);
     assert_errmsg_has("no column 'Y'; the columns are: id, x, y, z");
+    assert_int_equal(tsf_frame_column(f, "a\nb", &j), TSF_EINVAL);
+    assert_errmsg_has("no column 'a?b'");
     tsf_frame_free(f);
     tsf_frame_free(NULL);
 }

@@ -134,9 +134,9 @@ static int parse_cell(reader *r, const char *text, size_t len, double *v)
 
 static void cell_error(reader *r, int kind, size_t j, const char *text, size_t len)
 {
-    char s[200];
+    char s[200], name[200];
     show(s, sizeof s, text, len);
-    const char *name = r->hdr[j];
+    show(name, sizeof name, r->hdr[j], strlen(r->hdr[j]));
     if (kind == CELL_NOTNUM)
         fail_at(r, TSF_EPARSE, r->field_line, j + 1,
                 "column '%s': '%s' is not a number; write numbers like 12.5 (with a '.' "

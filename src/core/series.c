@@ -29,6 +29,15 @@ void tsf_frame_free(tsf_frame *f)
     free(f);
 }
 
+/* Appends text to buf (size n, used so far *used), control characters as
+ * '?' so that the message stays on one line. */
+static void append(char *buf, size_t n, size_t *used, const char *text)
+{
+    for (; *text && *used + 1 < n; text++)
+        buf[(*used)++] = (unsigned char)*text < 0x20 ? '?' : *text;
+    buf[*used] = '\0';
+}
+
 tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx)
 {
     if (!f || !name || !idx) return tsf_set_error(TSF_EINVAL, "tsf_frame_column: NULL argument");
@@ -38,23 +47,23 @@ tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx)
             return TSF_OK;
         }
     /* List the numeric columns so the user can pick one. */
-    char list[512];
-    size_t used = 0;
+    char list[512], want[128];
+    size_t used = 0, wused = 0;
     list[0] = '\0';
-    for (size_t j = 0; j < f->ncols && used < sizeof list; j++) {
-        int k = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", f->names[j]);
-        if (k < 0) break;
-        used += (size_t)k;
+    for (size_t j = 0; j < f->ncols; j++) {
+        if (j) append(list, sizeof list, &used, ", ");
+        append(list, sizeof list, &used, f->names[j]);
     }
-    if (used >= sizeof list) memcpy(list + sizeof list - 4, "...", 4);
+    if (used + 1 >= sizeof list) memcpy(list + sizeof list - 4, "...", 4);
+    if (f->ncols == 0) append(list, sizeof list, &used, "(none)");
+    append(want, sizeof want, &wused, name);
     const char *file = f->path ? f->path : "frame";
     if (f->time_name && strcmp(f->time_name, name) == 0)
         return tsf_set_error(TSF_EINVAL,
                              "%s: column '%s' holds the time labels, not values; "
                              "the numeric columns are: %s",
-                             file, name, f->ncols ? list : "(none)");
-    return tsf_set_error(TSF_EINVAL, "%s: no column '%s'; the columns are: %s", file, name,
-                         f->ncols ? list : "(none)");
+                             file, want, list);
+    return tsf_set_error(TSF_EINVAL, "%s: no column '%s'; the columns are: %s", file, want, list);
 }
 
 /* Label forms; FORM_NONE for an uninterpreted label. */

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(isnan(f->cols[j][i]) || isfinite(f->cols[j][i]));
     }
     size_t idx;
-    if (tsf_frame_column(f, "\x01no such column", &idx) == TSF_OK) abort();
+    check(tsf_frame_column(f, "\x01no such column", &idx) == TSF_EINVAL);
+    check(strchr(tsf_errmsg(), '\n') == NULL);
     if (f->time) {
         check(f->time_name != NULL);
         for (size_t i = 0; i < f->nrows; i++) check(f->time[i] != NULL);
