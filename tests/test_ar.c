@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "ar_testdata.h"
 #include "core/internal.h"
+#include "core/model_impl.h"
 #include "stats/ar_est.h"
 #include "stats/levinson.h"
 
@@ -75,6 +76,32 @@ static void test_loglik_closed_form(void **state)
         assert_int_equal(in.nobs, n);
         tsf_model_free(m);
     }
+    free(y);
+}
+
+/* AR(1) with y[10] missing: y[11] | y[9] ~ N(mu + phi^2 (y[9] - mu),
+ * sigma2 (1 + phi^2)); every other term as without the gap. */
+static void test_loglik_missing(void **state)
+{
+    (void)state;
+    size_t n;
+    double *y = lh(&n);
+    tsf_model *m = fit("ar(1)", y, n);
+    tsf_fit_info in;
+    assert_int_equal(tsf_model_info(m, &in), TSF_OK);
+    double phi = in.coef[0], mu = in.mean, s2 = in.sigma2;
+    double want = closed_loglik(&phi, 1, s2, mu, y, 10); /* y[0..10) */
+    double e = y[11] - mu - phi * phi * (y[9] - mu), v = s2 * (1.0 + phi * phi);
+    want += -0.5 * (log(2.0 * M_PI * v) + e * e / v);
+    for (size_t t = 12; t < n; t++) {
+        double et = y[t] - mu - phi * (y[t - 1] - mu);
+        want += -0.5 * (log(2.0 * M_PI * s2) + et * et / s2);
+    }
+    y[10] = NAN;
+    double ll;
+    assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
+    assert_close(ll, want, 1e-9);
+    tsf_model_free(m);
     free(y);
 }
 
@@ -254,6 +281,52 @@ static void test_save_load(void **state)
     free(y);
 }
 
+/* Model files are untrusted: the family's load checks each value. */
+static void test_load_rejects(void **state)
+{
+    (void)state;
+    size_t n;
+    double *y = lh(&n);
+    tsf_model *m = fit("ar(2, method=burg)", y, n);
+    static const struct {
+        const char *key, *value, *needle;
+    } bad[] = {
+        {"var_pred", "-1", "var_pred"},
+        {"var_pred", "nan", "var_pred"},
+        {"order", "1", "tensor 'ar' has 2 values, expected 1"},
+        {"order", "3", "order_max"},
+        {"order", "1.5", "whole numbers"},
+        {"method", "ols", "disagrees with the stored spec"},
+        {"method", "magic", "expected yule-walker, burg, ols or mle"},
+        {"order_max", "2000", "order_max"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        tsf_st *doc;
+        assert_int_equal(tsf_st_new(&doc), TSF_OK);
+        assert_int_equal(m->type->save(m->impl, doc), TSF_OK);
+        assert_int_equal(tsf_st_set_meta(doc, bad[k].key, bad[k].value), TSF_OK);
+        void *impl = NULL;
+        tsf_spec *spec;
+        assert_int_equal(tsf_spec_parse("ar(2, method=burg)", &spec), TSF_OK);
+        assert_int_equal(m->type->parse(spec, &impl), TSF_OK);
+        tsf_spec_free(spec);
+        assert_int_equal(m->type->load(doc, &impl), TSF_EPARSE);
+        assert_errmsg_has(bad[k].needle);
+        m->type->free(impl);
+        tsf_st_free(doc);
+    }
+    /* and a good document loads */
+    tsf_st *doc;
+    void *impl = NULL;
+    assert_int_equal(tsf_st_new(&doc), TSF_OK);
+    assert_int_equal(m->type->save(m->impl, doc), TSF_OK);
+    assert_int_equal(m->type->load(doc, &impl), TSF_OK);
+    m->type->free(impl);
+    tsf_st_free(doc);
+    tsf_model_free(m);
+    free(y);
+}
+
 static void test_info(void **state)
 {
     (void)state;
@@ -379,11 +452,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loglik_closed_form),
+        cmocka_unit_test(test_loglik_missing),
         cmocka_unit_test(test_forecast_closed_form),
         cmocka_unit_test(test_state),
         cmocka_unit_test(test_residuals),
         cmocka_unit_test(test_simulate),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_load_rejects),
         cmocka_unit_test(test_info),
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_bad_data),
