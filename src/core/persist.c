@@ -143,9 +143,9 @@ tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder fin
     (void)version; /* any version: the family's load() checks its own layout */
     const tsf_model_type *type = find(family);
     if (!type) {
-        char detail[300];
-        snprintf(detail, sizeof detail, " '%.64s'; this tsf knows: %s", family,
-                 tsf_registry_names());
+        char detail[300], names[200];
+        tsf_registry_names(names, sizeof names);
+        snprintf(detail, sizeof detail, " '%.64s'; this tsf knows: %s", family, names);
         return bad(file, "unknown model family", detail);
     }
     if (!type->load)
