@@ -28,8 +28,12 @@ static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
 static void forecast_human(const tsf_forecast_result *fc, char **labels)
 {
     printf("%-10s %14s", "", "Point Forecast");
-    for (size_t k = 0; k < fc->nlevels; k++) printf(" %10s%-4g %10s%-4g", "Lo ", fc->levels[k],
-                                                     "Hi ", fc->levels[k]);
+    for (size_t k = 0; k < fc->nlevels; k++) {
+        char lo[32], hi[32];
+        snprintf(lo, sizeof lo, "Lo %g", fc->levels[k]);
+        snprintf(hi, sizeof hi, "Hi %g", fc->levels[k]);
+        printf(" %14s %14s", lo, hi);
+    }
     printf("\n");
     for (size_t i = 0; i < fc->h; i++) {
         char idx[32];
