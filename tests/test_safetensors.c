@@ -275,6 +275,9 @@ static void test_read_errors(void **state)
     fclose(f);
     assert_int_equal(tsf_st_read(path, &doc), TSF_EPARSE);
     assert_errmsg_has("short.safetensors: bad model file: the file is 1 bytes");
+    assert_int_equal(tsf_st_read(dir, &doc), TSF_EIO); /* a directory */
+    assert_errmsg_has("cannot read the model file");
+    assert_null(doc);
     rm_tree(dir);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "safetensors_impl.h"
 
@@ -187,6 +188,14 @@ tsf_status tsf_st_read(const char *path, tsf_st **out)
     FILE *f = fopen(path, "rb");
     if (!f) return tsf_set_error(TSF_EIO, "%s: cannot open the model file (%s)", path,
                                  strerror(errno));
+    /* A regular file too large is refused before reading it; other files
+     * (pipes) are bounded by the same limit while reading. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (unsigned long long)sb.st_size > ST_MAX_FILE) {
+        fclose(f);
+        return tsf_st_bad(path, "the file is larger than %zu bytes", ST_MAX_FILE);
+    }
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);
     tsf_status st = buf ? TSF_OK : tsf_st_nomem();
