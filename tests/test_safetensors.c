@@ -258,6 +258,31 @@ static void test_malformed(void **state)
     expect_bad("{\"a\\u0000b\":{}}", 0, 0, "not valid JSON");
 }
 
+/* A file written by Python (tests/fuzz_model/make_corpus.py: struct + json,
+ * independent of tsf's writer) reads with the values Python packed. */
+static void test_read_python_file(void **state)
+{
+    (void)state;
+    char path[512];
+    tsf_st *doc;
+    test_path("fuzz_model/corpus/valid_three_dtypes.safetensors", path, sizeof path);
+    assert_int_equal(tsf_st_read(path, &doc), TSF_OK);
+    const void *p;
+    size_t nd, cnt;
+    const size_t *shape;
+    assert_int_equal(tsf_st_get(doc, "a", TSF_ST_F64, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(cnt, 2);
+    assert_true(((const double *)p)[0] == 1.5 && ((const double *)p)[1] == -2.0);
+    assert_int_equal(tsf_st_get(doc, "i", TSF_ST_I64, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(nd, 0);
+    assert_int_equal(*(const int64_t *)p, 7);
+    assert_int_equal(tsf_st_get(doc, "f", TSF_ST_F32, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(nd, 2);
+    assert_int_equal(shape[1], 2);
+    assert_true(((const float *)p)[0] == 1.0f && ((const float *)p)[1] == 2.0f);
+    tsf_st_free(doc);
+}
+
 static void test_read_errors(void **state)
 {
     (void)state;
@@ -344,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_exact_bytes),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_read_python_file),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_atomic_write),
     };
