@@ -179,7 +179,8 @@ tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, s
     if (!t) return tsf_st_bad(doc_name(doc), "tensor '%s' is missing", name);
     if (t->dtype != dtype)
         return tsf_st_bad(doc_name(doc), "tensor '%s' has dtype %s, expected %s", name,
-                   tsf_st_dtype_names[t->dtype], tsf_st_dtype_names[(unsigned)dtype <= TSF_ST_I64 ? dtype : 0]);
+                          tsf_st_dtype_names[t->dtype],
+                          tsf_st_dtype_names[(unsigned)dtype <= TSF_ST_I64 ? dtype : 0]);
     if (ndim) *ndim = t->ndim;
     if (shape) *shape = t->shape;
     if (data) *data = t->data;
