@@ -256,6 +256,10 @@ static void test_malformed(void **state)
                "needs exactly dtype, shape and data_offsets");
     expect_bad("{\"a\":[]}", 0, 0, "entry 'a' is not a JSON object");
     expect_bad("{\"a\\u0000b\":{}}", 0, 0, "not valid JSON");
+    /* text from the file is cleaned: the message stays on one line */
+    expect_bad("{" T("x\\ny\\u001b[2J", "F64", "[2]", 0, 8) "}", 8, 0,
+               "tensor 'x?y?[2J': shape and dtype");
+    assert_null(strchr(tsf_errmsg(), '\n'));
 }
 
 /* A file written by Python (tests/fuzz_model/make_corpus.py: struct + json,
