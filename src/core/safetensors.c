@@ -24,13 +24,33 @@ static const char *doc_name(const tsf_st *doc)
 
 tsf_status tsf_st_bad(const char *file, const char *fmt, ...)
 {
-    char what[512];
+    /* what may quote the file's text: cleaned so that the message stays one line */
+    char what[512], clean[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     return tsf_set_error(TSF_EPARSE, "%s: bad model file: %s; re-create it with tsf fit -o",
-                         file, what);
+                         file, tsf_st_clean(what, clean, sizeof clean));
+}
+
+const char *tsf_st_clean(const char *s, char *buf, size_t n)
+{
+    size_t len = strlen(s), i;
+    int cut = len > n - 1;
+    size_t keep = cut ? n - 4 : len;
+    /* do not split a UTF-8 sequence: back up over continuation bytes */
+    while (cut && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80) keep--;
+    for (i = 0; i < keep; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (cut) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
 }
 
 tsf_status tsf_st_nomem(void)
@@ -179,7 +199,8 @@ tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, s
     if (!t) return tsf_st_bad(doc_name(doc), "tensor '%s' is missing", name);
     if (t->dtype != dtype)
         return tsf_st_bad(doc_name(doc), "tensor '%s' has dtype %s, expected %s", name,
-                   tsf_st_dtype_names[t->dtype], tsf_st_dtype_names[(unsigned)dtype <= TSF_ST_I64 ? dtype : 0]);
+                          tsf_st_dtype_names[t->dtype],
+                          tsf_st_dtype_names[(unsigned)dtype <= TSF_ST_I64 ? dtype : 0]);
     if (ndim) *ndim = t->ndim;
     if (shape) *shape = t->shape;
     if (data) *data = t->data;

@@ -46,6 +46,10 @@ tsf_status tsf_st_bad(const char *file, const char *fmt, ...)
 #endif
     ;
 tsf_status tsf_st_nomem(void);
+/* A printable copy of untrusted text for a one-line message: control
+ * characters become '?', long text is cut (at a UTF-8 boundary) with "...".
+ * Returns buf. */
+const char *tsf_st_clean(const char *s, char *buf, size_t n);
 /* Element count of a shape; *ok cleared when count * elsize overflows. */
 size_t tsf_st_count(size_t ndim, const size_t *shape, size_t elsize, int *ok);
 /* Appends a tensor taking ownership of its name and data (freed on failure). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "safetensors_impl.h"
 
@@ -18,7 +19,6 @@ static void set_elem_bits(st_tensor *t, size_t i, uint64_t v)
         memcpy((unsigned char *)t->data + 8 * i, &v, 8);
     }
 }
-
 
 /* A non-negative JSON integer as size_t, or -1. */
 static int get_size(const json_t *v, size_t *out)
@@ -60,30 +60,32 @@ static tsf_status parse_tensor(tsf_st *doc, const char *name, const json_t *o,
     size_t k = 0;
     while (k < 3 && strcmp(dt, tsf_st_dtype_names[k]) != 0) k++;
     if (k == 3)
-        return tsf_st_bad(f, "tensor '%.64s' has unknown dtype '%.16s' (tsf reads F64, F32, I64)",
-                   name, dt);
+        return tsf_st_bad(f, "tensor '%.64s' has unknown dtype '%.16s' (tsf reads F64, F32, "
+                          "I64)", name, dt);
     t.dtype = (tsf_st_dtype)k;
     if (!json_is_array(js) || json_array_size(js) > ST_MAX_DIMS)
         return tsf_st_bad(f, "tensor '%.64s': shape is not a list of at most %d sizes", name,
-                   ST_MAX_DIMS);
+                          ST_MAX_DIMS);
     t.ndim = json_array_size(js);
     for (size_t d = 0; d < t.ndim; d++)
         if (get_size(json_array_get(js, d), &t.shape[d]))
-            return tsf_st_bad(f, "tensor '%.64s': shape holds something other than a size", name);
+            return tsf_st_bad(f, "tensor '%.64s': shape holds something other than a size",
+                              name);
     if (!json_is_array(jo) || json_array_size(jo) != 2 ||
         get_size(json_array_get(jo, 0), &t.begin) || get_size(json_array_get(jo, 1), &t.end) ||
         t.begin > t.end)
-        return tsf_st_bad(f, "tensor '%.64s': data_offsets is not [begin, end] with begin <= end",
-                   name);
+        return tsf_st_bad(f, "tensor '%.64s': data_offsets is not [begin, end] with "
+                          "begin <= end", name);
     if (t.end > buflen)
-        return tsf_st_bad(f, "tensor '%.64s': data_offsets end %zu is past the data (%zu bytes)",
-                   name, t.end, buflen);
+        return tsf_st_bad(f, "tensor '%.64s': data_offsets end %zu is past the data (%zu "
+                          "bytes)", name, t.end, buflen);
     int ok;
     size_t es = tsf_st_dtype_sizes[t.dtype];
     t.count = tsf_st_count(t.ndim, t.shape, es, &ok);
     if (!ok || t.count * es != t.end - t.begin)
-        return tsf_st_bad(f, "tensor '%.64s': shape and dtype need %s bytes but data_offsets span %zu",
-                   name, ok ? "a different number of" : "too many", t.end - t.begin);
+        return tsf_st_bad(f, "tensor '%.64s': shape and dtype need %s bytes but data_offsets "
+                          "span %zu", name, ok ? "a different number of" : "too many",
+                          t.end - t.begin);
     t.name = strdup(name);
     if (!t.name) return tsf_st_nomem();
     if (t.count) {
@@ -116,15 +118,17 @@ static tsf_status check_tiling(const tsf_st *doc, size_t buflen)
     tsf_status st = TSF_OK;
     for (size_t i = 0; i < doc->ntensors && !st; i++) {
         if (idx[i]->begin < pos)
-            st = tsf_st_bad(doc->name, "tensor '%.64s' overlaps another tensor's data", idx[i]->name);
+            st = tsf_st_bad(doc->name, "tensor '%.64s' overlaps another tensor's data",
+                            idx[i]->name);
         else if (idx[i]->begin > pos)
-            st = tsf_st_bad(doc->name, "hole in the data before tensor '%.64s' (bytes %zu..%zu "
-                     "belong to no tensor)", idx[i]->name, pos, idx[i]->begin);
+            st = tsf_st_bad(doc->name, "hole in the data before tensor '%.64s' (bytes "
+                            "%zu..%zu belong to no tensor)", idx[i]->name, pos, idx[i]->begin);
         else
             pos = idx[i]->end;
     }
     if (!st && pos != buflen)
-        st = tsf_st_bad(doc->name, "%zu bytes at the end of the data belong to no tensor", buflen - pos);
+        st = tsf_st_bad(doc->name, "%zu bytes at the end of the data belong to no tensor",
+                        buflen - pos);
     free(idx);
     return st;
 }
@@ -132,18 +136,21 @@ static tsf_status check_tiling(const tsf_st *doc, size_t buflen)
 static tsf_status parse_doc(tsf_st *doc, const unsigned char *buf, size_t len)
 {
     const char *f = doc->name;
-    if (len < 8) return tsf_st_bad(f, "the file is %zu bytes, too short for a safetensors header", len);
+    if (len < 8)
+        return tsf_st_bad(f, "the file is %zu bytes, too short for a safetensors header", len);
     uint64_t n = tsf_st_get_le(buf, 8);
-    if (n > ST_MAX_HEADER) return tsf_st_bad(f, "header length %llu is over the limit of %zu bytes",
-                                      (unsigned long long)n, ST_MAX_HEADER);
+    if (n > ST_MAX_HEADER)
+        return tsf_st_bad(f, "header length %llu is over the limit of %zu bytes",
+                          (unsigned long long)n, ST_MAX_HEADER);
     if (n > len - 8)
-        return tsf_st_bad(f, "header length %llu is larger than the file (%zu bytes; truncated?)",
-                   (unsigned long long)n, len);
+        return tsf_st_bad(f, "header length %llu is larger than the file (%zu bytes; "
+                          "truncated?)", (unsigned long long)n, len);
     if (n == 0 || buf[8] != '{') return tsf_st_bad(f, "the header does not start with '{'");
     json_error_t jerr;
     json_t *root = json_loadb((const char *)buf + 8, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return tsf_st_bad(f, "the header is not valid JSON (column %d: %.100s)", jerr.column, jerr.text);
+        return tsf_st_bad(f, "the header is not valid JSON (column %d: %.100s)", jerr.column,
+                          jerr.text);
     tsf_status st = TSF_OK;
     if (!json_is_object(root)) st = tsf_st_bad(f, "the header is not a JSON object");
     const unsigned char *data = buf + 8 + n;
@@ -187,6 +194,14 @@ tsf_status tsf_st_read(const char *path, tsf_st **out)
     FILE *f = fopen(path, "rb");
     if (!f) return tsf_set_error(TSF_EIO, "%s: cannot open the model file (%s)", path,
                                  strerror(errno));
+    /* A regular file too large is refused before reading it; other files
+     * (pipes) are bounded by the same limit while reading. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (unsigned long long)sb.st_size > ST_MAX_FILE) {
+        fclose(f);
+        return tsf_st_bad(path, "the file is larger than %zu bytes", ST_MAX_FILE);
+    }
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = malloc(cap);
     tsf_status st = buf ? TSF_OK : tsf_st_nomem();

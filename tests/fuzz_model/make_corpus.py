@@ -2,7 +2,9 @@
 """Writes the seed corpus of the model-file fuzz target (tests/fuzz_model/
 corpus/): valid safetensors and tsf model files, and one file per class of
 damage the reader must reject.  Run from this directory; the output is
-checked in, crashes found by the fuzzer are added next to these seeds."""
+checked in, crashes found by the fuzzer are added next to these seeds.
+tsf_ar_*.safetensors are real files written by tsf_save from fitted ar
+models (ar family branch), so the family's load() is fuzzed too."""
 import json
 import os
 import struct
