@@ -180,12 +180,14 @@ static void gfdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
 
 /* Ct = C^{-T} from the Hessian at p0 (identity when not positive
  * definite there). */
-static void precondition(fctx *c, const double *p0, size_t np, double *Ct)
+static void precondition(fctx *c, const double *p0, size_t np, const double *H0, double *Ct)
 {
     double h[TSF_ARIMA_MAXPAR], H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(p0[i]));
     memset(Ct, 0, np * np * sizeof *Ct);
-    int ok = num_hessian(c, p0, np, h, H);
+    int ok = 1;
+    if (H0) memcpy(H, H0, np * np * sizeof *H);
+    else ok = num_hessian(c, p0, np, h, H);
     /* row-major lower Cholesky H = C C', then C^{-1} (lower) */
     if (ok && !LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)np, H, (lapack_int)np) &&
         !LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'L', 'N', (lapack_int)np, H, (lapack_int)np)) {
@@ -201,7 +203,8 @@ static void precondition(fctx *c, const double *p0, size_t np, double *Ct)
  * the current point when a run stalls.  Converged when the estimated gain
  * still possible, nobs * |grad_z|^2 / 2, is below tol_ll log-likelihood
  * units. */
-static tsf_status minimize(fctx *c, double *par, size_t np, double tol_ll, int *converged)
+static tsf_status minimize(fctx *c, double *par, size_t np, double tol_ll, const double *H0,
+                           int *converged)
 {
     *converged = 1;
     if (np == 0) return TSF_OK;
@@ -227,7 +230,7 @@ static tsf_status minimize(fctx *c, double *par, size_t np, double tol_ll, int *
     size_t total = 0;
     for (int restart = 0; restart < 4 && !done; restart++) {
         memcpy(p0, par, np * sizeof *par);
-        precondition(c, p0, np, Ct);
+        precondition(c, p0, np, restart == 0 ? H0 : NULL, Ct);
         gsl_vector_set_zero(x);
         gsl_multimin_function_fdf F = {gf, gdf, gfdf, np, &z};
         gsl_multimin_fdfminimizer_set(s, &F, x, 0.1, 0.1);
@@ -411,11 +414,50 @@ static void to_raw(fctx *c, double *par)
     }
 }
 
-static void invert_ma(tsf_arima *a, double *par)
+/* H <- G' H G with G = d untransformed / d raw (block diagonal: the
+ * partrans Jacobian on the AR blocks, identity elsewhere).  Nonzero when
+ * the raw point does not map back to untr (an AR block was reset). */
+static int raw_hessian(fctx *c, const double *raw, const double *untr, size_t np, double *H)
+{
+    const tsf_arima_order *o = &c->a->ord;
+    double G[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], T[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double back[TSF_ARIMA_MAXPAR];
+    par_arma(c, raw, back);  /* c->transform is set */
+    for (size_t i = 0; i < c->a->narma; i++)
+        if (fabs(back[i] - untr[i]) > 1e-8) return 1;
+    memset(G, 0, np * np * sizeof *G);
+    for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
+    size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
+    for (int b = 0; b < 2; b++) {
+        size_t off = blocks[b][0], len = blocks[b][1];
+        if (!len) continue;
+        if (tsf_arima_partrans_jac(raw + off, len, T)) return 1;
+        for (size_t i = 0; i < len; i++)
+            for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
+    }
+    /* T = H G, H = G' T */
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < np; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < np; l++) s += H[i * np + l] * G[l * np + j];
+            T[i * np + j] = s;
+        }
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < np; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < np; l++) s += G[l * np + i] * T[l * np + j];
+            H[i * np + j] = s;
+        }
+    return 0;
+}
+
+static int invert_ma(tsf_arima *a, double *par)
 {
     const tsf_arima_order *o = &a->ord;
-    if (o->q) tsf_arima_ma_invert(par + o->p, (size_t)o->q);
-    if (o->Q) tsf_arima_ma_invert(par + o->p + o->q + o->P, (size_t)o->Q);
+    int changed = 0;
+    if (o->q) changed |= tsf_arima_ma_invert(par + o->p, (size_t)o->q);
+    if (o->Q) changed |= tsf_arima_ma_invert(par + o->p + o->q + o->P, (size_t)o->Q);
+    return changed;
 }
 
 tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const double *X)
@@ -454,14 +496,17 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
                 goto done;
             }
     }
-    int conv = 1;
+    int conv = 1, have_h = 0;
+    double Hcss[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     c.ncond = a->nd + a->pf;
     if (a->method == TSF_METHOD_CSS || a->method == TSF_METHOD_CSS_ML) {
         c.ml = 0;
         c.transform = 0;
-        if ((st = minimize(&c, par, np, a->method == TSF_METHOD_CSS ? 1e-6 : 1e-2, &conv)))
+        if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
+                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-8, par, Hcss, &conv)))
             goto done;
-        invert_ma(a, par);
+        have_h = 1;
+        if (invert_ma(a, par)) have_h = 0;
     }
     if (a->method == TSF_METHOD_CSS) {
         double v;
@@ -476,8 +521,14 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
     } else {
         c.ml = 1;
         c.transform = 1;
+        double untr[TSF_ARIMA_MAXPAR];
+        memcpy(untr, par, np * sizeof *par);
         to_raw(&c, par);
-        if ((st = minimize(&c, par, np, 1e-6, &conv))) goto done;
+        /* The CSS Hessian approximates the ML one; carried into the
+         * transformed coordinates by the Jacobian G of the transform:
+         * H_raw = G' H G. */
+        if (have_h && raw_hessian(&c, par, untr, np, Hcss)) have_h = 0;
+        if ((st = minimize(&c, par, np, 1e-6, have_h ? Hcss : NULL, &conv))) goto done;
         par_arma(&c, par, c.arma);
         memcpy(par, c.arma, a->narma * sizeof *par);
         c.transform = 0;

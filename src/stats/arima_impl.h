@@ -54,6 +54,26 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu);
 
+/* CSS residuals e (n) and, when J is not NULL, their derivatives J (n x
+ * (narma + k), column-major) with respect to the ARMA coefficients (the
+ * seasonal factors chained through the products) and the k regression
+ * coefficients of X (x = y - X beta).  Rows that do not count are zero.
+ * work: TSF_ARIMA_CSS_WORK(n, pf, qf) doubles. */
+#define TSF_ARIMA_CSS_WORK(n, pf, qf) (6 * (n) + (pf) + (qf) + 2)
+tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const double *x,
+                             size_t n, const double *X, size_t k, const double *delta, size_t nd,
+                             size_t ncond, double *work, double *e, double *J, double *ssq,
+                             size_t *nu);
+
+/* --- css_lm.c --- */
+/* Minimises the CSS over par = [ARMA coefficients, u] with beta = beta0 +
+ * L u (L k x k lower, column-major) by Levenberg-Marquardt until the
+ * relative decrease of the sum of squares is below reltol.  H (np x np),
+ * when not NULL, receives the Gauss-Newton Hessian of 0.5 log(ssq/nu). */
+tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const double *X,
+                            const double *beta0, const double *L, size_t ncond, double reltol,
+                            double *par, double *H, int *converged);
+
 /* --- arima_fit.c --- */
 /* Expands coef's ARMA part into the full polynomials (a->phi, a->theta
  * sized pf, qf) and the differencing polynomial a->delta. */
