@@ -4,10 +4,10 @@
 #include "internal.h"
 
 extern const tsf_model_type tsf_ar_type;
+extern const tsf_model_type tsf_arima_type;
 
 static const tsf_model_type *const types[] = {
     &tsf_ar_type,
-extern const tsf_model_type tsf_arima_type;
     &tsf_arima_type,
     NULL
 };
