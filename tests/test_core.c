@@ -87,6 +87,10 @@ static void test_boxcox(void **state)
     assert_close(tsf_boxcox(M_E, 0.0), 1.0, 1e-15);
     assert_close(tsf_boxcox(4.0, 0.5), 2.0, 1e-15);
     assert_close(tsf_boxcox_inv(tsf_boxcox(3.7, 0.3), 0.3), 3.7, 1e-12);
+    /* Below g's range: sign-preserving for lambda > 0 (forecast's
+     * InvBoxCox gives -(|0.5*-4+1|)^2 = -1), unbounded for lambda < 0. */
+    assert_close(tsf_boxcox_inv(-4.0, 0.5), -1.0, 1e-15);
+    assert_true(isinf(tsf_boxcox_inv(3.0, -0.5)) && tsf_boxcox_inv(3.0, -0.5) > 0);
     /* Jacobian against a finite difference of g. */
     double y = 2.5, lam = 0.4, hgt = 1e-6;
     double fd = (tsf_boxcox(y + hgt, lam) - tsf_boxcox(y - hgt, lam)) / (2 * hgt);

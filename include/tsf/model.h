@@ -168,7 +168,9 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
  * part is zero).  out holds npaths*n values, path k at out + k*n. */
 tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t seed, double *out);
 
-/* One-step-ahead fitted values and residuals over y (either may be NULL);
+/* One-step-ahead fitted values (in y's units) and innovation residuals (on
+ * the model's scale: after --transform, of the transformed series, as
+ * forecast's residuals(type = "innovation")) over y; either may be NULL;
  * NaN where y is missing. */
 tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                          double *fitted, double *resid);

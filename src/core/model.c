@@ -308,10 +308,12 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     }
     st = m->type->residuals(m->impl, use, n, xreg, f, NULL);
     if (!st) {
-        /* Residuals on the response scale, as forecast::residuals(type="response"). */
+        /* Residuals are innovation residuals on the model's (transformed)
+         * scale, as forecast's residuals(type = "innovation") — what the
+         * Ljung-Box test needs; fitted values are in y's units. */
         for (size_t i = 0; i < n; i++) {
+            if (resid) resid[i] = use[i] - f[i];
             if (has_transform(m)) f[i] = tsf_boxcox_inv(f[i], m->lambda);
-            if (resid) resid[i] = y[i] - f[i];
         }
     }
     if (f != fitted) free(f);

@@ -14,7 +14,9 @@ double tsf_boxcox_inv(double z, double lambda)
 {
     if (lambda == 0.0) return exp(z);
     double b = lambda * z + 1.0;
-    if (b < 0.0) return NAN;
+    /* Outside g's range: for lambda > 0 continue the inverse with its sign
+     * (as forecast's InvBoxCox), for lambda < 0 the preimage is unbounded. */
+    if (b <= 0.0) return lambda > 0.0 ? -pow(-b, 1.0 / lambda) : INFINITY;
     return pow(b, 1.0 / lambda);
 }
 
