@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the tsf program: every bad input exits 1 with one line
+on stderr naming the file (line and column where they apply) and the
+offending text; good runs print no NaN and agree with R where R's numbers
+are known.  Usage: cli_test.py TSF_BINARY SOURCE_DIR"""
+import json, math, os, subprocess, sys, tempfile
+
+tsf, src = sys.argv[1], sys.argv[2]
+os.chdir(src)
+failures = []
+ran = 0
+
+def run(args, stdin=None):
+    p = subprocess.run([tsf] + args, capture_output=True, text=True, input=stdin, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+def check(name, cond, detail=""):
+    global ran
+    ran += 1
+    if not cond:
+        failures.append(f"{name}: {detail}")
+
+def bad(name, args, rc, *needles):
+    code, out, err = run(args)
+    check(name + " status", code == rc, f"exit {code}, expected {rc}; stderr={err!r}")
+    check(name + " one line", err.count("\n") == 1 and err.startswith("tsf: "), repr(err))
+    for n in needles:
+        check(name + " message", n in err, f"{err!r} lacks {n!r}")
+    check(name + " no stdout", out == "", repr(out[:200]))
+    check(name + " no signal", code >= 0, str(code))
+
+tmp = tempfile.mkdtemp()
+def tmpfile(name, content, mode="w"):
+    path = os.path.join(tmp, name)
+    with open(path, mode) as f:
+        f.write(content)
+    return path
+
+D = "tests/data/csv/"
+# --- bad input: CSV ---------------------------------------------------------
+bad("missing file", ["fit", "-m", "ar(1)", "nope.csv"], 1, "nope.csv", "cannot open")
+bad("empty file", ["fit", "-m", "ar(1)", D + "empty.csv"], 1, "empty.csv")
+bad("header only", ["fit", "-m", "ar(1)", D + "header_only.csv"], 1, "header_only.csv")
+bad("ragged", ["fit", "-m", "ar(1)", D + "ragged_many.csv"], 1, "ragged_many.csv:")
+bad("non-numeric", ["fit", "-m", "ar(1)", D + "nonnumeric.csv"], 1, "nonnumeric.csv:")
+bad("out of range", ["fit", "-m", "ar(1)", D + "range.csv"], 1, "range.csv:", "1e400")
+bad("nan text", ["fit", "-m", "ar(1)", D + "nan.csv"], 1, "nan.csv:", "empty")
+bad("inf text", ["fit", "-m", "ar(1)", D + "inf.csv"], 1, "inf.csv:")
+bad("unterminated quote", ["fit", "-m", "ar(1)", D + "unterminated.csv"], 1, "unterminated.csv:")
+nul = tmpfile("nul.csv", b"value\n1\n2\x003\n", "wb")
+bad("binary", ["fit", "-m", "ar(1)", nul], 1, "nul.csv:")
+bad("unknown column", ["fit", "-m", "ar(1)", "-c", "foo", "datasets/lh.csv"], 1,
+    "no column 'foo'", "value")
+bad("several columns", ["fit", "-m", "ar(1)", "datasets/EuStockMarkets.csv"], 1,
+    "DAX, SMI, CAC, FTSE", "-c")
+short = tmpfile("short.csv", "value\n1\n2\n3\n")
+bad("too few observations", ["fit", "-m", "ar(2)", short], 1, "needs at least")
+const = tmpfile("const.csv", "value\n" + "5\n" * 30)
+code, out, err = run(["fit", "-m", "ar", const])
+check("constant series", code in (1, 2) and "nan" not in (out + err).lower(), err)
+# --- bad input: specs and options -------------------------------------------
+bad("spec paren", ["fit", "-m", "ar(3", "datasets/lh.csv"], 1, 'spec "ar(3"', "column 5")
+bad("spec unknown model", ["fit", "-m", "foo(1)", "datasets/lh.csv"], 1, "unknown model 'foo'")
+bad("spec unknown key", ["fit", "-m", "ar(max=3, foo=1)", "datasets/lh.csv"], 1, "'foo'")
+bad("spec bad method", ["fit", "-m", "ar(method=magic)", "datasets/lh.csv"], 1, "magic")
+bad("arima bad order", ["fit", "-m", "arima(1,x,1)", "datasets/lh.csv"], 1, "'x'")
+bad("unknown option", ["fit", "--foo", "datasets/lh.csv"], 1, "--foo")
+bad("no horizon", ["forecast", "-m", "ar(1)", "datasets/lh.csv"], 1, "-h")
+bad("bad horizon", ["forecast", "-m", "ar(1)", "-h", "x", "datasets/lh.csv"], 1, "'x'")
+bad("bad level", ["forecast", "-m", "ar(1)", "-h", "3", "--level", "120", "datasets/lh.csv"], 1, "120")
+bad("bad transform", ["fit", "-m", "ar(1)", "--transform", "sqrt", "datasets/lh.csv"], 1, "sqrt")
+bad("unknown command", ["frobnicate"], 1, "frobnicate")
+bad("bad model file", ["forecast", "--model", D + "quoted.csv", "-h", "2", "datasets/lh.csv"], 1,
+    "quoted.csv")
+
+# --- good input ------------------------------------------------------------
+code, out, err = run(["--version"])
+check("version", code == 0 and out.startswith("tsf "), out)
+code, out, err = run(["help"])
+check("help", code == 0 and "forecast" in out, out)
+code, out, err = run(["help", "fit"])
+check("help fit", code == 0 and "--method" in out, out)
+
+ref = {c["id"]: c for c in json.load(open("tests/reference/r_reference.json"))}
+code, out, err = run(["fit", "-m", "ar(max=10, method=burg)", "-c", "value", "--json",
+                      "datasets/lh.csv"])
+check("burg json status", code == 0, err)
+j = json.loads(out) if code == 0 else {}
+r = ref["lh_ar_burg"]
+check("burg order", j.get("order") == [3, 0, 0], str(j.get("order")))
+for i, a in enumerate(r["ar"]):
+    check(f"burg ar{i+1}", abs(j["coef"][f"ar{i+1}"] - a) < 1e-3, str(j.get("coef")))
+check("burg var_pred", abs(j["sigma2"] - r["var_pred"]) < 0.01 * r["var_pred"], str(j.get("sigma2")))
+for k in ("spec", "model", "order", "seasonal", "period", "coef", "se", "sigma2", "loglik", "aic",
+          "aicc", "bic", "nobs", "converged", "fit_seconds"):
+    check("fit json key " + k, k in j, k)
+
+# BOM + CRLF and mostly-missing files are accepted.
+bom = tmpfile("bom.csv", b"\xef\xbb\xbf\"time\",\"value\"\r\n" +
+              b"".join(b"\"2001-%02d\",%d\r\n" % (m, 10 + (m * 7) % 5) for m in range(1, 13)), "wb")
+code, out, err = run(["forecast", "-m", "ar(1)", "-h", "2", "--json", bom])
+check("bom crlf", code == 0 and json.loads(out)["time"] == ["2002-01", "2002-02"], err + out)
+gaps = tmpfile("gaps.csv", "value\n" + "".join(
+    ("" if i % 3 else str(math.sin(i) + 2)) + "\n" for i in range(60)))
+code, out, err = run(["fit", "-m", "arima(1,0,0)", "--json", gaps])
+check("mostly missing", code == 0 and json.loads(out)["nobs"] == 20, err + out[:300])
+
+# Forecast JSON: no NaN, future time labels, intervals nest.
+code, out, err = run(["forecast", "-m", "arima(0,1,1)(0,1,1)", "--transform", "log", "-h", "24",
+                      "--level", "80,95", "--json", "datasets/AirPassengers.csv"])
+check("forecast json", code == 0 and "nan" not in out.lower(), err)
+if code == 0:
+    f = json.loads(out)
+    check("time labels", f["time"][0] == "1961-01" and f["time"][23] == "1962-12", str(f["time"][:2]))
+    check("intervals nest", all(f["lower"]["95"][i] <= f["lower"]["80"][i] <= f["mean"][i]
+                                <= f["upper"]["80"][i] <= f["upper"]["95"][i] for i in range(24)))
+    # R: predict(arima(log(AirPassengers), c(0,1,1), list(order=c(0,1,1)))) ; exp(mean) = median
+    rm = ref["logairpassengers_airline"]["forecast_mean"]
+    rs = ref["logairpassengers_airline"]["forecast_se"]
+    for i in range(12):
+        check(f"airline median {i}", abs(math.log(f["mean"][i]) - rm[i]) < 0.02 * rs[i],
+              f"{f['mean'][i]} vs exp({rm[i]})")
+
+# compare: JSON fields, order preserved, holdout_n.
+code, out, err = run(["compare", "-m", "arima(1,0,0)", "-m", "ar(2)", "--holdout", "8", "--json",
+                      "datasets/lh.csv"])
+check("compare status", code == 0, err)
+if code == 0:
+    c = json.loads(out)["models"]
+    check("compare order", [m["spec"] for m in c] == ["arima(1,0,0)", "ar(2)"], str(c))
+    for m in c:
+        for k in ("loglik", "aic", "bic", "holdout_loglik", "holdout_n", "mase", "crps"):
+            check("compare key " + k, k in m and m[k] is not None, str(m))
+
+# save -> forecast --model -> simulate
+model = os.path.join(tmp, "m.safetensors")
+code, out, err = run(["fit", "-m", "arima(1,0,0)", "-o", model, "datasets/lh.csv"])
+check("save", code == 0 and os.path.exists(model), err)
+code, out2, err = run(["forecast", "--model", model, "-h", "3", "--json", "datasets/lh.csv"])
+code3, out3, err3 = run(["forecast", "-m", "arima(1,0,0)", "-h", "3", "--json", "datasets/lh.csv"])
+check("loaded forecast equals fitted", code == 0 and code3 == 0 and
+      json.loads(out2)["mean"] == json.loads(out3)["mean"], err + err3)
+code, out, err = run(["simulate", "--model", model, "-n", "5", "--paths", "2", "--seed", "1"])
+check("simulate", code == 0 and len(out.strip().split("\n")) == 6, err)
+code, outb, err = run(["simulate", "--model", model, "-n", "5", "--paths", "2", "--seed", "1"])
+check("simulate seeded", out == outb)
+
+print(f"{ran - len(failures)} passed, {len(failures)} failed")
+for f in failures:
+    print("FAIL", f)
+sys.exit(1 if failures else 0)
