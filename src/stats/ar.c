@@ -295,8 +295,10 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
             st = tsf_set_error(TSF_EPARSE, "ar model file: coefficient ar%zu is not finite", j + 1);
             goto fail;
         }
-    memcpy(e->ar, ar, p * sizeof *ar);
-    memcpy(e->se, se, p * sizeof *se);
+    if (p) { /* an AR(0) file has empty tensors: no data pointer to copy from */
+        memcpy(e->ar, ar, p * sizeof *ar);
+        memcpy(e->se, se, p * sizeof *se);
+    }
     memcpy(e->aic, aicv, (hi - lo + 1) * sizeof *aicv);
     e->n_used = e->n_obs = (size_t)nobs;
     e->converged = (int)conv;
