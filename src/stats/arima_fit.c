@@ -90,28 +90,40 @@ static int eval(fctx *c, const double *par, double *val)
 /* A value far above any attainable objective, for failed evaluations. */
 #define PENALTY 1e10
 
-/* Hessian of the objective at par by central second differences with
- * steps h (2 evaluations per diagonal and 4 per off-diagonal entry). */
+/* Hessian of the objective at par by second differences with steps h,
+ * O(h^2) accurate from np^2 + np + 1 evaluations:
+ *   H_ii = (f(x+h_i) - 2 f(x) + f(x-h_i)) / h_i^2,
+ *   H_ij = (f(x+h_i+h_j) + f(x-h_i-h_j) - f(x+h_i) - f(x-h_i) - f(x+h_j)
+ *           - f(x-h_j) + 2 f(x)) / (2 h_i h_j). */
 static int num_hessian(fctx *c, const double *par, size_t np, const double *h, double *H)
 {
     double f0, *x = c->tw + 2 * (c->a->ncoef + 8);
+    double fp[TSF_ARIMA_MAXPAR], fm[TSF_ARIMA_MAXPAR];
     if (!eval(c, par, &f0)) return 0;
+    memcpy(x, par, np * sizeof *x);
     for (size_t i = 0; i < np; i++) {
-        for (size_t j = i; j < np; j++) {
-            static const int sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
-            double f[4];
-            for (int r = 0; r < 4; r++) {
-                if (i == j && (r == 1 || r == 2)) {
-                    f[r] = f0;
-                    continue;
-                }
-                memcpy(x, par, np * sizeof *x);
-                x[i] += sg[r][0] * h[i];
-                x[j] += sg[r][1] * h[j];
-                if (!eval(c, x, &f[r])) return 0;
-            }
-            double v = (f[0] - f[1] - f[2] + f[3]) / (4.0 * h[i] * h[j]);
-            H[i * np + j] = H[j * np + i] = v;
+        x[i] = par[i] + h[i];
+        int ok = eval(c, x, &fp[i]);
+        x[i] = par[i] - h[i];
+        ok = ok && eval(c, x, &fm[i]);
+        x[i] = par[i];
+        if (!ok) return 0;
+        H[i * np + i] = (fp[i] - 2.0 * f0 + fm[i]) / (h[i] * h[i]);
+    }
+    for (size_t i = 0; i < np; i++) {
+        for (size_t j = i + 1; j < np; j++) {
+            double a, b;
+            x[i] = par[i] + h[i];
+            x[j] = par[j] + h[j];
+            int ok = eval(c, x, &a);
+            x[i] = par[i] - h[i];
+            x[j] = par[j] - h[j];
+            ok = ok && eval(c, x, &b);
+            x[i] = par[i];
+            x[j] = par[j];
+            if (!ok) return 0;
+            H[i * np + j] = H[j * np + i] =
+                (a + b - fp[i] - fm[i] - fp[j] - fm[j] + 2.0 * f0) / (2.0 * h[i] * h[j]);
         }
     }
     return 1;
