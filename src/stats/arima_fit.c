@@ -27,6 +27,8 @@ typedef struct {
     size_t ncond;
     tsf_arima_kf *kf;
     double *x, *w, *e, *arma, *beta, *phi, *theta, *tw;
+    double beta_last[TSF_ARIMA_MAXPAR];
+    int xvalid;           /* c->x (and the filter's w) hold y - X beta_last */
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;
@@ -60,8 +62,16 @@ static int eval(fctx *c, const double *par, double *val)
     par_arma(c, par, c->arma);
     tsf_arima_expand(&a->ord, c->arma, c->phi, c->theta);
     const double *x = c->y;
+    int same = c->k == 0 && c->xvalid;
     if (c->k) {
         par_beta(c, par + a->narma);
+        same = c->xvalid && memcmp(c->beta, c->beta_last, c->k * sizeof *c->beta) == 0;
+    }
+    c->xvalid = 1;
+    if (c->k && same) {
+        x = c->x;
+    } else if (c->k) {
+        memcpy(c->beta_last, c->beta, c->k * sizeof *c->beta);
         for (size_t t = 0; t < c->n; t++) c->x[t] = c->y[t];
         for (size_t j = 0; j < c->k; j++) {
             double b = c->beta[j];
@@ -73,7 +83,7 @@ static int eval(fctx *c, const double *par, double *val)
     if (c->ml) {
         tsf_arima_ss m = {a->pf, a->qf, a->nd, c->phi, c->theta, a->delta, 1.0};
         if (tsf_arima_kf_set(c->kf, &m)) return 0;
-        tsf_arima_kf_run(c->kf, x, c->n, 0, &c->sums);
+        tsf_arima_kf_run_same(c->kf, x, c->n, 0, &c->sums, same);
         if (c->sums.nu == 0 || !(c->sums.ssq > 0.0) || !isfinite(c->sums.ssq + c->sums.sumlog))
             return 0;
         double nu = (double)c->sums.nu;

@@ -403,12 +403,24 @@ static void arma_fast_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n
 void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                       tsf_arima_sums *s)
 {
+    tsf_arima_kf_run_same(kf, x, n, start, s, 0);
+}
+
+void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
+                           tsf_arima_sums *s, int same_x)
+{
+    int cached = same_x && kf->wn == n && n > 0;
     int complete = 1;
-    for (size_t t = 0; t < n && complete; t++) complete = !isnan(x[t]);
+    if (cached) complete = kf->xcomplete;
+    else
+        for (size_t t = 0; t < n && complete; t++) complete = !isnan(x[t]);
+    kf->wn = 0;
     if (complete && n > kf->nd) {
         const double *w = x;
         size_t nd = kf->nd;
-        if (nd) {
+        if (nd && cached) {
+            w = kf->wbuf;
+        } else if (nd) {
             if (kf->wcap < n) {
                 double *nb = realloc(kf->wbuf, n * sizeof *nb);
                 if (nb) {
@@ -428,6 +440,8 @@ void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
             }
         }
         if (complete) {
+            kf->wn = n;
+            kf->xcomplete = 1;
             /* the first nd observations through the augmented filter */
             s->ssq = s->sumlog = 0.0;
             s->nu = 0;
