@@ -525,7 +525,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         c.ml = 0;
         c.transform = 0;
         if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
-                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-8, par, Hcss, &conv)))
+                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-4, par, Hcss, &conv)))
             goto done;
         have_h = 1;
         if (invert_ma(a, par)) have_h = 0;
