@@ -504,7 +504,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         for (size_t t = 0; t < n; t++)
             if (!isnan(y[t])) scale = fmax(scale, fabs(y[t]));
         c.ml = 0;
-        c.ncond = a->nd;
+        c.ncond = a->nd + a->pf;
         memset(par, 0, (np + 1) * sizeof *par);
         double v;
         if (eval(&c, par, &v) || c.css_nu > 0) {

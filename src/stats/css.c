@@ -9,6 +9,7 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
     for (size_t t = 0; t < n; t++) {
         double v = x[t];
@@ -92,6 +93,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
 {
     size_t p = (size_t)o->p, q = (size_t)o->q, P = (size_t)o->P, Q = (size_t)o->Q, s = (size_t)o->s;
     size_t pf = p + s * P, qf = q + s * Q, narma = p + q + P + Q;
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     const double *a = arma, *b = arma + p, *A = arma + p + q, *Bs = arma + p + q + P;
     double *w = work, *u = w + n, *v = u + n, *f = v + n, *dx = f + n, *zb = dx + n;
     double *phi = zb + n, *theta = phi + pf + 1;
