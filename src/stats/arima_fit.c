@@ -27,6 +27,8 @@ typedef struct {
     size_t ncond;
     tsf_arima_kf *kf;
     double *x, *w, *e, *arma, *beta, *phi, *theta, *tw;
+    double beta_last[TSF_ARIMA_MAXPAR];
+    int xvalid;           /* c->x (and the filter's w) hold y - X beta_last */
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;
@@ -60,8 +62,16 @@ static int eval(fctx *c, const double *par, double *val)
     par_arma(c, par, c->arma);
     tsf_arima_expand(&a->ord, c->arma, c->phi, c->theta);
     const double *x = c->y;
+    int same = c->k == 0 && c->xvalid;
     if (c->k) {
         par_beta(c, par + a->narma);
+        same = c->xvalid && memcmp(c->beta, c->beta_last, c->k * sizeof *c->beta) == 0;
+    }
+    c->xvalid = 1;
+    if (c->k && same) {
+        x = c->x;
+    } else if (c->k) {
+        memcpy(c->beta_last, c->beta, c->k * sizeof *c->beta);
         for (size_t t = 0; t < c->n; t++) c->x[t] = c->y[t];
         for (size_t j = 0; j < c->k; j++) {
             double b = c->beta[j];
@@ -73,7 +83,7 @@ static int eval(fctx *c, const double *par, double *val)
     if (c->ml) {
         tsf_arima_ss m = {a->pf, a->qf, a->nd, c->phi, c->theta, a->delta, 1.0};
         if (tsf_arima_kf_set(c->kf, &m)) return 0;
-        tsf_arima_kf_run(c->kf, x, c->n, 0, &c->sums);
+        tsf_arima_kf_run_same(c->kf, x, c->n, 0, &c->sums, same);
         if (c->sums.nu == 0 || !(c->sums.ssq > 0.0) || !isfinite(c->sums.ssq + c->sums.sumlog))
             return 0;
         double nu = (double)c->sums.nu;
@@ -90,28 +100,40 @@ static int eval(fctx *c, const double *par, double *val)
 /* A value far above any attainable objective, for failed evaluations. */
 #define PENALTY 1e10
 
-/* Hessian of the objective at par by central second differences with
- * steps h (2 evaluations per diagonal and 4 per off-diagonal entry). */
+/* Hessian of the objective at par by second differences with steps h,
+ * O(h^2) accurate from np^2 + np + 1 evaluations:
+ *   H_ii = (f(x+h_i) - 2 f(x) + f(x-h_i)) / h_i^2,
+ *   H_ij = (f(x+h_i+h_j) + f(x-h_i-h_j) - f(x+h_i) - f(x-h_i) - f(x+h_j)
+ *           - f(x-h_j) + 2 f(x)) / (2 h_i h_j). */
 static int num_hessian(fctx *c, const double *par, size_t np, const double *h, double *H)
 {
     double f0, *x = c->tw + 2 * (c->a->ncoef + 8);
+    double fp[TSF_ARIMA_MAXPAR], fm[TSF_ARIMA_MAXPAR];
     if (!eval(c, par, &f0)) return 0;
+    memcpy(x, par, np * sizeof *x);
     for (size_t i = 0; i < np; i++) {
-        for (size_t j = i; j < np; j++) {
-            static const int sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
-            double f[4];
-            for (int r = 0; r < 4; r++) {
-                if (i == j && (r == 1 || r == 2)) {
-                    f[r] = f0;
-                    continue;
-                }
-                memcpy(x, par, np * sizeof *x);
-                x[i] += sg[r][0] * h[i];
-                x[j] += sg[r][1] * h[j];
-                if (!eval(c, x, &f[r])) return 0;
-            }
-            double v = (f[0] - f[1] - f[2] + f[3]) / (4.0 * h[i] * h[j]);
-            H[i * np + j] = H[j * np + i] = v;
+        x[i] = par[i] + h[i];
+        int ok = eval(c, x, &fp[i]);
+        x[i] = par[i] - h[i];
+        ok = ok && eval(c, x, &fm[i]);
+        x[i] = par[i];
+        if (!ok) return 0;
+        H[i * np + i] = (fp[i] - 2.0 * f0 + fm[i]) / (h[i] * h[i]);
+    }
+    for (size_t i = 0; i < np; i++) {
+        for (size_t j = i + 1; j < np; j++) {
+            double a, b;
+            x[i] = par[i] + h[i];
+            x[j] = par[j] + h[j];
+            int ok = eval(c, x, &a);
+            x[i] = par[i] - h[i];
+            x[j] = par[j] - h[j];
+            ok = ok && eval(c, x, &b);
+            x[i] = par[i];
+            x[j] = par[j];
+            if (!ok) return 0;
+            H[i * np + j] = H[j * np + i] =
+                (a + b - fp[i] - fm[i] - fp[j] - fm[j] + 2.0 * f0) / (2.0 * h[i] * h[j]);
         }
     }
     return 1;
@@ -482,7 +504,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         for (size_t t = 0; t < n; t++)
             if (!isnan(y[t])) scale = fmax(scale, fabs(y[t]));
         c.ml = 0;
-        c.ncond = a->nd;
+        c.ncond = a->nd + a->pf;
         memset(par, 0, (np + 1) * sizeof *par);
         double v;
         if (eval(&c, par, &v) || c.css_nu > 0) {
@@ -503,7 +525,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         c.ml = 0;
         c.transform = 0;
         if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
-                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-8, par, Hcss, &conv)))
+                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-4, par, Hcss, &conv)))
             goto done;
         have_h = 1;
         if (invert_ma(a, par)) have_h = 0;

@@ -2,12 +2,14 @@
  * the starting values of R's default CSS-ML method and the CSS method. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "stats/arima_impl.h"
 
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
     for (size_t t = 0; t < n; t++) {
         double v = x[t];
@@ -64,6 +66,26 @@ static void ma_filter(const double *z, const double *mask, size_t n, const doubl
     }
 }
 
+/* The same filter, in place, on ncol columns of length n at once: the
+ * recursions are independent, so interleaving them hides the latency of
+ * each one's dependency chain. */
+static void ma_filter_cols(double *Z, size_t ncol, const double *mask, size_t n,
+                           const double *theta, const size_t *nz, size_t nnz, size_t ncond)
+{
+    for (size_t t = 0; t < n; t++) {
+        if (t < ncond || isnan(mask[t])) {
+            for (size_t c = 0; c < ncol; c++) Z[c * n + t] = 0.0;
+            continue;
+        }
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = nz[k] + 1;
+            if (t < ncond + j) break;
+            double th = theta[j - 1];
+            for (size_t c = 0; c < ncol; c++) Z[c * n + t] -= th * Z[c * n + t - j];
+        }
+    }
+}
+
 tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const double *x,
                              size_t n, const double *X, size_t k, const double *delta, size_t nd,
                              size_t ncond, double *work, double *e, double *J, double *ssq,
@@ -71,6 +93,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
 {
     size_t p = (size_t)o->p, q = (size_t)o->q, P = (size_t)o->P, Q = (size_t)o->Q, s = (size_t)o->s;
     size_t pf = p + s * P, qf = q + s * Q, narma = p + q + P + Q;
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     const double *a = arma, *b = arma + p, *A = arma + p + q, *Bs = arma + p + q + P;
     double *w = work, *u = w + n, *v = u + n, *f = v + n, *dx = f + n, *zb = dx + n;
     double *phi = zb + n, *theta = phi + pf + 1;
@@ -131,7 +154,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
     size_t c = 0;
     for (size_t i = 1; i <= p; i++, c++) {
         for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -u[t - i] : 0.0;
-        ma_filter(f, zb, n, theta, nz, nnz, ncond, J + c * n);
+        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t i = 1; i <= q; i++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -141,11 +164,11 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
                 if (t >= ncond + s * j + i) val -= Bs[j - 1] * e[t - s * j - i];
             f[t] = val;
         }
-        ma_filter(f, zb, n, theta, nz, nnz, ncond, J + c * n);
+        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t j = 1; j <= P; j++, c++) {
         for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
-        ma_filter(f, zb, n, theta, nz, nnz, ncond, J + c * n);
+        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t j = 1; j <= Q; j++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -155,7 +178,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
                 if (t >= ncond + s * j + i) val -= b[i - 1] * e[t - s * j - i];
             f[t] = val;
         }
-        ma_filter(f, zb, n, theta, nz, nnz, ncond, J + c * n);
+        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t r = 0; r < k; r++, c++) {
         const double *xr = X + r * n;
@@ -173,9 +196,10 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
             for (size_t i = 1; i <= pf; i++) val -= phi[i - 1] * dx[t - i];
             f[t] = -val;
         }
-        ma_filter(f, zb, n, theta, nz, nnz, ncond, J + c * n);
+        memcpy(J + c * n, f, n * sizeof *f);
     }
     (void)narma;
+    ma_filter_cols(J, c, zb, n, theta, nz, nnz, ncond);
 done:
     free(nzalloc);
     return st;

@@ -87,13 +87,14 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
     }
     double ssq, lambda = 1e-3;
     size_t nu;
-    int need_j = 1;
+    int need_j = 1, jpar = 0; /* jpar: c.J and A hold the derivatives at par */
     for (int iter = 0; iter < 200; iter++) {
         if (need_j) {
             if ((st = resid(&c, par, 1, &ssq, &nu))) goto done;
             if (!(ssq > 0.0) || !isfinite(ssq) || nu == 0) break;
             normal_eq(c.J, c.e, n, np, A, g);
             need_j = 0;
+            jpar = 1;
         }
         /* (A + lambda diag A) d = -g */
         memcpy(M, A, np * np * sizeof *M);
@@ -110,17 +111,22 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
         for (size_t i = 0; i < np; i++) trial[i] = par[i] + d[i];
         double s2;
         size_t nu2;
-        if ((st = resid(&c, trial, 0, &s2, &nu2))) goto done;
+        /* residuals and derivatives at the trial point together: steps
+         * are accepted far more often than not */
+        if ((st = resid(&c, trial, 1, &s2, &nu2))) goto done;
         if (isfinite(s2) && nu2 == nu && s2 < ssq) {
             double gain = (ssq - s2) / ssq;
             memcpy(par, trial, np * sizeof *par);
             lambda = fmax(lambda * 0.1, 1e-10);
-            need_j = 1;
+            ssq = s2;
+            normal_eq(c.J, c.e, n, np, A, g);
+            jpar = 1;
             if (gain <= reltol) {
                 *converged = 1;
                 break;
             }
         } else {
+            jpar = 0;
             /* no decrease even along a tiny step: at the minimum */
             double dn = 0.0;
             for (size_t i = 0; i < np; i++) dn = fmax(dn, fabs(d[i]));
@@ -137,8 +143,10 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
     }
     /* Gauss-Newton Hessian of 0.5 log(ssq / nu) at the solution */
     if (H) {
-        if ((st = resid(&c, par, 1, &ssq, &nu))) goto done;
-        normal_eq(c.J, c.e, n, np, A, NULL);
+        if (!jpar) {
+            if ((st = resid(&c, par, 1, &ssq, &nu))) goto done;
+            normal_eq(c.J, c.e, n, np, A, NULL);
+        }
         for (size_t i = 0; i < np * np; i++) H[i] = A[i] / ssq;
     }
 done:
