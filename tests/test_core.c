@@ -68,6 +68,9 @@ static void test_spec_errors(void **state)
     expect_error("ar(max=)", "expected a value after '='");
     expect_error("ar(\x01)", "byte 0x01");
     expect_error("", "expected a model name");
+    /* One line even when the spec holds a newline. */
+    expect_error("ar(\nmax=1", "spec \"ar(?max=1\"");
+    assert_null(strchr(tsf_errmsg(), '\n'));
 
     tsf_spec *s;
     assert_int_equal(tsf_spec_parse("ar(max=x, foo=1)", &s), TSF_OK);

@@ -27,12 +27,23 @@ void tsf_spec_free(tsf_spec *s)
 
 tsf_status tsf_spec_error(const tsf_spec *s, size_t pos, tsf_status code, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], text[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return tsf_set_error(code, "spec \"%s\" at column %zu: %s", s->text, pos + 1, msg);
+    /* Quote the spec on one line: control bytes become '?', and a long
+     * spec is cut (the column still points into the original). */
+    size_t i = 0;
+    for (; s->text[i] && i + 1 < sizeof text; i++) {
+        unsigned char c = (unsigned char)s->text[i];
+        text[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    text[i] = '\0';
+    for (char *m = msg; *m; m++)
+        if ((unsigned char)*m < 0x20 || *m == 0x7f) *m = '?';
+    return tsf_set_error(code, "spec \"%s%s\" at column %zu: %s", text,
+                         s->text[i] ? "..." : "", pos + 1, msg);
 }
 
 static void skip_space(const char *t, size_t *i)
