@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "core/internal.h"
 #include "stats/auto_search.h"
+#include "stats/roots.h"
 
 /* auto.arima(x, trace = TRUE) output, "label:AICc". */
 static const char *const trace_AirPassengers[] = {
@@ -417,6 +418,27 @@ static void test_labels(void **state)
     assert_string_equal(b, "ARIMA(0");  /* truncated, still terminated */
 }
 
+/* Smallest root modulus against R's min(Mod(polyroot(c(1, c)))). */
+static void test_min_root(void **state)
+{
+    (void)state;
+    double a[2] = {-0.5, 0.3}, b[3] = {1.2, 0.5, 0.1}, c[1] = {-0.9}, d[4] = {0, 0, 0, -0.5};
+    double e[5] = {0.3, 0, 0, -0.2, 0.06};
+    assert_close(tsf_poly_min_root(a, 2), 1.82574185835055, 1e-10);
+    assert_close(tsf_poly_min_root(b, 3), 1.46682316506906, 1e-10);
+    assert_close(tsf_poly_min_root(c, 1), 1.11111111111111, 1e-10);
+    assert_close(tsf_poly_min_root(d, 4), 1.18920711500272, 1e-10);
+    assert_close(tsf_poly_min_root(e, 5), 1.23173693225379, 1e-10);
+    /* (1 - 0.6B)(1 - 0.99B^12): a seasonal root at 1.00084 < 1.01 */
+    double f[13] = {-0.6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0.99, 0.594};
+    assert_close(tsf_poly_min_root(f, 13), 1.00083787881228, 1e-10);
+    /* trailing zeros (|c| <= 1e-8) are dropped; nothing left: 2 as forecast */
+    double g[3] = {-0.9, 1e-9, 0};
+    assert_close(tsf_poly_min_root(g, 3), 1.11111111111111, 1e-10);
+    double z[2] = {0, 0};
+    assert_close(tsf_poly_min_root(z, 2), 2.0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_local_optimum),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_min_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
