@@ -2,7 +2,12 @@
 #include <string.h>
 #include "internal.h"
 
+extern const tsf_model_type tsf_arima_type;
+extern const tsf_model_type tsf_auto_type;
+
 static const tsf_model_type *const types[] = {
+    &tsf_arima_type,
+    &tsf_auto_type,
     NULL
 };
 

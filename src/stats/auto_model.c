@@ -195,17 +195,13 @@ static void auto_state_free(void *st)
 }
 
 /* The file holds the chosen ARIMA exactly as the arima family writes it
- * (orders, coefficients, sigma2), plus the chosen model's label; the search
- * trace is not kept. */
+ * (orders, coefficients, sigma2): loading gives that ARIMA back.  The
+ * search trace is not kept. */
 static tsf_status auto_save(const void *impl, tsf_st *doc)
 {
     const tsf_auto *a = impl;
     if (!tsf_arima_type.save) return unsup("saving");
-    tsf_status st = tsf_arima_type.save(a->chosen, doc);
-    tsf_fit_info info;
-    if (st == TSF_OK && (st = tsf_arima_info(a->chosen, &info)) == TSF_OK)
-        st = tsf_st_set_meta(doc, "auto_chosen", info.model ? info.model : "");
-    return st;
+    return tsf_arima_type.save(a->chosen, doc);
 }
 
 static tsf_status auto_load(const tsf_st *doc, void **impl)
