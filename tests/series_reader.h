@@ -14,6 +14,7 @@
 static inline double *read_dataset(const char *name, size_t *n)
 {
     char path[512], line[1024];
+    *n = 0;
     snprintf(path, sizeof path, "datasets/%s.csv", name);
     FILE *f = fopen(path, "r");
     if (!f) return NULL;

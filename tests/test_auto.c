@@ -364,6 +364,43 @@ static void test_local_optimum(void **state)
     free(w);
 }
 
+static void test_exhaustive(void **state)
+{
+    (void)state;
+    bowl *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    w->a = 2;
+    w->b = 1;
+    w->c = 1;
+    w->e = 1;
+    tsf_auto_search_opts o;
+    tsf_auto_search_defaults(&o);
+    o.period = 12;
+    o.d = 1;
+    o.D = 1;
+    tsf_auto_trace t = {0};
+    assert_int_equal(tsf_auto_exhaustive(&o, bowl_fit, w, &t), TSF_OK);
+    /* (p,q,P,Q) in [0,5]^2 x [0,2]^2 with p+q+P+Q <= 5, twice (constant) */
+    int expect = 0;
+    for (int p = 0; p <= 5; p++)
+        for (int q = 0; q <= 5; q++)
+            for (int P = 0; P <= 2; P++)
+                for (int Q = 0; Q <= 2; Q++) expect += 2 * (p + q + P + Q <= 5);
+    assert_int_equal((int)t.n, expect);
+    assert_int_equal(w->calls, expect);
+    const tsf_auto_order *b = &t.orders[t.best];
+    assert_true(b->p == 2 && b->q == 1 && b->P == 1 && b->Q == 1 && b->constant == 1);
+    tsf_auto_trace_free(&t);
+    /* max_order 12 reaches the isolated pit that the stepwise search misses */
+    memset(w, 0, sizeof *w);
+    o.max_order = 12;
+    assert_int_equal(tsf_auto_exhaustive(&o, bowl_fit, w, &t), TSF_OK);
+    b = &t.orders[t.best];
+    assert_true(b->p == 5 && b->q == 5 && b->P == 0 && b->Q == 2);
+    tsf_auto_trace_free(&t);
+    free(w);
+}
+
 static tsf_status failing_fit(void *ctx, const tsf_auto_order *o, double *ic)
 {
     (void)ctx;
@@ -444,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_r),
         cmocka_unit_test(test_local_optimum),
+        cmocka_unit_test(test_exhaustive),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_min_root),

@@ -19,7 +19,7 @@ static void run_case(json_t *c)
     double r_aicc = json_real_value(json_object_get(c, "aicc"));
     assert_non_null(id);
     assert_non_null(data);
-    size_t n;
+    size_t n = 0;
     double *y = read_dataset(data, &n);
     if (!y) fail_msg("%s: cannot read datasets/%s.csv", id, data);
     if (transform && strcmp(transform, "log") == 0)
@@ -90,6 +90,46 @@ static void test_reference_auto(void **state)
     json_decref(root);
 }
 
+/* forecast 8.20: auto.arima(x, stepwise = FALSE) and one more stepwise
+ * case (LakeHuron), orders and AICc as R reports them. */
+static void test_other_searches(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *data, *spec;
+        int order[3];
+        double aicc;
+    } cases[] = {
+        {"WWWusage", "auto(stepwise=no)", {3, 1, 0}, 512.419516},
+        {"lynx", "auto(stepwise=no)", {4, 0, 0}, 1875.006842},
+        {"LakeHuron", "auto(stepwise=no)", {2, 1, 1}, 213.506052},
+        {"LakeHuron", "auto", {0, 1, 0}, 220.257865},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = 0;
+        double *y = read_dataset(cases[i].data, &n);
+        assert_non_null(y);
+        tsf_model *m = NULL;
+        assert_int_equal(tsf_model_new(cases[i].spec, &m), TSF_OK);
+        if (tsf_fit(m, y, n, NULL, 1, NULL) != TSF_OK)
+            fail_msg("%s %s: %s", cases[i].data, cases[i].spec, tsf_errmsg());
+        tsf_fit_info info;
+        assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+        double k = (double)info.ncoef + 1.0, nstar = (double)n - info.order[1];
+        double aicc = -2.0 * info.loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (nstar - k - 1.0);
+        printf("# %-10s %-18s tsf %-32s AICc %.4f (R %.4f), %.3f s\n", cases[i].data,
+               cases[i].spec, info.model, aicc, cases[i].aicc, info.fit_seconds);
+        if (info.order[0] == cases[i].order[0] && info.order[1] == cases[i].order[1] &&
+            info.order[2] == cases[i].order[2])
+            assert_close(aicc, cases[i].aicc, 1e-3);
+        else if (!(aicc < cases[i].aicc))
+            fail_msg("%s %s: chose %s, AICc %.4f above R's %.4f", cases[i].data,
+                     cases[i].spec, info.model, aicc, cases[i].aicc);
+        tsf_model_free(m);
+        free(y);
+    }
+}
+
 static void test_spec_errors(void **state)
 {
     (void)state;
@@ -98,6 +138,9 @@ static void test_spec_errors(void **state)
     assert_errmsg_has("bogus");
     assert_int_equal(tsf_model_new("auto(ic=foo)", &m), TSF_EPARSE);
     assert_errmsg_has("aicc");
+    assert_int_equal(tsf_model_new("auto(stepwise=maybe)", &m), TSF_EPARSE);
+    assert_errmsg_has("no|yes");
+    assert_int_equal(tsf_model_new("auto(1,1)", &m), TSF_EPARSE);
     assert_int_equal(tsf_model_new("auto(d=3)", &m), TSF_EPARSE);
     assert_errmsg_has("out of range");
     assert_int_equal(tsf_model_new("auto(max_p=3, max_q=2, max_sp=1, max_sq=1, d=1, sd=0, "
@@ -108,7 +151,7 @@ static void test_spec_errors(void **state)
 static void test_fixed_orders_and_failures(void **state)
 {
     (void)state;
-    size_t n;
+    size_t n = 0;
     double *y = read_dataset("lynx", &n);
     assert_non_null(y);
     tsf_model *m = NULL;
@@ -134,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_auto),
+        cmocka_unit_test(test_other_searches),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_fixed_orders_and_failures),
     };

@@ -42,7 +42,7 @@ static void test_kpss_stat_and_ndiffs(void **state)
     (void)state;
     for (size_t c = 0; c < sizeof kpss_cases / sizeof kpss_cases[0]; c++) {
         const kpss_case *k = &kpss_cases[c];
-        size_t n;
+        size_t n = 0;
         double *y = load(k->name, &n), st;
         /* gold has missing values: ndiffs drops them (na.omit). */
         size_t m = 0;
@@ -116,7 +116,7 @@ static void test_stl(void **state)
          {0.71217361921, 0.681584041899, 2.32958093694, 14.4423909224, 14.5238747561}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        size_t n;
+        size_t n = 0;
         double *y = load(cases[c].name, &n);
         double *s = malloc(n * sizeof *s), *t = malloc(n * sizeof *t);
         assert_non_null(s);
@@ -172,7 +172,7 @@ static void test_seasonal_strength_and_nsdiffs(void **state)
         {"gas", 12, 0.941231127181, 1},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        size_t n;
+        size_t n = 0;
         double *y = load(cases[c].name, &n), f;
         int D = -1;
         assert_int_equal(tsf_seasonal_strength(y, n, cases[c].period, &f), TSF_OK);
@@ -187,7 +187,7 @@ static void test_seasonal_strength_and_nsdiffs(void **state)
 static void test_nsdiffs_short(void **state)
 {
     (void)state;
-    size_t n;
+    size_t n = 0;
     double *y = load("AirPassengers", &n);
     int D = -1;
     /* R: nsdiffs(ts(x[1:24], frequency = 12)) = 0 (STL impossible), x[1:25] -> 1 */

@@ -40,6 +40,8 @@ void tsf_auto_opts_default(tsf_auto_opts *o)
     o->approximation = -1;
     o->allow_drift = 1;
     o->allow_mean = 1;
+    o->stepwise = 1;
+    o->max_order = 5;
 }
 
 void tsf_auto_result_free(tsf_auto_result *r)
@@ -285,7 +287,9 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     }
     c.css = approx;
     res->approximation = approx;
-    st = tsf_auto_stepwise(&so, search_fit, &c, &res->trace);
+    so.max_order = o->max_order;
+    st = o->stepwise ? tsf_auto_stepwise(&so, search_fit, &c, &res->trace)
+                     : tsf_auto_exhaustive(&so, search_fit, &c, &res->trace);
     if (st != TSF_OK) {
         tsf_arima_free(c.best);
         tsf_auto_result_free(res);

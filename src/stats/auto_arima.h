@@ -18,6 +18,8 @@ typedef struct {
     tsf_ic ic;                       /* aicc */
     int approximation;               /* -1: n > 150 or period > 12; 0 no; 1 yes */
     int allow_drift, allow_mean;     /* 1, 1 */
+    int stepwise;                    /* 1; 0: exhaustive search up to max_order */
+    int max_order;                   /* 5: p+q+P+Q bound of the exhaustive search */
 } tsf_auto_opts;
 
 void tsf_auto_opts_default(tsf_auto_opts *o);

@@ -16,7 +16,8 @@ typedef struct {
     char **labels;          /* trace labels (info) */
 } tsf_auto;
 
-#define AUTO_KEYS "max_p, max_q, max_sp, max_sq, max_d, max_sd, d, sd, ic, approximation"
+#define AUTO_KEYS \
+    "max_p, max_q, max_sp, max_sq, max_d, max_sd, d, sd, ic, approximation, stepwise, max_order"
 
 static void clear_fit(tsf_auto *a)
 {
@@ -56,6 +57,7 @@ static tsf_status auto_parse(const tsf_spec *s, void **impl)
     tsf_auto_opts *o = &a->opts;
     static const char *const ics[] = {"aicc", "aic", "bic", NULL};
     static const char *const approx[] = {"auto", "no", "yes", NULL};
+    static const char *const yesno[] = {"no", "yes", NULL};
     int ic = 0, ap = 0;
     tsf_status st;
     if ((st = get_int(s, "max_p", 0, TSF_ARIMA_MAX_PQ, &o->max_p)) ||
@@ -68,6 +70,8 @@ static tsf_status auto_parse(const tsf_spec *s, void **impl)
         (st = get_int(s, "sd", 0, 1, &o->D)) ||
         (st = tsf_spec_get_choice(s, 0, "ic", ics, &ic)) ||
         (st = tsf_spec_get_choice(s, 0, "approximation", approx, &ap)) ||
+        (st = tsf_spec_get_choice(s, 0, "stepwise", yesno, &o->stepwise)) ||
+        (st = get_int(s, "max_order", 0, 4 * TSF_ARIMA_MAX_PQ, &o->max_order)) ||
         (st = tsf_spec_check_unused(s, AUTO_KEYS))) {
         free(a);
         return st;

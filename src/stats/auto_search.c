@@ -20,6 +20,7 @@ void tsf_auto_search_defaults(tsf_auto_search_opts *o)
     o->start_Q = 1;
     o->allow_constant = 1;
     o->max_models = 94;
+    o->max_order = 5;
 }
 
 void tsf_auto_trace_free(tsf_auto_trace *t)
@@ -188,5 +189,31 @@ tsf_status tsf_auto_stepwise(const tsf_auto_search_opts *o, tsf_auto_fit_fn fit,
         if (st == TSF_OK && !moved && o->allow_constant)
             st = move(&s, &cur, 0, 0, 0, 0, 1, &moved);
     }
+    return st;
+}
+
+tsf_status tsf_auto_exhaustive(const tsf_auto_search_opts *o, tsf_auto_fit_fn fit, void *ctx,
+                               tsf_auto_trace *trace)
+{
+    if (!o || !fit || !trace) return tsf_set_error(TSF_EINVAL, "auto: NULL argument");
+    if (o->period < 1 || o->d < 0 || o->D < 0 || o->max_p < 0 || o->max_q < 0 ||
+        o->max_P < 0 || o->max_Q < 0 || o->max_order < 0)
+        return tsf_set_error(TSF_EINVAL, "auto: search bounds must be non-negative");
+    trace->n = 0;
+    trace->best = 0;
+    int maxP = o->period > 1 ? o->max_P : 0, maxQ = o->period > 1 ? o->max_Q : 0;
+    search s = {o, fit, ctx, trace, INFINITY};
+    tsf_status st = TSF_OK;
+    int better;
+    for (int p = 0; p <= o->max_p && st == TSF_OK; p++)
+        for (int q = 0; q <= o->max_q && st == TSF_OK; q++)
+            for (int P = 0; P <= maxP && st == TSF_OK; P++)
+                for (int Q = 0; Q <= maxQ && st == TSF_OK; Q++) {
+                    if (p + q + P + Q > o->max_order) continue;
+                    for (int k = o->allow_constant ? 1 : 0; k >= 0 && st == TSF_OK; k--) {
+                        tsf_auto_order c = {p, o->d, q, P, o->D, Q, k};
+                        st = try_model(&s, &c, &better);
+                    }
+                }
     return st;
 }

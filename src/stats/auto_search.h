@@ -31,7 +31,8 @@ typedef struct {
     int max_p, max_q, max_P, max_Q;
     int start_p, start_q, start_P, start_Q;
     int allow_constant;                  /* allowdrift (d+D=1) or allowmean (d+D=0) */
-    size_t max_models;                   /* forecast's nmodels (94) */
+    size_t max_models;                   /* forecast's nmodels (94), stepwise only */
+    int max_order;                       /* p+q+P+Q bound, exhaustive search only (5) */
 } tsf_auto_search_opts;
 
 /* The forecast 8.20 defaults: max (5,5,2,2), start (2,2,1,1), 94 models,
@@ -58,6 +59,14 @@ typedef struct {
  * refitted.  The trace must be zeroed (or freed) before the call. */
 tsf_status tsf_auto_stepwise(const tsf_auto_search_opts *o, tsf_auto_fit_fn fit, void *ctx,
                              tsf_auto_trace *trace);
+
+/* Exhaustive search (forecast's stepwise = FALSE): every model with
+ * p <= max_p, q <= max_q, P <= max_P, Q <= max_Q (seasonal only when
+ * period > 1) and p + q + P + Q <= max_order, each with and without the
+ * constant when allow_constant.  The best is the first with the smallest
+ * criterion. */
+tsf_status tsf_auto_exhaustive(const tsf_auto_search_opts *o, tsf_auto_fit_fn fit, void *ctx,
+                               tsf_auto_trace *trace);
 
 void tsf_auto_trace_free(tsf_auto_trace *t);
 
