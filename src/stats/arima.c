@@ -132,6 +132,9 @@ tsf_status tsf_arima_fit(tsf_arima *a, const double *y, size_t n, const tsf_xreg
     if (a->kuser > 1000) return tsf_set_error(TSF_EINVAL, "too many regressors (%zu)", a->kuser);
     tsf_status st = tsf_arima_alloc_coef(a, xreg ? xreg->names : NULL);
     if (st) return st;
+    if (a->ncoef > TSF_ARIMA_MAXPAR)
+        return tsf_set_error(TSF_EINVAL, "%zu coefficients to estimate; at most %d (use smaller "
+                             "orders or fewer regressors)", a->ncoef, TSF_ARIMA_MAXPAR);
     double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
     if (!X) return tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
     if (!(st = tsf_arima_regmatrix(a, n, 0, xreg, X)) &&

@@ -90,24 +90,73 @@ static int eval(fctx *c, const double *par, double *val)
 /* A value far above any attainable objective, for failed evaluations. */
 #define PENALTY 1e10
 
+/* Hessian of the objective at par by central second differences with
+ * steps h (2 evaluations per diagonal and 4 per off-diagonal entry). */
+static int num_hessian(fctx *c, const double *par, size_t np, const double *h, double *H)
+{
+    double f0, *x = c->tw + 2 * (c->a->ncoef + 8);
+    if (!eval(c, par, &f0)) return 0;
+    for (size_t i = 0; i < np; i++) {
+        for (size_t j = i; j < np; j++) {
+            static const int sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
+            double f[4];
+            for (int r = 0; r < 4; r++) {
+                if (i == j && (r == 1 || r == 2)) {
+                    f[r] = f0;
+                    continue;
+                }
+                memcpy(x, par, np * sizeof *x);
+                x[i] += sg[r][0] * h[i];
+                x[j] += sg[r][1] * h[j];
+                if (!eval(c, x, &f[r])) return 0;
+            }
+            double v = (f[0] - f[1] - f[2] + f[3]) / (4.0 * h[i] * h[j]);
+            H[i * np + j] = H[j * np + i] = v;
+        }
+    }
+    return 1;
+}
+
+/* The optimiser works on z with par = p0 + Ct z, Ct = C^{-T} for the
+ * Cholesky factor C of the Hessian at the start: the objective is then
+ * close to f* + |z|^2 / 2, BFGS starts with the right curvature and
+ * |grad_z|^2 / 2 estimates the distance to the optimum in objective units. */
+typedef struct {
+    fctx *c;
+    size_t np;
+    double *p0, *Ct, *par;
+} zctx;
+
+static int zeval(zctx *z, const double *zv, double *val)
+{
+    for (size_t i = 0; i < z->np; i++) {
+        double s = z->p0[i];
+        for (size_t j = 0; j < z->np; j++) s += z->Ct[i * z->np + j] * zv[j];
+        z->par[i] = s;
+    }
+    return eval(z->c, z->par, val);
+}
+
 static double gf(const gsl_vector *v, void *p)
 {
     double val;
-    return eval(p, v->data, &val) ? val : PENALTY;
+    return zeval(p, v->data, &val) ? val : PENALTY;
 }
 
-static void gdf_at(fctx *c, const double *x0, double f0, size_t np, double *g)
+static void gdf_at(zctx *z, const double *x0, double f0, double *g)
 {
-    /* Central differences; step 1e-5 balances truncation (h^2 f''') and
-     * rounding / steady-state-switch noise (1e-13 / h). */
-    double *x = c->tw + c->a->ncoef + 8;
+    /* Central differences; z is unit-curvature so one step 1e-5 suits all
+     * coordinates: truncation ~1e-10, rounding and steady-state-switch
+     * noise ~1e-13 / 1e-5. */
+    double x[TSF_ARIMA_MAXPAR];
+    size_t np = z->np;
     memcpy(x, x0, np * sizeof *x);
     for (size_t i = 0; i < np; i++) {
-        double h = 1e-5 * fmax(1.0, fabs(x0[i])), fp, fm;
+        double h = 1e-5, fp, fm;
         x[i] = x0[i] + h;
-        int okp = eval(c, x, &fp);
+        int okp = zeval(z, x, &fp);
         x[i] = x0[i] - h;
-        int okm = eval(c, x, &fm);
+        int okm = zeval(z, x, &fm);
         x[i] = x0[i];
         if (okp && okm) g[i] = (fp - fm) / (2.0 * h);
         else if (okp) g[i] = (fp - f0) / h;
@@ -118,28 +167,53 @@ static void gdf_at(fctx *c, const double *x0, double f0, size_t np, double *g)
 
 static void gdf(const gsl_vector *v, void *p, gsl_vector *g)
 {
-    fctx *c = p;
     double f0;
-    if (!eval(c, v->data, &f0)) f0 = PENALTY;
-    gdf_at(c, v->data, f0, v->size, g->data);
+    if (!zeval(p, v->data, &f0)) f0 = PENALTY;
+    gdf_at(p, v->data, f0, g->data);
 }
 
 static void gfdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
 {
-    fctx *c = p;
-    if (!eval(c, v->data, f)) *f = PENALTY;
-    gdf_at(c, v->data, *f, v->size, g->data);
+    if (!zeval(p, v->data, f)) *f = PENALTY;
+    gdf_at(p, v->data, *f, g->data);
 }
 
-/* BFGS (GSL's vector_bfgs2) from par; par receives the minimiser. */
-static tsf_status minimize(fctx *c, double *par, size_t np, int *converged)
+/* Ct = C^{-T} from the Hessian at p0 (identity when not positive
+ * definite there). */
+static void precondition(fctx *c, const double *p0, size_t np, double *Ct)
+{
+    double h[TSF_ARIMA_MAXPAR], H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(p0[i]));
+    memset(Ct, 0, np * np * sizeof *Ct);
+    int ok = num_hessian(c, p0, np, h, H);
+    /* row-major lower Cholesky H = C C', then C^{-1} (lower) */
+    if (ok && !LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)np, H, (lapack_int)np) &&
+        !LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'L', 'N', (lapack_int)np, H, (lapack_int)np)) {
+        for (size_t i = 0; i < np; i++)
+            for (size_t j = 0; j < np; j++) Ct[i * np + j] = j >= i ? H[j * np + i] : 0.0;
+        return;
+    }
+    for (size_t i = 0; i < np; i++) Ct[i * np + i] = 1.0;
+}
+
+/* Minimises the objective from par (par receives the minimiser): BFGS
+ * (GSL's vector_bfgs2) on preconditioned coordinates, re-preconditioned at
+ * the current point when a run stalls.  Converged when the estimated gain
+ * still possible, nobs * |grad_z|^2 / 2, is below tol_ll log-likelihood
+ * units. */
+static tsf_status minimize(fctx *c, double *par, size_t np, double tol_ll, int *converged)
 {
     *converged = 1;
     if (np == 0) return TSF_OK;
+    if (np > TSF_ARIMA_MAXPAR)
+        return tsf_set_error(TSF_EINVAL, "too many parameters (%zu, at most %d)", np,
+                             TSF_ARIMA_MAXPAR);
     double f0;
     if (!eval(c, par, &f0))
         return tsf_set_error(TSF_EDOMAIN, "the starting values of the ARIMA fit give no finite "
                              "likelihood; try method=ml or another order");
+    double p0[TSF_ARIMA_MAXPAR], Ct[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], pw[TSF_ARIMA_MAXPAR];
+    zctx z = {c, np, p0, Ct, pw};
     gsl_vector *x = gsl_vector_alloc(np);
     gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(
         gsl_multimin_fdfminimizer_vector_bfgs2, np);
@@ -148,63 +222,50 @@ static tsf_status minimize(fctx *c, double *par, size_t np, int *converged)
         gsl_multimin_fdfminimizer_free(s);
         return tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
     }
-    memcpy(x->data, par, np * sizeof *par);
-    gsl_multimin_function_fdf F = {gf, gdf, gfdf, np, c};
-    gsl_multimin_fdfminimizer_set(s, &F, x, 0.05, 0.1);
-    int status = GSL_CONTINUE;
-    size_t iter = 0;
-    while (status == GSL_CONTINUE && iter < 500) {
-        iter++;
-        if (gsl_multimin_fdfminimizer_iterate(s)) break;
-        status = gsl_multimin_test_gradient(s->gradient, 1e-7);
+    double gtol = sqrt(2.0 * tol_ll / (double)(c->a->nobs ? c->a->nobs : 1));
+    int done = 0;
+    size_t total = 0;
+    for (int restart = 0; restart < 4 && !done; restart++) {
+        memcpy(p0, par, np * sizeof *par);
+        precondition(c, p0, np, Ct);
+        gsl_vector_set_zero(x);
+        gsl_multimin_function_fdf F = {gf, gdf, gfdf, np, &z};
+        gsl_multimin_fdfminimizer_set(s, &F, x, 0.1, 0.1);
+        int status = GSL_CONTINUE;
+        size_t iter = 0;
+        while (status == GSL_CONTINUE && iter < 200) {
+            iter++;
+            if (gsl_multimin_fdfminimizer_iterate(s)) break;
+            status = gsl_multimin_test_gradient(s->gradient, gtol);
+        }
+        total += iter;
+        done = status == GSL_SUCCESS || gsl_blas_dnrm2(s->gradient) < gtol;
+        double fz;
+        if (zeval(&z, s->x->data, &fz)) memcpy(par, z.par, np * sizeof *par);
+        if (iter <= 1 && !done) break; /* no progress even after preconditioning */
     }
-    double gn = gsl_blas_dnrm2(s->gradient);
-    *converged = status == GSL_SUCCESS || gn < 1e-4;
-    memcpy(par, s->x->data, np * sizeof *par);
+    (void)total;
+    *converged = done;
     gsl_vector_free(x);
     gsl_multimin_fdfminimizer_free(s);
     return TSF_OK;
 }
 
-/* Hessian of the (untransformed) objective by central second differences,
- * then the covariance inv(nobs H) (R's arima: solve(hessian * n.used)). */
+/* Hessian of the (untransformed) objective, then the covariance
+ * inv(nobs H) (as R's arima: solve(hessian * n.used)). */
 static void std_errors(fctx *c, const double *par, size_t np, double *cov, int *ok)
 {
     *ok = 0;
-    double f0;
-    if (np == 0 || !eval(c, par, &f0)) return;
-    double *H = calloc(np * np, sizeof *H), *x = malloc(np * sizeof *x), *h = malloc(np * sizeof *h);
-    if (!H || !x || !h) goto done;
-    memcpy(x, par, np * sizeof *x);
+    double h[TSF_ARIMA_MAXPAR];
+    if (np == 0 || np > TSF_ARIMA_MAXPAR) return;
     for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(0.1, fabs(par[i]));
-    for (size_t i = 0; i < np; i++) {
-        for (size_t j = i; j < np; j++) {
-            double f[4];
-            int sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
-            for (int r = 0; r < 4; r++) {
-                memcpy(x, par, np * sizeof *x);
-                x[i] += sg[r][0] * h[i];
-                x[j] += sg[r][1] * h[j];
-                if (i == j) {
-                    x[i] = par[i] + (r < 2 ? (r == 0 ? 2 : 0) : (r == 2 ? 0 : -2)) * h[i];
-                }
-                if (!eval(c, x, &f[r])) goto done;
-            }
-            double v = i == j ? (f[0] - 2.0 * f0 + f[3]) / (4.0 * h[i] * h[i])
-                              : (f[0] - f[1] - f[2] + f[3]) / (4.0 * h[i] * h[j]);
-            H[i * np + j] = H[j * np + i] = v * (double)c->a->nobs;
-        }
-    }
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, H, (lapack_int)np)) goto done;
-    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, H, (lapack_int)np)) goto done;
+    if (!num_hessian(c, par, np, h, cov)) return;
+    for (size_t i = 0; i < np * np; i++) cov[i] *= (double)c->a->nobs;
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return;
+    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return;
     for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < i; j++) H[i * np + j] = H[j * np + i];
-    memcpy(cov, H, np * np * sizeof *cov);
+        for (size_t j = 0; j < i; j++) cov[i * np + j] = cov[j * np + i];
     *ok = 1;
-done:
-    free(H);
-    free(x);
-    free(h);
 }
 
 /* OLS of y on X (rows with everything observed), after differencing both
@@ -398,7 +459,8 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
     if (a->method == TSF_METHOD_CSS || a->method == TSF_METHOD_CSS_ML) {
         c.ml = 0;
         c.transform = 0;
-        if ((st = minimize(&c, par, np, &conv))) goto done;
+        if ((st = minimize(&c, par, np, a->method == TSF_METHOD_CSS ? 1e-6 : 1e-2, &conv)))
+            goto done;
         invert_ma(a, par);
     }
     if (a->method == TSF_METHOD_CSS) {
@@ -415,7 +477,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         c.ml = 1;
         c.transform = 1;
         to_raw(&c, par);
-        if ((st = minimize(&c, par, np, &conv))) goto done;
+        if ((st = minimize(&c, par, np, 1e-6, &conv))) goto done;
         par_arma(&c, par, c.arma);
         memcpy(par, c.arma, a->narma * sizeof *par);
         c.transform = 0;

@@ -7,6 +7,9 @@
 
 /* Regression columns in this order, those present: intercept, drift,
  * trend, then the user's k columns. */
+/* Most coefficients (ARMA + regression) one model estimates. */
+#define TSF_ARIMA_MAXPAR 64
+
 enum { TSF_REG_MEAN = 1, TSF_REG_DRIFT = 2, TSF_REG_TREND = 4 };
 
 struct tsf_arima {
