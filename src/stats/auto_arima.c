@@ -208,6 +208,28 @@ static tsf_status choose_differences(const tsf_auto_opts *o, const double *y, si
     return st;
 }
 
+/* 1 when y differenced d times and D times at lag m has no variation
+ * (every observed difference equal): no ARIMA noise left to estimate. */
+static int constant_after_differencing(const double *y, size_t n, int m, int d, int D,
+                                       double *value)
+{
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w) return 0;
+    memcpy(w, y, n * sizeof *w);
+    size_t len = n;
+    for (int i = 0; i < D; i++) len = diff_lag(w, len, (size_t)m);
+    for (int i = 0; i < d; i++) len = diff_lag(w, len, 1);
+    int constant = 1, seen = 0;
+    for (size_t i = 0; i < len && constant; i++) {
+        if (isnan(w[i])) continue;
+        if (!seen) *value = w[i];
+        else if (w[i] != *value) constant = 0;
+        seen = 1;
+    }
+    free(w);
+    return constant && seen;
+}
+
 tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int period,
                           const tsf_fit_opts *fo, tsf_auto_result *res)
 {
@@ -235,6 +257,11 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     int m = period, d, D;
     tsf_status st = choose_differences(o, y, n, m, &d, &D);
     if (st != TSF_OK) return st;
+    double cval = 0.0;
+    if ((d > 0 || D > 0) && constant_after_differencing(y, n, m, d, D, &cval))
+        return tsf_set_error(TSF_EDOMAIN, "auto: after differencing (d=%d, D=%d) every value "
+                                          "is %g: the series is exactly predictable and has no "
+                                          "noise for an ARIMA to model", d, D, cval);
 
     tsf_auto_search_opts so;
     tsf_auto_search_defaults(&so);
