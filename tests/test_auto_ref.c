@@ -9,6 +9,37 @@
 #include "tsf/tsf.h"
 #include "core/model_impl.h"
 
+/* auto.arima(x, trace = TRUE): the criteria R printed for the 2nd to 4th
+ * models (null, AR, MA starts); wineind's are CSS approximations. */
+static const struct {
+    const char *data;
+    double ic[3];
+} r_trace[] = {
+    {"AirPassengers", {1031.539, 1020.582, 1021.192}},
+    {"WWWusage", {627.7442, 531.1079, 548.4164}},
+    {"lynx", {2006.724, 1927.209, 1918.165}},
+    {"Nile", {1298.77, 1283.598, 1270.562}},
+    {"USAccDeaths", {873.7587, 863.7031, 857.3164}},
+    {"austres", {672.5046, 662.0899, 652.3751}},
+    {"JohnsonJohnson", {145.6332, 102.4811, 101.0345}},
+    {"wineind", {2918.738, 2880.387, 2789.402}},
+};
+
+static void check_trace(const char *data, const tsf_fit_info *info)
+{
+    for (size_t i = 0; i < sizeof r_trace / sizeof r_trace[0]; i++) {
+        if (strcmp(r_trace[i].data, data) != 0) continue;
+        assert_true(info->ntrace >= 4);
+        for (int j = 0; j < 3; j++) {
+            double v = info->trace_values[j + 1], r = r_trace[i].ic[j];
+            /* R prints 7 significant digits */
+            if (!(fabs(v - r) <= 1e-5 * fabs(r) + 5e-3))
+                fail_msg("%s: trace %s = %.4f, R printed %.7g", data, info->trace_labels[j + 1],
+                         v, r);
+        }
+    }
+}
+
 static void run_case(json_t *c)
 {
     const char *id = json_string_value(json_object_get(c, "id"));
@@ -58,6 +89,7 @@ static void run_case(json_t *c)
                  json_integer_value(json_array_get(sea, 1)),
                  json_integer_value(json_array_get(sea, 2)), r_aicc);
     }
+    check_trace(data, &info);
     /* the trace is finite and contains the chosen model */
     assert_true(info.ntrace >= 5);
     for (size_t i = 0; i < info.ntrace; i++) {

@@ -10,7 +10,7 @@
  *   (sigma2), n* = n - d - D m;
  * - approximation when n > 150 or m > 12: candidates fitted by CSS with
  *   AIC ~ offset + n* log(sigma2_css) + 2k, where offset = -2 loglik -
- *   n log(sigma2) of an exact ARIMA(1,d,0)(0,D,0) fit puts CSS and exact
+ *   n log(sigma2) of an exact ARIMA(0,d,0)(0,D,0) fit puts CSS and exact
  *   criteria on one scale; the models are then refitted exactly in order
  *   of their approximate criterion until one is acceptable;
  * - a model is rejected (criterion infinite) when an AR or MA root lies
@@ -292,8 +292,10 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     if (fo) c.base = *fo;
     int approx = o->approximation >= 0 ? o->approximation : (nobs > 150 || m > 12);
     if (approx) {
-        /* offset from an exact ARIMA(1,d,0)(0,D,0) (mean when d+D = 0) */
-        tsf_arima_order ord = {1, d, 0, 0, m > 1 ? D : 0, 0, m > 1 ? m : 1};
+        /* offset from an exact ARIMA(0,d,0)(0,D,0) (mean when d+D = 0):
+         * with it, tsf's approximate criteria equal the values R prints
+         * (checked on wineind, gold and co2) */
+        tsf_arima_order ord = {0, d, 0, 0, m > 1 ? D : 0, 0, m > 1 ? m : 1};
         tsf_fit_opts f1 = c.base;
         f1.method = TSF_METHOD_CSS_ML;
         f1.include_mean = 0;
