@@ -306,6 +306,12 @@ static void test_fixed_orders_and_failures(void **state)
     assert_int_equal(tsf_model_info(m, &info), TSF_OK);
     assert_int_equal(info.order[1], 1);
     assert_true(info.order[0] <= 1 && info.order[2] <= 1);
+    for (size_t i = 0; i < info.ntrace; i++) assert_true(strstr(info.trace_labels[i], ",1,"));
+    /* refitting replaces the first fit (no leak under ASan) */
+    assert_int_equal(tsf_fit(m, y, 60, NULL, 1, NULL), TSF_OK);
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    assert_int_equal(info.order[1], 1);
+    assert_true(info.nobs <= 60);  /* the second series, not lynx's 114 values */
     tsf_model_free(m);
     /* constant series: a clear error, no model */
     double c[30];
