@@ -144,11 +144,13 @@ static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *
     double aic = css ? c->offset + nstar * log(info.sigma2) + 2.0 * k
                      : -2.0 * info.loglik + 2.0 * k;
     double v = NAN;
-    if (nstar - k - 1.0 > 0.0 && isfinite(aic)) {
+    if (isfinite(aic) && nstar > 0.0) {
         switch (c->ic) {
         case TSF_IC_AIC: v = aic; break;
         case TSF_IC_BIC: v = aic + k * (log(nstar) - 2.0); break;
-        default: v = aic + 2.0 * k * (k + 1.0) / (nstar - k - 1.0); break;
+        default:  /* AICc is undefined once k + 1 >= n*: such a model is not a candidate */
+            if (nstar - k - 1.0 > 0.0) v = aic + 2.0 * k * (k + 1.0) / (nstar - k - 1.0);
+            break;
         }
     }
     double r = isfinite(v) ? min_root(&info, o, s) : NAN;
