@@ -55,6 +55,8 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
                                 : "Models tried (AICc):");
         for (size_t i = 0; i < info->ntrace; i++) {
             if (is_ar) printf("  %4s %10.3f\n", info->trace_labels[i], info->trace_values[i]);
+            else if (info->trace_values[i] >= 1e299) /* the fit failed */
+                printf("  %-44s %12s\n", info->trace_labels[i], "failed");
             else printf("  %-44s %12.3f\n", info->trace_labels[i], info->trace_values[i]);
         }
     }
@@ -90,7 +92,9 @@ static json_t *info_json(const char *spec, const tsf_fit_info *info)
         json_t *t = json_array();
         for (size_t i = 0; i < info->ntrace; i++)
             json_array_append_new(t, json_pack("{s:s,s:o}", "model", info->trace_labels[i],
-                                               "value", jnum(info->trace_values[i])));
+                                               "value", info->trace_values[i] >= 1e299
+                                                            ? json_null()
+                                                            : jnum(info->trace_values[i])));
         json_object_set_new(j, "trace", t);
     }
     return j;
