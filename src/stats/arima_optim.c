@@ -255,15 +255,12 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
         for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(par[i]));
         if (!tsf_arima_eval(c, par, &f0) || !num_hessian(c, par, np, h, Hn)) break;
         have_next = 1;
-        memcpy(xg, par, np * sizeof *xg);
+        /* gradient in par from BFGS's in z: g_z = Ct' g, Ct' lower triangular */
+        const double *gz = s->gradient->data;
         for (size_t i = 0; i < np; i++) {
-            double hh = 1e-5 * fmax(1.0, fabs(par[i])), fp, fm;
-            xg[i] = par[i] + hh;
-            int ok = tsf_arima_eval(c, xg, &fp);
-            xg[i] = par[i] - hh;
-            ok = ok && tsf_arima_eval(c, xg, &fm);
-            xg[i] = par[i];
-            g[i] = ok ? (fp - fm) / (2.0 * hh) : 0.0;
+            double v = gz[i];
+            for (size_t j = 0; j < i; j++) v -= Ct[j * np + i] * g[j];
+            g[i] = v / Ct[i * np + i];
         }
         memcpy(L, Hn, np * np * sizeof *L);
         if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)np, L, (lapack_int)np)) {
