@@ -10,6 +10,9 @@
 /* Most coefficients (ARMA + regression) one model estimates. */
 #define TSF_ARIMA_MAXPAR 64
 
+/* ML fits of series with at most this many observations try two starts. */
+#define TSF_ARIMA_MULTISTART 2000
+
 enum { TSF_REG_MEAN = 1, TSF_REG_DRIFT = 2, TSF_REG_TREND = 4 };
 
 struct tsf_arima {

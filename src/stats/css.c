@@ -52,7 +52,9 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
 static void ma_filter(const double *z, const double *mask, size_t n, const double *theta,
                       const size_t *nz, size_t nnz, size_t ncond, double *e)
 {
-    for (size_t t = 0; t < n; t++) {
+    /* up to tq some lags reach before ncond (where e = 0); after it none */
+    size_t tq = ncond + (nnz ? nz[nnz - 1] + 1 : 0);
+    for (size_t t = 0; t < n && t < tq; t++) {
         if (t < ncond || isnan(mask[t])) {
             e[t] = 0.0;
             continue;
@@ -64,6 +66,24 @@ static void ma_filter(const double *z, const double *mask, size_t n, const doubl
         }
         e[t] = v;
     }
+    if (nnz == 1) {
+        size_t j = nz[0] + 1;
+        double th = theta[j - 1];
+        for (size_t t = tq; t < n; t++) e[t] = isnan(mask[t]) ? 0.0 : z[t] - th * e[t - j];
+        return;
+    }
+    for (size_t t = tq; t < n; t++) {
+        if (isnan(mask[t])) {
+            e[t] = 0.0;
+            continue;
+        }
+        double v = z[t];
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = nz[k] + 1;
+            v -= theta[j - 1] * e[t - j];
+        }
+        e[t] = v;
+    }
 }
 
 /* The same filter, in place, on ncol columns of length n at once: the
@@ -72,9 +92,18 @@ static void ma_filter(const double *z, const double *mask, size_t n, const doubl
 static void ma_filter_cols(double *Z, size_t ncol, const double *mask, size_t n,
                            const double *theta, const size_t *nz, size_t nnz, size_t ncond)
 {
+    size_t tq = ncond + (nnz ? nz[nnz - 1] + 1 : 0);
     for (size_t t = 0; t < n; t++) {
         if (t < ncond || isnan(mask[t])) {
             for (size_t c = 0; c < ncol; c++) Z[c * n + t] = 0.0;
+            continue;
+        }
+        if (t >= tq) {
+            for (size_t k = 0; k < nnz; k++) {
+                size_t j = nz[k] + 1;
+                double th = theta[j - 1];
+                for (size_t c = 0; c < ncol; c++) Z[c * n + t] -= th * Z[c * n + t - j];
+            }
             continue;
         }
         for (size_t k = 0; k < nnz; k++) {
@@ -120,21 +149,24 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
         w[t] = val;
     }
     for (size_t t = 0; t < n; t++) {
-        double uu = NAN, vv = NAN, zz = NAN;
-        if (t >= nd + s * P) {
-            uu = w[t];
-            for (size_t j = 1; j <= P; j++) uu -= A[j - 1] * w[t - s * j];
-        }
-        if (t >= nd + p) {
-            vv = w[t];
-            for (size_t i = 1; i <= p; i++) vv -= a[i - 1] * w[t - i];
+        double zz = NAN;
+        if (P && J) {
+            double uu = NAN, vv = NAN;
+            if (t >= nd + s * P) {
+                uu = w[t];
+                for (size_t j = 1; j <= P; j++) uu -= A[j - 1] * w[t - s * j];
+            }
+            if (t >= nd + p) {
+                vv = w[t];
+                for (size_t i = 1; i <= p; i++) vv -= a[i - 1] * w[t - i];
+            }
+            u[t] = uu;
+            v[t] = vv;
         }
         if (t >= ncond) {
             zz = w[t];
             for (size_t i = 1; i <= pf; i++) zz -= phi[i - 1] * w[t - i];
         }
-        u[t] = uu;
-        v[t] = vv;
         zb[t] = zz;
     }
     ma_filter(zb, zb, n, theta, nz, nnz, ncond, e);
@@ -152,8 +184,9 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
      * derivative of its input plus the derivative of the MA polynomial
      * acting on e. */
     size_t c = 0;
+    const double *uu = P ? u : w; /* (1 - A(B^s)) w */
     for (size_t i = 1; i <= p; i++, c++) {
-        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -u[t - i] : 0.0;
+        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
         memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t i = 1; i <= q; i++, c++) {
