@@ -119,6 +119,23 @@ static void test_streaming_equals_loglik(void **state)
         assert_true(isfinite(ll));
         assert_rel(sum, ll, 1e-5, 0.0);
         assert_rel(sum20, ll20, 1e-5, 0.0);
+        if (i == 2) {
+            /* the transformer's receptive field is layers (context - 1) + period
+             * positions: starting the stream there gives the same terms */
+            const tsf_neural *nm = m->impl;
+            size_t s0 = 60 - (2 * (6 - 1) + 4 + 1);
+            double lls;
+            assert_int_equal(tsf_neural_series_loglik(nm, y + s0, n - s0, 60 - s0, &lls, NULL),
+                             TSF_OK);
+            double ll60;
+            assert_int_equal(tsf_loglik(m, y, n, NULL, 60, &ll60), TSF_OK);
+            assert_rel(lls, ll60, 1e-12, 0.0);
+            /* (s0 keeps one spare position); two fewer change them */
+            assert_int_equal(tsf_neural_series_loglik(nm, y + s0 + 2, n - s0 - 2, 58 - s0, &lls,
+                                                      NULL), TSF_OK);
+            print_message("transformer: loglik from a shorter history differs by %.3g\n", lls - ll60);
+            assert_true(lls != ll60);
+        }
         /* the state's forecast equals the model's forecast from the same data */
         tsf_forecast_opts fo = {0};
         fo.seed = 9;

@@ -8,6 +8,7 @@
  * opts->seed, so a seed and thread count give bit-identical weights. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +61,19 @@ static tsf_status valid_nll(const train_data *d, double *out)
 {
     double ll = 0.0;
     size_t nobs = 0;
+    /* The transformer's prediction at t depends on positions back to
+     * t - L (W - 1) only (each layer's window is W) plus the period lag,
+     * so the stream may start there: the same terms, far fewer steps. */
+    const tsf_nn_config *c = &d->m->cfg;
+    size_t reach = c->arch == TSF_NN_TRANSFORMER
+                       ? (size_t)c->layers * (size_t)(c->context - 1) + d->P + 1
+                       : SIZE_MAX;
     for (size_t k = 0; k < d->nseries; k++) {
         if (d->ntr[k] == d->ns[k]) continue;
         double l;
-        tsf_status st = tsf_neural_series_loglik(d->m, d->ys[k], d->ns[k], d->ntr[k], &l, NULL);
+        size_t s0 = d->ntr[k] > reach ? d->ntr[k] - reach : 0;
+        tsf_status st = tsf_neural_series_loglik(d->m, d->ys[k] + s0, d->ns[k] - s0,
+                                                 d->ntr[k] - s0, &l, NULL);
         if (st) return st;
         ll += l;
         for (size_t i = d->ntr[k]; i < d->ns[k]; i++) nobs += !isnan(d->ys[k][i]);
