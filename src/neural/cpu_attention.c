@@ -94,19 +94,24 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
                             size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch)
 {
     size_t hs = C / NH;
-    float sc = 1.0f / sqrtf((float)hs);
-    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo;
+    float sc = 1.0f / sqrtf((float)hs), slope[64];
+    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
+    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = alibi_slope(h, NH);
     for (size_t b = 0; b < B; b++) {
         const float *qb = q + b * C, *kb = kc + b * W * C, *vb = vc + b * W * C;
-        /* scores of every head, key rows read in order (one row holds all heads) */
+        /* scores of every head; key rows in position order (one row holds all
+         * heads), the ring walked without a division per row */
+        size_t slot = first;
         for (size_t j = 0; j < n; j++) {
-            const float *k = kb + ((lo + j) % W) * C;
+            const float *k = kb + slot * C;
+            float dist = (float)(n - 1 - j);
             for (size_t h = 0; h < NH; h++) {
                 float s = 0.0f;
 #pragma omp simd reduction(+ : s)
                 for (size_t i = 0; i < hs; i++) s += qb[h * hs + i] * k[h * hs + i];
-                scratch[h * W + j] = s * sc - alibi_slope(h, NH) * (float)(n - 1 - j);
+                scratch[h * W + j] = s * sc - slope[h] * dist;
             }
+            if (++slot == W) slot = 0;
         }
         for (size_t h = 0; h < NH; h++) {
             float *p = scratch + h * W, mx = -INFINITY, sum = 0.0f;
@@ -117,17 +122,20 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
                 sum += p[j];
             }
             float inv = 1.0f / sum;
+#pragma omp simd
             for (size_t j = 0; j < n; j++) p[j] *= inv;
         }
         float *o = out + b * C;
         memset(o, 0, C * sizeof *o);
+        slot = first;
         for (size_t j = 0; j < n; j++) {
-            const float *v = vb + ((lo + j) % W) * C;
+            const float *v = vb + slot * C;
             for (size_t h = 0; h < NH; h++) {
                 float pj = scratch[h * W + j];
 #pragma omp simd
                 for (size_t i = 0; i < hs; i++) o[h * hs + i] += pj * v[h * hs + i];
             }
+            if (++slot == W) slot = 0;
         }
     }
 }

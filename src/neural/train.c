@@ -174,7 +174,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
         st = tsf_set_error(TSF_ENOMEM, "out of memory for training buffers");
         goto done;
     }
-    double best_v = INFINITY, t0 = tsf_now();
+    double best_v = INFINITY, t0 = tsf_now(), mult = 1.0;
     int since = 0;
     size_t step = 0;
     m->best_epoch = 0;
@@ -196,7 +196,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
                 goto done;
             }
             if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
-            be->adamw_update(nn->params, g, mm, vv, np, (float)lr_at(m->lr, step, total), 0.9f,
+            be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_at(m->lr, step, total)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
         }
         m->train_nll = tn ? tl / (double)tn : NAN;
@@ -210,11 +210,15 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
                 since = 0;
                 memcpy(best, nn->params, np * sizeof *best);
             } else {
+                /* Reduce on plateau (as GluonTS): the held-out fit got worse,
+                 * so go back to the best weights and halve the step size. */
                 since++;
+                mult *= 0.5;
+                memcpy(nn->params, best, np * sizeof *best);
             }
         }
         report(opts, "epoch %d/%d  train nll %.4f  valid nll %.4f  lr %.2e  %.1f s", ep,
-               m->epochs, m->train_nll, v, lr_at(m->lr, step ? step - 1 : 0, total),
+               m->epochs, m->train_nll, v, mult * lr_at(m->lr, step ? step - 1 : 0, total),
                tsf_now() - t0);
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
