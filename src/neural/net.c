@@ -112,10 +112,10 @@ static void fill_const(float *p, size_t n, float v)
     for (size_t i = 0; i < n; i++) p[i] = v;
 }
 
-void tsf_nn_init(tsf_nn *nn, uint64_t seed)
+tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) return; /* params stay zero; callers check nothing else can fail */
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory for a random number generator");
     gsl_rng_set(r, (unsigned long)(seed ^ 0x5DEECE66DULL));
     const tsf_nn_config *c = &nn->cfg;
     size_t H = (size_t)c->hidden, K = tsf_nn_head_k(c->head);
@@ -158,6 +158,7 @@ void tsf_nn_init(tsf_nn *nn, uint64_t seed)
     P[nn->b_out + 1] = 0.5413f;
     if (K == 3) P[nn->b_out + 2] = 2.9489f;
     gsl_rng_free(r);
+    return TSF_OK;
 }
 
 void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x)

@@ -269,8 +269,8 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     int saved = omp_get_max_threads();
     if (opts->threads > 0) omp_set_num_threads(opts->threads);
 #endif
+    if (!st) st = tsf_nn_init(m->nn, m->seed);
     if (!st) {
-        tsf_nn_init(m->nn, m->seed);
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
         st = run(m, &d, opts, r);
     }
