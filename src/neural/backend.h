@@ -95,6 +95,12 @@ typedef struct tsf_nn_backend {
     void (*head_params)(float *mu, float *sigma, float *nu, const float *o, size_t BT,
                         tsf_nn_head head);
 
+    /* src (N) -> dst (N); the ranges may overlap.  Host arrays (training
+     * windows, outputs) enter and leave the backend's memory through it. */
+    void (*copy)(float *dst, const float *src, size_t N);
+    /* x (N) := 0 */
+    void (*zero)(float *x, size_t N);
+
     /* sum of squares of g (N), accumulated in double */
     double (*sumsq)(const float *g, size_t N);
     /* x (N) *= a */

@@ -239,11 +239,11 @@ void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 }
 
 /* Copies sequence 0 of a (L, Bs, n) block into every sequence of (L, Bd, n). */
-static void bcast(float *dst, const float *src, size_t L, size_t Bs, size_t Bd, size_t n)
+static void bcast(const tsf_nn_backend *be, float *dst, const float *src, size_t L, size_t Bs,
+                  size_t Bd, size_t n)
 {
     for (size_t l = 0; l < L; l++)
-        for (size_t b = 0; b < Bd; b++)
-            memcpy(dst + (l * Bd + b) * n, src + l * Bs * n, n * sizeof *dst);
+        for (size_t b = 0; b < Bd; b++) be->copy(dst + (l * Bd + b) * n, src + l * Bs * n, n);
 }
 
 void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *src)
@@ -252,11 +252,11 @@ void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *s
     dst->pos = src->pos;
     if (nn->cfg.arch == TSF_NN_TRANSFORMER) {
         size_t n = (size_t)nn->cfg.context * H;
-        bcast(dst->kc, src->kc, L, src->B, dst->B, n);
-        bcast(dst->vc, src->vc, L, src->B, dst->B, n);
+        bcast(nn->be, dst->kc, src->kc, L, src->B, dst->B, n);
+        bcast(nn->be, dst->vc, src->vc, L, src->B, dst->B, n);
     } else {
-        bcast(dst->h, src->h, L, src->B, dst->B, H);
-        if (dst->c) bcast(dst->c, src->c, L, src->B, dst->B, H);
+        bcast(nn->be, dst->h, src->h, L, src->B, dst->B, H);
+        if (dst->c) bcast(nn->be, dst->c, src->c, L, src->B, dst->B, H);
     }
 }
 
@@ -264,7 +264,7 @@ tsf_status tsf_nn_run_clone(const tsf_nn *nn, const tsf_nn_run *src, tsf_nn_run 
 {
     tsf_status st = tsf_nn_run_new(nn, src->B, out);
     if (st) return st;
-    memcpy((*out)->mem, src->mem, src->size * sizeof(float));
+    nn->be->copy((*out)->mem, src->mem, src->size);
     (*out)->pos = src->pos;
     return TSF_OK;
 }

@@ -2,7 +2,6 @@
  * Salinas et al. 2020, sec. 3): the training pass over B windows of T
  * positions (time-major inside, so each step's state is one contiguous
  * (B,H) block), its backward pass (BPTT), and the one-position step. */
-#include <string.h>
 #include "net.h"
 
 typedef struct {
@@ -75,10 +74,10 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     const float *P = nn->params;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
-            memcpy(a.x + (t * B + b) * F, x + (b * T + t) * F, F * sizeof(float));
+            be->copy(a.x + (t * B + b) * F, x + (b * T + t) * F, F);
             a.y[t * B + b] = y[b * T + t];
         }
-    memset(a.zero, 0, B * H * sizeof(float));
+    be->zero(a.zero, B * H);
 
     /* forward, layer by layer: the input projection of all T steps is one GEMM */
     for (size_t l = 0; l < L; l++) {
@@ -106,24 +105,24 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     if (o)
         for (size_t b = 0; b < B; b++)
             for (size_t t = 0; t < T; t++)
-                memcpy(o + (b * T + t) * K, a.o + (t * B + b) * K, K * sizeof(float));
+                be->copy(o + (b * T + t) * K, a.o + (t * B + b) * K, K);
     if (!grads) return loss;
 
     /* backward */
     float *dh_top = a.dh_a, *dh_low = a.dh_b;
-    memset(dh_top, 0, TB * H * sizeof(float));
+    be->zero(dh_top, TB * H);
     be->matmul_backward(dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
                         P + nn->w_out, TB, H, K);
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? F : H;
         float *dc_in = a.dc0, *dc_out = a.dc1;
-        memset(a.dhc, 0, B * H * sizeof(float));
-        memset(dc_in, 0, B * H * sizeof(float));
+        be->zero(a.dhc, B * H);
+        be->zero(dc_in, B * H);
         for (size_t t = T; t-- > 0;) {
             const float *hp = t ? a.hs[l] + (t - 1) * B * H : a.zero;
             be->residual_forward(a.dh, dh_top + t * B * H, a.dhc, B * H);
-            memset(a.dhc, 0, B * H * sizeof(float));
+            be->zero(a.dhc, B * H);
             float *dxg = a.dxg + t * B * GH, *dhg = gru ? a.dhg + t * B * GH : dxg;
             if (gru) {
                 be->gru_backward(dxg, dhg, a.dhc, a.dh, a.gt[l] + t * B * GH,
@@ -144,7 +143,7 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
                                 P + lo->w_hh, (T - 1) * B, H, GH);
         be->matmul_backward(NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
         const float *in = l == 0 ? a.x : a.hs[l - 1];
-        if (l) memset(dh_low, 0, TB * H * sizeof(float));
+        if (l) be->zero(dh_low, TB * H);
         be->matmul_backward(l ? dh_low : NULL, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
                             P + lo->w_ih, TB, I, GH);
         float *sw = dh_top;
@@ -192,9 +191,9 @@ void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
             float *c = r->c + l * B * H;
             be->residual_forward(pre, xg, hg, B * GH);
             be->lstm_forward(hn, cn, gt, pre, c, B, H);
-            memcpy(c, cn, B * H * sizeof(float));
+            be->copy(c, cn, B * H);
         }
-        memcpy(h, hn, B * H * sizeof(float));
+        be->copy(h, hn, B * H);
         in = h;
     }
     be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, H, K);

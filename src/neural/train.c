@@ -178,7 +178,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
     int since = 0;
     size_t step = 0;
     m->best_epoch = 0;
-    memcpy(best, nn->params, np * sizeof *best);
+    be->copy(best, nn->params, np);
     for (int ep = 1; ep <= m->epochs; ep++) {
         double tl = 0.0;
         size_t tn = 0;
@@ -186,7 +186,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
             size_t nb = 0;
             for (size_t b = 0; b < B; b++) nb += fill_window(d, nn, r, x + b * T * nn->nin, y + b * T);
             if (!nb) continue;
-            memset(g, 0, np * sizeof *g);
+            be->zero(g, np);
             tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
             tn += nb;
             double gn = sqrt(be->sumsq(g, np));
@@ -208,13 +208,13 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
                 best_v = v;
                 m->best_epoch = ep;
                 since = 0;
-                memcpy(best, nn->params, np * sizeof *best);
+                be->copy(best, nn->params, np);
             } else {
                 /* Reduce on plateau (as GluonTS): the held-out fit got worse,
                  * so go back to the best weights and halve the step size. */
                 since++;
                 mult *= 0.5;
-                memcpy(nn->params, best, np * sizeof *best);
+                be->copy(nn->params, best, np);
             }
         }
         report(opts, "epoch %d/%d  train nll %.4f  valid nll %.4f  lr %.2e  %.1f s", ep,
@@ -223,7 +223,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
     if (validate) {
-        memcpy(nn->params, best, np * sizeof *best);
+        be->copy(nn->params, best, np);
         m->valid_nll = best_v;
         report(opts, "early stopping: best epoch %d, valid nll %.4f", m->best_epoch, best_v);
     } else {
