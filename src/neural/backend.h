@@ -1,0 +1,121 @@
+/* The neural compute backend: every op the networks run, as a table of
+ * function pointers (ggml/llm.c pattern).  src/neural/cpu_*.c is the fp32
+ * reference implementation (GEMMs through CBLAS); gpu/ implements the same
+ * table kernel by kernel and is tested against it.
+ *
+ * Conventions (as llm.c): tensors are dense row-major fp32; a weight of a
+ * linear map C -> OC is stored (OC, C); "BT" is the number of rows (batch x
+ * time); every *_backward ACCUMULATES (+=) into its gradient outputs, and a
+ * NULL gradient pointer means "not needed".  Shape comments give the layout
+ * of each argument. */
+#ifndef TSF_NEURAL_BACKEND_H
+#define TSF_NEURAL_BACKEND_H
+
+#include <stddef.h>
+
+/* Distributional heads: p(y_t | y_<t) from K raw outputs per position. */
+typedef enum {
+    TSF_NN_HEAD_GAUSSIAN = 0, /* K = 2: mu, sigma = softplus(o1) + SIGMA_MIN */
+    TSF_NN_HEAD_STUDENT_T     /* K = 3: mu, sigma, nu = 2 + softplus(o2) */
+} tsf_nn_head;
+
+#define TSF_NN_SIGMA_MIN 1e-4
+
+typedef struct tsf_nn_backend {
+    const char *name;
+
+    /* inp (BT,C) @ weight(OC,C)^T + bias(OC) -> out (BT,OC); bias may be NULL */
+    void (*matmul_forward)(float *out, const float *inp, const float *weight, const float *bias,
+                           size_t BT, size_t C, size_t OC);
+    /* dout (BT,OC) -> dinp (BT,C), dweight (OC,C), dbias (OC) (each may be NULL) */
+    void (*matmul_backward)(float *dinp, float *dweight, float *dbias, const float *dout,
+                            const float *inp, const float *weight, size_t BT, size_t C,
+                            size_t OC);
+
+    /* inp (BT,C) -> out (BT,C), mean (BT), rstd (BT); weight, bias (C) */
+    void (*layernorm_forward)(float *out, float *mean, float *rstd, const float *inp,
+                              const float *weight, const float *bias, size_t BT, size_t C);
+    /* dout (BT,C) -> dinp (BT,C), dweight (C), dbias (C) */
+    void (*layernorm_backward)(float *dinp, float *dweight, float *dbias, const float *dout,
+                               const float *inp, const float *weight, const float *mean,
+                               const float *rstd, size_t BT, size_t C);
+
+    /* inp (N) -> out (N), tanh approximation (Hendrycks & Gimpel 2016) */
+    void (*gelu_forward)(float *out, const float *inp, size_t N);
+    /* dout (N) -> dinp (N) */
+    void (*gelu_backward)(float *dinp, const float *inp, const float *dout, size_t N);
+
+    /* a (N) + b (N) -> out (N) (residual connections) */
+    void (*residual_forward)(float *out, const float *a, const float *b, size_t N);
+
+    /* GRU cell (Cho et al. 2014, PyTorch's gate order r,z,n):
+     * xg (B,3H) = W_i x + b_i, hg (B,3H) = W_h h_prev + b_h, h_prev (B,H)
+     * -> h (B,H), gates (B,3H) = r, z, n kept for the backward pass */
+    void (*gru_forward)(float *h, float *gates, const float *xg, const float *hg,
+                        const float *h_prev, size_t B, size_t H);
+    /* dh (B,H) -> dxg (B,3H), dhg (B,3H) (overwritten), dh_prev (B,H) (+=);
+     * h_prev, c_prev, dc (the LSTM's) are never NULL: pass zeros at t = 0 */
+    void (*gru_backward)(float *dxg, float *dhg, float *dh_prev, const float *dh,
+                         const float *gates, const float *hg, const float *h_prev, size_t B,
+                         size_t H);
+
+    /* LSTM cell (Hochreiter & Schmidhuber 1997, gate order i,f,g,o):
+     * pre (B,4H) = W_i x + b_i + W_h h_prev + b_h, c_prev (B,H)
+     * -> h (B,H), c (B,H), gates (B,4H) = activated i,f,g,o */
+    void (*lstm_forward)(float *h, float *c, float *gates, const float *pre, const float *c_prev,
+                         size_t B, size_t H);
+    /* dh, dc (B,H) -> dpre (B,4H) (overwritten), dc_prev (B,H) (overwritten) */
+    void (*lstm_backward)(float *dpre, float *dc_prev, const float *dh, const float *dc,
+                          const float *gates, const float *c, const float *c_prev, size_t B,
+                          size_t H);
+
+    /* Causal multi-head self-attention with ALiBi biases (Press et al.
+     * 2022) restricted to a sliding window of W positions (key j is seen
+     * by query i when i - W < j <= i):
+     * qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T) softmax probabilities */
+    void (*attention_forward)(float *out, float *att, const float *qkv, size_t B, size_t T,
+                              size_t C, size_t NH, size_t W);
+    /* dout (B,T,C) -> dqkv (B,T,3C) (+=); datt scratch (B,NH,T,T) */
+    void (*attention_backward)(float *dqkv, float *datt, const float *dout, const float *qkv,
+                               const float *att, size_t B, size_t T, size_t C, size_t NH,
+                               size_t W);
+    /* One query against a KV cache (the incremental form of the above):
+     * q (B,C) at absolute position pos; kc, vc (B,W,C) rings, position a in
+     * slot a % W, filled for max(0, pos-W+1) <= a <= pos -> out (B,C);
+     * scratch (NH,W) */
+    void (*attention_step)(float *out, const float *q, const float *kc, const float *vc,
+                           size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch);
+
+    /* Head: raw outputs o (BT,K), targets y (BT) (NaN = missing, masked)
+     * -> nll (BT) (0 where masked), do (BT,K) = weight * d nll / d o
+     * (overwritten; do may be NULL).  Returns the sum of nll. */
+    double (*head_loss)(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                        tsf_nn_head head, float weight);
+    /* o (BT,K) -> mu, sigma, nu (BT each; nu NULL for the Gaussian head) */
+    void (*head_params)(float *mu, float *sigma, float *nu, const float *o, size_t BT,
+                        tsf_nn_head head);
+
+    /* src (N) -> dst (N); the ranges may overlap.  Host arrays (training
+     * windows, outputs) enter and leave the backend's memory through it. */
+    void (*copy)(float *dst, const float *src, size_t N);
+    /* x (N) := 0 */
+    void (*zero)(float *x, size_t N);
+
+    /* sum of squares of g (N), accumulated in double */
+    double (*sumsq)(const float *g, size_t N);
+    /* x (N) *= a */
+    void (*scale)(float *x, float a, size_t N);
+    /* AdamW (Loshchilov & Hutter 2019), bias-corrected, step t >= 1:
+     * params, grads, m, v (N) */
+    void (*adamw_update)(float *params, const float *grads, float *m, float *v, size_t N,
+                         float lr, float beta1, float beta2, float eps, float weight_decay,
+                         int t);
+} tsf_nn_backend;
+
+/* The CPU reference backend (always available). */
+const tsf_nn_backend *tsf_nn_backend_cpu(void);
+
+/* Number of raw head outputs. */
+static inline size_t tsf_nn_head_k(tsf_nn_head h) { return h == TSF_NN_HEAD_GAUSSIAN ? 2 : 3; }
+
+#endif

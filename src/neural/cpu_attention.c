@@ -1,0 +1,141 @@
+/* CPU reference: causal multi-head attention with ALiBi position biases
+ * (Press, Smith & Lewis 2022) over a sliding window of W positions.  The
+ * bias depends only on the distance i - j, so a KV cache that keeps the
+ * last W keys/values reproduces the full pass exactly (attention_step).
+ * The full pass does each (batch, head) as GEMMs: S = Q K^T / sqrt(hs),
+ * band-masked softmax, O = P V; the backward pass likewise. */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+#include "cpu_ops.h"
+
+/* Head h's slope: 2^(-8(h+1)/NH), the geometric sequence of the paper. */
+static float alibi_slope(size_t h, size_t NH)
+{
+    return exp2f(-8.0f * (float)(h + 1) / (float)NH);
+}
+
+// qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T)
+void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
+                               size_t C, size_t NH, size_t W)
+{
+    size_t hs = C / NH;
+    float sc = 1.0f / sqrtf((float)hs);
+    int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < NH; h++) {
+            float m = alibi_slope(h, NH);
+            const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
+            float *a = att + (b * NH + h) * T * T;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, sc, q, t3, k, t3,
+                        0.0f, a, iT);
+            for (size_t t = 0; t < T; t++) {
+                float *r = a + t * T;
+                size_t lo = t + 1 > W ? t + 1 - W : 0;
+                float mx = -INFINITY;
+                for (size_t j = lo; j <= t; j++) {
+                    r[j] -= m * (float)(t - j);
+                    if (r[j] > mx) mx = r[j];
+                }
+                float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+                for (size_t j = lo; j <= t; j++) {
+                    r[j] = tsf_expf(r[j] - mx);
+                    sum += r[j];
+                }
+                float inv = 1.0f / sum;
+                memset(r, 0, lo * sizeof *r);
+                for (size_t j = lo; j <= t; j++) r[j] *= inv;
+                memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, v,
+                        t3, 0.0f, out + b * T * C + h * hs, (int)C);
+        }
+}
+
+// dout (B,T,C) -> dqkv (B,T,3C) +=; datt (B,NH,T,T) scratch
+void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
+                                const float *att, size_t B, size_t T, size_t C, size_t NH,
+                                size_t W)
+{
+    size_t hs = C / NH;
+    float sc = 1.0f / sqrtf((float)hs);
+    int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs, iC = (int)C;
+    (void)W; /* the band is carried by the zeros of att */
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < NH; h++) {
+            const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
+            float *dq = dqkv + b * T * 3 * C + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+            const float *a = att + (b * NH + h) * T * T, *d = dout + b * T * C + h * hs;
+            float *da = datt + (b * NH + h) * T * T;
+            /* O = P V:  dP = dO V^T,  dV += P^T dO */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, 1.0f, d, iC, v, t3,
+                        0.0f, da, iT);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, d, iC,
+                        1.0f, dv, t3);
+            /* softmax: dS = P (dP - rowsum(P dP)), zero outside the band */
+            for (size_t t = 0; t < T; t++) {
+                const float *p = a + t * T;
+                float *r = da + t * T, dot = 0.0f;
+                for (size_t j = 0; j <= t; j++) dot += p[j] * r[j];
+                for (size_t j = 0; j <= t; j++) r[j] = p[j] * (r[j] - dot);
+                memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
+            }
+            /* S = sc Q K^T:  dQ += sc dS K,  dK += sc dS^T Q */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, k, t3,
+                        1.0f, dq, t3);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, q, t3,
+                        1.0f, dk, t3);
+        }
+}
+
+// q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (NH,W)
+void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const float *vc,
+                            size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch)
+{
+    size_t hs = C / NH;
+    float sc = 1.0f / sqrtf((float)hs), slope[64];
+    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
+    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = alibi_slope(h, NH);
+    for (size_t b = 0; b < B; b++) {
+        const float *qb = q + b * C, *kb = kc + b * W * C, *vb = vc + b * W * C;
+        /* scores of every head; key rows in position order (one row holds all
+         * heads), the ring walked without a division per row */
+        size_t slot = first;
+        for (size_t j = 0; j < n; j++) {
+            const float *k = kb + slot * C;
+            float dist = (float)(n - 1 - j);
+            for (size_t h = 0; h < NH; h++) {
+                float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+                for (size_t i = 0; i < hs; i++) s += qb[h * hs + i] * k[h * hs + i];
+                scratch[h * W + j] = s * sc - slope[h] * dist;
+            }
+            if (++slot == W) slot = 0;
+        }
+        for (size_t h = 0; h < NH; h++) {
+            float *p = scratch + h * W, mx = -INFINITY, sum = 0.0f;
+            for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
+#pragma omp simd reduction(+ : sum)
+            for (size_t j = 0; j < n; j++) {
+                p[j] = tsf_expf(p[j] - mx);
+                sum += p[j];
+            }
+            float inv = 1.0f / sum;
+#pragma omp simd
+            for (size_t j = 0; j < n; j++) p[j] *= inv;
+        }
+        float *o = out + b * C;
+        memset(o, 0, C * sizeof *o);
+        slot = first;
+        for (size_t j = 0; j < n; j++) {
+            const float *v = vb + slot * C;
+            for (size_t h = 0; h < NH; h++) {
+                float pj = scratch[h * W + j];
+#pragma omp simd
+                for (size_t i = 0; i < hs; i++) o[h * hs + i] += pj * v[h * hs + i];
+            }
+            if (++slot == W) slot = 0;
+        }
+    }
+}

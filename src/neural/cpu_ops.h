@@ -1,0 +1,81 @@
+/* The CPU reference backend's ops (see backend.h for the contracts). */
+#ifndef TSF_NEURAL_CPU_OPS_H
+#define TSF_NEURAL_CPU_OPS_H
+
+#include <math.h>
+#include "backend.h"
+
+#include <stdint.h>
+
+/* exp for the elementwise ops, written so that `omp simd` loops vectorise
+ * it (a libm call stops vectorisation; glibc's vector expf needs
+ * -ffast-math): x is clamped to [-87, 87] through its bits (a float
+ * comparison may trap and so blocks if-conversion), x = n ln2 + r by
+ * Cody-Waite reduction with n rounded by the 1.5 * 2^23 trick, exp(r) by
+ * its degree-6 Taylor polynomial on |r| <= ln2/2 (relative error < 2e-7),
+ * and 2^n from the exponent bits. */
+static inline float tsf_expf(float x)
+{
+    union { float f; int32_t i; } u = {x};
+    int32_t a = u.i & 0x7fffffff;
+    a = a > 0x42AE0000 ? 0x42AE0000 : a; /* 87.0f */
+    u.i = (int32_t)((uint32_t)u.i & 0x80000000u) | a;
+    x = u.f;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693145751953125f - n * 1.428606765330187e-6f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +
+                                                 r * (8.3333338e-3f + r * 1.3888889e-3f)))));
+    union { int32_t i; float f; } e;
+    e.i = ((int32_t)n + 127) * (1 << 23);
+    return p * e.f;
+}
+
+static inline float tsf_sigmoidf(float x) { return 1.0f / (1.0f + tsf_expf(-x)); }
+
+/* tanh(x) = 2 s(2x) - 1: exact in real arithmetic, within ~1e-7 absolutely;
+ * glibc's tanhf goes through the much slower (and scalar) expm1f. */
+static inline float tsf_tanhf(float x) { return 2.0f / (1.0f + tsf_expf(-2.0f * x)) - 1.0f; }
+
+void tsf_cpu_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
+                            size_t BT, size_t C, size_t OC);
+void tsf_cpu_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                             const float *inp, const float *weight, size_t BT, size_t C,
+                             size_t OC);
+void tsf_cpu_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                               const float *weight, const float *bias, size_t BT, size_t C);
+void tsf_cpu_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                const float *inp, const float *weight, const float *mean,
+                                const float *rstd, size_t BT, size_t C);
+void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N);
+void tsf_cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t N);
+void tsf_cpu_residual_forward(float *out, const float *a, const float *b, size_t N);
+void tsf_cpu_gru_forward(float *h, float *gates, const float *xg, const float *hg,
+                         const float *h_prev, size_t B, size_t H);
+void tsf_cpu_gru_backward(float *dxg, float *dhg, float *dh_prev, const float *dh,
+                          const float *gates, const float *hg, const float *h_prev, size_t B,
+                          size_t H);
+void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, const float *c_prev,
+                          size_t B, size_t H);
+void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const float *dc,
+                           const float *gates, const float *c, const float *c_prev, size_t B,
+                           size_t H);
+void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
+                               size_t C, size_t NH, size_t W);
+void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
+                                const float *att, size_t B, size_t T, size_t C, size_t NH,
+                                size_t W);
+void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const float *vc,
+                            size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch);
+double tsf_cpu_head_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                         tsf_nn_head head, float weight);
+void tsf_cpu_head_params(float *mu, float *sigma, float *nu, const float *o, size_t BT,
+                         tsf_nn_head head);
+void tsf_cpu_copy(float *dst, const float *src, size_t N);
+void tsf_cpu_zero(float *x, size_t N);
+double tsf_cpu_sumsq(const float *g, size_t N);
+void tsf_cpu_scale(float *x, float a, size_t N);
+void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v, size_t N,
+                          float lr, float beta1, float beta2, float eps, float weight_decay,
+                          int t);
+
+#endif

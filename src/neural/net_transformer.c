@@ -1,0 +1,195 @@
+/* Decoder-only transformer with pre-LayerNorm blocks (Xiong et al. 2020)
+ * x += attn(ln1(x)); x += mlp(ln2(x)), causal ALiBi attention over a
+ * sliding window of `context` positions, GELU MLP (4d), final LayerNorm
+ * and a distributional head.  Layout (B,T,C) as llm.c. */
+#include "net.h"
+
+typedef struct {
+    float *ln1, *ln1m, *ln1r, *qkv, *att, *atty, *res2;   /* per layer */
+    float *ln2, *ln2m, *ln2r, *fch, *fchg, *res3;
+} tf_layer_acts;
+
+typedef struct {
+    float *x, *y, *emb;                     /* (BT,nin), (BT), (BT,d) */
+    tf_layer_acts l[TSF_NN_MAX_LAYERS];
+    float *lnf, *lnfm, *lnfr, *o, *dout;    /* (BT,d), (BT), (BT), (BT,K), (BT,K) */
+    float *dres, *dln, *dqkv, *datt, *datty, *dfch, *dfchg, *tmp;
+} tf_acts;
+
+static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *a)
+{
+    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
+    size_t K = tsf_nn_head_k(nn->cfg.head), BT = B * T, off = 0;
+    tf_acts tmp;
+    if (!a) a = &tmp;
+#define TAKE(ptr, n)                                                                          \
+    do {                                                                                      \
+        if (base) (ptr) = base + off;                                                         \
+        off += (n);                                                                           \
+    } while (0)
+    TAKE(a->x, BT * nn->nin);
+    TAKE(a->y, BT);
+    TAKE(a->emb, BT * C);
+    for (size_t l = 0; l < L; l++) {
+        tf_layer_acts *q = &a->l[l];
+        TAKE(q->ln1, BT * C);
+        TAKE(q->ln1m, BT);
+        TAKE(q->ln1r, BT);
+        TAKE(q->qkv, BT * 3 * C);
+        TAKE(q->att, B * NH * T * T);
+        TAKE(q->atty, BT * C);
+        TAKE(q->res2, BT * C);
+        TAKE(q->ln2, BT * C);
+        TAKE(q->ln2m, BT);
+        TAKE(q->ln2r, BT);
+        TAKE(q->fch, BT * 4 * C);
+        TAKE(q->fchg, BT * 4 * C);
+        TAKE(q->res3, BT * C);
+    }
+    TAKE(a->lnf, BT * C);
+    TAKE(a->lnfm, BT);
+    TAKE(a->lnfr, BT);
+    TAKE(a->o, BT * K);
+    TAKE(a->dout, BT * K);
+    TAKE(a->dres, BT * C);
+    TAKE(a->dln, BT * C);
+    TAKE(a->dqkv, BT * 3 * C);
+    TAKE(a->datt, B * NH * T * T);
+    TAKE(a->datty, BT * C);
+    TAKE(a->dfch, BT * 4 * C);
+    TAKE(a->dfchg, BT * 4 * C);
+    TAKE(a->tmp, BT * C);
+#undef TAKE
+    return off;
+}
+
+size_t tsf_nn_tf_acts_floats(const tsf_nn *nn, size_t B, size_t T)
+{
+    return carve(nn, B, T, NULL, NULL);
+}
+
+// x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams
+double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
+                    size_t T, float *o, float *grads, float weight)
+{
+    const tsf_nn_backend *be = nn->be;
+    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
+    size_t W = (size_t)nn->cfg.context, K = tsf_nn_head_k(nn->cfg.head), BT = B * T, F = nn->nin;
+    const float *P = nn->params;
+    tf_acts a;
+    carve(nn, B, T, A->mem, &a);
+    be->copy(a.x, x, BT * F);
+    be->copy(a.y, y, BT);
+
+    be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
+    const float *res = a.emb;
+    for (size_t l = 0; l < L; l++) {
+        const tsf_nn_layer_off *lo = &nn->lo[l];
+        tf_layer_acts *q = &a.l[l];
+        be->layernorm_forward(q->ln1, q->ln1m, q->ln1r, res, P + lo->ln1w, P + lo->ln1b, BT, C);
+        be->matmul_forward(q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
+        be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
+        be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
+        be->residual_forward(q->res2, res, a.tmp, BT * C);
+        be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, q->res2, P + lo->ln2w, P + lo->ln2b, BT,
+                              C);
+        be->matmul_forward(q->fch, q->ln2, P + lo->wfc, P + lo->bfc, BT, C, 4 * C);
+        be->gelu_forward(q->fchg, q->fch, BT * 4 * C);
+        be->matmul_forward(a.tmp, q->fchg, P + lo->wpr, P + lo->bpr, BT, 4 * C, C);
+        be->residual_forward(q->res3, q->res2, a.tmp, BT * C);
+        res = q->res3;
+    }
+    be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
+    be->matmul_forward(a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
+    double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, BT, nn->cfg.head, weight);
+    if (o) be->copy(o, a.o, BT * K);
+    if (!grads) return loss;
+
+    float *G = grads;
+    be->zero(a.dln, BT * C);
+    be->matmul_backward(a.dln, G + nn->w_out, G + nn->b_out, a.dout, a.lnf, P + nn->w_out, BT,
+                        C, K);
+    be->zero(a.dres, BT * C);
+    be->layernorm_backward(a.dres, G + nn->lnf_w, G + nn->lnf_b, a.dln, res, P + nn->lnf_w,
+                           a.lnfm, a.lnfr, BT, C);
+    for (size_t l = L; l-- > 0;) {
+        const tsf_nn_layer_off *lo = &nn->lo[l];
+        tf_layer_acts *q = &a.l[l];
+        const float *resin = l ? a.l[l - 1].res3 : a.emb;
+        /* res3 = res2 + mlp(ln2(res2)) */
+        be->zero(a.dfchg, BT * 4 * C);
+        be->matmul_backward(a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr, BT,
+                            4 * C, C);
+        be->zero(a.dfch, BT * 4 * C);
+        be->gelu_backward(a.dfch, q->fch, a.dfchg, BT * 4 * C);
+        be->zero(a.dln, BT * C);
+        be->matmul_backward(a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT, C,
+                            4 * C);
+        be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, q->res2, P + lo->ln2w,
+                               q->ln2m, q->ln2r, BT, C);
+        /* res2 = res + attn(ln1(res)) */
+        be->zero(a.datty, BT * C);
+        be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
+                            C);
+        be->zero(a.dqkv, BT * 3 * C);
+        be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
+        be->zero(a.dln, BT * C);
+        be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
+                            C, 3 * C);
+        be->layernorm_backward(a.dres, G + lo->ln1w, G + lo->ln1b, a.dln, resin, P + lo->ln1w,
+                               q->ln1m, q->ln1r, BT, C);
+    }
+    be->matmul_backward(NULL, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
+    return loss;
+}
+
+/* Run state: K and V caches (L,B,W,C); scratch res, ln, atty, tmp (B,C),
+ * qkv (B,3C), fch, fchg (B,4C), attention scores (NH,W). */
+size_t tsf_nn_tf_run_floats(const tsf_nn *nn, size_t B)
+{
+    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, W = (size_t)nn->cfg.context;
+    return 2 * L * B * W * C + B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W;
+}
+
+void tsf_nn_tf_run_layout(const tsf_nn *nn, tsf_nn_run *r)
+{
+    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, W = (size_t)nn->cfg.context;
+    r->kc = r->mem;
+    r->vc = r->mem + L * r->B * W * C;
+    r->scratch = r->mem + 2 * L * r->B * W * C;
+}
+
+// x (B,nin) -> o (B,K), appending this position's keys and values to the caches
+void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
+{
+    const tsf_nn_backend *be = nn->be;
+    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
+    size_t W = (size_t)nn->cfg.context, K = tsf_nn_head_k(nn->cfg.head), B = r->B;
+    const float *P = nn->params;
+    float *res = r->scratch, *ln = res + B * C, *atty = ln + B * C, *tmp = atty + B * C;
+    float *qkv = tmp + B * C, *fch = qkv + 3 * B * C, *fchg = fch + 4 * B * C;
+    float *sc = fchg + 4 * B * C;
+    size_t slot = r->pos % W;
+    be->matmul_forward(res, x, P + nn->w_in, P + nn->b_in, B, nn->nin, C);
+    for (size_t l = 0; l < L; l++) {
+        const tsf_nn_layer_off *lo = &nn->lo[l];
+        float *kc = r->kc + l * B * W * C, *vc = r->vc + l * B * W * C;
+        be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
+        be->matmul_forward(qkv, ln, P + lo->wqkv, P + lo->bqkv, B, C, 3 * C);
+        for (size_t b = 0; b < B; b++) {
+            be->copy(kc + (b * W + slot) * C, qkv + b * 3 * C + C, C);
+            be->copy(vc + (b * W + slot) * C, qkv + b * 3 * C + 2 * C, C);
+            be->copy(qkv + b * C, qkv + b * 3 * C, C); /* q rows packed (B,C) */
+        }
+        be->attention_step(atty, qkv, kc, vc, B, C, NH, W, r->pos, sc);
+        be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
+        be->residual_forward(res, res, tmp, B * C);
+        be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
+        be->matmul_forward(fch, ln, P + lo->wfc, P + lo->bfc, B, C, 4 * C);
+        be->gelu_forward(fchg, fch, B * 4 * C);
+        be->matmul_forward(tmp, fchg, P + lo->wpr, P + lo->bpr, B, 4 * C, C);
+        be->residual_forward(res, res, tmp, B * C);
+    }
+    be->layernorm_forward(ln, NULL, NULL, res, P + nn->lnf_w, P + nn->lnf_b, B, C);
+    be->matmul_forward(o, ln, P + nn->w_out, P + nn->b_out, B, C, K);
+}

@@ -1,0 +1,336 @@
+/* Finite-difference checks of every layer's backward pass of the neural
+ * CPU reference (src/neural/cpu_*.c) and of the whole networks' loss:
+ * central differences of L = sum(out * R) (R random) in fp32 with the
+ * loss accumulated in double, against the analytic gradients. */
+#include "testutil.h"
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_cdf.h>
+#include "neural/backend.h"
+#include "neural/net.h"
+
+static gsl_rng *rng;
+
+static void randn(float *x, size_t n, double sd)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (float)gsl_ran_gaussian(rng, sd);
+}
+
+static float *fa(size_t n) { float *p = calloc(n ? n : 1, sizeof(float)); assert_non_null(p); return p; }
+
+static double dotd(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+typedef double (*lossfn)(void *ctx);
+
+/* Compares grad[i] with a central difference of f w.r.t. x[i] for every
+ * index (n small) or a sample of them; returns the worst relative error. */
+static double check(const char *what, lossfn f, void *ctx, float *x, const float *grad, size_t n,
+                    float h, double tol)
+{
+    double worst = 0.0;
+    size_t step = n > 60 ? n / 60 : 1;
+    for (size_t i = 0; i < n; i += step) {
+        float x0 = x[i];
+        x[i] = x0 + h;
+        double lp = f(ctx);
+        x[i] = x0 - h;
+        double lm = f(ctx);
+        x[i] = x0;
+        double fd = (lp - lm) / (2.0 * ((double)(x0 + h) - (double)(x0 - h)) / 2.0);
+        double err = fabs(fd - grad[i]) / (fabs(fd) + fabs(grad[i]) + 1e-2);
+        if (err > worst) worst = err;
+        if (err > tol)
+            fail_msg("%s: d/dx[%zu] analytic %.7g, finite difference %.7g", what, i,
+                     (double)grad[i], fd);
+    }
+    print_message("%-28s worst relative error %.2e over %zu entries\n", what, worst,
+                  (n + step - 1) / step);
+    return worst;
+}
+
+static const tsf_nn_backend *be;
+
+/* ---- linear ---- */
+typedef struct { size_t BT, C, OC; float *inp, *w, *b, *out, *R; } lin_ctx;
+static double lin_loss(void *v)
+{
+    lin_ctx *c = v;
+    be->matmul_forward(c->out, c->inp, c->w, c->b, c->BT, c->C, c->OC);
+    return dotd(c->out, c->R, c->BT * c->OC);
+}
+
+static void test_linear(void **state)
+{
+    (void)state;
+    lin_ctx c = {5, 7, 4, NULL, NULL, NULL, NULL, NULL};
+    c.inp = fa(35); c.w = fa(28); c.b = fa(4); c.out = fa(20); c.R = fa(20);
+    randn(c.inp, 35, 1); randn(c.w, 28, 0.5); randn(c.b, 4, 0.5); randn(c.R, 20, 1);
+    float *di = fa(35), *dw = fa(28), *db = fa(4);
+    be->matmul_backward(di, dw, db, c.R, c.inp, c.w, 5, 7, 4);
+    check("linear dinp", lin_loss, &c, c.inp, di, 35, 1e-2f, 1e-3);
+    check("linear dweight", lin_loss, &c, c.w, dw, 28, 1e-2f, 1e-3);
+    check("linear dbias", lin_loss, &c, c.b, db, 4, 1e-2f, 1e-3);
+    free(c.inp); free(c.w); free(c.b); free(c.out); free(c.R); free(di); free(dw); free(db);
+}
+
+/* ---- layernorm ---- */
+typedef struct { size_t BT, C; float *inp, *w, *b, *out, *m, *r, *R; } ln_ctx;
+static double ln_loss(void *v)
+{
+    ln_ctx *c = v;
+    be->layernorm_forward(c->out, c->m, c->r, c->inp, c->w, c->b, c->BT, c->C);
+    return dotd(c->out, c->R, c->BT * c->C);
+}
+
+static void test_layernorm(void **state)
+{
+    (void)state;
+    ln_ctx c = {4, 8, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    c.inp = fa(32); c.w = fa(8); c.b = fa(8); c.out = fa(32); c.m = fa(4); c.r = fa(4); c.R = fa(32);
+    randn(c.inp, 32, 1); randn(c.w, 8, 1); randn(c.b, 8, 1); randn(c.R, 32, 1);
+    ln_loss(&c);
+    float *di = fa(32), *dw = fa(8), *db = fa(8);
+    be->layernorm_backward(di, dw, db, c.R, c.inp, c.w, c.m, c.r, 4, 8);
+    check("layernorm dinp", ln_loss, &c, c.inp, di, 32, 1e-2f, 2e-3);
+    check("layernorm dweight", ln_loss, &c, c.w, dw, 8, 1e-2f, 1e-3);
+    check("layernorm dbias", ln_loss, &c, c.b, db, 8, 1e-2f, 1e-3);
+    free(c.inp); free(c.w); free(c.b); free(c.out); free(c.m); free(c.r); free(c.R);
+    free(di); free(dw); free(db);
+}
+
+/* ---- GELU (the MLP's nonlinearity) ---- */
+typedef struct { size_t n; float *inp, *out, *R; } gelu_ctx;
+static double gelu_loss(void *v)
+{
+    gelu_ctx *c = v;
+    be->gelu_forward(c->out, c->inp, c->n);
+    return dotd(c->out, c->R, c->n);
+}
+
+static void test_gelu(void **state)
+{
+    (void)state;
+    gelu_ctx c = {40, fa(40), fa(40), fa(40)};
+    randn(c.inp, 40, 2); randn(c.R, 40, 1);
+    float *di = fa(40);
+    be->gelu_backward(di, c.inp, c.R, 40);
+    check("gelu dinp", gelu_loss, &c, c.inp, di, 40, 1e-2f, 2e-3);
+    /* GELU(x) ~ x Phi(x): the tanh form is within 1e-3 of the exact one */
+    gelu_loss(&c);
+    for (size_t i = 0; i < 40; i++)
+        assert_close(c.out[i], c.inp[i] * gsl_cdf_ugaussian_P(c.inp[i]), 2e-3);
+    free(c.inp); free(c.out); free(c.R); free(di);
+}
+
+/* ---- GRU cell ---- */
+typedef struct { size_t B, H; float *xg, *hg, *hp, *h, *gates, *R; } gru_ctx;
+static double gru_loss(void *v)
+{
+    gru_ctx *c = v;
+    be->gru_forward(c->h, c->gates, c->xg, c->hg, c->hp, c->B, c->H);
+    return dotd(c->h, c->R, c->B * c->H);
+}
+
+static void test_gru(void **state)
+{
+    (void)state;
+    size_t B = 3, H = 5;
+    gru_ctx c = {B, H, fa(B * 3 * H), fa(B * 3 * H), fa(B * H), fa(B * H), fa(B * 3 * H), fa(B * H)};
+    randn(c.xg, B * 3 * H, 1); randn(c.hg, B * 3 * H, 1); randn(c.hp, B * H, 0.7);
+    randn(c.R, B * H, 1);
+    gru_loss(&c);
+    float *dxg = fa(B * 3 * H), *dhg = fa(B * 3 * H), *dhp = fa(B * H);
+    be->gru_backward(dxg, dhg, dhp, c.R, c.gates, c.hg, c.hp, B, H);
+    check("gru dxg", gru_loss, &c, c.xg, dxg, B * 3 * H, 1e-2f, 2e-3);
+    check("gru dhg", gru_loss, &c, c.hg, dhg, B * 3 * H, 1e-2f, 2e-3);
+    check("gru dh_prev", gru_loss, &c, c.hp, dhp, B * H, 1e-2f, 2e-3);
+    free(c.xg); free(c.hg); free(c.hp); free(c.h); free(c.gates); free(c.R);
+    free(dxg); free(dhg); free(dhp);
+}
+
+/* ---- LSTM cell ---- */
+typedef struct { size_t B, H; float *pre, *cp, *h, *c, *gates, *R1, *R2; } lstm_ctx;
+static double lstm_loss(void *v)
+{
+    lstm_ctx *c = v;
+    be->lstm_forward(c->h, c->c, c->gates, c->pre, c->cp, c->B, c->H);
+    return dotd(c->h, c->R1, c->B * c->H) + dotd(c->c, c->R2, c->B * c->H);
+}
+
+static void test_lstm(void **state)
+{
+    (void)state;
+    size_t B = 3, H = 4;
+    lstm_ctx c = {B, H, fa(B * 4 * H), fa(B * H), fa(B * H), fa(B * H), fa(B * 4 * H), fa(B * H),
+                  fa(B * H)};
+    randn(c.pre, B * 4 * H, 1); randn(c.cp, B * H, 1); randn(c.R1, B * H, 1);
+    randn(c.R2, B * H, 1);
+    lstm_loss(&c);
+    float *dpre = fa(B * 4 * H), *dcp = fa(B * H);
+    be->lstm_backward(dpre, dcp, c.R1, c.R2, c.gates, c.c, c.cp, B, H);
+    check("lstm dpre", lstm_loss, &c, c.pre, dpre, B * 4 * H, 1e-2f, 2e-3);
+    check("lstm dc_prev", lstm_loss, &c, c.cp, dcp, B * H, 1e-2f, 2e-3);
+    free(c.pre); free(c.cp); free(c.h); free(c.c); free(c.gates); free(c.R1); free(c.R2);
+    free(dpre); free(dcp);
+}
+
+/* ---- attention (window smaller than T, so the band is exercised) ---- */
+typedef struct { size_t B, T, C, NH, W; float *qkv, *out, *att, *R; } att_ctx;
+static double att_loss(void *v)
+{
+    att_ctx *c = v;
+    be->attention_forward(c->out, c->att, c->qkv, c->B, c->T, c->C, c->NH, c->W);
+    return dotd(c->out, c->R, c->B * c->T * c->C);
+}
+
+static void test_attention(void **state)
+{
+    (void)state;
+    size_t B = 2, T = 7, C = 8, NH = 2, W = 4;
+    att_ctx c = {B, T, C, NH, W, fa(B * T * 3 * C), fa(B * T * C), fa(B * NH * T * T),
+                 fa(B * T * C)};
+    randn(c.qkv, B * T * 3 * C, 1); randn(c.R, B * T * C, 1);
+    att_loss(&c);
+    float *dqkv = fa(B * T * 3 * C), *datt = fa(B * NH * T * T);
+    be->attention_backward(dqkv, datt, c.R, c.qkv, c.att, B, T, C, NH, W);
+    check("attention dqkv", att_loss, &c, c.qkv, dqkv, B * T * 3 * C, 1e-2f, 3e-3);
+    /* the KV-cache step gives the same outputs */
+    att_loss(&c);
+    float *kc = fa(B * W * C), *vc = fa(B * W * C), *q = fa(B * C), *o = fa(B * C), *sc = fa(NH * W);
+    for (size_t t = 0; t < T; t++) {
+        for (size_t b = 0; b < B; b++) {
+            const float *r = c.qkv + (b * T + t) * 3 * C;
+            memcpy(q + b * C, r, C * sizeof(float));
+            memcpy(kc + (b * W + t % W) * C, r + C, C * sizeof(float));
+            memcpy(vc + (b * W + t % W) * C, r + 2 * C, C * sizeof(float));
+        }
+        be->attention_step(o, q, kc, vc, B, C, NH, W, t, sc);
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < C; i++)
+                assert_close(o[b * C + i], c.out[(b * T + t) * C + i], 1e-5);
+    }
+    free(c.qkv); free(c.out); free(c.att); free(c.R); free(dqkv); free(datt);
+    free(kc); free(vc); free(q); free(o); free(sc);
+}
+
+/* ---- heads ---- */
+typedef struct { size_t n; tsf_nn_head head; float *o, *y; } head_ctx;
+static double head_loss(void *v)
+{
+    head_ctx *c = v;
+    return be->head_loss(NULL, NULL, c->o, c->y, c->n, c->head, 1.0f);
+}
+
+static void run_head(tsf_nn_head head, const char *name)
+{
+    size_t n = 9, K = tsf_nn_head_k(head);
+    head_ctx c = {n, head, fa(n * K), fa(n)};
+    randn(c.o, n * K, 1); randn(c.y, n, 1.5);
+    c.y[4] = NAN; /* masked */
+    float *d = fa(n * K), *nll = fa(n), *mu = fa(n), *sg = fa(n), *nu = fa(n);
+    be->head_loss(nll, d, c.o, c.y, n, head, 1.0f);
+    check(name, head_loss, &c, c.o, d, n * K, 1e-2f, 2e-3);
+    /* the log density against GSL's densities */
+    be->head_params(mu, sg, nu, c.o, n, head);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(c.y[i])) {
+            assert_true(nll[i] == 0.0f && d[i * K] == 0.0f && d[i * K + 1] == 0.0f);
+            continue;
+        }
+        double z = (c.y[i] - mu[i]) / sg[i];
+        double p = head == TSF_NN_HEAD_GAUSSIAN ? gsl_ran_ugaussian_pdf(z)
+                                                : gsl_ran_tdist_pdf(z, nu[i]);
+        assert_true(sg[i] > 0.0f);
+        if (head == TSF_NN_HEAD_STUDENT_T) assert_true(nu[i] > 2.0f);
+        assert_close(nll[i], -log(p / sg[i]), 2e-5 * (1.0 + fabs(nll[i])));
+    }
+    free(c.o); free(c.y); free(d); free(nll); free(mu); free(sg); free(nu);
+}
+
+static void test_heads(void **state)
+{
+    (void)state;
+    run_head(TSF_NN_HEAD_GAUSSIAN, "gaussian head d/do");
+    run_head(TSF_NN_HEAD_STUDENT_T, "student-t head d/do");
+}
+
+/* ---- whole networks: the loss w.r.t. a sample of every tensor ---- */
+typedef struct { tsf_nn *nn; tsf_nn_acts *a; float *x, *y; size_t B, T; } net_ctx;
+static double net_loss(void *v)
+{
+    net_ctx *c = v;
+    return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
+}
+
+static void run_net(tsf_nn_arch arch, tsf_nn_head head, const char *name)
+{
+    tsf_nn_config cfg = {arch, head, 8, 2, 2, 4, 3};
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 7);
+    /* perturb the zero-initialised tensors so every path carries gradient */
+    for (size_t i = 0; i < nn->nparams; i++)
+        nn->params[i] += (float)gsl_ran_gaussian(rng, 0.1);
+    size_t B = 2, T = 6;
+    net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
+    assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++) {
+            double prev = gsl_ran_gaussian(rng, 1), lag = t % 4 == 1 ? NAN : gsl_ran_gaussian(rng, 1);
+            tsf_nn_input(nn, prev, lag, c.x + (b * T + t) * nn->nin);
+            c.y[b * T + t] = (float)gsl_ran_gaussian(rng, 1);
+        }
+    c.y[3] = NAN;
+    float *g = fa(nn->nparams);
+    tsf_nn_forward_backward(nn, c.a, c.x, c.y, B, T, NULL, g, 1.0f);
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const tsf_nn_tensor *t = &nn->tens[k];
+        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
+        char what[80];
+        snprintf(what, sizeof what, "%s %s", name, t->name);
+        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, 1e-2);
+    }
+    tsf_nn_acts_free(c.a);
+    free(c.x); free(c.y); free(g);
+    tsf_nn_free(nn);
+}
+
+static void test_net_gru(void **state)
+{
+    (void)state;
+    run_net(TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, "gru");
+}
+
+static void test_net_lstm(void **state)
+{
+    (void)state;
+    run_net(TSF_NN_LSTM, TSF_NN_HEAD_STUDENT_T, "lstm");
+}
+
+static void test_net_transformer(void **state)
+{
+    (void)state;
+    run_net(TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, "transformer");
+}
+
+int main(void)
+{
+    rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 42);
+    be = tsf_nn_backend_cpu();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear),     cmocka_unit_test(test_layernorm),
+        cmocka_unit_test(test_gelu),       cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_lstm),       cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_heads),      cmocka_unit_test(test_net_gru),
+        cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    gsl_rng_free(rng);
+    return rc;
+}
