@@ -10,12 +10,17 @@
 
 tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
 {
+    return tsf_model_new_find(spec_text, tsf_registry_find, out);
+}
+
+tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_model **out)
+{
     *out = NULL;
     if (!spec_text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *spec = NULL;
     tsf_status st = tsf_spec_parse(spec_text, &spec);
     if (st) return st;
-    const tsf_model_type *type = tsf_registry_find(spec->name);
+    const tsf_model_type *type = find(spec->name);
     if (!type) {
         st = tsf_spec_error(spec, 0, TSF_EPARSE, "unknown model '%s'; known models: %s",
                             spec->name, tsf_registry_names());
@@ -228,27 +233,7 @@ tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_x
     return st;
 }
 
-/* Maps a forecast on the transformed scale back to y's units: quantiles
- * map exactly (g is monotone), the mean becomes the median g^{-1}(mean) or
- * the bias-adjusted mean, the se by the delta method. */
-static void back_transform(const tsf_model *m, tsf_forecast_result *fc, int biasadj)
-{
-    if (!has_transform(m)) return;
-    double lam = m->lambda;
-    for (size_t i = 0; i < fc->h; i++) {
-        double mu = fc->mean[i], se = fc->se[i];
-        double med = tsf_boxcox_inv(mu, lam);
-        /* d g^{-1}/dz = g^{-1}(z)^(1 - lambda) */
-        fc->se[i] = isnan(se) ? NAN : se * pow(med, 1.0 - lam);
-        fc->mean[i] = biasadj && !isnan(se) ? tsf_boxcox_inv_biasadj(mu, se * se, lam) : med;
-        for (size_t k = 0; k < fc->nlevels; k++) {
-            fc->lower[k * fc->h + i] = tsf_boxcox_inv(fc->lower[k * fc->h + i], lam);
-            fc->upper[k * fc->h + i] = tsf_boxcox_inv(fc->upper[k * fc->h + i], lam);
-        }
-    }
-}
-
-static tsf_status check_levels(const double *levels, size_t nlevels)
+tsf_status tsf_check_levels(const double *levels, size_t nlevels)
 {
     for (size_t k = 0; k < nlevels; k++)
         if (!(levels[k] > 0.0 && levels[k] < 100.0))
@@ -266,7 +251,7 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     if (st) return st;
     if (!m->type->forecast) return unsupported(m, "forecasts");
     if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if ((st = check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
+    if ((st = tsf_check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
     tsf_forecast_opts defaults;
     if (!opts) {
         memset(&defaults, 0, sizeof defaults);
@@ -290,7 +275,7 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
         tsf_forecast_free(fc);
         return st;
     }
-    back_transform(m, fc, opts->biasadj);
+    if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     *out = fc;
     return TSF_OK;
 }

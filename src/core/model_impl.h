@@ -14,4 +14,23 @@ struct tsf_model {
     double fit_seconds;
 };
 
+/* Looks a family up by spec name: tsf_registry_find in the library; unit
+ * tests pass their own to use a family that is not registered. */
+typedef const tsf_model_type *(*tsf_type_finder)(const char *name);
+
+/* tsf_model_new with the family looked up by find. */
+tsf_status tsf_model_new_find(const char *spec, tsf_type_finder find, tsf_model **out);
+
+/* tsf_load with the family looked up by find (src/core/persist.c). */
+tsf_status tsf_load_find(const char *path, tsf_type_finder find, tsf_model **out);
+
+/* The model held by an already read and validated document (used by
+ * tsf_load and the fuzz target); file names it in messages; doc stays
+ * owned by the caller. */
+tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder find,
+                        tsf_model **out);
+
+/* TSF_EINVAL unless every level is a percentage in (0, 100). */
+tsf_status tsf_check_levels(const double *levels, size_t nlevels);
+
 #endif

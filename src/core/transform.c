@@ -110,3 +110,21 @@ tsf_status tsf_boxcox_guerrero(const double *y, size_t n, int period, double *la
     free(mu); free(sd);
     return TSF_OK;
 }
+
+/* Maps a forecast on the transformed scale back to y's units: quantiles
+ * map exactly (g is monotone), the mean becomes the median g^{-1}(mean) or
+ * the bias-adjusted mean, the se by the delta method. */
+void tsf_boxcox_forecast_inv(tsf_forecast_result *fc, double lambda, int biasadj)
+{
+    for (size_t i = 0; i < fc->h; i++) {
+        double mu = fc->mean[i], se = fc->se[i];
+        double med = tsf_boxcox_inv(mu, lambda);
+        /* d g^{-1}/dz = g^{-1}(z)^(1 - lambda) */
+        fc->se[i] = isnan(se) ? NAN : se * pow(med, 1.0 - lambda);
+        fc->mean[i] = biasadj && !isnan(se) ? tsf_boxcox_inv_biasadj(mu, se * se, lambda) : med;
+        for (size_t k = 0; k < fc->nlevels; k++) {
+            fc->lower[k * fc->h + i] = tsf_boxcox_inv(fc->lower[k * fc->h + i], lambda);
+            fc->upper[k * fc->h + i] = tsf_boxcox_inv(fc->upper[k * fc->h + i], lambda);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "tsf/error.h"
+#include "tsf/model.h"
 
 /* g(y) = (y^lambda - 1)/lambda, log y when lambda == 0.  y must be > 0. */
 double tsf_boxcox(double y, double lambda);
@@ -24,5 +25,11 @@ tsf_status tsf_boxcox_apply(const double *y, size_t n, double lambda, double *ou
  * of length period (2 when period is 1), minimise the coefficient of
  * variation of sd_i / mean_i^(1-lambda). */
 tsf_status tsf_boxcox_guerrero(const double *y, size_t n, int period, double *lambda);
+
+/* Maps a forecast made on the scale of g(y) back to y's units (shared by
+ * tsf_forecast and tsf_state_forecast): quantiles through g^{-1}, the mean
+ * to the median (or the bias-adjusted mean when biasadj), se by the delta
+ * method. */
+void tsf_boxcox_forecast_inv(tsf_forecast_result *fc, double lambda, int biasadj);
 
 #endif
