@@ -2,7 +2,10 @@
 #include <string.h>
 #include "internal.h"
 
+extern const tsf_model_type tsf_ar_type;
+
 static const tsf_model_type *const types[] = {
+    &tsf_ar_type,
     NULL
 };
 

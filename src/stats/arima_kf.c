@@ -1,0 +1,360 @@
+/* Kalman filter of the ARIMA state-space form: exact stationary start of
+ * the ARMA block, diffuse start of the differenced part, a steady-state
+ * switch once the covariance has converged.  See arima_kf.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lapacke.h>
+#include "core/internal.h"
+#include "stats/arima_kf.h"
+
+/* Relative change of P_{t+1|t} below which the filter is taken to be in
+ * steady state.  The Riccati recursion converges geometrically, so the
+ * remaining change summed over all later steps is of this order divided
+ * by one minus the rate: negligible next to the 1e-3 loglik tolerance. */
+#define STEADY_TOL 1e-13
+
+tsf_status tsf_arima_kf_new(size_t pmax, size_t qmax, size_t nd, tsf_arima_kf **out)
+{
+    *out = NULL;
+    size_t r = pmax > qmax + 1 ? pmax : qmax + 1;
+    size_t rd = r + nd;
+    tsf_arima_kf *kf = calloc(1, sizeof *kf);
+    if (!kf) return tsf_set_error(TSF_ENOMEM, "out of memory for the Kalman filter");
+    kf->rcap = r;
+    kf->ndcap = nd;
+    kf->phi = calloc(r, sizeof(double));
+    kf->theta = calloc(r, sizeof(double));
+    kf->delta = calloc(nd ? nd : 1, sizeof(double));
+    kf->P0 = calloc(r * r, sizeof(double));
+    kf->a = calloc(rd, sizeof(double));
+    kf->P = calloc(rd * rd, sizeof(double));
+    kf->Pold = calloc(rd * rd, sizeof(double));
+    kf->M = calloc(rd, sizeof(double));
+    kf->work = calloc(2 * rd * rd + 4 * rd, sizeof(double));
+    kf->gwork = calloc((r + 2) * (r + 2) + 6 * (r + 2), sizeof(double));
+    kf->ipiv = calloc(r + 2, sizeof(int));
+    if (!kf->phi || !kf->theta || !kf->delta || !kf->P0 || !kf->a || !kf->P || !kf->Pold ||
+        !kf->M || !kf->work || !kf->gwork || !kf->ipiv) {
+        tsf_arima_kf_free(kf);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for the Kalman filter (state %zu)", rd);
+    }
+    *out = kf;
+    return TSF_OK;
+}
+
+void tsf_arima_kf_free(tsf_arima_kf *kf)
+{
+    if (!kf) return;
+    free(kf->phi);
+    free(kf->theta);
+    free(kf->delta);
+    free(kf->P0);
+    free(kf->a);
+    free(kf->P);
+    free(kf->Pold);
+    free(kf->M);
+    free(kf->work);
+    free(kf->gwork);
+    free(kf->ipiv);
+    free(kf);
+}
+
+int tsf_arima_ar_stationary(const double *phi, size_t p, double *work)
+{
+    /* Step-down (inverse Durbin-Levinson) recursion: the AR polynomial is
+     * stationary iff every partial autocorrelation has modulus < 1
+     * (Monahan 1984). work holds 2p doubles. */
+    double *a = work, *b = work + p;
+    for (size_t i = 0; i < p; i++) {
+        if (!isfinite(phi[i])) return 0;
+        a[i] = phi[i];
+    }
+    for (size_t k = p; k >= 1; k--) {
+        double pk = a[k - 1];
+        if (!(fabs(pk) < 1.0)) return 0;
+        double den = 1.0 - pk * pk;
+        for (size_t j = 1; j < k; j++) b[j - 1] = (a[j - 1] + pk * a[k - j - 1]) / den;
+        memcpy(a, b, (k - 1) * sizeof *a);
+    }
+    return 1;
+}
+
+/* Autocovariances gamma_0..gamma_r of the ARMA with unit innovation
+ * variance: solve the p+1 equations
+ *   gamma_k - sum_j phi_j gamma_|k-j| = sum_{j>=k} theta_j psi_{j-k}
+ * (Brockwell & Davis 1991, eq. 3.3.8) and extend by the recursion; then
+ * the first row of P0 = Cov(x_t, a_t[k]) and the rest from the fixed point
+ * P0 = T P0 T' + R R' taken element by element from the bottom right. */
+static tsf_status stationary_cov(tsf_arima_kf *kf, size_t p, size_t q)
+{
+    size_t r = kf->r;
+    const double *phi = kf->phi, *theta = kf->theta;
+    double *A = kf->gwork;                      /* (p+1)^2 */
+    double *psi = A + (r + 2) * (r + 2);        /* r+1 */
+    double *gam = psi + (r + 2);                /* r+1 */
+    size_t m = p + 1;
+    for (size_t j = 0; j <= r; j++) {
+        double s = j <= q ? theta[j] : 0.0;
+        for (size_t i = 1; i <= p && i <= j; i++) s += phi[i - 1] * psi[j - i];
+        psi[j] = s;
+    }
+    memset(A, 0, m * m * sizeof *A);
+    for (size_t k = 0; k <= p; k++) {
+        A[k * m + k] += 1.0;
+        for (size_t j = 1; j <= p; j++) {
+            size_t l = k > j ? k - j : j - k;
+            A[k * m + l] -= phi[j - 1];
+        }
+        double s = 0.0;
+        for (size_t j = k; j <= q; j++) s += theta[j] * psi[j - k];
+        gam[k] = s;
+    }
+    if (p > 0) {
+        lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)m, 1, A, (lapack_int)m,
+                                        kf->ipiv, gam, 1);
+        if (info != 0 || !(gam[0] > 0.0) || !isfinite(gam[0]))
+            return tsf_set_error(TSF_EDOMAIN, "the AR part is too close to non-stationarity "
+                                 "for its stationary covariance; try differencing (d = 1)");
+    }
+    for (size_t k = p + 1; k <= r; k++) {
+        double s = 0.0;
+        for (size_t j = 1; j <= p; j++) s += phi[j - 1] * gam[k - j];
+        for (size_t j = k; j <= q; j++) s += theta[j] * psi[j - k];
+        gam[k] = s;
+    }
+    double *P0 = kf->P0;
+    P0[0] = gam[0];
+    for (size_t k = 1; k < r; k++) {
+        double s = 0.0;
+        for (size_t mm = 1; mm + k <= r; mm++) s += phi[k + mm - 1] * gam[mm];
+        for (size_t mm = 0; mm + k < r; mm++) s += theta[k + mm] * psi[mm];
+        P0[k] = P0[k * r] = s;
+    }
+    for (size_t i = r - 1; i >= 1; i--) {
+        for (size_t j = r - 1; j >= i; j--) {
+            double pi = phi[i], pj = phi[j];
+            double s = pi * pj * gam[0] + theta[i] * theta[j];
+            if (j + 1 < r) s += pi * P0[j + 1];
+            if (i + 1 < r) s += pj * P0[(i + 1) * r];
+            if (i + 1 < r && j + 1 < r) s += P0[(i + 1) * r + j + 1];
+            P0[i * r + j] = P0[j * r + i] = s;
+        }
+    }
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_kf_set(tsf_arima_kf *kf, const tsf_arima_ss *m)
+{
+    size_t r = m->p > m->q + 1 ? m->p : m->q + 1;
+    if (r > kf->rcap || m->nd > kf->ndcap)
+        return tsf_set_error(TSF_EINVAL, "internal: Kalman workspace too small (%zu > %zu)",
+                             r, kf->rcap);
+    for (size_t i = 0; i < m->p; i++)
+        if (!isfinite(m->phi[i])) return tsf_set_error(TSF_EINVAL, "AR coefficient %zu is not finite", i + 1);
+    for (size_t i = 0; i < m->q; i++)
+        if (!isfinite(m->theta[i])) return tsf_set_error(TSF_EINVAL, "MA coefficient %zu is not finite", i + 1);
+    for (size_t i = 0; i < m->nd; i++)
+        if (!isfinite(m->delta[i])) return tsf_set_error(TSF_EINVAL, "differencing coefficient %zu is not finite", i + 1);
+    if (!tsf_arima_ar_stationary(m->phi, m->p, kf->gwork))
+        return tsf_set_error(TSF_EDOMAIN, "the AR part is not stationary (a root of the AR "
+                             "polynomial is on or inside the unit circle); difference the series (d = 1)");
+    kf->r = r;
+    kf->nd = m->nd;
+    kf->rd = r + m->nd;
+    memset(kf->phi, 0, r * sizeof(double));
+    memset(kf->theta, 0, r * sizeof(double));
+    if (m->p) memcpy(kf->phi, m->phi, m->p * sizeof(double));
+    kf->theta[0] = 1.0;
+    for (size_t i = 0; i < m->q; i++) kf->theta[i + 1] = m->theta[i];
+    if (m->nd) memcpy(kf->delta, m->delta, m->nd * sizeof(double));
+    tsf_status st = stationary_cov(kf, m->p, m->q);
+    if (st) return st;
+    tsf_arima_kf_reset(kf);
+    return TSF_OK;
+}
+
+void tsf_arima_kf_reset(tsf_arima_kf *kf)
+{
+    size_t r = kf->r, rd = kf->rd;
+    memset(kf->a, 0, rd * sizeof(double));
+    memset(kf->P, 0, rd * rd * sizeof(double));
+    for (size_t i = 0; i < r; i++)
+        memcpy(kf->P + i * rd, kf->P0 + i * r, r * sizeof(double));
+    for (size_t i = r; i < rd; i++) kf->P[i * rd + i] = TSF_ARIMA_KAPPA;
+    kf->steady = 0;
+    kf->Fss = 0.0;
+}
+
+/* out = T u for vectors with strides (T: Harvey ARMA block, then the
+ * shift of the lagged observations whose new head is Z'u). */
+static inline void apply_T(const tsf_arima_kf *kf, const double *u, size_t su, double *o, size_t so)
+{
+    size_t r = kf->r, nd = kf->nd;
+    const double *phi = kf->phi, *delta = kf->delta;
+    double u0 = u[0];
+    if (nd) {
+        double z = u0;
+        for (size_t j = 0; j < nd; j++) z += delta[j] * u[(r + j) * su];
+        for (size_t j = nd - 1; j >= 1; j--) o[(r + j) * so] = u[(r + j - 1) * su];
+        o[r * so] = z;
+    }
+    for (size_t i = 0; i + 1 < r; i++) o[i * so] = phi[i] * u0 + u[(i + 1) * su];
+    o[(r - 1) * so] = phi[r - 1] * u0;
+}
+
+/* P <- T P T' + R R' */
+static void predict_cov(const tsf_arima_kf *kf, double *P, double *W)
+{
+    size_t r = kf->r, rd = kf->rd;
+    for (size_t j = 0; j < rd; j++) apply_T(kf, P + j, rd, W + j, rd);
+    for (size_t i = 0; i < rd; i++) apply_T(kf, W + i * rd, 1, P + i * rd, 1);
+    const double *th = kf->theta;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++) P[i * rd + j] += th[i] * th[j];
+}
+
+static inline double zdot(const tsf_arima_kf *kf, const double *u)
+{
+    double z = u[0];
+    for (size_t j = 0; j < kf->nd; j++) z += kf->delta[j] * u[kf->r + j];
+    return z;
+}
+
+static void predict_mean(const tsf_arima_kf *kf, double *a, double *tmp)
+{
+    apply_T(kf, a, 1, tmp, 1);
+    memcpy(a, tmp, kf->rd * sizeof *a);
+}
+
+int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F)
+{
+    size_t rd = kf->rd;
+    double *a = kf->a, *P = kf->P, *M = kf->M, *W = kf->work;
+    double *tmp = W + rd * rd;
+    if (kf->steady && isnan(y)) kf->steady = 0; /* P still holds P_{t|t-1} */
+    if (kf->steady) {
+        double pr = zdot(kf, a);
+        *pred = pr;
+        *F = kf->Fss;
+        double k = (y - pr) / kf->Fss;
+        for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
+        predict_mean(kf, a, tmp);
+        return 1;
+    }
+    for (size_t i = 0; i < rd; i++) M[i] = zdot(kf, P + i * rd);
+    double f = zdot(kf, M);
+    double pr = zdot(kf, a);
+    *pred = pr;
+    *F = f;
+    int contrib = 0;
+    if (!isnan(y)) {
+        memcpy(kf->Pold, P, rd * rd * sizeof *P);
+        contrib = f < TSF_ARIMA_DIFFUSE_F;
+        double k = (y - pr) / f;
+        for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
+        for (size_t i = 0; i < rd; i++) {
+            double mi = M[i] / f;
+            for (size_t j = 0; j < rd; j++) P[i * rd + j] -= mi * M[j];
+        }
+    }
+    predict_mean(kf, a, tmp);
+    predict_cov(kf, P, W);
+    if (contrib) {
+        double dmax = 0.0, pmax = 1.0;
+        for (size_t i = 0; i < rd * rd; i++) {
+            double d = fabs(P[i] - kf->Pold[i]);
+            if (d > dmax) dmax = d;
+            if (fabs(P[i]) > pmax) pmax = fabs(P[i]);
+        }
+        if (dmax <= STEADY_TOL * pmax) {
+            for (size_t i = 0; i < rd; i++) M[i] = zdot(kf, P + i * rd);
+            kf->Fss = zdot(kf, M);
+            kf->steady = kf->Fss < TSF_ARIMA_DIFFUSE_F;
+        }
+    }
+    return contrib;
+}
+
+void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
+                      tsf_arima_sums *s)
+{
+    double ssq = 0.0, sumlog = 0.0;
+    size_t nu = 0;
+    size_t t = 0;
+    while (t < n) {
+        if (kf->steady) {
+            /* Tight steady-state loop: mean recursion with the fixed gain. */
+            size_t rd = kf->rd;
+            double *a = kf->a, *M = kf->M, *tmp = kf->work + rd * rd;
+            double Finv = 1.0 / kf->Fss, lf = log(kf->Fss);
+            double ss = 0.0;
+            size_t cnt = 0;
+            for (; t < n; t++) {
+                double y = x[t];
+                if (isnan(y)) break;
+                double v = y - zdot(kf, a);
+                if (t >= start) {
+                    ss += v * v;
+                    cnt++;
+                }
+                double k = v * Finv;
+                for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
+                predict_mean(kf, a, tmp);
+            }
+            ssq += ss * Finv;
+            sumlog += lf * (double)cnt;
+            nu += cnt;
+            if (t >= n) break;
+        }
+        double pred, F;
+        double y = x[t];
+        int c = tsf_arima_kf_step(kf, y, &pred, &F);
+        if (c && t >= start) {
+            double v = y - pred;
+            ssq += v * v / F;
+            sumlog += log(F);
+            nu++;
+        }
+        t++;
+    }
+    s->ssq = ssq;
+    s->sumlog = sumlog;
+    s->nu = nu;
+}
+
+void tsf_arima_kf_predict(tsf_arima_kf *kf, size_t h, double *mean, double *var)
+{
+    size_t rd = kf->rd;
+    double *W = kf->work;
+    double *fa = W + rd * rd + rd;   /* rd */
+    double *tmp = fa + rd;           /* rd */
+    double *fP = W + rd * rd + 4 * rd; /* rd*rd */
+    memcpy(fa, kf->a, rd * sizeof *fa);
+    memcpy(fP, kf->P, rd * rd * sizeof *fP);
+    for (size_t j = 0; j < h; j++) {
+        mean[j] = zdot(kf, fa);
+        double *Mz = tmp;
+        for (size_t i = 0; i < rd; i++) Mz[i] = zdot(kf, fP + i * rd);
+        var[j] = zdot(kf, Mz);
+        if (j + 1 == h) break;
+        apply_T(kf, fa, 1, tmp, 1);
+        memcpy(fa, tmp, rd * sizeof *fa);
+        predict_cov(kf, fP, W);
+    }
+}
+
+tsf_status tsf_arima_ss_sums(const tsf_arima_ss *m, const double *x, size_t n, size_t start,
+                             tsf_arima_sums *s)
+{
+    tsf_arima_kf *kf;
+    tsf_status st = tsf_arima_kf_new(m->p, m->q, m->nd, &kf);
+    if (st) return st;
+    if ((st = tsf_arima_kf_set(kf, m))) {
+        tsf_arima_kf_free(kf);
+        return st;
+    }
+    tsf_arima_kf_run(kf, x, n, start, s);
+    tsf_arima_kf_free(kf);
+    return TSF_OK;
+}
