@@ -175,6 +175,10 @@ static void draw_lines(cairo_t *cr, const frame_t *f, const cli_data *d,
 static void draw_legend(cairo_t *cr, const tsf_forecast_result *fc)
 {
     double x = ML + 10, y = MT + 10;
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_rectangle(cr, x - 6, y - 5, 210 + 80.0 * (double)fc->nlevels, 22);
+    cairo_fill(cr);
+    cairo_set_line_width(cr, 2.0);
     cairo_set_font_size(cr, 12);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     cairo_move_to(cr, x, y + 6);
