@@ -12,8 +12,20 @@
 
 static int g_rank, g_size = 1, g_inited;
 
+/* Started by mpirun/mpiexec/srun?  A plain `tsf batch` in an MPI build
+ * then skips MPI_Init, whose singleton start-up costs about half a second. */
+static int under_launcher(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                       "PMI_SIZE", "SLURM_PROCID", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i])) return 1;
+    return 0;
+}
+
 int batch_mpi_init(void)
 {
+    if (!under_launcher()) return 0;
     int flag = 0;
     MPI_Initialized(&flag);
     if (!flag && MPI_Init(NULL, NULL) != MPI_SUCCESS) return -1;
