@@ -57,7 +57,9 @@ static void test_errors(void **state)
     expect_fail("inf.csv", TSF_EPARSE, "3:1", "'-Infinity' is not allowed", NULL);
     expect_fail("unterminated.csv", TSF_EPARSE, "3:1", "unterminated quoted field",
                 "'\"2002,5\\n2003,4\\n'", NULL);
-    expect_fail("stray_quote.csv", TSF_EPARSE, "3:2", "stray '\"' in '2002,ab\"'", NULL);
+    expect_fail("stray_quote.csv", TSF_EPARSE, "3:2", "stray '\"' after 'ab'", NULL);
+    expect_fail("after_quote.csv", TSF_EPARSE, "2:1",
+                "unexpected 'x' after the closing quote of '\"1\"'", NULL);
     expect_fail("duplicate.csv", TSF_EPARSE, "1:3", "'value' is used twice (columns 2 and 3)",
                 NULL);
     expect_fail("empty_name.csv", TSF_EPARSE, "1:1", "column 1 of the header has an empty name",
@@ -304,6 +306,28 @@ static void test_mem(void **state)
     assert_errmsg_has("m4:1:1: empty file");
 }
 
+/* Results must not depend on how the input is cut into reads: BOM, CRLF
+ * pairs and quoted line breaks split across reads of 1, 2 and 5 bytes. */
+static void test_chunked(void **state)
+{
+    (void)state;
+    static const char text[] = "\xef\xbb\xbftime,v\r\n\"a\r\nb\",1\r\nc,2\r\n\r\nd,x\r\n";
+    static const size_t chunks[] = {1, 2, 5};
+    for (size_t k = 0; k < 3; k++) {
+        tsf_frame *f = NULL;
+        assert_int_equal(tsf_csv_read_mem_chunked("c", text, 28, chunks[k], &f), TSF_OK);
+        assert_int_equal(f->nrows, 2);
+        assert_string_equal(f->time_name, "time");
+        assert_string_equal(f->time[0], "a\r\nb");
+        assert_close(f->cols[0][1], 2.0, 0.0);
+        tsf_frame_free(f);
+        /* The whole text: the empty line on line 5 is an error. */
+        assert_int_equal(tsf_csv_read_mem_chunked("c", text, sizeof text - 1, chunks[k], &f),
+                         TSF_EPARSE);
+        assert_errmsg_has("c:5:1: empty line in a file with 2 columns");
+    }
+}
+
 static void test_frame_column(void **state)
 {
     (void)state;
@@ -389,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_bom_crlf),     cmocka_unit_test(test_quoted),
         cmocka_unit_test(test_missing),      cmocka_unit_test(test_wide),
         cmocka_unit_test(test_datasets),     cmocka_unit_test(test_mem),
+        cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_frame_column), cmocka_unit_test(test_infer_period),
         cmocka_unit_test(test_future_label),
     };

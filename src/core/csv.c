@@ -69,6 +69,14 @@ static const char *show(char *out, size_t n, const char *text, size_t len)
     return out;
 }
 
+/* Names one byte for a message: 'x' or byte 0xHH. */
+static const char *describe(char *buf, size_t n, unsigned char c)
+{
+    if (c >= 0x20 && c < 0x7f) snprintf(buf, n, "'%c'", c);
+    else snprintf(buf, n, "byte 0x%02x", c);
+    return buf;
+}
+
 /* Records the first error as  FILE:LINE:COL: message. */
 static void fail_at(reader *r, tsf_status code, unsigned long line, size_t col, const char *fmt,
                     ...)
@@ -267,6 +275,13 @@ static void on_field(void *data, size_t len, void *ctx)
         }
         r->nhdr++;
     } else if (j < r->nhdr) {
+        if (j == 0 && r->blank_line) { /* a row after an empty line */
+            fail_at(r, TSF_EPARSE, r->blank_line, 1,
+                    "empty line in a file with %zu columns; write a missing value as an "
+                    "empty field between commas, e.g. '2001-03,'",
+                    r->nhdr);
+            return;
+        }
         if (j == 0 && !grow_rows(r)) {
             fail_nomem(r);
             return;
@@ -322,12 +337,7 @@ static void on_row(int c, void *ctx)
          * only empty lines follow (a trailing newline or two). */
         if (!r->blank_line) r->blank_line = r->row_line;
     } else {
-        if (r->blank_line) {
-            fail_at(r, TSF_EPARSE, r->blank_line, 1,
-                    "empty line in a file with %zu columns; write a missing value as an "
-                    "empty field between commas, e.g. '2001-03,'",
-                    r->nhdr);
-        } else if (r->nfield == 0) { /* one-column file: an empty line is a missing value */
+        if (r->nfield == 0) { /* one-column file: an empty line is a missing value */
             if (!grow_rows(r)) fail_nomem(r);
             else data_cell(r, 0, "", 0);
         } else if (r->nfield != r->nhdr) {
@@ -359,12 +369,27 @@ static void feed(reader *r, const unsigned char *p, size_t n)
                 fail_nomem(r);
                 return;
             }
-            char s[200];
-            size_t from = done + 1 > 40 ? done + 1 - 40 : 0;
-            fail_at(r, TSF_EPARSE, r->line, r->nfield + 1,
-                    "stray '\"' in '%s'; a field that contains '\"' must be enclosed in "
-                    "quotes with each inner '\"' doubled, as in \"say \"\"hi\"\"\"",
-                    show(s, sizeof s, (const char *)p + from, done + 1 - from));
+            /* Quote what libcsv holds of the field so far: the message
+             * must not depend on where the reads fall. */
+            char s[200], b[16];
+            const char *eb = (const char *)r->p.entry_buf;
+            size_t elen = r->p.entry_pos;
+            if (p[done] != '"') { /* libcsv holds the closing quote (and blanks) */
+                while (elen && is_blank(eb[elen - 1])) elen--;
+                if (elen && eb[elen - 1] == '"') elen--;
+            }
+            show(s, sizeof s, eb, elen);
+            if (p[done] == '"')
+                fail_at(r, TSF_EPARSE, r->line, r->nfield + 1,
+                        "stray '\"' after '%s' in an unquoted field; a field that contains "
+                        "'\"' must be enclosed in quotes with each inner '\"' doubled, as in "
+                        "\"say \"\"hi\"\"\"",
+                        s);
+            else
+                fail_at(r, TSF_EPARSE, r->line, r->nfield + 1,
+                        "unexpected %s after the closing quote of '\"%s\"'; put the whole "
+                        "field inside the quotes and double any '\"' in it",
+                        describe(b, sizeof b, p[done]), s);
             return;
         }
         if (z) {
@@ -382,10 +407,12 @@ typedef struct {
     FILE *fp;
     const unsigned char *mem;
     size_t len, pos;
+    size_t chunk; /* largest read, 0 for no limit (small chunks: tests, fuzzing) */
 } source;
 
 static size_t source_read(source *s, unsigned char *buf, size_t n)
 {
+    if (s->chunk && n > s->chunk) n = s->chunk;
     if (s->fp) return fread(buf, 1, n, s->fp);
     size_t k = s->len - s->pos < n ? s->len - s->pos : n;
     if (k) memcpy(buf, s->mem + s->pos, k);
@@ -400,6 +427,9 @@ static void parse_source(reader *r, source *src)
     int first = 1;
     for (;;) {
         size_t n = source_read(src, buf, sizeof buf);
+        /* The byte order mark must be seen whole, however the reads fall. */
+        for (size_t k = 1; first && n > 0 && n < 3 && k > 0; n += k)
+            k = source_read(src, buf + n, 3 - n);
         if (n == 0) {
             if (src->fp && ferror(src->fp)) {
                 r->st = tsf_set_error(TSF_EIO, "%s: cannot read the file (%s)", r->path,
@@ -531,12 +561,20 @@ tsf_status tsf_csv_read(const char *path, tsf_frame **out)
     return st;
 }
 
-tsf_status tsf_csv_read_mem(const char *name, const void *data, size_t len, tsf_frame **out)
+tsf_status tsf_csv_read_mem_chunked(const char *name, const void *data, size_t len,
+                                    size_t chunk, tsf_frame **out)
 {
-    if (!name || !out || (!data && len)) return tsf_set_error(TSF_EINVAL, "tsf_csv_read_mem: NULL argument");
+    if (!name || !out || (!data && len))
+        return tsf_set_error(TSF_EINVAL, "tsf_csv_read_mem: NULL argument");
     *out = NULL;
     source src = {0};
     src.mem = data;
     src.len = len;
+    src.chunk = chunk;
     return read_source(name, &src, out);
+}
+
+tsf_status tsf_csv_read_mem(const char *name, const void *data, size_t len, tsf_frame **out)
+{
+    return tsf_csv_read_mem_chunked(name, data, len, 0, out);
 }
