@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stats/ar_model.h"
-#include "stats/arima_kf.h"
+#include "stats/levinson.h"
 
 static const char *const method_choices[] = {"yule-walker", "burg", "ols", "mle", "yw", NULL};
 
@@ -91,9 +91,9 @@ static tsf_status finish_fit(tsf_ar_impl *a, const double *y, size_t n)
     size_t p = a->est.order;
     double sum = 0.0;
     for (size_t j = 0; j < p; j++) sum += a->est.ar[j];
-    double *work = malloc((p ? p : 1) * sizeof *work);
+    double *work = malloc(2 * (p ? p : 1) * sizeof *work);
     if (!work) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    int stat = tsf_arima_ar_stationary(a->est.ar, p, work);
+    int stat = tsf_ar_to_pacf(a->est.ar, p, work, work + p);
     free(work);
     if (!stat)
         return tsf_set_error(TSF_EDOMAIN, "ar(method=%s): the estimated AR(%zu) is not "
@@ -209,6 +209,8 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
         return st;
     snprintf(buf, sizeof buf, "%zu", a->est.order_min);
     if ((st = tsf_st_set_meta(doc, "order_min", buf))) return st;
+    snprintf(buf, sizeof buf, "%zu", a->est.order_max);
+    if ((st = tsf_st_set_meta(doc, "order_max", buf))) return st;
     snprintf(buf, sizeof buf, "%zu", a->nobs);
     if ((st = tsf_st_set_meta(doc, "nobs", buf))) return st;
     snprintf(buf, sizeof buf, "%d", a->est.converged);
@@ -248,7 +250,7 @@ static tsf_status get_vec(const tsf_st *doc, const char *name, size_t want, cons
 static tsf_status ar_load(const tsf_st *doc, void **impl)
 {
     const tsf_ar_impl *parsed = *impl;
-    double order, omin, nobs, conv;
+    double order, omin, omax, nobs, conv;
     tsf_status st;
     const char *meth = tsf_st_meta(doc, "method");
     int method = -1;
@@ -263,28 +265,30 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
                              "stored spec", meth);
     if ((st = get_num(doc, "order", 0, TSF_AR_MAX_ORDER, &order)) ||
         (st = get_num(doc, "order_min", 0, order, &omin)) ||
+        (st = get_num(doc, "order_max", order, TSF_AR_MAX_ORDER, &omax)) ||
         (st = get_num(doc, "nobs", 0, 1e15, &nobs)) ||
         (st = get_num(doc, "converged", 0, 1, &conv)))
         return st;
-    if (order != floor(order) || omin != floor(omin) || nobs != floor(nobs))
-        return tsf_set_error(TSF_EPARSE, "ar model file: order, order_min and nobs must be "
-                             "whole numbers");
+    if (order != floor(order) || omin != floor(omin) || omax != floor(omax) ||
+        nobs != floor(nobs))
+        return tsf_set_error(TSF_EPARSE, "ar model file: order, order_min, order_max and nobs "
+                             "must be whole numbers");
     tsf_ar_impl *a = calloc(1, sizeof *a);
     if (!a) return tsf_set_error(TSF_ENOMEM, "out of memory loading an ar model");
     a->method = (tsf_ar_method)method;
     a->order = parsed ? parsed->order : (long)order;
     a->max = parsed ? parsed->max : -1;
-    size_t p = (size_t)order, lo = (size_t)omin;
+    size_t p = (size_t)order, lo = (size_t)omin, hi = (size_t)omax;
     const double *ar, *se, *aicv;
     tsf_ar_est *e = &a->est;
     e->method = a->method;
     if ((st = get_vec(doc, "ar", p, &ar)) || (st = get_vec(doc, "se", p, &se)) ||
-        (st = get_vec(doc, "aic", p - lo + 1, &aicv)) ||
+        (st = get_vec(doc, "aic", hi - lo + 1, &aicv)) ||
         (st = get_num(doc, "mean", -HUGE_VAL, HUGE_VAL, &e->x_mean)) ||
         (st = get_num(doc, "var_pred", 0, HUGE_VAL, &e->var_pred)) ||
         (st = get_num(doc, "x_intercept", -HUGE_VAL, HUGE_VAL, &e->x_intercept)) ||
         (st = get_num(doc, "loglik", -HUGE_VAL, HUGE_VAL, &a->loglik)) ||
-        (st = tsf_ar_est_alloc_aic(e, lo, p)) || (st = tsf_ar_est_alloc_coef(e, p)))
+        (st = tsf_ar_est_alloc_aic(e, lo, hi)) || (st = tsf_ar_est_alloc_coef(e, p)))
         goto fail;
     for (size_t j = 0; j < p; j++)
         if (!isfinite(ar[j])) {
@@ -293,15 +297,15 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
         }
     memcpy(e->ar, ar, p * sizeof *ar);
     memcpy(e->se, se, p * sizeof *se);
-    memcpy(e->aic, aicv, (p - lo + 1) * sizeof *aicv);
+    memcpy(e->aic, aicv, (hi - lo + 1) * sizeof *aicv);
     e->n_used = e->n_obs = (size_t)nobs;
     e->converged = (int)conv;
     if (!(e->var_pred > 0.0)) {
         st = tsf_set_error(TSF_EPARSE, "ar model file: var_pred must be positive");
         goto fail;
     }
-    double *work = malloc((p ? p : 1) * sizeof *work), sum = 0.0;
-    int stat = work && tsf_arima_ar_stationary(e->ar, p, work);
+    double *work = malloc(2 * (p ? p : 1) * sizeof *work), sum = 0.0;
+    int stat = work && tsf_ar_to_pacf(e->ar, p, work, work + p);
     free(work);
     if (!stat) {
         st = tsf_set_error(TSF_EPARSE, "ar model file: the AR coefficients are not stationary");

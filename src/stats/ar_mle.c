@@ -23,6 +23,7 @@ typedef struct {
     size_t n, p;
     double ybar, scale; /* mean = ybar + scale * theta[p] */
     double *x, *kappa, *table;
+    double *wbuf;       /* p + 1: the gradient's trial point */
 } mle_ctx;
 
 /* -2 log L / n without the constant log(2 pi) + 1, sigma2 concentrated. */
@@ -41,11 +42,11 @@ static double objective(const gsl_vector *th, void *vctx)
 
 static void gradient(const gsl_vector *th, void *vctx, gsl_vector *g)
 {
-    gsl_vector *w = gsl_vector_alloc(th->size);
-    if (!w) {
-        gsl_vector_set_zero(g);
-        return;
-    }
+    mle_ctx *c = vctx;
+    /* A view on our own buffer: no GSL allocation (whose failure would
+     * call GSL's error handler) per gradient. */
+    gsl_vector_view wv = gsl_vector_view_array(c->wbuf, th->size);
+    gsl_vector *w = &wv.vector;
     gsl_vector_memcpy(w, th);
     for (size_t j = 0; j < th->size; j++) {
         double h = 1e-6 * (1.0 + fabs(gsl_vector_get(th, j)));
@@ -58,7 +59,6 @@ static void gradient(const gsl_vector *th, void *vctx, gsl_vector *g)
         double d = (fp - fm) / (2.0 * h);
         gsl_vector_set(g, j, isfinite(d) ? d : 0.0);
     }
-    gsl_vector_free(w);
 }
 
 static void fdf(const gsl_vector *th, void *vctx, double *f, gsl_vector *g)
@@ -138,7 +138,8 @@ tsf_status tsf_ar_mle(const double *y, size_t n, size_t order_max, int aic, tsf_
     c.x = malloc(n * sizeof *c.x);
     c.kappa = malloc((K ? K : 1) * sizeof *c.kappa);
     c.table = malloc((K * (K + 1) + 1) * sizeof *c.table);
-    if (!gamma || !v || !pacf || !phi || !ar || !c.x || !c.kappa || !c.table) {
+    c.wbuf = malloc((K + 1) * sizeof *c.wbuf);
+    if (!gamma || !v || !pacf || !phi || !ar || !c.x || !c.kappa || !c.table || !c.wbuf) {
         st = tsf_set_error(TSF_ENOMEM, "out of memory fitting an AR(%zu) by maximum likelihood", K);
         goto done;
     }
@@ -172,5 +173,6 @@ done:
     free(c.x);
     free(c.kappa);
     free(c.table);
+    free(c.wbuf);
     return st;
 }
