@@ -3,9 +3,11 @@
 #include "internal.h"
 
 extern const tsf_model_type tsf_ar_type;
+extern const tsf_model_type tsf_arima_type;
 
 static const tsf_model_type *const types[] = {
     &tsf_ar_type,
+    &tsf_arima_type,
     NULL
 };
 

@@ -57,6 +57,7 @@ void tsf_arima_kf_free(tsf_arima_kf *kf)
     free(kf->work);
     free(kf->gwork);
     free(kf->ipiv);
+    free(kf->wbuf);
     free(kf);
 }
 
@@ -250,7 +251,7 @@ int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F)
     int contrib = 0;
     if (!isnan(y)) {
         memcpy(kf->Pold, P, rd * rd * sizeof *P);
-        contrib = f < TSF_ARIMA_DIFFUSE_F;
+        contrib = kf->nd == 0 || f < TSF_ARIMA_DIFFUSE_F;
         double k = (y - pr) / f;
         for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
         for (size_t i = 0; i < rd; i++) {
@@ -270,15 +271,135 @@ int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F)
         if (dmax <= STEADY_TOL * pmax) {
             for (size_t i = 0; i < rd; i++) M[i] = zdot(kf, P + i * rd);
             kf->Fss = zdot(kf, M);
-            kf->steady = kf->Fss < TSF_ARIMA_DIFFUSE_F;
+            kf->steady = kf->nd == 0 || kf->Fss < TSF_ARIMA_DIFFUSE_F;
         }
     }
     return contrib;
 }
 
+/* Fast path for a series without missing values: once the first nd
+ * observations have been absorbed, the lagged values in the state are
+ * observed values, known exactly, so the filter of the augmented state is
+ * the filter of the ARMA block alone applied to the differenced series
+ * w_t = x_t - sum delta_i x_{t-i}, continued from the ARMA block's mean
+ * and covariance after those nd steps (with R's kappa they carry a little
+ * information, which this keeps).  In Harvey's form the update zeroes
+ * row 0 of P (F = P_00 and M = P e_1), so the prediction reduces to
+ *   P'_ij = P_{i+1,j+1} - M_{i+1} M_{j+1} / F + theta_i theta_j,
+ *   a'_i  = phi_i w_t + a_{i+1} + M_{i+1} v / F,
+ * O(r^2) per step with unit stride, and O(r) once P has converged. */
+static void arma_fast_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n, size_t start,
+                          tsf_arima_sums *s)
+{
+    size_t r = kf->r;
+    double *a = kf->a, *P = kf->P, *m = kf->M;
+    const double *phi = kf->phi, *th = kf->theta;
+    /* the ARMA block of the augmented state, repacked with stride r */
+    double *tmp = kf->work;
+    for (size_t i = 0; i < r; i++) memcpy(tmp + i * r, P + i * kf->rd, r * sizeof *P);
+    memcpy(P, tmp, r * r * sizeof *P);
+    double ssq = s->ssq, sumlog = s->sumlog;
+    size_t nu = s->nu, t = t0;
+    for (; t < n; t++) {
+        double F = P[0], v = w[t] - a[0];
+        if (t >= start) {
+            ssq += v * v / F;
+            sumlog += log(F);
+            nu++;
+        }
+        double Finv = 1.0 / F, k = v * Finv;
+        memcpy(m, P, r * sizeof *m); /* row 0 = column 0 */
+        for (size_t i = 0; i + 1 < r; i++) a[i] = phi[i] * w[t] + a[i + 1] + m[i + 1] * k;
+        a[r - 1] = phi[r - 1] * w[t];
+        double dmax = 0.0, pmax = 1.0;
+        for (size_t i = 0; i < r; i++) {
+            double mi = i + 1 < r ? m[i + 1] * Finv : 0.0, ti = th[i];
+            double *Pi = P + i * r;
+            const double *Pn = P + (i + 1) * r + 1;
+            for (size_t j = i; j < r; j++) {
+                double nv = ti * th[j];
+                if (j + 1 < r) nv += Pn[j] - mi * m[j + 1];
+                double d = fabs(nv - Pi[j]);
+                if (d > dmax) dmax = d;
+                if (fabs(nv) > pmax) pmax = fabs(nv);
+                Pi[j] = nv;
+            }
+        }
+        for (size_t i = 1; i < r; i++)
+            for (size_t j = 0; j < i; j++) P[i * r + j] = P[j * r + i];
+        if (dmax <= STEADY_TOL * pmax) {
+            t++;
+            break;
+        }
+    }
+    if (t < n) {
+        /* steady state: fixed F and gain */
+        double F = P[0], Finv = 1.0 / F, lf = log(F), ss = 0.0;
+        size_t cnt = 0;
+        for (size_t i = 0; i < r; i++) m[i] = P[i] * Finv;
+        for (; t < n; t++) {
+            double v = w[t] - a[0];
+            if (t >= start) {
+                ss += v * v;
+                cnt++;
+            }
+            for (size_t i = 0; i + 1 < r; i++) a[i] = phi[i] * w[t] + a[i + 1] + m[i + 1] * v;
+            a[r - 1] = phi[r - 1] * w[t];
+        }
+        ssq += ss * Finv;
+        sumlog += lf * (double)cnt;
+        nu += cnt;
+    }
+    s->ssq = ssq;
+    s->sumlog = sumlog;
+    s->nu = nu;
+}
+
 void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                       tsf_arima_sums *s)
 {
+    int complete = 1;
+    for (size_t t = 0; t < n && complete; t++) complete = !isnan(x[t]);
+    if (complete && n > kf->nd) {
+        const double *w = x;
+        size_t nd = kf->nd;
+        if (nd) {
+            if (kf->wcap < n) {
+                double *nb = realloc(kf->wbuf, n * sizeof *nb);
+                if (nb) {
+                    kf->wbuf = nb;
+                    kf->wcap = n;
+                }
+            }
+            if (kf->wcap >= n) {
+                for (size_t t = nd; t < n; t++) {
+                    double v = x[t];
+                    for (size_t i = 0; i < nd; i++) v -= kf->delta[i] * x[t - 1 - i];
+                    kf->wbuf[t] = v;
+                }
+                w = kf->wbuf;
+            } else {
+                complete = 0; /* out of memory: the general filter needs none */
+            }
+        }
+        if (complete) {
+            /* the first nd observations through the augmented filter */
+            s->ssq = s->sumlog = 0.0;
+            s->nu = 0;
+            for (size_t t = 0; t < nd; t++) {
+                double pred, F;
+                if (tsf_arima_kf_step(kf, x[t], &pred, &F) && t >= start) {
+                    double v = x[t] - pred;
+                    s->ssq += v * v / F;
+                    s->sumlog += log(F);
+                    s->nu++;
+                }
+            }
+            arma_fast_run(kf, w, nd, n, start, s);
+            tsf_arima_kf_reset(kf);
+            return;
+        }
+    }
     double ssq = 0.0, sumlog = 0.0;
     size_t nu = 0;
     size_t t = 0;

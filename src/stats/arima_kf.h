@@ -47,6 +47,8 @@ typedef struct tsf_arima_kf {
     double *work;    /* rd*rd + 4*rd scratch */
     double *gwork;   /* (r+1)^2 + 4 (r+1) scratch for the autocovariances */
     int *ipiv;
+    double *wbuf;    /* differenced series for the fast path */
+    size_t wcap;
     int steady;      /* P has converged: only the mean recursion runs */
     double Fss;      /* F in steady state */
 } tsf_arima_kf;

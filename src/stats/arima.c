@@ -1,0 +1,362 @@
+/* The "arima" model family: spec parsing, fitting entry point, summaries,
+ * likelihoods, forecasts, simulation and residuals through the
+ * state-space engine, with regression effects handled around it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stats/arima_impl.h"
+
+static tsf_status check_order(const tsf_arima_order *o)
+{
+    int v[4] = {o->p, o->q, o->P, o->Q};
+    for (int i = 0; i < 4; i++)
+        if (v[i] < 0 || v[i] > TSF_ARIMA_MAX_PQ)
+            return tsf_set_error(TSF_EINVAL, "ARIMA orders must lie in 0..%d", TSF_ARIMA_MAX_PQ);
+    if (o->d < 0 || o->d > TSF_ARIMA_MAX_D || o->D < 0 || o->D > TSF_ARIMA_MAX_D)
+        return tsf_set_error(TSF_EINVAL, "differencing orders must lie in 0..%d", TSF_ARIMA_MAX_D);
+    if (o->s < 0 || o->s > 10000)
+        return tsf_set_error(TSF_EINVAL, "period %d out of range 1..10000", o->s);
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_new(const tsf_arima_order *ord, tsf_arima **out)
+{
+    *out = NULL;
+    tsf_status st = check_order(ord);
+    if (st) return st;
+    tsf_arima *a = calloc(1, sizeof *a);
+    if (!a) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    a->ord = *ord;
+    *out = a;
+    return TSF_OK;
+}
+
+void tsf_arima_free(tsf_arima *a)
+{
+    if (!a) return;
+    for (size_t i = 0; a->names && i < a->ncoef; i++) free(a->names[i]);
+    free(a->names);
+    free(a->coef);
+    free(a->se);
+    free(a->phi);
+    free(a->theta);
+    free(a->delta);
+    free(a);
+}
+
+static tsf_status parse(const tsf_spec *s, void **impl)
+{
+    *impl = NULL;
+    tsf_arima_order o = {0, 0, 0, 0, 0, 0, 0};
+    int *dst[2][3] = {{&o.p, &o.d, &o.q}, {&o.P, &o.D, &o.Q}};
+    if (s->ngroups < 1)
+        return tsf_spec_error(s, 0, TSF_EPARSE, "arima needs orders: arima(p,d,q) or "
+                              "arima(p,d,q)(P,D,Q)[s]");
+    for (size_t g = 0; g < s->ngroups; g++) {
+        const tsf_spec_group *gr = &s->groups[g];
+        if (gr->nargs != 3)
+            return tsf_spec_error(s, gr->pos, TSF_EPARSE, "expected three orders (%s), got %zu",
+                                  g ? "P,D,Q" : "p,d,q", gr->nargs);
+        for (size_t i = 0; i < 3; i++) {
+            tsf_spec_arg *arg = &gr->args[i];
+            if (arg->key)
+                return tsf_spec_error(s, arg->pos, TSF_EPARSE, "unknown key '%s': arima takes "
+                                      "three orders (p,d,q)(P,D,Q)[s]", arg->key);
+            long v;
+            long hi = i == 1 ? TSF_ARIMA_MAX_D : TSF_ARIMA_MAX_PQ;
+            tsf_status st = tsf_spec_arg_int(s, arg, 0, hi, &v);
+            if (st) return st;
+            *dst[g][i] = (int)v;
+        }
+    }
+    if (s->period < 0 || s->period > 10000)
+        return tsf_spec_error(s, s->period_pos, TSF_EPARSE, "period must lie in 1..10000");
+    o.s = (int)s->period;
+    if (s->period > 0 && s->ngroups < 2)
+        return tsf_spec_error(s, s->period_pos, TSF_EPARSE, "a period [s] needs a seasonal "
+                              "part: arima(p,d,q)(P,D,Q)[s]");
+    return tsf_arima_new(&o, (tsf_arima **)impl);
+}
+
+static tsf_status count_used(const tsf_arima *a, const double *y, size_t n, const double *X,
+                             size_t *nobs)
+{
+    size_t used = 0;
+    for (size_t t = 0; t < n; t++) {
+        int ok = !isnan(y[t]);
+        for (size_t j = 0; j < a->nreg && ok; j++) ok = !isnan(X[j * n + t]);
+        used += (size_t)ok;
+    }
+    size_t need = a->nd + a->ncoef + 3;
+    if (used < need)
+        return tsf_set_error(TSF_EDOMAIN, "this ARIMA needs at least %zu non-missing observations "
+                             "(%zu differencing + %zu coefficients + 3), got %zu; use a smaller "
+                             "order", need, a->nd, a->ncoef, used);
+    *nobs = used - a->nd;
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_fit(tsf_arima *a, const double *y, size_t n, const tsf_xreg *xreg,
+                         const tsf_fit_opts *opts)
+{
+    tsf_fit_opts def;
+    if (!opts) {
+        memset(&def, 0, sizeof def);
+        opts = &def;
+    }
+    if (!y && n) return tsf_set_error(TSF_EINVAL, "no data given");
+    a->fitted = 0;
+    tsf_arima_order *o = &a->ord;
+    if (o->s <= 0) o->s = 1;
+    if (o->s == 1 && (o->P || o->D || o->Q))
+        return tsf_set_error(TSF_EINVAL, "a seasonal ARIMA (P,D,Q) = (%d,%d,%d) needs a period "
+                             "> 1: give [s] in the spec or --period", o->P, o->D, o->Q);
+    if (o->s == 1) o->P = o->D = o->Q = 0;
+    switch (opts->method) {
+    case TSF_METHOD_DEFAULT: a->method = TSF_METHOD_CSS_ML; break;
+    case TSF_METHOD_CSS_ML: case TSF_METHOD_ML: case TSF_METHOD_CSS: a->method = opts->method; break;
+    default: return tsf_set_error(TSF_EINVAL, "unknown fitting method %d", (int)opts->method);
+    }
+    int nd = o->d + o->D;
+    a->regflags = 0;
+    if (nd == 0 && opts->include_mean != -1) a->regflags |= TSF_REG_MEAN;
+    if (opts->include_drift) {
+        if (nd > 1)
+            return tsf_set_error(TSF_EINVAL, "drift needs d + D <= 1 (here %d): a drift in a "
+                                 "twice-differenced model is not identifiable", nd);
+        a->regflags |= TSF_REG_DRIFT;
+    }
+    if (opts->trend) a->regflags |= TSF_REG_TREND;
+    a->kuser = xreg ? xreg->k : 0;
+    if (a->kuser > 1000) return tsf_set_error(TSF_EINVAL, "too many regressors (%zu)", a->kuser);
+    tsf_status st = tsf_arima_alloc_coef(a, xreg ? xreg->names : NULL);
+    if (st) return st;
+    if (a->ncoef > TSF_ARIMA_MAXPAR)
+        return tsf_set_error(TSF_EINVAL, "%zu coefficients to estimate; at most %d (use smaller "
+                             "orders or fewer regressors)", a->ncoef, TSF_ARIMA_MAXPAR);
+    double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    if (!X) return tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
+    if (!(st = tsf_arima_regmatrix(a, n, 0, xreg, X)) &&
+        !(st = count_used(a, y, n, X, &a->nobs)))
+        st = tsf_arima_fit_run(a, y, n, X);
+    free(X);
+    if (!st) a->fitted = 1;
+    return st;
+}
+
+tsf_status tsf_arima_fit_order(const tsf_arima_order *ord, const double *y, size_t n,
+                               const tsf_xreg *xreg, const tsf_fit_opts *opts, tsf_arima **out)
+{
+    tsf_status st = tsf_arima_new(ord, out);
+    if (st) return st;
+    if ((st = tsf_arima_fit(*out, y, n, xreg, opts))) {
+        tsf_arima_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
+                      const tsf_fit_opts *opts)
+{
+    tsf_arima *a = impl;
+    /* period: --period, else the spec's [s], else the series' (the core
+     * passes opts->period or the series period). */
+    if (opts && opts->period > 0) a->ord.s = opts->period;
+    else if (a->ord.s <= 0 || a->ord.s == 1) a->ord.s = period > 0 ? period : 1;
+    return tsf_arima_fit(a, y, n, xreg, opts);
+}
+
+tsf_status tsf_arima_info(const tsf_arima *a, tsf_fit_info *info)
+{
+    if (!a || !a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    info->model = a->model_str;
+    info->order[0] = a->ord.p;
+    info->order[1] = a->ord.d;
+    info->order[2] = a->ord.q;
+    info->seasonal[0] = a->ord.P;
+    info->seasonal[1] = a->ord.D;
+    info->seasonal[2] = a->ord.Q;
+    info->period = a->ord.s;
+    info->ncoef = a->ncoef;
+    info->coef_names = (const char *const *)a->names;
+    info->coef = a->coef;
+    info->se = a->se;
+    info->sigma2 = a->sigma2;
+    info->mean = NAN;
+    info->loglik = a->loglik;
+    info->aic = a->aic;
+    info->aicc = a->aicc;
+    info->bic = a->bic;
+    info->nobs = a->nobs;
+    info->converged = a->converged;
+    info->ntrace = 0;
+    return TSF_OK;
+}
+
+static tsf_status info_fn(const void *impl, tsf_fit_info *info)
+{
+    return tsf_arima_info(impl, info);
+}
+
+/* x = y - X beta over n rows (a fresh array). */
+static tsf_status reg_adjusted(const tsf_arima *a, const double *y, size_t n, const tsf_xreg *xreg,
+                               double **xout)
+{
+    *xout = NULL;
+    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    double *x = malloc((n ? n : 1) * sizeof *x), *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    if (!x || !X) {
+        free(x);
+        free(X);
+        return tsf_set_error(TSF_ENOMEM, "out of memory");
+    }
+    tsf_status st = tsf_arima_regmatrix(a, n, 0, xreg, X);
+    if (!st) tsf_arima_xresid(a, y, n, X, x);
+    free(X);
+    if (st) free(x);
+    else *xout = x;
+    return st;
+}
+
+static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         size_t start, double *ll)
+{
+    const tsf_arima *a = impl;
+    double *x;
+    tsf_status st = reg_adjusted(a, y, n, xreg, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_loglik(&m, x, n, start, ll);
+    free(x);
+    return st;
+}
+
+static tsf_status forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                           size_t h, const double *levels, size_t nlevels,
+                           const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    const tsf_arima *a = impl;
+    const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
+    if (a->kuser && !xf)
+        return tsf_set_error(TSF_EINVAL, "the model has %zu regressors: give their %zu future "
+                             "rows (xreg_future) to forecast", a->kuser, h);
+    double *x;
+    tsf_status st = reg_adjusted(a, y, n, xreg, &x);
+    if (st) return st;
+    double *Xf = malloc((a->nreg * h > 0 ? a->nreg * h : 1) * sizeof *Xf);
+    if (!Xf) {
+        free(x);
+        return tsf_set_error(TSF_ENOMEM, "out of memory");
+    }
+    if (!(st = tsf_arima_regmatrix(a, h, n, xf, Xf))) {
+        tsf_arima_ss m;
+        tsf_arima_ssview(a, &m);
+        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    }
+    if (!st) {
+        const double *beta = a->coef + a->narma;
+        for (size_t j = 0; j < a->nreg; j++)
+            for (size_t i = 0; i < h; i++) {
+                double v = Xf[j * h + i];
+                if (isnan(v)) {
+                    st = tsf_set_error(TSF_EINVAL, "future regressor %zu is missing at step %zu",
+                                       j + 1, i + 1);
+                    break;
+                }
+                fc->mean[i] += beta[j] * v;
+            }
+        for (size_t k = 0; !st && k < nlevels; k++) {
+            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
+            for (size_t i = 0; i < h; i++) {
+                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
+                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
+            }
+        }
+    }
+    free(x);
+    free(Xf);
+    return st;
+}
+
+static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out)
+{
+    const tsf_arima *a = impl;
+    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    if (a->kuser)
+        return tsf_set_error(TSF_EUNSUP, "simulating a regression with ARIMA errors needs the "
+                             "regressors' paths; not supported");
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
+    if (st) return st;
+    double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    if (!X) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if ((st = tsf_arima_regmatrix(a, n, 0, NULL, X)) == TSF_OK) {
+        const double *beta = a->coef + a->narma;
+        for (size_t k = 0; k < npaths; k++)
+            for (size_t j = 0; j < a->nreg; j++)
+                for (size_t t = 0; t < n; t++) out[k * n + t] += beta[j] * X[j * n + t];
+    }
+    free(X);
+    return st;
+}
+
+static tsf_status residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                            double *fitted, double *resid)
+{
+    const tsf_arima *a = impl;
+    double *x;
+    tsf_status st = reg_adjusted(a, y, n, xreg, &x);
+    if (st) return st;
+    double *pred = malloc((n ? n : 1) * sizeof *pred);
+    if (!pred) {
+        free(x);
+        return tsf_set_error(TSF_ENOMEM, "out of memory");
+    }
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    if (!(st = tsf_arima_ss_fitted(&m, x, n, pred))) {
+        for (size_t t = 0; t < n; t++) {
+            /* one-step prediction of y = prediction of x + regression part */
+            double f = isnan(pred[t]) || isnan(y[t]) ? NAN : pred[t] + (y[t] - x[t]);
+            if (fitted) fitted[t] = f;
+            if (resid) resid[t] = isnan(f) ? NAN : y[t] - f;
+        }
+    }
+    free(pred);
+    free(x);
+    return st;
+}
+
+static void free_impl(void *impl) { tsf_arima_free(impl); }
+
+/* streaming state: arima_state.c */
+tsf_status tsf_arima_state_new(const void *impl, void **st);
+tsf_status tsf_arima_state_update(void *st, double y, double *logp);
+tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+                                    size_t nlevels, const tsf_forecast_opts *opts,
+                                    tsf_forecast_result *fc);
+void tsf_arima_state_free(void *st);
+
+const tsf_model_type tsf_arima_type = {
+    .name = "arima",
+    .neural = 0,
+    .parse = parse,
+    .fit = fit,
+    .fit_many = NULL,
+    .info = info_fn,
+    .loglik = loglik,
+    .forecast = forecast,
+    .simulate = simulate,
+    .residuals = residuals,
+    .state_new = tsf_arima_state_new,
+    .state_update = tsf_arima_state_update,
+    .state_forecast = tsf_arima_state_forecast,
+    .state_free = tsf_arima_state_free,
+    .save = tsf_arima_save,
+    .load = tsf_arima_load,
+    .free = free_impl,
+};

@@ -1,0 +1,89 @@
+/* Internals shared by the arima files (fit, model type, persistence). */
+#ifndef TSF_STATS_ARIMA_IMPL_H
+#define TSF_STATS_ARIMA_IMPL_H
+
+#include "stats/arima.h"
+#include "stats/arima_kf.h"
+
+/* Regression columns in this order, those present: intercept, drift,
+ * trend, then the user's k columns. */
+/* Most coefficients (ARMA + regression) one model estimates. */
+#define TSF_ARIMA_MAXPAR 64
+
+enum { TSF_REG_MEAN = 1, TSF_REG_DRIFT = 2, TSF_REG_TREND = 4 };
+
+struct tsf_arima {
+    tsf_arima_order ord;
+    int fitted;
+    tsf_method method;
+    int regflags;          /* TSF_REG_* */
+    size_t kuser;          /* user regressors */
+    size_t narma;          /* p + q + P + Q */
+    size_t nreg;           /* regression columns */
+    size_t ncoef;          /* narma + nreg */
+    char **names;          /* ncoef */
+    double *coef, *se;     /* ncoef */
+    double sigma2, loglik, aic, aicc, bic;
+    size_t nobs;
+    int converged;
+    char model_str[128];
+    /* expanded polynomials of the fitted coefficients */
+    size_t pf, qf, nd;
+    double *phi, *theta, *delta;
+};
+
+/* --- partrans.c --- */
+/* Jones (1980) / Monahan (1984): raw[0..p) -> partial autocorrelations
+ * tanh(raw) -> AR coefficients by the Durbin-Levinson recursion; always
+ * stationary.  work: p doubles. */
+void tsf_arima_partrans(const double *raw, size_t p, double *phi, double *work);
+/* Inverse; TSF_EDOMAIN when phi is not stationary. work: 2p doubles. */
+tsf_status tsf_arima_partrans_inv(const double *phi, size_t p, double *raw, double *work);
+/* Jacobian d phi_i / d raw_j (row-major p x p) of tsf_arima_partrans. */
+tsf_status tsf_arima_partrans_jac(const double *raw, size_t p, double *jac);
+/* Makes 1 + theta_1 z + ... + theta_q z^q invertible by reflecting its
+ * roots inside the unit circle (the likelihood with sigma2 concentrated
+ * out is unchanged).  Returns 1 when something changed. */
+int tsf_arima_ma_invert(double *theta, size_t q);
+
+/* --- css.c --- */
+/* Conditional sum of squares (Box & Jenkins): residuals of the ARMA
+ * recursion on the differenced series w, conditioning on the first ncond
+ * values of x and zero earlier innovations.  w, e: n doubles scratch. */
+void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
+                   const double *phi, size_t pf, const double *theta, size_t qf,
+                   size_t ncond, double *w, double *e, double *ssq, size_t *nu);
+
+/* --- arima_fit.c --- */
+/* Expands coef's ARMA part into the full polynomials (a->phi, a->theta
+ * sized pf, qf) and the differencing polynomial a->delta. */
+void tsf_arima_expand(const tsf_arima_order *o, const double *arma, double *phi, double *theta);
+void tsf_arima_delta(const tsf_arima_order *o, double *delta);
+
+/* Regression matrix for rows 0..n) (column j at X + j*n) with time index
+ * offset t0 (row t has trend/drift value t0 + t + 1).  xreg user columns
+ * start at row xrow0 of xreg.  TSF_EINVAL when xreg does not fit. */
+tsf_status tsf_arima_regmatrix(const tsf_arima *a, size_t n, size_t t0, const tsf_xreg *xreg,
+                               double *X);
+
+/* x = y - X beta (NaN where y or a regressor is missing). */
+void tsf_arima_xresid(const tsf_arima *a, const double *y, size_t n, const double *X, double *x);
+
+/* tsf_arima_ss view of a fitted model. */
+void tsf_arima_ssview(const tsf_arima *a, tsf_arima_ss *m);
+
+/* Fills names, model string and the information criteria from loglik. */
+tsf_status tsf_arima_finish(tsf_arima *a);
+
+/* Allocates the coefficient arrays for the current order and regflags. */
+tsf_status tsf_arima_alloc_coef(tsf_arima *a, const char *const *unames);
+
+/* Fits coef/se/sigma2/loglik for a->method on y with the regression
+ * matrix X (a->nreg columns); a->nobs must be set. */
+tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const double *X);
+
+/* --- arima_io.c --- */
+tsf_status tsf_arima_save(const void *impl, tsf_st *doc);
+tsf_status tsf_arima_load(const tsf_st *doc, void **impl);
+
+#endif

@@ -1,0 +1,95 @@
+/* Streaming state of a fitted ARIMA: the Kalman filter advanced one
+ * observation at a time, O(state dimension^2) per observation until the
+ * covariance converges and O(state dimension) afterwards. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stats/arima_impl.h"
+
+typedef struct {
+    tsf_arima_kf *kf;
+    double sigma2;
+    double beta[3];   /* intercept, drift, trend (0 when absent) */
+    size_t t;         /* observations fed so far */
+} arima_state;
+
+/* regression part at row t (0-based) */
+static double reg_at(const arima_state *s, size_t t)
+{
+    return s->beta[0] + (s->beta[1] + s->beta[2]) * (double)(t + 1);
+}
+
+tsf_status tsf_arima_state_new(const void *impl, void **out)
+{
+    const tsf_arima *a = impl;
+    *out = NULL;
+    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    if (a->kuser)
+        return tsf_set_error(TSF_EUNSUP, "streaming a regression with user regressors is not "
+                             "supported (intercept, drift and trend are)");
+    arima_state *s = calloc(1, sizeof *s);
+    if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    tsf_status st = tsf_arima_kf_new(m.p, m.q, m.nd, &s->kf);
+    if (!st) st = tsf_arima_kf_set(s->kf, &m);
+    if (st) {
+        tsf_arima_kf_free(s->kf);
+        free(s);
+        return st;
+    }
+    s->sigma2 = a->sigma2;
+    size_t j = a->narma;
+    if (a->regflags & TSF_REG_MEAN) s->beta[0] = a->coef[j++];
+    if (a->regflags & TSF_REG_DRIFT) s->beta[1] = a->coef[j++];
+    if (a->regflags & TSF_REG_TREND) s->beta[2] = a->coef[j++];
+    *out = s;
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_state_update(void *st, double y, double *logp)
+{
+    arima_state *s = st;
+    if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %zu is infinite", s->t + 1);
+    double x = y - reg_at(s, s->t), pred, F;
+    int c = tsf_arima_kf_step(s->kf, x, &pred, &F);
+    double lp = 0.0;
+    if (c) {
+        double v = x - pred, f = s->sigma2 * F;
+        lp = -0.5 * (log(2.0 * M_PI * f) + v * v / f);
+    }
+    if (logp) *logp = lp;
+    s->t++;
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+                                    size_t nlevels, const tsf_forecast_opts *opts,
+                                    tsf_forecast_result *fc)
+{
+    (void)opts;
+    const arima_state *s = st;
+    /* tsf_arima_kf_predict only writes the filter's scratch space, never
+     * its state, so the const state is unchanged. */
+    tsf_arima_kf_predict((tsf_arima_kf *)s->kf, h, fc->mean, fc->se);
+    for (size_t i = 0; i < h; i++) {
+        fc->mean[i] += reg_at(s, s->t + i);
+        fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
+    }
+    for (size_t k = 0; k < nlevels; k++) {
+        double z = tsf_qnorm(0.5 + levels[k] / 200.0);
+        for (size_t i = 0; i < h; i++) {
+            fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
+            fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
+        }
+    }
+    return TSF_OK;
+}
+
+void tsf_arima_state_free(void *st)
+{
+    arima_state *s = st;
+    if (!s) return;
+    tsf_arima_kf_free(s->kf);
+    free(s);
+}
