@@ -4,10 +4,12 @@
 
 extern const tsf_model_type tsf_ar_type;
 extern const tsf_model_type tsf_arima_type;
+extern const tsf_model_type tsf_auto_type;
 
 static const tsf_model_type *const types[] = {
     &tsf_ar_type,
     &tsf_arima_type,
+    &tsf_auto_type,
     NULL
 };
 

@@ -1,0 +1,342 @@
+/* Automatic ARIMA order selection (see auto_arima.h).
+ *
+ * Choices follow Hyndman & Khandakar (2008) and the documented defaults of
+ * forecast 8.20's auto.arima():
+ * - D = nsdiffs(x) (seasonal strength > 0.64), d = ndiffs of the
+ *   seasonally differenced series (KPSS, alpha 0.05), max d 2, max D 1;
+ * - a constant is drift when d + D = 1, a mean when d + D = 0, none else;
+ * - bounds: p, q <= n/3, P, Q <= n/(3m); with seasonal terms p, q < m;
+ * - criterion AICc = AIC + 2k(k+1)/(n* - k - 1), k = coefficients + 1
+ *   (sigma2), n* = n - d - D m;
+ * - approximation when n > 150 or m > 12: candidates fitted by CSS with
+ *   AIC ~ offset + n* log(sigma2_css) + 2k, where offset = -2 loglik -
+ *   n log(sigma2) of an exact ARIMA(1,d,0)(0,D,0) fit puts CSS and exact
+ *   criteria on one scale; the models are then refitted exactly in order
+ *   of their approximate criterion until one is acceptable;
+ * - a model is rejected (criterion infinite) when an AR or MA root lies
+ *   within 1.01 of the unit circle: such fits are near non-stationary or
+ *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/internal.h"
+#include "auto_arima.h"
+#include "roots.h"
+#include "unitroot.h"
+
+#define MIN_ROOT 1.01
+
+void tsf_auto_opts_default(tsf_auto_opts *o)
+{
+    o->max_p = 5;
+    o->max_q = 5;
+    o->max_P = 2;
+    o->max_Q = 2;
+    o->max_d = 2;
+    o->max_D = 1;
+    o->d = -1;
+    o->D = -1;
+    o->ic = TSF_IC_AICC;
+    o->approximation = -1;
+    o->allow_drift = 1;
+    o->allow_mean = 1;
+    o->stepwise = 1;
+    o->max_order = 5;
+}
+
+void tsf_auto_result_free(tsf_auto_result *r)
+{
+    if (!r) return;
+    tsf_arima_free(r->model);
+    tsf_auto_trace_free(&r->trace);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct {
+    const double *y;
+    size_t n, nobs;      /* length, non-missing between first and last observed */
+    int period;
+    tsf_ic ic;
+    int css;             /* search by CSS fits */
+    double offset;       /* CSS criterion offset */
+    tsf_fit_opts base;   /* user's options (method of exact fits, threads...) */
+    tsf_arima *best;     /* best exactly fitted model of the search so far */
+    double best_ic;
+    int nfit;
+} fit_ctx;
+
+/* Expands (1 - sum a_i B^i)(1 - sum A_j B^{js}) (sign -1) or
+ * (1 + sum a_i B^i)(1 + sum A_j B^{js}) (sign +1) into out[1..p+sP]
+ * (out[i] multiplies B^i in the "1 + ..." form). */
+static void expand(const double *a, int p, const double *A, int P, int s, int sign, double *out)
+{
+    int k = p + s * P;
+    for (int i = 0; i <= k; i++) out[i] = 0.0;
+    for (int i = 0; i <= p; i++) {
+        double ai = i == 0 ? 1.0 : sign * a[i - 1];
+        for (int j = 0; j <= P; j++) {
+            double Aj = j == 0 ? 1.0 : sign * A[j - 1];
+            out[i + j * s] += ai * Aj;
+        }
+    }
+}
+
+/* forecast's check: smallest root modulus of the full AR and MA
+ * polynomials of a fitted model. */
+static double min_root(const tsf_fit_info *info, const tsf_auto_order *o, int s)
+{
+    int p = o->p, q = o->q, P = o->P, Q = o->Q, sp = s > 1 ? s : 1;
+    double *buf = calloc((size_t)(2 * (p + q + P + Q) + 2 * (p + sp * P + q + sp * Q) + 8),
+                         sizeof *buf);
+    if (!buf) return NAN;
+    double *ar = buf, *ma = ar + p, *sar = ma + q, *sma = sar + P;
+    double *phi = sma + Q, *theta = phi + p + sp * P + 1;
+    for (size_t i = 0; i < info->ncoef; i++) {
+        const char *nm = info->coef_names[i];
+        int j = -1;
+        if (strncmp(nm, "sar", 3) == 0 && (j = atoi(nm + 3)) >= 1 && j <= P) sar[j - 1] = info->coef[i];
+        else if (strncmp(nm, "sma", 3) == 0 && (j = atoi(nm + 3)) >= 1 && j <= Q) sma[j - 1] = info->coef[i];
+        else if (strncmp(nm, "ar", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= p) ar[j - 1] = info->coef[i];
+        else if (strncmp(nm, "ma", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= q) ma[j - 1] = info->coef[i];
+    }
+    double r = 2.0;
+    if (p + P > 0) {
+        expand(ar, p, sar, P, sp, -1, phi);
+        r = fmin(r, tsf_poly_min_root(phi + 1, (size_t)(p + sp * P)));
+    }
+    if (q + Q > 0 && !isnan(r)) {
+        expand(ma, q, sma, Q, sp, +1, theta);
+        r = fmin(r, tsf_poly_min_root(theta + 1, (size_t)(q + sp * Q)));
+    }
+    free(buf);
+    return r;
+}
+
+/* Fits one candidate; *ic = INFINITY when it fails or is rejected.  *out
+ * receives the model when out is non-NULL and the fit is acceptable. */
+static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *ic,
+                          tsf_arima **out)
+{
+    *ic = INFINITY;
+    if (out) *out = NULL;
+    int diffs = o->d + o->D, s = c->period > 1 ? c->period : 1;
+    tsf_arima_order ord = {o->p, o->d, o->q, s > 1 ? o->P : 0, s > 1 ? o->D : 0,
+                           s > 1 ? o->Q : 0, s};
+    tsf_fit_opts fo = c->base;
+    fo.method = css ? TSF_METHOD_CSS : (c->base.method ? c->base.method : TSF_METHOD_CSS_ML);
+    fo.include_mean = (o->constant && diffs == 0) ? 0 : -1;
+    fo.include_drift = o->constant && diffs == 1;
+    fo.trend = 0;
+    fo.period = s;
+    tsf_arima *a = NULL;
+    tsf_status st = tsf_arima_fit_order(&ord, c->y, c->n, NULL, &fo, &a);
+    c->nfit++;
+    if (st == TSF_ENOMEM) return st;
+    if (st != TSF_OK) return TSF_OK;  /* a candidate that does not fit */
+    tsf_fit_info info;
+    memset(&info, 0, sizeof info);
+    if (tsf_arima_info(a, &info) != TSF_OK) {
+        tsf_arima_free(a);
+        return TSF_OK;
+    }
+    double k = (double)info.ncoef + 1.0;
+    double nstar = (double)c->nobs - o->d - (double)o->D * s;
+    double aic = css ? c->offset + nstar * log(info.sigma2) + 2.0 * k
+                     : -2.0 * info.loglik + 2.0 * k;
+    double v = NAN;
+    if (nstar - k - 1.0 > 0.0 && isfinite(aic)) {
+        switch (c->ic) {
+        case TSF_IC_AIC: v = aic; break;
+        case TSF_IC_BIC: v = aic + k * (log(nstar) - 2.0); break;
+        default: v = aic + 2.0 * k * (k + 1.0) / (nstar - k - 1.0); break;
+        }
+    }
+    double r = isfinite(v) ? min_root(&info, o, s) : NAN;
+    if (isfinite(v) && r >= MIN_ROOT) {
+        *ic = v;
+        if (out) {
+            *out = a;
+            a = NULL;
+        }
+    }
+    tsf_arima_free(a);
+    return TSF_OK;
+}
+
+/* Search callback: exact fits keep the best model so that it need not be
+ * refitted. */
+static tsf_status search_fit(void *ctx, const tsf_auto_order *o, double *ic)
+{
+    fit_ctx *c = ctx;
+    tsf_arima *a = NULL;
+    tsf_status st = fit_one(c, o, c->css, ic, c->css ? NULL : &a);
+    if (st != TSF_OK) return st;
+    if (a && *ic < c->best_ic) {
+        tsf_arima_free(c->best);
+        c->best = a;
+        c->best_ic = *ic;
+    } else {
+        tsf_arima_free(a);
+    }
+    return TSF_OK;
+}
+
+/* Differences lag-step y in place (NaN propagates); returns the new length. */
+static size_t diff_lag(double *y, size_t n, size_t lag)
+{
+    if (n <= lag) return 0;
+    for (size_t i = 0; i + lag < n; i++) y[i] = y[i + lag] - y[i];
+    return n - lag;
+}
+
+static tsf_status choose_differences(const tsf_auto_opts *o, const double *y, size_t n,
+                                     int m, int *d, int *D)
+{
+    tsf_status st = TSF_OK;
+    *D = m > 1 ? o->D : 0;
+    if (*D < 0) st = tsf_nsdiffs(y, n, m, o->max_D, D);
+    if (st != TSF_OK) return st;
+    *d = o->d;
+    if (*d >= 0) return TSF_OK;
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w) return tsf_set_error(TSF_ENOMEM, "auto: out of memory for %zu values", n);
+    memcpy(w, y, n * sizeof *w);
+    size_t len = n;
+    for (int i = 0; i < *D; i++) len = diff_lag(w, len, (size_t)m);
+    st = tsf_ndiffs(w, len, 0.05, o->max_d, d);
+    free(w);
+    return st;
+}
+
+tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int period,
+                          const tsf_fit_opts *fo, tsf_auto_result *res)
+{
+    if (!o || !y || !res) return tsf_set_error(TSF_EINVAL, "auto: NULL argument");
+    memset(res, 0, sizeof *res);
+    if (period < 1) period = 1;
+    size_t first = 0, last = n, nobs = 0;
+    while (first < n && isnan(y[first])) first++;
+    while (last > first && isnan(y[last - 1])) last--;
+    int constant_series = 1;
+    for (size_t i = first; i < last; i++) {
+        if (isnan(y[i])) continue;
+        if (!isfinite(y[i]))
+            return tsf_set_error(TSF_EINVAL, "auto: value %zu is infinite", i + 1);
+        nobs++;
+        if (y[i] != y[first]) constant_series = 0;
+    }
+    if (nobs < 4)
+        return tsf_set_error(TSF_EDOMAIN, "auto: %zu observations are too few to select "
+                                          "an ARIMA model (need at least 4)", nobs);
+    if (constant_series)
+        return tsf_set_error(TSF_EDOMAIN, "auto: the series is constant (%g): there is "
+                                          "nothing to model; use its value as the forecast",
+                             y[first]);
+    int m = period, d, D;
+    tsf_status st = choose_differences(o, y, n, m, &d, &D);
+    if (st != TSF_OK) return st;
+
+    tsf_auto_search_opts so;
+    tsf_auto_search_defaults(&so);
+    so.period = m;
+    so.d = d;
+    so.D = D;
+    /* at most a third of the data in each order (forecast's bounds) */
+    so.max_p = o->max_p < (int)(nobs / 3) ? o->max_p : (int)(nobs / 3);
+    so.max_q = o->max_q < (int)(nobs / 3) ? o->max_q : (int)(nobs / 3);
+    int seas_cap = m > 1 ? (int)(nobs / 3 / (size_t)m) : 0;
+    so.max_P = m > 1 ? (o->max_P < seas_cap ? o->max_P : seas_cap) : 0;
+    so.max_Q = m > 1 ? (o->max_Q < seas_cap ? o->max_Q : seas_cap) : 0;
+    /* with seasonal terms, non-seasonal lags up to m - 1 suffice */
+    if (m > 1 && so.max_P > 0 && so.max_p > m - 1) so.max_p = m - 1;
+    if (m > 1 && so.max_Q > 0 && so.max_q > m - 1) so.max_q = m - 1;
+    int no_const = fo && fo->include_mean < 0;
+    so.allow_constant = !no_const && ((d + D == 1 && o->allow_drift) ||
+                                      (d + D == 0 && o->allow_mean));
+
+    fit_ctx c;
+    memset(&c, 0, sizeof c);
+    c.y = y;
+    c.n = n;
+    c.nobs = nobs;
+    c.period = m;
+    c.ic = o->ic;
+    c.best_ic = INFINITY;
+    if (fo) c.base = *fo;
+    int approx = o->approximation >= 0 ? o->approximation : (nobs > 150 || m > 12);
+    if (approx) {
+        /* offset from an exact ARIMA(1,d,0)(0,D,0) (mean when d+D = 0) */
+        tsf_arima_order ord = {1, d, 0, 0, m > 1 ? D : 0, 0, m > 1 ? m : 1};
+        tsf_fit_opts f1 = c.base;
+        f1.method = TSF_METHOD_CSS_ML;
+        f1.include_mean = 0;
+        f1.include_drift = 0;
+        f1.trend = 0;
+        f1.period = ord.s;
+        tsf_arima *a = NULL;
+        tsf_fit_info info;
+        memset(&info, 0, sizeof info);
+        st = tsf_arima_fit_order(&ord, y, n, NULL, &f1, &a);
+        if (st == TSF_ENOMEM) return st;
+        if (st == TSF_OK && tsf_arima_info(a, &info) == TSF_OK && info.sigma2 > 0.0 &&
+            isfinite(info.loglik))
+            c.offset = -2.0 * info.loglik - (double)nobs * log(info.sigma2);
+        else
+            approx = 0;  /* no scale for CSS criteria: search exactly */
+        tsf_arima_free(a);
+    }
+    c.css = approx;
+    res->approximation = approx;
+    so.max_order = o->max_order;
+    st = o->stepwise ? tsf_auto_stepwise(&so, search_fit, &c, &res->trace)
+                     : tsf_auto_exhaustive(&so, search_fit, &c, &res->trace);
+    if (st != TSF_OK) {
+        tsf_arima_free(c.best);
+        tsf_auto_result_free(res);
+        return st;
+    }
+    if (!approx) {
+        if (c.best) {
+            res->model = c.best;
+            res->order = res->trace.orders[res->trace.best];
+            res->ic = c.best_ic;
+        }
+    } else {
+        /* refit exactly in order of the approximate criterion (stable) */
+        size_t nt = res->trace.n;
+        size_t *idx = malloc(nt * sizeof *idx);
+        if (!idx) {
+            tsf_auto_result_free(res);
+            return tsf_set_error(TSF_ENOMEM, "auto: out of memory");
+        }
+        for (size_t i = 0; i < nt; i++) idx[i] = i;
+        for (size_t i = 1; i < nt; i++)  /* insertion sort: stable, nt <= 94 */
+            for (size_t j = i; j > 0 && res->trace.ic[idx[j]] < res->trace.ic[idx[j - 1]]; j--) {
+                size_t t = idx[j];
+                idx[j] = idx[j - 1];
+                idx[j - 1] = t;
+            }
+        for (size_t i = 0; i < nt && !res->model && st == TSF_OK; i++) {
+            double ic;
+            tsf_arima *a = NULL;
+            st = fit_one(&c, &res->trace.orders[idx[i]], 0, &ic, &a);
+            if (a) {
+                res->model = a;
+                res->order = res->trace.orders[idx[i]];
+                res->ic = ic;
+            }
+        }
+        free(idx);
+        if (st != TSF_OK) {
+            tsf_auto_result_free(res);
+            return st;
+        }
+    }
+    if (!res->model) {
+        tsf_auto_result_free(res);
+        return tsf_set_error(TSF_ENOCONV, "auto: no suitable ARIMA model found among %d fits "
+                                          "(all failed or had roots near the unit circle); "
+                                          "try a fixed arima(p,d,q) spec", c.nfit);
+    }
+    return TSF_OK;
+}
