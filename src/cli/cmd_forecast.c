@@ -73,8 +73,11 @@ int cmd_forecast(int argc, char **argv)
                 if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
                 if (!r && a.plot) {
                     char title[512];
-                    snprintf(title, sizeof title, "%s: %s", d.frame->names[d.col],
-                             a.nspecs ? a.specs[0] : a.model_path);
+                    static const char *const tr[] = {"", ", log scale", ", Box-Cox",
+                                                     ", Box-Cox"};
+                    snprintf(title, sizeof title, "%s: %s%s", d.frame->names[d.col],
+                             a.nspecs ? a.specs[0] : a.model_path,
+                             tr[a.fit.transform <= TSF_TRANSFORM_BOXCOX_AUTO ? a.fit.transform : 0]);
                     r = cli_plot(a.plot, &d, fc, labels, title);
                 }
             }
