@@ -13,6 +13,8 @@
 #    `arima(1,1,1)` on 10,000 and on 100,000 series in long format: it
 #    should not grow with the number of series (the input is streamed in
 #    chunks).  Set BENCH_SKIP_MEMORY=1 to skip this part (it writes ~250 MB).
+# BENCH_PARTS="1 2 3" picks parts; N2 (2000) and NMEM ("10000 100000") set
+# the sizes of parts 2 and 3; THREADS (2) the tsf threads.
 # Needs: Rscript with library(forecast) (Debian r-cran-forecast), GNU time.
 set -eu
 TSF=${1:-build/src/cli/tsf}
@@ -42,10 +44,13 @@ gen() {
         } }'
 }
 
+PARTS=${BENCH_PARTS:-1 2 3}
+has() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.2f", (t > 0) ? n / t : 0 }'; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
+if has 1; then
 echo "== 1. 50 monthly series, auto, h = 12: tsf ($THREADS threads) vs R forecast::auto.arima =="
 gen 50 2024 60 240 >"$W/s50.csv"
 t0=$(now)
@@ -72,20 +77,26 @@ printf "%-34s %10s %12s\n" "R auto.arima loop (1 core)" "$r_t" "$r_r"
 echo "ratio tsf/R (series per second): $(awk -v a="$tsf_r" -v b="$r_r" 'BEGIN { printf "%.1f", a / b }')"
 echo "tsf series failed: $(($(grep -c '"error"' "$W/tsf50.json" || true)))"
 
+fi
+
+if has 2; then
 echo
-echo "== 2. tsf alone: 2,000 monthly series, auto, h = 12, $THREADS threads =="
-gen 2000 7 60 240 >"$W/s2000.csv"
+N2=${N2:-2000}
+echo "== 2. tsf alone: $N2 monthly series, auto, h = 12, $THREADS threads =="
+gen "$N2" 7 60 240 >"$W/s2000.csv"
 t0=$(now)
 "$TSF" batch -m auto -h 12 --format long --threads "$THREADS" --quiet -o "$W/tsf2000.csv" \
     --summary "$W/tsf2000.json" "$W/s2000.csv" || true
 t1=$(now)
 t=$(elapsed "$t0" "$t1")
-echo "2000 series in $t s: $(rate 2000 "$t") series/s ($(grep -c '"error"' "$W/tsf2000.json" || true) failed)"
+echo "$N2 series in $t s: $(rate "$N2" "$t") series/s ($(grep -c '"error"' "$W/tsf2000.json" || true) failed)"
 
-if [ "${BENCH_SKIP_MEMORY:-0}" = 1 ]; then exit 0; fi
+fi
+
+if has 3 && [ "${BENCH_SKIP_MEMORY:-0}" != 1 ]; then
 echo
 echo "== 3. peak memory, arima(1,1,1), long format, $THREADS threads =="
-for n in 10000 100000; do
+for n in ${NMEM:-10000 100000}; do
     gen "$n" 99 60 120 >"$W/m.csv"
     size=$(du -h "$W/m.csv" | cut -f1)
     /usr/bin/time -v "$TSF" batch -m 'arima(1,1,1)' -h 12 --format long --threads "$THREADS" \
@@ -95,3 +106,4 @@ for n in 10000 100000; do
     printf "%7d series (input %s): max RSS %s kB, wall %s\n" "$n" "$size" "$rss" "$wall"
     rm -f "$W/m.csv" "$W/m.out"
 done
+fi

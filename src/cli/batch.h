@@ -91,6 +91,7 @@ typedef struct {
     size_t total;          /* 0 when unknown (long input) */
     double start, last;
     double fraction;       /* of the input read, when total is unknown */
+    size_t shown;          /* series done at the last redraw */
 } batch_progress;
 
 void batch_progress_init(batch_progress *p, int quiet, size_t total);

@@ -210,6 +210,7 @@ void batch_progress_show(batch_progress *p, size_t done, int force)
     double t = now_s();
     if (!force && t - p->last < 0.2) return;
     p->last = t;
+    p->shown = done;
     double el = t - p->start, rate = el > 0 ? (double)done / el : 0.0;
     double frac = p->total ? (double)done / (double)p->total : p->fraction;
     char left[32];
@@ -230,6 +231,6 @@ void batch_progress_end(batch_progress *p, size_t done)
 {
     if (!p->on) return;
     if (!p->total) p->fraction = 1.0;
-    batch_progress_show(p, done, 1);
+    if (p->shown != done || !p->total) batch_progress_show(p, done, 1);
     fputc('\n', stderr);
 }
