@@ -150,10 +150,11 @@ static void header_end(batch_long *r)
         if (r->col[k] >= 0 || (k == 1 && !r->want[1])) continue;
         char names[64];
         if (r->want[k]) snprintf(names, sizeof names, "'%s'", r->want[k]);
-        else snprintf(names, sizeof names, "%s", k == 0 ? "id or unique_id" : "value or y");
+        else snprintf(names, sizeof names, "%s", k == 0 ? "id, unique_id or series"
+                                                            : "value or y");
         char msg[256];
-        snprintf(msg, sizeof msg, "long format needs a %s column (%s); name it with --%s COL",
-                 role[k], names, role[k]);
+        snprintf(msg, sizeof msg, "long format needs %s %s column (%s); name it with --%s COL",
+                 k == 0 ? "an" : "a", role[k], names, role[k]);
         fail(r, "%s%s", msg, "");
         return;
     }
@@ -324,8 +325,11 @@ int batch_long_open(const char *path, const char *idc, const char *timec, const 
         if (got == 0) {
             csv_fini(&r->csv, on_field, on_record, r);
             r->eof = 1;
-            if (!r->header_done) fail(r, "the file is empty (a header id,time,value is "
-                                         "needed)%s%s", "", "");
+            if (!r->header_done) {
+                r->err = 1;
+                snprintf(r->errmsg, sizeof r->errmsg, "%s: the file is empty (a header such as "
+                         "id,time,value is needed)", r->path);
+            }
             break;
         }
         size_t used = csv_parse(&r->csv, buf, got, on_field, on_record, r);
