@@ -37,13 +37,14 @@ static const command commands[] = {
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
-     "  --biasadj            back-transformed mean instead of median (with --transform)\n"},
+     "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
      "held-out log-likelihood log p(last N | rest); also in-sample loglik, AIC, BIC,\n"
      "and MASE and CRPS of the forecasts over the held-out part.\n"},
     {"batch", cmd_batch,
-     "tsf batch -m SPEC -h N [--format wide|long] [-o OUT.csv] [--threads T] FILE.csv",
+     "tsf batch -m SPEC -h N [--format wide|long] [-o OUT.csv] [--summary S.json] [--threads T] FILE.csv",
      "Forecasts every series of a file, in parallel over series (OpenMP; MPI with\n"
      "mpirun when built with -Dmpi=enabled).  Output CSV:\n"
      "id,step,time,mean,lo80,hi80,lo95,hi95,error (one row per step; a series that\n"
@@ -53,7 +54,7 @@ static const command commands[] = {
      "  --format wide        every numeric column is a series (default)\n"
      "  --format long        rows id,time,value; rows of one series contiguous\n"
      "  --id COL --time COL --value COL   long-format column names (default\n"
-     "                       id|unique_id, time|ds|date, value|y)\n"
+     "                       id|unique_id|series, time|ds|date, value|y)\n"
      "  --threads T          worker threads (default: all cores)\n"
      "  -o OUT.csv           output file, written atomically (default: stdout)\n"
      "  --summary OUT.json   per series: model chosen, loglik, AICc, fit_seconds\n"
