@@ -101,6 +101,7 @@ int cmd_fit(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

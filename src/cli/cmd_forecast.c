@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "json.h"
+#include "plot.h"
 
 static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
 {
@@ -74,8 +75,15 @@ int cmd_forecast(int argc, char **argv)
                 if (a.json) r = write_json(stdout, forecast_json(fc, labels));
                 else forecast_human(fc, labels);
                 if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
-                if (!r && a.plot) r = cli_usage("forecast: --plot needs a build with cairo plots "
-                                                "(meson -Dplots=enabled)");
+                if (!r && a.plot) {
+                    char title[512];
+                    static const char *const tr[] = {"", ", log scale", ", Box-Cox",
+                                                     ", Box-Cox"};
+                    snprintf(title, sizeof title, "%s: %s%s", d.frame->names[d.col],
+                             a.nspecs ? a.specs[0] : a.model_path,
+                             tr[a.fit.transform <= TSF_TRANSFORM_BOXCOX_AUTO ? a.fit.transform : 0]);
+                    r = cli_plot(a.plot, &d, fc, labels, title);
+                }
             }
             free_labels(labels, h);
             tsf_forecast_free(fc);

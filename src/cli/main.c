@@ -37,11 +37,30 @@ static const command commands[] = {
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
-     "  --biasadj            back-transformed mean instead of median (with --transform)\n"},
+     "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
      "held-out log-likelihood log p(last N | rest); also in-sample loglik, AIC, BIC,\n"
      "and MASE and CRPS of the forecasts over the held-out part.\n"},
+    {"batch", cmd_batch,
+     "tsf batch -m SPEC -h N [--format wide|long] [-o OUT.csv] [--summary S.json] [--threads T] FILE.csv",
+     "Forecasts every series of a file, in parallel over series (OpenMP; MPI with\n"
+     "mpirun when built with -Dmpi=enabled).  Output CSV:\n"
+     "id,step,time,mean,lo80,hi80,lo95,hi95,error (one row per step; a series that\n"
+     "cannot be forecast gets one row with empty numbers and the reason in error).\n"
+     "  -h N                 horizon\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --format wide        every numeric column is a series (default)\n"
+     "  --format long        rows id,time,value; rows of one series contiguous\n"
+     "  --id COL --time COL --value COL   long-format column names (default\n"
+     "                       id|unique_id|series, time|ds|date, value|y)\n"
+     "  --threads T          worker threads (default: all cores)\n"
+     "  -o OUT.csv           output file, written atomically (default: stdout)\n"
+     "  --summary OUT.json   per series: model chosen, loglik, AICc, fit_seconds\n"
+     "  --quiet              no progress bar\n"
+     "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
+     "docs/batch.md has the details.\n"},
     {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
      "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
@@ -68,7 +87,7 @@ int cmd_help(int argc, char **argv)
             printf("\n%s", model_opts);
         return 0;
     }
-    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, simulate",
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, simulate",
                      argv[0]);
 }
 

@@ -1,0 +1,113 @@
+/* tsf batch: internal interfaces between the driver (cmd_batch.c), the
+ * per-series work (batch_series.c), the long-format stream reader
+ * (batch_long.c), the output files and progress bar (batch_out.c) and the
+ * MPI shim (batch_mpi.c, or batch_mpi_stub.c when the mpi feature is off).
+ * docs/batch.md is the user-facing description. */
+#ifndef TSF_CLI_BATCH_H
+#define TSF_CLI_BATCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "tsf/tsf.h"
+
+/* What every series is fitted and forecast with. */
+typedef struct {
+    const char *spec;
+    tsf_fit_opts fit;
+    tsf_forecast_opts fc;
+    size_t h;
+    const double *levels;
+    size_t nlevels;
+    int has_time;          /* the output has a time column */
+} batch_cfg;
+
+/* One input series.  Wide input borrows y and labels from the frame; long
+ * input owns them (owned = 1). */
+typedef struct {
+    char *id;
+    double *y;
+    size_t n;
+    char **labels;         /* n time labels, or NULL */
+    int period;            /* frequency implied by the labels (1 when unknown) */
+    int owned;
+} batch_series;
+
+/* The finished work on one series: its output rows (CSV text, complete
+ * lines) and its summary entry (one JSON object, no newline). */
+typedef struct {
+    char *rows;
+    size_t rows_len;
+    char *summary;
+    size_t summary_len;
+    int failed;
+} batch_result;
+
+void batch_series_free(batch_series *s);
+void batch_result_free(batch_result *r);
+
+/* Fits and forecasts s; never fails as a whole: a series that cannot be
+ * handled gets a result with failed = 1 and the reason in its row.  Returns
+ * nonzero only when memory for the result itself ran out. */
+int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r);
+
+/* The CSV header line of the output (with newline), malloc'd. */
+char *batch_header(const batch_cfg *cfg);
+
+/* Appends field to f quoted as RFC 4180 requires. */
+void batch_csv_field(FILE *f, const char *field);
+
+/* ---- long format: rows id,time,value, read as a stream ---- */
+typedef struct batch_long batch_long;
+
+/* Opens path and reads its header; idc/timec/valc are the column names
+ * (NULL: id|unique_id, time|ds|date, value|y).  Prints the error and
+ * returns EXIT_INPUT on failure. */
+int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
+                    batch_long **out);
+int batch_long_has_time(const batch_long *r);
+/* Reads the next at most max complete series into out[0..*n).  *eof is
+ * set when nothing is left.  Prints the error and returns EXIT_INPUT on
+ * bad input. */
+int batch_long_next(batch_long *r, batch_series *out, size_t max, size_t *n, int *eof);
+/* Fraction of the file read so far (for the progress bar), in [0, 1]. */
+double batch_long_fraction(const batch_long *r);
+void batch_long_close(batch_long *r);
+
+/* ---- output files: atomic (temp file in the same directory + rename) ---- */
+typedef struct batch_file batch_file;
+
+/* path NULL means standard output.  Prints the error and returns EXIT_INPUT. */
+int batch_file_open(const char *path, batch_file **out);
+FILE *batch_file_stream(batch_file *f);
+/* Flushes and renames into place; returns EXIT_INPUT (message printed) on
+ * failure.  Frees f either way. */
+int batch_file_commit(batch_file *f);
+/* Removes the temp file; frees f.  NULL is harmless. */
+void batch_file_discard(batch_file *f);
+
+/* ---- progress bar on stderr (only when it is a terminal) ---- */
+typedef struct {
+    int on;
+    size_t total;          /* 0 when unknown (long input) */
+    double start, last;
+    double fraction;       /* of the input read, when total is unknown */
+    size_t shown;          /* series done at the last redraw */
+} batch_progress;
+
+void batch_progress_init(batch_progress *p, int quiet, size_t total);
+/* Redraws at most every 0.2 s unless force. */
+void batch_progress_show(batch_progress *p, size_t done, int force);
+void batch_progress_end(batch_progress *p, size_t done);
+
+/* ---- MPI shim: series are dealt to ranks round-robin by global index ---- */
+int batch_mpi_init(void);
+int batch_mpi_rank(void);
+int batch_mpi_size(void);
+/* After each rank filled res[i] for its own series (global index base+i),
+ * rank 0 receives every other result.  Returns nonzero on failure. */
+int batch_mpi_gather(batch_result *res, size_t n, size_t base);
+/* Rank 0's value of v on every rank. */
+int batch_mpi_bcast_int(int v);
+void batch_mpi_finalize(void);
+
+#endif

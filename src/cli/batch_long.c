@@ -1,0 +1,398 @@
+/* tsf batch: long-format input (one row per observation: id, time, value)
+ * read as a stream with libcsv, so memory is bounded by the series being
+ * assembled, not by the file.
+ *
+ * Rows of one series must be contiguous (the file sorted by id).  An id that
+ * comes back after another id started is an error naming the line: grouping
+ * an unsorted file would need the whole file in memory, which is what this
+ * reader exists to avoid.  To tell a reappearing id from a new one every id
+ * seen is kept (in a hash set: the id's length plus 8-16 bytes per series). */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <csv.h>
+#include "batch.h"
+#include "cli.h"
+
+/* ---- set of ids seen ----
+ * Open addressing (FNV-1a, load <= 1/2) over offsets into one arena of
+ * NUL-terminated ids: about (length of the id + 1) + 8..16 bytes per series,
+ * with no malloc per id. */
+typedef struct {
+    uint64_t *slot;        /* offset + 1 into arena; 0 = empty */
+    size_t cap, n;
+    char *arena;
+    size_t alen, acap;
+} idset;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int idset_grow(idset *set)
+{
+    size_t cap = set->cap ? 2 * set->cap : 1024;
+    uint64_t *slot = calloc(cap, sizeof *slot);
+    if (!slot) return -1;
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->slot[i]) continue;
+        size_t j = fnv1a(set->arena + set->slot[i] - 1) & (cap - 1);
+        while (slot[j]) j = (j + 1) & (cap - 1);
+        slot[j] = set->slot[i];
+    }
+    free(set->slot);
+    set->slot = slot;
+    set->cap = cap;
+    return 0;
+}
+
+/* 1 when id was there already, 0 when added, -1 out of memory. */
+static int idset_add(idset *set, const char *id)
+{
+    if (2 * (set->n + 1) > set->cap && idset_grow(set)) return -1;
+    size_t j = fnv1a(id) & (set->cap - 1);
+    for (; set->slot[j]; j = (j + 1) & (set->cap - 1))
+        if (!strcmp(set->arena + set->slot[j] - 1, id)) return 1;
+    size_t len = strlen(id) + 1;
+    if (set->alen + len > set->acap) {
+        size_t cap = set->acap ? set->acap : 4096;
+        while (cap < set->alen + len) cap *= 2;
+        char *a = realloc(set->arena, cap);
+        if (!a) return -1;
+        set->arena = a;
+        set->acap = cap;
+    }
+    memcpy(set->arena + set->alen, id, len);
+    set->slot[j] = (uint64_t)set->alen + 1;
+    set->alen += len;
+    set->n++;
+    return 0;
+}
+
+static void idset_free(idset *set)
+{
+    free(set->slot);
+    free(set->arena);
+}
+
+/* ---- the reader ---- */
+struct batch_long {
+    FILE *fp;
+    const char *path;
+    struct csv_parser csv;
+    long long fsize, fread_bytes;
+    int eof, err;
+    char errmsg[1024];
+    /* header */
+    int header_done;
+    size_t ncols_hdr;
+    const char *want[3];   /* id, time, value names asked for (NULL: defaults) */
+    long col[3];           /* their indices; -1 when absent (time only) */
+    /* the record being parsed */
+    size_t field, line;
+    char *cell[3];
+    int have[3];
+    /* the series being assembled */
+    batch_series cur;
+    size_t cap;
+    int has_cur;
+    /* finished series waiting to be handed out */
+    batch_series *queue;
+    size_t qn, qcap;
+    idset ids;
+};
+
+static const char *const default_names[3][4] = {
+    {"id", "unique_id", "series", NULL},
+    {"time", "ds", "date", NULL},
+    {"value", "y", NULL, NULL},
+};
+static const char *const role[3] = {"id", "time", "value"};
+
+static void fail(batch_long *r, const char *fmt, const char *a, const char *b)
+{
+    if (r->err) return;
+    r->err = 1;
+    char msg[768];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    snprintf(r->errmsg, sizeof r->errmsg, "%s: line %zu: %s", r->path, r->line, msg);
+}
+
+static int header_field(batch_long *r, const char *name)
+{
+    size_t j = r->ncols_hdr++;
+    for (int k = 0; k < 3; k++) {
+        if (r->col[k] >= 0) continue;
+        int match = 0;
+        if (r->want[k]) match = !strcmp(name, r->want[k]);
+        else
+            for (int d = 0; default_names[k][d]; d++)
+                match |= !strcasecmp(name, default_names[k][d]);
+        if (match) {
+            r->col[k] = (long)j;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static void header_end(batch_long *r)
+{
+    r->header_done = 1;
+    for (int k = 0; k < 3; k++) {
+        if (r->col[k] >= 0 || (k == 1 && !r->want[1])) continue;
+        char names[64];
+        if (r->want[k]) snprintf(names, sizeof names, "'%s'", r->want[k]);
+        else snprintf(names, sizeof names, "%s", k == 0 ? "id, unique_id or series"
+                                                            : "value or y");
+        char msg[256];
+        snprintf(msg, sizeof msg, "long format needs %s %s column (%s); name it with --%s COL",
+                 k == 0 ? "an" : "a", role[k], names, role[k]);
+        fail(r, "%s%s", msg, "");
+        return;
+    }
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    batch_long *r = data;
+    if (r->err) return;
+    const char *txt = s ? s : "";
+    (void)len;
+    if (!r->header_done) {
+        header_field(r, txt);
+        return;
+    }
+    for (int k = 0; k < 3; k++) {
+        if (r->col[k] != (long)r->field) continue;
+        free(r->cell[k]);
+        if (!(r->cell[k] = strdup(txt))) fail(r, "out of memory%s%s", "", "");
+        r->have[k] = 1;
+    }
+    r->field++;
+}
+
+static int parse_value(batch_long *r, const char *txt, double *v)
+{
+    if (!*txt || !strcmp(txt, "NA")) {
+        *v = NAN;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    *v = strtod(txt, &end);
+    while (*end == ' ') end++;
+    if (end == txt || *end || !isfinite(*v)) {
+        char c[32];
+        snprintf(c, sizeof c, "%ld", r->col[2] + 1);
+        fail(r, "column %s (value): '%s' is not a number (missing values: empty or NA)", c, txt);
+        return -1;
+    }
+    return 0;
+}
+
+static int queue_push(batch_long *r, batch_series *s)
+{
+    if (r->qn == r->qcap) {
+        size_t cap = r->qcap ? 2 * r->qcap : 64;
+        batch_series *q = realloc(r->queue, cap * sizeof *q);
+        if (!q) return -1;
+        r->queue = q;
+        r->qcap = cap;
+    }
+    r->queue[r->qn++] = *s;
+    memset(s, 0, sizeof *s);
+    return 0;
+}
+
+static void finish_current(batch_long *r)
+{
+    if (!r->has_cur) return;
+    r->cur.period = r->cur.labels ? tsf_infer_period(r->cur.labels, r->cur.n) : 1;
+    if (r->cur.period < 1) r->cur.period = 1;
+    if (queue_push(r, &r->cur)) fail(r, "out of memory%s%s", "", "");
+    r->has_cur = 0;
+    r->cap = 0;
+}
+
+static void append(batch_long *r, double v)
+{
+    batch_series *s = &r->cur;
+    if (s->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        double *y = realloc(s->y, cap * sizeof *y);
+        if (y) s->y = y;
+        char **l = r->col[1] >= 0 ? realloc(s->labels, cap * sizeof *l) : NULL;
+        if (l) s->labels = l;
+        if (!y || (r->col[1] >= 0 && !l)) {
+            fail(r, "out of memory%s%s", "", "");
+            return;
+        }
+        r->cap = cap;
+    }
+    if (r->col[1] >= 0) {
+        s->labels[s->n] = r->cell[1];
+        r->cell[1] = NULL;
+    }
+    s->y[s->n++] = v;
+}
+
+static void on_record(int c, void *data)
+{
+    batch_long *r = data;
+    (void)c;
+    r->line++;
+    if (r->err) return;
+    if (!r->header_done) {
+        header_end(r);
+        return;
+    }
+    for (int k = 0; k < 3; k++) {
+        if (r->col[k] < 0 || r->have[k]) continue;
+        char cnt[32];
+        snprintf(cnt, sizeof cnt, "%zu", r->field);
+        fail(r, "%s fields, but the header has more; every row needs %s", cnt, "id, time and value");
+        return;
+    }
+    double v;
+    if (parse_value(r, r->cell[2], &v)) return;
+    const char *id = r->cell[0];
+    if (!*id) {
+        fail(r, "the id is empty%s%s", "", "");
+        return;
+    }
+    if (!r->has_cur || strcmp(id, r->cur.id)) {
+        finish_current(r);
+        int seen = idset_add(&r->ids, id);
+        if (seen < 0) {
+            fail(r, "out of memory%s%s", "", "");
+            return;
+        }
+        if (seen) {
+            fail(r, "id '%s' appears again after other ids started; rows of one series must be "
+                 "contiguous: sort the file by id first (e.g. keep the header and run "
+                 "sort -t, -k1,1 -s on the rest)%s", id, "");
+            return;
+        }
+        memset(&r->cur, 0, sizeof r->cur);
+        r->cur.owned = 1;
+        r->cur.id = r->cell[0];
+        r->cell[0] = NULL;
+        r->has_cur = 1;
+    }
+    append(r, v);
+    r->field = 0;
+    memset(r->have, 0, sizeof r->have);
+}
+
+int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
+                    batch_long **out)
+{
+    *out = NULL;
+    batch_long *r = calloc(1, sizeof *r);
+    if (!r) return cli_usage("out of memory");
+    r->path = path;
+    r->want[0] = idc;
+    r->want[1] = timec;
+    r->want[2] = valc;
+    r->col[0] = r->col[1] = r->col[2] = -1;
+    r->line = 0;
+    if (csv_init(&r->csv, CSV_APPEND_NULL) != 0) {
+        free(r);
+        return cli_usage("out of memory");
+    }
+    if (!(r->fp = fopen(path, "rb"))) {
+        int e = errno;
+        csv_free(&r->csv);
+        free(r);
+        return cli_usage("%s: cannot open: %s", path, strerror(e));
+    }
+    struct stat sb;
+    r->fsize = fstat(fileno(r->fp), &sb) == 0 ? (long long)sb.st_size : 0;
+    *out = r;
+    /* Read until the header is complete so has_time is known. */
+    char buf[4096];
+    while (!r->header_done && !r->err) {
+        size_t got = fread(buf, 1, sizeof buf, r->fp);
+        r->fread_bytes += (long long)got;
+        if (got == 0) {
+            csv_fini(&r->csv, on_field, on_record, r);
+            r->eof = 1;
+            if (!r->header_done) {
+                r->err = 1;
+                snprintf(r->errmsg, sizeof r->errmsg, "%s: the file is empty (a header such as "
+                         "id,time,value is needed)", r->path);
+            }
+            break;
+        }
+        size_t used = csv_parse(&r->csv, buf, got, on_field, on_record, r);
+        if (used != got) fail(r, "CSV syntax error: %s%s", csv_strerror(csv_error(&r->csv)), "");
+    }
+    if (r->err) {
+        int rc = cli_usage("%s", r->errmsg);
+        batch_long_close(r);
+        *out = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+int batch_long_has_time(const batch_long *r)
+{
+    return r->col[1] >= 0;
+}
+
+double batch_long_fraction(const batch_long *r)
+{
+    if (r->fsize <= 0) return 0.0;
+    double f = (double)r->fread_bytes / (double)r->fsize;
+    return f > 1.0 ? 1.0 : f;
+}
+
+int batch_long_next(batch_long *r, batch_series *out, size_t max, size_t *n, int *eof)
+{
+    char buf[65536];
+    while (r->qn < max && !r->eof && !r->err) {
+        size_t got = fread(buf, 1, sizeof buf, r->fp);
+        r->fread_bytes += (long long)got;
+        if (got == 0) {
+            if (ferror(r->fp)) fail(r, "read error%s%s", "", "");
+            if (csv_fini(&r->csv, on_field, on_record, r) != 0)
+                fail(r, "CSV syntax error at the end of the file%s%s", "", "");
+            finish_current(r);
+            r->eof = 1;
+            break;
+        }
+        if (csv_parse(&r->csv, buf, got, on_field, on_record, r) != got)
+            fail(r, "CSV syntax error: %s%s", csv_strerror(csv_error(&r->csv)), "");
+    }
+    if (r->err) return cli_usage("%s", r->errmsg);
+    size_t k = r->qn < max ? r->qn : max;
+    memcpy(out, r->queue, k * sizeof *out);
+    memmove(r->queue, r->queue + k, (r->qn - k) * sizeof *r->queue);
+    r->qn -= k;
+    *n = k;
+    *eof = r->eof && r->qn == 0;
+    return 0;
+}
+
+void batch_long_close(batch_long *r)
+{
+    if (!r) return;
+    if (r->fp) fclose(r->fp);
+    csv_free(&r->csv);
+    for (size_t i = 0; i < r->qn; i++) batch_series_free(&r->queue[i]);
+    free(r->queue);
+    if (r->has_cur) batch_series_free(&r->cur);
+    else free(r->cur.y);
+    for (int k = 0; k < 3; k++) free(r->cell[k]);
+    idset_free(&r->ids);
+    free(r);
+}

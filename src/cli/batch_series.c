@@ -1,0 +1,184 @@
+/* tsf batch: fit and forecast one series, formatted as output rows.
+ *
+ * Runs inside an OpenMP worker: everything here is per call, and the
+ * library's error detail is thread-local, so it is read right after the
+ * failing call in this same thread. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "batch.h"
+
+void batch_series_free(batch_series *s)
+{
+    if (!s) return;
+    if (s->owned) {
+        free(s->id);
+        free(s->y);
+        if (s->labels)
+            for (size_t i = 0; i < s->n; i++) free(s->labels[i]);
+        free(s->labels);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+void batch_result_free(batch_result *r)
+{
+    if (!r) return;
+    free(r->rows);
+    free(r->summary);
+    memset(r, 0, sizeof *r);
+}
+
+void batch_csv_field(FILE *f, const char *s)
+{
+    if (!s) return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+char *batch_header(const batch_cfg *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    fputs(cfg->has_time ? "id,step,time,mean" : "id,step,mean", f);
+    for (size_t k = 0; k < cfg->nlevels; k++)
+        fprintf(f, ",lo%g,hi%g", cfg->levels[k], cfg->levels[k]);
+    fputs(",error\n", f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void put_num(FILE *f, double v)
+{
+    /* %.10g as the other subcommands print; the same bits give the same
+     * text on every thread and rank. */
+    fprintf(f, ",%.10g", v);
+}
+
+/* The one row of a failed series: numeric fields empty, reason in error. */
+static void fail_row(const batch_cfg *cfg, const batch_series *s, const char *reason, FILE *f)
+{
+    batch_csv_field(f, s->id);
+    fputs(cfg->has_time ? ",," : ",", f);
+    fputc(',', f);
+    for (size_t k = 0; k < 2 * cfg->nlevels; k++) fputc(',', f);
+    fputc(',', f);
+    batch_csv_field(f, reason);
+    fputc('\n', f);
+}
+
+static char *summary_entry(const batch_series *s, const tsf_fit_info *info, const char *reason)
+{
+    json_t *j = json_object();
+    if (!j) return NULL;
+    json_object_set_new(j, "id", json_string(s->id));
+    if (info) {
+        json_object_set_new(j, "model", json_string(info->model ? info->model : ""));
+        json_object_set_new(j, "loglik", isfinite(info->loglik) ? json_real(info->loglik)
+                                                                 : json_null());
+        json_object_set_new(j, "aicc", isfinite(info->aicc) ? json_real(info->aicc) : json_null());
+        json_object_set_new(j, "fit_seconds", json_real(info->fit_seconds));
+    } else {
+        json_object_set_new(j, "error", json_string(reason));
+    }
+    char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(j);
+    return txt;
+}
+
+static int all_finite(const tsf_forecast_result *fc)
+{
+    for (size_t i = 0; i < fc->h; i++) {
+        if (!isfinite(fc->mean[i])) return 0;
+        for (size_t k = 0; k < fc->nlevels; k++)
+            if (!isfinite(fc->lower[k * fc->h + i]) || !isfinite(fc->upper[k * fc->h + i]))
+                return 0;
+    }
+    return 1;
+}
+
+static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_forecast_result *fc,
+                      FILE *f)
+{
+    for (size_t i = 0; i < fc->h; i++) {
+        batch_csv_field(f, s->id);
+        fprintf(f, ",%zu", i + 1);
+        if (cfg->has_time) {
+            char lab[64];
+            fputc(',', f);
+            if (s->labels &&
+                tsf_future_label(s->labels, s->n, s->period, i + 1, lab, sizeof lab))
+                batch_csv_field(f, lab);
+        }
+        put_num(f, fc->mean[i]);
+        for (size_t k = 0; k < fc->nlevels; k++) {
+            put_num(f, fc->lower[k * fc->h + i]);
+            put_num(f, fc->upper[k * fc->h + i]);
+        }
+        fputs(",\n", f);
+    }
+}
+
+/* Why the series cannot be used before the library is asked, or NULL. */
+static const char *precheck(const batch_series *s)
+{
+    size_t obs = 0;
+    for (size_t i = 0; i < s->n; i++) obs += !isnan(s->y[i]);
+    if (s->n == 0 || obs == 0) return "no observed values (every value is missing)";
+    return NULL;
+}
+
+int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r)
+{
+    memset(r, 0, sizeof *r);
+    FILE *f = open_memstream(&r->rows, &r->rows_len);
+    if (!f) return -1;
+    char reason[1024] = "";
+    tsf_model *m = NULL;
+    tsf_forecast_result *fc = NULL;
+    tsf_fit_info info;
+    const char *pre = precheck(s);
+    tsf_status st = TSF_OK;
+    tsf_clear_error();
+    if (pre) {
+        snprintf(reason, sizeof reason, "%s", pre);
+    } else if ((st = tsf_model_new(cfg->spec, &m)) ||
+               (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
+               (st = tsf_model_info(m, &info)) ||
+               (st = tsf_forecast(m, s->y, s->n, NULL, cfg->h, cfg->levels, cfg->nlevels,
+                                  &cfg->fc, &fc))) {
+        /* Same thread, right after the failing call: the detail is ours. */
+        const char *msg = tsf_errmsg();
+        snprintf(reason, sizeof reason, "%s", *msg ? msg : tsf_strerror(st));
+    } else if (!all_finite(fc)) {
+        snprintf(reason, sizeof reason, "the forecast is not finite (numerical failure)");
+    }
+    if (reason[0]) {
+        r->failed = 1;
+        fail_row(cfg, s, reason, f);
+        r->summary = summary_entry(s, NULL, reason);
+    } else {
+        good_rows(cfg, s, fc, f);
+        r->summary = summary_entry(s, &info, NULL);
+    }
+    tsf_forecast_free(fc);
+    tsf_model_free(m);
+    int bad = fclose(f) != 0 || !r->rows || !r->summary;
+    if (bad) batch_result_free(r);
+    else r->summary_len = strlen(r->summary);
+    return bad ? -1 : 0;
+}
