@@ -316,7 +316,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
          * kept.  A short series' likelihood can be multimodal (near
          * cancelling AR and MA roots, boundaries); on long ones CSS and ML
          * estimates are close (both consistent) and one start suffices. */
-        int multi = 0 && a->nobs <= TSF_ARIMA_MULTISTART;
+        int multi = a->method == TSF_METHOD_ML && a->nobs <= TSF_ARIMA_MULTISTART;
         double alt[TSF_ARIMA_MAXPAR], Halt[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
         int have_halt = 0, conv2 = 0;
         if (multi) {
