@@ -433,6 +433,30 @@ static void test_errors(void **state)
     tsf_model_free(m);
 }
 
+/* Two of every three values missing: no pair of consecutive observations
+ * for the CSS, so css-ml goes straight to ML; css alone is refused. */
+static void test_gappy(void **state)
+{
+    (void)state;
+    double y[60];
+    for (int i = 0; i < 60; i++) y[i] = i % 3 ? NAN : sin((double)i) + 2;
+    tsf_model *m = fit_spec("arima(1,0,0)", y, 60, NULL);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    assert_int_equal(info.nobs, 20);
+    assert_true(isfinite(info.loglik) && fabs(info.coef[0]) < 1);
+    double ll;
+    assert_int_equal(tsf_loglik(m, y, 60, NULL, 0, &ll), TSF_OK);
+    assert_close(ll, info.loglik, 1e-6);
+    tsf_model_free(m);
+    tsf_fit_opts o = {0};
+    o.method = TSF_METHOD_CSS;
+    assert_int_equal(tsf_model_new("arima(1,0,0)", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, 60, NULL, 1, &o), TSF_EDOMAIN);
+    assert_errmsg_has("consecutive");
+    tsf_model_free(m);
+}
+
 /* A near-unit-root AR and a near-non-invertible MA still fit cleanly. */
 static void test_boundaries(void **state)
 {
@@ -479,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_simulate_and_residuals),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_gappy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,39 +248,79 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
     }
     if (c.k && (st = ols_start(a, y, n, X, c.k, c.beta0, c.L))) goto done;
     /* constant series: nothing left to model once differenced and the
-     * regression removed */
+     * regression removed (judged on the differences that exist; with too
+     * many gaps for any, the fit goes on and the likelihood decides) */
     {
-        double scale = 0.0, dev = 0.0;
-        int ok = 0;
+        double scale = 0.0, ss = 0.0;
+        size_t cnt = 0;
         for (size_t t = 0; t < n; t++)
             if (!isnan(y[t])) scale = fmax(scale, fabs(y[t]));
-        c.ml = 0;
-        c.ncond = a->nd + a->pf;
         memset(par, 0, (np + 1) * sizeof *par);
-        double v;
-        if (tsf_arima_eval(&c, par, &v) || c.css_nu > 0) {
-            ok = 1;
-            dev = sqrt(c.css_ssq / (double)(c.css_nu ? c.css_nu : 1));
-        }
-        if (!ok || !(dev > 1e-10 * fmax(scale, 1e-300)))
-            {
-                st = tsf_set_error(TSF_EDOMAIN, "the series is constant%s: there is no variation "
-                                   "for an ARIMA to model", a->nd ? " after differencing" : "");
-                goto done;
+        tsf_arima_par_beta(&c, par + a->narma);
+        for (size_t t = a->nd; t < n; t++) {
+            double v = y[t];
+            for (size_t j = 0; j < c.k; j++) v -= c.beta[j] * X[j * n + t];
+            for (size_t i = 0; i < a->nd; i++) {
+                double u = y[t - 1 - i];
+                for (size_t j = 0; j < c.k; j++) u -= c.beta[j] * X[j * n + t - 1 - i];
+                v -= a->delta[i] * u;
             }
+            if (isnan(v)) continue;
+            ss += v * v;
+            cnt++;
+        }
+        if (cnt > 0 && !(sqrt(ss / (double)cnt) > 1e-10 * fmax(scale, 1e-300))) {
+            st = tsf_set_error(TSF_EDOMAIN, "the series is constant%s: there is no variation "
+                               "for an ARIMA to model", a->nd ? " after differencing" : "");
+            goto done;
+        }
+    }
+    /* CSS needs runs of d + sD + p + sP + 1 consecutive observations; a
+     * series too gappy for any goes straight to ML from zero (css-ml) */
+    int css_possible;
+    {
+        double v;
+        c.ml = 0;
+        c.transform = 0;
+        c.ncond = a->nd + a->pf;
+        css_possible = tsf_arima_eval(&c, par, &v) && c.css_nu > a->ncoef;
+        if (!css_possible && a->method == TSF_METHOD_CSS) {
+            st = tsf_set_error(TSF_EDOMAIN, "too few runs of %zu consecutive observations for "
+                               "the conditional sum of squares; use method=ml or css-ml",
+                               c.ncond + 1);
+            goto done;
+        }
     }
     int conv = 1, have_h = 0, hraw_ok = 0;
     double Hcss[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], Hraw[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     double rawfinal[TSF_ARIMA_MAXPAR];
     c.ncond = a->nd + a->pf;
-    if (a->method == TSF_METHOD_CSS || a->method == TSF_METHOD_CSS_ML) {
+    /* The CSS stage follows R's path on series up to TSF_ARIMA_LM_NOBS
+     * used observations: quasi-Newton from zero, which ends in the basin
+     * R's optim(BFGS) finds (the CSS surface of a short series can be
+     * multimodal, and auto-ARIMA ranks models by these fits).  Longer
+     * series, where the CSS optimum is well determined, use
+     * Levenberg-Marquardt with analytic derivatives: the same optimum in a
+     * fraction of the time. */
+    if (a->method == TSF_METHOD_CSS || (a->method == TSF_METHOD_CSS_ML && css_possible)) {
         c.ml = 0;
         c.transform = 0;
-        if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
-                                   a->method == TSF_METHOD_CSS ? 1e-12 : 1e-4, par, Hcss, &conv)))
-            goto done;
-        have_h = 1;
-        if (invert_ma(a, par)) have_h = 0;
+        if (a->nobs <= TSF_ARIMA_LM_NOBS) {
+            int hok;
+            if ((st = tsf_arima_minimize(&c, par, np, a->method == TSF_METHOD_CSS ? 1e-6 : 1e-3,
+                                         NULL, Hcss, &hok, &conv)))
+                goto done;
+            have_h = hok;
+        } else {
+            if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
+                                       a->method == TSF_METHOD_CSS ? 1e-8 : 1e-3, par, Hcss,
+                                       &conv)))
+                goto done;
+            have_h = 1;
+        }
+        /* R inverts the MA part of CSS estimates only to start ML from them:
+         * the conditional sum of squares is not invariant under it */
+        if (a->method != TSF_METHOD_CSS && invert_ma(a, par)) have_h = 0;
     }
     if (a->method == TSF_METHOD_CSS) {
         double v;
@@ -298,7 +338,8 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
          * kept.  A short series' likelihood can be multimodal (near
          * cancelling AR and MA roots, boundaries); on long ones CSS and ML
          * estimates are close (both consistent) and one start suffices. */
-        int multi = a->nobs <= TSF_ARIMA_MULTISTART;
+        int multi = a->method == TSF_METHOD_ML && css_possible &&
+                    a->nobs <= TSF_ARIMA_MULTISTART;
         double alt[TSF_ARIMA_MAXPAR], Halt[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
         int have_halt = 0, conv2 = 0;
         if (multi) {
@@ -307,7 +348,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
                 int cc;
                 c.ml = 0;
                 c.transform = 0;
-                if (tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond, 1e-4, alt, Halt, &cc)) {
+                if (tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond, 1e-3, alt, Halt, &cc)) {
                     tsf_clear_error();
                     memset(alt, 0, np * sizeof *alt);
                 } else {

@@ -229,7 +229,8 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
     double nobs = (double)(c->a->nobs ? c->a->nobs : 1);
     double gtol = sqrt(2.0 * tol_ll / nobs);
     int done = 0, have_next = 0;
-    for (int restart = 0; restart < 8 && !done; restart++) {
+    double fprev = f0;
+    for (int restart = 0; restart < 4 && !done; restart++) {
         memcpy(p0, par, np * sizeof *par);
         precondition(c, p0, np, have_next ? Hn : (restart == 0 ? H0 : NULL), Ct);
         gsl_vector_set_zero(x);
@@ -237,7 +238,7 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
         gsl_multimin_fdfminimizer_set(s, &F, x, 0.1, 0.1);
         int status = GSL_CONTINUE;
         size_t iter = 0;
-        while (status == GSL_CONTINUE && iter < 200) {
+        while (status == GSL_CONTINUE && iter < 100) {
             iter++;
             if (gsl_multimin_fdfminimizer_iterate(s)) break;
             status = gsl_multimin_test_gradient(s->gradient, gtol);
@@ -247,6 +248,14 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
         if (zeval(&z, s->x->data, &fz)) {
             for (size_t i = 0; i < np; i++) moved |= z.par[i] != par[i];
             memcpy(par, z.par, np * sizeof *par);
+            /* A restart that gains nothing: a flat ridge (nearly cancelling
+             * AR and MA roots), where the Hessian test overstates what is
+             * left.  The likelihood cannot be raised meaningfully. */
+            if (restart > 0 && nobs * (fprev - fz) < tol_ll) {
+                done = 1;
+                break;
+            }
+            fprev = fz;
         }
         /* Verify with the Hessian at the end point: the preconditioner came
          * from elsewhere, so a small gradient in its coordinates can still

@@ -36,6 +36,24 @@ static void normal_eq(const double *J, const double *e, size_t n, size_t np, dou
     }
 }
 
+/* Gain in log-likelihood units (nu/2) log(ssq/ssq_min) ~ nu g'A^-1 g /
+ * (2 ssq) that a full Gauss-Newton step promises from here. */
+static double promised_gain(const double *A, const double *g, size_t np, double ssq, size_t nu)
+{
+    double M[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], d[TSF_ARIMA_MAXPAR];
+    memcpy(M, A, np * np * sizeof *M);
+    for (size_t i = 0; i < np; i++) {
+        M[i * np + i] += 1e-12 * fmax(A[i * np + i], 1e-300);
+        d[i] = g[i];
+    }
+    if (LAPACKE_dposv(LAPACK_COL_MAJOR, 'U', (lapack_int)np, 1, M, (lapack_int)np, d,
+                      (lapack_int)np))
+        return INFINITY;
+    double v = 0.0;
+    for (size_t i = 0; i < np; i++) v += g[i] * d[i];
+    return 0.5 * (double)nu * v / ssq;
+}
+
 static tsf_status resid(lmctx *c, const double *par, int want_j, double *ssq, size_t *nu)
 {
     const tsf_arima *a = c->a;
@@ -64,7 +82,7 @@ static tsf_status resid(lmctx *c, const double *par, int want_j, double *ssq, si
 }
 
 tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const double *X,
-                            const double *beta0, const double *L, size_t ncond, double reltol,
+                            const double *beta0, const double *L, size_t ncond, double tol_ll,
                             double *par, double *H, int *converged)
 {
     size_t np = a->ncoef;
@@ -88,13 +106,17 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
     double ssq, lambda = 1e-3;
     size_t nu;
     int need_j = 1, jpar = 0; /* jpar: c.J and A hold the derivatives at par */
-    for (int iter = 0; iter < 200; iter++) {
+    for (int iter = 0; iter < 500; iter++) {
         if (need_j) {
             if ((st = resid(&c, par, 1, &ssq, &nu))) goto done;
             if (!(ssq > 0.0) || !isfinite(ssq) || nu == 0) break;
             normal_eq(c.J, c.e, n, np, A, g);
             need_j = 0;
             jpar = 1;
+            if (promised_gain(A, g, np, ssq, nu) < tol_ll) {
+                *converged = 1;
+                break;
+            }
         }
         /* (A + lambda diag A) d = -g */
         memcpy(M, A, np * np * sizeof *M);
@@ -109,19 +131,37 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
             continue;
         }
         for (size_t i = 0; i < np; i++) trial[i] = par[i] + d[i];
+        /* Steps into non-invertible MA polynomials count as failures: the
+         * search stays in the invertible region it starts in, as R's
+         * BFGS on the CSS does in practice (the residual recursion
+         * explodes beyond the unit circle), and auto-ARIMA rejects
+         * non-invertible fits anyway. */
+        const tsf_arima_order *o = &a->ord;
+        if ((o->q && !tsf_arima_ma_invertible(trial + o->p, (size_t)o->q)) ||
+            (o->Q && !tsf_arima_ma_invertible(trial + o->p + o->q + o->P, (size_t)o->Q))) {
+            jpar = 0;
+            lambda *= 10.0;
+            if (lambda > 1e12) {
+                *converged = 1;
+                break;
+            }
+            continue;
+        }
         double s2;
         size_t nu2;
         /* residuals and derivatives at the trial point together: steps
          * are accepted far more often than not */
         if ((st = resid(&c, trial, 1, &s2, &nu2))) goto done;
         if (isfinite(s2) && nu2 == nu && s2 < ssq) {
-            double gain = (ssq - s2) / ssq;
             memcpy(par, trial, np * sizeof *par);
             lambda = fmax(lambda * 0.1, 1e-10);
             ssq = s2;
             normal_eq(c.J, c.e, n, np, A, g);
             jpar = 1;
-            if (gain <= reltol) {
+            /* converged when a full Gauss-Newton step promises less than
+             * tol_ll log-likelihood units (a one-step decrease would stop
+             * early on the ridges of nearly cancelling AR and MA roots) */
+            if (promised_gain(A, g, np, ssq, nu) < tol_ll) {
                 *converged = 1;
                 break;
             }
