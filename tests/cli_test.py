@@ -5,7 +5,7 @@ offending text; good runs print no NaN and agree with R where R's numbers
 are known.  Usage: cli_test.py TSF_BINARY SOURCE_DIR"""
 import json, math, os, subprocess, sys, tempfile
 
-tsf, src = sys.argv[1], sys.argv[2]
+tsf, src = os.path.abspath(sys.argv[1]), sys.argv[2]
 os.chdir(src)
 failures = []
 ran = 0
