@@ -106,6 +106,9 @@ static int choice(const char *v, const char *const *names, int n)
 
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
 {
+    /* The load contract (internal.h): *impl holds what parse() made of the
+     * stored spec; the file's own configuration replaces it. */
+    tsf_neural_free(*impl);
     *impl = NULL;
     tsf_nn_config c;
     memset(&c, 0, sizeof c);
