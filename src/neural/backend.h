@@ -104,6 +104,22 @@ typedef struct tsf_nn_backend {
     void (*adamw_update)(float *params, const float *grads, float *m, float *v, size_t N,
                          float lr, float beta1, float beta2, float eps, float weight_decay,
                          int t);
+
+    /* ---- Memory (added for device backends).  Every buffer the ops above
+     * take lives where the backend computes: host memory for the CPU
+     * backend (these are calloc/free/memcpy/memset there), device memory
+     * for CUDA.  Nets allocate one parameter buffer and one activation
+     * arena through alloc, never per step. ---- */
+    int on_device;                                         /* 1: buffers are device memory */
+    float *(*alloc)(size_t n);                             /* n floats, zeroed; NULL: out of memory */
+    void (*free)(float *p);                                /* NULL harmless */
+    void (*upload)(float *dst, const float *src_host, size_t n);
+    void (*download)(float *dst_host, const float *src, size_t n);
+    void (*copy)(float *dst, const float *src, size_t n);  /* within the backend's memory */
+    void (*zero)(float *p, size_t n);
+    /* Waits for queued work.  Returns 0, or nonzero after a device error
+     * (sticky) with a one-line message in msg (len bytes). */
+    int (*sync)(char *msg, size_t len);
 } tsf_nn_backend;
 
 /* The CPU reference backend (always available). */

@@ -1,5 +1,24 @@
 /* The CPU reference backend's table. */
+#include <stdlib.h>
+#include <string.h>
 #include "cpu_ops.h"
+
+/* Memory: host memory, so these are the C library's. */
+static float *cpu_alloc(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+static void cpu_free(float *p) { free(p); }
+static void cpu_copy(float *dst, const float *src, size_t n)
+{
+    if (n && dst != src) memmove(dst, src, n * sizeof *dst);
+}
+static void cpu_zero(float *p, size_t n)
+{
+    if (n) memset(p, 0, n * sizeof *p);
+}
+static int cpu_sync(char *msg, size_t len)
+{
+    if (msg && len) msg[0] = '\0';
+    return 0;
+}
 
 static const tsf_nn_backend cpu = {
     .name = "cpu",
@@ -22,6 +41,14 @@ static const tsf_nn_backend cpu = {
     .sumsq = tsf_cpu_sumsq,
     .scale = tsf_cpu_scale,
     .adamw_update = tsf_cpu_adamw_update,
+    .on_device = 0,
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .copy = cpu_copy,
+    .zero = cpu_zero,
+    .sync = cpu_sync,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }
