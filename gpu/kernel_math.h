@@ -138,12 +138,12 @@ TK_FN double tk_softplus(double x) { return x > 20.0 ? x : log1p(exp(x)); }
 TK_FN double tk_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* Digamma for x > 0 (CUDA's math library has none): the recurrence
- * psi(x) = psi(x+1) - 1/x up to x >= 6, then the asymptotic series
- * (Abramowitz & Stegun 6.3.18), |error| < 1e-12 there. */
+ * psi(x) = psi(x+1) - 1/x up to x >= 10, then the asymptotic series
+ * (Abramowitz & Stegun 6.3.18) to x^-10, |error| < 1e-13 there. */
 TK_FN double tk_digamma(double x)
 {
     double r = 0.0;
-    while (x < 6.0) {
+    while (x < 10.0) {
         r -= 1.0 / x;
         x += 1.0;
     }
