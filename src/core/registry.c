@@ -2,7 +2,14 @@
 #include <string.h>
 #include "internal.h"
 
+extern const tsf_model_type tsf_gru_type;
+extern const tsf_model_type tsf_lstm_type;
+extern const tsf_model_type tsf_transformer_type;
+
 static const tsf_model_type *const types[] = {
+    &tsf_gru_type,
+    &tsf_lstm_type,
+    &tsf_transformer_type,
     NULL
 };
 

@@ -1,9 +1,12 @@
 /* CPU reference: causal multi-head attention with ALiBi position biases
  * (Press, Smith & Lewis 2022) over a sliding window of W positions.  The
  * bias depends only on the distance i - j, so a KV cache that keeps the
- * last W keys/values reproduces the full pass exactly (attention_step). */
+ * last W keys/values reproduces the full pass exactly (attention_step).
+ * The full pass does each (batch, head) as GEMMs: S = Q K^T / sqrt(hs),
+ * band-masked softmax, O = P V; the backward pass likewise. */
 #include <math.h>
 #include <string.h>
+#include <cblas.h>
 #include "cpu_ops.h"
 
 /* Head h's slope: 2^(-8(h+1)/NH), the geometric sequence of the paper. */
@@ -18,39 +21,34 @@ void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t 
 {
     size_t hs = C / NH;
     float sc = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for collapse(2) schedule(static)
+    int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs;
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < NH; h++) {
             float m = alibi_slope(h, NH);
+            const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
+            float *a = att + (b * NH + h) * T * T;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, sc, q, t3, k, t3,
+                        0.0f, a, iT);
             for (size_t t = 0; t < T; t++) {
-                const float *q = qkv + (b * T + t) * 3 * C + h * hs;
-                float *a = att + ((b * NH + h) * T + t) * T;
+                float *r = a + t * T;
                 size_t lo = t + 1 > W ? t + 1 - W : 0;
                 float mx = -INFINITY;
                 for (size_t j = lo; j <= t; j++) {
-                    const float *k = qkv + (b * T + j) * 3 * C + C + h * hs;
-                    float s = 0.0f;
-                    for (size_t i = 0; i < hs; i++) s += q[i] * k[i];
-                    s = s * sc - m * (float)(t - j);
-                    a[j] = s;
-                    if (s > mx) mx = s;
+                    r[j] -= m * (float)(t - j);
+                    if (r[j] > mx) mx = r[j];
                 }
                 float sum = 0.0f;
                 for (size_t j = lo; j <= t; j++) {
-                    a[j] = expf(a[j] - mx);
-                    sum += a[j];
+                    r[j] = expf(r[j] - mx);
+                    sum += r[j];
                 }
                 float inv = 1.0f / sum;
-                memset(a, 0, lo * sizeof *a);
-                for (size_t j = lo; j <= t; j++) a[j] *= inv;
-                memset(a + t + 1, 0, (T - t - 1) * sizeof *a);
-                float *o = out + (b * T + t) * C + h * hs;
-                memset(o, 0, hs * sizeof *o);
-                for (size_t j = lo; j <= t; j++) {
-                    const float *v = qkv + (b * T + j) * 3 * C + 2 * C + h * hs;
-                    for (size_t i = 0; i < hs; i++) o[i] += a[j] * v[i];
-                }
+                memset(r, 0, lo * sizeof *r);
+                for (size_t j = lo; j <= t; j++) r[j] *= inv;
+                memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
             }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, v,
+                        t3, 0.0f, out + b * T * C + h * hs, (int)C);
         }
 }
 
@@ -61,40 +59,33 @@ void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, con
 {
     size_t hs = C / NH;
     float sc = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for collapse(2) schedule(static)
+    int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs, iC = (int)C;
+    (void)W; /* the band is carried by the zeros of att */
     for (size_t b = 0; b < B; b++)
-        for (size_t h = 0; h < NH; h++)
+        for (size_t h = 0; h < NH; h++) {
+            const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
+            float *dq = dqkv + b * T * 3 * C + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+            const float *a = att + (b * NH + h) * T * T, *d = dout + b * T * C + h * hs;
+            float *da = datt + (b * NH + h) * T * T;
+            /* O = P V:  dP = dO V^T,  dV += P^T dO */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, 1.0f, d, iC, v, t3,
+                        0.0f, da, iT);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, d, iC,
+                        1.0f, dv, t3);
+            /* softmax: dS = P (dP - rowsum(P dP)), zero outside the band */
             for (size_t t = 0; t < T; t++) {
-                const float *a = att + ((b * NH + h) * T + t) * T;
-                float *da = datt + ((b * NH + h) * T + t) * T;
-                const float *d = dout + (b * T + t) * C + h * hs;
-                const float *q = qkv + (b * T + t) * 3 * C + h * hs;
-                float *dq = dqkv + (b * T + t) * 3 * C + h * hs;
-                size_t lo = t + 1 > W ? t + 1 - W : 0;
-                /* out = sum_j a_j v_j */
-                float dot = 0.0f;
-                for (size_t j = lo; j <= t; j++) {
-                    const float *v = qkv + (b * T + j) * 3 * C + 2 * C + h * hs;
-                    float *dv = dqkv + (b * T + j) * 3 * C + 2 * C + h * hs;
-                    float s = 0.0f;
-                    for (size_t i = 0; i < hs; i++) {
-                        s += d[i] * v[i];
-                        dv[i] += a[j] * d[i];
-                    }
-                    da[j] = s;
-                    dot += a[j] * s;
-                }
-                /* softmax backward, then the scaled dot product */
-                for (size_t j = lo; j <= t; j++) {
-                    float dp = a[j] * (da[j] - dot) * sc;
-                    const float *k = qkv + (b * T + j) * 3 * C + C + h * hs;
-                    float *dk = dqkv + (b * T + j) * 3 * C + C + h * hs;
-                    for (size_t i = 0; i < hs; i++) {
-                        dq[i] += dp * k[i];
-                        dk[i] += dp * q[i];
-                    }
-                }
+                const float *p = a + t * T;
+                float *r = da + t * T, dot = 0.0f;
+                for (size_t j = 0; j <= t; j++) dot += p[j] * r[j];
+                for (size_t j = 0; j <= t; j++) r[j] = p[j] * (r[j] - dot);
+                memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
             }
+            /* S = sc Q K^T:  dQ += sc dS K,  dK += sc dS^T Q */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, k, t3,
+                        1.0f, dq, t3);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, q, t3,
+                        1.0f, dk, t3);
+        }
 }
 
 // q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (W)
@@ -112,6 +103,7 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
             for (size_t j = lo; j <= pos; j++) {
                 const float *k = kc + (b * W + j % W) * C + h * hs;
                 float s = 0.0f;
+#pragma omp simd reduction(+ : s)
                 for (size_t i = 0; i < hs; i++) s += qq[i] * k[i];
                 s = s * sc - m * (float)(pos - j);
                 scratch[j - lo] = s;
@@ -123,12 +115,13 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
                 sum += scratch[j - lo];
             }
             float inv = 1.0f / sum;
-            for (size_t j = lo; j <= pos; j++) scratch[j - lo] *= inv;
             float *o = out + b * C + h * hs;
             memset(o, 0, hs * sizeof *o);
             for (size_t j = lo; j <= pos; j++) {
                 const float *v = vc + (b * W + j % W) * C + h * hs;
-                for (size_t i = 0; i < hs; i++) o[i] += scratch[j - lo] * v[i];
+                float p = scratch[j - lo] * inv;
+#pragma omp simd
+                for (size_t i = 0; i < hs; i++) o[i] += p * v[i];
             }
         }
 }

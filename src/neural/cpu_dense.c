@@ -11,6 +11,11 @@ void tsf_cpu_matmul_forward(float *out, const float *inp, const float *weight, c
 {
     if (bias)
         for (size_t i = 0; i < BT; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
+    if (BT == 1) { /* one row (streaming, B = 1): a matrix-vector product */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)OC, (int)C, 1.0f, weight, (int)C, inp, 1,
+                    bias ? 1.0f : 0.0f, out, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)BT, (int)OC, (int)C, 1.0f, inp,
                 (int)C, weight, (int)C, bias ? 1.0f : 0.0f, out, (int)OC);
 }
@@ -86,7 +91,7 @@ void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N)
 {
     for (size_t i = 0; i < N; i++) {
         float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
+        out[i] = 0.5f * x * (1.0f + tsf_tanhf(GELU_K * (x + 0.044715f * x * x * x)));
     }
 }
 
@@ -96,7 +101,7 @@ void tsf_cpu_gelu_backward(float *dinp, const float *inp, const float *dout, siz
     for (size_t i = 0; i < N; i++) {
         float x = inp[i];
         float u = GELU_K * (x + 0.044715f * x * x * x);
-        float t = tanhf(u);
+        float t = tsf_tanhf(u);
         float sech2 = 1.0f - t * t;
         float g = 0.5f * (1.0f + t) + 0.5f * x * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
         dinp[i] += g * dout[i];

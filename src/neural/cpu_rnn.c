@@ -20,7 +20,7 @@ void tsf_cpu_gru_forward(float *h, float *gates, const float *xg, const float *h
         for (size_t j = 0; j < H; j++) {
             float r = sigm(x[j] + g[j]);
             float z = sigm(x[H + j] + g[H + j]);
-            float n = tanhf(x[2 * H + j] + r * g[2 * H + j]);
+            float n = tsf_tanhf(x[2 * H + j] + r * g[2 * H + j]);
             gt[j] = r;
             gt[H + j] = z;
             gt[2 * H + j] = n;
@@ -65,7 +65,7 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
         const float *p = pre + b * 4 * H;
         float *gt = gates + b * 4 * H;
         for (size_t j = 0; j < H; j++) {
-            float i = sigm(p[j]), f = sigm(p[H + j]), g = tanhf(p[2 * H + j]),
+            float i = sigm(p[j]), f = sigm(p[H + j]), g = tsf_tanhf(p[2 * H + j]),
                   o = sigm(p[3 * H + j]);
             float cp = c_prev ? c_prev[b * H + j] : 0.0f;
             float cn = f * cp + i * g;
@@ -74,7 +74,7 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
             gt[2 * H + j] = g;
             gt[3 * H + j] = o;
             c[b * H + j] = cn;
-            h[b * H + j] = o * tanhf(cn);
+            h[b * H + j] = o * tsf_tanhf(cn);
         }
     }
 }
@@ -90,7 +90,7 @@ void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const f
         for (size_t j = 0; j < H; j++) {
             size_t k = b * H + j;
             float i = gt[j], f = gt[H + j], g = gt[2 * H + j], o = gt[3 * H + j];
-            float tc = tanhf(c[k]);
+            float tc = tsf_tanhf(c[k]);
             float cp = c_prev ? c_prev[k] : 0.0f;
             float dct = (dc ? dc[k] : 0.0f) + dh[k] * o * (1.0f - tc * tc);
             dp[j] = dct * g * i * (1.0f - i);

@@ -1,0 +1,84 @@
+/* Training-step and sampling throughput of the neural CPU reference, for
+ * bench/neural_vs_torch.sh.  Usage:
+ *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
+ * ARCH is gru, lstm or transformer.  Prints one JSON line:
+ *   {"steps_per_s", "ms_per_step", "sample_steps_per_s", "maxrss_mb", "nparams"}
+ * The data are windows of a simulated AR(2) series (scaled), as training
+ * sees them; the timed loop is exactly the trainer's step: forward,
+ * backward, gradient norm, AdamW. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "core/internal.h"
+#include "neural/neural.h"
+
+int main(int argc, char **argv)
+{
+    if (argc < 8) {
+        fprintf(stderr, "usage: %s ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES H]\n",
+                argv[0]);
+        return 1;
+    }
+    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, atoi(argv[2]), atoi(argv[3]),
+                         atoi(argv[4]), atoi(argv[5]), 1};
+    if (!strcmp(argv[1], "lstm")) cfg.arch = TSF_NN_LSTM;
+    if (!strcmp(argv[1], "transformer")) cfg.arch = TSF_NN_TRANSFORMER;
+    size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
+    int steps = atoi(argv[7]);
+    size_t S = argc > 8 ? (size_t)atoi(argv[8]) : 200, H = argc > 9 ? (size_t)atoi(argv[9]) : 24;
+    tsf_nn *nn;
+    tsf_nn_acts *acts;
+    if (tsf_nn_new(&cfg, &nn) || tsf_nn_acts_new(nn, B, T, &acts)) {
+        fprintf(stderr, "%s\n", tsf_errmsg());
+        return 1;
+    }
+    tsf_nn_init(nn, 1);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t n = B * T + 2;
+    double *z = malloc(n * sizeof *z);
+    z[0] = z[1] = 0.0;
+    for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
+    float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
+    for (size_t i = 0; i < B * T; i++) {
+        tsf_nn_input(nn, z[i + 1], NAN, x + i * nn->nin);
+        y[i] = (float)z[i + 2];
+    }
+    size_t np = nn->nparams;
+    float *g = calloc(np, sizeof *g), *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
+    const tsf_nn_backend *be = nn->be;
+    double t0 = 0.0;
+    for (int s = -2; s < steps; s++) { /* two warm-up steps */
+        if (s == 0) t0 = tsf_now();
+        memset(g, 0, np * sizeof *g);
+        tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
+        double gn = sqrt(be->sumsq(g, np));
+        if (gn > 5.0) be->scale(g, (float)(5.0 / gn), np);
+        be->adamw_update(nn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
+    }
+    double dt = tsf_now() - t0;
+    /* sampling: S paths, H steps after a history of T values */
+    tsf_nn_stream *s1, *sN;
+    double *paths = malloc(S * H * sizeof *paths);
+    tsf_nn_stream_new(nn, 1.0, 1, &s1);
+    for (size_t t = 0; t < T; t++) tsf_nn_stream_update(s1, z[t], NULL, NULL);
+    double t1 = tsf_now();
+    tsf_nn_stream_fork(s1, S, &sN);
+    tsf_nn_stream_sample(sN, H, r, paths);
+    double ds = tsf_now() - t1;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"sample_steps_per_s\": %.0f, "
+           "\"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
+           steps / dt, 1e3 * dt / steps, (double)(S * H) / ds, ru.ru_maxrss / 1024.0, np);
+    tsf_nn_stream_free(s1);
+    tsf_nn_stream_free(sN);
+    tsf_nn_acts_free(acts);
+    tsf_nn_free(nn);
+    gsl_rng_free(r);
+    free(z); free(x); free(y); free(g); free(m); free(v); free(paths);
+    return 0;
+}

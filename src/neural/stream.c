@@ -1,0 +1,140 @@
+/* Streaming evaluation and ancestral sampling (Salinas et al. 2020,
+ * sec. 3.1): the network reads the scaled previous value (and the one
+ * lagged by the period), emits the parameters of p(z_t | z_<t), and a
+ * sampled z_t becomes the next input.  Log densities are in the data's
+ * units: log p(y) = log p(z) - log(scale). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include "neural.h"
+
+tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_stream **out)
+{
+    *out = NULL;
+    tsf_nn_stream *s = calloc(1, sizeof *s);
+    if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory for a network stream");
+    s->nn = nn;
+    s->B = B;
+    s->P = nn->cfg.period > 1 ? (size_t)nn->cfg.period : 1;
+    s->scale = scale;
+    s->hist = malloc(B * s->P * sizeof *s->hist);
+    s->x = malloc(B * nn->nin * sizeof *s->x);
+    s->o = malloc(B * tsf_nn_head_k(nn->cfg.head) * sizeof *s->o);
+    tsf_status st = TSF_OK;
+    if (!s->hist || !s->x || !s->o) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
+    if (!st) st = tsf_nn_run_new(nn, B, &s->run);
+    if (st) {
+        tsf_nn_stream_free(s);
+        return st;
+    }
+    *out = s;
+    return TSF_OK;
+}
+
+void tsf_nn_stream_free(tsf_nn_stream *s)
+{
+    if (!s) return;
+    tsf_nn_run_free(s->run);
+    free(s->hist);
+    free(s->x);
+    free(s->o);
+    free(s);
+}
+
+void tsf_nn_stream_predict(tsf_nn_stream *s)
+{
+    size_t P = s->P, c = s->count;
+    for (size_t b = 0; b < s->B; b++) {
+        const double *h = s->hist + b * P;
+        double prev = c >= 1 ? h[(c - 1) % P] : NAN;
+        double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
+        tsf_nn_input(s->nn, prev, lag, s->x + b * s->nn->nin);
+    }
+    tsf_nn_run_step(s->nn, s->run, s->x, s->o);
+}
+
+void tsf_nn_stream_push(tsf_nn_stream *s, const double *y)
+{
+    for (size_t b = 0; b < s->B; b++) s->hist[b * s->P + s->count % s->P] = y[b] / s->scale;
+    s->count++;
+}
+
+void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean)
+{
+    tsf_nn_stream_predict(s);
+    const tsf_nn_backend *be = s->nn->be;
+    float z = (float)(y / s->scale), nll = 0.0f, mu, sg;
+    if (logp) {
+        *logp = 0.0;
+        if (!isnan(y)) {
+            /* the head's density in double, on the fp32 outputs */
+            double l = be->head_loss(&nll, NULL, s->o, &z, 1, s->nn->cfg.head, 1.0f);
+            *logp = -l - log(s->scale);
+        }
+    }
+    if (mean) {
+        be->head_params(&mu, &sg, NULL, s->o, 1, s->nn->cfg.head);
+        *mean = (double)mu * s->scale;
+    }
+    tsf_nn_stream_push(s, &y);
+}
+
+tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream **out)
+{
+    tsf_status st = tsf_nn_stream_new(src->nn, src->scale, B, out);
+    if (st) return st;
+    tsf_nn_stream *d = *out;
+    tsf_nn_run_broadcast(src->nn, d->run, src->run);
+    d->count = src->count;
+    for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
+    return TSF_OK;
+}
+
+tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths)
+{
+    size_t B = s->B;
+    float *mu = malloc(3 * B * sizeof *mu);
+    double *y = malloc(B * sizeof *y);
+    if (!mu || !y) {
+        free(mu);
+        free(y);
+        return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
+    }
+    float *sg = mu + B, *nu = sg + B;
+    int t = s->nn->cfg.head == TSF_NN_HEAD_STUDENT_T;
+    for (size_t k = 0; k < h; k++) {
+        tsf_nn_stream_predict(s);
+        s->nn->be->head_params(mu, sg, t ? nu : NULL, s->o, B, s->nn->cfg.head);
+        for (size_t b = 0; b < B; b++) {
+            double e = t ? gsl_ran_tdist(r, nu[b]) : gsl_ran_gaussian_ziggurat(r, 1.0);
+            y[b] = ((double)mu[b] + (double)sg[b] * e) * s->scale;
+            paths[b * h + k] = y[b];
+        }
+        tsf_nn_stream_push(s, y);
+    }
+    free(mu);
+    free(y);
+    return TSF_OK;
+}
+
+tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc)
+{
+    double *col = malloc(N * sizeof *col);
+    if (!col) return tsf_set_error(TSF_ENOMEM, "out of memory summarising %zu paths", N);
+    for (size_t k = 0; k < h; k++) {
+        for (size_t b = 0; b < N; b++) col[b] = paths[b * h + k];
+        fc->mean[k] = gsl_stats_mean(col, 1, N);
+        fc->se[k] = N > 1 ? gsl_stats_sd_m(col, 1, N, fc->mean[k]) : 0.0;
+        gsl_sort(col, 1, N);
+        for (size_t i = 0; i < fc->nlevels; i++) {
+            double a = (1.0 - fc->levels[i] / 100.0) / 2.0;
+            fc->lower[i * h + k] = gsl_stats_quantile_from_sorted_data(col, 1, N, a);
+            fc->upper[i * h + k] = gsl_stats_quantile_from_sorted_data(col, 1, N, 1.0 - a);
+        }
+    }
+    free(col);
+    return TSF_OK;
+}

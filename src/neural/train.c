@@ -1,0 +1,279 @@
+/* Maximum-likelihood training of one global network on one or several
+ * series (DeepAR, Salinas et al. 2020, sec. 3.3): random windows of
+ * `context` positions, AdamW, global-norm gradient clipping, linear
+ * warm-up then cosine decay of the learning rate, early stopping on the
+ * exact log-likelihood of a held-out tail of each series (the best
+ * weights are restored).  Missing targets are masked out of the loss.
+ * Every random choice comes from the model's own generator seeded by
+ * opts->seed, so a seed and thread count give bit-identical weights. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "neural.h"
+
+typedef struct {
+    const tsf_neural *m;
+    const double *const *ys;
+    double **z;             /* scaled series */
+    const size_t *ns;
+    size_t *ntr;            /* training part of each series */
+    double *wcum;           /* cumulative window weights */
+    size_t nseries, T, P;
+} train_data;
+
+static double lr_at(double lr, size_t step, size_t total)
+{
+    size_t warm = total / 20 > 0 ? total / 20 : 1;
+    if (step < warm) return lr * (double)(step + 1) / (double)warm;
+    double p = total > warm ? (double)(step - warm) / (double)(total - warm) : 1.0;
+    return lr * (0.1 + 0.9 * 0.5 * (1.0 + cos(M_PI * p)));
+}
+
+/* One window into x (T,nin) and y (T); returns the observed targets. */
+static size_t fill_window(const train_data *d, const tsf_nn *nn, gsl_rng *r, float *x, float *y)
+{
+    double u = gsl_rng_uniform(r) * d->wcum[d->nseries - 1];
+    size_t k = 0;
+    while (k + 1 < d->nseries && u >= d->wcum[k]) k++;
+    size_t ntr = d->ntr[k], T = d->T, P = d->P;
+    size_t s = ntr > T ? (size_t)gsl_rng_uniform_int(r, ntr - T + 1) : 0;
+    const double *z = d->z[k];
+    size_t nobs = 0;
+    for (size_t t = 0; t < T; t++) {
+        size_t i = s + t;
+        double prev = i >= 1 && i - 1 < ntr ? z[i - 1] : NAN;
+        double lag = P > 1 && i >= P && i - P < ntr ? z[i - P] : NAN;
+        tsf_nn_input(nn, prev, lag, x + t * nn->nin);
+        y[t] = i < ntr ? (float)z[i] : NAN;
+        if (!isnan(y[t])) nobs++;
+    }
+    return nobs;
+}
+
+/* Held-out log-likelihood per observation (data units) or NAN when none. */
+static tsf_status valid_nll(const train_data *d, double *out)
+{
+    double ll = 0.0;
+    size_t nobs = 0;
+    for (size_t k = 0; k < d->nseries; k++) {
+        if (d->ntr[k] == d->ns[k]) continue;
+        double l;
+        tsf_status st = tsf_neural_series_loglik(d->m, d->ys[k], d->ns[k], d->ntr[k], &l, NULL);
+        if (st) return st;
+        ll += l;
+        for (size_t i = d->ntr[k]; i < d->ns[k]; i++) nobs += !isnan(d->ys[k][i]);
+    }
+    *out = nobs ? -ll / (double)nobs : NAN;
+    return TSF_OK;
+}
+
+static void report(const tsf_fit_opts *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void report(const tsf_fit_opts *o, const char *fmt, ...)
+{
+    if (!o->verbose || !o->progress) return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    o->progress(o->progress_ctx, line);
+}
+
+static tsf_status prepare(tsf_neural *m, train_data *d, const double *const *ys, const size_t *ns,
+                          size_t nseries)
+{
+    double sa = 0.0;
+    size_t nobs = 0, maxtr = 0, nval = 0;
+    for (size_t k = 0; k < nseries; k++)
+        for (size_t i = 0; i < ns[k]; i++)
+            if (!isnan(ys[k][i])) {
+                sa += fabs(ys[k][i]);
+                nobs++;
+            }
+    if (nobs < 2)
+        return tsf_set_error(TSF_EDOMAIN, "a neural model needs at least 2 observed values "
+                             "(got %zu)", nobs);
+    /* DeepAR's mean-absolute scale, pooled over the series (docs/neural.md) */
+    m->scale = sa / (double)nobs;
+    if (!(m->scale > 1e-300) || !isfinite(m->scale)) m->scale = 1.0;
+    m->nobs = nobs;
+    d->z = calloc(nseries, sizeof *d->z);
+    d->ntr = calloc(nseries, sizeof *d->ntr);
+    d->wcum = calloc(nseries, sizeof *d->wcum);
+    if (!d->z || !d->ntr || !d->wcum) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nseries; k++) {
+        if (!(d->z[k] = malloc((ns[k] ? ns[k] : 1) * sizeof(double))))
+            return tsf_set_error(TSF_ENOMEM, "out of memory");
+        for (size_t i = 0; i < ns[k]; i++) d->z[k][i] = ys[k][i] / m->scale;
+        /* hold out the last 10% of each series of at least 50 values */
+        d->ntr[k] = ns[k] >= 50 ? ns[k] - ns[k] / 10 : ns[k];
+        nval += ns[k] - d->ntr[k];
+        if (d->ntr[k] > maxtr) maxtr = d->ntr[k];
+    }
+    if (nval < 5)
+        for (size_t k = 0; k < nseries; k++) d->ntr[k] = ns[k];
+    maxtr = 0;
+    for (size_t k = 0; k < nseries; k++)
+        if (d->ntr[k] > maxtr) maxtr = d->ntr[k];
+    d->T = (size_t)m->cfg.context < maxtr ? (size_t)m->cfg.context : maxtr;
+    double c = 0.0;
+    for (size_t k = 0; k < nseries; k++) {
+        if (d->ntr[k]) c += d->ntr[k] > d->T ? (double)(d->ntr[k] - d->T + 1) : 1.0;
+        d->wcum[k] = c;
+    }
+    d->ys = ys;
+    d->ns = ns;
+    d->nseries = nseries;
+    d->m = m;
+    return TSF_OK;
+}
+
+static void release(train_data *d)
+{
+    if (d->z)
+        for (size_t k = 0; k < d->nseries; k++) free(d->z[k]);
+    free(d->z);
+    free(d->ntr);
+    free(d->wcum);
+}
+
+static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gsl_rng *r)
+{
+    tsf_nn *nn = m->nn;
+    const tsf_nn_backend *be = nn->be;
+    size_t B = (size_t)m->batch, T = d->T, np = nn->nparams;
+    size_t total = (size_t)m->epochs * TSF_NN_BATCHES_PER_EPOCH;
+    int validate = 0;
+    for (size_t k = 0; k < d->nseries; k++) validate |= d->ntr[k] < d->ns[k];
+    tsf_nn_acts *acts = NULL;
+    tsf_status st = tsf_nn_acts_new(nn, B, T, &acts);
+    if (st) return st;
+    float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
+    float *g = calloc(np, sizeof *g), *mm = calloc(np, sizeof *mm), *vv = calloc(np, sizeof *vv);
+    float *best = malloc(np * sizeof *best);
+    if (!x || !y || !g || !mm || !vv || !best) {
+        st = tsf_set_error(TSF_ENOMEM, "out of memory for training buffers");
+        goto done;
+    }
+    double best_v = INFINITY, t0 = tsf_now();
+    int since = 0;
+    size_t step = 0;
+    m->best_epoch = 0;
+    memcpy(best, nn->params, np * sizeof *best);
+    for (int ep = 1; ep <= m->epochs; ep++) {
+        double tl = 0.0;
+        size_t tn = 0;
+        for (int bi = 0; bi < TSF_NN_BATCHES_PER_EPOCH; bi++, step++) {
+            size_t nb = 0;
+            for (size_t b = 0; b < B; b++) nb += fill_window(d, nn, r, x + b * T * nn->nin, y + b * T);
+            if (!nb) continue;
+            memset(g, 0, np * sizeof *g);
+            tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
+            tn += nb;
+            double gn = sqrt(be->sumsq(g, np));
+            if (!isfinite(gn)) {
+                st = tsf_set_error(TSF_ENOCONV, "training diverged at epoch %d (non-finite "
+                                   "gradient); try a smaller --lr", ep);
+                goto done;
+            }
+            if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
+            be->adamw_update(nn->params, g, mm, vv, np, (float)lr_at(m->lr, step, total), 0.9f,
+                             0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
+        }
+        m->train_nll = tn ? tl / (double)tn : NAN;
+        m->epochs_run = ep;
+        double v = NAN;
+        if (validate) {
+            if ((st = valid_nll(d, &v))) goto done;
+            if (v < best_v) {
+                best_v = v;
+                m->best_epoch = ep;
+                since = 0;
+                memcpy(best, nn->params, np * sizeof *best);
+            } else {
+                since++;
+            }
+        }
+        report(opts, "epoch %d/%d  train nll %.4f  valid nll %.4f  lr %.2e  %.1f s", ep,
+               m->epochs, m->train_nll, v, lr_at(m->lr, step ? step - 1 : 0, total),
+               tsf_now() - t0);
+        if (validate && since >= TSF_NN_PATIENCE) break;
+    }
+    if (validate) {
+        memcpy(nn->params, best, np * sizeof *best);
+        m->valid_nll = best_v;
+        report(opts, "early stopping: best epoch %d, valid nll %.4f", m->best_epoch, best_v);
+    } else {
+        m->best_epoch = m->epochs_run;
+        m->valid_nll = NAN;
+    }
+done:
+    tsf_nn_acts_free(acts);
+    free(x);
+    free(y);
+    free(g);
+    free(mm);
+    free(vv);
+    free(best);
+    return st;
+}
+
+tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t *ns,
+                            size_t nseries, int period, const tsf_fit_opts *opts)
+{
+    if (opts->epochs < 0 || opts->batch < 0 || opts->lr < 0.0 || opts->threads < 0)
+        return tsf_set_error(TSF_EINVAL, "epochs, batch, lr and threads must not be negative");
+    tsf_nn_free(m->nn);
+    m->nn = NULL;
+    m->epochs = opts->epochs ? opts->epochs : TSF_NN_DEFAULT_EPOCHS;
+    m->batch = opts->batch ? opts->batch : TSF_NN_DEFAULT_BATCH;
+    m->lr = opts->lr > 0.0 ? opts->lr : TSF_NN_DEFAULT_LR;
+    m->seed = opts->seed;
+    m->threads = opts->threads;
+    m->cfg.period = opts->period > 0 ? opts->period : m->spec_period > 0 ? (int)m->spec_period
+                                                                        : period;
+    if (m->cfg.period < 1) m->cfg.period = 1;
+    train_data d;
+    memset(&d, 0, sizeof d);
+    d.P = m->cfg.period > 1 ? (size_t)m->cfg.period : 1;
+    tsf_status st = prepare(m, &d, ys, ns, nseries);
+    gsl_rng *r = NULL;
+    if (!st) st = tsf_nn_new(&m->cfg, &m->nn);
+    if (!st && !(r = gsl_rng_alloc(gsl_rng_mt19937)))
+        st = tsf_set_error(TSF_ENOMEM, "out of memory for a random number generator");
+#ifdef _OPENMP
+    int saved = omp_get_max_threads();
+    if (opts->threads > 0) omp_set_num_threads(opts->threads);
+#endif
+    if (!st) {
+        tsf_nn_init(m->nn, m->seed);
+        gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
+        st = run(m, &d, opts, r);
+    }
+#ifdef _OPENMP
+    if (opts->threads > 0) omp_set_num_threads(saved);
+#endif
+    /* exact log-likelihood of the fitting data, for the summary */
+    m->loglik = 0.0;
+    for (size_t k = 0; !st && k < nseries; k++) {
+        double l;
+        st = tsf_neural_series_loglik(m, ys[k], ns[k], 0, &l, NULL);
+        m->loglik += l;
+    }
+    gsl_rng_free(r);
+    release(&d);
+    if (st) {
+        tsf_nn_free(m->nn);
+        m->nn = NULL;
+    }
+    return st;
+}

@@ -1,0 +1,321 @@
+/* Neural models: the incremental paths (RNN state, transformer KV cache
+ * with a sliding window) give the full training pass's conditionals;
+ * streaming log densities sum to the exact log-likelihood; seeds make
+ * fits and forecasts repeatable; missing values are masked; specs are
+ * validated; save -> load round trip (when safetensors is built). */
+#include "testutil.h"
+#include <unistd.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "core/internal.h"
+#include "core/model_impl.h"
+#include "neural/neural.h"
+
+static double *ar_series(size_t n, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *y = malloc(n * sizeof *y), a = 0.0, b = 0.0;
+    assert_non_null(y);
+    for (size_t t = 0; t < n; t++) {
+        double v = 5.0 + 0.5 * (a - 5.0) + 0.2 * (b - 5.0) + gsl_ran_gaussian(r, 1.0);
+        y[t] = v;
+        b = a ? a : 5.0;
+        a = v;
+    }
+    gsl_rng_free(r);
+    return y;
+}
+
+/* Full pass over B windows vs one-position steps through the stream. */
+static void run_incremental(tsf_nn_arch arch)
+{
+    tsf_nn_config cfg = {arch, TSF_NN_HEAD_STUDENT_T, 16, 2, 4, 5, 3};
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 11);
+    size_t B = 2, T = 13, F = nn->nin, K = 3;
+    double *z = ar_series(B * T, 3);
+    for (size_t i = 0; i < B * T; i++) z[i] -= 5.0;
+    z[4] = NAN;
+    z[T + 7] = NAN;
+    float *x = calloc(B * T * F, sizeof *x), *y = calloc(B * T, sizeof *y);
+    float *o = calloc(B * T * K, sizeof *o);
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++) {
+            const double *s = z + b * T;
+            tsf_nn_input(nn, t >= 1 ? s[t - 1] : NAN, t >= 3 ? s[t - 3] : NAN,
+                         x + (b * T + t) * F);
+            y[b * T + t] = (float)s[t];
+        }
+    tsf_nn_acts *a;
+    assert_int_equal(tsf_nn_acts_new(nn, B, T, &a), TSF_OK);
+    tsf_nn_forward_backward(nn, a, x, y, B, T, o, NULL, 1.0f);
+    double worst = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        tsf_nn_stream *s;
+        assert_int_equal(tsf_nn_stream_new(nn, 1.0, 1, &s), TSF_OK);
+        for (size_t t = 0; t < T; t++) {
+            tsf_nn_stream_predict(s);
+            for (size_t k = 0; k < K; k++) {
+                double d = fabs(s->o[k] - o[(b * T + t) * K + k]);
+                if (d > worst) worst = d;
+                assert_close(s->o[k], o[(b * T + t) * K + k], 2e-5);
+            }
+            tsf_nn_stream_push(s, &z[b * T + t]);
+        }
+        tsf_nn_stream_free(s);
+    }
+    print_message("%s: largest |full pass - incremental| = %.2e\n",
+                  arch == TSF_NN_GRU ? "gru" : arch == TSF_NN_LSTM ? "lstm" : "transformer", worst);
+    tsf_nn_acts_free(a);
+    tsf_nn_free(nn);
+    free(z); free(x); free(y); free(o);
+}
+
+static void test_incremental_gru(void **s) { (void)s; run_incremental(TSF_NN_GRU); }
+static void test_incremental_lstm(void **s) { (void)s; run_incremental(TSF_NN_LSTM); }
+static void test_kv_cache_transformer(void **s) { (void)s; run_incremental(TSF_NN_TRANSFORMER); }
+
+static tsf_model *fit_small(const char *spec, const double *y, size_t n, uint64_t seed)
+{
+    tsf_model *m;
+    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
+    tsf_fit_opts o = {0};
+    o.epochs = 2;
+    o.batch = 4;
+    o.seed = seed;
+    if (tsf_fit(m, y, n, NULL, 4, &o)) fail_msg("fit %s: %s", spec, tsf_errmsg());
+    return m;
+}
+
+static const char *const small_specs[] = {
+    "gru(hidden=8, layers=2, context=16)",
+    "lstm(hidden=8, layers=1, context=16, head=student-t)",
+    "transformer(d=8, heads=2, layers=2, context=6, head=student-t)",
+};
+
+static void test_streaming_equals_loglik(void **state)
+{
+    (void)state;
+    size_t n = 80;
+    double *y = ar_series(n, 5);
+    y[10] = NAN;
+    y[41] = NAN;
+    for (size_t i = 0; i < 3; i++) {
+        tsf_model *m = fit_small(small_specs[i], y, n, 1);
+        double ll, ll20, sum = 0.0, sum20 = 0.0;
+        assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
+        assert_int_equal(tsf_loglik(m, y, n, NULL, 20, &ll20), TSF_OK);
+        void *st;
+        assert_int_equal(m->type->state_new(m->impl, &st), TSF_OK);
+        for (size_t t = 0; t < n; t++) {
+            double lp;
+            assert_int_equal(m->type->state_update(st, y[t], &lp), TSF_OK);
+            if (isnan(y[t])) assert_true(lp == 0.0);
+            sum += lp;
+            if (t >= 20) sum20 += lp;
+        }
+        assert_true(isfinite(ll));
+        assert_rel(sum, ll, 1e-5, 0.0);
+        assert_rel(sum20, ll20, 1e-5, 0.0);
+        /* the state's forecast equals the model's forecast from the same data */
+        tsf_forecast_opts fo = {0};
+        fo.seed = 9;
+        fo.samples = 50;
+        double lv[] = {80.0};
+        tsf_forecast_result *a, *b = calloc(1, sizeof *b);
+        assert_int_equal(tsf_forecast(m, y, n, NULL, 4, lv, 1, &fo, &a), TSF_OK);
+        assert_int_equal(tsf_forecast_alloc(b, 4, lv, 1), TSF_OK);
+        assert_int_equal(m->type->state_forecast(st, 4, lv, 1, &fo, b), TSF_OK);
+        for (size_t k = 0; k < 4; k++) {
+            assert_rel(b->mean[k], a->mean[k], 1e-6, 0.0);
+            assert_true(a->lower[k] < a->mean[k] && a->mean[k] < a->upper[k]);
+            assert_true(a->se[k] > 0.0);
+        }
+        tsf_forecast_free(a);
+        tsf_forecast_free(b);
+        m->type->state_free(st);
+        tsf_model_free(m);
+    }
+    free(y);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    size_t n = 90;
+    double *y = ar_series(n, 7);
+    for (size_t i = 0; i < 3; i++) {
+        tsf_model *a = fit_small(small_specs[i], y, n, 42), *b = fit_small(small_specs[i], y, n, 42);
+        tsf_model *c = fit_small(small_specs[i], y, n, 43);
+        const tsf_nn *na = ((tsf_neural *)a->impl)->nn, *nb = ((tsf_neural *)b->impl)->nn,
+                     *nc = ((tsf_neural *)c->impl)->nn;
+        assert_int_equal(na->nparams, nb->nparams);
+        assert_memory_equal(na->params, nb->params, na->nparams * sizeof(float));
+        assert_true(memcmp(na->params, nc->params, na->nparams * sizeof(float)) != 0);
+        tsf_forecast_opts fo = {0};
+        fo.seed = 3;
+        double lv[] = {95.0};
+        tsf_forecast_result *fa, *fb, *fc;
+        assert_int_equal(tsf_forecast(a, y, n, NULL, 5, lv, 1, &fo, &fa), TSF_OK);
+        assert_int_equal(tsf_forecast(b, y, n, NULL, 5, lv, 1, &fo, &fb), TSF_OK);
+        fo.seed = 4;
+        assert_int_equal(tsf_forecast(a, y, n, NULL, 5, lv, 1, &fo, &fc), TSF_OK);
+        assert_memory_equal(fa->mean, fb->mean, 5 * sizeof(double));
+        assert_memory_equal(fa->upper, fb->upper, 5 * sizeof(double));
+        assert_true(memcmp(fa->mean, fc->mean, 5 * sizeof(double)) != 0);
+        double *s1 = malloc(3 * 20 * sizeof *s1), *s2 = malloc(3 * 20 * sizeof *s2);
+        assert_int_equal(tsf_simulate(a, 20, 3, 8, s1), TSF_OK);
+        assert_int_equal(tsf_simulate(b, 20, 3, 8, s2), TSF_OK);
+        assert_memory_equal(s1, s2, 60 * sizeof(double));
+        for (size_t k = 0; k < 60; k++) assert_true(isfinite(s1[k]));
+        free(s1); free(s2);
+        tsf_forecast_free(fa); tsf_forecast_free(fb); tsf_forecast_free(fc);
+        tsf_model_free(a); tsf_model_free(b); tsf_model_free(c);
+    }
+    free(y);
+}
+
+/* A masked target leaves the loss short of exactly its own term and
+ * changes no output; a series with gaps fits to finite weights. */
+static void test_nan_masked(void **state)
+{
+    (void)state;
+    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 8, 1, 1, 8, 1};
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 2);
+    size_t T = 8;
+    float x[16], y[8], o[16], o2[16], nll[8];
+    for (size_t t = 0; t < T; t++) {
+        tsf_nn_input(nn, t ? 0.3 * (double)t : NAN, NAN, x + 2 * t);
+        y[t] = 0.1f * (float)t;
+    }
+    tsf_nn_acts *a;
+    assert_int_equal(tsf_nn_acts_new(nn, 1, T, &a), TSF_OK);
+    double full = tsf_nn_forward_backward(nn, a, x, y, 1, T, o, NULL, 1.0f);
+    nn->be->head_loss(nll, NULL, o, y, T, cfg.head, 1.0f);
+    y[5] = NAN;
+    double masked = tsf_nn_forward_backward(nn, a, x, y, 1, T, o2, NULL, 1.0f);
+    assert_rel(masked, full - nll[5], 1e-6, 1e-6);
+    assert_memory_equal(o, o2, sizeof o);
+    tsf_nn_acts_free(a);
+    tsf_nn_free(nn);
+
+    size_t n = 120;
+    double *yy = ar_series(n, 9);
+    for (size_t i = 0; i < n; i += 7) yy[i] = NAN;
+    for (size_t i = 0; i < 3; i++) {
+        tsf_model *m = fit_small(small_specs[i], yy, n, 1);
+        const tsf_nn *w = ((tsf_neural *)m->impl)->nn;
+        for (size_t k = 0; k < w->nparams; k++) assert_true(isfinite(w->params[k]));
+        double ll;
+        assert_int_equal(tsf_loglik(m, yy, n, NULL, 0, &ll), TSF_OK);
+        assert_true(isfinite(ll));
+        double *f = malloc(n * sizeof *f), *r = malloc(n * sizeof *r);
+        assert_int_equal(tsf_residuals(m, yy, n, NULL, f, r), TSF_OK);
+        for (size_t k = 0; k < n; k++) {
+            assert_true(isnan(yy[k]) ? isnan(r[k]) : isfinite(r[k]));
+            if (!isnan(yy[k])) assert_close(r[k], yy[k] - f[k], 1e-12);
+        }
+        free(f); free(r);
+        tsf_model_free(m);
+    }
+    free(yy);
+}
+
+static void test_specs(void **state)
+{
+    (void)state;
+    tsf_model *m = NULL;
+    assert_int_equal(tsf_model_new("gru(hidden=0)", &m), TSF_EPARSE);
+    assert_errmsg_has("gru(hidden=0)");
+    assert_errmsg_has("hidden=0");
+    assert_int_equal(tsf_model_new("lstm(hiden=3)", &m), TSF_EPARSE);
+    assert_errmsg_has("hiden");
+    assert_int_equal(tsf_model_new("transformer(d=30, heads=4)", &m), TSF_EPARSE);
+    assert_errmsg_has("transformer(d=30, heads=4)");
+    assert_errmsg_has("multiple");
+    assert_int_equal(tsf_model_new("gru(head=cauchy)", &m), TSF_EPARSE);
+    assert_errmsg_has("gaussian|student-t");
+    assert_int_equal(tsf_model_new("transformer(hidden=8)", &m), TSF_EPARSE);
+    assert_errmsg_has("unknown key 'hidden'");
+    assert_int_equal(tsf_model_new("transformer", &m), TSF_OK);
+    assert_true(tsf_model_is_neural(m));
+    const tsf_neural *nm = m->impl;
+    assert_int_equal(nm->cfg.hidden, 64);
+    assert_int_equal(nm->cfg.heads, 4);
+    assert_int_equal(nm->cfg.context, 256);
+    tsf_model_free(m);
+    assert_int_equal(tsf_model_new("gru(hidden=32, layers=3, context=64, head=student-t)", &m),
+                     TSF_OK);
+    nm = m->impl;
+    assert_int_equal(nm->cfg.hidden, 32);
+    assert_int_equal(nm->cfg.layers, 3);
+    assert_int_equal(nm->cfg.head, TSF_NN_HEAD_STUDENT_T);
+    double y[3] = {1.0, NAN, NAN};
+    assert_int_equal(tsf_fit(m, y, 3, NULL, 1, NULL), TSF_EDOMAIN);
+    tsf_model_free(m);
+}
+
+static void test_save_load(void **state)
+{
+    (void)state;
+#ifdef TSF_HAVE_SAFETENSORS
+    size_t n = 80;
+    double *y = ar_series(n, 13);
+    char path[] = "/tmp/tsf_neural_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (size_t i = 0; i < 3; i++) {
+        tsf_model *m = fit_small(small_specs[i], y, n, 5);
+        tsf_st *doc;
+        assert_int_equal(tsf_st_new(&doc), TSF_OK);
+        assert_int_equal(m->type->save(m->impl, doc), TSF_OK);
+        assert_int_equal(tsf_st_write(doc, path), TSF_OK);
+        tsf_st_free(doc);
+        assert_int_equal(tsf_st_read(path, &doc), TSF_OK);
+        void *impl;
+        assert_int_equal(m->type->load(doc, &impl), TSF_OK);
+        tsf_st_free(doc);
+        double l1, l2;
+        assert_int_equal(m->type->loglik(m->impl, y, n, NULL, 0, &l1), TSF_OK);
+        assert_int_equal(m->type->loglik(impl, y, n, NULL, 0, &l2), TSF_OK);
+        assert_true(l1 == l2);
+        tsf_forecast_opts fo = {0};
+        double lv[] = {90.0};
+        tsf_forecast_result *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+        tsf_forecast_alloc(a, 3, lv, 1);
+        tsf_forecast_alloc(b, 3, lv, 1);
+        assert_int_equal(m->type->forecast(m->impl, y, n, NULL, 3, lv, 1, &fo, a), TSF_OK);
+        assert_int_equal(m->type->forecast(impl, y, n, NULL, 3, lv, 1, &fo, b), TSF_OK);
+        assert_memory_equal(a->mean, b->mean, 3 * sizeof(double));
+        assert_memory_equal(a->lower, b->lower, 3 * sizeof(double));
+        tsf_forecast_free(a);
+        tsf_forecast_free(b);
+        m->type->free(impl);
+        tsf_model_free(m);
+    }
+    remove(path);
+    free(y);
+#else
+    skip(); /* src/core/safetensors.c is not in this build */
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_incremental_gru),
+        cmocka_unit_test(test_incremental_lstm),
+        cmocka_unit_test(test_kv_cache_transformer),
+        cmocka_unit_test(test_streaming_equals_loglik),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_nan_masked),
+        cmocka_unit_test(test_specs),
+        cmocka_unit_test(test_save_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
