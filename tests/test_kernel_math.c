@@ -7,7 +7,8 @@
  *
  * Tolerances: the twins reorder fp32 sums (warp trees, tiles), so results
  * agree with the reference to a few fp32 ulps times the reduction length:
- * normalised errors <= 2e-6 for elementwise ops (identical formulae),
+ * normalised errors <= 1e-6 for elementwise ops (the same formulae, but the
+ * CPU takes tanh through expf, tsf_tanhf, the GPU its own tanhf),
  * <= 1e-5 for reductions over <= 200 terms. */
 #include "testutil.h"
 #include <float.h>
@@ -96,8 +97,8 @@ static void test_gelu(void **state)
         double h = 1e-5, fd = (gelu_d(x[i] + h) - gelu_d(x[i] - h)) / (2 * h);
         assert_close(dgot[i], fd, 2e-6);
     }
-    assert_nerr(got, ref, N, 2e-7);
-    assert_nerr(dgot, dref, N, 2e-7);
+    assert_nerr(got, ref, N, 1e-6);
+    assert_nerr(dgot, dref, N, 1e-6);
 }
 
 /* ---- GRU / LSTM: twins of k_gru_fwd/bwd, k_lstm_fwd/bwd ---- */
@@ -117,8 +118,8 @@ static void test_gru(void **state)
         h_t[i] = tk_gru_fwd(xg[g], xg[g + H], xg[g + 2 * H], hg[g], hg[g + H], hg[g + 2 * H],
                             hp[i], &g_t[g], &g_t[g + H], &g_t[g + 2 * H]);
     }
-    assert_nerr(h_t, h_r, B * H, 2e-7);
-    assert_nerr(g_t, g_r, B * G, 2e-7);
+    assert_nerr(h_t, h_r, B * H, 1e-6);
+    assert_nerr(g_t, g_r, B * G, 1e-6);
     float *dx_r = fa(B * G), *dg_r = fa(B * G), *dp_r = fa(B * H);
     float *dx_t = fa(B * G), *dg_t = fa(B * G), *dp_t = fa(B * H);
     for (size_t i = 0; i < B * H; i++) dp_r[i] = dp_t[i] = 0.25f; /* += semantics */
@@ -133,9 +134,9 @@ static void test_gru(void **state)
         dx_t[g + 2 * H] = dpn;
         dg_t[g + 2 * H] = dpn * r;
     }
-    assert_nerr(dx_t, dx_r, B * G, 2e-7);
-    assert_nerr(dg_t, dg_r, B * G, 2e-7);
-    assert_nerr(dp_t, dp_r, B * H, 2e-7);
+    assert_nerr(dx_t, dx_r, B * G, 1e-6);
+    assert_nerr(dg_t, dg_r, B * G, 1e-6);
+    assert_nerr(dp_t, dp_r, B * H, 1e-6);
     free(xg); free(hg); free(hp); free(dh); free(h_r); free(g_r); free(h_t); free(g_t);
     free(dx_r); free(dg_r); free(dp_r); free(dx_t); free(dg_t); free(dp_t);
 }
@@ -157,9 +158,9 @@ static void test_lstm(void **state)
         h_t[k] = tk_lstm_fwd(pre[g], pre[g + H], pre[g + 2 * H], pre[g + 3 * H], cp[k], &g_t[g],
                              &g_t[g + H], &g_t[g + 2 * H], &g_t[g + 3 * H], &c_t[k]);
     }
-    assert_nerr(h_t, h_r, B * H, 2e-7);
-    assert_nerr(c_t, c_r, B * H, 2e-7);
-    assert_nerr(g_t, g_r, B * G, 2e-7);
+    assert_nerr(h_t, h_r, B * H, 1e-6);
+    assert_nerr(c_t, c_r, B * H, 1e-6);
+    assert_nerr(g_t, g_r, B * G, 1e-6);
     for (int withdc = 0; withdc < 2; withdc++) {
         float *dp_r = fa(B * G), *dcp_r = fa(B * H), *dp_t = fa(B * G), *dcp_t = fa(B * H);
         tsf_cpu_lstm_backward(dp_r, dcp_r, dh, withdc ? dc : NULL, g_r, c_r, cp, B, H);
@@ -169,8 +170,8 @@ static void test_lstm(void **state)
                                    g_t[g + 2 * H], g_t[g + 3 * H], c_t[k], cp[k], &dp_t[g],
                                    &dp_t[g + H], &dp_t[g + 2 * H], &dp_t[g + 3 * H]);
         }
-        assert_nerr(dp_t, dp_r, B * G, 2e-7);
-        assert_nerr(dcp_t, dcp_r, B * H, 2e-7);
+        assert_nerr(dp_t, dp_r, B * G, 1e-6);
+        assert_nerr(dcp_t, dcp_r, B * H, 1e-6);
         free(dp_r); free(dcp_r); free(dp_t); free(dcp_t);
     }
     free(pre); free(cp); free(dh); free(dc); free(h_r); free(c_r); free(g_r);
