@@ -73,12 +73,19 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     rnn_acts a;
     carve(nn, B, T, A->mem, &a);
     const float *P = nn->params;
+    /* inputs to time-major order: in place on the CPU, through the host
+     * staging buffer and one upload each on a device */
+    float *hx = be->on_device ? A->stage : a.x, *hy = be->on_device ? hx + TB * F : a.y;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
-            memcpy(a.x + (t * B + b) * F, x + (b * T + t) * F, F * sizeof(float));
-            a.y[t * B + b] = y[b * T + t];
+            memcpy(hx + (t * B + b) * F, x + (b * T + t) * F, F * sizeof(float));
+            hy[t * B + b] = y[b * T + t];
         }
-    memset(a.zero, 0, B * H * sizeof(float));
+    if (be->on_device) {
+        be->upload(a.x, hx, TB * F);
+        be->upload(a.y, hy, TB);
+    }
+    be->zero(a.zero, B * H);
 
     /* forward, layer by layer: the input projection of all T steps is one GEMM */
     for (size_t l = 0; l < L; l++) {
@@ -103,27 +110,33 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     const float *top = a.hs[L - 1];
     be->matmul_forward(a.o, top, P + nn->w_out, P + nn->b_out, TB, H, K);
     double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, TB, nn->cfg.head, weight);
-    if (o)
+    if (o) {
+        const float *ho = a.o;
+        if (be->on_device) {
+            be->download(A->stage, a.o, TB * K);
+            ho = A->stage;
+        }
         for (size_t b = 0; b < B; b++)
             for (size_t t = 0; t < T; t++)
-                memcpy(o + (b * T + t) * K, a.o + (t * B + b) * K, K * sizeof(float));
+                memcpy(o + (b * T + t) * K, ho + (t * B + b) * K, K * sizeof(float));
+    }
     if (!grads) return loss;
 
     /* backward */
     float *dh_top = a.dh_a, *dh_low = a.dh_b;
-    memset(dh_top, 0, TB * H * sizeof(float));
+    be->zero(dh_top, TB * H);
     be->matmul_backward(dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
                         P + nn->w_out, TB, H, K);
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? F : H;
         float *dc_in = a.dc0, *dc_out = a.dc1;
-        memset(a.dhc, 0, B * H * sizeof(float));
-        memset(dc_in, 0, B * H * sizeof(float));
+        be->zero(a.dhc, B * H);
+        be->zero(dc_in, B * H);
         for (size_t t = T; t-- > 0;) {
             const float *hp = t ? a.hs[l] + (t - 1) * B * H : NULL;
             be->residual_forward(a.dh, dh_top + t * B * H, a.dhc, B * H);
-            memset(a.dhc, 0, B * H * sizeof(float));
+            be->zero(a.dhc, B * H);
             float *dxg = a.dxg + t * B * GH, *dhg = gru ? a.dhg + t * B * GH : dxg;
             if (gru) {
                 be->gru_backward(dxg, dhg, a.dhc, a.dh, a.gt[l] + t * B * GH,
@@ -144,7 +157,7 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
                                 P + lo->w_hh, (T - 1) * B, H, GH);
         be->matmul_backward(NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
         const float *in = l == 0 ? a.x : a.hs[l - 1];
-        if (l) memset(dh_low, 0, TB * H * sizeof(float));
+        if (l) be->zero(dh_low, TB * H);
         be->matmul_backward(l ? dh_low : NULL, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
                             P + lo->w_ih, TB, I, GH);
         float *sw = dh_top;
@@ -192,9 +205,9 @@ void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
             float *c = r->c + l * B * H;
             be->residual_forward(pre, xg, hg, B * GH);
             be->lstm_forward(hn, cn, gt, pre, c, B, H);
-            memcpy(c, cn, B * H * sizeof(float));
+            be->copy(c, cn, B * H);
         }
-        memcpy(h, hn, B * H * sizeof(float));
+        be->copy(h, hn, B * H);
         in = h;
     }
     be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, H, K);

@@ -79,8 +79,8 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     const float *P = nn->params;
     tf_acts a;
     carve(nn, B, T, A->mem, &a);
-    memcpy(a.x, x, BT * F * sizeof(float));
-    memcpy(a.y, y, BT * sizeof(float));
+    be->upload(a.x, x, BT * F);
+    be->upload(a.y, y, BT);
 
     be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
     const float *res = a.emb;
@@ -103,14 +103,14 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
     be->matmul_forward(a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
     double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, BT, nn->cfg.head, weight);
-    if (o) memcpy(o, a.o, BT * K * sizeof(float));
+    if (o) be->download(o, a.o, BT * K);
     if (!grads) return loss;
 
     float *G = grads;
-    memset(a.dln, 0, BT * C * sizeof(float));
+    be->zero(a.dln, BT * C);
     be->matmul_backward(a.dln, G + nn->w_out, G + nn->b_out, a.dout, a.lnf, P + nn->w_out, BT,
                         C, K);
-    memset(a.dres, 0, BT * C * sizeof(float));
+    be->zero(a.dres, BT * C);
     be->layernorm_backward(a.dres, G + nn->lnf_w, G + nn->lnf_b, a.dln, res, P + nn->lnf_w,
                            a.lnfm, a.lnfr, BT, C);
     for (size_t l = L; l-- > 0;) {
@@ -118,23 +118,23 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
         tf_layer_acts *q = &a.l[l];
         const float *resin = l ? a.l[l - 1].res3 : a.emb;
         /* res3 = res2 + mlp(ln2(res2)) */
-        memset(a.dfchg, 0, BT * 4 * C * sizeof(float));
+        be->zero(a.dfchg, BT * 4 * C);
         be->matmul_backward(a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr, BT,
                             4 * C, C);
-        memset(a.dfch, 0, BT * 4 * C * sizeof(float));
+        be->zero(a.dfch, BT * 4 * C);
         be->gelu_backward(a.dfch, q->fch, a.dfchg, BT * 4 * C);
-        memset(a.dln, 0, BT * C * sizeof(float));
+        be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT, C,
                             4 * C);
         be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, q->res2, P + lo->ln2w,
                                q->ln2m, q->ln2r, BT, C);
         /* res2 = res + attn(ln1(res)) */
-        memset(a.datty, 0, BT * C * sizeof(float));
+        be->zero(a.datty, BT * C);
         be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
                             C);
-        memset(a.dqkv, 0, BT * 3 * C * sizeof(float));
+        be->zero(a.dqkv, BT * 3 * C);
         be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
-        memset(a.dln, 0, BT * C * sizeof(float));
+        be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
                             C, 3 * C);
         be->layernorm_backward(a.dres, G + lo->ln1w, G + lo->ln1b, a.dln, resin, P + lo->ln1w,
@@ -178,9 +178,9 @@ void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
         be->matmul_forward(qkv, ln, P + lo->wqkv, P + lo->bqkv, B, C, 3 * C);
         for (size_t b = 0; b < B; b++) {
-            memcpy(kc + (b * W + slot) * C, qkv + b * 3 * C + C, C * sizeof(float));
-            memcpy(vc + (b * W + slot) * C, qkv + b * 3 * C + 2 * C, C * sizeof(float));
-            memmove(qkv + b * C, qkv + b * 3 * C, C * sizeof(float)); /* q rows packed (B,C) */
+            be->copy(kc + (b * W + slot) * C, qkv + b * 3 * C + C, C);
+            be->copy(vc + (b * W + slot) * C, qkv + b * 3 * C + 2 * C, C);
+            be->copy(qkv + b * C, qkv + b * 3 * C, C); /* q rows packed (B,C), no overlap */
         }
         be->attention_step(atty, qkv, kc, vc, B, C, NH, W, r->pos, sc);
         be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);

@@ -14,6 +14,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include "device.h"
 #include "neural.h"
 
 typedef struct {
@@ -146,9 +147,11 @@ static void release(train_data *d)
     free(d->wcum);
 }
 
-static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gsl_rng *r)
+/* Trains nn, which is m->nn or, on a device backend, a device copy of it
+ * whose weights go back to m->nn for validation and at the end. */
+static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_opts *opts,
+                      gsl_rng *r)
 {
-    tsf_nn *nn = m->nn;
     const tsf_nn_backend *be = nn->be;
     size_t B = (size_t)m->batch, T = d->T, np = nn->nparams;
     size_t total = (size_t)m->epochs * TSF_NN_BATCHES_PER_EPOCH;
@@ -158,17 +161,19 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
     tsf_status st = tsf_nn_acts_new(nn, B, T, &acts);
     if (st) return st;
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
-    float *g = calloc(np, sizeof *g), *mm = calloc(np, sizeof *mm), *vv = calloc(np, sizeof *vv);
-    float *best = malloc(np * sizeof *best);
+    /* gradients, optimiser moments and the best weights: backend memory */
+    float *g = be->alloc(np), *mm = be->alloc(np), *vv = be->alloc(np), *best = be->alloc(np);
+    char why[256];
     if (!x || !y || !g || !mm || !vv || !best) {
-        st = tsf_set_error(TSF_ENOMEM, "out of memory for training buffers");
+        st = tsf_set_error(TSF_ENOMEM, "out of %smemory for training buffers",
+                           be->on_device ? "GPU " : "");
         goto done;
     }
     double best_v = INFINITY, t0 = tsf_now();
     int since = 0;
     size_t step = 0;
     m->best_epoch = 0;
-    memcpy(best, nn->params, np * sizeof *best);
+    be->copy(best, nn->params, np);
     for (int ep = 1; ep <= m->epochs; ep++) {
         double tl = 0.0;
         size_t tn = 0;
@@ -176,7 +181,7 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
             size_t nb = 0;
             for (size_t b = 0; b < B; b++) nb += fill_window(d, nn, r, x + b * T * nn->nin, y + b * T);
             if (!nb) continue;
-            memset(g, 0, np * sizeof *g);
+            be->zero(g, np);
             tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
             tn += nb;
             double gn = sqrt(be->sumsq(g, np));
@@ -189,16 +194,22 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
             be->adamw_update(nn->params, g, mm, vv, np, (float)lr_at(m->lr, step, total), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
         }
+        if (be->sync(why, sizeof why)) {
+            st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device cpu",
+                               why);
+            goto done;
+        }
         m->train_nll = tn ? tl / (double)tn : NAN;
         m->epochs_run = ep;
         double v = NAN;
         if (validate) {
+            if (nn != m->nn) be->download(m->nn->params, nn->params, np);
             if ((st = valid_nll(d, &v))) goto done;
             if (v < best_v) {
                 best_v = v;
                 m->best_epoch = ep;
                 since = 0;
-                memcpy(best, nn->params, np * sizeof *best);
+                be->copy(best, nn->params, np);
             } else {
                 since++;
             }
@@ -209,21 +220,22 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
     if (validate) {
-        memcpy(nn->params, best, np * sizeof *best);
+        be->copy(nn->params, best, np);
         m->valid_nll = best_v;
         report(opts, "early stopping: best epoch %d, valid nll %.4f", m->best_epoch, best_v);
     } else {
         m->best_epoch = m->epochs_run;
         m->valid_nll = NAN;
     }
+    if (!st && nn != m->nn) be->download(m->nn->params, nn->params, np);
 done:
     tsf_nn_acts_free(acts);
     free(x);
     free(y);
-    free(g);
-    free(mm);
-    free(vv);
-    free(best);
+    be->free(g);
+    be->free(mm);
+    be->free(vv);
+    be->free(best);
     return st;
 }
 
@@ -254,11 +266,20 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     int saved = omp_get_max_threads();
     if (opts->threads > 0) omp_set_num_threads(opts->threads);
 #endif
+    /* The fitted model lives on the CPU (loglik, forecasts, streaming,
+     * saving); on a device backend only the training runs there, on a
+     * copy of the network. */
+    const tsf_nn_backend *be = NULL;
+    tsf_nn *dev = NULL;
+    if (!st) st = tsf_nn_backend_get(opts->device, opts->precision, &be);
     if (!st) {
         tsf_nn_init(m->nn, m->seed);
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
-        st = run(m, &d, opts, r);
+        if (be->on_device && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
+            be->upload(dev->params, m->nn->params, m->nn->nparams);
+        if (!st) st = run(m, dev ? dev : m->nn, &d, opts, r);
     }
+    tsf_nn_free(dev);
 #ifdef _OPENMP
     if (opts->threads > 0) omp_set_num_threads(saved);
 #endif
