@@ -90,6 +90,15 @@ static void m_copy(float *dst, const float *src, size_t n)
                                  cudaStreamPerThread), "device copy");
 }
 
+static void m_copy2d(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                     size_t rows)
+{
+    if (width && rows)
+        tk_check(cudaMemcpy2DAsync(dst, dpitch * sizeof *dst, src, spitch * sizeof *src,
+                                   width * sizeof *dst, rows, cudaMemcpyDeviceToDevice,
+                                   cudaStreamPerThread), "device copy (2D)");
+}
+
 static void m_zero(float *p, size_t n)
 {
     if (n) tk_check(cudaMemsetAsync(p, 0, n * sizeof *p, cudaStreamPerThread), "cudaMemset");
@@ -99,7 +108,9 @@ static int m_sync(char *msg, size_t len)
 {
     tk_check(cudaStreamSynchronize(cudaStreamPerThread), "kernel execution");
     if (msg && len) snprintf(msg, len, "%s", ctx.failed ? ctx.msg : "");
-    return ctx.failed;
+    int failed = ctx.failed;
+    ctx.failed = 0; /* reported once; a broken CUDA context fails again on its next call */
+    return failed;
 }
 
 /* ---- the tables ---- */
@@ -138,6 +149,7 @@ static tsf_nn_backend make_table(int precision)
     t.upload = m_upload;
     t.download = m_download;
     t.copy = m_copy;
+    t.copy2d = m_copy2d;
     t.zero = m_zero;
     t.sync = m_sync;
     return t;

@@ -116,6 +116,10 @@ typedef struct tsf_nn_backend {
     void (*upload)(float *dst, const float *src_host, size_t n);
     void (*download)(float *dst_host, const float *src, size_t n);
     void (*copy)(float *dst, const float *src, size_t n);  /* within the backend's memory */
+    /* rows x width floats, row i from src + i*spitch to dst + i*dpitch
+     * (one call instead of one copy per row; regions must not overlap) */
+    void (*copy2d)(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                   size_t rows);
     void (*zero)(float *p, size_t n);
     /* Waits for queued work.  Returns 0, or nonzero after a device error
      * (sticky) with a one-line message in msg (len bytes). */

@@ -10,6 +10,11 @@ static void cpu_copy(float *dst, const float *src, size_t n)
 {
     if (n && dst != src) memmove(dst, src, n * sizeof *dst);
 }
+static void cpu_copy2d(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                       size_t rows)
+{
+    for (size_t i = 0; i < rows; i++) memcpy(dst + i * dpitch, src + i * spitch, width * sizeof *dst);
+}
 static void cpu_zero(float *p, size_t n)
 {
     if (n) memset(p, 0, n * sizeof *p);
@@ -47,6 +52,7 @@ static const tsf_nn_backend cpu = {
     .upload = cpu_copy,
     .download = cpu_copy,
     .copy = cpu_copy,
+    .copy2d = cpu_copy2d,
     .zero = cpu_zero,
     .sync = cpu_sync,
 };

@@ -185,6 +185,11 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
             tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
             tn += nb;
             double gn = sqrt(be->sumsq(g, np));
+            if (!isfinite(gn) && be->sync(why, sizeof why)) {
+                st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device "
+                                   "cpu", why);
+                goto done;
+            }
             if (!isfinite(gn)) {
                 st = tsf_set_error(TSF_ENOCONV, "training diverged at epoch %d (non-finite "
                                    "gradient); try a smaller --lr", ep);
