@@ -215,7 +215,7 @@ static void test_attention(void **state)
         /* step: the cache of the last W positions reproduces row T-1 */
         size_t pos = T - 1;
         float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
-              *scr = fa(W);
+              *scr = fa(NH * W);
         for (size_t b = 0; b < B; b++) {
             memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
             for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
@@ -225,7 +225,7 @@ static void test_attention(void **state)
             }
         }
         float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
-              *Do1 = up(o1, B * C), *Dscr = up(scr, W);
+              *Do1 = up(o1, B * C), *Dscr = up(scr, NH * W);
         cpu->attention_step(o1, q, kc, vc, B, C, NH, W, pos, scr);
         gpu[0]->attention_step(Do1, Dq, Dkc, Dvc, B, C, NH, W, pos, Dscr);
         cmp("attention_step", Do1, o1, B * C, TOL_FP32);

@@ -161,9 +161,10 @@ static void test_lstm(void **state)
     assert_nerr(h_t, h_r, B * H, 1e-6);
     assert_nerr(c_t, c_r, B * H, 1e-6);
     assert_nerr(g_t, g_r, B * G, 1e-6);
+    float *zero = fa(B * H); /* no gradient from the next step: zeros (never NULL) */
     for (int withdc = 0; withdc < 2; withdc++) {
         float *dp_r = fa(B * G), *dcp_r = fa(B * H), *dp_t = fa(B * G), *dcp_t = fa(B * H);
-        tsf_cpu_lstm_backward(dp_r, dcp_r, dh, withdc ? dc : NULL, g_r, c_r, cp, B, H);
+        tsf_cpu_lstm_backward(dp_r, dcp_r, dh, withdc ? dc : zero, g_r, c_r, cp, B, H);
         for (size_t k = 0; k < B * H; k++) {
             size_t b = k / H, j = k % H, g = b * 4 * H + j;
             dcp_t[k] = tk_lstm_bwd(dh[k], withdc ? dc[k] : 0.0f, g_t[g], g_t[g + H],
@@ -174,7 +175,7 @@ static void test_lstm(void **state)
         assert_nerr(dcp_t, dcp_r, B * H, 1e-6);
         free(dp_r); free(dcp_r); free(dp_t); free(dcp_t);
     }
-    free(pre); free(cp); free(dh); free(dc); free(h_r); free(c_r); free(g_r);
+    free(zero); free(pre); free(cp); free(dh); free(dc); free(h_r); free(c_r); free(g_r);
     free(h_t); free(c_t); free(g_t);
 }
 
@@ -487,7 +488,7 @@ static void test_attention_step(void **state)
     for (size_t W = 1; W <= 300; W = W * 3 + 1)
         for (size_t pos = 0; pos < 2 * W + 3; pos += W / 2 + 1) {
             float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o_r = fa(B * C),
-                  *o_t = fa(B * C), *scr = fa(W);
+                  *o_t = fa(B * C), *scr = fa(NH * W);
             randn(q, B * C, 1.0);
             randn(kc, B * W * C, 1.0);
             randn(vc, B * W * C, 1.0);

@@ -53,7 +53,8 @@ typedef struct tsf_nn_backend {
      * -> h (B,H), gates (B,3H) = r, z, n kept for the backward pass */
     void (*gru_forward)(float *h, float *gates, const float *xg, const float *hg,
                         const float *h_prev, size_t B, size_t H);
-    /* dh (B,H) -> dxg (B,3H), dhg (B,3H) (overwritten), dh_prev (B,H) (+=) */
+    /* dh (B,H) -> dxg (B,3H), dhg (B,3H) (overwritten), dh_prev (B,H) (+=);
+     * h_prev, c_prev, dc (the LSTM's) are never NULL: pass zeros at t = 0 */
     void (*gru_backward)(float *dxg, float *dhg, float *dh_prev, const float *dh,
                          const float *gates, const float *hg, const float *h_prev, size_t B,
                          size_t H);
@@ -63,8 +64,7 @@ typedef struct tsf_nn_backend {
      * -> h (B,H), c (B,H), gates (B,4H) = activated i,f,g,o */
     void (*lstm_forward)(float *h, float *c, float *gates, const float *pre, const float *c_prev,
                          size_t B, size_t H);
-    /* dh, dc (B,H) -> dpre (B,4H) (overwritten), dc_prev (B,H) (overwritten)
-     * dc may be NULL (no gradient from the next step) */
+    /* dh, dc (B,H) -> dpre (B,4H) (overwritten), dc_prev (B,H) (overwritten) */
     void (*lstm_backward)(float *dpre, float *dc_prev, const float *dh, const float *dc,
                           const float *gates, const float *c, const float *c_prev, size_t B,
                           size_t H);

@@ -34,6 +34,7 @@ void tsf_cpu_matmul_backward(float *dinp, float *dweight, float *dbias, const fl
     if (dbias)
         for (size_t i = 0; i < BT; i++) {
             const float *d = dout + i * OC;
+#pragma omp simd
             for (size_t o = 0; o < OC; o++) dbias[o] += d[o];
         }
 }
@@ -46,12 +47,15 @@ void tsf_cpu_layernorm_forward(float *out, float *mean, float *rstd, const float
     for (size_t i = 0; i < BT; i++) {
         const float *x = inp + i * C;
         float m = 0.0f, v = 0.0f;
+#pragma omp simd reduction(+ : m)
         for (size_t c = 0; c < C; c++) m += x[c];
         m /= (float)C;
+#pragma omp simd reduction(+ : v)
         for (size_t c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m);
         v /= (float)C;
         float s = 1.0f / sqrtf(v + eps);
         float *o = out + i * C;
+#pragma omp simd
         for (size_t c = 0; c < C; c++) o[c] = (x[c] - m) * s * weight[c] + bias[c];
         if (mean) mean[i] = m;
         if (rstd) rstd[i] = s;
@@ -68,6 +72,7 @@ void tsf_cpu_layernorm_backward(float *dinp, float *dweight, float *dbias, const
         float m = mean[i], s = rstd[i];
         /* d xhat = dout * w;  dx = s * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) */
         float dmean = 0.0f, dnx = 0.0f;
+#pragma omp simd reduction(+ : dmean, dnx)
         for (size_t c = 0; c < C; c++) {
             float xh = (x[c] - m) * s, dxh = weight[c] * d[c];
             dmean += dxh;
@@ -89,6 +94,7 @@ void tsf_cpu_layernorm_backward(float *dinp, float *dweight, float *dbias, const
 // inp (N) -> out (N)
 void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N)
 {
+#pragma omp simd
     for (size_t i = 0; i < N; i++) {
         float x = inp[i];
         out[i] = 0.5f * x * (1.0f + tsf_tanhf(GELU_K * (x + 0.044715f * x * x * x)));
@@ -98,6 +104,7 @@ void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N)
 // dout (N) -> dinp (N) +=
 void tsf_cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t N)
 {
+#pragma omp simd
     for (size_t i = 0; i < N; i++) {
         float x = inp[i];
         float u = GELU_K * (x + 0.044715f * x * x * x);
@@ -111,6 +118,7 @@ void tsf_cpu_gelu_backward(float *dinp, const float *inp, const float *dout, siz
 // a (N) + b (N) -> out (N)
 void tsf_cpu_residual_forward(float *out, const float *a, const float *b, size_t N)
 {
+#pragma omp simd
     for (size_t i = 0; i < N; i++) out[i] = a[i] + b[i];
 }
 
@@ -131,6 +139,7 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
                           float lr, float beta1, float beta2, float eps, float weight_decay, int t)
 {
     float c1 = 1.0f - powf(beta1, (float)t), c2 = 1.0f - powf(beta2, (float)t);
+#pragma omp simd
     for (size_t i = 0; i < N; i++) {
         float g = grads[i];
         m[i] = beta1 * m[i] + (1.0f - beta1) * g;

@@ -5,10 +5,36 @@
 #include <math.h>
 #include "backend.h"
 
-/* tanh through expf (glibc's tanhf goes through the much slower expm1f):
- * tanh(x) = 2 / (1 + exp(-2x)) - 1, exact in real arithmetic, within a
- * few 1e-8 absolutely in fp32; overflow of expf gives the right limits. */
-static inline float tsf_tanhf(float x) { return 2.0f / (1.0f + expf(-2.0f * x)) - 1.0f; }
+#include <stdint.h>
+
+/* exp for the elementwise ops, written so that `omp simd` loops vectorise
+ * it (a libm call stops vectorisation; glibc's vector expf needs
+ * -ffast-math): x is clamped to [-87, 87] through its bits (a float
+ * comparison may trap and so blocks if-conversion), x = n ln2 + r by
+ * Cody-Waite reduction with n rounded by the 1.5 * 2^23 trick, exp(r) by
+ * its degree-6 Taylor polynomial on |r| <= ln2/2 (relative error < 2e-7),
+ * and 2^n from the exponent bits. */
+static inline float tsf_expf(float x)
+{
+    union { float f; int32_t i; } u = {x};
+    int32_t a = u.i & 0x7fffffff;
+    a = a > 0x42AE0000 ? 0x42AE0000 : a; /* 87.0f */
+    u.i = (int32_t)((uint32_t)u.i & 0x80000000u) | a;
+    x = u.f;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693145751953125f - n * 1.428606765330187e-6f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +
+                                                 r * (8.3333338e-3f + r * 1.3888889e-3f)))));
+    union { int32_t i; float f; } e;
+    e.i = ((int32_t)n + 127) * (1 << 23);
+    return p * e.f;
+}
+
+static inline float tsf_sigmoidf(float x) { return 1.0f / (1.0f + tsf_expf(-x)); }
+
+/* tanh(x) = 2 s(2x) - 1: exact in real arithmetic, within ~1e-7 absolutely;
+ * glibc's tanhf goes through the much slower (and scalar) expm1f. */
+static inline float tsf_tanhf(float x) { return 2.0f / (1.0f + tsf_expf(-2.0f * x)) - 1.0f; }
 
 void tsf_cpu_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
                             size_t BT, size_t C, size_t OC);

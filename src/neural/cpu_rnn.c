@@ -4,7 +4,6 @@
 #include <math.h>
 #include "cpu_ops.h"
 
-static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 /* GRU, Cho et al. 2014 eqs. 5-8 in PyTorch's form (the reset gate scales
  * W_hn h + b_hn):  r = s(xr+hr), z = s(xz+hz), n = tanh(xn + r*hn),
@@ -16,15 +15,16 @@ void tsf_cpu_gru_forward(float *h, float *gates, const float *xg, const float *h
     for (size_t b = 0; b < B; b++) {
         const float *x = xg + b * 3 * H, *g = hg + b * 3 * H;
         float *gt = gates + b * 3 * H, *hb = h + b * H;
-        const float *hp = h_prev ? h_prev + b * H : NULL;
+        const float *hp = h_prev + b * H;
+#pragma omp simd
         for (size_t j = 0; j < H; j++) {
-            float r = sigm(x[j] + g[j]);
-            float z = sigm(x[H + j] + g[H + j]);
+            float r = tsf_sigmoidf(x[j] + g[j]);
+            float z = tsf_sigmoidf(x[H + j] + g[H + j]);
             float n = tsf_tanhf(x[2 * H + j] + r * g[2 * H + j]);
             gt[j] = r;
             gt[H + j] = z;
             gt[2 * H + j] = n;
-            hb[j] = (1.0f - z) * n + z * (hp ? hp[j] : 0.0f);
+            hb[j] = (1.0f - z) * n + z * hp[j];
         }
     }
 }
@@ -36,12 +36,14 @@ void tsf_cpu_gru_backward(float *dxg, float *dhg, float *dh_prev, const float *d
 {
     for (size_t b = 0; b < B; b++) {
         const float *gt = gates + b * 3 * H, *g = hg + b * 3 * H, *d = dh + b * H;
-        float *dx = dxg + b * 3 * H, *dg = dhg + b * 3 * H;
+        float *dx = dxg + b * 3 * H, *dg = dhg + b * 3 * H, *dp = dh_prev + b * H;
+        const float *hpb = h_prev + b * H;
+#pragma omp simd
         for (size_t j = 0; j < H; j++) {
             float r = gt[j], z = gt[H + j], n = gt[2 * H + j];
-            float hp = h_prev ? h_prev[b * H + j] : 0.0f;
+            float hp = hpb[j];
             float dn = d[j] * (1.0f - z), dz = d[j] * (hp - n);
-            if (dh_prev) dh_prev[b * H + j] += d[j] * z;
+            dp[j] += d[j] * z;
             float dpn = dn * (1.0f - n * n);
             float dpr = dpn * g[2 * H + j] * r * (1.0f - r);
             float dpz = dz * z * (1.0f - z);
@@ -64,10 +66,11 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
     for (size_t b = 0; b < B; b++) {
         const float *p = pre + b * 4 * H;
         float *gt = gates + b * 4 * H;
+#pragma omp simd
         for (size_t j = 0; j < H; j++) {
-            float i = sigm(p[j]), f = sigm(p[H + j]), g = tsf_tanhf(p[2 * H + j]),
-                  o = sigm(p[3 * H + j]);
-            float cp = c_prev ? c_prev[b * H + j] : 0.0f;
+            float i = tsf_sigmoidf(p[j]), f = tsf_sigmoidf(p[H + j]), g = tsf_tanhf(p[2 * H + j]),
+                  o = tsf_sigmoidf(p[3 * H + j]);
+            float cp = c_prev[b * H + j];
             float cn = f * cp + i * g;
             gt[j] = i;
             gt[H + j] = f;
@@ -87,17 +90,18 @@ void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const f
     for (size_t b = 0; b < B; b++) {
         const float *gt = gates + b * 4 * H;
         float *dp = dpre + b * 4 * H;
+#pragma omp simd
         for (size_t j = 0; j < H; j++) {
             size_t k = b * H + j;
             float i = gt[j], f = gt[H + j], g = gt[2 * H + j], o = gt[3 * H + j];
             float tc = tsf_tanhf(c[k]);
-            float cp = c_prev ? c_prev[k] : 0.0f;
-            float dct = (dc ? dc[k] : 0.0f) + dh[k] * o * (1.0f - tc * tc);
+            float cp = c_prev[k];
+            float dct = dc[k] + dh[k] * o * (1.0f - tc * tc);
             dp[j] = dct * g * i * (1.0f - i);
             dp[H + j] = dct * cp * f * (1.0f - f);
             dp[2 * H + j] = dct * i * (1.0f - g * g);
             dp[3 * H + j] = dh[k] * tc * o * (1.0f - o);
-            if (dc_prev) dc_prev[k] = dct * f;
+            dc_prev[k] = dct * f;
         }
     }
 }

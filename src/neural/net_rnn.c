@@ -134,7 +134,7 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
         be->zero(a.dhc, B * H);
         be->zero(dc_in, B * H);
         for (size_t t = T; t-- > 0;) {
-            const float *hp = t ? a.hs[l] + (t - 1) * B * H : NULL;
+            const float *hp = t ? a.hs[l] + (t - 1) * B * H : a.zero;
             be->residual_forward(a.dh, dh_top + t * B * H, a.dhc, B * H);
             be->zero(a.dhc, B * H);
             float *dxg = a.dxg + t * B * GH, *dhg = gru ? a.dhg + t * B * GH : dxg;
@@ -143,7 +143,7 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
                                  a.hg[l] + t * B * GH, hp, B, H);
             } else {
                 be->lstm_backward(dxg, dc_out, a.dh, dc_in, a.gt[l] + t * B * GH,
-                                  a.cs[l] + t * B * H, t ? a.cs[l] + (t - 1) * B * H : NULL, B, H);
+                                  a.cs[l] + t * B * H, t ? a.cs[l] + (t - 1) * B * H : a.zero, B, H);
                 float *sw = dc_in;
                 dc_in = dc_out;
                 dc_out = sw;

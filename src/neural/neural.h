@@ -10,8 +10,10 @@
 
 /* Training defaults (docs/neural.md). */
 #define TSF_NN_DEFAULT_EPOCHS 30
-#define TSF_NN_DEFAULT_BATCH 32
+#define TSF_NN_DEFAULT_BATCH 32       /* RNN windows per batch */
+#define TSF_NN_DEFAULT_BATCH_TF 8     /* transformer: windows are twice as long */
 #define TSF_NN_DEFAULT_LR 3e-3
+#define TSF_NN_DEFAULT_LR_TF 1e-3
 #define TSF_NN_BATCHES_PER_EPOCH 20
 #define TSF_NN_PATIENCE 6
 #define TSF_NN_CLIP 5.0

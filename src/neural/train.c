@@ -252,8 +252,9 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     tsf_nn_free(m->nn);
     m->nn = NULL;
     m->epochs = opts->epochs ? opts->epochs : TSF_NN_DEFAULT_EPOCHS;
-    m->batch = opts->batch ? opts->batch : TSF_NN_DEFAULT_BATCH;
-    m->lr = opts->lr > 0.0 ? opts->lr : TSF_NN_DEFAULT_LR;
+    int tf = m->cfg.arch == TSF_NN_TRANSFORMER;
+    m->batch = opts->batch ? opts->batch : tf ? TSF_NN_DEFAULT_BATCH_TF : TSF_NN_DEFAULT_BATCH;
+    m->lr = opts->lr > 0.0 ? opts->lr : tf ? TSF_NN_DEFAULT_LR_TF : TSF_NN_DEFAULT_LR;
     m->seed = opts->seed;
     m->threads = opts->threads;
     m->cfg.period = opts->period > 0 ? opts->period : m->spec_period > 0 ? (int)m->spec_period

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""PyTorch (CPU) peer of bench/neural_bench.c: the same networks, sizes,
+batch and context as tsf's neural CPU reference, timed over the same
+training step (forward, Gaussian NLL, backward, global-norm clipping,
+AdamW).  One configuration per process so ru_maxrss is its own.
+
+usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS
+prints one JSON line: {"steps_per_s", "ms_per_step", "maxrss_mb", "nparams"}
+"""
+import json
+import math
+import resource
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RNNNet(nn.Module):
+    def __init__(self, cell, nin, hidden, layers):
+        super().__init__()
+        self.rnn = cell(nin, hidden, layers, batch_first=True)
+        self.head = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        h, _ = self.rnn(x)
+        return self.head(h)
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc, self.out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.heads = heads
+
+    def forward(self, x, bias):
+        B, T, C = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        hs = C // self.heads
+        q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
+        y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
+        x = x + self.proj(y)
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class TransformerNet(nn.Module):
+    """Pre-LN decoder with ALiBi biases over a causal window, as tsf's."""
+
+    def __init__(self, nin, d, heads, layers, window):
+        super().__init__()
+        self.embed = nn.Linear(nin, d)
+        self.blocks = nn.ModuleList(Block(d, heads) for _ in range(layers))
+        self.lnf, self.head = nn.LayerNorm(d), nn.Linear(d, 2)
+        self.heads, self.window = heads, window
+
+    def forward(self, x):
+        T = x.shape[1]
+        i = torch.arange(T)
+        dist = (i[:, None] - i[None, :]).float()
+        slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / self.heads) for h in range(self.heads)])
+        bias = -slopes[:, None, None] * dist
+        bias = bias.masked_fill((dist < 0) | (dist >= self.window), float("-inf"))
+        x = self.embed(x)
+        for b in self.blocks:
+            x = b(x, bias)
+        return self.head(self.lnf(x))
+
+
+def main():
+    arch, H, L, NH, T, B, steps, threads = sys.argv[1:9]
+    H, L, NH, T, B, steps, threads = map(int, (H, L, NH, T, B, steps, threads))
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    if arch == "transformer":
+        net = TransformerNet(2, H, NH, L, T)
+    else:
+        net = RNNNet(nn.GRU if arch == "gru" else nn.LSTM, 2, H, L)
+    # windows of a simulated AR(2) series, as the tsf driver uses
+    n = B * T + 2
+    z = torch.zeros(n)
+    e = torch.randn(n)
+    for t in range(2, n):
+        z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + e[t]
+    x = torch.stack([z[1:n - 1], torch.zeros(n - 2)], dim=1).view(B, T, 2)
+    y = z[2:].view(B, T)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        o = net(x)
+        sigma = F.softplus(o[..., 1]) + 1e-4
+        loss = (torch.log(sigma) + 0.5 * ((y - o[..., 0]) / sigma) ** 2).mean()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+
+    for _ in range(2):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    dt = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"steps_per_s": steps / dt, "ms_per_step": 1e3 * dt / steps,
+                      "maxrss_mb": rss, "nparams": sum(p.numel() for p in net.parameters())}))
+
+
+if __name__ == "__main__":
+    main()

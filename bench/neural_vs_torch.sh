@@ -1,0 +1,43 @@
+#!/bin/sh
+# Training throughput and peak memory of tsf's neural CPU reference against
+# PyTorch on CPU, same architectures, sizes, batch and context, measured in
+# one run; plus tsf's forecast sampling throughput (paths x steps / s).
+#   bench/neural_vs_torch.sh [THREADS] [STEPS]     (from the repository root,
+#   after `meson setup build && ninja -C build`)
+# Needs Debian's python3-torch (apt-get install -y python3-torch).
+set -eu
+THREADS=${1:-1}
+STEPS=${2:-20}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+PY=${PYTHON:-/usr/bin/python3}
+DRV=$BUILD/neural_bench
+if ! $PY -c 'import torch' 2>/dev/null; then
+    echo "PyTorch is missing: apt-get install -y python3-torch" >&2
+    exit 1
+fi
+[ -f "$BUILD/libtsf.a" ] || { echo "build the library first: meson setup build && ninja -C build" >&2; exit 1; }
+${CC:-cc} -O2 -fopenmp -I"$ROOT/include" -I"$ROOT/src" "$ROOT/bench/neural_bench.c" \
+    "$BUILD/libtsf.a" -o "$DRV" -lgsl -lopenblas -llapacke -lcsv -ljansson -lm
+NCPU=$(nproc --all)
+export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
+
+field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+echo "threads $THREADS, $STEPS timed steps each (after 2 warm-up steps); $NCPU cores, load $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-34s %10s %10s %7s %9s %9s %7s %14s\n' model "tsf st/s" "torch st/s" ratio \
+    "tsf MB" "torch MB" "mem" "tsf samp/s"
+# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH
+for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
+           "transformer 64 2 4 256 8" "transformer 64 2 4 256 32"; do
+    set -- $cfg
+    t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24)
+    p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
+    ts=$(field "$t" steps_per_s); ps=$(field "$p" steps_per_s)
+    tm=$(field "$t" maxrss_mb); pm=$(field "$p" maxrss_mb)
+    printf '%-34s %10.2f %10.2f %6.2fx %9.1f %9.1f %6.2fx %14.0f\n' \
+        "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(echo "$ts / $ps" | bc -l)" "$tm" "$pm" \
+        "$(echo "$tm / $pm" | bc -l)" "$(field "$t" sample_steps_per_s)"
+done
+echo "ratio = tsf / torch training steps per second (> 1: tsf faster); mem = tsf / torch peak RSS"
+echo "samp/s = tsf forecast sampling, 200 paths x 24 steps after a context-long history"

@@ -1,0 +1,177 @@
+/* Neural models as safetensors (src/core/safetensors.h): one F32 tensor
+ * per parameter under its PyTorch-style name (h0.weight_ih, ...), and the
+ * architecture, scale and training record in __metadata__ under
+ * "neural.*".  The file is untrusted: every value is range-checked and
+ * every tensor's shape must match the architecture it claims. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neural.h"
+
+static const char *const arch_names[] = {"gru", "lstm", "transformer"};
+static const char *const head_names[] = {"gaussian", "student-t"};
+
+static tsf_status put(tsf_st *doc, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static tsf_status put(tsf_st *doc, const char *key, const char *fmt, ...)
+{
+    char k[64], v[64];
+    snprintf(k, sizeof k, "neural.%s", key);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    return tsf_st_set_meta(doc, k, v);
+}
+
+tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
+{
+    const tsf_neural *m = impl;
+    if (!m->nn) return tsf_set_error(TSF_EINVAL, "the %s model has not been fitted", m->name);
+    const tsf_nn_config *c = &m->cfg;
+    tsf_status st;
+    if ((st = put(doc, "arch", "%s", arch_names[c->arch])) ||
+        (st = put(doc, "head", "%s", head_names[c->head])) ||
+        (st = put(doc, "hidden", "%d", c->hidden)) || (st = put(doc, "layers", "%d", c->layers)) ||
+        (st = put(doc, "heads", "%d", c->heads)) || (st = put(doc, "context", "%d", c->context)) ||
+        (st = put(doc, "period", "%d", c->period)) ||
+        (st = put(doc, "scale", "%.17g", m->scale)) ||
+        (st = put(doc, "epochs", "%d", m->epochs)) || (st = put(doc, "batch", "%d", m->batch)) ||
+        (st = put(doc, "lr", "%.17g", m->lr)) ||
+        (st = put(doc, "seed", "%llu", (unsigned long long)m->seed)) ||
+        (st = put(doc, "threads", "%d", m->threads)) ||
+        (st = put(doc, "epochs_run", "%d", m->epochs_run)) ||
+        (st = put(doc, "best_epoch", "%d", m->best_epoch)) ||
+        (st = put(doc, "valid_nll", "%.17g", m->valid_nll)) ||
+        (st = put(doc, "train_nll", "%.17g", m->train_nll)) ||
+        (st = put(doc, "loglik", "%.17g", m->loglik)) ||
+        (st = put(doc, "nobs", "%zu", m->nobs)))
+        return st;
+    const tsf_nn *nn = m->nn;
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const tsf_nn_tensor *t = &nn->tens[k];
+        if ((st = tsf_st_add(doc, t->name, TSF_ST_F32, t->ndim, t->shape, nn->params + t->off)))
+            return st;
+    }
+    return TSF_OK;
+}
+
+static const char *meta(const tsf_st *doc, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "neural.%s", key);
+    return tsf_st_meta(doc, k);
+}
+
+static tsf_status get_long(const tsf_st *doc, const char *key, long lo, long hi, long *out)
+{
+    const char *v = meta(doc, key);
+    if (!v) return tsf_set_error(TSF_EPARSE, "model file lacks metadata neural.%s", key);
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return tsf_set_error(TSF_EPARSE, "model file: neural.%s = '%s' is not a whole number "
+                             "in [%ld, %ld]", key, v, lo, hi);
+    *out = x;
+    return TSF_OK;
+}
+
+/* Real-valued metadata; NaN allowed only where nan_ok (records, not the scale). */
+static double get_real(const tsf_st *doc, const char *key, int nan_ok, tsf_status *st)
+{
+    const char *v = meta(doc, key);
+    if (!v) return NAN; /* training records are optional */
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || (!nan_ok && !isfinite(x))) {
+        *st = tsf_set_error(TSF_EPARSE, "model file: neural.%s = '%s' is not a number", key, v);
+        return NAN;
+    }
+    return x;
+}
+
+static int choice(const char *v, const char *const *names, int n)
+{
+    for (int i = 0; v && i < n; i++)
+        if (!strcmp(v, names[i])) return i;
+    return -1;
+}
+
+tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
+{
+    *impl = NULL;
+    tsf_nn_config c;
+    memset(&c, 0, sizeof c);
+    int arch = choice(meta(doc, "arch"), arch_names, 3), head = choice(meta(doc, "head"),
+                                                                      head_names, 2);
+    if (arch < 0 || head < 0)
+        return tsf_set_error(TSF_EPARSE, "model file: unknown neural.arch or neural.head");
+    long hidden, layers, heads, context, period;
+    tsf_status st;
+    if ((st = get_long(doc, "hidden", 1, 1024, &hidden)) ||
+        (st = get_long(doc, "layers", 1, TSF_NN_MAX_LAYERS, &layers)) ||
+        (st = get_long(doc, "heads", 1, 64, &heads)) ||
+        (st = get_long(doc, "context", 2, 4096, &context)) ||
+        (st = get_long(doc, "period", 1, 100000, &period)))
+        return st;
+    c.arch = (tsf_nn_arch)arch;
+    c.head = (tsf_nn_head)head;
+    c.hidden = (int)hidden;
+    c.layers = (int)layers;
+    c.heads = (int)heads;
+    c.context = (int)context;
+    c.period = (int)period;
+    if (c.arch == TSF_NN_TRANSFORMER && c.hidden % c.heads)
+        return tsf_set_error(TSF_EPARSE, "model file: hidden %d is not a multiple of heads %d",
+                             c.hidden, c.heads);
+    double scale = get_real(doc, "scale", 0, &st);
+    if (st) return st;
+    if (!(scale > 0.0))
+        return tsf_set_error(TSF_EPARSE, "model file: neural.scale must be a positive number");
+    tsf_neural *m = tsf_neural_alloc(&c);
+    if (!m) return tsf_set_error(TSF_ENOMEM, "out of memory loading a model");
+    m->scale = scale;
+    m->lr = get_real(doc, "lr", 1, &st);
+    m->valid_nll = get_real(doc, "valid_nll", 1, &st);
+    m->train_nll = get_real(doc, "train_nll", 1, &st);
+    m->loglik = get_real(doc, "loglik", 1, &st);
+    double nobs = get_real(doc, "nobs", 1, &st), seed = get_real(doc, "seed", 1, &st);
+    m->nobs = nobs >= 0.0 && nobs < 1e15 ? (size_t)nobs : 0;
+    m->seed = seed >= 0.0 && seed < 1.8e19 ? (uint64_t)seed : 0;
+    double ep = get_real(doc, "epochs", 1, &st), ba = get_real(doc, "batch", 1, &st);
+    m->epochs = ep >= 0.0 && ep < 1e9 ? (int)ep : 0;
+    m->batch = ba >= 0.0 && ba < 1e9 ? (int)ba : 0;
+    if (!st) st = tsf_nn_new(&c, &m->nn);
+    for (size_t k = 0; !st && k < m->nn->ntens; k++) {
+        const tsf_nn_tensor *t = &m->nn->tens[k];
+        size_t ndim, count;
+        const size_t *shape;
+        const void *data;
+        if ((st = tsf_st_get(doc, t->name, TSF_ST_F32, &ndim, &shape, &data, &count))) break;
+        if (ndim != t->ndim || shape[0] != t->shape[0] || (ndim == 2 && shape[1] != t->shape[1]))
+            st = tsf_set_error(TSF_EPARSE, "model file: tensor %s has the wrong shape for a "
+                               "%s", t->name, m->name);
+        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
+        if (!st && count != n)
+            st = tsf_set_error(TSF_EPARSE, "model file: tensor %s has %zu values, expected %zu",
+                               t->name, count, n);
+        if (!st) memcpy(m->nn->params + t->off, data, n * sizeof(float));
+        for (size_t i = 0; !st && i < n; i++)
+            if (!isfinite(m->nn->params[t->off + i]))
+                st = tsf_set_error(TSF_EPARSE, "model file: tensor %s holds a non-finite value",
+                                   t->name);
+    }
+    if (st) {
+        tsf_neural_free(m);
+        return st;
+    }
+    *impl = m;
+    return TSF_OK;
+}
