@@ -5,9 +5,8 @@
  * from the fp32 master copies into a grow-only staging buffer, round to
  * nearest even as tk_bf16_bits) with an fp32 C/D.
  *
- * Row-major (llm.c layout) on column-major cuBLAS: a row-major (R,C)
- * matrix is a column-major (C,R) one, so out = inp W^T becomes
- * out^T = W^T' inp^T with the transposes below. */
+ * The transposes and leading dimensions of each call are the plans of
+ * kernel_math.h (tk_plan_*), verified on the host by test_kernel_math. */
 #include <cuda_bf16.h>
 #include "cuda_ctx.cuh"
 #include "kernel_math.h"
@@ -106,6 +105,16 @@ static void gemm(enum prec p, cublasOperation_t ta, cublasOperation_t tb, int m,
                   "cublasGemmEx");
 }
 
+/* Runs a plan of kernel_math.h on the operands inp, weight, dout (sizes
+ * in elements, for the bf16 staging) into C. */
+static void run_plan(enum prec p, tk_gemm_plan pl, const float *const mats[3],
+                     const size_t sizes[3], float *C)
+{
+    gemm(p, pl.ta ? CUBLAS_OP_T : CUBLAS_OP_N, pl.tb ? CUBLAS_OP_T : CUBLAS_OP_N, pl.m, pl.n,
+         pl.k, mats[pl.a], pl.lda, sizes[pl.a], mats[pl.b], pl.ldb, sizes[pl.b], pl.beta, C,
+         pl.ldc);
+}
+
 // inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
 static void mm_fwd(enum prec p, float *out, const float *inp, const float *weight,
                    const float *bias, size_t BT, size_t C, size_t OC)
@@ -114,20 +123,19 @@ static void mm_fwd(enum prec p, float *out, const float *inp, const float *weigh
         k_bias_rows<<<tk_blocks(BT * OC, 256), 256, 0, cudaStreamPerThread>>>(out, bias, BT, OC);
         TK_LAUNCHED("bias broadcast");
     }
-    gemm(p, CUBLAS_OP_T, CUBLAS_OP_N, (int)OC, (int)BT, (int)C, weight, (int)C, OC * C, inp,
-         (int)C, BT * C, bias ? 1.0f : 0.0f, out, (int)OC);
+    const float *mats[3] = {inp, weight, NULL};
+    const size_t sizes[3] = {BT * C, OC * C, BT * OC};
+    run_plan(p, tk_plan_forward(BT, C, OC, bias != NULL), mats, sizes, out);
 }
 
 // dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
 static void mm_bwd(enum prec p, float *dinp, float *dweight, float *dbias, const float *dout,
                    const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
 {
-    if (dinp) /* dinp^T (C,BT) += W^T (C,OC) dout^T (OC,BT) */
-        gemm(p, CUBLAS_OP_N, CUBLAS_OP_N, (int)C, (int)BT, (int)OC, weight, (int)C, OC * C,
-             dout, (int)OC, BT * OC, 1.0f, dinp, (int)C);
-    if (dweight) /* dW^T (C,OC) += inp^T (C,BT) dout (BT,OC) */
-        gemm(p, CUBLAS_OP_N, CUBLAS_OP_T, (int)C, (int)OC, (int)BT, inp, (int)C, BT * C, dout,
-             (int)OC, BT * OC, 1.0f, dweight, (int)C);
+    const float *mats[3] = {inp, weight, dout};
+    const size_t sizes[3] = {BT * C, OC * C, BT * OC};
+    if (dinp) run_plan(p, tk_plan_dinp(BT, C, OC), mats, sizes, dinp);
+    if (dweight) run_plan(p, tk_plan_dweight(BT, C, OC), mats, sizes, dweight);
     if (dbias) tk_colsum(dbias, dout, BT, OC);
 }
 

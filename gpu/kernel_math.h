@@ -196,6 +196,58 @@ TK_FN float tk_adamw(float p, float g, float *m, float *v, float lr, float beta1
     return p - lr * (mh / (sqrtf(vh) + eps) + wd * p);
 }
 
+/* ---- the cuBLAS calls of the linear maps ----
+ * Row-major (llm.c layout) on column-major cuBLAS: a row-major (R,C)
+ * matrix is a column-major (C,R) one.  A plan names the operands (one of
+ * inp (BT,C), weight (OC,C), dout (BT,OC)), their transposes and leading
+ * dimensions, in cublasGemmEx's order; cuda_gemm.cu executes plans and
+ * tests/test_kernel_math.c runs the same plans through column-major CBLAS
+ * against the row-major CPU reference. */
+enum { TK_INP = 0, TK_WEIGHT = 1, TK_DOUT = 2 };
+
+typedef struct {
+    int ta, tb;      /* 1: op(X) = X^T */
+    int m, n, k;
+    int a, lda, b, ldb, ldc;
+    float beta;      /* 0: overwrite; 1: accumulate (+=) */
+} tk_gemm_plan;
+
+TK_FN tk_gemm_plan tk_plan(int ta, int tb, size_t m, size_t n, size_t k, int a, size_t lda, int b,
+                           size_t ldb, size_t ldc, float beta)
+{
+    tk_gemm_plan p;
+    p.ta = ta;
+    p.tb = tb;
+    p.m = (int)m;
+    p.n = (int)n;
+    p.k = (int)k;
+    p.a = a;
+    p.lda = (int)lda;
+    p.b = b;
+    p.ldb = (int)ldb;
+    p.ldc = (int)ldc;
+    p.beta = beta;
+    return p;
+}
+
+/* out^T (OC,BT) = W^T' (OC,C) inp^T (C,BT) [+ out^T when the bias is preloaded] */
+TK_FN tk_gemm_plan tk_plan_forward(size_t BT, size_t C, size_t OC, int bias)
+{
+    return tk_plan(1, 0, OC, BT, C, TK_WEIGHT, C, TK_INP, C, OC, bias ? 1.0f : 0.0f);
+}
+
+/* dinp^T (C,BT) += W^T (C,OC) dout^T (OC,BT) */
+TK_FN tk_gemm_plan tk_plan_dinp(size_t BT, size_t C, size_t OC)
+{
+    return tk_plan(0, 0, C, BT, OC, TK_WEIGHT, C, TK_DOUT, OC, C, 1.0f);
+}
+
+/* dweight^T (C,OC) += inp^T (C,BT) dout (BT,OC) */
+TK_FN tk_gemm_plan tk_plan_dweight(size_t BT, size_t C, size_t OC)
+{
+    return tk_plan(0, 1, C, OC, BT, TK_INP, C, TK_DOUT, OC, C, 1.0f);
+}
+
 /* ---- bfloat16: fp32 -> bf16 bits, round to nearest even (what
  * __float2bfloat16_rn does; NaN kept quiet), and back ---- */
 TK_FN uint16_t tk_bf16_bits(float x)

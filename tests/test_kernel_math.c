@@ -12,6 +12,7 @@
  * <= 1e-5 for reductions over <= 200 terms. */
 #include "testutil.h"
 #include <float.h>
+#include <gsl/gsl_cblas.h> /* cblas_sgemm (OpenBLAS provides it) */
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_psi.h>
@@ -616,6 +617,72 @@ static void test_bf16(void **state)
     }
 }
 
+/* ---- the cuBLAS plans of cuda_gemm.cu, run through column-major CBLAS
+ * (cuBLAS's convention) against the row-major CPU reference ---- */
+static void run_plan_host(tk_gemm_plan p, const float *const mats[3], float *C)
+{
+    cblas_sgemm(CblasColMajor, p.ta ? CblasTrans : CblasNoTrans, p.tb ? CblasTrans : CblasNoTrans,
+                p.m, p.n, p.k, 1.0f, mats[p.a], p.lda, mats[p.b], p.ldb, p.beta, C, p.ldc);
+}
+
+static void test_gemm_plans(void **state)
+{
+    (void)state;
+    static const size_t shapes[][3] = {{1, 5, 3}, {7, 4, 9}, {300, 70, 130}, {64, 256, 768}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        size_t BT = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+        float *inp = fa(BT * C), *w = fa(OC * C), *b = fa(OC), *d = fa(BT * OC);
+        randn(inp, BT * C, 1.0);
+        randn(w, OC * C, 1.0);
+        randn(b, OC, 1.0);
+        randn(d, BT * OC, 1.0);
+        const float *mats[3] = {inp, w, d};
+        float *o_r = fa(BT * OC), *o_t = fa(BT * OC);
+        for (int bias = 0; bias < 2; bias++) {
+            tsf_cpu_matmul_forward(o_r, inp, w, bias ? b : NULL, BT, C, OC);
+            for (size_t i = 0; i < BT * OC; i++) o_t[i] = bias ? b[i % OC] : 12345.0f; /* k_bias_rows */
+            run_plan_host(tk_plan_forward(BT, C, OC, bias), mats, o_t);
+            assert_nerr(o_t, o_r, BT * OC, 1e-6);
+        }
+        float *di_r = fa(BT * C), *di_t = fa(BT * C), *dw_r = fa(OC * C), *dw_t = fa(OC * C);
+        randn(di_r, BT * C, 1.0); /* += semantics */
+        memcpy(di_t, di_r, BT * C * sizeof(float));
+        randn(dw_r, OC * C, 1.0);
+        memcpy(dw_t, dw_r, OC * C * sizeof(float));
+        tsf_cpu_matmul_backward(di_r, dw_r, NULL, d, inp, w, BT, C, OC);
+        run_plan_host(tk_plan_dinp(BT, C, OC), mats, di_t);
+        run_plan_host(tk_plan_dweight(BT, C, OC), mats, dw_t);
+        assert_nerr(di_t, di_r, BT * C, 1e-6);
+        assert_nerr(dw_t, dw_r, OC * C, 1e-6);
+        free(inp); free(w); free(b); free(d); free(o_r); free(o_t);
+        free(di_r); free(di_t); free(dw_r); free(dw_t);
+    }
+}
+
+/* k_colsum: 32 columns x 8 row lanes per block, rows split over grid.y */
+static void test_colsum(void **state)
+{
+    (void)state;
+    size_t BT = 1000, OC = 37;
+    float *d = fa(BT * OC), *r = fa(OC), *t = fa(OC), *w = fa(OC * 1), *inp = fa(BT);
+    randn(d, BT * OC, 1.0);
+    tsf_cpu_matmul_backward(NULL, NULL, r, d, inp, w, BT, 1, OC);
+    size_t gy = (BT + 255) / 256;
+    for (size_t c = 0; c < OC; c++)
+        for (size_t by = 0; by < gy; by++) {
+            float part[8];
+            for (size_t ty = 0; ty < 8; ty++) {
+                part[ty] = 0.0f;
+                for (size_t row = by * 8 + ty; row < BT; row += gy * 8) part[ty] += d[row * OC + c];
+            }
+            float s = part[0];
+            for (int k = 1; k < 8; k++) s += part[k];
+            t[c] += s; /* atomicAdd */
+        }
+    assert_nerr(t, r, OC, 1e-6);
+    free(d); free(r); free(t); free(w); free(inp);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -640,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_attention_backward), cmocka_unit_test(test_attention_step),
         cmocka_unit_test(test_heads),       cmocka_unit_test(test_digamma),
         cmocka_unit_test(test_adamw),       cmocka_unit_test(test_bf16),
+        cmocka_unit_test(test_gemm_plans),  cmocka_unit_test(test_colsum),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
