@@ -8,6 +8,8 @@
  *   2. next to the shared libtsf that holds this code (dladdr), as installed;
  *   3. in the build directory (TSF_CUDA_BUILD_DIR, set by meson), for tests
  *      and uninstalled runs.
+ * Before loading it, the driver (libcuda.so.1) is probed: without it there
+ * is no GPU and cudart/cuBLAS are never mapped.
  * dlopen is reference counted and returns the same handle on every call,
  * so nothing is cached here (the library keeps no mutable global state);
  * the module is never unloaded, as the CUDA runtime does not support it. */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "core/internal.h"
 #include "device.h"
 #include "cuda_abi.h"
@@ -23,55 +26,79 @@
 #define NODEV_HINT "; use --device cpu (or device=auto, which falls back to the CPU)"
 
 #ifdef TSF_HAVE_CUDA
-/* Tries to dlopen path; returns the handle or NULL with dlerror's text
- * appended to why. */
-static void *try_open(const char *path, char *why, size_t len)
+/* Appends "; text" (or "text") to why. */
+static void note(char *why, size_t len, const char *text)
 {
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *e = dlerror();
-        size_t used = strlen(why);
-        if (used < len)
-            snprintf(why + used, len - used, "%s%s", used ? "; " : "", e ? e : path);
+    size_t used = strlen(why), n = strlen(text);
+    if (used && used + 3 < len) {
+        memcpy(why + used, "; ", 2);
+        used += 2;
     }
-    return h;
+    if (used + 1 >= len) return;
+    if (used + n + 1 > len) n = len - used - 1; /* truncated */
+    memcpy(why + used, text, n);
+    why[used + n] = '\0';
 }
 
 /* An object inside libtsf, whose address dladdr maps to libtsf's file
  * (a function's address would need a non-ISO pointer conversion). */
 static const char module_anchor = 0;
 
-static void *open_module(char *why, size_t len)
+/* The first readable candidate path of the module into path (n bytes);
+ * 0 with the paths tried in why when there is none. */
+static int find_module(char *path, size_t n, char *why, size_t len)
 {
-    char path[4096];
     const char *env = getenv("TSF_CUDA_MODULE");
-    if (env && *env) return try_open(env, why, len);
+    char tried[4200];
+    if (env && *env) {
+        snprintf(path, n, "%s", env);
+        if (access(path, R_OK) == 0) return 1;
+        snprintf(tried, sizeof tried, "%s (TSF_CUDA_MODULE): not found", env);
+        note(why, len, tried);
+        return 0;
+    }
     Dl_info info;
     if (dladdr(&module_anchor, &info) && info.dli_fname) {
         const char *slash = strrchr(info.dli_fname, '/');
-        if (slash && (size_t)(slash - info.dli_fname) + sizeof TSF_CUDA_MODULE_NAME + 1 <
-                         sizeof path) {
-            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - info.dli_fname),
-                     info.dli_fname, TSF_CUDA_MODULE_NAME);
-            void *h = try_open(path, why, len);
-            if (h) return h;
+        if (slash) {
+            snprintf(path, n, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname,
+                     TSF_CUDA_MODULE_NAME);
+            if (access(path, R_OK) == 0) return 1;
+            snprintf(tried, sizeof tried, "%s: not found", path);
+            note(why, len, tried);
         }
     }
 #ifdef TSF_CUDA_BUILD_DIR
-    snprintf(path, sizeof path, "%s/%s", TSF_CUDA_BUILD_DIR, TSF_CUDA_MODULE_NAME);
-    void *h = try_open(path, why, len);
-    if (h) return h;
+    snprintf(path, n, "%s/%s", TSF_CUDA_BUILD_DIR, TSF_CUDA_MODULE_NAME);
+    if (access(path, R_OK) == 0) return 1;
+    snprintf(tried, sizeof tried, "%s: not found", path);
+    note(why, len, tried);
 #endif
-    return NULL;
+    return 0;
 }
 
 static tsf_status get_cuda(tsf_precision precision, const tsf_nn_backend **out)
 {
-    char why[1024] = "";
-    void *h = open_module(why, sizeof why);
-    if (!h)
-        return tsf_set_error(TSF_ENODEV, "the CUDA module %s could not be loaded (%s); set "
+    char why[1024] = "", path[4096];
+    if (!find_module(path, sizeof path, why, sizeof why))
+        return tsf_set_error(TSF_ENODEV, "the CUDA module %s was not found (%s); set "
                              "TSF_CUDA_MODULE to its path" NODEV_HINT, TSF_CUDA_MODULE_NAME, why);
+    /* The driver first: without libcuda there is no GPU, and probing costs
+     * nothing, where loading the module maps cudart and cuBLAS. */
+    void *drv = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!drv) {
+        const char *e = dlerror();
+        return tsf_set_error(TSF_ENODEV, "no NVIDIA driver (%s)" NODEV_HINT,
+                             e ? e : "libcuda.so.1 not found");
+    }
+    dlclose(drv);
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        return tsf_set_error(TSF_ENODEV, "the CUDA module %s could not be loaded (%s); is the "
+                             "CUDA runtime (libcudart, libcublas) installed?" NODEV_HINT, path,
+                             e ? e : "unknown error");
+    }
     tsf_cuda_open_fn open_fn;
     void *sym = dlsym(h, TSF_CUDA_ENTRY);
     memcpy(&open_fn, &sym, sizeof open_fn); /* object -> function pointer, POSIX-sanctioned */
