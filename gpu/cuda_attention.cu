@@ -39,7 +39,7 @@ __global__ void __launch_bounds__(32 * AT_ROWS)
     int active = t < T;
     int lo = t + 1 > W ? t + 1 - W : 0;
     int jlo = t0 + 1 > W ? t0 + 1 - W : 0, jhi = min(T - 1, t0 + AT_ROWS - 1);
-    float sc = rsqrtf((float)hs), slope = tk_alibi_slope(h, NH);
+    float sc = 1.0f / sqrtf((float)hs), slope = tk_alibi_slope(h, NH);
     float *q = Qs + w * hs;
     if (active)
         for (int d = lane; d < hs; d += 32) q[d] = QKV(b, t, 0)[d];
@@ -136,7 +136,7 @@ __global__ void k_attn_dq(float *dqkv, const float *datt, const float *dout, con
     int i = blockIdx.x * AT_ROWS + threadIdx.x / 32, hs = C / NH;
     if (i >= T) return;
     int lo = i + 1 > W ? i + 1 - W : 0;
-    float sc = rsqrtf((float)hs), Di = DOT_I(i), acc[AT_MAXD];
+    float sc = 1.0f / sqrtf((float)hs), Di = DOT_I(i), acc[AT_MAXD];
 #pragma unroll
     for (int k = 0; k < AT_MAXD; k++) acc[k] = 0.0f;
     for (int j0 = lo; j0 <= i; j0 += 32) {
@@ -170,7 +170,7 @@ __global__ void k_attn_dkv(float *dqkv, const float *datt, const float *dout, co
     int j = blockIdx.x * AT_ROWS + threadIdx.x / 32, hs = C / NH;
     if (j >= T) return;
     int hi = min(T - 1, j + W - 1);
-    float sc = rsqrtf((float)hs), ak[AT_MAXD], av[AT_MAXD];
+    float sc = 1.0f / sqrtf((float)hs), ak[AT_MAXD], av[AT_MAXD];
 #pragma unroll
     for (int k = 0; k < AT_MAXD; k++) ak[k] = av[k] = 0.0f;
     const float *vj = QKV(b, j, 2);
@@ -214,7 +214,7 @@ __global__ void k_attn_step(float *out, const float *q, const float *kc, const f
     float *qs = sm, *p = qs + hs, *red = p + W;
     long long lo = pos + 1 > W ? pos + 1 - W : 0;
     int n = (int)(pos - lo + 1);
-    float sc = rsqrtf((float)hs), slope = tk_alibi_slope(h, NH);
+    float sc = 1.0f / sqrtf((float)hs), slope = tk_alibi_slope(h, NH);
     for (int d = tid; d < hs; d += blockDim.x) qs[d] = q[(size_t)b * C + (size_t)h * hs + d];
     __syncthreads();
     float mx = -INFINITY;
