@@ -5,7 +5,8 @@ training step (forward, Gaussian NLL, backward, global-norm clipping,
 AdamW).  One configuration per process so ru_maxrss is its own.
 
 usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS
-prints one JSON line: {"steps_per_s", "ms_per_step", "maxrss_mb", "nparams"}
+prints one JSON line: {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "maxrss_mb",
+"nparams"} (cpu_*: per CPU-second of the process, for loaded machines)
 """
 import json
 import math
@@ -101,12 +102,13 @@ def main():
 
     for _ in range(2):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    dt = time.perf_counter() - t0
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"steps_per_s": steps / dt, "ms_per_step": 1e3 * dt / steps,
+                      "cpu_steps_per_s": steps / dc,
                       "maxrss_mb": rss, "nparams": sum(p.numel() for p in net.parameters())}))
 
 

@@ -25,8 +25,8 @@ export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
 field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 echo "threads $THREADS, $STEPS timed steps each (after 2 warm-up steps); $NCPU cores, load $(cut -d' ' -f1 /proc/loadavg)"
-printf '%-34s %10s %10s %7s %9s %9s %7s %14s\n' model "tsf st/s" "torch st/s" ratio \
-    "tsf MB" "torch MB" "mem" "tsf samp/s"
+printf '%-34s %9s %9s %7s %9s %9s %7s %8s %8s %7s %11s\n' model "tsf st/s" "torch" ratio \
+    "cpu tsf" "cpu torch" "ratio" "tsf MB" "torch MB" "mem" "tsf samp/s"
 # ARCH HIDDEN LAYERS HEADS CONTEXT BATCH
 for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
            "transformer 64 2 4 256 8" "transformer 64 2 4 256 32"; do
@@ -34,10 +34,14 @@ for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
     t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24)
     p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
     ts=$(field "$t" steps_per_s); ps=$(field "$p" steps_per_s)
+    tc=$(field "$t" cpu_steps_per_s); pc=$(field "$p" cpu_steps_per_s)
     tm=$(field "$t" maxrss_mb); pm=$(field "$p" maxrss_mb)
-    printf '%-34s %10.2f %10.2f %6.2fx %9.1f %9.1f %6.2fx %14.0f\n' \
-        "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(echo "$ts / $ps" | bc -l)" "$tm" "$pm" \
+    printf '%-34s %9.2f %9.2f %6.2fx %9.2f %9.2f %6.2fx %8.1f %8.1f %6.2fx %11.0f\n' \
+        "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(echo "$ts / $ps" | bc -l)" \
+        "$tc" "$pc" "$(echo "$tc / $pc" | bc -l)" "$tm" "$pm" \
         "$(echo "$tm / $pm" | bc -l)" "$(field "$t" sample_steps_per_s)"
 done
-echo "ratio = tsf / torch training steps per second (> 1: tsf faster); mem = tsf / torch peak RSS"
-echo "samp/s = tsf forecast sampling, 200 paths x 24 steps after a context-long history"
+echo "st/s = training steps per wall second; cpu = per CPU second of the process (the fair"
+echo "measure on a loaded machine); ratio = tsf / torch (> 1: tsf faster); mem = tsf / torch peak RSS"
+echo "samp/s = tsf forecast sampling (paths x steps per wall second), 200 paths x 24 steps after"
+echo "a context-long history"

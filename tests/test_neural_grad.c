@@ -201,7 +201,7 @@ static void test_attention(void **state)
     check("attention dqkv", att_loss, &c, c.qkv, dqkv, B * T * 3 * C, 1e-2f, 3e-3);
     /* the KV-cache step gives the same outputs */
     att_loss(&c);
-    float *kc = fa(B * W * C), *vc = fa(B * W * C), *q = fa(B * C), *o = fa(B * C), *sc = fa(W);
+    float *kc = fa(B * W * C), *vc = fa(B * W * C), *q = fa(B * C), *o = fa(B * C), *sc = fa(NH * W);
     for (size_t t = 0; t < T; t++) {
         for (size_t b = 0; b < B; b++) {
             const float *r = c.qkv + (b * T + t) * 3 * C;

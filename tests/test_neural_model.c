@@ -119,6 +119,23 @@ static void test_streaming_equals_loglik(void **state)
         assert_true(isfinite(ll));
         assert_rel(sum, ll, 1e-5, 0.0);
         assert_rel(sum20, ll20, 1e-5, 0.0);
+        if (i == 2) {
+            /* the transformer's receptive field is layers (context - 1) + period
+             * positions: starting the stream there gives the same terms */
+            const tsf_neural *nm = m->impl;
+            size_t s0 = 60 - (2 * (6 - 1) + 4 + 1);
+            double lls;
+            assert_int_equal(tsf_neural_series_loglik(nm, y + s0, n - s0, 60 - s0, &lls, NULL),
+                             TSF_OK);
+            double ll60;
+            assert_int_equal(tsf_loglik(m, y, n, NULL, 60, &ll60), TSF_OK);
+            assert_rel(lls, ll60, 1e-12, 0.0);
+            /* (s0 keeps one spare position); two fewer change them */
+            assert_int_equal(tsf_neural_series_loglik(nm, y + s0 + 2, n - s0 - 2, 58 - s0, &lls,
+                                                      NULL), TSF_OK);
+            print_message("transformer: loglik from a shorter history differs by %.3g\n", lls - ll60);
+            assert_true(lls != ll60);
+        }
         /* the state's forecast equals the model's forecast from the same data */
         tsf_forecast_opts fo = {0};
         fo.seed = 9;
@@ -225,6 +242,61 @@ static void test_nan_masked(void **state)
     free(yy);
 }
 
+
+static void count_lines(void *ctx, const char *line)
+{
+    (*(int *)ctx)++;
+    assert_true(strlen(line) > 0);
+}
+
+/* One global model on several series; the summary's loglik is the sum of
+ * the series' exact log-likelihoods; progress lines only when verbose. */
+static void test_fit_many_and_info(void **state)
+{
+    (void)state;
+    double *a = ar_series(90, 21), *b = ar_series(60, 22);
+    b[5] = NAN;
+    const double *ys[2] = {a, b};
+    size_t ns[2] = {90, 60};
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("lstm(hidden=8, layers=1, context=16)[4]", &m), TSF_OK);
+    tsf_fit_opts o = {0};
+    o.epochs = 2;
+    o.batch = 4;
+    int lines = 0;
+    o.progress = count_lines;
+    o.progress_ctx = &lines;
+    assert_int_equal(tsf_fit_many(m, ys, ns, 2, 1, &o), TSF_OK);
+    assert_int_equal(lines, 0); /* not verbose */
+    const tsf_neural *nm = m->impl;
+    assert_int_equal(nm->cfg.period, 4); /* from the spec's [4] */
+    assert_int_equal(nm->nn->nin, 4);
+    double la, lb;
+    assert_int_equal(tsf_loglik(m, a, 90, NULL, 0, &la), TSF_OK);
+    assert_int_equal(tsf_loglik(m, b, 60, NULL, 0, &lb), TSF_OK);
+    tsf_fit_info fi;
+    assert_int_equal(tsf_model_info(m, &fi), TSF_OK);
+    assert_rel(fi.loglik, la + lb, 1e-9, 0.0);
+    assert_int_equal(fi.nobs, 149);
+    assert_non_null(strstr(fi.model, "LSTM(hidden=8"));
+    o.verbose = 1;
+    assert_int_equal(tsf_fit_many(m, ys, ns, 2, 1, &o), TSF_OK);
+    assert_true(lines >= 2);
+    /* the pooled scale: mean |y| over both series */
+    double s = 0.0;
+    size_t k = 0;
+    for (size_t i = 0; i < 90; i++, k++) s += fabs(a[i]);
+    for (size_t i = 0; i < 60; i++)
+        if (!isnan(b[i])) {
+            s += fabs(b[i]);
+            k++;
+        }
+    assert_rel(nm->scale, s / (double)k, 1e-12, 0.0);
+    tsf_model_free(m);
+    free(a);
+    free(b);
+}
+
 static void test_specs(void **state)
 {
     (void)state;
@@ -314,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_streaming_equals_loglik),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_nan_masked),
+        cmocka_unit_test(test_fit_many_and_info),
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_save_load),
     };

@@ -83,6 +83,8 @@ static double linear_ar(const double *y, int *porder)
     return best_ll;
 }
 
+static tsf_model *last_model; /* the last trained model, for forecast checks */
+
 /* Held-out log-likelihood of spec trained with the default options. */
 static double neural(const char *spec, const double *y, double *secs)
 {
@@ -93,7 +95,8 @@ static double neural(const char *spec, const double *y, double *secs)
     *secs = tsf_now() - t0;
     double ll;
     assert_int_equal(tsf_loglik(m, y, NTRAIN + NTEST, NULL, NTRAIN, &ll), TSF_OK);
-    tsf_model_free(m);
+    tsf_model_free(last_model);
+    last_model = m;
     return ll;
 }
 
@@ -105,6 +108,24 @@ static void run_ar2(const char *spec)
     print_message("AR(2) %s: held-out %.4f nats/obs, truth %.4f, gap %.4f (fit %.1f s)\n", spec,
                   ll, truth, truth - ll, secs);
     assert_true(truth - ll < 0.05);
+    /* the sampled one-step forecast: mean 0.6 y_n + 0.25 y_{n-1}, se 1 */
+    size_t n = NTRAIN + NTEST;
+    tsf_forecast_opts fo = {0};
+    fo.samples = 4000;
+    fo.seed = 1;
+    double lv[] = {95.0};
+    tsf_forecast_result *fc;
+    assert_int_equal(tsf_forecast(last_model, y, n, NULL, 1, lv, 1, &fo, &fc), TSF_OK);
+    double mu = 0.6 * y[n - 1] + 0.25 * y[n - 2];
+    print_message("AR(2) %s: 1-step forecast mean %.3f (true %.3f), se %.3f (true 1), 95%% "
+                  "[%.3f, %.3f] (true [%.3f, %.3f])\n", spec, fc->mean[0], mu, fc->se[0],
+                  fc->lower[0], fc->upper[0], mu - 1.96, mu + 1.96);
+    assert_close(fc->mean[0], mu, 0.12);
+    assert_close(fc->se[0], 1.0, 0.1);
+    assert_close(fc->upper[0] - fc->lower[0], 2.0 * 1.96, 0.4);
+    tsf_forecast_free(fc);
+    tsf_model_free(last_model);
+    last_model = NULL;
     free(y);
 }
 
@@ -120,6 +141,8 @@ static void run_tar(const char *spec)
                   "%.0f%% (fit %.1f s)\n", spec, ll, truth, p, lin, 100.0 * closed, secs);
     assert_true(truth - lin > 0.1); /* the nonlinearity matters */
     assert_true(closed >= 0.75);
+    tsf_model_free(last_model);
+    last_model = NULL;
     free(y);
 }
 
@@ -128,13 +151,21 @@ static void test_ar2_transformer(void **s) { (void)s; run_ar2("transformer"); }
 static void test_tar_gru(void **s) { (void)s; run_tar("gru"); }
 static void test_tar_transformer(void **s) { (void)s; run_tar("transformer"); }
 
-int main(void)
+/* argv[1] = gru or transformer runs that family's two tests only (meson
+ * runs the two halves in parallel). */
+int main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest gru[] = {
         cmocka_unit_test(test_ar2_gru),
-        cmocka_unit_test(test_ar2_transformer),
         cmocka_unit_test(test_tar_gru),
+    };
+    const struct CMUnitTest transformer[] = {
+        cmocka_unit_test(test_ar2_transformer),
         cmocka_unit_test(test_tar_transformer),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = 0;
+    if (argc < 2 || !strcmp(argv[1], "gru")) rc |= cmocka_run_group_tests(gru, NULL, NULL);
+    if (argc < 2 || !strcmp(argv[1], "transformer"))
+        rc |= cmocka_run_group_tests(transformer, NULL, NULL);
+    return rc;
 }

@@ -82,7 +82,7 @@ typedef struct tsf_nn_backend {
     /* One query against a KV cache (the incremental form of the above):
      * q (B,C) at absolute position pos; kc, vc (B,W,C) rings, position a in
      * slot a % W, filled for max(0, pos-W+1) <= a <= pos -> out (B,C);
-     * scratch (W) */
+     * scratch (NH,W) */
     void (*attention_step)(float *out, const float *q, const float *kc, const float *vc,
                            size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch);
 

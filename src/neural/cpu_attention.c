@@ -38,8 +38,9 @@ void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t 
                     if (r[j] > mx) mx = r[j];
                 }
                 float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
                 for (size_t j = lo; j <= t; j++) {
-                    r[j] = expf(r[j] - mx);
+                    r[j] = tsf_expf(r[j] - mx);
                     sum += r[j];
                 }
                 float inv = 1.0f / sum;
@@ -88,40 +89,53 @@ void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, con
         }
 }
 
-// q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (W)
+// q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (NH,W)
 void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const float *vc,
                             size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch)
 {
     size_t hs = C / NH;
-    float sc = 1.0f / sqrtf((float)hs);
-    size_t lo = pos + 1 > W ? pos + 1 - W : 0;
-    for (size_t b = 0; b < B; b++)
-        for (size_t h = 0; h < NH; h++) {
-            float m = alibi_slope(h, NH);
-            const float *qq = q + b * C + h * hs;
-            float mx = -INFINITY;
-            for (size_t j = lo; j <= pos; j++) {
-                const float *k = kc + (b * W + j % W) * C + h * hs;
+    float sc = 1.0f / sqrtf((float)hs), slope[64];
+    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
+    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = alibi_slope(h, NH);
+    for (size_t b = 0; b < B; b++) {
+        const float *qb = q + b * C, *kb = kc + b * W * C, *vb = vc + b * W * C;
+        /* scores of every head; key rows in position order (one row holds all
+         * heads), the ring walked without a division per row */
+        size_t slot = first;
+        for (size_t j = 0; j < n; j++) {
+            const float *k = kb + slot * C;
+            float dist = (float)(n - 1 - j);
+            for (size_t h = 0; h < NH; h++) {
                 float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-                for (size_t i = 0; i < hs; i++) s += qq[i] * k[i];
-                s = s * sc - m * (float)(pos - j);
-                scratch[j - lo] = s;
-                if (s > mx) mx = s;
+                for (size_t i = 0; i < hs; i++) s += qb[h * hs + i] * k[h * hs + i];
+                scratch[h * W + j] = s * sc - slope[h] * dist;
             }
-            float sum = 0.0f;
-            for (size_t j = lo; j <= pos; j++) {
-                scratch[j - lo] = expf(scratch[j - lo] - mx);
-                sum += scratch[j - lo];
+            if (++slot == W) slot = 0;
+        }
+        for (size_t h = 0; h < NH; h++) {
+            float *p = scratch + h * W, mx = -INFINITY, sum = 0.0f;
+            for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
+#pragma omp simd reduction(+ : sum)
+            for (size_t j = 0; j < n; j++) {
+                p[j] = tsf_expf(p[j] - mx);
+                sum += p[j];
             }
             float inv = 1.0f / sum;
-            float *o = out + b * C + h * hs;
-            memset(o, 0, hs * sizeof *o);
-            for (size_t j = lo; j <= pos; j++) {
-                const float *v = vc + (b * W + j % W) * C + h * hs;
-                float p = scratch[j - lo] * inv;
 #pragma omp simd
-                for (size_t i = 0; i < hs; i++) o[i] += p * v[i];
-            }
+            for (size_t j = 0; j < n; j++) p[j] *= inv;
         }
+        float *o = out + b * C;
+        memset(o, 0, C * sizeof *o);
+        slot = first;
+        for (size_t j = 0; j < n; j++) {
+            const float *v = vb + slot * C;
+            for (size_t h = 0; h < NH; h++) {
+                float pj = scratch[h * W + j];
+#pragma omp simd
+                for (size_t i = 0; i < hs; i++) o[h * hs + i] += pj * v[h * hs + i];
+            }
+            if (++slot == W) slot = 0;
+        }
+    }
 }

@@ -118,15 +118,16 @@ static void fill_const(float *p, size_t n, float v)
     for (size_t i = 0; i < n; i++) p[i] = v;
 }
 
-void tsf_nn_init(tsf_nn *nn, uint64_t seed)
+tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) return; /* params stay zero; callers check nothing else can fail */
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory for a random number generator");
     /* device backends: initialise a host copy, then upload it */
     float *P = nn->be->on_device ? malloc(nn->nparams * sizeof *P) : nn->params;
     if (!P) {
         gsl_rng_free(r);
-        return;
+        return tsf_set_error(TSF_ENOMEM, "out of memory initialising %zu parameters",
+                             nn->nparams);
     }
     gsl_rng_set(r, (unsigned long)(seed ^ 0x5DEECE66DULL));
     const tsf_nn_config *c = &nn->cfg;
@@ -173,6 +174,7 @@ void tsf_nn_init(tsf_nn *nn, uint64_t seed)
         nn->be->upload(nn->params, P, nn->nparams);
         free(P);
     }
+    return TSF_OK;
 }
 
 void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x)

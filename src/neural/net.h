@@ -59,7 +59,7 @@ tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out);
 tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf_nn **out);
 void tsf_nn_free(tsf_nn *nn);
 /* Random initialisation (PyTorch's RNN init, GPT-2's for the transformer). */
-void tsf_nn_init(tsf_nn *nn, uint64_t seed);
+tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed);
 
 /* Input features of one position from the previous scaled value and the
  * one lagged by period (NaN = missing or before the start):

@@ -145,11 +145,11 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
 }
 
 /* Run state: K and V caches (L,B,W,C); scratch res, ln, atty, tmp (B,C),
- * qkv (B,3C), fch, fchg (B,4C), attention scores (W). */
+ * qkv (B,3C), fch, fchg (B,4C), attention scores (NH,W). */
 size_t tsf_nn_tf_run_floats(const tsf_nn *nn, size_t B)
 {
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, W = (size_t)nn->cfg.context;
-    return 2 * L * B * W * C + B * C * (4 + 3 + 8) + W;
+    return 2 * L * B * W * C + B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W;
 }
 
 void tsf_nn_tf_run_layout(const tsf_nn *nn, tsf_nn_run *r)

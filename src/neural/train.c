@@ -8,6 +8,7 @@
  * opts->seed, so a seed and thread count give bit-identical weights. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +62,19 @@ static tsf_status valid_nll(const train_data *d, double *out)
 {
     double ll = 0.0;
     size_t nobs = 0;
+    /* The transformer's prediction at t depends on positions back to
+     * t - L (W - 1) only (each layer's window is W) plus the period lag,
+     * so the stream may start there: the same terms, far fewer steps. */
+    const tsf_nn_config *c = &d->m->cfg;
+    size_t reach = c->arch == TSF_NN_TRANSFORMER
+                       ? (size_t)c->layers * (size_t)(c->context - 1) + d->P + 1
+                       : SIZE_MAX;
     for (size_t k = 0; k < d->nseries; k++) {
         if (d->ntr[k] == d->ns[k]) continue;
         double l;
-        tsf_status st = tsf_neural_series_loglik(d->m, d->ys[k], d->ns[k], d->ntr[k], &l, NULL);
+        size_t s0 = d->ntr[k] > reach ? d->ntr[k] - reach : 0;
+        tsf_status st = tsf_neural_series_loglik(d->m, d->ys[k] + s0, d->ns[k] - s0,
+                                                 d->ntr[k] - s0, &l, NULL);
         if (st) return st;
         ll += l;
         for (size_t i = d->ntr[k]; i < d->ns[k]; i++) nobs += !isnan(d->ys[k][i]);
@@ -169,7 +179,7 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                            be->on_device ? "GPU " : "");
         goto done;
     }
-    double best_v = INFINITY, t0 = tsf_now();
+    double best_v = INFINITY, t0 = tsf_now(), mult = 1.0;
     int since = 0;
     size_t step = 0;
     m->best_epoch = 0;
@@ -196,7 +206,7 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                 goto done;
             }
             if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
-            be->adamw_update(nn->params, g, mm, vv, np, (float)lr_at(m->lr, step, total), 0.9f,
+            be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_at(m->lr, step, total)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
         }
         if (be->sync(why, sizeof why)) {
@@ -216,11 +226,15 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                 since = 0;
                 be->copy(best, nn->params, np);
             } else {
+                /* Reduce on plateau (as GluonTS): the held-out fit got worse,
+                 * so go back to the best weights and halve the step size. */
                 since++;
+                mult *= 0.5;
+                be->copy(nn->params, best, np);
             }
         }
         report(opts, "epoch %d/%d  train nll %.4f  valid nll %.4f  lr %.2e  %.1f s", ep,
-               m->epochs, m->train_nll, v, lr_at(m->lr, step ? step - 1 : 0, total),
+               m->epochs, m->train_nll, v, mult * lr_at(m->lr, step ? step - 1 : 0, total),
                tsf_now() - t0);
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
@@ -278,8 +292,8 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     const tsf_nn_backend *be = NULL;
     tsf_nn *dev = NULL;
     if (!st) st = tsf_nn_backend_get(opts->device, opts->precision, &be);
+    if (!st) st = tsf_nn_init(m->nn, m->seed);
     if (!st) {
-        tsf_nn_init(m->nn, m->seed);
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
         if (be->on_device && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
             be->upload(dev->params, m->nn->params, m->nn->nparams);
