@@ -44,6 +44,9 @@ def main(argv):
     for r in rows:
         if "train_windows_per_s" not in r and "error" not in r:
             continue
+        if "tool" not in r:  # a run that printed nothing (gpu_vs_torch.sh's error line)
+            print(f"| | | | failed: {r['error'][:80]} | | | |")
+            continue
         prec = r.get("precision") or r.get("backend", "").replace("cuda-", "")
         impl = "tsf " + r["backend"] if r["tool"] == "tsf" else f"torch {r.get('mode')}"
         model = f"{r.get('arch')}(h={r.get('hidden')}, L={r.get('layers')}, " \
