@@ -7,14 +7,15 @@
 # the transformer block GEMMs' TFLOP/s as a share of the GPU's peak.
 #
 # Runs offline on a GPU machine (see docs/gpu.md):
-#   bench/gpu_vs_torch.sh [OUTDIR]
+#   bench/gpu_vs_torch.sh [OUTDIR]      (default build-gpu/bench)
 # Needs: the CUDA toolkit (nvcc), meson, ninja, tsf's build dependencies,
 # python3 with torch.  Missing Debian packages (tsf's -dev dependencies,
 # python3-torch) can be carried as .deb files in $DEBS (default .debs/):
 # they are unpacked with dpkg -x into $DEPS_ROOT and put on the search paths.
 set -eu
 cd "$(dirname "$0")/.."
-OUT=${1:-bench-out}
+BUILD=${BUILD:-build-gpu}
+OUT=${1:-$BUILD/bench}
 DEBS=${DEBS:-.debs}
 DEPS_ROOT=${DEPS_ROOT:-/tmp/tsf-deps}
 STEPS=${STEPS:-20}
@@ -32,7 +33,6 @@ if ls "$DEBS"/*.deb >/dev/null 2>&1; then
 fi
 
 PATH="$PATH:/usr/local/cuda/bin"
-BUILD=${BUILD:-build-gpu}
 [ -d "$BUILD" ] || meson setup "$BUILD" -Dcuda=enabled -Dbuildtype=release
 ninja -C "$BUILD"
 BENCH="$BUILD/tests/tsf_gpu_bench"
