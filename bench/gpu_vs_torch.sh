@@ -33,7 +33,7 @@ if ls "$DEBS"/*.deb >/dev/null 2>&1; then
 fi
 
 PATH="$PATH:/usr/local/cuda/bin"
-[ -d "$BUILD" ] || meson setup "$BUILD" -Dcuda=enabled -Dbuildtype=release
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dcuda=enabled -Dbuildtype=release
 ninja -C "$BUILD"
 BENCH="$BUILD/tests/tsf_gpu_bench"
 export TSF_CUDA_MODULE="$PWD/$BUILD/gpu/libtsf_cuda.so"
