@@ -29,8 +29,19 @@ static void set_all(int prot)
 #define OPEN() set_all(PROT_READ | PROT_WRITE)
 #define SHUT() set_all(PROT_NONE)
 
+/* Out-of-memory emulation: after tsf_emu_fail_after(k), the k-th and
+ * later allocations fail (k = 0: never). */
+static long fail_at, nalloc;
+
+void tsf_emu_fail_after(long k)
+{
+    fail_at = k;
+    nalloc = 0;
+}
+
 static float *e_alloc(size_t n)
 {
+    if (fail_at > 0 && ++nalloc >= fail_at) return NULL;
     if (!page) page = (size_t)sysconf(_SC_PAGESIZE);
     size_t len = ((n ? n : 1) * sizeof(float) + page - 1) / page * page;
     for (int i = 0; i < MAXMAP; i++)

@@ -7,5 +7,7 @@
 extern const tsf_nn_backend tsf_emu_backend;
 /* Number of live allocations. */
 size_t tsf_emu_live(void);
+/* From now on the k-th and later allocations fail (k = 0: never). */
+void tsf_emu_fail_after(long k);
 
 #endif

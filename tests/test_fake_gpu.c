@@ -11,18 +11,32 @@
 #include "neural/device.h"
 #include <dlfcn.h>
 
-/* live allocations of the emulated device, inside the fake module */
-static size_t emu_live(void)
+/* a function of the emulated device, inside the fake module */
+static void *emu_fn(const char *name)
 {
     void *h = dlopen(getenv("TSF_CUDA_MODULE"), RTLD_NOW | RTLD_NOLOAD);
     assert_non_null(h);
-    size_t (*fn)(void);
-    void *sym = dlsym(h, "tsf_emu_live");
+    void *sym = dlsym(h, name);
     assert_non_null(sym);
-    memcpy(&fn, &sym, sizeof fn);
-    size_t n = fn();
     dlclose(h);
-    return n;
+    return sym;
+}
+
+/* live allocations of the emulated device */
+static size_t emu_live(void)
+{
+    size_t (*fn)(void);
+    void *sym = emu_fn("tsf_emu_live");
+    memcpy(&fn, &sym, sizeof fn);
+    return fn();
+}
+
+static void emu_fail_after(long k)
+{
+    void (*fn)(long);
+    void *sym = emu_fn("tsf_emu_fail_after");
+    memcpy(&fn, &sym, sizeof fn);
+    fn(k);
 }
 
 static void test_loader(void **state)
@@ -87,6 +101,36 @@ static void test_fit_transformer(void **state)
     fit_both("transformer(d=8, heads=2, layers=1, context=16)");
 }
 
+/* device out of memory at each allocation of a fit in turn: TSF_ENOMEM
+ * with a message naming the GPU, nothing leaked, never a crash */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    double y[80];
+    for (int i = 0; i < 80; i++) y[i] = sin(0.5 * i);
+    tsf_fit_opts o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 1;
+    o.batch = 2;
+    o.device = TSF_DEVICE_CUDA;
+    int failures = 0;
+    for (long k = 1; k < 12; k++) {
+        tsf_model *m = NULL;
+        assert_int_equal(tsf_model_new("gru(hidden=4, layers=1, context=8)", &m), TSF_OK);
+        emu_fail_after(k);
+        tsf_status st = tsf_fit(m, y, 80, NULL, 0, &o);
+        emu_fail_after(0);
+        if (st != TSF_OK) {
+            assert_int_equal(st, TSF_ENOMEM);
+            assert_errmsg_has("GPU");
+            failures++;
+        }
+        tsf_model_free(m);
+        assert_int_equal(emu_live(), 0);
+    }
+    assert_true(failures >= 5); /* params, arena, gradients, moments, best weights */
+}
+
 int main(void)
 {
     if (!getenv("TSF_CUDA_MODULE")) {
@@ -96,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader), cmocka_unit_test(test_fit_gru),
         cmocka_unit_test(test_fit_lstm), cmocka_unit_test(test_fit_transformer),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
