@@ -218,6 +218,34 @@ static void test_attention(void **state)
     free(kc); free(vc); free(q); free(o); free(sc);
 }
 
+/* Long sequences: several blocks of query rows and a window that cuts
+ * into them (T = 150, W = 100). */
+static void test_attention_long(void **state)
+{
+    (void)state;
+    size_t B = 1, T = 150, C = 8, NH = 2, W = 100;
+    att_ctx c = {B, T, C, NH, W, fa(B * T * 3 * C), fa(B * T * C), fa(B * NH * T * T),
+                 fa(B * T * C)};
+    randn(c.qkv, B * T * 3 * C, 1); randn(c.R, B * T * C, 1);
+    att_loss(&c);
+    float *dqkv = fa(B * T * 3 * C), *datt = fa(B * NH * T * T);
+    be->attention_backward(dqkv, datt, c.R, c.qkv, c.att, B, T, C, NH, W);
+    /* the loss sums 1200 outputs: fp32 rounding noise calls for a larger step */
+    check("attention (T=150, W=100) dqkv", att_loss, &c, c.qkv, dqkv, B * T * 3 * C, 4e-2f, 1e-2);
+    att_loss(&c);
+    float *kc = fa(W * C), *vc = fa(W * C), *q = fa(C), *o = fa(C), *sc = fa(NH * W);
+    for (size_t t = 0; t < T; t++) {
+        const float *r = c.qkv + t * 3 * C;
+        memcpy(q, r, C * sizeof(float));
+        memcpy(kc + (t % W) * C, r + C, C * sizeof(float));
+        memcpy(vc + (t % W) * C, r + 2 * C, C * sizeof(float));
+        be->attention_step(o, q, kc, vc, 1, C, NH, W, t, sc);
+        for (size_t i = 0; i < C; i++) assert_close(o[i], c.out[t * C + i], 1e-5);
+    }
+    free(c.qkv); free(c.out); free(c.att); free(c.R); free(dqkv); free(datt);
+    free(kc); free(vc); free(q); free(o); free(sc);
+}
+
 /* ---- heads ---- */
 typedef struct { size_t n; tsf_nn_head head; float *o, *y; } head_ctx;
 static double head_loss(void *v)
@@ -327,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_linear),     cmocka_unit_test(test_layernorm),
         cmocka_unit_test(test_gelu),       cmocka_unit_test(test_gru),
         cmocka_unit_test(test_lstm),       cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_long),
         cmocka_unit_test(test_heads),      cmocka_unit_test(test_net_gru),
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
     };

@@ -115,7 +115,8 @@ typedef struct tsf_nn_backend {
     void (*free)(float *p);                                /* NULL harmless */
     void (*upload)(float *dst, const float *src_host, size_t n);
     void (*download)(float *dst_host, const float *src, size_t n);
-    void (*copy)(float *dst, const float *src, size_t n);  /* within the backend's memory */
+    /* within the backend's memory (ranges must not overlap on a device) */
+    void (*copy)(float *dst, const float *src, size_t n);
     /* rows x width floats, row i from src + i*spitch to dst + i*dpitch
      * (one call instead of one copy per row; regions must not overlap) */
     void (*copy2d)(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,

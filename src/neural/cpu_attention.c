@@ -2,8 +2,9 @@
  * (Press, Smith & Lewis 2022) over a sliding window of W positions.  The
  * bias depends only on the distance i - j, so a KV cache that keeps the
  * last W keys/values reproduces the full pass exactly (attention_step).
- * The full pass does each (batch, head) as GEMMs: S = Q K^T / sqrt(hs),
- * band-masked softmax, O = P V; the backward pass likewise. */
+ * The full pass does each (batch, head) as GEMMs over blocks of query
+ * rows: S = Q K^T / sqrt(hs), band-masked softmax, O = P V; the backward
+ * pass likewise. */
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
@@ -14,6 +15,11 @@ static float alibi_slope(size_t h, size_t NH)
 {
     return exp2f(-8.0f * (float)(h + 1) / (float)NH);
 }
+
+/* Query rows go in blocks of ROWS; block [r0, r1) needs the keys
+ * [max(0, r0 - W + 1), r1) only, so the GEMMs skip the masked corner
+ * (about 3/8 of the work at T = 256). */
+#define ROWS 64
 
 // qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T)
 void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
@@ -27,8 +33,12 @@ void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t 
             float m = alibi_slope(h, NH);
             const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
             float *a = att + (b * NH + h) * T * T;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, sc, q, t3, k, t3,
-                        0.0f, a, iT);
+            for (size_t r0 = 0; r0 < T; r0 += ROWS) {
+                size_t r1 = r0 + ROWS < T ? r0 + ROWS : T, k0 = r0 + 1 > W ? r0 + 1 - W : 0;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0),
+                            (int)(r1 - k0), ihs, sc, q + r0 * 3 * C, t3, k + k0 * 3 * C, t3,
+                            0.0f, a + r0 * T + k0, iT);
+            }
             for (size_t t = 0; t < T; t++) {
                 float *r = a + t * T;
                 size_t lo = t + 1 > W ? t + 1 - W : 0;
@@ -48,8 +58,12 @@ void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t 
                 for (size_t j = lo; j <= t; j++) r[j] *= inv;
                 memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, v,
-                        t3, 0.0f, out + b * T * C + h * hs, (int)C);
+            for (size_t r0 = 0; r0 < T; r0 += ROWS) {
+                size_t r1 = r0 + ROWS < T ? r0 + ROWS : T, k0 = r0 + 1 > W ? r0 + 1 - W : 0;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), ihs,
+                            (int)(r1 - k0), 1.0f, a + r0 * T + k0, iT, v + k0 * 3 * C, t3, 0.0f,
+                            out + (b * T + r0) * C + h * hs, (int)C);
+            }
         }
 }
 
@@ -61,31 +75,37 @@ void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, con
     size_t hs = C / NH;
     float sc = 1.0f / sqrtf((float)hs);
     int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs, iC = (int)C;
-    (void)W; /* the band is carried by the zeros of att */
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < NH; h++) {
             const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
             float *dq = dqkv + b * T * 3 * C + h * hs, *dk = dq + C, *dv = dq + 2 * C;
             const float *a = att + (b * NH + h) * T * T, *d = dout + b * T * C + h * hs;
             float *da = datt + (b * NH + h) * T * T;
-            /* O = P V:  dP = dO V^T,  dV += P^T dO */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, iT, iT, ihs, 1.0f, d, iC, v, t3,
-                        0.0f, da, iT);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, 1.0f, a, iT, d, iC,
-                        1.0f, dv, t3);
-            /* softmax: dS = P (dP - rowsum(P dP)), zero outside the band */
-            for (size_t t = 0; t < T; t++) {
-                const float *p = a + t * T;
-                float *r = da + t * T, dot = 0.0f;
-                for (size_t j = 0; j <= t; j++) dot += p[j] * r[j];
-                for (size_t j = 0; j <= t; j++) r[j] = p[j] * (r[j] - dot);
-                memset(r + t + 1, 0, (T - t - 1) * sizeof *r);
+            for (size_t r0 = 0; r0 < T; r0 += ROWS) {
+                size_t r1 = r0 + ROWS < T ? r0 + ROWS : T, k0 = r0 + 1 > W ? r0 + 1 - W : 0;
+                int nr = (int)(r1 - r0), nk = (int)(r1 - k0);
+                const float *ab = a + r0 * T + k0;
+                float *db = da + r0 * T + k0;
+                /* O = P V:  dP = dO V^T,  dV += P^T dO */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nk, ihs, 1.0f,
+                            d + r0 * C, iC, v + k0 * 3 * C, t3, 0.0f, db, iT);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, ihs, nr, 1.0f, ab, iT,
+                            d + r0 * C, iC, 1.0f, dv + k0 * 3 * C, t3);
+                /* softmax: dS = P (dP - rowsum(P dP)); P is 0 outside the band */
+                for (size_t t = r0; t < r1; t++) {
+                    const float *p = a + t * T;
+                    float *r = da + t * T, dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+                    for (size_t j = k0; j < r1; j++) dot += p[j] * r[j];
+#pragma omp simd
+                    for (size_t j = k0; j < r1; j++) r[j] = p[j] * (r[j] - dot);
+                }
+                /* S = sc Q K^T:  dQ += sc dS K,  dK += sc dS^T Q */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, ihs, nk, sc, db, iT,
+                            k + k0 * 3 * C, t3, 1.0f, dq + r0 * 3 * C, t3);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nk, ihs, nr, sc, db, iT,
+                            q + r0 * 3 * C, t3, 1.0f, dk + k0 * 3 * C, t3);
             }
-            /* S = sc Q K^T:  dQ += sc dS K,  dK += sc dS^T Q */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, k, t3,
-                        1.0f, dq, t3);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, iT, ihs, iT, sc, da, iT, q, t3,
-                        1.0f, dk, t3);
         }
 }
 

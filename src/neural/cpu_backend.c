@@ -6,18 +6,10 @@
 /* Memory: host memory, so these are the C library's. */
 static float *cpu_alloc(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 static void cpu_free(float *p) { free(p); }
-static void cpu_copy(float *dst, const float *src, size_t n)
-{
-    if (n && dst != src) memmove(dst, src, n * sizeof *dst);
-}
 static void cpu_copy2d(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
                        size_t rows)
 {
     for (size_t i = 0; i < rows; i++) memcpy(dst + i * dpitch, src + i * spitch, width * sizeof *dst);
-}
-static void cpu_zero(float *p, size_t n)
-{
-    if (n) memset(p, 0, n * sizeof *p);
 }
 static int cpu_sync(char *msg, size_t len)
 {
@@ -49,11 +41,11 @@ static const tsf_nn_backend cpu = {
     .on_device = 0,
     .alloc = cpu_alloc,
     .free = cpu_free,
-    .upload = cpu_copy,
-    .download = cpu_copy,
-    .copy = cpu_copy,
+    .upload = tsf_cpu_copy,
+    .download = tsf_cpu_copy,
+    .copy = tsf_cpu_copy,
     .copy2d = cpu_copy2d,
-    .zero = cpu_zero,
+    .zero = tsf_cpu_zero,
     .sync = cpu_sync,
 };
 

@@ -148,3 +148,7 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
         params[i] -= lr * (mh / (sqrtf(vh) + eps) + weight_decay * params[i]);
     }
 }
+
+void tsf_cpu_copy(float *dst, const float *src, size_t N) { memmove(dst, src, N * sizeof *dst); }
+
+void tsf_cpu_zero(float *x, size_t N) { memset(x, 0, N * sizeof *x); }

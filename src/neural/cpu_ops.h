@@ -70,6 +70,8 @@ double tsf_cpu_head_loss(float *nll, float *dout, const float *o, const float *y
                          tsf_nn_head head, float weight);
 void tsf_cpu_head_params(float *mu, float *sigma, float *nu, const float *o, size_t BT,
                          tsf_nn_head head);
+void tsf_cpu_copy(float *dst, const float *src, size_t N);
+void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);
 void tsf_cpu_scale(float *x, float a, size_t N);
 void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v, size_t N,

@@ -2,7 +2,6 @@
  * x += attn(ln1(x)); x += mlp(ln2(x)), causal ALiBi attention over a
  * sliding window of `context` positions, GELU MLP (4d), final LayerNorm
  * and a distributional head.  Layout (B,T,C) as llm.c. */
-#include <string.h>
 #include "net.h"
 
 typedef struct {
