@@ -133,6 +133,10 @@ static void test_out_of_memory(void **state)
 
 int main(void)
 {
+#ifndef TSF_HAVE_CUDA
+    printf("skipped: built without the CUDA backend (-Dcuda=disabled), so without its loader\n");
+    return 77;
+#endif
     if (!getenv("TSF_CUDA_MODULE")) {
         printf("skipped: run through meson (TSF_CUDA_MODULE, LD_LIBRARY_PATH)\n");
         return 77;
