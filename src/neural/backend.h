@@ -95,12 +95,6 @@ typedef struct tsf_nn_backend {
     void (*head_params)(float *mu, float *sigma, float *nu, const float *o, size_t BT,
                         tsf_nn_head head);
 
-    /* src (N) -> dst (N); the ranges may overlap.  Host arrays (training
-     * windows, outputs) enter and leave the backend's memory through it. */
-    void (*copy)(float *dst, const float *src, size_t N);
-    /* x (N) := 0 */
-    void (*zero)(float *x, size_t N);
-
     /* sum of squares of g (N), accumulated in double */
     double (*sumsq)(const float *g, size_t N);
     /* x (N) *= a */
@@ -110,6 +104,27 @@ typedef struct tsf_nn_backend {
     void (*adamw_update)(float *params, const float *grads, float *m, float *v, size_t N,
                          float lr, float beta1, float beta2, float eps, float weight_decay,
                          int t);
+
+    /* ---- Memory (added for device backends).  Every buffer the ops above
+     * take lives where the backend computes: host memory for the CPU
+     * backend (these are calloc/free/memcpy/memset there), device memory
+     * for CUDA.  Nets allocate one parameter buffer and one activation
+     * arena through alloc, never per step. ---- */
+    int on_device;                                         /* 1: buffers are device memory */
+    float *(*alloc)(size_t n);                             /* n floats, zeroed; NULL: out of memory */
+    void (*free)(float *p);                                /* NULL harmless */
+    void (*upload)(float *dst, const float *src_host, size_t n);
+    void (*download)(float *dst_host, const float *src, size_t n);
+    /* within the backend's memory (ranges must not overlap on a device) */
+    void (*copy)(float *dst, const float *src, size_t n);
+    /* rows x width floats, row i from src + i*spitch to dst + i*dpitch
+     * (one call instead of one copy per row; regions must not overlap) */
+    void (*copy2d)(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                   size_t rows);
+    void (*zero)(float *p, size_t n);
+    /* Waits for queued work.  Returns 0, or nonzero after a device error
+     * (sticky) with a one-line message in msg (len bytes). */
+    int (*sync)(char *msg, size_t len);
 } tsf_nn_backend;
 
 /* The CPU reference backend (always available). */

@@ -1,5 +1,21 @@
 /* The CPU reference backend's table. */
+#include <stdlib.h>
+#include <string.h>
 #include "cpu_ops.h"
+
+/* Memory: host memory, so these are the C library's. */
+static float *cpu_alloc(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+static void cpu_free(float *p) { free(p); }
+static void cpu_copy2d(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                       size_t rows)
+{
+    for (size_t i = 0; i < rows; i++) memcpy(dst + i * dpitch, src + i * spitch, width * sizeof *dst);
+}
+static int cpu_sync(char *msg, size_t len)
+{
+    if (msg && len) msg[0] = '\0';
+    return 0;
+}
 
 static const tsf_nn_backend cpu = {
     .name = "cpu",
@@ -19,11 +35,18 @@ static const tsf_nn_backend cpu = {
     .attention_step = tsf_cpu_attention_step,
     .head_loss = tsf_cpu_head_loss,
     .head_params = tsf_cpu_head_params,
-    .copy = tsf_cpu_copy,
-    .zero = tsf_cpu_zero,
     .sumsq = tsf_cpu_sumsq,
     .scale = tsf_cpu_scale,
     .adamw_update = tsf_cpu_adamw_update,
+    .on_device = 0,
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = tsf_cpu_copy,
+    .download = tsf_cpu_copy,
+    .copy = tsf_cpu_copy,
+    .copy2d = cpu_copy2d,
+    .zero = tsf_cpu_zero,
+    .sync = cpu_sync,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

@@ -67,6 +67,11 @@ static void layout(tsf_nn *nn)
 
 tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out)
 {
+    return tsf_nn_new_on(cfg, tsf_nn_backend_cpu(), out);
+}
+
+tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf_nn **out)
+{
     *out = NULL;
     if (cfg->layers < 1 || cfg->layers > TSF_NN_MAX_LAYERS || cfg->hidden < 1 ||
         cfg->context < 1 ||
@@ -77,14 +82,15 @@ tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out)
     tsf_nn *nn = calloc(1, sizeof *nn);
     if (!nn) return tsf_set_error(TSF_ENOMEM, "out of memory creating a network");
     nn->cfg = *cfg;
-    nn->be = tsf_nn_backend_cpu();
+    nn->be = be;
     nn->nin = cfg->period > 1 ? 4 : 2;
     layout(nn);
-    nn->params = calloc(nn->nparams, sizeof(float));
+    nn->params = be->alloc(nn->nparams);
     if (!nn->params) {
         size_t np = nn->nparams;
         free(nn);
-        return tsf_set_error(TSF_ENOMEM, "out of memory for %zu network parameters", np);
+        return tsf_set_error(TSF_ENOMEM, "out of %s memory for %zu network parameters",
+                             be->on_device ? "GPU" : "", np);
     }
     *out = nn;
     return TSF_OK;
@@ -93,7 +99,7 @@ tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out)
 void tsf_nn_free(tsf_nn *nn)
 {
     if (!nn) return;
-    free(nn->params);
+    nn->be->free(nn->params);
     free(nn);
 }
 
@@ -116,10 +122,16 @@ tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory for a random number generator");
+    /* device backends: initialise a host copy, then upload it */
+    float *P = nn->be->on_device ? malloc(nn->nparams * sizeof *P) : nn->params;
+    if (!P) {
+        gsl_rng_free(r);
+        return tsf_set_error(TSF_ENOMEM, "out of memory initialising %zu parameters",
+                             nn->nparams);
+    }
     gsl_rng_set(r, (unsigned long)(seed ^ 0x5DEECE66DULL));
     const tsf_nn_config *c = &nn->cfg;
     size_t H = (size_t)c->hidden, K = tsf_nn_head_k(c->head);
-    float *P = nn->params;
     memset(P, 0, nn->nparams * sizeof *P);
     if (c->arch == TSF_NN_TRANSFORMER) {
         /* GPT-2: N(0, 0.02), residual projections scaled by 1/sqrt(2L). */
@@ -158,6 +170,10 @@ tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
     P[nn->b_out + 1] = 0.5413f;
     if (K == 3) P[nn->b_out + 2] = 2.9489f;
     gsl_rng_free(r);
+    if (P != nn->params) {
+        nn->be->upload(nn->params, P, nn->nparams);
+        free(P);
+    }
     return TSF_OK;
 }
 
@@ -180,12 +196,16 @@ tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **o
     a->T = T;
     a->size = nn->cfg.arch == TSF_NN_TRANSFORMER ? tsf_nn_tf_acts_floats(nn, B, T)
                                                  : tsf_nn_rnn_acts_floats(nn, B, T);
-    a->mem = calloc(a->size, sizeof(float));
-    if (!a->mem) {
+    a->mem = nn->be->alloc(a->size);
+    if (nn->be->on_device && a->mem)
+        a->stage = malloc(B * T * (nn->nin + 1 + tsf_nn_head_k(nn->cfg.head)) * sizeof(float));
+    if (!a->mem || (nn->be->on_device && !a->stage)) {
+        nn->be->free(a->mem);
         free(a);
-        return tsf_set_error(TSF_ENOMEM, "out of memory for activations of %zu windows of %zu",
-                             B, T);
+        return tsf_set_error(TSF_ENOMEM, "out of %smemory for activations of %zu windows of %zu",
+                             nn->be->on_device ? "GPU " : "", B, T);
     }
+    a->be = nn->be;
     *out = a;
     return TSF_OK;
 }
@@ -193,7 +213,8 @@ tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **o
 void tsf_nn_acts_free(tsf_nn_acts *a)
 {
     if (!a) return;
-    free(a->mem);
+    a->be->free(a->mem);
+    free(a->stage);
     free(a);
 }
 
@@ -213,10 +234,17 @@ tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out)
     r->B = B;
     int tf = nn->cfg.arch == TSF_NN_TRANSFORMER;
     r->size = tf ? tsf_nn_tf_run_floats(nn, B) : tsf_nn_rnn_run_floats(nn, B);
-    r->mem = calloc(r->size, sizeof(float));
-    if (!r->mem) {
-        free(r);
-        return tsf_set_error(TSF_ENOMEM, "out of memory for the state of %zu sequences", B);
+    const tsf_nn_backend *be = nn->be;
+    r->be = be;
+    r->mem = be->alloc(r->size);
+    if (r->mem && be->on_device) {
+        r->dx = be->alloc(B * nn->nin);
+        r->dout = be->alloc(B * tsf_nn_head_k(nn->cfg.head));
+    }
+    if (!r->mem || (be->on_device && (!r->dx || !r->dout))) {
+        tsf_nn_run_free(r);
+        return tsf_set_error(TSF_ENOMEM, "out of %smemory for the state of %zu sequences",
+                             be->on_device ? "GPU " : "", B);
     }
     if (tf) tsf_nn_tf_run_layout(nn, r);
     else tsf_nn_rnn_run_layout(nn, r);
@@ -227,14 +255,20 @@ tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out)
 void tsf_nn_run_free(tsf_nn_run *r)
 {
     if (!r) return;
-    free(r->mem);
+    r->be->free(r->mem);
+    r->be->free(r->dx);
+    r->be->free(r->dout);
     free(r);
 }
 
 void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 {
-    if (nn->cfg.arch == TSF_NN_TRANSFORMER) tsf_nn_tf_step(nn, r, x, o);
-    else tsf_nn_rnn_step(nn, r, x, o);
+    const tsf_nn_backend *be = nn->be;
+    float *dx = be->on_device ? r->dx : (float *)x, *dout = be->on_device ? r->dout : o;
+    if (be->on_device) be->upload(dx, x, r->B * nn->nin);
+    if (nn->cfg.arch == TSF_NN_TRANSFORMER) tsf_nn_tf_step(nn, r, dx, dout);
+    else tsf_nn_rnn_step(nn, r, dx, dout);
+    if (be->on_device) be->download(o, dout, r->B * tsf_nn_head_k(nn->cfg.head));
     r->pos++;
 }
 

@@ -50,8 +50,13 @@ typedef struct tsf_nn {
     size_t w_in, b_in, lnf_w, lnf_b, w_out, b_out;
 } tsf_nn;
 
-/* Builds the layout and allocates params (zero). */
+/* Builds the layout and allocates params (zero) on the CPU backend. */
 tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out);
+/* The same on backend be: params, activation arenas and run states are
+ * then be's memory (device memory for CUDA, allocated through be->alloc
+ * once, never per step); x, y and o of the calls below stay host arrays,
+ * grads is be's memory. */
+tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf_nn **out);
 void tsf_nn_free(tsf_nn *nn);
 /* Random initialisation (PyTorch's RNN init, GPT-2's for the transformer). */
 tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed);
@@ -94,6 +99,8 @@ struct tsf_nn_acts {
     size_t B, T;
     float *mem;
     size_t size;
+    float *stage;    /* device backends: host staging for x, y and o */
+    const tsf_nn_backend *be; /* whose memory mem is */
 };
 
 struct tsf_nn_run {
@@ -104,6 +111,8 @@ struct tsf_nn_run {
     float *h, *c;    /* RNN: (L,B,H) */
     float *kc, *vc;  /* transformer: (L,B,W,d) */
     float *scratch;  /* per-step temporaries */
+    float *dx, *dout; /* device backends: x (B,nin) and o (B,K) in device memory */
+    const tsf_nn_backend *be; /* whose memory mem, dx, dout are */
 };
 
 /* Floats needed by the arena / run state of each architecture. */

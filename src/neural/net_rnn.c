@@ -2,6 +2,7 @@
  * Salinas et al. 2020, sec. 3): the training pass over B windows of T
  * positions (time-major inside, so each step's state is one contiguous
  * (B,H) block), its backward pass (BPTT), and the one-position step. */
+#include <string.h>
 #include "net.h"
 
 typedef struct {
@@ -72,11 +73,18 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     rnn_acts a;
     carve(nn, B, T, A->mem, &a);
     const float *P = nn->params;
+    /* inputs to time-major order: in place on the CPU, through the host
+     * staging buffer and one upload each on a device */
+    float *hx = be->on_device ? A->stage : a.x, *hy = be->on_device ? hx + TB * F : a.y;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
-            be->copy(a.x + (t * B + b) * F, x + (b * T + t) * F, F);
-            a.y[t * B + b] = y[b * T + t];
+            memcpy(hx + (t * B + b) * F, x + (b * T + t) * F, F * sizeof(float));
+            hy[t * B + b] = y[b * T + t];
         }
+    if (be->on_device) {
+        be->upload(a.x, hx, TB * F);
+        be->upload(a.y, hy, TB);
+    }
     be->zero(a.zero, B * H);
 
     /* forward, layer by layer: the input projection of all T steps is one GEMM */
@@ -102,10 +110,16 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     const float *top = a.hs[L - 1];
     be->matmul_forward(a.o, top, P + nn->w_out, P + nn->b_out, TB, H, K);
     double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, TB, nn->cfg.head, weight);
-    if (o)
+    if (o) {
+        const float *ho = a.o;
+        if (be->on_device) {
+            be->download(A->stage, a.o, TB * K);
+            ho = A->stage;
+        }
         for (size_t b = 0; b < B; b++)
             for (size_t t = 0; t < T; t++)
-                be->copy(o + (b * T + t) * K, a.o + (t * B + b) * K, K);
+                memcpy(o + (b * T + t) * K, ho + (t * B + b) * K, K * sizeof(float));
+    }
     if (!grads) return loss;
 
     /* backward */

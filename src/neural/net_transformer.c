@@ -78,8 +78,8 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     const float *P = nn->params;
     tf_acts a;
     carve(nn, B, T, A->mem, &a);
-    be->copy(a.x, x, BT * F);
-    be->copy(a.y, y, BT);
+    be->upload(a.x, x, BT * F);
+    be->upload(a.y, y, BT);
 
     be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
     const float *res = a.emb;
@@ -102,7 +102,7 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
     be->matmul_forward(a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
     double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, BT, nn->cfg.head, weight);
-    if (o) be->copy(o, a.o, BT * K);
+    if (o) be->download(o, a.o, BT * K);
     if (!grads) return loss;
 
     float *G = grads;
@@ -176,12 +176,12 @@ void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         float *kc = r->kc + l * B * W * C, *vc = r->vc + l * B * W * C;
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
         be->matmul_forward(qkv, ln, P + lo->wqkv, P + lo->bqkv, B, C, 3 * C);
-        for (size_t b = 0; b < B; b++) {
-            be->copy(kc + (b * W + slot) * C, qkv + b * 3 * C + C, C);
-            be->copy(vc + (b * W + slot) * C, qkv + b * 3 * C + 2 * C, C);
-            be->copy(qkv + b * C, qkv + b * 3 * C, C); /* q rows packed (B,C) */
-        }
-        be->attention_step(atty, qkv, kc, vc, B, C, NH, W, r->pos, sc);
+        /* k, v rows into the caches' slot; q rows packed (B,C) into ln,
+         * free until ln2: three strided copies, not 3B (device backends) */
+        be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
+        be->copy2d(vc + slot * C, W * C, qkv + 2 * C, 3 * C, C, B);
+        be->copy2d(ln, C, qkv, 3 * C, C, B);
+        be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
         be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);

@@ -65,7 +65,9 @@ void tsf_nn_stream_push(tsf_nn_stream *s, const double *y)
 void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean)
 {
     tsf_nn_stream_predict(s);
-    const tsf_nn_backend *be = s->nn->be;
+    /* s->o is host memory whatever the network's backend: the head math
+     * on it is the CPU backend's */
+    const tsf_nn_backend *be = tsf_nn_backend_cpu();
     float z = (float)(y / s->scale), nll = 0.0f, mu, sg;
     if (logp) {
         *logp = 0.0;
@@ -107,7 +109,7 @@ tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *
     int t = s->nn->cfg.head == TSF_NN_HEAD_STUDENT_T;
     for (size_t k = 0; k < h; k++) {
         tsf_nn_stream_predict(s);
-        s->nn->be->head_params(mu, sg, t ? nu : NULL, s->o, B, s->nn->cfg.head);
+        tsf_nn_backend_cpu()->head_params(mu, sg, t ? nu : NULL, s->o, B, s->nn->cfg.head);
         for (size_t b = 0; b < B; b++) {
             double e = t ? gsl_ran_tdist(r, nu[b]) : gsl_ran_gaussian_ziggurat(r, 1.0);
             y[b] = ((double)mu[b] + (double)sg[b] * e) * s->scale;

@@ -15,6 +15,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include "device.h"
 #include "neural.h"
 
 typedef struct {
@@ -156,9 +157,11 @@ static void release(train_data *d)
     free(d->wcum);
 }
 
-static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gsl_rng *r)
+/* Trains nn, which is m->nn or, on a device backend, a device copy of it
+ * whose weights go back to m->nn for validation and at the end. */
+static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_opts *opts,
+                      gsl_rng *r)
 {
-    tsf_nn *nn = m->nn;
     const tsf_nn_backend *be = nn->be;
     size_t B = (size_t)m->batch, T = d->T, np = nn->nparams;
     size_t total = (size_t)m->epochs * TSF_NN_BATCHES_PER_EPOCH;
@@ -168,10 +171,12 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
     tsf_status st = tsf_nn_acts_new(nn, B, T, &acts);
     if (st) return st;
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
-    float *g = calloc(np, sizeof *g), *mm = calloc(np, sizeof *mm), *vv = calloc(np, sizeof *vv);
-    float *best = malloc(np * sizeof *best);
+    /* gradients, optimiser moments and the best weights: backend memory */
+    float *g = be->alloc(np), *mm = be->alloc(np), *vv = be->alloc(np), *best = be->alloc(np);
+    char why[256];
     if (!x || !y || !g || !mm || !vv || !best) {
-        st = tsf_set_error(TSF_ENOMEM, "out of memory for training buffers");
+        st = tsf_set_error(TSF_ENOMEM, "out of %smemory for training buffers",
+                           be->on_device ? "GPU " : "");
         goto done;
     }
     double best_v = INFINITY, t0 = tsf_now(), mult = 1.0;
@@ -190,6 +195,11 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
             tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
             tn += nb;
             double gn = sqrt(be->sumsq(g, np));
+            if (!isfinite(gn) && be->sync(why, sizeof why)) {
+                st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device "
+                                   "cpu", why);
+                goto done;
+            }
             if (!isfinite(gn)) {
                 st = tsf_set_error(TSF_ENOCONV, "training diverged at epoch %d (non-finite "
                                    "gradient); try a smaller --lr", ep);
@@ -199,10 +209,16 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
             be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_at(m->lr, step, total)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
         }
+        if (be->sync(why, sizeof why)) {
+            st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device cpu",
+                               why);
+            goto done;
+        }
         m->train_nll = tn ? tl / (double)tn : NAN;
         m->epochs_run = ep;
         double v = NAN;
         if (validate) {
+            if (nn != m->nn) be->download(m->nn->params, nn->params, np);
             if ((st = valid_nll(d, &v))) goto done;
             if (v < best_v) {
                 best_v = v;
@@ -230,14 +246,15 @@ static tsf_status run(tsf_neural *m, train_data *d, const tsf_fit_opts *opts, gs
         m->best_epoch = m->epochs_run;
         m->valid_nll = NAN;
     }
+    if (!st && nn != m->nn) be->download(m->nn->params, nn->params, np);
 done:
     tsf_nn_acts_free(acts);
     free(x);
     free(y);
-    free(g);
-    free(mm);
-    free(vv);
-    free(best);
+    be->free(g);
+    be->free(mm);
+    be->free(vv);
+    be->free(best);
     return st;
 }
 
@@ -269,11 +286,20 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     int saved = omp_get_max_threads();
     if (opts->threads > 0) omp_set_num_threads(opts->threads);
 #endif
+    /* The fitted model lives on the CPU (loglik, forecasts, streaming,
+     * saving); on a device backend only the training runs there, on a
+     * copy of the network. */
+    const tsf_nn_backend *be = NULL;
+    tsf_nn *dev = NULL;
+    if (!st) st = tsf_nn_backend_get(opts->device, opts->precision, &be);
     if (!st) st = tsf_nn_init(m->nn, m->seed);
     if (!st) {
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
-        st = run(m, &d, opts, r);
+        if (be->on_device && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
+            be->upload(dev->params, m->nn->params, m->nn->nparams);
+        if (!st) st = run(m, dev ? dev : m->nn, &d, opts, r);
     }
+    tsf_nn_free(dev);
 #ifdef _OPENMP
     if (opts->threads > 0) omp_set_num_threads(saved);
 #endif

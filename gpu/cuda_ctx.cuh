@@ -1,0 +1,103 @@
+/* Shared internals of the CUDA module: the per-thread context (cuBLAS
+ * handle, small device scratch), the sticky error, launch helpers and warp
+ * reductions.  Every op runs on cudaStreamPerThread, so host threads that
+ * each drive their own network never serialise on the legacy stream. */
+#ifndef TSF_GPU_CUDA_CTX_CUH
+#define TSF_GPU_CUDA_CTX_CUH
+
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <stddef.h>
+#include "neural/backend.h"
+
+/* One per host thread (a cuBLAS handle must not be used by two threads at
+ * once).  Created on the thread's first op, never freed: the module is
+ * never unloaded and the driver reclaims everything at exit. */
+struct tk_ctx {
+    int ready;
+    cublasHandle_t blas;
+    double *dsum;           /* device scalar for reductions (head_loss, sumsq) */
+    void *bf16;             /* grow-only staging for BF16 GEMM operands */
+    size_t bf16_bytes;
+    int failed;             /* sticky: the first error's message is kept */
+    char msg[256];
+};
+
+/* The calling thread's context, created on first use (NULL when that
+ * failed; the failure is recorded in the context's msg). */
+tk_ctx *tk_get(void);
+/* Records the first error of this thread (printf-style). */
+void tk_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Checks a runtime call / the last launch; records and returns 0 on error. */
+int tk_check(cudaError_t e, const char *what);
+int tk_check_blas(cublasStatus_t s, const char *what);
+#define TK_LAUNCHED(what) tk_check(cudaGetLastError(), what)
+
+/* Grid size for n elements in blocks of bs threads, capped (grid-stride
+ * loops cover the rest). */
+static inline unsigned tk_blocks(size_t n, unsigned bs)
+{
+    size_t b = (n + bs - 1) / bs;
+    if (b > 65535u * 16u) b = 65535u * 16u;
+    return b ? (unsigned)b : 1u;
+}
+
+__device__ __forceinline__ float tk_warp_sum(float v)
+{
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float tk_warp_max(float v)
+{
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+__device__ __forceinline__ double tk_warp_sumd(double v)
+{
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+void tk_colsum(float *dbias, const float *dout, size_t BT, size_t OC);
+
+/* Ops by file (the tables are assembled in cuda_module.cu). */
+void tk_matmul_forward_fp32(float *, const float *, const float *, const float *, size_t, size_t,
+                            size_t);
+void tk_matmul_forward_tf32(float *, const float *, const float *, const float *, size_t, size_t,
+                            size_t);
+void tk_matmul_forward_bf16(float *, const float *, const float *, const float *, size_t, size_t,
+                            size_t);
+void tk_matmul_backward_fp32(float *, float *, float *, const float *, const float *,
+                             const float *, size_t, size_t, size_t);
+void tk_matmul_backward_tf32(float *, float *, float *, const float *, const float *,
+                             const float *, size_t, size_t, size_t);
+void tk_matmul_backward_bf16(float *, float *, float *, const float *, const float *,
+                             const float *, size_t, size_t, size_t);
+void tk_layernorm_forward(float *, float *, float *, const float *, const float *, const float *,
+                          size_t, size_t);
+void tk_layernorm_backward(float *, float *, float *, const float *, const float *, const float *,
+                           const float *, const float *, size_t, size_t);
+void tk_gelu_forward(float *, const float *, size_t);
+void tk_gelu_backward(float *, const float *, const float *, size_t);
+void tk_residual_forward(float *, const float *, const float *, size_t);
+void tk_gru_forward(float *, float *, const float *, const float *, const float *, size_t, size_t);
+void tk_gru_backward(float *, float *, float *, const float *, const float *, const float *,
+                     const float *, size_t, size_t);
+void tk_lstm_forward(float *, float *, float *, const float *, const float *, size_t, size_t);
+void tk_lstm_backward(float *, float *, const float *, const float *, const float *,
+                      const float *, const float *, size_t, size_t);
+void tk_attention_forward(float *, float *, const float *, size_t, size_t, size_t, size_t, size_t);
+void tk_attention_backward(float *, float *, const float *, const float *, const float *, size_t,
+                           size_t, size_t, size_t, size_t);
+void tk_attention_step(float *, const float *, const float *, const float *, size_t, size_t,
+                       size_t, size_t, size_t, float *);
+double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
+void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
+double tk_sumsq(const float *, size_t);
+void tk_scale(float *, float, size_t);
+void tk_adamw_update(float *, const float *, float *, float *, size_t, float, float, float, float,
+                     float, int);
+
+#endif

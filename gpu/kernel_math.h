@@ -1,0 +1,272 @@
+/* Per-element arithmetic of the CUDA kernels, shared with the host.
+ *
+ * Every kernel in gpu/cuda_*.cu does its per-element math by calling these
+ * functions, and tests/test_kernel_math.c (compiled by the C compiler,
+ * where TK_FN carries no CUDA qualifiers) checks each against the CPU
+ * reference ops of src/neural/cpu_*.c or a closed form.  So what the host
+ * verifies is exactly the arithmetic the GPU runs; what it cannot verify
+ * (launch geometry, shared memory, shuffles, cuBLAS calls) is listed in
+ * docs/gpu.md.
+ *
+ * Plain C99 and CUDA C++: no C-only or C++-only constructs. */
+#ifndef TSF_GPU_KERNEL_MATH_H
+#define TSF_GPU_KERNEL_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __CUDACC__
+#define TK_FN static inline __host__ __device__
+#else
+#define TK_FN static inline
+#endif
+
+#define TK_GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+#define TK_LN_EPS 1e-5f               /* as tsf_cpu_layernorm_forward */
+#define TK_SIGMA_MIN 1e-4             /* TSF_NN_SIGMA_MIN */
+#define TK_PI 3.14159265358979323846
+
+/* ---- activations ---- */
+TK_FN float tk_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* GELU, tanh approximation (Hendrycks & Gimpel 2016, eq. in sec. 2). */
+TK_FN float tk_gelu(float x)
+{
+    return 0.5f * x * (1.0f + tanhf(TK_GELU_K * (x + 0.044715f * x * x * x)));
+}
+
+/* d gelu / dx of the same approximation. */
+TK_FN float tk_gelu_grad(float x)
+{
+    float t = tanhf(TK_GELU_K * (x + 0.044715f * x * x * x));
+    return 0.5f * (1.0f + t) +
+           0.5f * x * (1.0f - t * t) * TK_GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+}
+
+/* ---- GRU cell (Cho et al. 2014, PyTorch's form: r scales W_hn h + b_hn) ----
+ * x* = input projections, h* = recurrent projections of gate r, z, n. */
+TK_FN float tk_gru_fwd(float xr, float xz, float xn, float hr, float hz, float hn, float hp,
+                       float *r, float *z, float *n)
+{
+    *r = tk_sigmoidf(xr + hr);
+    *z = tk_sigmoidf(xz + hz);
+    *n = tanhf(xn + *r * hn);
+    return (1.0f - *z) * *n + *z * hp;
+}
+
+/* Backward of tk_gru_fwd for dh: gradients w.r.t. the pre-activations
+ * (dx_r = dh_r, dx_z = dh_z, dx_n = dpn, dh_n = dpn * r); returns the
+ * contribution dh * z to dh_prev. */
+TK_FN float tk_gru_bwd(float dh, float r, float z, float n, float hn, float hp, float *dpr,
+                       float *dpz, float *dpn)
+{
+    float dn = dh * (1.0f - z), dz = dh * (hp - n);
+    *dpn = dn * (1.0f - n * n);
+    *dpr = *dpn * hn * r * (1.0f - r);
+    *dpz = dz * z * (1.0f - z);
+    return dh * z;
+}
+
+/* ---- LSTM cell with forget gate (Gers et al. 2000), gate order i,f,g,o ---- */
+TK_FN float tk_lstm_fwd(float pi, float pf, float pg, float po, float cp, float *i, float *f,
+                        float *g, float *o, float *c)
+{
+    *i = tk_sigmoidf(pi);
+    *f = tk_sigmoidf(pf);
+    *g = tanhf(pg);
+    *o = tk_sigmoidf(po);
+    *c = *f * cp + *i * *g;
+    return *o * tanhf(*c);
+}
+
+/* Backward: dh, dc (0 when none) -> pre-activation gradients; returns dc_prev. */
+TK_FN float tk_lstm_bwd(float dh, float dc, float i, float f, float g, float o, float c,
+                        float cp, float *dpi, float *dpf, float *dpg, float *dpo)
+{
+    float tc = tanhf(c);
+    float dct = dc + dh * o * (1.0f - tc * tc);
+    *dpi = dct * g * i * (1.0f - i);
+    *dpf = dct * cp * f * (1.0f - f);
+    *dpg = dct * i * (1.0f - g * g);
+    *dpo = dh * tc * o * (1.0f - o);
+    return dct * f;
+}
+
+/* ---- LayerNorm (Ba, Kiros & Hinton 2016) ----
+ * The kernels reduce a row to sum and sum of squared deviations; these
+ * turn the reductions into statistics and apply them. */
+TK_FN float tk_ln_rstd(float sumsqdev, float C) { return 1.0f / sqrtf(sumsqdev / C + TK_LN_EPS); }
+
+TK_FN float tk_ln_out(float x, float mean, float rstd, float w, float b)
+{
+    return (x - mean) * rstd * w + b;
+}
+
+/* dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = w * dout */
+TK_FN float tk_ln_dx(float dxhat, float xhat, float rstd, float mean_dxhat, float mean_dxhat_xhat)
+{
+    return rstd * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat);
+}
+
+/* ---- attention (causal, ALiBi: Press, Smith & Lewis 2022) ---- */
+TK_FN float tk_alibi_slope(int h, int NH) { return exp2f(-8.0f * (float)(h + 1) / (float)NH); }
+
+/* Score of query i against key j (i - j = dist >= 0). */
+TK_FN float tk_attn_score(float dot, float scale, float slope, int dist)
+{
+    return dot * scale - slope * (float)dist;
+}
+
+/* Online softmax (Milakov & Gimelshein 2018; FlashAttention, Dao et al.
+ * 2022): the running max m and sum l of exp(s - m) absorb a tile whose
+ * max is tmax; returns the factor exp(m_old - m_new) by which the running
+ * sum and the output accumulator are rescaled (0 for the first tile). */
+TK_FN float tk_online_rescale(float *m, float tmax)
+{
+    float mn = *m > tmax ? *m : tmax;
+    float f = *m == -INFINITY ? 0.0f : expf(*m - mn);
+    *m = mn;
+    return f;
+}
+
+/* Softmax backward through one probability: dscore = a * (da - sum_j a_j da_j). */
+TK_FN float tk_softmax_dscore(float a, float da, float dot_a_da) { return a * (da - dot_a_da); }
+
+/* ---- distributional heads (double, as the CPU reference) ---- */
+TK_FN double tk_softplus(double x) { return x > 20.0 ? x : log1p(exp(x)); }
+TK_FN double tk_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* Digamma for x > 0 (CUDA's math library has none): the recurrence
+ * psi(x) = psi(x+1) - 1/x up to x >= 10, then the asymptotic series
+ * (Abramowitz & Stegun 6.3.18) to x^-10, |error| < 1e-13 there. */
+TK_FN double tk_digamma(double x)
+{
+    double r = 0.0;
+    while (x < 10.0) {
+        r -= 1.0 / x;
+        x += 1.0;
+    }
+    double f = 1.0 / (x * x);
+    double t = f * (-1.0 / 12 +
+                    f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132)))));
+    return r + log(x) - 0.5 / x + t;
+}
+
+/* Negative log density of y under the head with raw outputs o0, o1 (and o2
+ * for Student-t), and weight * its gradient w.r.t. the raw outputs
+ * (Gaussian: Salinas et al. 2020 sec. 3.1; Student-t as GluonTS).  student
+ * is 0/1.  Identical formulae to tsf_cpu_head_loss. */
+TK_FN double tk_head_nll(int student, float o0, float o1, float o2, float y, float weight,
+                         float *d0, float *d1, float *d2)
+{
+    double mu = o0, s = tk_softplus(o1) + TK_SIGMA_MIN, z = (y - mu) / s;
+    double l, dmu, ds;
+    *d2 = 0.0f;
+    if (!student) {
+        l = 0.5 * log(2.0 * TK_PI) + log(s) + 0.5 * z * z;
+        dmu = -z / s;
+        ds = (1.0 - z * z) / s;
+    } else {
+        double nu = 2.0 + tk_softplus(o2), q = nu + z * z;
+        l = -lgamma(0.5 * (nu + 1.0)) + lgamma(0.5 * nu) + 0.5 * log(nu * TK_PI) + log(s) +
+            0.5 * (nu + 1.0) * log1p(z * z / nu);
+        dmu = -(nu + 1.0) * z / (q * s);
+        ds = (1.0 - (nu + 1.0) * z * z / q) / s;
+        double dnu = -0.5 * tk_digamma(0.5 * (nu + 1.0)) + 0.5 * tk_digamma(0.5 * nu) +
+                     0.5 / nu + 0.5 * log1p(z * z / nu) - 0.5 * (nu + 1.0) * z * z / (nu * q);
+        *d2 = (float)(weight * dnu * tk_sigmoid(o2));
+    }
+    *d0 = (float)(weight * dmu);
+    *d1 = (float)(weight * ds * tk_sigmoid(o1));
+    return l;
+}
+
+TK_FN float tk_head_sigma(float o1) { return (float)(tk_softplus(o1) + TK_SIGMA_MIN); }
+TK_FN float tk_head_nu(float o2) { return (float)(2.0 + tk_softplus(o2)); }
+
+/* ---- AdamW (Loshchilov & Hutter 2019, Algorithm 2), bias corrections
+ * c1 = 1 - beta1^t, c2 = 1 - beta2^t; fp32 master weights ---- */
+TK_FN float tk_adamw(float p, float g, float *m, float *v, float lr, float beta1, float beta2,
+                     float eps, float wd, float c1, float c2)
+{
+    *m = beta1 * *m + (1.0f - beta1) * g;
+    *v = beta2 * *v + (1.0f - beta2) * g * g;
+    float mh = *m / c1, vh = *v / c2;
+    return p - lr * (mh / (sqrtf(vh) + eps) + wd * p);
+}
+
+/* ---- the cuBLAS calls of the linear maps ----
+ * Row-major (llm.c layout) on column-major cuBLAS: a row-major (R,C)
+ * matrix is a column-major (C,R) one.  A plan names the operands (one of
+ * inp (BT,C), weight (OC,C), dout (BT,OC)), their transposes and leading
+ * dimensions, in cublasGemmEx's order; cuda_gemm.cu executes plans and
+ * tests/test_kernel_math.c runs the same plans through column-major CBLAS
+ * against the row-major CPU reference. */
+enum { TK_INP = 0, TK_WEIGHT = 1, TK_DOUT = 2 };
+
+typedef struct {
+    int ta, tb;      /* 1: op(X) = X^T */
+    int m, n, k;
+    int a, lda, b, ldb, ldc;
+    float beta;      /* 0: overwrite; 1: accumulate (+=) */
+} tk_gemm_plan;
+
+TK_FN tk_gemm_plan tk_plan(int ta, int tb, size_t m, size_t n, size_t k, int a, size_t lda, int b,
+                           size_t ldb, size_t ldc, float beta)
+{
+    tk_gemm_plan p;
+    p.ta = ta;
+    p.tb = tb;
+    p.m = (int)m;
+    p.n = (int)n;
+    p.k = (int)k;
+    p.a = a;
+    p.lda = (int)lda;
+    p.b = b;
+    p.ldb = (int)ldb;
+    p.ldc = (int)ldc;
+    p.beta = beta;
+    return p;
+}
+
+/* out^T (OC,BT) = W^T' (OC,C) inp^T (C,BT) [+ out^T when the bias is preloaded] */
+TK_FN tk_gemm_plan tk_plan_forward(size_t BT, size_t C, size_t OC, int bias)
+{
+    return tk_plan(1, 0, OC, BT, C, TK_WEIGHT, C, TK_INP, C, OC, bias ? 1.0f : 0.0f);
+}
+
+/* dinp^T (C,BT) += W^T (C,OC) dout^T (OC,BT) */
+TK_FN tk_gemm_plan tk_plan_dinp(size_t BT, size_t C, size_t OC)
+{
+    return tk_plan(0, 0, C, BT, OC, TK_WEIGHT, C, TK_DOUT, OC, C, 1.0f);
+}
+
+/* dweight^T (C,OC) += inp^T (C,BT) dout (BT,OC) */
+TK_FN tk_gemm_plan tk_plan_dweight(size_t BT, size_t C, size_t OC)
+{
+    return tk_plan(0, 1, C, OC, BT, TK_INP, C, TK_DOUT, OC, C, 1.0f);
+}
+
+/* ---- bfloat16: fp32 -> bf16 bits, round to nearest even (what
+ * __float2bfloat16_rn does; NaN kept quiet), and back ---- */
+TK_FN uint16_t tk_bf16_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+TK_FN float tk_bf16_float(uint16_t b)
+{
+    uint32_t u = (uint32_t)b << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+TK_FN float tk_bf16_round(float x) { return tk_bf16_float(tk_bf16_bits(x)); }
+
+#endif
