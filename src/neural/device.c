@@ -139,8 +139,11 @@ tsf_status tsf_nn_backend_get(tsf_device device, tsf_precision precision,
     case TSF_DEVICE_CPU: *out = tsf_nn_backend_cpu(); return TSF_OK;
     case TSF_DEVICE_CUDA: return get_cuda(precision, out);
     case TSF_DEVICE_AUTO:
-        if (get_cuda(precision, out) == TSF_OK) return TSF_OK;
-        tsf_clear_error();
+        /* The CUDA kernels compile and their arithmetic is tested on the
+         * host, but they have not yet run on a GPU (docs/gpu.md): until
+         * tests/test_backend_ops passes on one, auto means the verified CPU
+         * reference and the GPU is opt-in with --device cuda. */
+        (void)precision;
         *out = tsf_nn_backend_cpu();
         return TSF_OK;
     }
