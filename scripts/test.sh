@@ -24,7 +24,12 @@ for dir in build build-asan; do
 import json, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
+    if not line.strip():
+        continue
+    try:
+        r = json.loads(line).get("result")
+    except ValueError:
+        r = "UNREADABLE"
     if r in ("OK", "EXPECTEDFAIL"): p += 1
     elif r == "SKIP": s += 1
     else: f += 1
