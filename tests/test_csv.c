@@ -302,6 +302,10 @@ static void test_mem(void **state)
     assert_int_equal(tsf_csv_read_mem("m5", t5, sizeof t5 - 1, &f), TSF_EPARSE);
     assert_errmsg_has("m5:3:2: column 'v\\nw': 'abc' is not a number");
     assert_null(strchr(tsf_errmsg(), '\n'));
+    /* The first repeat in reading order is reported, not the first name. */
+    static const char t6[] = "a,b,c,b,a\n1,2,3,4,5\n";
+    assert_int_equal(tsf_csv_read_mem("m6", t6, sizeof t6 - 1, &f), TSF_EPARSE);
+    assert_errmsg_has("m6:1:4: column name 'b' is used twice (columns 2 and 4)");
     assert_int_equal(tsf_csv_read_mem("m4", NULL, 0, &f), TSF_EPARSE);
     assert_errmsg_has("m4:1:1: empty file");
 }

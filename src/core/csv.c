@@ -175,7 +175,9 @@ static char *dup_text(const char *s, size_t len)
 static int grow_rows(reader *r)
 {
     if (r->nrows < r->cap) return 1;
-    size_t cap = r->cap ? r->cap * 2 : 64;
+    /* Start small when there are many columns: memory stays proportional
+     * to the input however wide the header is. */
+    size_t cap = r->cap ? r->cap * 2 : r->nhdr > 256 ? 1 : 64;
     if (cap < r->cap || cap > SIZE_MAX / sizeof(double)) return 0;
     for (size_t j = 0; j < r->nhdr; j++) {
         if ((long)j == r->time_col) continue;
@@ -291,28 +293,70 @@ static void on_field(void *data, size_t len, void *ctx)
     r->field_line = r->line; /* the next field starts after this delimiter */
 }
 
+typedef struct {
+    const char *name;
+    size_t idx;
+} name_ref;
+
+static int cmp_name_ref(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* First repeated column name: *j is the column that repeats the earlier
+ * column *k, with *j as small as possible; 0 when the names are distinct.
+ * Sorting keeps this O(n log n) for headers of any width. */
+static int find_duplicate(reader *r, size_t *j, size_t *k)
+{
+    name_ref *refs = malloc(r->nhdr * sizeof *refs);
+    if (!refs) {
+        fail_nomem(r);
+        return 0;
+    }
+    for (size_t i = 0; i < r->nhdr; i++) refs[i] = (name_ref){r->hdr[i], i};
+    qsort(refs, r->nhdr, sizeof *refs, cmp_name_ref);
+    /* Within a run of equal names the columns ascend, so the run's second
+     * entry repeats its first. */
+    int found = 0;
+    for (size_t i = 1; i < r->nhdr; i++)
+        if (strcmp(refs[i].name, refs[i - 1].name) == 0 &&
+            (i == 1 || strcmp(refs[i - 1].name, refs[i - 2].name) != 0) &&
+            (!found || refs[i].idx < *j)) {
+            *j = refs[i].idx;
+            *k = refs[i - 1].idx;
+            found = 1;
+        }
+    free(refs);
+    return found;
+}
+
 static void finish_header(reader *r)
 {
     r->hdr_line = r->row_line;
-    for (size_t j = 0; j < r->nhdr; j++) {
-        if (r->hdr[j][0] == '\0') {
-            fail_at(r, TSF_EPARSE, r->row_line, j + 1,
-                    "column %zu of the header has an empty name; give every column a name "
-                    "(R's write.csv writes an empty one for row names: use row.names = FALSE)",
-                    j + 1);
-            return;
-        }
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(r->hdr[j], r->hdr[k]) == 0) {
-                char s[200];
-                fail_at(r, TSF_EPARSE, r->row_line, j + 1,
-                        "column name '%s' is used twice (columns %zu and %zu); "
-                        "give every column its own name",
-                        show(s, sizeof s, r->hdr[j], strlen(r->hdr[j])), k + 1, j + 1);
-                return;
-            }
-        if (r->time_col < 0 && is_time_name(r->hdr[j])) r->time_col = (long)j;
+    size_t empty = r->nhdr, dj = r->nhdr, dk = 0;
+    for (size_t j = 0; j < r->nhdr && empty == r->nhdr; j++)
+        if (r->hdr[j][0] == '\0') empty = j;
+    if (!find_duplicate(r, &dj, &dk)) dj = r->nhdr;
+    if (r->st != TSF_OK) return;
+    if (empty < dj) {
+        fail_at(r, TSF_EPARSE, r->row_line, empty + 1,
+                "column %zu of the header has an empty name; give every column a name "
+                "(R's write.csv writes an empty one for row names: use row.names = FALSE)",
+                empty + 1);
+        return;
     }
+    if (dj < r->nhdr) {
+        char s[200];
+        fail_at(r, TSF_EPARSE, r->row_line, dj + 1,
+                "column name '%s' is used twice (columns %zu and %zu); "
+                "give every column its own name",
+                show(s, sizeof s, r->hdr[dj], strlen(r->hdr[dj])), dk + 1, dj + 1);
+        return;
+    }
+    for (size_t j = 0; j < r->nhdr && r->time_col < 0; j++)
+        if (is_time_name(r->hdr[j])) r->time_col = (long)j;
     if (r->time_col >= 0) r->first = FIRST_NUMERIC; /* column 0 need not be guessed */
     r->vals = calloc(r->nhdr, sizeof(double *));
     if (!r->vals) fail_nomem(r);
