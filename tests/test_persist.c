@@ -477,6 +477,10 @@ static void test_bad_model_files(void **state)
     expect_load_fails("spec", "plain", TSF_EPARSE, "names another model family");
     expect_load_fails("spec", NULL, TSF_EPARSE, "metadata 'spec' is missing");
     expect_load_fails("lambda", "abc", TSF_EPARSE, "metadata 'lambda' is 'abc', not a number");
+    expect_load_fails("lambda", "1\n2", TSF_EPARSE, "metadata 'lambda' is '1?2'");
+    assert_null(strchr(tsf_errmsg(), '\n'));
+    expect_load_fails("spec", "fake(\n", TSF_EPARSE, "spec \"fake(?\"");
+    assert_null(strchr(tsf_errmsg(), '\n'));
     expect_load_fails("lambda", "nan", TSF_EPARSE, "metadata 'lambda' is 'nan'");
     expect_load_fails("lambda", "9", TSF_EPARSE, "not a number in [-5, 5]");
     expect_load_fails("fit_seconds", "-1", TSF_EPARSE, "metadata 'fit_seconds'");

@@ -256,6 +256,35 @@ static void test_malformed(void **state)
                "needs exactly dtype, shape and data_offsets");
     expect_bad("{\"a\":[]}", 0, 0, "entry 'a' is not a JSON object");
     expect_bad("{\"a\\u0000b\":{}}", 0, 0, "not valid JSON");
+    /* text from the file is cleaned: the message stays on one line */
+    expect_bad("{" T("x\\ny\\u001b[2J", "F64", "[2]", 0, 8) "}", 8, 0,
+               "tensor 'x?y?[2J': shape and dtype");
+    assert_null(strchr(tsf_errmsg(), '\n'));
+}
+
+/* A file written by Python (tests/fuzz_model/make_corpus.py: struct + json,
+ * independent of tsf's writer) reads with the values Python packed. */
+static void test_read_python_file(void **state)
+{
+    (void)state;
+    char path[512];
+    tsf_st *doc;
+    test_path("fuzz_model/corpus/valid_three_dtypes.safetensors", path, sizeof path);
+    assert_int_equal(tsf_st_read(path, &doc), TSF_OK);
+    const void *p;
+    size_t nd, cnt;
+    const size_t *shape;
+    assert_int_equal(tsf_st_get(doc, "a", TSF_ST_F64, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(cnt, 2);
+    assert_true(((const double *)p)[0] == 1.5 && ((const double *)p)[1] == -2.0);
+    assert_int_equal(tsf_st_get(doc, "i", TSF_ST_I64, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(nd, 0);
+    assert_int_equal(*(const int64_t *)p, 7);
+    assert_int_equal(tsf_st_get(doc, "f", TSF_ST_F32, &nd, &shape, &p, &cnt), TSF_OK);
+    assert_int_equal(nd, 2);
+    assert_int_equal(shape[1], 2);
+    assert_true(((const float *)p)[0] == 1.0f && ((const float *)p)[1] == 2.0f);
+    tsf_st_free(doc);
 }
 
 static void test_read_errors(void **state)
@@ -275,6 +304,9 @@ static void test_read_errors(void **state)
     fclose(f);
     assert_int_equal(tsf_st_read(path, &doc), TSF_EPARSE);
     assert_errmsg_has("short.safetensors: bad model file: the file is 1 bytes");
+    assert_int_equal(tsf_st_read(dir, &doc), TSF_EIO); /* a directory */
+    assert_errmsg_has("cannot read the model file");
+    assert_null(doc);
     rm_tree(dir);
 }
 
@@ -341,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_exact_bytes),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_read_python_file),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_atomic_write),
     };

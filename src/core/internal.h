@@ -48,7 +48,11 @@ typedef struct tsf_model_type {
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
     void (*state_free)(void *st);
     /* Persistence: the family adds its tensors and metadata to doc / reads
-     * them back (the core stores family, spec, version and transform). */
+     * them back (the core stores family, spec, version and transform).
+     * load: on entry *impl holds what parse() made of the stored spec; fill
+     * it in, or replace it and free the old one.  On failure leave in *impl
+     * NULL or something the family's free() accepts; the core frees it.
+     * The file is untrusted: check every tensor's shape and value. */
     tsf_status (*save)(const void *impl, tsf_st *doc);
     tsf_status (*load)(const tsf_st *doc, void **impl);
     void (*free)(void *impl);

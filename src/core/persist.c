@@ -18,11 +18,15 @@
 #include <string.h>
 #include "internal.h"
 #include "model_impl.h"
+#include "safetensors_impl.h"
 
+/* detail and what may quote the file's text (cleaned: one line). */
 static tsf_status bad(const char *file, const char *what, const char *detail)
 {
+    char a[200], b[600];
     return tsf_set_error(TSF_EPARSE, "%s: bad model file: %s%s; re-create it with tsf fit -o",
-                         file, what, detail);
+                         file, tsf_st_clean(what, a, sizeof a),
+                         tsf_st_clean(detail, b, sizeof b));
 }
 
 static tsf_status put_num(tsf_st *doc, const char *key, double v)

@@ -2,7 +2,9 @@
 """Writes the seed corpus of the model-file fuzz target (tests/fuzz_model/
 corpus/): valid safetensors and tsf model files, and one file per class of
 damage the reader must reject.  Run from this directory; the output is
-checked in, crashes found by the fuzzer are added next to these seeds."""
+checked in, crashes found by the fuzzer are added next to these seeds.
+tsf_ar_*.safetensors are real files written by tsf_save from fitted ar
+models (ar family branch), so the family's load() is fuzzed too."""
 import json
 import os
 import struct
@@ -48,6 +50,9 @@ SEEDS = {
                    f64(0.2, 1.0)),
     "tsf_gru": st({"__metadata__": tsf_meta("gru", "gru(hidden=4)"),
                    "w": t("F32", [4, 4], 0, 64)}, b"\0" * 64),
+    "tsf_probe": st({"__metadata__": tsf_meta("probe", "probe(a=1, b=2)[12]"),
+                     "coef": t("F64", [1], 0, 8)}, f64(0.5)),
+    "tsf_probe_spec_mismatch": st({"__metadata__": tsf_meta("probe", "ar(1)")}),
     "tsf_bad_lambda": st({"__metadata__": tsf_meta("ar", "ar(1)", "x")}),
     "tsf_bad_spec": st({"__metadata__": tsf_meta("ar", "ar(")}),
     "too_short": b"\x08\0\0",
