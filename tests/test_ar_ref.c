@@ -218,6 +218,51 @@ static void test_yw_missing(void **state)
     free(y);
 }
 
+/* R 4.2.2: ar(x, method = M, na.action = na.pass) with the default
+ * order.max on more series (presidents has missing values): order,
+ * var.pred, x.mean and the first coefficients. */
+static void test_more_series(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *data, *method;
+        int order;
+        double var_pred, x_mean, ar[3];
+    } r[] = {
+        {"LakeHuron", "yule-walker", 2, 0.507529640585, 579.004081633, {1.05382488, -0.2667516276}},
+        {"LakeHuron", "burg", 2, 0.478871542051, 579.004081633, {1.044926651, -0.2455983981}},
+        {"LakeHuron", "ols", 2, 0.453965943655, 579.004081633, {1.021731583, -0.2375742151}},
+        {"LakeHuron", "mle", 2, 0.478820965356, 579.044303147, {1.043660945, -0.2495738487}},
+        {"Nile", "yule-walker", 2, 21246.7207208, 919.35, {0.4081110723, 0.1811710054}},
+        {"Nile", "burg", 2, 20293.1871703, 919.35, {0.4046583387, 0.1984689348}},
+        {"Nile", "ols", 11, 15187.7844432, 919.35, {0.3928485777, 0.2099339093, -0.003703647355}},
+        {"Nile", "mle", 2, 20290.6493131, 919.35712521, {0.409663756, 0.1986701012}},
+        {"treering", "yule-walker", 10, 0.0847116351245, 0.996836215539, {0.2025998944, 0.04073405537, 0.03463842201}},
+        {"treering", "burg", 10, 0.0845915337888, 0.996836215539, {0.2025873593, 0.04072503208, 0.03472695714}},
+        {"treering", "ols", 22, 0.0842641396034, 0.996836215539, {0.2029673925, 0.03934019422, 0.03382777544}},
+        {"treering", "mle", 10, 0.0845927961025, 0.996836259739, {0.2025965914, 0.04074990161, 0.03467417247}},
+        {"presidents", "yule-walker", 3, 96.6908213488, 56.3070175439, {0.6665119271, 0.2800927454, -0.1716641195}},
+    };
+    for (size_t k = 0; k < sizeof r / sizeof r[0]; k++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "ar(method=%s)", r[k].method);
+        tsf_model *m = fit_data(spec, r[k].data, 0, NULL, NULL);
+        tsf_fit_info info;
+        assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+        int mle = strcmp(r[k].method, "mle") == 0;
+        if (info.order[0] != r[k].order)
+            fail_msg("%s %s: order %d, R %d", r[k].data, r[k].method, info.order[0], r[k].order);
+        for (size_t j = 0; j < 3 && j < info.ncoef; j++) {
+            if (mle) assert_rel(info.coef[j], r[k].ar[j], 0.02, 1e-3);
+            else assert_close(info.coef[j], r[k].ar[j], 1e-6);
+        }
+        assert_rel(info.sigma2, r[k].var_pred, mle ? 1e-3 : 1e-8, 0.0);
+        /* the ML mean is weakly determined: within a tenth of a standard deviation */
+        assert_close(info.mean, r[k].x_mean, mle ? 0.1 * sqrt(r[k].var_pred) : 1e-8);
+        tsf_model_free(m);
+    }
+}
+
 /* R: ar(lh) (default order.max 16; mle: 12) picks order 3. */
 static void test_default_max(void **state)
 {
@@ -243,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_lh_predict),
         cmocka_unit_test(test_yw_missing),
         cmocka_unit_test(test_default_max),
+        cmocka_unit_test(test_more_series),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
