@@ -99,6 +99,49 @@ static void test_css_vs_r(void **state)
     tsf_model_free(m);
 }
 
+/* The analytic CSS residual derivatives (seasonal factors and a
+ * regressor included) against central differences. */
+static void test_css_jacobian(void **state)
+{
+    (void)state;
+    double y[300];
+    size_t n = read_col("AirPassengers", y, 300);
+    assert_int_equal(n, 144);
+    for (size_t t = 0; t < n; t++) y[t] = log(y[t]);
+    y[40] = NAN; /* a missing value inside */
+    /* seasonal with every factor, then nonseasonal (another code path) */
+    tsf_arima_order orders[2] = {{1, 1, 1, 1, 1, 1, 12}, {2, 1, 2, 0, 0, 0, 1}};
+    double pars[2][5] = {{0.3, -0.4, 0.2, -0.5, 0.01}, {0.3, -0.2, 0.4, 0.1, 0.01}};
+    double *work = malloc(TSF_ARIMA_CSS_WORK(144, 13, 13) * sizeof *work);
+    for (int oi = 0; oi < 2; oi++) {
+        tsf_arima_order o = orders[oi];
+        double delta[13] = {0}, X[144];
+        tsf_arima_delta(&o, delta);
+        for (size_t t = 0; t < n; t++) X[t] = sin((double)t);
+        double *par = pars[oi]; /* ARMA coefficients, then beta */
+        size_t nd = (size_t)(o.d + o.s * o.D), ncond = nd + (size_t)(o.p + o.s * o.P), np = 5;
+        double e[144], J[5 * 144], ep[144], em[144], x[144], ssq;
+        size_t nu;
+        for (size_t t = 0; t < n; t++) x[t] = y[t] - par[4] * X[t];
+        assert_int_equal(tsf_arima_css_jac(&o, par, x, n, X, 1, delta, nd, ncond, work, e, J, &ssq, &nu),
+                         TSF_OK);
+        assert_true(nu > 50 && nu < n - ncond);
+        for (size_t c = 0; c < np; c++) {
+            double pp[5], pm[5], h = 1e-6, s1, s2;
+            memcpy(pp, par, sizeof pp);
+            memcpy(pm, par, sizeof pm);
+            pp[c] += h;
+            pm[c] -= h;
+            for (size_t t = 0; t < n; t++) x[t] = y[t] - pp[4] * X[t];
+            tsf_arima_css_jac(&o, pp, x, n, X, 1, delta, nd, ncond, work, ep, NULL, &s1, &nu);
+            for (size_t t = 0; t < n; t++) x[t] = y[t] - pm[4] * X[t];
+            tsf_arima_css_jac(&o, pm, x, n, X, 1, delta, nd, ncond, work, em, NULL, &s2, &nu);
+            for (size_t t = 0; t < n; t++) assert_close(J[c * n + t], (ep[t] - em[t]) / (2 * h), 1e-6);
+        }
+    }
+    free(work);
+}
+
 static void test_partrans(void **state)
 {
     (void)state;
@@ -426,6 +469,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_css_closed_form),
         cmocka_unit_test(test_css_vs_r),
+        cmocka_unit_test(test_css_jacobian),
         cmocka_unit_test(test_partrans),
         cmocka_unit_test(test_ma_invert),
         cmocka_unit_test(test_ml_is_maximum),

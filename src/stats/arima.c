@@ -200,12 +200,29 @@ static tsf_status info_fn(const void *impl, tsf_fit_info *info)
     return tsf_arima_info(impl, info);
 }
 
+/* Kalman-filter based answers need a stationary AR part; only the css
+ * method can end without one (R's CSS does not constrain it either). */
+static tsf_status check_usable(const tsf_arima *a)
+{
+    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    double *w = malloc(2 * (a->pf + 1) * sizeof *w);
+    if (!w) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    int ok = tsf_arima_ar_stationary(a->phi, a->pf, w);
+    free(w);
+    if (!ok)
+        return tsf_set_error(TSF_EDOMAIN, "the %s estimates have a non-stationary AR part, which "
+                             "has no likelihood or forecasts; refit with method=css-ml or ml",
+                             a->method == TSF_METHOD_CSS ? "CSS" : "model's");
+    return TSF_OK;
+}
+
 /* x = y - X beta over n rows (a fresh array). */
 static tsf_status reg_adjusted(const tsf_arima *a, const double *y, size_t n, const tsf_xreg *xreg,
                                double **xout)
 {
     *xout = NULL;
-    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    tsf_status cs = check_usable(a);
+    if (cs) return cs;
     double *x = malloc((n ? n : 1) * sizeof *x), *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
     if (!x || !X) {
         free(x);
@@ -284,7 +301,8 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
 static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out)
 {
     const tsf_arima *a = impl;
-    if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
+    tsf_status cs = check_usable(a);
+    if (cs) return cs;
     if (a->kuser)
         return tsf_set_error(TSF_EUNSUP, "simulating a regression with ARIMA errors needs the "
                              "regressors' paths; not supported");

@@ -1,272 +1,11 @@
-/* Fitting an ARIMA with regression effects: CSS, CSS-ML and ML.
- *
- * Parameters seen by the optimiser: the ARMA coefficients (the AR blocks
- * through the Jones/Monahan transform during ML, so every trial point is
- * stationary) and whitened regression coefficients u with
- * beta = beta_ols + L u, L = 10 x the Cholesky factor of the OLS covariance
- * (as R scales its regression parameters by 10 standard errors), which
- * removes the near-collinearity of intercept and trend.  The objective is
- * R's: sigma2 concentrated out, per observation,
- *   ML:  0.5 log(ssq/nu) + 0.5 sumlog/nu,   CSS: 0.5 log(ssq/nu). */
+/* Fitting an ARIMA with regression effects: starting values (OLS for the
+ * regression, CSS for the ARMA part), the CSS, CSS-ML and ML methods,
+ * standard errors.  The objective and optimiser are in arima_optim.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_blas.h>
-#include <gsl/gsl_multimin.h>
 #include <lapacke.h>
-#include "stats/arima_impl.h"
-
-typedef struct {
-    tsf_arima *a;
-    const double *y;
-    size_t n;
-    const double *X;      /* n x k column-major */
-    size_t k;
-    double *beta0, *L;    /* k, k x k column-major (lower) */
-    int ml, transform;
-    size_t ncond;
-    tsf_arima_kf *kf;
-    double *x, *w, *e, *arma, *beta, *phi, *theta, *tw;
-    tsf_arima_sums sums;
-    double css_ssq;
-    size_t css_nu;
-} fctx;
-
-/* parameters -> ARMA coefficients (transformed AR blocks) */
-static void par_arma(const fctx *c, const double *par, double *arma)
-{
-    const tsf_arima_order *o = &c->a->ord;
-    memcpy(arma, par, c->a->narma * sizeof *arma);
-    if (!c->transform) return;
-    if (o->p) tsf_arima_partrans(par, (size_t)o->p, arma, c->tw);
-    if (o->P) tsf_arima_partrans(par + o->p + o->q, (size_t)o->P, arma + o->p + o->q, c->tw);
-}
-
-/* par -> beta (into c->beta) */
-static void par_beta(const fctx *c, const double *u)
-{
-    for (size_t i = 0; i < c->k; i++) {
-        double s = c->beta0[i];
-        for (size_t j = 0; j <= i; j++) s += c->L[j * c->k + i] * u[j];
-        c->beta[i] = s;
-    }
-}
-
-/* Objective at par; 0 when it cannot be evaluated (non-stationary AR
- * outside the transform, degenerate residuals). */
-static int eval(fctx *c, const double *par, double *val)
-{
-    tsf_arima *a = c->a;
-    par_arma(c, par, c->arma);
-    tsf_arima_expand(&a->ord, c->arma, c->phi, c->theta);
-    const double *x = c->y;
-    if (c->k) {
-        par_beta(c, par + a->narma);
-        for (size_t t = 0; t < c->n; t++) c->x[t] = c->y[t];
-        for (size_t j = 0; j < c->k; j++) {
-            double b = c->beta[j];
-            const double *col = c->X + j * c->n;
-            for (size_t t = 0; t < c->n; t++) c->x[t] -= b * col[t];
-        }
-        x = c->x;
-    }
-    if (c->ml) {
-        tsf_arima_ss m = {a->pf, a->qf, a->nd, c->phi, c->theta, a->delta, 1.0};
-        if (tsf_arima_kf_set(c->kf, &m)) return 0;
-        tsf_arima_kf_run(c->kf, x, c->n, 0, &c->sums);
-        if (c->sums.nu == 0 || !(c->sums.ssq > 0.0) || !isfinite(c->sums.ssq + c->sums.sumlog))
-            return 0;
-        double nu = (double)c->sums.nu;
-        *val = 0.5 * log(c->sums.ssq / nu) + 0.5 * c->sums.sumlog / nu;
-    } else {
-        tsf_arima_css(x, c->n, a->delta, a->nd, c->phi, a->pf, c->theta, a->qf, c->ncond, c->w,
-                      c->e, &c->css_ssq, &c->css_nu);
-        if (c->css_nu == 0 || !(c->css_ssq > 0.0) || !isfinite(c->css_ssq)) return 0;
-        *val = 0.5 * log(c->css_ssq / (double)c->css_nu);
-    }
-    return isfinite(*val);
-}
-
-/* A value far above any attainable objective, for failed evaluations. */
-#define PENALTY 1e10
-
-/* Hessian of the objective at par by central second differences with
- * steps h (2 evaluations per diagonal and 4 per off-diagonal entry). */
-static int num_hessian(fctx *c, const double *par, size_t np, const double *h, double *H)
-{
-    double f0, *x = c->tw + 2 * (c->a->ncoef + 8);
-    if (!eval(c, par, &f0)) return 0;
-    for (size_t i = 0; i < np; i++) {
-        for (size_t j = i; j < np; j++) {
-            static const int sg[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
-            double f[4];
-            for (int r = 0; r < 4; r++) {
-                if (i == j && (r == 1 || r == 2)) {
-                    f[r] = f0;
-                    continue;
-                }
-                memcpy(x, par, np * sizeof *x);
-                x[i] += sg[r][0] * h[i];
-                x[j] += sg[r][1] * h[j];
-                if (!eval(c, x, &f[r])) return 0;
-            }
-            double v = (f[0] - f[1] - f[2] + f[3]) / (4.0 * h[i] * h[j]);
-            H[i * np + j] = H[j * np + i] = v;
-        }
-    }
-    return 1;
-}
-
-/* The optimiser works on z with par = p0 + Ct z, Ct = C^{-T} for the
- * Cholesky factor C of the Hessian at the start: the objective is then
- * close to f* + |z|^2 / 2, BFGS starts with the right curvature and
- * |grad_z|^2 / 2 estimates the distance to the optimum in objective units. */
-typedef struct {
-    fctx *c;
-    size_t np;
-    double *p0, *Ct, *par;
-} zctx;
-
-static int zeval(zctx *z, const double *zv, double *val)
-{
-    for (size_t i = 0; i < z->np; i++) {
-        double s = z->p0[i];
-        for (size_t j = 0; j < z->np; j++) s += z->Ct[i * z->np + j] * zv[j];
-        z->par[i] = s;
-    }
-    return eval(z->c, z->par, val);
-}
-
-static double gf(const gsl_vector *v, void *p)
-{
-    double val;
-    return zeval(p, v->data, &val) ? val : PENALTY;
-}
-
-static void gdf_at(zctx *z, const double *x0, double f0, double *g)
-{
-    /* Central differences; z is unit-curvature so one step 1e-5 suits all
-     * coordinates: truncation ~1e-10, rounding and steady-state-switch
-     * noise ~1e-13 / 1e-5. */
-    double x[TSF_ARIMA_MAXPAR];
-    size_t np = z->np;
-    memcpy(x, x0, np * sizeof *x);
-    for (size_t i = 0; i < np; i++) {
-        double h = 1e-5, fp, fm;
-        x[i] = x0[i] + h;
-        int okp = zeval(z, x, &fp);
-        x[i] = x0[i] - h;
-        int okm = zeval(z, x, &fm);
-        x[i] = x0[i];
-        if (okp && okm) g[i] = (fp - fm) / (2.0 * h);
-        else if (okp) g[i] = (fp - f0) / h;
-        else if (okm) g[i] = (f0 - fm) / h;
-        else g[i] = 0.0;
-    }
-}
-
-static void gdf(const gsl_vector *v, void *p, gsl_vector *g)
-{
-    double f0;
-    if (!zeval(p, v->data, &f0)) f0 = PENALTY;
-    gdf_at(p, v->data, f0, g->data);
-}
-
-static void gfdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
-{
-    if (!zeval(p, v->data, f)) *f = PENALTY;
-    gdf_at(p, v->data, *f, g->data);
-}
-
-/* Ct = C^{-T} from the Hessian at p0 (identity when not positive
- * definite there). */
-static void precondition(fctx *c, const double *p0, size_t np, double *Ct)
-{
-    double h[TSF_ARIMA_MAXPAR], H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
-    for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(p0[i]));
-    memset(Ct, 0, np * np * sizeof *Ct);
-    int ok = num_hessian(c, p0, np, h, H);
-    /* row-major lower Cholesky H = C C', then C^{-1} (lower) */
-    if (ok && !LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)np, H, (lapack_int)np) &&
-        !LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'L', 'N', (lapack_int)np, H, (lapack_int)np)) {
-        for (size_t i = 0; i < np; i++)
-            for (size_t j = 0; j < np; j++) Ct[i * np + j] = j >= i ? H[j * np + i] : 0.0;
-        return;
-    }
-    for (size_t i = 0; i < np; i++) Ct[i * np + i] = 1.0;
-}
-
-/* Minimises the objective from par (par receives the minimiser): BFGS
- * (GSL's vector_bfgs2) on preconditioned coordinates, re-preconditioned at
- * the current point when a run stalls.  Converged when the estimated gain
- * still possible, nobs * |grad_z|^2 / 2, is below tol_ll log-likelihood
- * units. */
-static tsf_status minimize(fctx *c, double *par, size_t np, double tol_ll, int *converged)
-{
-    *converged = 1;
-    if (np == 0) return TSF_OK;
-    if (np > TSF_ARIMA_MAXPAR)
-        return tsf_set_error(TSF_EINVAL, "too many parameters (%zu, at most %d)", np,
-                             TSF_ARIMA_MAXPAR);
-    double f0;
-    if (!eval(c, par, &f0))
-        return tsf_set_error(TSF_EDOMAIN, "the starting values of the ARIMA fit give no finite "
-                             "likelihood; try method=ml or another order");
-    double p0[TSF_ARIMA_MAXPAR], Ct[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], pw[TSF_ARIMA_MAXPAR];
-    zctx z = {c, np, p0, Ct, pw};
-    gsl_vector *x = gsl_vector_alloc(np);
-    gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(
-        gsl_multimin_fdfminimizer_vector_bfgs2, np);
-    if (!x || !s) {
-        gsl_vector_free(x);
-        gsl_multimin_fdfminimizer_free(s);
-        return tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
-    }
-    double gtol = sqrt(2.0 * tol_ll / (double)(c->a->nobs ? c->a->nobs : 1));
-    int done = 0;
-    size_t total = 0;
-    for (int restart = 0; restart < 4 && !done; restart++) {
-        memcpy(p0, par, np * sizeof *par);
-        precondition(c, p0, np, Ct);
-        gsl_vector_set_zero(x);
-        gsl_multimin_function_fdf F = {gf, gdf, gfdf, np, &z};
-        gsl_multimin_fdfminimizer_set(s, &F, x, 0.1, 0.1);
-        int status = GSL_CONTINUE;
-        size_t iter = 0;
-        while (status == GSL_CONTINUE && iter < 200) {
-            iter++;
-            if (gsl_multimin_fdfminimizer_iterate(s)) break;
-            status = gsl_multimin_test_gradient(s->gradient, gtol);
-        }
-        total += iter;
-        done = status == GSL_SUCCESS || gsl_blas_dnrm2(s->gradient) < gtol;
-        double fz;
-        if (zeval(&z, s->x->data, &fz)) memcpy(par, z.par, np * sizeof *par);
-        if (iter <= 1 && !done) break; /* no progress even after preconditioning */
-    }
-    (void)total;
-    *converged = done;
-    gsl_vector_free(x);
-    gsl_multimin_fdfminimizer_free(s);
-    return TSF_OK;
-}
-
-/* Hessian of the (untransformed) objective, then the covariance
- * inv(nobs H) (as R's arima: solve(hessian * n.used)). */
-static void std_errors(fctx *c, const double *par, size_t np, double *cov, int *ok)
-{
-    *ok = 0;
-    double h[TSF_ARIMA_MAXPAR];
-    if (np == 0 || np > TSF_ARIMA_MAXPAR) return;
-    for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(0.1, fabs(par[i]));
-    if (!num_hessian(c, par, np, h, cov)) return;
-    for (size_t i = 0; i < np * np; i++) cov[i] *= (double)c->a->nobs;
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return;
-    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return;
-    for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < i; j++) cov[i * np + j] = cov[j * np + i];
-    *ok = 1;
-}
+#include "stats/arima_fit.h"
 
 /* OLS of y on X (rows with everything observed), after differencing both
  * when that leaves a full-rank problem (R's arima does the same for its
@@ -411,11 +150,87 @@ static void to_raw(fctx *c, double *par)
     }
 }
 
-static void invert_ma(tsf_arima *a, double *par)
+/* H <- G' H G with G = d untransformed / d raw (block diagonal: the
+ * partrans Jacobian on the AR blocks, identity elsewhere).  Nonzero when
+ * the raw point does not map back to untr (an AR block was reset). */
+static int raw_hessian(fctx *c, const double *raw, const double *untr, size_t np, double *H)
+{
+    const tsf_arima_order *o = &c->a->ord;
+    double G[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], T[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double back[TSF_ARIMA_MAXPAR];
+    tsf_arima_par_arma(c, raw, back);  /* c->transform is set */
+    for (size_t i = 0; i < c->a->narma; i++)
+        if (fabs(back[i] - untr[i]) > 1e-8) return 1;
+    memset(G, 0, np * np * sizeof *G);
+    for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
+    size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
+    for (int b = 0; b < 2; b++) {
+        size_t off = blocks[b][0], len = blocks[b][1];
+        if (!len) continue;
+        if (tsf_arima_partrans_jac(raw + off, len, T)) return 1;
+        for (size_t i = 0; i < len; i++)
+            for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
+    }
+    /* T = H G, H = G' T */
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < np; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < np; l++) s += H[i * np + l] * G[l * np + j];
+            T[i * np + j] = s;
+        }
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < np; j++) {
+            double s = 0.0;
+            for (size_t l = 0; l < np; l++) s += G[l * np + i] * T[l * np + j];
+            H[i * np + j] = s;
+        }
+    return 0;
+}
+
+static int invert_ma(tsf_arima *a, double *par)
 {
     const tsf_arima_order *o = &a->ord;
-    if (o->q) tsf_arima_ma_invert(par + o->p, (size_t)o->q);
-    if (o->Q) tsf_arima_ma_invert(par + o->p + o->q + o->P, (size_t)o->Q);
+    int changed = 0;
+    if (o->q) changed |= tsf_arima_ma_invert(par + o->p, (size_t)o->q);
+    if (o->Q) changed |= tsf_arima_ma_invert(par + o->p + o->q + o->P, (size_t)o->Q);
+    return changed;
+}
+
+/* Exact ML from par (untransformed ARMA coefficients and u); par receives
+ * the optimum (MA made invertible), *ll the concentrated objective's
+ * log-likelihood there.  Hpre: an approximate Hessian in par's
+ * coordinates (the CSS one) or NULL.  Hraw/rawfinal/hraw_ok: the verified
+ * Hessian in transformed coordinates and where, for the standard errors. */
+static tsf_status ml_from(fctx *c, double *par, const double *Hpre, double *ll, double *Hraw,
+                          double *rawfinal, int *hraw_ok, int *conv)
+{
+    tsf_arima *a = c->a;
+    size_t np = a->ncoef;
+    double H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], untr[TSF_ARIMA_MAXPAR];
+    int have_h = Hpre != NULL;
+    if (have_h) memcpy(H, Hpre, np * np * sizeof *H);
+    c->ml = 1;
+    c->transform = 1;
+    memcpy(untr, par, np * sizeof *par);
+    to_raw(c, par);
+    /* The CSS Hessian approximates the ML one; carried into the
+     * transformed coordinates by the Jacobian G of the transform:
+     * H_raw = G' H G. */
+    if (have_h && raw_hessian(c, par, untr, np, H)) have_h = 0;
+    tsf_status st = tsf_arima_minimize(c, par, np, 1e-6, have_h ? H : NULL, Hraw, hraw_ok, conv);
+    if (st) return st;
+    if (*hraw_ok) memcpy(rawfinal, par, np * sizeof *par);
+    tsf_arima_par_arma(c, par, c->arma);
+    memcpy(par, c->arma, a->narma * sizeof *par);
+    c->transform = 0;
+    if (invert_ma(a, par)) *hraw_ok = 0;
+    double v;
+    if (!tsf_arima_eval(c, par, &v))
+        return tsf_set_error(TSF_ENOCONV, "the ML fit ended at a point without a finite "
+                             "likelihood; try another order");
+    double nu = (double)c->sums.nu;
+    *ll = -0.5 * (nu * (log(2.0 * M_PI * c->sums.ssq / nu) + 1.0) + c->sums.sumlog);
+    return TSF_OK;
 }
 
 tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const double *X)
@@ -440,10 +255,10 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         for (size_t t = 0; t < n; t++)
             if (!isnan(y[t])) scale = fmax(scale, fabs(y[t]));
         c.ml = 0;
-        c.ncond = a->nd;
+        c.ncond = a->nd + a->pf;
         memset(par, 0, (np + 1) * sizeof *par);
         double v;
-        if (eval(&c, par, &v) || c.css_nu > 0) {
+        if (tsf_arima_eval(&c, par, &v) || c.css_nu > 0) {
             ok = 1;
             dev = sqrt(c.css_ssq / (double)(c.css_nu ? c.css_nu : 1));
         }
@@ -454,18 +269,40 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
                 goto done;
             }
     }
-    int conv = 1;
+    int conv = 1, have_h = 0, hraw_ok = 0;
+    double Hcss[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], Hraw[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double rawfinal[TSF_ARIMA_MAXPAR];
     c.ncond = a->nd + a->pf;
+    /* The CSS stage follows R's path on series up to TSF_ARIMA_LM_NOBS
+     * used observations: quasi-Newton from zero, which ends in the basin
+     * R's optim(BFGS) finds (the CSS surface of a short series can be
+     * multimodal, and auto-ARIMA ranks models by these fits).  Longer
+     * series, where the CSS optimum is well determined, use
+     * Levenberg-Marquardt with analytic derivatives: the same optimum in a
+     * fraction of the time. */
     if (a->method == TSF_METHOD_CSS || a->method == TSF_METHOD_CSS_ML) {
         c.ml = 0;
         c.transform = 0;
-        if ((st = minimize(&c, par, np, a->method == TSF_METHOD_CSS ? 1e-6 : 1e-2, &conv)))
-            goto done;
-        invert_ma(a, par);
+        if (a->nobs <= TSF_ARIMA_LM_NOBS) {
+            int hok;
+            if ((st = tsf_arima_minimize(&c, par, np, a->method == TSF_METHOD_CSS ? 1e-6 : 1e-3,
+                                         NULL, Hcss, &hok, &conv)))
+                goto done;
+            have_h = hok;
+        } else {
+            if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
+                                       a->method == TSF_METHOD_CSS ? 1e-8 : 1e-3, par, Hcss,
+                                       &conv)))
+                goto done;
+            have_h = 1;
+        }
+        /* R inverts the MA part of CSS estimates only to start ML from them:
+         * the conditional sum of squares is not invariant under it */
+        if (a->method != TSF_METHOD_CSS && invert_ma(a, par)) have_h = 0;
     }
     if (a->method == TSF_METHOD_CSS) {
         double v;
-        if (!eval(&c, par, &v)) {
+        if (!tsf_arima_eval(&c, par, &v)) {
             st = tsf_set_error(TSF_ENOCONV, "the CSS fit ended at a point without a finite "
                                "sum of squares; try method=ml");
             goto done;
@@ -474,16 +311,50 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         /* R's CSS log-likelihood: -0.5 n.used (log(2 pi sigma2) + 1) */
         a->loglik = -0.5 * (double)a->nobs * (log(2.0 * M_PI * a->sigma2) + 1.0);
     } else {
+        /* Two starts on short series (nobs <= TSF_ARIMA_MULTISTART): the
+         * CSS estimates and zero ARMA coefficients; the better optimum is
+         * kept.  A short series' likelihood can be multimodal (near
+         * cancelling AR and MA roots, boundaries); on long ones CSS and ML
+         * estimates are close (both consistent) and one start suffices. */
+        int multi = a->method == TSF_METHOD_ML && a->nobs <= TSF_ARIMA_MULTISTART;
+        double alt[TSF_ARIMA_MAXPAR], Halt[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+        int have_halt = 0, conv2 = 0;
+        if (multi) {
+            memset(alt, 0, np * sizeof *alt);
+            if (a->method == TSF_METHOD_ML) {
+                int cc;
+                c.ml = 0;
+                c.transform = 0;
+                if (tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond, 1e-3, alt, Halt, &cc)) {
+                    tsf_clear_error();
+                    memset(alt, 0, np * sizeof *alt);
+                } else {
+                    have_halt = !invert_ma(a, alt);
+                }
+            }
+        }
+        double ll, ll2;
+        st = ml_from(&c, par, have_h ? Hcss : NULL, &ll, Hraw, rawfinal, &hraw_ok, &conv);
+        if (multi) {
+            double Hraw2[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], raw2[TSF_ARIMA_MAXPAR];
+            int ok2;
+            tsf_status st2 = ml_from(&c, alt, have_halt ? Halt : NULL, &ll2, Hraw2, raw2, &ok2,
+                                     &conv2);
+            if (!st2 && (st || ll2 > ll + 1e-9)) {
+                st = TSF_OK;
+                memcpy(par, alt, np * sizeof *par);
+                memcpy(Hraw, Hraw2, np * np * sizeof *Hraw);
+                memcpy(rawfinal, raw2, np * sizeof *raw2);
+                hraw_ok = ok2;
+                conv = conv2;
+            }
+            if (!st) tsf_clear_error();
+        }
+        if (st) goto done;
         c.ml = 1;
-        c.transform = 1;
-        to_raw(&c, par);
-        if ((st = minimize(&c, par, np, 1e-6, &conv))) goto done;
-        par_arma(&c, par, c.arma);
-        memcpy(par, c.arma, a->narma * sizeof *par);
         c.transform = 0;
-        invert_ma(a, par);
         double v;
-        if (!eval(&c, par, &v)) {
+        if (!tsf_arima_eval(&c, par, &v)) {
             st = tsf_set_error(TSF_ENOCONV, "the ML fit ended at a point without a finite "
                                "likelihood; try another order");
             goto done;
@@ -495,9 +366,11 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
     a->converged = conv;
     /* coefficients and standard errors in the original parameterisation */
     int okse;
-    std_errors(&c, par, np, cov, &okse);
+    okse = 0;
+    if (hraw_ok && a->method != TSF_METHOD_CSS) okse = tsf_arima_cov_from_raw(&c, rawfinal, Hraw, np, cov);
+    if (!okse) tsf_arima_std_errors(&c, par, np, cov, &okse);
     memcpy(a->coef, par, a->narma * sizeof *par);
-    par_beta(&c, par + a->narma);
+    tsf_arima_par_beta(&c, par + a->narma);
     memcpy(a->coef + a->narma, c.beta, c.k * sizeof *par);
     for (size_t i = 0; i < np; i++) a->se[i] = NAN;
     if (okse) {

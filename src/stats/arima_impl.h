@@ -10,6 +10,14 @@
 /* Most coefficients (ARMA + regression) one model estimates. */
 #define TSF_ARIMA_MAXPAR 64
 
+/* ML fits of series with at most this many observations could try two
+ * starts (off: it departs from R's choice of optimum, which auto-ARIMA's
+ * model ranking relies on). */
+#define TSF_ARIMA_MULTISTART 2000
+/* Above this many used observations the CSS stage uses Levenberg-Marquardt
+ * instead of R's quasi-Newton path. */
+#define TSF_ARIMA_LM_NOBS 2000
+
 enum { TSF_REG_MEAN = 1, TSF_REG_DRIFT = 2, TSF_REG_TREND = 4 };
 
 struct tsf_arima {
@@ -45,6 +53,9 @@ tsf_status tsf_arima_partrans_jac(const double *raw, size_t p, double *jac);
  * roots inside the unit circle (the likelihood with sigma2 concentrated
  * out is unchanged).  Returns 1 when something changed. */
 int tsf_arima_ma_invert(double *theta, size_t q);
+/* 1 when 1 + theta_1 z + ... + theta_q z^q has no root inside the unit
+ * circle (q <= TSF_ARIMA_MAX_PQ). */
+int tsf_arima_ma_invertible(const double *theta, size_t q);
 
 /* --- css.c --- */
 /* Conditional sum of squares (Box & Jenkins): residuals of the ARMA
@@ -53,6 +64,26 @@ int tsf_arima_ma_invert(double *theta, size_t q);
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu);
+
+/* CSS residuals e (n) and, when J is not NULL, their derivatives J (n x
+ * (narma + k), column-major) with respect to the ARMA coefficients (the
+ * seasonal factors chained through the products) and the k regression
+ * coefficients of X (x = y - X beta).  Rows that do not count are zero.
+ * work: TSF_ARIMA_CSS_WORK(n, pf, qf) doubles. */
+#define TSF_ARIMA_CSS_WORK(n, pf, qf) (6 * (n) + (pf) + (qf) + 2)
+tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const double *x,
+                             size_t n, const double *X, size_t k, const double *delta, size_t nd,
+                             size_t ncond, double *work, double *e, double *J, double *ssq,
+                             size_t *nu);
+
+/* --- css_lm.c --- */
+/* Minimises the CSS over par = [ARMA coefficients, u] with beta = beta0 +
+ * L u (L k x k lower, column-major) by Levenberg-Marquardt until the
+ * Gauss-Newton step promises less than tol_ll log-likelihood units.  H (np x np),
+ * when not NULL, receives the Gauss-Newton Hessian of 0.5 log(ssq/nu). */
+tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const double *X,
+                            const double *beta0, const double *L, size_t ncond, double tol_ll,
+                            double *par, double *H, int *converged);
 
 /* --- arima_fit.c --- */
 /* Expands coef's ARMA part into the full polynomials (a->phi, a->theta

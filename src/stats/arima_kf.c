@@ -277,6 +277,55 @@ int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F)
     return contrib;
 }
 
+/* Innovations v_t = w_t - a_0 of the steady-state filter over [t0, t1),
+ * a updated in place; returns sum v_t^2 when acc.  Small r unrolled: in
+ * steady state this loop is the whole cost of a likelihood evaluation. */
+static double steady_mean(double *a, const double *phi, const double *m, size_t r,
+                          const double *w, size_t t0, size_t t1, int acc)
+{
+    double ss = 0.0;
+    if (r == 1) {
+        double a0 = a[0], p0 = phi[0];
+        for (size_t t = t0; t < t1; t++) {
+            double v = w[t] - a0;
+            ss += v * v;
+            a0 = p0 * w[t];
+        }
+        a[0] = a0;
+    } else if (r == 2) {
+        double a0 = a[0], a1 = a[1], p0 = phi[0], p1 = phi[1], m1 = m[1];
+        for (size_t t = t0; t < t1; t++) {
+            double v = w[t] - a0;
+            ss += v * v;
+            a0 = p0 * w[t] + a1 + m1 * v;
+            a1 = p1 * w[t];
+        }
+        a[0] = a0;
+        a[1] = a1;
+    } else if (r == 3) {
+        double a0 = a[0], a1 = a[1], a2 = a[2], p0 = phi[0], p1 = phi[1], p2 = phi[2];
+        double m1 = m[1], m2 = m[2];
+        for (size_t t = t0; t < t1; t++) {
+            double v = w[t] - a0;
+            ss += v * v;
+            a0 = p0 * w[t] + a1 + m1 * v;
+            a1 = p1 * w[t] + a2 + m2 * v;
+            a2 = p2 * w[t];
+        }
+        a[0] = a0;
+        a[1] = a1;
+        a[2] = a2;
+    } else {
+        for (size_t t = t0; t < t1; t++) {
+            double v = w[t] - a[0];
+            ss += v * v;
+            for (size_t i = 0; i + 1 < r; i++) a[i] = phi[i] * w[t] + a[i + 1] + m[i + 1] * v;
+            a[r - 1] = phi[r - 1] * w[t];
+        }
+    }
+    return acc ? ss : 0.0;
+}
+
 /* Fast path for a series without missing values: once the first nd
  * observations have been absorbed, the lagged values in the state are
  * observed values, known exactly, so the filter of the augmented state is
@@ -337,15 +386,11 @@ static void arma_fast_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n
         double F = P[0], Finv = 1.0 / F, lf = log(F), ss = 0.0;
         size_t cnt = 0;
         for (size_t i = 0; i < r; i++) m[i] = P[i] * Finv;
-        for (; t < n; t++) {
-            double v = w[t] - a[0];
-            if (t >= start) {
-                ss += v * v;
-                cnt++;
-            }
-            for (size_t i = 0; i + 1 < r; i++) a[i] = phi[i] * w[t] + a[i + 1] + m[i + 1] * v;
-            a[r - 1] = phi[r - 1] * w[t];
-        }
+        /* a[t0..t1) without accumulating, then [t1..n) with */
+        size_t t1 = start > t ? (start < n ? start : n) : t;
+        ss = steady_mean(a, phi, m, r, w, t, t1, 0);
+        ss = steady_mean(a, phi, m, r, w, t1, n, 1);
+        cnt = n - t1;
         ssq += ss * Finv;
         sumlog += lf * (double)cnt;
         nu += cnt;
@@ -358,12 +403,24 @@ static void arma_fast_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n
 void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                       tsf_arima_sums *s)
 {
+    tsf_arima_kf_run_same(kf, x, n, start, s, 0);
+}
+
+void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
+                           tsf_arima_sums *s, int same_x)
+{
+    int cached = same_x && kf->wn == n && n > 0;
     int complete = 1;
-    for (size_t t = 0; t < n && complete; t++) complete = !isnan(x[t]);
+    if (cached) complete = kf->xcomplete;
+    else
+        for (size_t t = 0; t < n && complete; t++) complete = !isnan(x[t]);
+    kf->wn = 0;
     if (complete && n > kf->nd) {
         const double *w = x;
         size_t nd = kf->nd;
-        if (nd) {
+        if (nd && cached) {
+            w = kf->wbuf;
+        } else if (nd) {
             if (kf->wcap < n) {
                 double *nb = realloc(kf->wbuf, n * sizeof *nb);
                 if (nb) {
@@ -383,6 +440,8 @@ void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
             }
         }
         if (complete) {
+            kf->wn = n;
+            kf->xcomplete = 1;
             /* the first nd observations through the augmented filter */
             s->ssq = s->sumlog = 0.0;
             s->nu = 0;

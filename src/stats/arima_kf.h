@@ -49,6 +49,8 @@ typedef struct tsf_arima_kf {
     int *ipiv;
     double *wbuf;    /* differenced series for the fast path */
     size_t wcap;
+    size_t wn;       /* wbuf holds delta(B) x for this n (0: nothing cached) */
+    int xcomplete;   /* that x had no missing value */
     int steady;      /* P has converged: only the mean recursion runs */
     double Fss;      /* F in steady state */
 } tsf_arima_kf;
@@ -75,6 +77,12 @@ int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F);
  * the observations t >= start. */
 void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                       tsf_arima_sums *s);
+
+/* Same, where x[0..n) is unchanged since the previous run on this
+ * workspace and the differencing polynomial too (a fit varying only the
+ * ARMA coefficients): the differenced series is reused. */
+void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
+                           tsf_arima_sums *s, int same_x);
 
 /* h-step predictions from the current state: mean[j] and var[j] (unit
  * sigma2).  Does not change the filter state (uses its scratch). */

@@ -1,12 +1,15 @@
 /* Conditional sum of squares of an ARIMA (Box & Jenkins 1976, sec. 7.1):
  * the starting values of R's default CSS-ML method and the CSS method. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include "stats/arima_impl.h"
 
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
     for (size_t t = 0; t < n; t++) {
         double v = x[t];
@@ -40,4 +43,197 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
     }
     *ssq = s;
     *nu = cnt;
+}
+
+/* e_t = z_t - sum_{j in nz} Theta_j e_{t-j}, t >= ncond, with e = 0
+ * before ncond and where z is missing (NaN): the MA filter of the CSS
+ * residuals, with Theta's non-zero lags only (seasonal MA polynomials are
+ * sparse). */
+static void ma_filter(const double *z, const double *mask, size_t n, const double *theta,
+                      const size_t *nz, size_t nnz, size_t ncond, double *e)
+{
+    /* up to tq some lags reach before ncond (where e = 0); after it none */
+    size_t tq = ncond + (nnz ? nz[nnz - 1] + 1 : 0);
+    for (size_t t = 0; t < n && t < tq; t++) {
+        if (t < ncond || isnan(mask[t])) {
+            e[t] = 0.0;
+            continue;
+        }
+        double v = z[t];
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = nz[k] + 1;
+            if (t >= ncond + j) v -= theta[j - 1] * e[t - j];
+        }
+        e[t] = v;
+    }
+    if (nnz == 1) {
+        size_t j = nz[0] + 1;
+        double th = theta[j - 1];
+        for (size_t t = tq; t < n; t++) e[t] = isnan(mask[t]) ? 0.0 : z[t] - th * e[t - j];
+        return;
+    }
+    for (size_t t = tq; t < n; t++) {
+        if (isnan(mask[t])) {
+            e[t] = 0.0;
+            continue;
+        }
+        double v = z[t];
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = nz[k] + 1;
+            v -= theta[j - 1] * e[t - j];
+        }
+        e[t] = v;
+    }
+}
+
+/* The same filter, in place, on ncol columns of length n at once: the
+ * recursions are independent, so interleaving them hides the latency of
+ * each one's dependency chain. */
+static void ma_filter_cols(double *Z, size_t ncol, const double *mask, size_t n,
+                           const double *theta, const size_t *nz, size_t nnz, size_t ncond)
+{
+    size_t tq = ncond + (nnz ? nz[nnz - 1] + 1 : 0);
+    for (size_t t = 0; t < n; t++) {
+        if (t < ncond || isnan(mask[t])) {
+            for (size_t c = 0; c < ncol; c++) Z[c * n + t] = 0.0;
+            continue;
+        }
+        if (t >= tq) {
+            for (size_t k = 0; k < nnz; k++) {
+                size_t j = nz[k] + 1;
+                double th = theta[j - 1];
+                for (size_t c = 0; c < ncol; c++) Z[c * n + t] -= th * Z[c * n + t - j];
+            }
+            continue;
+        }
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = nz[k] + 1;
+            if (t < ncond + j) break;
+            double th = theta[j - 1];
+            for (size_t c = 0; c < ncol; c++) Z[c * n + t] -= th * Z[c * n + t - j];
+        }
+    }
+}
+
+tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const double *x,
+                             size_t n, const double *X, size_t k, const double *delta, size_t nd,
+                             size_t ncond, double *work, double *e, double *J, double *ssq,
+                             size_t *nu)
+{
+    size_t p = (size_t)o->p, q = (size_t)o->q, P = (size_t)o->P, Q = (size_t)o->Q, s = (size_t)o->s;
+    size_t pf = p + s * P, qf = q + s * Q, narma = p + q + P + Q;
+    if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
+    const double *a = arma, *b = arma + p, *A = arma + p + q, *Bs = arma + p + q + P;
+    double *w = work, *u = w + n, *v = u + n, *f = v + n, *dx = f + n, *zb = dx + n;
+    double *phi = zb + n, *theta = phi + pf + 1;
+    size_t nzbuf[TSF_ARIMA_MAX_PQ * 2 + 2], *nz = nzbuf;
+    size_t *nzalloc = NULL;
+    tsf_status st = TSF_OK;
+    if (qf + 1 > sizeof nzbuf / sizeof *nzbuf) {
+        nz = nzalloc = malloc((qf + 1) * sizeof *nz);
+        if (!nz) return tsf_set_error(TSF_ENOMEM, "out of memory in the CSS fit");
+    }
+    tsf_arima_expand(o, arma, phi, theta);
+    size_t nnz = 0;
+    for (size_t j = 0; j < qf; j++)
+        if (theta[j] != 0.0) nz[nnz++] = j;
+    /* w = delta(B) x; u = (1 - A(B^s)) w; v = (1 - a(B)) w; z = Phi(B) w,
+     * each where all its lags exist (NaN before) */
+    for (size_t t = 0; t < n; t++) {
+        if (t < nd) {
+            w[t] = NAN;
+            continue;
+        }
+        double val = x[t];
+        for (size_t i = 0; i < nd; i++) val -= delta[i] * x[t - 1 - i];
+        w[t] = val;
+    }
+    for (size_t t = 0; t < n; t++) {
+        double zz = NAN;
+        if (P && J) {
+            double uu = NAN, vv = NAN;
+            if (t >= nd + s * P) {
+                uu = w[t];
+                for (size_t j = 1; j <= P; j++) uu -= A[j - 1] * w[t - s * j];
+            }
+            if (t >= nd + p) {
+                vv = w[t];
+                for (size_t i = 1; i <= p; i++) vv -= a[i - 1] * w[t - i];
+            }
+            u[t] = uu;
+            v[t] = vv;
+        }
+        if (t >= ncond) {
+            zz = w[t];
+            for (size_t i = 1; i <= pf; i++) zz -= phi[i - 1] * w[t - i];
+        }
+        zb[t] = zz;
+    }
+    ma_filter(zb, zb, n, theta, nz, nnz, ncond, e);
+    double sum = 0.0;
+    size_t cnt = 0;
+    for (size_t t = ncond; t < n; t++)
+        if (!isnan(zb[t])) {
+            sum += e[t] * e[t];
+            cnt++;
+        }
+    *ssq = sum;
+    *nu = cnt;
+    if (!J) goto done;
+    /* Column c of J = d e / d param_c: the MA filter applied to the
+     * derivative of its input plus the derivative of the MA polynomial
+     * acting on e. */
+    size_t c = 0;
+    const double *uu = P ? u : w; /* (1 - A(B^s)) w */
+    for (size_t i = 1; i <= p; i++, c++) {
+        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
+        memcpy(J + c * n, f, n * sizeof *f);
+    }
+    for (size_t i = 1; i <= q; i++, c++) {
+        for (size_t t = 0; t < n; t++) {
+            double val = 0.0;
+            if (t >= ncond + i) val -= e[t - i];
+            for (size_t j = 1; j <= Q; j++)
+                if (t >= ncond + s * j + i) val -= Bs[j - 1] * e[t - s * j - i];
+            f[t] = val;
+        }
+        memcpy(J + c * n, f, n * sizeof *f);
+    }
+    for (size_t j = 1; j <= P; j++, c++) {
+        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
+        memcpy(J + c * n, f, n * sizeof *f);
+    }
+    for (size_t j = 1; j <= Q; j++, c++) {
+        for (size_t t = 0; t < n; t++) {
+            double val = 0.0;
+            if (t >= ncond + s * j) val -= e[t - s * j];
+            for (size_t i = 1; i <= q; i++)
+                if (t >= ncond + s * j + i) val -= b[i - 1] * e[t - s * j - i];
+            f[t] = val;
+        }
+        memcpy(J + c * n, f, n * sizeof *f);
+    }
+    for (size_t r = 0; r < k; r++, c++) {
+        const double *xr = X + r * n;
+        for (size_t t = 0; t < n; t++) {
+            double val = t < nd ? NAN : xr[t];
+            for (size_t i = 0; t >= nd && i < nd; i++) val -= delta[i] * xr[t - 1 - i];
+            dx[t] = val;
+        }
+        for (size_t t = 0; t < n; t++) {
+            if (t < ncond) {
+                f[t] = 0.0;
+                continue;
+            }
+            double val = dx[t];
+            for (size_t i = 1; i <= pf; i++) val -= phi[i - 1] * dx[t - i];
+            f[t] = -val;
+        }
+        memcpy(J + c * n, f, n * sizeof *f);
+    }
+    (void)narma;
+    ma_filter_cols(J, c, zb, n, theta, nz, nnz, ncond);
+done:
+    free(nzalloc);
+    return st;
 }

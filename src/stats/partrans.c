@@ -70,6 +70,15 @@ tsf_status tsf_arima_partrans_jac(const double *raw, size_t p, double *jac)
     return TSF_OK;
 }
 
+int tsf_arima_ma_invertible(const double *theta, size_t q)
+{
+    double t[TSF_ARIMA_MAX_PQ + 1];
+    if (q > TSF_ARIMA_MAX_PQ) return 0;
+    memcpy(t, theta, q * sizeof *t);
+    /* invertible iff reflecting changes nothing (and the roots are found) */
+    return tsf_arima_ma_invert(t, q) == 0;
+}
+
 int tsf_arima_ma_invert(double *theta, size_t q)
 {
     size_t qq = q;
