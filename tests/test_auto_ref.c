@@ -9,6 +9,37 @@
 #include "tsf/tsf.h"
 #include "core/model_impl.h"
 
+/* auto.arima(x, trace = TRUE): the criteria R printed for the 2nd to 4th
+ * models (null, AR, MA starts); wineind's are CSS approximations. */
+static const struct {
+    const char *data;
+    double ic[3];
+} r_trace[] = {
+    {"AirPassengers", {1031.539, 1020.582, 1021.192}},
+    {"WWWusage", {627.7442, 531.1079, 548.4164}},
+    {"lynx", {2006.724, 1927.209, 1918.165}},
+    {"Nile", {1298.77, 1283.598, 1270.562}},
+    {"USAccDeaths", {873.7587, 863.7031, 857.3164}},
+    {"austres", {672.5046, 662.0899, 652.3751}},
+    {"JohnsonJohnson", {145.6332, 102.4811, 101.0345}},
+    {"wineind", {2918.738, 2880.387, 2789.402}},
+};
+
+static void check_trace(const char *data, const tsf_fit_info *info)
+{
+    for (size_t i = 0; i < sizeof r_trace / sizeof r_trace[0]; i++) {
+        if (strcmp(r_trace[i].data, data) != 0) continue;
+        assert_true(info->ntrace >= 4);
+        for (int j = 0; j < 3; j++) {
+            double v = info->trace_values[j + 1], r = r_trace[i].ic[j];
+            /* R prints 7 significant digits */
+            if (!(fabs(v - r) <= 1e-5 * fabs(r) + 5e-3))
+                fail_msg("%s: trace %s = %.4f, R printed %.7g", data, info->trace_labels[j + 1],
+                         v, r);
+        }
+    }
+}
+
 static void run_case(json_t *c)
 {
     const char *id = json_string_value(json_object_get(c, "id"));
@@ -58,6 +89,7 @@ static void run_case(json_t *c)
                  json_integer_value(json_array_get(sea, 1)),
                  json_integer_value(json_array_get(sea, 2)), r_aicc);
     }
+    check_trace(data, &info);
     /* the trace is finite and contains the chosen model */
     assert_true(info.ntrace >= 5);
     for (size_t i = 0; i < info.ntrace; i++) {
@@ -135,6 +167,60 @@ static void test_other_searches(void **state)
  * errors and residuals of R's predict()/residuals() on auto.arima(WWWusage)
  * = ARIMA(1,1,1), and the same log-likelihood / streaming log-densities as
  * the arima family fitted with those orders. */
+/* More forecast 8.20 facts on AirPassengers: options, other periods,
+ * missing values, short series (orders and AICc from auto.arima). */
+static void test_variants(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *label, *spec;
+        int period;
+        size_t len;      /* first len values (0: all) */
+        int with_nan;    /* values 1, 11, 12, 71, 144 missing */
+        int order[6];
+        double aicc;
+    } cases[] = {
+        {"approximation=TRUE", "auto(approximation=yes)", 12, 0, 0, {0, 1, 1, 0, 1, 0}, 1020.732900},
+        {"ic=\"bic\"", "auto(ic=bic)", 12, 0, 0, {1, 1, 0, 0, 1, 0}, 1020.487562},
+        {"frequency 24", "auto", 24, 0, 0, {1, 1, 1, 0, 1, 0}, 982.442207},
+        {"missing values", "auto", 12, 0, 1, {2, 1, 1, 0, 1, 0}, 983.305083},
+        {"x[1:31]", "auto", 12, 31, 0, {1, 1, 0, 0, 1, 0}, 131.733348},
+        {"x[1:13]", "auto", 12, 13, 0, {0, 0, 1, 0, 0, 0}, 104.934364},
+    };
+    size_t n0 = 0;
+    double *y0 = read_dataset("AirPassengers", &n0);
+    assert_non_null(y0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double y[144];
+        size_t n = cases[i].len ? cases[i].len : n0, nobs = 0;
+        memcpy(y, y0, n * sizeof *y);
+        if (cases[i].with_nan) y[0] = y[10] = y[11] = y[70] = y[143] = NAN;
+        for (size_t t = 0; t < n; t++) nobs += !isnan(y[t]);
+        tsf_model *m = NULL;
+        assert_int_equal(tsf_model_new(cases[i].spec, &m), TSF_OK);
+        if (tsf_fit(m, y, n, NULL, cases[i].period, NULL) != TSF_OK)
+            fail_msg("%s: %s", cases[i].label, tsf_errmsg());
+        tsf_fit_info info;
+        assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+        int s = cases[i].period;
+        double k = (double)info.ncoef + 1.0;
+        double nstar = (double)nobs - info.order[1] - (double)info.seasonal[1] * s;
+        double aicc = -2.0 * info.loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (nstar - k - 1.0);
+        int same = 1;
+        for (int j = 0; j < 3; j++)
+            same &= info.order[j] == cases[i].order[j] && info.seasonal[j] == cases[i].order[3 + j];
+        printf("# AirPassengers %-20s tsf %-34s AICc %.4f (R %.4f)\n", cases[i].label,
+               info.model, aicc, cases[i].aicc);
+        if (same)
+            assert_close(aicc, cases[i].aicc, 1e-3);
+        else if (!(aicc < cases[i].aicc))
+            fail_msg("%s: chose %s, AICc %.4f above R's %.4f", cases[i].label, info.model, aicc,
+                     cases[i].aicc);
+        tsf_model_free(m);
+    }
+    free(y0);
+}
+
 static void test_delegation(void **state)
 {
     (void)state;
@@ -220,6 +306,12 @@ static void test_fixed_orders_and_failures(void **state)
     assert_int_equal(tsf_model_info(m, &info), TSF_OK);
     assert_int_equal(info.order[1], 1);
     assert_true(info.order[0] <= 1 && info.order[2] <= 1);
+    for (size_t i = 0; i < info.ntrace; i++) assert_true(strstr(info.trace_labels[i], ",1,"));
+    /* refitting replaces the first fit (no leak under ASan) */
+    assert_int_equal(tsf_fit(m, y, 60, NULL, 1, NULL), TSF_OK);
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    assert_int_equal(info.order[1], 1);
+    assert_true(info.nobs <= 60);  /* the second series, not lynx's 114 values */
     tsf_model_free(m);
     /* constant series: a clear error, no model */
     double c[30];
@@ -227,6 +319,13 @@ static void test_fixed_orders_and_failures(void **state)
     assert_int_equal(tsf_model_new("auto", &m), TSF_OK);
     assert_int_equal(tsf_fit(m, c, 30, NULL, 1, NULL), TSF_EDOMAIN);
     assert_errmsg_has("constant");
+    tsf_model_free(m);
+    /* a repeated seasonal pattern: D = 1 leaves nothing to model */
+    double sq[50];
+    for (int i = 0; i < 50; i++) sq[i] = (double)(i % 4);
+    assert_int_equal(tsf_model_new("auto", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, sq, 50, NULL, 4, NULL), TSF_EDOMAIN);
+    assert_errmsg_has("exactly predictable");
     tsf_model_free(m);
     free(y);
 }
@@ -236,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_auto),
         cmocka_unit_test(test_other_searches),
+        cmocka_unit_test(test_variants),
         cmocka_unit_test(test_delegation),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_fixed_orders_and_failures),

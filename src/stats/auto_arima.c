@@ -10,7 +10,7 @@
  *   (sigma2), n* = n - d - D m;
  * - approximation when n > 150 or m > 12: candidates fitted by CSS with
  *   AIC ~ offset + n* log(sigma2_css) + 2k, where offset = -2 loglik -
- *   n log(sigma2) of an exact ARIMA(1,d,0)(0,D,0) fit puts CSS and exact
+ *   n log(sigma2) of an exact ARIMA(0,d,0)(0,D,0) fit puts CSS and exact
  *   criteria on one scale; the models are then refitted exactly in order
  *   of their approximate criterion until one is acceptable;
  * - a model is rejected (criterion infinite) when an AR or MA root lies
@@ -144,11 +144,13 @@ static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *
     double aic = css ? c->offset + nstar * log(info.sigma2) + 2.0 * k
                      : -2.0 * info.loglik + 2.0 * k;
     double v = NAN;
-    if (nstar - k - 1.0 > 0.0 && isfinite(aic)) {
+    if (isfinite(aic) && nstar > 0.0) {
         switch (c->ic) {
         case TSF_IC_AIC: v = aic; break;
         case TSF_IC_BIC: v = aic + k * (log(nstar) - 2.0); break;
-        default: v = aic + 2.0 * k * (k + 1.0) / (nstar - k - 1.0); break;
+        default:  /* AICc is undefined once k + 1 >= n*: such a model is not a candidate */
+            if (nstar - k - 1.0 > 0.0) v = aic + 2.0 * k * (k + 1.0) / (nstar - k - 1.0);
+            break;
         }
     }
     double r = isfinite(v) ? min_root(&info, o, s) : NAN;
@@ -208,6 +210,28 @@ static tsf_status choose_differences(const tsf_auto_opts *o, const double *y, si
     return st;
 }
 
+/* 1 when y differenced d times and D times at lag m has no variation
+ * (every observed difference equal): no ARIMA noise left to estimate. */
+static int constant_after_differencing(const double *y, size_t n, int m, int d, int D,
+                                       double *value)
+{
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w) return 0;
+    memcpy(w, y, n * sizeof *w);
+    size_t len = n;
+    for (int i = 0; i < D; i++) len = diff_lag(w, len, (size_t)m);
+    for (int i = 0; i < d; i++) len = diff_lag(w, len, 1);
+    int constant = 1, seen = 0;
+    for (size_t i = 0; i < len && constant; i++) {
+        if (isnan(w[i])) continue;
+        if (!seen) *value = w[i];
+        else if (w[i] != *value) constant = 0;
+        seen = 1;
+    }
+    free(w);
+    return constant && seen;
+}
+
 tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int period,
                           const tsf_fit_opts *fo, tsf_auto_result *res)
 {
@@ -235,6 +259,11 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     int m = period, d, D;
     tsf_status st = choose_differences(o, y, n, m, &d, &D);
     if (st != TSF_OK) return st;
+    double cval = 0.0;
+    if ((d > 0 || D > 0) && constant_after_differencing(y, n, m, d, D, &cval))
+        return tsf_set_error(TSF_EDOMAIN, "auto: after differencing (d=%d, D=%d) every value "
+                                          "is %g: the series is exactly predictable and has no "
+                                          "noise for an ARIMA to model", d, D, cval);
 
     tsf_auto_search_opts so;
     tsf_auto_search_defaults(&so);
@@ -265,8 +294,10 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     if (fo) c.base = *fo;
     int approx = o->approximation >= 0 ? o->approximation : (nobs > 150 || m > 12);
     if (approx) {
-        /* offset from an exact ARIMA(1,d,0)(0,D,0) (mean when d+D = 0) */
-        tsf_arima_order ord = {1, d, 0, 0, m > 1 ? D : 0, 0, m > 1 ? m : 1};
+        /* offset from an exact ARIMA(0,d,0)(0,D,0) (mean when d+D = 0):
+         * with it, tsf's approximate criteria equal the values R prints
+         * (checked on wineind, gold and co2) */
+        tsf_arima_order ord = {0, d, 0, 0, m > 1 ? D : 0, 0, m > 1 ? m : 1};
         tsf_fit_opts f1 = c.base;
         f1.method = TSF_METHOD_CSS_ML;
         f1.include_mean = 0;
