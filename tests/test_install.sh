@@ -4,10 +4,13 @@
 # library and pkg-config file, then runs it: the public headers must be
 # self-contained and the .pc file right.  Exit 77 (skip) without cc or
 # pkg-config.
-# usage: test_install.sh BUILDDIR SRCDIR
+# usage: test_install.sh BUILDDIR SRCDIR [B_SANITIZE]
 set -u
 BUILD=$1
 SRC=$2
+# A sanitized library needs a sanitized program (the runtime comes first).
+SAN=
+case "${3:-none}" in none|'') ;; *) SAN="-fsanitize=$3" ;; esac
 command -v pkg-config >/dev/null 2>&1 || { echo "skip: no pkg-config"; exit 77; }
 command -v cc >/dev/null 2>&1 || { echo "skip: no cc"; exit 77; }
 DEST=$(mktemp -d)
@@ -27,7 +30,7 @@ libs=$($PKG --libs tsf) || fail "pkg-config --libs tsf"
 libdir=$($PKG --variable=libdir tsf)
 [ -f "$($PKG --variable=includedir tsf)/tsf/tsf.h" ] || fail "tsf/tsf.h not installed"
 # -lgsl: the example calls gsl_set_error_handler_off (docs/embedding.md).
-cc -std=c11 -Wall -Wextra -Werror "$SRC/examples/embed.c" $cflags $libs -lgsl -lm -o "$DEST/embed" \
+cc -std=c11 -Wall -Wextra -Werror $SAN "$SRC/examples/embed.c" $cflags $libs -lgsl -lm -o "$DEST/embed" \
     2>"$DEST/cc.log" || fail "cc embed.c: $(cat "$DEST/cc.log")"
 # The program must use the installed library, not one from the build tree.
 LD_LIBRARY_PATH="$libdir" "$DEST/embed" >"$DEST/out" 2>&1 || fail "embed: $(cat "$DEST/out")"
