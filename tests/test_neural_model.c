@@ -349,7 +349,7 @@ static void test_save_load(void **state)
         assert_int_equal(tsf_st_write(doc, path), TSF_OK);
         tsf_st_free(doc);
         assert_int_equal(tsf_st_read(path, &doc), TSF_OK);
-        void *impl;
+        void *impl = NULL; /* load() contract: *impl is what parse() made, or NULL */
         assert_int_equal(m->type->load(doc, &impl), TSF_OK);
         tsf_st_free(doc);
         double l1, l2;
