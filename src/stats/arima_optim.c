@@ -1,5 +1,5 @@
 /* The objective of the ARIMA fit and its optimiser: preconditioned BFGS
- * (GSL's vector_bfgs2) on central-difference gradients, numerical
+ * (GSL's vector_bfgs2) on forward-difference gradients, numerical
  * Hessians, standard errors.  See arima_fit.h for the parameterisation. */
 #include <math.h>
 #include <stdlib.h>
@@ -143,22 +143,31 @@ static double gf(const gsl_vector *v, void *p)
 
 static void gdf_at(zctx *z, const double *x0, double f0, double *g)
 {
-    /* Central differences; z is unit-curvature so one step 1e-5 suits all
-     * coordinates: truncation ~1e-10, rounding and steady-state-switch
-     * noise ~1e-13 / 1e-5. */
+    /* Forward differences from the value BFGS already has: np evaluations
+     * per gradient instead of 2 np.  z is unit-curvature, so one step h
+     * suits all coordinates: truncation h/2 = 5e-7, rounding and
+     * steady-state-switch noise ~1e-13 / h = 1e-7, both far below the
+     * gradient tolerance sqrt(2 tol / nobs) (1e-5 even at n = 20000).
+     * Where f0 is not finite, or the forward point fails, central or
+     * backward differences stand in. */
     double x[TSF_ARIMA_MAXPAR];
     size_t np = z->np;
+    int okf = f0 < PENALTY;
     memcpy(x, x0, np * sizeof *x);
     for (size_t i = 0; i < np; i++) {
-        double h = 1e-5, fp, fm;
+        double h = 1e-6, fp, fm;
         x[i] = x0[i] + h;
         int okp = zeval(z, x, &fp);
+        if (okp && okf) {
+            x[i] = x0[i];
+            g[i] = (fp - f0) / h;
+            continue;
+        }
         x[i] = x0[i] - h;
         int okm = zeval(z, x, &fm);
         x[i] = x0[i];
         if (okp && okm) g[i] = (fp - fm) / (2.0 * h);
-        else if (okp) g[i] = (fp - f0) / h;
-        else if (okm) g[i] = (f0 - fm) / h;
+        else if (okm && okf) g[i] = (f0 - fm) / h;
         else g[i] = 0.0;
     }
 }
