@@ -97,6 +97,7 @@ static void fctx_free(fctx *c)
     free(c->x);
     free(c->w);
     free(c->e);
+    free(c->gw);
     free(c->arma);
     free(c->beta);
     free(c->phi);
@@ -119,12 +120,13 @@ static tsf_status fctx_init(fctx *c, tsf_arima *a, const double *y, size_t n, co
     c->x = calloc(n ? n : 1, sizeof(double));
     c->w = calloc(n ? n : 1, sizeof(double));
     c->e = calloc(n ? n : 1, sizeof(double));
+    c->gw = calloc(2 * (n ? n : 1), sizeof(double));
     c->arma = calloc(np, sizeof(double));
     c->beta = calloc(k, sizeof(double));
     c->phi = calloc(a->pf + 1, sizeof(double));
     c->theta = calloc(a->qf + 1, sizeof(double));
     c->tw = calloc(3 * np + 16, sizeof(double));
-    if (!c->beta0 || !c->L || !c->x || !c->w || !c->e || !c->arma || !c->beta || !c->phi ||
+    if (!c->beta0 || !c->L || !c->x || !c->w || !c->e || !c->gw || !c->arma || !c->beta || !c->phi ||
         !c->theta || !c->tw)
         return tsf_set_error(TSF_ENOMEM, "out of memory fitting the ARIMA");
     return tsf_arima_kf_new(a->pf, a->qf, a->nd, &c->kf);

@@ -72,6 +72,24 @@ int tsf_arima_eval(fctx *c, const double *par, double *val)
     return isfinite(*val);
 }
 
+int tsf_arima_css_objgrad(fctx *c, double *g)
+{
+    tsf_arima *a = c->a;
+    double gs[TSF_ARIMA_MAXPAR];
+    if (c->ml || c->transform || !(c->css_ssq > 0.0)) return 0;
+    if (!tsf_arima_css_grad(&a->ord, c->arma, c->phi, a->pf, c->theta, a->qf, c->w, c->e, c->n,
+                            c->ncond, c->X, c->k, a->delta, a->nd, c->gw, gs))
+        return 0;
+    /* d 0.5 log(S / nu) = 0.5 dS / S; beta = beta0 + L u */
+    double sc = 0.5 / c->css_ssq;
+    for (size_t i = 0; i < a->narma; i++) g[i] = sc * gs[i];
+    for (size_t j = 0; j < c->k; j++) {
+        double v = 0.0;
+        for (size_t i = j; i < c->k; i++) v += gs[a->narma + i] * c->L[j * c->k + i];
+        g[a->narma + j] = sc * v;
+    }
+    return 1;
+}
 
 /* A value far above any attainable objective, for failed evaluations. */
 #define PENALTY 1e10
@@ -150,9 +168,19 @@ static void gdf_at(zctx *z, const double *x0, double f0, double *g)
      * gradient tolerance sqrt(2 tol / nobs) (1e-5 even at n = 20000).
      * Where f0 is not finite, or the forward point fails, central or
      * backward differences stand in. */
-    double x[TSF_ARIMA_MAXPAR];
+    double x[TSF_ARIMA_MAXPAR], gp[TSF_ARIMA_MAXPAR];
     size_t np = z->np;
     int okf = f0 < PENALTY;
+    /* CSS: the exact gradient by the adjoint recursion (css_grad.c) at
+     * x0, which the callers evaluated last; g_z = Ct' g_par */
+    if (okf && tsf_arima_css_objgrad(z->c, gp)) {
+        for (size_t i = 0; i < np; i++) {
+            double v = 0.0;
+            for (size_t j = 0; j < np; j++) v += z->Ct[j * np + i] * gp[j];
+            g[i] = v;
+        }
+        return;
+    }
     memcpy(x, x0, np * sizeof *x);
     for (size_t i = 0; i < np; i++) {
         double h = 1e-6, fp, fm;

@@ -5,34 +5,85 @@
 #include <string.h>
 #include "stats/arima_impl.h"
 
+/* Indices (0-based lags - 1) of the non-zero entries of c[0..m): seasonal
+ * polynomials are sparse.  0 when they do not fit in cap. */
+static int nonzeros(const double *c, size_t m, size_t *idx, size_t cap, size_t *cnt)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (c[i] != 0.0) {
+            if (k == cap) return 0;
+            idx[k++] = i;
+        }
+    *cnt = k;
+    return 1;
+}
+
+#define CSS_NZ_CAP 64
+
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
     if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
+    /* Only the non-zero coefficients are applied; a missing value still
+     * makes every w and innovation within reach of its lags unknown, as
+     * the dense recursions (0 * NaN) would: w_t needs x_{t-nd..t}, z_t
+     * needs w_{t-pf..t}. */
+    size_t id[CSS_NZ_CAP], ip[CSS_NZ_CAP], iq[CSS_NZ_CAP], nid, nip, niq;
+    if (!nonzeros(delta, nd, id, CSS_NZ_CAP, &nid) || !nonzeros(phi, pf, ip, CSS_NZ_CAP, &nip) ||
+        !nonzeros(theta, qf, iq, CSS_NZ_CAP, &niq)) {
+        nid = nd;
+        nip = pf;
+        niq = qf;
+        for (size_t i = 0; i < nd && i < CSS_NZ_CAP; i++) id[i] = i;
+        if (nd > CSS_NZ_CAP || pf > CSS_NZ_CAP || qf > CSS_NZ_CAP) {
+            /* long dense polynomials: fall back to index-free loops */
+            nid = nip = niq = (size_t)-1;
+        } else {
+            for (size_t i = 0; i < pf; i++) ip[i] = i;
+            for (size_t i = 0; i < qf; i++) iq[i] = i;
+        }
+    }
     /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
+    size_t lastnan = (size_t)-1; /* latest missing x (then w) seen */
     for (size_t t = 0; t < n; t++) {
-        double v = x[t];
-        if (t < nd) {
+        if (isnan(x[t])) lastnan = t;
+        if (t < nd || (lastnan != (size_t)-1 && t - lastnan <= nd)) {
             w[t] = NAN;
             continue;
         }
-        for (size_t i = 0; i < nd; i++) v -= delta[i] * x[t - 1 - i];
+        double v = x[t];
+        if (nid == (size_t)-1)
+            for (size_t i = 0; i < nd; i++) v -= delta[i] * x[t - 1 - i];
+        else
+            for (size_t k = 0; k < nid; k++) v -= delta[id[k]] * x[t - 1 - id[k]];
         w[t] = v;
     }
     double s = 0.0;
     size_t cnt = 0;
+    lastnan = (size_t)-1;
     for (size_t t = 0; t < n; t++) {
+        if (isnan(w[t])) lastnan = t;
         if (t < ncond) {
             e[t] = 0.0;
             continue;
         }
-        double v = w[t];
-        for (size_t i = 0; i < pf; i++) v -= phi[i] * w[t - 1 - i];
-        size_t qm = t - ncond < qf ? t - ncond : qf;
-        for (size_t j = 0; j < qm; j++) v -= theta[j] * e[t - 1 - j];
         /* A missing value leaves its innovation unknown: it does not count
          * and enters later MA terms as its expectation, zero. */
+        if (lastnan != (size_t)-1 && t - lastnan <= pf) {
+            e[t] = 0.0;
+            continue;
+        }
+        double v = w[t];
+        size_t qm = t - ncond < qf ? t - ncond : qf;
+        if (nip == (size_t)-1) {
+            for (size_t i = 0; i < pf; i++) v -= phi[i] * w[t - 1 - i];
+            for (size_t j = 0; j < qm; j++) v -= theta[j] * e[t - 1 - j];
+        } else {
+            for (size_t k = 0; k < nip; k++) v -= phi[ip[k]] * w[t - 1 - ip[k]];
+            for (size_t k = 0; k < niq && iq[k] < qm; k++) v -= theta[iq[k]] * e[t - 1 - iq[k]];
+        }
         if (isnan(v)) {
             e[t] = 0.0;
             continue;
