@@ -91,6 +91,9 @@ int tsf_arima_css_objgrad(fctx *c, double *g)
     return 1;
 }
 
+/* Consecutive iterations without progress that end a BFGS run. */
+#define STALL_ITERS 3
+
 /* A value far above any attainable objective, for failed evaluations. */
 #define PENALTY 1e10
 
@@ -141,9 +144,14 @@ typedef struct {
     fctx *c;
     size_t np;
     double *p0, *Ct, *par;
+    /* the last point evaluated (the objective's state, w and e for the
+     * CSS gradient, belongs to it) and its result: GSL's line search asks
+     * for the value and then the gradient at the same point */
+    double zlast[TSF_ARIMA_MAXPAR], flast;
+    int have_last, oklast;
 } zctx;
 
-static int zeval(zctx *z, const double *zv, double *val)
+static int zeval_raw(zctx *z, const double *zv, double *val)
 {
     for (size_t i = 0; i < z->np; i++) {
         double s = z->p0[i];
@@ -151,6 +159,20 @@ static int zeval(zctx *z, const double *zv, double *val)
         z->par[i] = s;
     }
     return tsf_arima_eval(z->c, z->par, val);
+}
+
+static int zeval(zctx *z, const double *zv, double *val)
+{
+    if (z->have_last && memcmp(zv, z->zlast, z->np * sizeof *zv) == 0) {
+        *val = z->flast;
+        return z->oklast;
+    }
+    int ok = zeval_raw(z, zv, val);
+    memcpy(z->zlast, zv, z->np * sizeof *zv);
+    z->flast = ok ? *val : PENALTY;
+    z->oklast = ok;
+    z->have_last = 1;
+    return ok;
 }
 
 static double gf(const gsl_vector *v, void *p)
@@ -254,7 +276,7 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
     double p0[TSF_ARIMA_MAXPAR], Ct[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], pw[TSF_ARIMA_MAXPAR];
     double Hn[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], L[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     double g[TSF_ARIMA_MAXPAR], h[TSF_ARIMA_MAXPAR], xg[TSF_ARIMA_MAXPAR];
-    zctx z = {c, np, p0, Ct, pw};
+    zctx z = {c, np, p0, Ct, pw, {0}, 0.0, 0, 0};
     gsl_vector *x = gsl_vector_alloc(np);
     gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(
         gsl_multimin_fdfminimizer_vector_bfgs2, np);
@@ -266,19 +288,36 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
     double nobs = (double)(c->a->nobs ? c->a->nobs : 1);
     double gtol = sqrt(2.0 * tol_ll / nobs);
     int done = 0, have_next = 0;
+    /* The CSS stage of CSS-ML only supplies starting values (R runs its
+     * optimiser once there): no restarts; ML and CSS estimates get up to
+     * four runs. */
+    int max_runs = (!c->ml && tol_ll >= 1e-3) ? 1 : 4;
     double fprev = f0;
-    for (int restart = 0; restart < 4 && !done; restart++) {
+    for (int restart = 0; restart < max_runs && !done; restart++) {
         memcpy(p0, par, np * sizeof *par);
         precondition(c, p0, np, have_next ? Hn : (restart == 0 ? H0 : NULL), Ct);
+        z.have_last = 0; /* new coordinates; the objective's state moved */
         gsl_vector_set_zero(x);
         gsl_multimin_function_fdf F = {gf, gdf, gfdf, np, &z};
         gsl_multimin_fdfminimizer_set(s, &F, x, 0.1, 0.1);
         int status = GSL_CONTINUE;
         size_t iter = 0;
+        /* Also stops when STALL_ITERS iterations in a row gain less than
+         * tol_ll / 1000 log-likelihood units each (R's optim stops on a
+         * relative change of the objective, reltol 1e-8): on the ridge of
+         * nearly cancelling AR and MA roots the gradient test may never
+         * pass while the objective no longer moves; the Hessian check
+         * below then decides whether to go on. */
+        double flast = gsl_multimin_fdfminimizer_minimum(s);
+        int stalled = 0;
         while (status == GSL_CONTINUE && iter < 100) {
             iter++;
             if (gsl_multimin_fdfminimizer_iterate(s)) break;
             status = gsl_multimin_test_gradient(s->gradient, gtol);
+            double fnow = gsl_multimin_fdfminimizer_minimum(s);
+            stalled = nobs * (flast - fnow) < 1e-3 * tol_ll ? stalled + 1 : 0;
+            flast = fnow;
+            if (stalled >= STALL_ITERS) break;
         }
         double fz;
         int moved = 0;
