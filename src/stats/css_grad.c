@@ -32,21 +32,38 @@ int tsf_arima_css_grad(const tsf_arima_order *o, const double *arma, const doubl
         if (isnan(w[t])) lastnan = t;
         r[t] = (t >= ncond && (lastnan == (size_t)-1 || t - lastnan > pf)) ? 1.0 : 0.0;
     }
+    /* only the non-zero MA lags enter the adjoint (seasonal MA
+     * polynomials are sparse), and only the lags the factor coefficients
+     * reach are needed of the expanded gradients: 1..p, sj, i + sj */
+    size_t nzq[TSF_ARIMA_MAXPAR * 16 + 64], nnz = 0;
+    for (size_t j = 1; j <= qf; j++)
+        if (theta[j - 1] != 0.0) nzq[nnz++] = j;
     for (size_t t = n; t-- > ncond;) {
         if (r[t] == 0.0) continue;
         double v = 2.0 * e[t];
-        for (size_t j = 1; j <= qf && t + j < n; j++) v -= theta[j - 1] * r[t + j];
+        for (size_t k = 0; k < nnz && t + nzq[k] < n; k++) v -= theta[nzq[k] - 1] * r[t + nzq[k]];
         r[t] = v;
     }
+    unsigned char needp[TSF_ARIMA_MAXPAR * 16 + 64], needq[TSF_ARIMA_MAXPAR * 16 + 64];
+    memset(needp, 0, pf + 1);
+    memset(needq, 0, qf + 1);
+    for (size_t j = 0; j <= P; j++)
+        for (size_t i = 0; i <= p; i++)
+            if (i + s * j >= 1 && i + s * j <= pf) needp[i + s * j] = 1;
+    for (size_t j = 0; j <= Q; j++)
+        for (size_t i = 0; i <= q; i++)
+            if (i + s * j >= 1 && i + s * j <= qf) needq[i + s * j] = 1;
     for (size_t i = 1; i <= pf; i++) {
         double acc = 0.0;
-        for (size_t t = ncond; t < n; t++)
-            if (r[t] != 0.0) acc -= r[t] * w[t - i];
+        if (needp[i])
+            for (size_t t = ncond; t < n; t++)
+                if (r[t] != 0.0) acc -= r[t] * w[t - i];
         gphi[i - 1] = acc;
     }
     for (size_t j = 1; j <= qf; j++) {
         double acc = 0.0;
-        for (size_t t = ncond + j; t < n; t++) acc -= r[t] * e[t - j];
+        if (needq[j])
+            for (size_t t = ncond + j; t < n; t++) acc -= r[t] * e[t - j];
         gth[j - 1] = acc;
     }
     /* expanded -> factor coefficients: phi_k = a_k + A_j[k = sj] - a_i A_j[k = i + sj],
