@@ -15,11 +15,16 @@ BUILD=${1:-build}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 TSF="$BUILD/tsf"
 [ -x "$TSF" ] || { echo "build first: ninja -C $BUILD (missing $TSF)" >&2; exit 1; }
-python3 -c 'import statsmodels' 2>/dev/null || { echo "needs python3-statsmodels" >&2; exit 1; }
+# the first python3 with statsmodels (a pyenv or venv python may lack it)
+PY=""
+for c in ${PYTHON:-} python3 /usr/bin/python3; do
+    if "$c" -c 'import statsmodels' 2>/dev/null; then PY=$c; break; fi
+done
+[ -n "$PY" ] || { echo "needs python3-statsmodels" >&2; exit 1; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 REPS=${REPS:-5}
-python3 "$(dirname "$0")/arima_vs_statsmodels.py" "$TMP" "$REPS" > "$TMP/sm.txt"
+"$PY" "$(dirname "$0")/arima_vs_statsmodels.py" "$TMP" "$REPS" > "$TMP/sm.txt"
 printf '%-26s %10s %10s %8s %16s %16s\n' case sm_s tsf_s ratio sm_loglik tsf_loglik
 logsum=0; k=0
 while read -r id spec period ssec sll; do
