@@ -27,6 +27,7 @@ typedef struct {
     double *x, *w, *e, *gw, *arma, *beta, *phi, *theta, *tw;
     double beta_last[TSF_ARIMA_MAXPAR];
     int xvalid;           /* c->x (and the filter's w) hold y - X beta_last */
+    int wvalid;           /* c->w holds the differenced c->x (CSS) */
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;

@@ -64,6 +64,11 @@ int tsf_arima_ma_invertible(const double *theta, size_t q);
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu);
+/* The same; w_ready: w already holds the differenced x of an earlier call
+ * with the same x, delta (the optimiser's repeated evaluations). */
+void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
+                     const double *phi, size_t pf, const double *theta, size_t qf,
+                     size_t ncond, double *w, int w_ready, double *e, double *ssq, size_t *nu);
 
 /* Gradient g (narma + k: ARMA coefficients, then the regression
  * coefficients beta) of the CSS sum of squares at the point of the last

@@ -47,6 +47,7 @@ int tsf_arima_eval(fctx *c, const double *par, double *val)
         x = c->x;
     } else if (c->k) {
         memcpy(c->beta_last, c->beta, c->k * sizeof *c->beta);
+        c->wvalid = 0;
         for (size_t t = 0; t < c->n; t++) c->x[t] = c->y[t];
         for (size_t j = 0; j < c->k; j++) {
             double b = c->beta[j];
@@ -64,8 +65,9 @@ int tsf_arima_eval(fctx *c, const double *par, double *val)
         double nu = (double)c->sums.nu;
         *val = 0.5 * log(c->sums.ssq / nu) + 0.5 * c->sums.sumlog / nu;
     } else {
-        tsf_arima_css(x, c->n, a->delta, a->nd, c->phi, a->pf, c->theta, a->qf, c->ncond, c->w,
-                      c->e, &c->css_ssq, &c->css_nu);
+        tsf_arima_css_w(x, c->n, a->delta, a->nd, c->phi, a->pf, c->theta, a->qf, c->ncond,
+                        c->w, same && c->wvalid, c->e, &c->css_ssq, &c->css_nu);
+        c->wvalid = 1;
         if (c->css_nu == 0 || !(c->css_ssq > 0.0) || !isfinite(c->css_ssq)) return 0;
         *val = 0.5 * log(c->css_ssq / (double)c->css_nu);
     }

@@ -25,6 +25,13 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
+    tsf_arima_css_w(x, n, delta, nd, phi, pf, theta, qf, ncond, w, 0, e, ssq, nu);
+}
+
+void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
+                     const double *phi, size_t pf, const double *theta, size_t qf,
+                     size_t ncond, double *w, int w_ready, double *e, double *ssq, size_t *nu)
+{
     if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
     /* Only the non-zero coefficients are applied; a missing value still
      * makes every w and innovation within reach of its lags unknown, as
@@ -45,9 +52,10 @@ void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
             for (size_t i = 0; i < qf; i++) iq[i] = i;
         }
     }
-    /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
+    /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series (kept
+     * from the previous call when x is unchanged) */
     size_t lastnan = (size_t)-1; /* latest missing x (then w) seen */
-    for (size_t t = 0; t < n; t++) {
+    for (size_t t = 0; t < n && !w_ready; t++) {
         if (isnan(x[t])) lastnan = t;
         if (t < nd || (lastnan != (size_t)-1 && t - lastnan <= nd)) {
             w[t] = NAN;
