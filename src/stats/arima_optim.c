@@ -295,6 +295,7 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
      * four runs. */
     int max_runs = (!c->ml && tol_ll >= 1e-3) ? 1 : 4;
     double fprev = f0;
+    int capped = 0;
     for (int restart = 0; restart < max_runs && !done; restart++) {
         memcpy(p0, par, np * sizeof *par);
         precondition(c, p0, np, have_next ? Hn : (restart == 0 ? H0 : NULL), Ct);
@@ -320,6 +321,16 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
             stalled = nobs * (flast - fnow) < 1e-3 * tol_ll ? stalled + 1 : 0;
             flast = fnow;
             if (stalled >= STALL_ITERS) break;
+        }
+        /* Two runs in a row at the iteration limit: the objective keeps
+         * falling without converging (a CSS walking off into the
+         * non-invertible region, a ridge); R stops after one such run,
+         * tsf after this second one. */
+        if (iter >= 100 && status == GSL_CONTINUE) {
+            if (capped) max_runs = restart + 1;
+            capped = 1;
+        } else {
+            capped = 0;
         }
         double fz;
         int moved = 0;
