@@ -306,8 +306,9 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
         int status = GSL_CONTINUE;
         size_t iter = 0;
         /* Also stops when STALL_ITERS iterations in a row gain less than
-         * tol_ll / 1000 log-likelihood units each (R's optim stops on a
-         * relative change of the objective, reltol 1e-8): on the ridge of
+         * tol_ll / 1000 log-likelihood units each or less than R's optim
+         * criterion (relative change of the objective below reltol = 1e-8,
+         * where R stops after one such iteration): on the ridge of
          * nearly cancelling AR and MA roots the gradient test may never
          * pass while the objective no longer moves; the Hessian check
          * below then decides whether to go on. */
@@ -318,7 +319,9 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
             if (gsl_multimin_fdfminimizer_iterate(s)) break;
             status = gsl_multimin_test_gradient(s->gradient, gtol);
             double fnow = gsl_multimin_fdfminimizer_minimum(s);
-            stalled = nobs * (flast - fnow) < 1e-3 * tol_ll ? stalled + 1 : 0;
+            double df = flast - fnow;
+            stalled = (nobs * df < 1e-3 * tol_ll || df < 1e-8 * (fabs(fnow) + 1e-8))
+                          ? stalled + 1 : 0;
             flast = fnow;
             if (stalled >= STALL_ITERS) break;
         }
