@@ -392,7 +392,9 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         c.ml = 1;
         c.transform = 0;
         double v;
-        if (!tsf_arima_eval(&c, par, &v)) {
+        /* with one start, ml_from's last evaluation was at par (its sums
+         * are current); with two, the other start may have been last */
+        if (multi && !tsf_arima_eval(&c, par, &v)) {
             st = tsf_set_error(TSF_ENOCONV, "the ML fit ended at a point without a finite "
                                "likelihood; try another order");
             goto done;

@@ -354,7 +354,7 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
          * hide a long way to go.  Remaining gain: nobs g' H^-1 g / 2. */
         have_next = 0;
         for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(par[i]));
-        if (!tsf_arima_eval(c, par, &f0) || !num_hessian(c, par, np, h, Hn)) break;
+        if (!num_hessian(c, par, np, h, Hn)) break; /* evaluates at par too */
         have_next = 1;
         /* gradient in par from BFGS's in z: g_z = Ct' g, Ct' lower triangular */
         const double *gz = s->gradient->data;
