@@ -245,8 +245,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
     size_t c = 0;
     const double *uu = P ? u : w; /* (1 - A(B^s)) w */
     for (size_t i = 1; i <= p; i++, c++) {
-        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
-        memcpy(J + c * n, f, n * sizeof *f);
+        for (size_t t = 0; t < n; t++) J[c * n + t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
     }
     for (size_t i = 1; i <= q; i++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -254,13 +253,11 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
             if (t >= ncond + i) val -= e[t - i];
             for (size_t j = 1; j <= Q; j++)
                 if (t >= ncond + s * j + i) val -= Bs[j - 1] * e[t - s * j - i];
-            f[t] = val;
+            J[c * n + t] = val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t j = 1; j <= P; j++, c++) {
-        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
-        memcpy(J + c * n, f, n * sizeof *f);
+        for (size_t t = 0; t < n; t++) J[c * n + t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
     }
     for (size_t j = 1; j <= Q; j++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -268,9 +265,8 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
             if (t >= ncond + s * j) val -= e[t - s * j];
             for (size_t i = 1; i <= q; i++)
                 if (t >= ncond + s * j + i) val -= b[i - 1] * e[t - s * j - i];
-            f[t] = val;
+            J[c * n + t] = val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t r = 0; r < k; r++, c++) {
         const double *xr = X + r * n;
@@ -281,14 +277,13 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
         }
         for (size_t t = 0; t < n; t++) {
             if (t < ncond) {
-                f[t] = 0.0;
+                J[c * n + t] = 0.0;
                 continue;
             }
             double val = dx[t];
             for (size_t i = 1; i <= pf; i++) val -= phi[i - 1] * dx[t - i];
-            f[t] = -val;
+            J[c * n + t] = -val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     (void)narma;
     ma_filter_cols(J, c, zb, n, theta, nz, nnz, ncond);
