@@ -2,6 +2,7 @@
  * and regressors against R, streaming state, errors. */
 #include "testutil.h"
 #include "core/internal.h"
+#include "tsf/stats.h"
 #include "stats/arima_impl.h"
 
 /* R's lh series (datasets::lh) */
@@ -392,6 +393,33 @@ static void test_simulate_and_residuals(void **state)
     tsf_model_free(m);
 }
 
+/* Residuals as R's residuals.Arima: innovations standardised by their
+ * relative variance, near zero (not missing) during the diffuse start, so
+ * that the Ljung-Box statistic is forecast::checkresiduals' (R 4.2,
+ * forecast 8.20: Arima(AirPassengers, c(0,1,1), c(0,1,1), lambda = 0),
+ * residuals on the log scale; Box.test(r, 24, "Ljung-Box", fitdf = 2)). */
+static void test_residuals_as_r(void **state)
+{
+    (void)state;
+    double y[200], r[200];
+    size_t n = read_col("AirPassengers", y, 200);
+    assert_int_equal(n, 144);
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("arima(0,1,1)(0,1,1)[12]", &m), TSF_OK);
+    tsf_fit_opts o = {0};
+    o.transform = TSF_TRANSFORM_LOG;
+    assert_int_equal(tsf_fit(m, y, n, NULL, 12, &o), TSF_OK);
+    assert_int_equal(tsf_residuals(m, y, n, NULL, NULL, r), TSF_OK);
+    static const size_t at[6] = {0, 1, 12, 13, 19, 143};
+    static const double rr[6] = {0.002724225903, 0.001258733598, -0.01678779675,
+                                 0.03171796086, 0.02225799912, -0.01496920107};
+    for (int i = 0; i < 6; i++) assert_close(r[at[i]], rr[i], 2e-5);
+    double q, p;
+    assert_int_equal(tsf_ljung_box(r, n, 24, 2, &q, &p), TSF_OK);
+    assert_close(q, 26.44584693, 5e-3);
+    tsf_model_free(m);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -501,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_user_xreg),
         cmocka_unit_test(test_state_matches_loglik),
         cmocka_unit_test(test_simulate_and_residuals),
+        cmocka_unit_test(test_residuals_as_r),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_gappy),

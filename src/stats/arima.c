@@ -336,12 +336,14 @@ static tsf_status residuals(const void *impl, const double *y, size_t n, const t
     }
     tsf_arima_ss m;
     tsf_arima_ssview(a, &m);
-    if (!(st = tsf_arima_ss_fitted(&m, x, n, pred))) {
+    /* R's residuals: innovations standardised by their relative variance
+     * (= the innovations once the filter has converged, near zero during
+     * the diffuse start); fitted = y - residual as forecast's fitted(). */
+    if (!(st = tsf_arima_ss_resid(&m, x, n, pred))) {
         for (size_t t = 0; t < n; t++) {
-            /* one-step prediction of y = prediction of x + regression part */
-            double f = isnan(pred[t]) || isnan(y[t]) ? NAN : pred[t] + (y[t] - x[t]);
-            if (fitted) fitted[t] = f;
-            if (resid) resid[t] = isnan(f) ? NAN : y[t] - f;
+            double r = isnan(y[t]) ? NAN : pred[t];
+            if (fitted) fitted[t] = isnan(r) ? NAN : y[t] - r;
+            if (resid) resid[t] = r;
         }
     }
     free(pred);

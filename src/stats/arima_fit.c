@@ -97,6 +97,7 @@ static void fctx_free(fctx *c)
     free(c->x);
     free(c->w);
     free(c->e);
+    free(c->gw);
     free(c->arma);
     free(c->beta);
     free(c->phi);
@@ -119,15 +120,28 @@ static tsf_status fctx_init(fctx *c, tsf_arima *a, const double *y, size_t n, co
     c->x = calloc(n ? n : 1, sizeof(double));
     c->w = calloc(n ? n : 1, sizeof(double));
     c->e = calloc(n ? n : 1, sizeof(double));
+    c->gw = calloc(2 * (n ? n : 1), sizeof(double));
     c->arma = calloc(np, sizeof(double));
     c->beta = calloc(k, sizeof(double));
     c->phi = calloc(a->pf + 1, sizeof(double));
     c->theta = calloc(a->qf + 1, sizeof(double));
     c->tw = calloc(3 * np + 16, sizeof(double));
-    if (!c->beta0 || !c->L || !c->x || !c->w || !c->e || !c->arma || !c->beta || !c->phi ||
+    if (!c->beta0 || !c->L || !c->x || !c->w || !c->e || !c->gw || !c->arma || !c->beta || !c->phi ||
         !c->theta || !c->tw)
         return tsf_set_error(TSF_ENOMEM, "out of memory fitting the ARIMA");
     return tsf_arima_kf_new(a->pf, a->qf, a->nd, &c->kf);
+}
+
+/* cov = inv(nobs H) for a symmetric Hessian H (np x np); 0 when H is not
+ * positive definite. */
+static int cov_from_hessian(const double *H, size_t np, double nobs, double *cov)
+{
+    for (size_t i = 0; i < np * np; i++) cov[i] = H[i] * nobs;
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return 0;
+    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return 0;
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < i; j++) cov[i * np + j] = cov[j * np + i];
+    return 1;
 }
 
 /* Untransformed ARMA part + u -> transformed start for ML; an AR block
@@ -291,7 +305,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
             goto done;
         }
     }
-    int conv = 1, have_h = 0, hraw_ok = 0;
+    int conv = 1, have_h = 0, hraw_ok = 0, css_hess_exact = 0;
     double Hcss[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], Hraw[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     double rawfinal[TSF_ARIMA_MAXPAR];
     c.ncond = a->nd + a->pf;
@@ -311,6 +325,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
                                          NULL, Hcss, &hok, &conv)))
                 goto done;
             have_h = hok;
+            css_hess_exact = 1;
         } else {
             if ((st = tsf_arima_css_lm(a, y, n, X, c.beta0, c.L, c.ncond,
                                        a->method == TSF_METHOD_CSS ? 1e-8 : 1e-3, par, Hcss,
@@ -377,7 +392,9 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         c.ml = 1;
         c.transform = 0;
         double v;
-        if (!tsf_arima_eval(&c, par, &v)) {
+        /* with one start, ml_from's last evaluation was at par (its sums
+         * are current); with two, the other start may have been last */
+        if (multi && !tsf_arima_eval(&c, par, &v)) {
             st = tsf_set_error(TSF_ENOCONV, "the ML fit ended at a point without a finite "
                                "likelihood; try another order");
             goto done;
@@ -391,6 +408,11 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
     int okse;
     okse = 0;
     if (hraw_ok && a->method != TSF_METHOD_CSS) okse = tsf_arima_cov_from_raw(&c, rawfinal, Hraw, np, cov);
+    /* CSS by quasi-Newton: the optimiser verified its end point with a
+     * numerical Hessian of this very objective there; reuse it (auto's
+     * approximate search fits many CSS models) */
+    if (!okse && a->method == TSF_METHOD_CSS && css_hess_exact && have_h)
+        okse = cov_from_hessian(Hcss, np, (double)a->nobs, cov);
     if (!okse) tsf_arima_std_errors(&c, par, np, cov, &okse);
     memcpy(a->coef, par, a->narma * sizeof *par);
     tsf_arima_par_beta(&c, par + a->narma);

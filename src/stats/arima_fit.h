@@ -24,9 +24,10 @@ typedef struct {
     int ml, transform;
     size_t ncond;
     tsf_arima_kf *kf;
-    double *x, *w, *e, *arma, *beta, *phi, *theta, *tw;
+    double *x, *w, *e, *gw, *arma, *beta, *phi, *theta, *tw;
     double beta_last[TSF_ARIMA_MAXPAR];
     int xvalid;           /* c->x (and the filter's w) hold y - X beta_last */
+    int wvalid;           /* c->w holds the differenced c->x (CSS) */
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;
@@ -38,6 +39,10 @@ void tsf_arima_par_arma(const fctx *c, const double *par, double *arma);
 void tsf_arima_par_beta(const fctx *c, const double *u);
 /* Objective at par; 0 when it cannot be evaluated. */
 int tsf_arima_eval(fctx *c, const double *par, double *val);
+/* Gradient of the CSS objective (c->ml == 0, c->transform == 0) in par's
+ * coordinates at the point of the last successful tsf_arima_eval; 0 when
+ * it cannot be computed. */
+int tsf_arima_css_objgrad(fctx *c, double *g);
 /* Minimises the ML objective from par (see arima_optim.c). */
 tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, const double *H0,
                               double *Hout, int *hout_ok, int *converged);

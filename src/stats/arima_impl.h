@@ -64,6 +64,20 @@ int tsf_arima_ma_invertible(const double *theta, size_t q);
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu);
+/* The same; w_ready: w already holds the differenced x of an earlier call
+ * with the same x, delta (the optimiser's repeated evaluations). */
+void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
+                     const double *phi, size_t pf, const double *theta, size_t qf,
+                     size_t ncond, double *w, int w_ready, double *e, double *ssq, size_t *nu);
+
+/* Gradient g (narma + k: ARMA coefficients, then the regression
+ * coefficients beta) of the CSS sum of squares at the point of the last
+ * tsf_arima_css call, from its w and e (css_grad.c, adjoint recursion).
+ * work: 2 n doubles.  0 when not finite. */
+int tsf_arima_css_grad(const tsf_arima_order *o, const double *arma, const double *phi,
+                       size_t pf, const double *theta, size_t qf, const double *w,
+                       const double *e, size_t n, size_t ncond, const double *X, size_t k,
+                       const double *delta, size_t nd, double *work, double *g);
 
 /* CSS residuals e (n) and, when J is not NULL, their derivatives J (n x
  * (narma + k), column-major) with respect to the ARMA coefficients (the

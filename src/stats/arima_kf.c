@@ -293,11 +293,13 @@ static double steady_mean(double *a, const double *phi, const double *m, size_t 
         }
         a[0] = a0;
     } else if (r == 2) {
-        double a0 = a[0], a1 = a[1], p0 = phi[0], p1 = phi[1], m1 = m[1];
+        /* a0' = (p0 + m1) w_t + a1 - m1 a0: the recursion's dependency
+         * chain is one multiply-add per step, v is off the chain */
+        double a0 = a[0], a1 = a[1], p1 = phi[1], m1 = m[1], pm = phi[0] + m1;
         for (size_t t = t0; t < t1; t++) {
             double v = w[t] - a0;
             ss += v * v;
-            a0 = p0 * w[t] + a1 + m1 * v;
+            a0 = (pm * w[t] + a1) - m1 * a0;
             a1 = p1 * w[t];
         }
         a[0] = a0;
@@ -305,11 +307,13 @@ static double steady_mean(double *a, const double *phi, const double *m, size_t 
     } else if (r == 3) {
         double a0 = a[0], a1 = a[1], a2 = a[2], p0 = phi[0], p1 = phi[1], p2 = phi[2];
         double m1 = m[1], m2 = m[2];
+        double pm1 = p0 + m1, pm2 = p1 + m2;
         for (size_t t = t0; t < t1; t++) {
             double v = w[t] - a0;
             ss += v * v;
-            a0 = p0 * w[t] + a1 + m1 * v;
-            a1 = p1 * w[t] + a2 + m2 * v;
+            double n0 = (pm1 * w[t] + a1) - m1 * a0;
+            a1 = (pm2 * w[t] + a2) - m2 * a0;
+            a0 = n0;
             a2 = p2 * w[t];
         }
         a[0] = a0;

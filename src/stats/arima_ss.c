@@ -88,6 +88,21 @@ tsf_status tsf_arima_ss_fitted(const tsf_arima_ss *m, const double *x, size_t n,
     return TSF_OK;
 }
 
+tsf_status tsf_arima_ss_resid(const tsf_arima_ss *m, const double *x, size_t n, double *resid)
+{
+    tsf_status st;
+    if ((st = check_model(m)) || (st = check_x(x, n))) return st;
+    tsf_arima_kf *kf;
+    if ((st = open_filter(m, &kf))) return st;
+    for (size_t t = 0; t < n; t++) {
+        double pr, F;
+        tsf_arima_kf_step(kf, x[t], &pr, &F);
+        resid[t] = isnan(x[t]) || !(F > 0.0) ? NAN : (x[t] - pr) / sqrt(F);
+    }
+    tsf_arima_kf_free(kf);
+    return TSF_OK;
+}
+
 /* A square root L of the r x r stationary covariance (L L' = P0), by its
  * eigen-decomposition: P0 is only positive semi-definite when r > p + q
  * directions are degenerate, where a Cholesky factorisation would fail. */

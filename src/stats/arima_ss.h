@@ -37,6 +37,12 @@ tsf_status tsf_arima_ss_loglik(const tsf_arima_ss *m, const double *x, size_t n,
 tsf_status tsf_arima_ss_forecast(const tsf_arima_ss *m, const double *x, size_t n,
                                  size_t h, double *mean, double *se);
 
+/* Standardised innovations r_t = v_t / sqrt(F_t) over x[0..n), F_t the
+ * innovation variance relative to sigma2 (as R's residuals.Arima; during
+ * the diffuse start F_t is of the order of kappa, so r_t is near zero, not
+ * missing); NaN only where x is missing. */
+tsf_status tsf_arima_ss_resid(const tsf_arima_ss *m, const double *x, size_t n, double *resid);
+
 /* One-step predictions of x over x[0..n) (NaN while diffuse or missing). */
 tsf_status tsf_arima_ss_fitted(const tsf_arima_ss *m, const double *x, size_t n,
                                double *pred);

@@ -5,34 +5,93 @@
 #include <string.h>
 #include "stats/arima_impl.h"
 
+/* Indices (0-based lags - 1) of the non-zero entries of c[0..m): seasonal
+ * polynomials are sparse.  0 when they do not fit in cap. */
+static int nonzeros(const double *c, size_t m, size_t *idx, size_t cap, size_t *cnt)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (c[i] != 0.0) {
+            if (k == cap) return 0;
+            idx[k++] = i;
+        }
+    *cnt = k;
+    return 1;
+}
+
+#define CSS_NZ_CAP 64
+
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu)
 {
+    tsf_arima_css_w(x, n, delta, nd, phi, pf, theta, qf, ncond, w, 0, e, ssq, nu);
+}
+
+void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
+                     const double *phi, size_t pf, const double *theta, size_t qf,
+                     size_t ncond, double *w, int w_ready, double *e, double *ssq, size_t *nu)
+{
     if (ncond < nd + pf) ncond = nd + pf; /* every lag must exist */
-    /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series. */
-    for (size_t t = 0; t < n; t++) {
-        double v = x[t];
-        if (t < nd) {
+    /* Only the non-zero coefficients are applied; a missing value still
+     * makes every w and innovation within reach of its lags unknown, as
+     * the dense recursions (0 * NaN) would: w_t needs x_{t-nd..t}, z_t
+     * needs w_{t-pf..t}. */
+    size_t id[CSS_NZ_CAP], ip[CSS_NZ_CAP], iq[CSS_NZ_CAP], nid, nip, niq;
+    if (!nonzeros(delta, nd, id, CSS_NZ_CAP, &nid) || !nonzeros(phi, pf, ip, CSS_NZ_CAP, &nip) ||
+        !nonzeros(theta, qf, iq, CSS_NZ_CAP, &niq)) {
+        nid = nd;
+        nip = pf;
+        niq = qf;
+        for (size_t i = 0; i < nd && i < CSS_NZ_CAP; i++) id[i] = i;
+        if (nd > CSS_NZ_CAP || pf > CSS_NZ_CAP || qf > CSS_NZ_CAP) {
+            /* long dense polynomials: fall back to index-free loops */
+            nid = nip = niq = (size_t)-1;
+        } else {
+            for (size_t i = 0; i < pf; i++) ip[i] = i;
+            for (size_t i = 0; i < qf; i++) iq[i] = i;
+        }
+    }
+    /* w_t = x_t - sum_i delta_i x_{t-i}: the differenced series (kept
+     * from the previous call when x is unchanged) */
+    size_t lastnan = (size_t)-1; /* latest missing x (then w) seen */
+    for (size_t t = 0; t < n && !w_ready; t++) {
+        if (isnan(x[t])) lastnan = t;
+        if (t < nd || (lastnan != (size_t)-1 && t - lastnan <= nd)) {
             w[t] = NAN;
             continue;
         }
-        for (size_t i = 0; i < nd; i++) v -= delta[i] * x[t - 1 - i];
+        double v = x[t];
+        if (nid == (size_t)-1)
+            for (size_t i = 0; i < nd; i++) v -= delta[i] * x[t - 1 - i];
+        else
+            for (size_t k = 0; k < nid; k++) v -= delta[id[k]] * x[t - 1 - id[k]];
         w[t] = v;
     }
     double s = 0.0;
     size_t cnt = 0;
+    lastnan = (size_t)-1;
     for (size_t t = 0; t < n; t++) {
+        if (isnan(w[t])) lastnan = t;
         if (t < ncond) {
             e[t] = 0.0;
             continue;
         }
-        double v = w[t];
-        for (size_t i = 0; i < pf; i++) v -= phi[i] * w[t - 1 - i];
-        size_t qm = t - ncond < qf ? t - ncond : qf;
-        for (size_t j = 0; j < qm; j++) v -= theta[j] * e[t - 1 - j];
         /* A missing value leaves its innovation unknown: it does not count
          * and enters later MA terms as its expectation, zero. */
+        if (lastnan != (size_t)-1 && t - lastnan <= pf) {
+            e[t] = 0.0;
+            continue;
+        }
+        double v = w[t];
+        size_t qm = t - ncond < qf ? t - ncond : qf;
+        if (nip == (size_t)-1) {
+            for (size_t i = 0; i < pf; i++) v -= phi[i] * w[t - 1 - i];
+            for (size_t j = 0; j < qm; j++) v -= theta[j] * e[t - 1 - j];
+        } else {
+            for (size_t k = 0; k < nip; k++) v -= phi[ip[k]] * w[t - 1 - ip[k]];
+            for (size_t k = 0; k < niq && iq[k] < qm; k++) v -= theta[iq[k]] * e[t - 1 - iq[k]];
+        }
         if (isnan(v)) {
             e[t] = 0.0;
             continue;
@@ -186,8 +245,7 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
     size_t c = 0;
     const double *uu = P ? u : w; /* (1 - A(B^s)) w */
     for (size_t i = 1; i <= p; i++, c++) {
-        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
-        memcpy(J + c * n, f, n * sizeof *f);
+        for (size_t t = 0; t < n; t++) J[c * n + t] = t >= ncond && t >= i ? -uu[t - i] : 0.0;
     }
     for (size_t i = 1; i <= q; i++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -195,13 +253,11 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
             if (t >= ncond + i) val -= e[t - i];
             for (size_t j = 1; j <= Q; j++)
                 if (t >= ncond + s * j + i) val -= Bs[j - 1] * e[t - s * j - i];
-            f[t] = val;
+            J[c * n + t] = val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t j = 1; j <= P; j++, c++) {
-        for (size_t t = 0; t < n; t++) f[t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
-        memcpy(J + c * n, f, n * sizeof *f);
+        for (size_t t = 0; t < n; t++) J[c * n + t] = t >= ncond && t >= s * j ? -v[t - s * j] : 0.0;
     }
     for (size_t j = 1; j <= Q; j++, c++) {
         for (size_t t = 0; t < n; t++) {
@@ -209,9 +265,8 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
             if (t >= ncond + s * j) val -= e[t - s * j];
             for (size_t i = 1; i <= q; i++)
                 if (t >= ncond + s * j + i) val -= b[i - 1] * e[t - s * j - i];
-            f[t] = val;
+            J[c * n + t] = val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     for (size_t r = 0; r < k; r++, c++) {
         const double *xr = X + r * n;
@@ -222,14 +277,13 @@ tsf_status tsf_arima_css_jac(const tsf_arima_order *o, const double *arma, const
         }
         for (size_t t = 0; t < n; t++) {
             if (t < ncond) {
-                f[t] = 0.0;
+                J[c * n + t] = 0.0;
                 continue;
             }
             double val = dx[t];
             for (size_t i = 1; i <= pf; i++) val -= phi[i - 1] * dx[t - i];
-            f[t] = -val;
+            J[c * n + t] = -val;
         }
-        memcpy(J + c * n, f, n * sizeof *f);
     }
     (void)narma;
     ma_filter_cols(J, c, zb, n, theta, nz, nnz, ncond);

@@ -16,23 +16,30 @@ typedef struct {
 } lmctx;
 
 /* residuals (and J in [arma, u] coordinates when want_j) at par */
+/* sum a_t b_t with four accumulators: the additions of one running sum
+ * form a latency-bound chain; four independent ones let them overlap. */
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+        s0 += a[t] * b[t];
+        s1 += a[t + 1] * b[t + 1];
+        s2 += a[t + 2] * b[t + 2];
+        s3 += a[t + 3] * b[t + 3];
+    }
+    for (; t < n; t++) s0 += a[t] * b[t];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* A = J'J (np x np, symmetric, column-major = row-major) and g = J'e.
  * Plain loops: np is small and a threaded BLAS would only add overhead. */
 static void normal_eq(const double *J, const double *e, size_t n, size_t np, double *A, double *g)
 {
     for (size_t i = 0; i < np; i++) {
         const double *ji = J + i * n;
-        for (size_t j = i; j < np; j++) {
-            const double *jj = J + j * n;
-            double s = 0.0;
-            for (size_t t = 0; t < n; t++) s += ji[t] * jj[t];
-            A[i * np + j] = A[j * np + i] = s;
-        }
-        if (g) {
-            double s = 0.0;
-            for (size_t t = 0; t < n; t++) s += ji[t] * e[t];
-            g[i] = s;
-        }
+        for (size_t j = i; j < np; j++) A[i * np + j] = A[j * np + i] = dot(ji, J + j * n, n);
+        if (g) g[i] = dot(ji, e, n);
     }
 }
 
