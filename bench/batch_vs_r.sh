@@ -2,7 +2,7 @@
 # tsf batch against a loop over forecast::auto.arima in R, plus throughput
 # and peak memory.  Not a timed test: it prints numbers measured in one run.
 #
-#   bench/batch_vs_r.sh [TSF]        (default build/src/cli/tsf)
+#   bench/batch_vs_r.sh [TSF]        (default build/tsf)
 #
 # 1. 50 monthly series (lengths 60-240, trend/seasonal shapes mixed, fixed
 #    seed), `auto`, horizon 12: tsf on 2 threads vs R's auto.arima +
@@ -17,7 +17,7 @@
 # the sizes of parts 2 and 3; THREADS (2) the tsf threads.
 # Needs: Rscript with library(forecast) (Debian r-cran-forecast), GNU time.
 set -eu
-TSF=${1:-build/src/cli/tsf}
+TSF=${1:-build/tsf}
 THREADS=${THREADS:-2}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
