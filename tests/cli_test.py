@@ -145,6 +145,17 @@ check("simulate", code == 0 and len(out.strip().split("\n")) == 6, err)
 code, outb, err = run(["simulate", "--model", model, "-n", "5", "--paths", "2", "--seed", "1"])
 check("simulate seeded", out == outb)
 
+# Regression with ARIMA errors: future regressors from --xreg-future.
+# R: predict(arima(value, c(1,0,0), xreg = x1), n.ahead = 3, newxreg = c(0.5, -1, 2))
+code, out, err = run(["forecast", "-m", "arima(1,0,0)", "--xreg", "x1", "--xreg-future",
+                      "tests/data/xreg/future.csv", "-h", "3", "--json", "tests/data/xreg/series.csv"])
+check("xreg forecast", code == 0, err)
+if code == 0:
+    for got, want in zip(json.loads(out)["mean"], [11.962009150, 8.528017568, 14.346421116]):
+        check("xreg forecast mean", abs(got - want) < 1e-3, f"{got} vs {want}")
+bad("xreg future missing", ["forecast", "-m", "arima(1,0,0)", "--xreg", "x1", "-h", "3",
+                            "tests/data/xreg/series.csv"], 1, "--xreg-future")
+
 print(f"{ran - len(failures)} passed, {len(failures)} failed")
 for f in failures:
     print("FAIL", f)
