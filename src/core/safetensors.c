@@ -10,6 +10,7 @@
  * allocation so that tsf_st_get's pointer is suitably aligned. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "safetensors_impl.h"
@@ -205,5 +206,33 @@ tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, s
     if (shape) *shape = t->shape;
     if (data) *data = t->data;
     if (count) *count = t->count;
+    return TSF_OK;
+}
+
+tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *name, size_t n,
+                          const double **data)
+{
+    size_t ndim, count;
+    const size_t *shape;
+    const void *d;
+    tsf_status st = tsf_st_get(doc, name, TSF_ST_F64, &ndim, &shape, &d, &count);
+    if (st) return st;
+    if (ndim != 1 || count != n)
+        return tsf_set_error(TSF_EPARSE, "%s model file: tensor '%s' has %zu values, expected "
+                             "%zu; re-create it with tsf fit -o", family, name, count, n);
+    *data = d;
+    return TSF_OK;
+}
+
+tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
+                           double hi, double *v)
+{
+    const char *s = tsf_st_meta(doc, key);
+    char *end;
+    if (!s) return tsf_set_error(TSF_EPARSE, "%s model file: metadata '%s' is missing", family, key);
+    *v = strtod(s, &end);
+    if (end == s || *end || !isfinite(*v) || *v < lo || *v > hi)
+        return tsf_set_error(TSF_EPARSE, "%s model file: metadata %s=\"%.40s\" is not a number "
+                             "in [%g, %g]", family, key, s, lo, hi);
     return TSF_OK;
 }

@@ -29,6 +29,14 @@ tsf_status tsf_st_add(tsf_st *doc, const char *name, tsf_st_dtype dtype, size_t 
 tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, size_t *ndim,
                       const size_t **shape, const void **data, size_t *count);
 
+/* A 1-D F64 tensor of exactly n values (TSF_EPARSE naming the family and
+ * tensor otherwise). */
+tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *name, size_t n,
+                          const double **data);
+/* Metadata key as a finite number in [lo, hi] (TSF_EPARSE otherwise). */
+tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
+                           double hi, double *v);
+
 /* Writes atomically (temp file in the same directory + rename). */
 tsf_status tsf_st_write(const tsf_st *doc, const char *path);
 /* Reads and validates. */

@@ -217,32 +217,6 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
     return tsf_st_set_meta(doc, "converged", buf);
 }
 
-/* Metadata value key as a finite number (untrusted file). */
-static tsf_status get_num(const tsf_st *doc, const char *key, double lo, double hi, double *v)
-{
-    const char *s = tsf_st_meta(doc, key);
-    char *end;
-    if (!s) return tsf_set_error(TSF_EPARSE, "ar model file: metadata '%s' is missing", key);
-    *v = strtod(s, &end);
-    if (end == s || *end || !isfinite(*v) || *v < lo || *v > hi)
-        return tsf_set_error(TSF_EPARSE, "ar model file: metadata %s=\"%s\" is not a number in "
-                             "[%g, %g]", key, s, lo, hi);
-    return TSF_OK;
-}
-
-static tsf_status get_vec(const tsf_st *doc, const char *name, size_t want, const double **v)
-{
-    size_t ndim, count;
-    const size_t *shape;
-    const void *data;
-    tsf_status st = tsf_st_get(doc, name, TSF_ST_F64, &ndim, &shape, &data, &count);
-    if (st) return st;
-    if (ndim != 1 || count != want)
-        return tsf_set_error(TSF_EPARSE, "ar model file: tensor '%s' has %zu values, expected %zu",
-                             name, count, want);
-    *v = data;
-    return TSF_OK;
-}
 
 /* On entry *impl holds what ar_parse made of the stored spec (persist.c's
  * contract); it is replaced on success and left for the core to free on
@@ -263,11 +237,11 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     if (parsed && (int)parsed->method != method)
         return tsf_set_error(TSF_EPARSE, "ar model file: metadata method=%s disagrees with the "
                              "stored spec", meth);
-    if ((st = get_num(doc, "order", 0, TSF_AR_MAX_ORDER, &order)) ||
-        (st = get_num(doc, "order_min", 0, order, &omin)) ||
-        (st = get_num(doc, "order_max", order, TSF_AR_MAX_ORDER, &omax)) ||
-        (st = get_num(doc, "nobs", 0, 1e15, &nobs)) ||
-        (st = get_num(doc, "converged", 0, 1, &conv)))
+    if ((st = tsf_st_meta_num(doc, "ar", "order", 0, TSF_AR_MAX_ORDER, &order)) ||
+        (st = tsf_st_meta_num(doc, "ar", "order_min", 0, order, &omin)) ||
+        (st = tsf_st_meta_num(doc, "ar", "order_max", order, TSF_AR_MAX_ORDER, &omax)) ||
+        (st = tsf_st_meta_num(doc, "ar", "nobs", 0, 1e15, &nobs)) ||
+        (st = tsf_st_meta_num(doc, "ar", "converged", 0, 1, &conv)))
         return st;
     if (order != floor(order) || omin != floor(omin) || omax != floor(omax) ||
         nobs != floor(nobs))
@@ -282,12 +256,12 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     const double *ar, *se, *aicv;
     tsf_ar_est *e = &a->est;
     e->method = a->method;
-    if ((st = get_vec(doc, "ar", p, &ar)) || (st = get_vec(doc, "se", p, &se)) ||
-        (st = get_vec(doc, "aic", hi - lo + 1, &aicv)) ||
-        (st = get_num(doc, "mean", -HUGE_VAL, HUGE_VAL, &e->x_mean)) ||
-        (st = get_num(doc, "var_pred", 0, HUGE_VAL, &e->var_pred)) ||
-        (st = get_num(doc, "x_intercept", -HUGE_VAL, HUGE_VAL, &e->x_intercept)) ||
-        (st = get_num(doc, "loglik", -HUGE_VAL, HUGE_VAL, &a->loglik)) ||
+    if ((st = tsf_st_get_vec(doc, "ar", "ar", p, &ar)) || (st = tsf_st_get_vec(doc, "ar", "se", p, &se)) ||
+        (st = tsf_st_get_vec(doc, "ar", "aic", hi - lo + 1, &aicv)) ||
+        (st = tsf_st_meta_num(doc, "ar", "mean", -HUGE_VAL, HUGE_VAL, &e->x_mean)) ||
+        (st = tsf_st_meta_num(doc, "ar", "var_pred", 0, HUGE_VAL, &e->var_pred)) ||
+        (st = tsf_st_meta_num(doc, "ar", "x_intercept", -HUGE_VAL, HUGE_VAL, &e->x_intercept)) ||
+        (st = tsf_st_meta_num(doc, "ar", "loglik", -HUGE_VAL, HUGE_VAL, &a->loglik)) ||
         (st = tsf_ar_est_alloc_aic(e, lo, hi)) || (st = tsf_ar_est_alloc_coef(e, p)))
         goto fail;
     for (size_t j = 0; j < p; j++)

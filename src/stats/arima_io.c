@@ -56,17 +56,6 @@ static tsf_status bad(const char *what)
     return tsf_set_error(TSF_EPARSE, "bad arima model file: %s; re-create it with tsf fit -o", what);
 }
 
-static tsf_status get_vec(const tsf_st *doc, const char *name, size_t n, const double **v)
-{
-    size_t ndim, count;
-    const size_t *shape;
-    const void *data;
-    tsf_status st = tsf_st_get(doc, name, TSF_ST_F64, &ndim, &shape, &data, &count);
-    if (st) return st;
-    if (ndim != 1 || count != n) return bad("tensor length does not match the coefficients");
-    *v = data;
-    return TSF_OK;
-}
 
 tsf_status tsf_arima_load(const tsf_st *doc, void **impl)
 {
@@ -129,8 +118,8 @@ tsf_status tsf_arima_load(const tsf_st *doc, void **impl)
     free(un);
     const double *coef = NULL, *se = NULL;
     if (!st && a->ncoef != ncoef) st = bad("coefficient count");
-    if (!st && ncoef && !(st = get_vec(doc, "coef", ncoef, &coef)))
-        st = get_vec(doc, "se", ncoef, &se);
+    if (!st && ncoef && !(st = tsf_st_get_vec(doc, "arima", "coef", ncoef, &coef)))
+        st = tsf_st_get_vec(doc, "arima", "se", ncoef, &se);
     for (size_t i = 0; !st && i < ncoef; i++) {
         if (!isfinite(coef[i]) || isinf(se[i])) st = bad("a coefficient is not finite");
         else {
