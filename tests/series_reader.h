@@ -43,4 +43,17 @@ static inline double *read_dataset(const char *name, size_t *n)
     return y;
 }
 
+/* Reads at most cap values of datasets/NAME.csv's last column into y;
+ * returns how many (0 when the file cannot be read). */
+static inline size_t read_dataset_into(const char *name, double *y, size_t cap)
+{
+    size_t n;
+    double *d = read_dataset(name, &n);
+    if (!d) return 0;
+    if (n > cap) n = cap;
+    memcpy(y, d, n * sizeof *y);
+    free(d);
+    return n;
+}
+
 #endif

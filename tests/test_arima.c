@@ -1,6 +1,7 @@
 /* arima family: CSS, parameter transforms, optimality of the fit, methods
  * and regressors against R, streaming state, errors. */
 #include "testutil.h"
+#include "series_reader.h"
 #include "core/internal.h"
 #include "tsf/stats.h"
 #include "stats/arima_impl.h"
@@ -13,21 +14,8 @@ static const double lh[48] = {
 
 static size_t read_col(const char *file, double *y, size_t cap)
 {
-    char rel[128], path[512], line[256];
-    snprintf(rel, sizeof rel, "../datasets/%s.csv", file);
-    FILE *f = fopen(test_path(rel, path, sizeof path), "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    size_t n = 0;
-    while (n < cap && fgets(line, sizeof line, f)) {
-        char *c = strrchr(line, ',');
-        c = c ? c + 1 : line;
-        while (*c == '"') c++;
-        char *e;
-        double v = strtod(c, &e);
-        y[n++] = e == c ? NAN : v;
-    }
-    fclose(f);
+    size_t n = read_dataset_into(file, y, cap);
+    assert_true(n > 0); /* datasets/<file>.csv is shipped with the project */
     return n;
 }
 
