@@ -179,6 +179,77 @@ static void test_differenced(void **state)
     assert_int_equal(s.nu, n - 5);
 }
 
+/* log N(v_{k..n} | v_{0..k}; 0, S) for an n x n covariance S (row-major,
+ * overwritten): the terms of rows k.. of one Cholesky factorisation, so the
+ * conditioning on the first k values cancels nothing numerically. */
+static double gauss_ll_cond(double *S, const double *v, size_t n, size_t k)
+{
+    double *b = malloc(n * sizeof *b);
+    assert_int_equal(LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, S, (lapack_int)n), 0);
+    memcpy(b, v, n * sizeof *b);
+    assert_int_equal(LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'L', 'N', 'N', (lapack_int)n, 1, S,
+                                    (lapack_int)n, b, 1), 0);
+    double ll = -0.5 * (double)(n - k) * log(2.0 * M_PI);
+    for (size_t i = k; i < n; i++) ll -= log(S[i * n + i]) + 0.5 * b[i] * b[i];
+    free(b);
+    return ll;
+}
+
+/* With the initial lags x_0..x_{1-nd} ~ N(0, kappa I) (R's prior), the
+ * likelihood the filter reports is log p(x_{nd+1..n} | x_{1..nd}), here
+ * from a dense Gaussian.  The fast path (closed-form start) and the
+ * step-by-step filter must both give it; a series with a missing value at
+ * the end takes the step path. */
+static void test_kappa_start(void **state)
+{
+    (void)state;
+    enum { N = 70, ND = 5 };
+    double phi[2] = {0.4, -0.2}, th[5] = {0.3, 0, 0, -0.5, -0.15}, s2 = 1.0;
+    double dl[ND] = {1, 0, 0, 1, -1}; /* (1 - B)(1 - B^4) */
+    double u[N], x[N + 1], gam[N];
+    gen_arma(phi, 2, th, 5, N, 21, u);
+    arma_acvf(phi, 2, th, 5, s2, N, gam);
+    /* x from u with initial lags x_{1-i} = 50 + i: levels far from 0 */
+    for (size_t t = 0; t < N; t++) {
+        double v = u[t];
+        for (size_t j = 1; j <= ND; j++)
+            v += dl[j - 1] * (t >= j ? x[t - j] : 50.0 + (double)(j - t));
+        x[t] = v;
+    }
+    /* The unit lower-triangular map x -> (wt_1..wt_N), wt_t = x_t - sum_{j<t}
+     * delta_j x_{t-j} (observed lags only) keeps densities and the
+     * conditioning on the first ND; wt = u + D L, D_ti = delta_{t+i-1} on the
+     * first ND rows (L_i = x_{1-i}), so Cov(wt) = Cov(u) + kappa D D' there.
+     * Entries stay O(kappa), not O(kappa t^2) as x's own would. */
+    double wt[N], *C = malloc(N * N * sizeof *C);
+    for (size_t t = 0; t < N; t++) {
+        double v = x[t];
+        for (size_t j = 1; j <= ND && j <= t; j++) v -= dl[j - 1] * x[t - j];
+        wt[t] = v;
+        for (size_t c = 0; c < N; c++) C[t * N + c] = gam[t > c ? t - c : c - t];
+    }
+    for (size_t t = 0; t < ND; t++)
+        for (size_t c = 0; c < ND; c++) {
+            double dd = 0.0;
+            for (size_t i = 0; t + i < ND && c + i < ND; i++) dd += dl[t + i] * dl[c + i];
+            C[t * N + c] += TSF_ARIMA_KAPPA * dd;
+        }
+    double ref = gauss_ll_cond(C, wt, N, ND);
+    tsf_arima_ss mod = {.p = 2, .q = 5, .phi = phi, .theta = th, .nd = ND, .delta = dl,
+                        .sigma2 = s2};
+    double ll, llstep;
+    assert_int_equal(tsf_arima_ss_loglik(&mod, x, N, 0, &ll), TSF_OK);
+    x[N] = NAN;
+    assert_int_equal(tsf_arima_ss_loglik(&mod, x, N + 1, 0, &llstep), TSF_OK);
+    assert_close(ll, ref, 1e-8);
+    assert_close(llstep, ref, 1e-8);
+    /* kappa's information is visible at this precision: the exact diffuse
+     * likelihood (of the differenced series alone) differs */
+    assert_true(fabs(gauss_ll_toeplitz(gam, u + ND, N - ND) - ref) > 1e-5);
+    assert_close(ll, llstep, 1e-9 * fabs(ll));
+    free(C);
+}
+
 static void test_forecast_closed_forms(void **state)
 {
     (void)state;
@@ -339,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_ma1_exact),
         cmocka_unit_test(test_arma_exact),
         cmocka_unit_test(test_differenced),
+        cmocka_unit_test(test_kappa_start),
         cmocka_unit_test(test_forecast_closed_forms),
         cmocka_unit_test(test_missing),
         cmocka_unit_test(test_long_with_late_missing),

@@ -277,6 +277,71 @@ int tsf_arima_kf_step(tsf_arima_kf *kf, double y, double *pred, double *F)
     return contrib;
 }
 
+/* The filter's state after the first nd observations x[0..nd), all
+ * present, in closed form: O(nd^3 + r^2 nd) instead of nd steps of the
+ * augmented filter, O((r + nd)^2) each.  With the initial lags
+ * L = (x_0, x_{-1}, ..., x_{1-nd}) ~ N(0, kappa I), the first nd
+ * observations give
+ *   wt_t = x_t - sum_{j<t} delta_j x_{t-j} = u_t + sum_i D_ti L_i,
+ *   D_ti = delta_{t+i-1} (0 beyond nd),  t, i = 1..nd,
+ * a noisy observation of the ARMA values u = (u_1..u_nd) (u_t = a_t[0]).
+ * With S = Cov(u) + kappa D D' and C = Cov(a_{nd+1}, u), whose column t is
+ * T^{nd+1-t} P0 e_1 (the innovations after t are independent of a_t), and
+ * Cov(u_s, u_t) = (T^|s-t| P0 e_1)[0], the ARMA block is
+ *   a = C S^-1 wt,  P = P0 - C S^-1 C'
+ * (the Gaussian conditioning the filter performs step by step), and the
+ * lags are the observed x's, known.  None of these observations
+ * contributes: F_t >= kappa for each.  0 when S is not positive definite
+ * (the caller then steps the filter). */
+static int kappa_start(tsf_arima_kf *kf, const double *x)
+{
+    size_t r = kf->r, nd = kf->nd, rd = kf->rd;
+    const double *phi = kf->phi, *delta = kf->delta, *P0 = kf->P0;
+    double *S = kf->work;            /* nd x nd */
+    double *B = S + nd * nd;         /* nd x (r + 1), column-major: [C' | wt] */
+    double *c = B + nd * (r + 1);    /* r: T^k P0 e_1 */
+    double *gam = c + r;             /* nd: autocovariances of u */
+    for (size_t i = 0; i < r; i++) c[i] = P0[i * r];
+    for (size_t k = 0; k <= nd; k++) {
+        if (k < nd) gam[k] = c[0];
+        if (k >= 1) /* column t = nd + 1 - k (1-based) of C */
+            for (size_t i = 0; i < r; i++) B[(nd - k) + i * nd] = c[i];
+        double c0 = c[0];
+        for (size_t i = 0; i + 1 < r; i++) c[i] = phi[i] * c0 + c[i + 1];
+        c[r - 1] = phi[r - 1] * c0;
+    }
+    for (size_t t = 0; t < nd; t++) {
+        double v = x[t];
+        for (size_t j = 1; j <= t; j++) v -= delta[j - 1] * x[t - j];
+        B[t + r * nd] = v;
+        for (size_t s = 0; s <= t; s++) {
+            double dd = 0.0; /* (D D')_ts = sum_i delta_{t+i} delta_{s+i}, 0-based */
+            for (size_t i = 0; t + i < nd; i++) dd += delta[t + i] * delta[s + i];
+            S[t + s * nd] = S[s + t * nd] = gam[t - s] + TSF_ARIMA_KAPPA * dd;
+        }
+    }
+    lapack_int n = (lapack_int)nd;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, S, n) ||
+        LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'L', 'N', 'N', n, (lapack_int)(r + 1), S, n, B, n))
+        return 0;
+    /* with X = L^-1 [C' | wt]: a = X_C' X_w, P = P0 - X_C' X_C */
+    double *a = kf->a, *P = kf->P;
+    const double *xw = B + r * nd;
+    for (size_t i = 0; i < r; i++) {
+        const double *xi = B + i * nd;
+        double sa = 0.0;
+        for (size_t t = 0; t < nd; t++) sa += xi[t] * xw[t];
+        a[i] = sa;
+        for (size_t j = i; j < r; j++) {
+            const double *xj = B + j * nd;
+            double sp = 0.0;
+            for (size_t t = 0; t < nd; t++) sp += xi[t] * xj[t];
+            P[i * rd + j] = P[j * rd + i] = P0[i * r + j] - sp;
+        }
+    }
+    return 1;
+}
+
 /* Innovations v_t = w_t - a_0 of the steady-state filter over [t0, t1),
  * a updated in place; returns sum v_t^2 when acc.  Small r unrolled: in
  * steady state this loop is the whole cost of a likelihood evaluation. */
@@ -446,10 +511,12 @@ void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t s
         if (complete) {
             kf->wn = n;
             kf->xcomplete = 1;
-            /* the first nd observations through the augmented filter */
+            /* the first nd observations: in closed form, or through the
+             * augmented filter */
             s->ssq = s->sumlog = 0.0;
             s->nu = 0;
-            for (size_t t = 0; t < nd; t++) {
+            int closed = nd > 0 && kappa_start(kf, x);
+            for (size_t t = 0; t < nd && !closed; t++) {
                 double pred, F;
                 if (tsf_arima_kf_step(kf, x[t], &pred, &F) && t >= start) {
                     double v = x[t] - pred;
