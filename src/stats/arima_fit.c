@@ -231,7 +231,11 @@ static tsf_status ml_from(fctx *c, double *par, const double *Hpre, double *ll, 
      * transformed coordinates by the Jacobian G of the transform:
      * H_raw = G' H G. */
     if (have_h && raw_hessian(c, par, untr, np, H)) have_h = 0;
+    /* optimise the exact diffuse likelihood (O(r) per observation), report
+     * the kappa one (R's) at the optimum: see tsf_arima_kf_run_same */
+    c->kf->exact_diffuse = 1;
     tsf_status st = tsf_arima_minimize(c, par, np, 1e-6, have_h ? H : NULL, Hraw, hraw_ok, conv);
+    c->kf->exact_diffuse = 0;
     if (st) return st;
     if (*hraw_ok) memcpy(rawfinal, par, np * sizeof *par);
     tsf_arima_par_arma(c, par, c->arma);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include <lapacke.h>
 #include "core/internal.h"
 #include "stats/arima_kf.h"
@@ -321,9 +322,12 @@ static int kappa_start(tsf_arima_kf *kf, const double *x)
         }
     }
     lapack_int n = (lapack_int)nd;
-    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, S, n) ||
-        LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'L', 'N', 'N', n, (lapack_int)(r + 1), S, n, B, n))
-        return 0;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, S, n)) return 0;
+    /* column by column: OpenBLAS runs a multi-column dtrtrs on its thread
+     * pool whatever the size, and its idle threads then spin */
+    for (size_t j = 0; j <= r; j++)
+        cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)nd, S, (int)nd,
+                    B + j * nd, 1);
     /* with X = L^-1 [C' | wt]: a = X_C' X_w, P = P0 - X_C' X_C */
     double *a = kf->a, *P = kf->P;
     const double *xw = B + r * nd;
@@ -469,6 +473,77 @@ static void arma_fast_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n
     s->nu = nu;
 }
 
+/* The filter of the ARMA block on the differenced series w[t0..n) from
+ * the stationary start (0, P0), by the Chandrasekhar recursions (Morf,
+ * Sidhu & Kailath 1974; Herbst 2015): with P_t = P_{t|t-1}, F_t = P_t[0,0]
+ * and K_t = T P_t e_1, the increment P_{t+1} - P_t = mu_t W_t W_t' stays
+ * rank one, because P_1 = P0 solves P0 = T P0 T' + theta theta', so
+ * P_2 - P_1 = -K_1 K_1' / F_1.  Then
+ *   F_{t+1}  = F_t + mu_t W_t[0]^2
+ *   K_{t+1}  = K_t + mu_t W_t[0] T W_t
+ *   mu_{t+1} = mu_t + mu_t^2 W_t[0]^2 / F_t
+ *   W_{t+1}  = T W_t - K_{t+1} W_t[0] / F_{t+1}
+ * and the mean a_{t+1} = T a_t + K_t v_t / F_t: O(r) per observation in
+ * place of the O(r^2) Riccati step, and the fixed gain of arma_fast_run
+ * once mu W W' is negligible. */
+static void arma_chandra_run(tsf_arima_kf *kf, const double *w, size_t t0, size_t n,
+                             size_t start, tsf_arima_sums *s)
+{
+    size_t r = kf->r;
+    const double *phi = kf->phi, *P0 = kf->P0;
+    double *a = kf->a, *K = kf->M, *W = kf->work;
+    memset(a, 0, r * sizeof *a);
+    double F = P0[0];
+    for (size_t i = 0; i < r; i++) K[i] = phi[i] * F + (i + 1 < r ? P0[(i + 1) * r] : 0.0);
+    memcpy(W, K, r * sizeof *W);
+    double mu = -1.0 / F;
+    double ssq = s->ssq, sumlog = s->sumlog;
+    size_t nu = s->nu, t = t0;
+    int steady = 0;
+    for (; t < n && !steady; t++) {
+        double v = w[t] - a[0];
+        if (t >= start) {
+            ssq += v * v / F;
+            sumlog += log(F);
+            nu++;
+        }
+        double k = v / F, a0 = a[0];
+        for (size_t i = 0; i + 1 < r; i++) a[i] = phi[i] * a0 + a[i + 1] + K[i] * k;
+        a[r - 1] = phi[r - 1] * a0 + K[r - 1] * k;
+        double w0 = W[0], mw = mu * w0, Fn = F + mw * w0, wmax = 0.0;
+        for (size_t i = 0; i + 1 < r; i++) W[i] = phi[i] * w0 + W[i + 1];
+        W[r - 1] = phi[r - 1] * w0;
+        for (size_t i = 0; i < r; i++) K[i] += mw * W[i];
+        double c = w0 / Fn;
+        for (size_t i = 0; i < r; i++) {
+            W[i] -= K[i] * c;
+            if (fabs(W[i]) > wmax) wmax = fabs(W[i]);
+        }
+        mu += mw * mw / F;
+        F = Fn;
+        /* the next increment, mu W W', below the Riccati path's test */
+        steady = fabs(mu) * wmax * wmax <= STEADY_TOL * fmax(1.0, F);
+    }
+    if (t < n) {
+        /* fixed gain: a'_i = phi_i w_t + a_{i+1} + m_{i+1} v with
+         * m_{i+1} = K_i / F - phi_i */
+        double *m = W;
+        m[0] = 1.0;
+        for (size_t i = 0; i + 1 < r; i++) m[i + 1] = K[i] / F - phi[i];
+        /* a holds the predicted mean in Harvey's form; steady_mean's
+         * recursion is the same */
+        size_t t1 = start > t ? (start < n ? start : n) : t;
+        steady_mean(a, phi, m, r, w, t, t1, 0);
+        double ss = steady_mean(a, phi, m, r, w, t1, n, 1);
+        ssq += ss / F;
+        sumlog += log(F) * (double)(n - t1);
+        nu += n - t1;
+    }
+    s->ssq = ssq;
+    s->sumlog = sumlog;
+    s->nu = nu;
+}
+
 void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                       tsf_arima_sums *s)
 {
@@ -515,7 +590,14 @@ void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t s
              * augmented filter */
             s->ssq = s->sumlog = 0.0;
             s->nu = 0;
-            int closed = nd > 0 && kappa_start(kf, x);
+            if (nd == 0 || kf->exact_diffuse) {
+                /* exact diffuse: the first nd observations only fix the
+                 * lags; none contributes */
+                arma_chandra_run(kf, w, nd, n, start, s);
+                tsf_arima_kf_reset(kf);
+                return;
+            }
+            int closed = kappa_start(kf, x);
             for (size_t t = 0; t < nd && !closed; t++) {
                 double pred, F;
                 if (tsf_arima_kf_step(kf, x[t], &pred, &F) && t >= start) {

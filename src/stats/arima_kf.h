@@ -51,6 +51,7 @@ typedef struct tsf_arima_kf {
     size_t wcap;
     size_t wn;       /* wbuf holds delta(B) x for this n (0: nothing cached) */
     int xcomplete;   /* that x had no missing value */
+    int exact_diffuse; /* caller's choice, see tsf_arima_kf_run_same */
     int steady;      /* P has converged: only the mean recursion runs */
     double Fss;      /* F in steady state */
 } tsf_arima_kf;
@@ -80,7 +81,17 @@ void tsf_arima_kf_run(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
 
 /* Same, where x[0..n) is unchanged since the previous run on this
  * workspace and the differencing polynomial too (a fit varying only the
- * ARMA coefficients): the differenced series is reused. */
+ * ARMA coefficients): the differenced series is reused.
+ *
+ * With kf->exact_diffuse set (an optimiser's objective), a series without
+ * missing values gets the exact diffuse likelihood instead of the kappa
+ * one: that of the differenced series alone, from the stationary (0, P0),
+ * which the Chandrasekhar recursions evaluate in O(r) per observation.
+ * The two differ by O(1/kappa) (about 1e-4 in loglik on monthly seasonal
+ * series), smoothly in the parameters, so the optimum moves by O(1e-5)
+ * and the kappa likelihood there by O(1e-8): fits optimise this and
+ * report the kappa value.  Without differencing the two are the same
+ * likelihood and the Chandrasekhar path is always taken. */
 void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t start,
                            tsf_arima_sums *s, int same_x);
 

@@ -325,12 +325,13 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
             flast = fnow;
             if (stalled >= STALL_ITERS) break;
         }
+
         /* Two runs in a row at the iteration limit: the objective keeps
          * falling without converging (a CSS walking off into the
          * non-invertible region, a ridge); R stops after one such run,
          * tsf after this second one. */
         if (iter >= 100 && status == GSL_CONTINUE) {
-            if (capped) max_runs = restart + 1;
+            if (capped || !c->ml) max_runs = restart + 1;
             capped = 1;
         } else {
             capped = 0;
@@ -390,13 +391,13 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
 
 /* Covariance inv(nobs H) of the untransformed coefficients from the
  * Hessian in transformed coordinates at the optimum (where the gradient
- * vanishes): H = G^-T H_raw G^-1, G = d untransformed / d raw. */
+ * vanishes): H = G^-T H_raw G^-1 with G = d untransformed / d raw, so
+ * inv(nobs H) = G inv(nobs H_raw) G'. */
 int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov)
 {
     const tsf_arima_order *o = &c->a->ord;
     double G[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], T[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
-    double X[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
-    lapack_int ipiv[TSF_ARIMA_MAXPAR];
+    double Hi[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     memset(G, 0, np * np * sizeof *G);
     for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
     size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
@@ -407,27 +408,24 @@ int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_
         for (size_t i = 0; i < len; i++)
             for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
     }
-    /* Gt = G' (row-major), X = Gt^-1 Hraw, then H = Gt^-1 X' */
+    for (size_t i = 0; i < np * np; i++) Hi[i] = Hraw[i] * (double)c->a->nobs;
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;
+    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;
     for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < np; j++) T[i * np + j] = G[j * np + i];
-    memcpy(G, T, np * np * sizeof *G);
-    memcpy(X, Hraw, np * np * sizeof *X);
-    if (LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)np, (lapack_int)np, T, (lapack_int)np, ipiv,
-                      X, (lapack_int)np))
-        return 0;
+        for (size_t j = 0; j < i; j++) Hi[i * np + j] = Hi[j * np + i];
+    /* T = G Hi, cov = T G' */
     for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < np; j++) cov[i * np + j] = X[j * np + i];
-    memcpy(T, G, np * np * sizeof *T);
-    if (LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)np, (lapack_int)np, T, (lapack_int)np, ipiv,
-                      cov, (lapack_int)np))
-        return 0;
-    for (size_t i = 0; i < np * np; i++) cov[i] *= (double)c->a->nobs;
+        for (size_t j = 0; j < np; j++) {
+            double v = 0.0;
+            for (size_t l = 0; l < np; l++) v += G[i * np + l] * Hi[l * np + j];
+            T[i * np + j] = v;
+        }
     for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < i; j++) cov[i * np + j] = cov[j * np + i] = 0.5 * (cov[i * np + j] + cov[j * np + i]);
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return 0;
-    if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, cov, (lapack_int)np)) return 0;
-    for (size_t i = 0; i < np; i++)
-        for (size_t j = 0; j < i; j++) cov[i * np + j] = cov[j * np + i];
+        for (size_t j = 0; j <= i; j++) {
+            double v = 0.0;
+            for (size_t l = 0; l < np; l++) v += T[i * np + l] * G[j * np + l];
+            cov[i * np + j] = cov[j * np + i] = v;
+        }
     return 1;
 }
 

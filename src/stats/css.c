@@ -70,6 +70,52 @@ void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
     }
     double s = 0.0;
     size_t cnt = 0;
+    if (nip != (size_t)-1 && ncond < n) {
+        int complete = 1;
+        for (size_t t = nd; t < n; t++) complete &= !isnan(w[t]);
+        if (complete) {
+            /* no missing value: z_t = w_t - sum phi_i w_{t-i} for every t
+             * (independent across t), then the MA recursion in place; the
+             * lag bounds only bind before tq */
+            double cp[CSS_NZ_CAP], cq[CSS_NZ_CAP];
+            size_t lp[CSS_NZ_CAP], lq[CSS_NZ_CAP];
+            for (size_t k = 0; k < nip; k++) cp[k] = phi[ip[k]], lp[k] = ip[k] + 1;
+            for (size_t k = 0; k < niq; k++) cq[k] = theta[iq[k]], lq[k] = iq[k] + 1;
+            memset(e, 0, ncond * sizeof *e);
+            for (size_t t = ncond; t < n; t++) {
+                double v = w[t];
+                for (size_t k = 0; k < nip; k++) v -= cp[k] * w[t - lp[k]];
+                e[t] = v;
+            }
+            size_t tq = ncond + (niq ? lq[niq - 1] : 0);
+            if (tq > n) tq = n;
+            for (size_t t = ncond; t < tq; t++) {
+                double v = e[t];
+                for (size_t k = 0; k < niq && t - ncond >= lq[k]; k++) v -= cq[k] * e[t - lq[k]];
+                e[t] = v;
+                s += v * v;
+            }
+            if (niq == 1) {
+                double c0 = cq[0];
+                size_t l0 = lq[0];
+                for (size_t t = tq; t < n; t++) {
+                    double v = e[t] - c0 * e[t - l0];
+                    e[t] = v;
+                    s += v * v;
+                }
+            } else {
+                for (size_t t = tq; t < n; t++) {
+                    double v = e[t];
+                    for (size_t k = 0; k < niq; k++) v -= cq[k] * e[t - lq[k]];
+                    e[t] = v;
+                    s += v * v;
+                }
+            }
+            *ssq = s;
+            *nu = n - ncond;
+            return;
+        }
+    }
     lastnan = (size_t)-1;
     for (size_t t = 0; t < n; t++) {
         if (isnan(w[t])) lastnan = t;

@@ -29,19 +29,28 @@ int tsf_arima_css_grad(const tsf_arima_order *o, const double *arma, const doubl
     /* counted[t]: w_t .. w_{t-pf} all exist (z_t is not NaN) */
     size_t lastnan = (size_t)-1;
     for (size_t t = 0; t < n; t++) {
-        if (isnan(w[t])) lastnan = t;
+        if (isnan(w[t]) && t >= nd) lastnan = t;
         r[t] = (t >= ncond && (lastnan == (size_t)-1 || t - lastnan > pf)) ? 1.0 : 0.0;
     }
+    /* w_t is NaN for t < nd by construction (no lags); with no other
+     * missing value every product below is finite and needs no test */
+    int complete = lastnan == (size_t)-1;
     /* only the non-zero MA lags enter the adjoint (seasonal MA
      * polynomials are sparse), and only the lags the factor coefficients
      * reach are needed of the expanded gradients: 1..p, sj, i + sj */
     size_t nzq[TSF_ARIMA_MAXPAR * 16 + 64], nnz = 0;
     for (size_t j = 1; j <= qf; j++)
         if (theta[j - 1] != 0.0) nzq[nnz++] = j;
+    double cq[TSF_ARIMA_MAXPAR * 16 + 64];
+    for (size_t k = 0; k < nnz; k++) cq[k] = theta[nzq[k] - 1];
+    size_t tq = nnz && n > nzq[nnz - 1] ? n - nzq[nnz - 1] : 0; /* t + every lag < n below */
     for (size_t t = n; t-- > ncond;) {
         if (r[t] == 0.0) continue;
         double v = 2.0 * e[t];
-        for (size_t k = 0; k < nnz && t + nzq[k] < n; k++) v -= theta[nzq[k] - 1] * r[t + nzq[k]];
+        if (t < tq)
+            for (size_t k = 0; k < nnz; k++) v -= cq[k] * r[t + nzq[k]];
+        else
+            for (size_t k = 0; k < nnz && t + nzq[k] < n; k++) v -= cq[k] * r[t + nzq[k]];
         r[t] = v;
     }
     unsigned char needp[TSF_ARIMA_MAXPAR * 16 + 64], needq[TSF_ARIMA_MAXPAR * 16 + 64];
@@ -55,7 +64,9 @@ int tsf_arima_css_grad(const tsf_arima_order *o, const double *arma, const doubl
             if (i + s * j >= 1 && i + s * j <= qf) needq[i + s * j] = 1;
     for (size_t i = 1; i <= pf; i++) {
         double acc = 0.0;
-        if (needp[i])
+        if (needp[i] && complete)
+            for (size_t t = ncond; t < n; t++) acc -= r[t] * w[t - i];
+        else if (needp[i])
             for (size_t t = ncond; t < n; t++)
                 if (r[t] != 0.0) acc -= r[t] * w[t - i];
         gphi[i - 1] = acc;
