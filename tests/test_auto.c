@@ -474,6 +474,17 @@ static void test_min_root(void **state)
     assert_close(tsf_poly_min_root(g, 3), 1.11111111111111, 1e-10);
     double z[2] = {0, 0};
     assert_close(tsf_poly_min_root(z, 2), 2.0, 0);
+    /* from the factors: the same value as the expanded polynomial above
+     * (AR form, sign -1: 1 - 0.6 z and 1 - 0.99 y, y = z^12; 0.99^(-1/12)) */
+    double ar1 = 0.6, sar1 = 0.99;
+    assert_close(tsf_sarma_min_root(&ar1, 1, &sar1, 1, 12, -1.0), 1.00083787881228, 1e-10);
+    /* MA form (sign +1): (1 + 1.2z + 0.5z^2 + 0.1z^3)(1 - 0.5 z^4) -> min(1.4668, 2^(1/4)) */
+    double sma1 = -0.5;
+    assert_close(tsf_sarma_min_root(b, 3, &sma1, 1, 4, 1.0), 1.18920711500272, 1e-10);
+    assert_close(tsf_sarma_min_root(b, 3, NULL, 0, 4, 1.0), 1.46682316506906, 1e-10);
+    /* nothing but negligible coefficients: 2 */
+    double tiny = 1e-9;
+    assert_close(tsf_sarma_min_root(&tiny, 1, &tiny, 1, 12, 1.0), 2.0, 0);
 }
 
 int main(void)

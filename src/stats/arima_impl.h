@@ -2,6 +2,7 @@
 #ifndef TSF_STATS_ARIMA_IMPL_H
 #define TSF_STATS_ARIMA_IMPL_H
 
+#include <stddef.h>
 #include "stats/arima.h"
 #include "stats/arima_kf.h"
 
@@ -61,6 +62,30 @@ int tsf_arima_ma_invertible(const double *theta, size_t q);
 /* Conditional sum of squares (Box & Jenkins): residuals of the ARMA
  * recursion on the differenced series w, conditioning on the first ncond
  * values of x and zero earlier innovations.  w, e: n doubles scratch. */
+/* sum_k c[k] x[dir * l[k]] over the m sparse lags l[0] < l[1] < ...
+ * (dir = -1: past values, +1: future ones), the smallest lag added last:
+ * in a recursion on x that term alone is on the dependency chain.  The
+ * common seasonal counts are unrolled. */
+static inline double tsf_css_lagsum(const double *x, const double *c, const size_t *l, size_t m,
+                                    int dir)
+{
+#define TSF_LAG(k) (c[k] * x[dir < 0 ? -(ptrdiff_t)l[k] : (ptrdiff_t)l[k]])
+    switch (m) {
+    case 0: return 0.0;
+    case 1: return TSF_LAG(0);
+    case 2: return TSF_LAG(1) + TSF_LAG(0);
+    case 3: return (TSF_LAG(2) + TSF_LAG(1)) + TSF_LAG(0);
+    case 4: return (TSF_LAG(3) + TSF_LAG(2) + TSF_LAG(1)) + TSF_LAG(0);
+    case 5: return ((TSF_LAG(4) + TSF_LAG(3)) + (TSF_LAG(2) + TSF_LAG(1))) + TSF_LAG(0);
+    default: {
+        double v = 0.0;
+        for (size_t k = m; k-- > 1;) v += TSF_LAG(k);
+        return v + TSF_LAG(0);
+    }
+    }
+#undef TSF_LAG
+}
+
 void tsf_arima_css(const double *x, size_t n, const double *delta, size_t nd,
                    const double *phi, size_t pf, const double *theta, size_t qf,
                    size_t ncond, double *w, double *e, double *ssq, size_t *nu);

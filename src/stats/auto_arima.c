@@ -65,32 +65,15 @@ typedef struct {
     int nfit;
 } fit_ctx;
 
-/* Expands (1 - sum a_i B^i)(1 - sum A_j B^{js}) (sign -1) or
- * (1 + sum a_i B^i)(1 + sum A_j B^{js}) (sign +1) into out[1..p+sP]
- * (out[i] multiplies B^i in the "1 + ..." form). */
-static void expand(const double *a, int p, const double *A, int P, int s, int sign, double *out)
-{
-    int k = p + s * P;
-    for (int i = 0; i <= k; i++) out[i] = 0.0;
-    for (int i = 0; i <= p; i++) {
-        double ai = i == 0 ? 1.0 : sign * a[i - 1];
-        for (int j = 0; j <= P; j++) {
-            double Aj = j == 0 ? 1.0 : sign * A[j - 1];
-            out[i + j * s] += ai * Aj;
-        }
-    }
-}
-
 /* forecast's check: smallest root modulus of the full AR and MA
  * polynomials of a fitted model. */
 static double min_root(const tsf_fit_info *info, const tsf_auto_order *o, int s)
 {
-    int p = o->p, q = o->q, P = o->P, Q = o->Q, sp = s > 1 ? s : 1;
-    double *buf = calloc((size_t)(2 * (p + q + P + Q) + 2 * (p + sp * P + q + sp * Q) + 8),
-                         sizeof *buf);
+    int p = o->p, q = o->q, P = o->P, Q = o->Q;
+    size_t sp = s > 1 ? (size_t)s : 1;
+    double *buf = calloc((size_t)(p + q + P + Q) + 1, sizeof *buf);
     if (!buf) return NAN;
     double *ar = buf, *ma = ar + p, *sar = ma + q, *sma = sar + P;
-    double *phi = sma + Q, *theta = phi + p + sp * P + 1;
     for (size_t i = 0; i < info->ncoef; i++) {
         const char *nm = info->coef_names[i];
         int j = -1;
@@ -99,15 +82,10 @@ static double min_root(const tsf_fit_info *info, const tsf_auto_order *o, int s)
         else if (strncmp(nm, "ar", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= p) ar[j - 1] = info->coef[i];
         else if (strncmp(nm, "ma", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= q) ma[j - 1] = info->coef[i];
     }
-    double r = 2.0;
-    if (p + P > 0) {
-        expand(ar, p, sar, P, sp, -1, phi);
-        r = fmin(r, tsf_poly_min_root(phi + 1, (size_t)(p + sp * P)));
-    }
-    if (q + Q > 0 && !isnan(r)) {
-        expand(ma, q, sma, Q, sp, +1, theta);
-        r = fmin(r, tsf_poly_min_root(theta + 1, (size_t)(q + sp * Q)));
-    }
+    double r = 2.0, ra = 2.0, rm = 2.0; /* NaN (solver failure) rejects the model */
+    if (p + P > 0) ra = tsf_sarma_min_root(ar, (size_t)p, sar, (size_t)P, sp, -1.0);
+    if (q + Q > 0) rm = tsf_sarma_min_root(ma, (size_t)q, sma, (size_t)Q, sp, +1.0);
+    r = isnan(ra) || isnan(rm) ? NAN : fmin(r, fmin(ra, rm));
     free(buf);
     return r;
 }

@@ -95,21 +95,10 @@ void tsf_arima_css_w(const double *x, size_t n, const double *delta, size_t nd,
                 e[t] = v;
                 s += v * v;
             }
-            if (niq == 1) {
-                double c0 = cq[0];
-                size_t l0 = lq[0];
-                for (size_t t = tq; t < n; t++) {
-                    double v = e[t] - c0 * e[t - l0];
-                    e[t] = v;
-                    s += v * v;
-                }
-            } else {
-                for (size_t t = tq; t < n; t++) {
-                    double v = e[t];
-                    for (size_t k = 0; k < niq; k++) v -= cq[k] * e[t - lq[k]];
-                    e[t] = v;
-                    s += v * v;
-                }
+            for (size_t t = tq; t < n; t++) {
+                double v = e[t] - tsf_css_lagsum(e + t, cq, lq, niq, -1);
+                e[t] = v;
+                s += v * v;
             }
             *ssq = s;
             *nu = n - ncond;

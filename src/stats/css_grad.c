@@ -46,11 +46,14 @@ int tsf_arima_css_grad(const tsf_arima_order *o, const double *arma, const doubl
     size_t tq = nnz && n > nzq[nnz - 1] ? n - nzq[nnz - 1] : 0; /* t + every lag < n below */
     for (size_t t = n; t-- > ncond;) {
         if (r[t] == 0.0) continue;
+        if (t < tq && complete) {
+            /* every later t counts: the tight recursion down to ncond */
+            for (size_t u = t + 1; u-- > ncond;)
+                r[u] = 2.0 * e[u] - tsf_css_lagsum(r + u, cq, nzq, nnz, 1);
+            break;
+        }
         double v = 2.0 * e[t];
-        if (t < tq)
-            for (size_t k = 0; k < nnz; k++) v -= cq[k] * r[t + nzq[k]];
-        else
-            for (size_t k = 0; k < nnz && t + nzq[k] < n; k++) v -= cq[k] * r[t + nzq[k]];
+        for (size_t k = 0; k < nnz && t + nzq[k] < n; k++) v -= cq[k] * r[t + nzq[k]];
         r[t] = v;
     }
     unsigned char needp[TSF_ARIMA_MAXPAR * 16 + 64], needq[TSF_ARIMA_MAXPAR * 16 + 64];

@@ -11,4 +11,13 @@
  * runs out. */
 double tsf_poly_min_root(const double *c, size_t k);
 
+#define TSF_ROOTS_MAX_FACTOR 64
+
+/* The same for the product (1 + sign sum a_i z^i)(1 + sign sum A_j z^{sj})
+ * from its factors: the roots of the seasonal factor are the s-th roots of
+ * those of 1 + sign sum A_j y^j, so two small eigenvalue problems replace
+ * one of order p + sP (sign -1 for AR polynomials, +1 for MA ones). */
+double tsf_sarma_min_root(const double *a, size_t p, const double *A, size_t P, size_t s,
+                          double sign);
+
 #endif
