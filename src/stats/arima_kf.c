@@ -102,19 +102,33 @@ static tsf_status stationary_cov(tsf_arima_kf *kf, size_t p, size_t q)
         psi[j] = s;
     }
     memset(A, 0, m * m * sizeof *A);
-    for (size_t k = 0; k <= p; k++) {
+    for (size_t k = 0; k <= p; k++) { /* A (column-major): row k, column l at A[l m + k] */
         A[k * m + k] += 1.0;
         for (size_t j = 1; j <= p; j++) {
             size_t l = k > j ? k - j : j - k;
-            A[k * m + l] -= phi[j - 1];
+            A[l * m + k] -= phi[j - 1];
         }
         double s = 0.0;
         for (size_t j = k; j <= q; j++) s += theta[j] * psi[j - k];
         gam[k] = s;
     }
     if (p > 0) {
-        lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)m, 1, A, (lapack_int)m,
-                                        kf->ipiv, gam, 1);
+        /* LU by LAPACK's unblocked dgetf2 and two triangular solves: the
+         * blocked dgesv of OpenBLAS 0.3.21 hands even a 27 x 27 system to
+         * its thread pool, whose wake-ups then cost more than the solve
+         * (and compete with the callers' own threads) */
+        lapack_int mi = (lapack_int)m, info = 0;
+        LAPACK_dgetf2(&mi, &mi, A, &mi, kf->ipiv, &info);
+        if (info == 0) {
+            for (size_t i = 0; i < m; i++) {
+                size_t pi = (size_t)kf->ipiv[i] - 1;
+                double t = gam[i];
+                gam[i] = gam[pi];
+                gam[pi] = t;
+            }
+            cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasUnit, (int)m, A, (int)m, gam, 1);
+            cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)m, A, (int)m, gam, 1);
+        }
         if (info != 0 || !(gam[0] > 0.0) || !isfinite(gam[0]))
             return tsf_set_error(TSF_EDOMAIN, "the AR part is too close to non-stationarity "
                                  "for its stationary covariance; try differencing (d = 1)");
