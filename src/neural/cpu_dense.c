@@ -92,6 +92,7 @@ void tsf_cpu_layernorm_backward(float *dinp, float *dweight, float *dbias, const
 #define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
 
 // inp (N) -> out (N)
+TSF_SIMD_CLONES
 void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N)
 {
 #pragma omp simd
@@ -102,6 +103,7 @@ void tsf_cpu_gelu_forward(float *out, const float *inp, size_t N)
 }
 
 // dout (N) -> dinp (N) +=
+TSF_SIMD_CLONES
 void tsf_cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t N)
 {
 #pragma omp simd
@@ -135,6 +137,7 @@ void tsf_cpu_scale(float *x, float a, size_t N)
 }
 
 // params, grads, m, v (N): AdamW, Loshchilov & Hutter 2019, Algorithm 2
+TSF_SIMD_CLONES
 void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v, size_t N,
                           float lr, float beta1, float beta2, float eps, float weight_decay, int t)
 {

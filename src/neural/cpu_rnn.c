@@ -9,6 +9,7 @@
  * W_hn h + b_hn):  r = s(xr+hr), z = s(xz+hz), n = tanh(xn + r*hn),
  * h = (1-z)*n + z*h_prev. */
 // xg (B,3H), hg (B,3H), h_prev (B,H) -> h (B,H), gates (B,3H)
+TSF_SIMD_CLONES
 void tsf_cpu_gru_forward(float *h, float *gates, const float *xg, const float *hg,
                          const float *h_prev, size_t B, size_t H)
 {
@@ -30,6 +31,7 @@ void tsf_cpu_gru_forward(float *h, float *gates, const float *xg, const float *h
 }
 
 // dh (B,H) -> dxg (B,3H), dhg (B,3H), dh_prev (B,H) +=
+TSF_SIMD_CLONES
 void tsf_cpu_gru_backward(float *dxg, float *dhg, float *dh_prev, const float *dh,
                           const float *gates, const float *hg, const float *h_prev, size_t B,
                           size_t H)
@@ -60,6 +62,7 @@ void tsf_cpu_gru_backward(float *dxg, float *dhg, float *dh_prev, const float *d
 /* LSTM with a forget gate (Gers, Schmidhuber & Cummins 2000):
  * c = f*c_prev + i*g, h = o*tanh(c). */
 // pre (B,4H), c_prev (B,H) -> h (B,H), c (B,H), gates (B,4H)
+TSF_SIMD_CLONES
 void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, const float *c_prev,
                           size_t B, size_t H)
 {
@@ -83,6 +86,7 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
 }
 
 // dh, dc (B,H) -> dpre (B,4H), dc_prev (B,H)
+TSF_SIMD_CLONES
 void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const float *dc,
                            const float *gates, const float *c, const float *c_prev, size_t B,
                            size_t H)
