@@ -156,6 +156,42 @@ if code == 0:
 bad("xreg future missing", ["forecast", "-m", "arima(1,0,0)", "--xreg", "x1", "-h", "3",
                             "tests/data/xreg/series.csv"], 1, "--xreg-future")
 
+# auto with regressors (regression with ARIMA errors), against forecast 8.20:
+#   f <- auto.arima(BJsales[1:140], xreg = BJsales.lead[1:140])   # ARIMA(1,1,1)
+#   forecast(f, xreg = BJsales.lead[141:150])
+# Means agree; forecast's intervals use sigma2 = SSR / (n* - k) where tsf
+# keeps the ML sigma2 (docs/models.md), so R's se = tsf's * sqrt(n* / (n* - k)).
+code, out, err = run(["forecast", "-m", "auto", "-c", "sales", "--xreg", "lead", "--xreg-future",
+                      "tests/data/xreg/bjsales_future.csv", "-h", "10", "--json",
+                      "tests/data/xreg/bjsales.csv"])
+check("auto xreg forecast", code == 0, err)
+if code == 0:
+    j = json.loads(out)
+    r_mean = [257.699681, 257.746725, 257.861008, 257.940545, 258.017734, 258.038847,
+              258.074869, 258.124006, 258.128658, 258.205644]
+    r_se = [1.366609, 2.168711, 2.927307, 3.672175, 4.409102, 5.138452, 5.859182, 6.570004,
+            7.269754, 7.957504]
+    adj = math.sqrt(139 / 136)  # n* = 140 - 1, k = ar1, ma1, lead
+    for got, want, se in zip(j["mean"], r_mean, r_se):
+        check("auto xreg forecast mean", abs(got - want) < 0.02 * se, f"{got} vs {want}")
+    for got, want in zip(j["se"], r_se):
+        check("auto xreg forecast se", abs(got * adj - want) < 0.02 * want, f"{got} vs {want}")
+# orders and AICc of auto.arima(x, xreg = ...) (R's choice of d and D runs on
+# the regression residuals and drops a difference that would make a regressor
+# constant: USAccDeaths with a trend gets D = 0)
+for args, order, seas, aicc in [
+        (["-c", "sales", "--xreg", "lead", "tests/data/xreg/bjsales.csv"], [1, 1, 1], None, None),
+        (["--xreg", "trend", "datasets/LakeHuron.csv"], [1, 0, 1], None, 213.0476),
+        (["--xreg", "trend", "datasets/USAccDeaths.csv"], [1, 0, 0], [1, 0, 0], 1076.512)]:
+    code, out, err = run(["fit", "-m", "auto", "--json"] + args)
+    check("auto xreg fit " + args[-1], code == 0, err)
+    if code == 0:
+        j = json.loads(out)
+        check("auto xreg order " + args[-1], j["order"] == order and
+              (seas is None or j["seasonal"] == seas), f"{j['order']} {j.get('seasonal')}")
+        if aicc is not None:
+            check("auto xreg aicc " + args[-1], j["aicc"] < aicc + 1e-3, f"{j['aicc']} vs {aicc}")
+
 print(f"{ran - len(failures)} passed, {len(failures)} failed")
 for f in failures:
     print("FAIL", f)

@@ -17,6 +17,7 @@
  *   within 1.01 of the unit circle: such fits are near non-stationary or
  *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2). */
 #include <math.h>
+#include <lapacke.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
@@ -59,6 +60,7 @@ typedef struct {
     tsf_ic ic;
     int css;             /* search by CSS fits */
     double offset;       /* CSS criterion offset */
+    const tsf_xreg *xreg; /* user's regressors or NULL */
     tsf_fit_opts base;   /* user's options (method of exact fits, threads...) */
     tsf_arima *best;     /* best exactly fitted model of the search so far */
     double best_ic;
@@ -66,28 +68,18 @@ typedef struct {
 } fit_ctx;
 
 /* forecast's check: smallest root modulus of the full AR and MA
- * polynomials of a fitted model. */
+ * polynomials of a fitted model (its coefficients start with ar, ma, sar,
+ * sma in that order). */
 static double min_root(const tsf_fit_info *info, const tsf_auto_order *o, int s)
 {
-    int p = o->p, q = o->q, P = o->P, Q = o->Q;
+    size_t p = (size_t)o->p, q = (size_t)o->q, P = (size_t)o->P, Q = (size_t)o->Q;
     size_t sp = s > 1 ? (size_t)s : 1;
-    double *buf = calloc((size_t)(p + q + P + Q) + 1, sizeof *buf);
-    if (!buf) return NAN;
-    double *ar = buf, *ma = ar + p, *sar = ma + q, *sma = sar + P;
-    for (size_t i = 0; i < info->ncoef; i++) {
-        const char *nm = info->coef_names[i];
-        int j = -1;
-        if (strncmp(nm, "sar", 3) == 0 && (j = atoi(nm + 3)) >= 1 && j <= P) sar[j - 1] = info->coef[i];
-        else if (strncmp(nm, "sma", 3) == 0 && (j = atoi(nm + 3)) >= 1 && j <= Q) sma[j - 1] = info->coef[i];
-        else if (strncmp(nm, "ar", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= p) ar[j - 1] = info->coef[i];
-        else if (strncmp(nm, "ma", 2) == 0 && (j = atoi(nm + 2)) >= 1 && j <= q) ma[j - 1] = info->coef[i];
-    }
-    double r = 2.0, ra = 2.0, rm = 2.0; /* NaN (solver failure) rejects the model */
-    if (p + P > 0) ra = tsf_sarma_min_root(ar, (size_t)p, sar, (size_t)P, sp, -1.0);
-    if (q + Q > 0) rm = tsf_sarma_min_root(ma, (size_t)q, sma, (size_t)Q, sp, +1.0);
-    r = isnan(ra) || isnan(rm) ? NAN : fmin(r, fmin(ra, rm));
-    free(buf);
-    return r;
+    if (info->ncoef < p + q + P + Q) return NAN;
+    const double *ar = info->coef, *ma = ar + p, *sar = ma + q, *sma = sar + P;
+    double ra = 2.0, rm = 2.0; /* NaN (solver failure) rejects the model */
+    if (p + P > 0) ra = tsf_sarma_min_root(ar, p, sar, P, sp, -1.0);
+    if (q + Q > 0) rm = tsf_sarma_min_root(ma, q, sma, Q, sp, +1.0);
+    return isnan(ra) || isnan(rm) ? NAN : fmin(2.0, fmin(ra, rm));
 }
 
 /* Fits one candidate; *ic = INFINITY when it fails or is rejected.  *out
@@ -104,10 +96,9 @@ static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *
     fo.method = css ? TSF_METHOD_CSS : (c->base.method ? c->base.method : TSF_METHOD_CSS_ML);
     fo.include_mean = (o->constant && diffs == 0) ? 0 : -1;
     fo.include_drift = o->constant && diffs == 1;
-    fo.trend = 0;
     fo.period = s;
     tsf_arima *a = NULL;
-    tsf_status st = tsf_arima_fit_order(&ord, c->y, c->n, NULL, &fo, &a);
+    tsf_status st = tsf_arima_fit_order(&ord, c->y, c->n, c->xreg, &fo, &a);
     c->nfit++;
     if (st == TSF_ENOMEM) return st;
     if (st != TSF_OK) return TSF_OK;  /* a candidate that does not fit */
@@ -169,25 +160,6 @@ static size_t diff_lag(double *y, size_t n, size_t lag)
     return n - lag;
 }
 
-static tsf_status choose_differences(const tsf_auto_opts *o, const double *y, size_t n,
-                                     int m, int *d, int *D)
-{
-    tsf_status st = TSF_OK;
-    *D = m > 1 ? o->D : 0;
-    if (*D < 0) st = tsf_nsdiffs(y, n, m, o->max_D, D);
-    if (st != TSF_OK) return st;
-    *d = o->d;
-    if (*d >= 0) return TSF_OK;
-    double *w = malloc((n ? n : 1) * sizeof *w);
-    if (!w) return tsf_set_error(TSF_ENOMEM, "auto: out of memory for %zu values", n);
-    memcpy(w, y, n * sizeof *w);
-    size_t len = n;
-    for (int i = 0; i < *D; i++) len = diff_lag(w, len, (size_t)m);
-    st = tsf_ndiffs(w, len, 0.05, o->max_d, d);
-    free(w);
-    return st;
-}
-
 /* 1 when y differenced d times and D times at lag m has no variation
  * (every observed difference equal): no ARIMA noise left to estimate. */
 static int constant_after_differencing(const double *y, size_t n, int m, int d, int D,
@@ -210,8 +182,121 @@ static int constant_after_differencing(const double *y, size_t n, int m, int d, 
     return constant && seen;
 }
 
+/* 1 when a regressor (a column of xreg, or the trend 1..n) is constant
+ * after differencing D times at lag m and d times at lag 1. */
+static int xreg_degenerate(const tsf_xreg *xreg, int trend, size_t n, int m, int d, int D)
+{
+    double v;
+    for (size_t j = 0; xreg && j < xreg->k; j++)
+        if (constant_after_differencing(xreg->x + j * xreg->ld, n, m, d, D, &v)) return 1;
+    if (trend) {
+        double *t = malloc((n ? n : 1) * sizeof *t);
+        if (!t) return 0;
+        for (size_t i = 0; i < n; i++) t[i] = (double)(i + 1);
+        int c = constant_after_differencing(t, n, m, d, D, &v);
+        free(t);
+        if (c) return 1;
+    }
+    return 0;
+}
+
+/* D by the seasonal test, then d by KPSS on the seasonally differenced y;
+ * as forecast 8.20, an automatic D or d is lowered by one when it would
+ * make a regressor constant (its effect would vanish from the
+ * differenced regression). */
+static tsf_status choose_differences(const tsf_auto_opts *o, const double *y, size_t n,
+                                     int m, const tsf_xreg *xreg, int trend, int *d, int *D)
+{
+    tsf_status st = TSF_OK;
+    *D = m > 1 ? o->D : 0;
+    if (*D < 0) {
+        st = tsf_nsdiffs(y, n, m, o->max_D, D);
+        if (st != TSF_OK) return st;
+        if (*D > 0 && xreg_degenerate(xreg, trend, n, m, 0, *D)) (*D)--;
+    }
+    *d = o->d;
+    if (*d >= 0) return TSF_OK;
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w) return tsf_set_error(TSF_ENOMEM, "auto: out of memory for %zu values", n);
+    memcpy(w, y, n * sizeof *w);
+    size_t len = n;
+    for (int i = 0; i < *D; i++) len = diff_lag(w, len, (size_t)m);
+    st = tsf_ndiffs(w, len, 0.05, o->max_d, d);
+    free(w);
+    if (st == TSF_OK && *d > 0 && xreg_degenerate(xreg, trend, n, m, *d, *D)) (*d)--;
+    return st;
+}
+
+/* u = residuals of the least-squares regression of y on an intercept, the
+ * columns of xreg and (trend) 1..n, over the rows where all are present;
+ * NaN elsewhere. */
+static tsf_status regression_residuals(const double *y, size_t n, const tsf_xreg *xreg,
+                                       int trend, double *u)
+{
+    size_t k = 1 + (xreg ? xreg->k : 0) + (trend ? 1 : 0), m = 0;
+    double *A = malloc((n * k > 0 ? n * k : 1) * sizeof *A), *b = malloc((n ? n : 1) * sizeof *b);
+    size_t *row = malloc((n ? n : 1) * sizeof *row);
+    tsf_status st = TSF_OK;
+    if (!A || !b || !row) {
+        st = tsf_set_error(TSF_ENOMEM, "auto: out of memory for the regression");
+        goto done;
+    }
+    for (size_t t = 0; t < n; t++) {
+        int ok = !isnan(y[t]);
+        for (size_t j = 0; ok && xreg && j < xreg->k; j++) ok = isfinite(xreg->x[j * xreg->ld + t]);
+        if (ok) row[m++] = t;
+    }
+    for (size_t i = 0; i < m; i++) { /* column-major m x k */
+        size_t t = row[i], j = 0;
+        A[j++ * m + i] = 1.0;
+        for (size_t c = 0; xreg && c < xreg->k; c++) A[j++ * m + i] = xreg->x[c * xreg->ld + t];
+        if (trend) A[j * m + i] = (double)(t + 1);
+        b[i] = y[t];
+    }
+    for (size_t t = 0; t < n; t++) u[t] = NAN;
+    if (m <= k) {
+        st = tsf_set_error(TSF_EDOMAIN, "auto: %zu complete rows are too few for %zu "
+                                        "regressors and an intercept", m, k - 1);
+        goto done;
+    }
+    double *b0 = malloc(m * sizeof *b0), *A0 = malloc(m * k * sizeof *A0);
+    if (!b0 || !A0) {
+        free(b0);
+        free(A0);
+        st = tsf_set_error(TSF_ENOMEM, "auto: out of memory for the regression");
+        goto done;
+    }
+    memcpy(b0, b, m * sizeof *b);
+    memcpy(A0, A, m * k * sizeof *A);
+    lapack_int rank;
+    double rcond = 1e-10;
+    /* dgelsd (SVD) also handles collinear regressors, as lm does */
+    double *sv = malloc(k * sizeof *sv);
+    lapack_int info = sv ? LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k, 1, A,
+                                          (lapack_int)m, b, (lapack_int)m, sv, rcond, &rank)
+                         : -1;
+    if (info == 0) {
+        for (size_t i = 0; i < m; i++) {
+            double f = 0.0;
+            for (size_t j = 0; j < k; j++) f += A0[j * m + i] * b[j];
+            u[row[i]] = b0[i] - f;
+        }
+    } else {
+        st = sv ? tsf_set_error(TSF_ENOCONV, "auto: the regression on the regressors failed")
+                : tsf_set_error(TSF_ENOMEM, "auto: out of memory for the regression");
+    }
+    free(sv);
+    free(b0);
+    free(A0);
+done:
+    free(A);
+    free(b);
+    free(row);
+    return st;
+}
+
 tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int period,
-                          const tsf_fit_opts *fo, tsf_auto_result *res)
+                          const tsf_xreg *xreg, const tsf_fit_opts *fo, tsf_auto_result *res)
 {
     if (!o || !y || !res) return tsf_set_error(TSF_EINVAL, "auto: NULL argument");
     memset(res, 0, sizeof *res);
@@ -235,7 +320,19 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
                                           "nothing to model; use its value as the forecast",
                              y[first]);
     int m = period, d, D;
-    tsf_status st = choose_differences(o, y, n, m, &d, &D);
+    if (xreg && xreg->k == 0) xreg = NULL;
+    int trend = fo && fo->trend;
+    tsf_status st;
+    if (xreg || trend) {
+        /* unit-root tests on the regression residuals (forecast 8.20) */
+        double *u = malloc((n ? n : 1) * sizeof *u);
+        if (!u) return tsf_set_error(TSF_ENOMEM, "auto: out of memory for %zu values", n);
+        st = regression_residuals(y, n, xreg, trend, u);
+        if (st == TSF_OK) st = choose_differences(o, u, n, m, xreg, trend, &d, &D);
+        free(u);
+    } else {
+        st = choose_differences(o, y, n, m, NULL, 0, &d, &D);
+    }
     if (st != TSF_OK) return st;
     double cval = 0.0;
     if ((d > 0 || D > 0) && constant_after_differencing(y, n, m, d, D, &cval))
@@ -269,6 +366,7 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     c.period = m;
     c.ic = o->ic;
     c.best_ic = INFINITY;
+    c.xreg = xreg;
     if (fo) c.base = *fo;
     int approx = o->approximation >= 0 ? o->approximation : (nobs > 150 || m > 12);
     if (approx) {
@@ -280,12 +378,11 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
         f1.method = TSF_METHOD_CSS_ML;
         f1.include_mean = 0;
         f1.include_drift = 0;
-        f1.trend = 0;
         f1.period = ord.s;
         tsf_arima *a = NULL;
         tsf_fit_info info;
         memset(&info, 0, sizeof info);
-        st = tsf_arima_fit_order(&ord, y, n, NULL, &f1, &a);
+        st = tsf_arima_fit_order(&ord, y, n, xreg, &f1, &a);
         if (st == TSF_ENOMEM) return st;
         if (st == TSF_OK && tsf_arima_info(a, &info) == TSF_OK && info.sigma2 > 0.0 &&
             isfinite(info.loglik))

@@ -34,12 +34,17 @@ typedef struct {
 
 /* Runs the selection on y[0..n) (NaN = missing) with the given period.
  * fo supplies the fitting method of the final model (default CSS-ML),
- * include_mean = -1 forbids constants (mean and drift).  Errors:
+ * include_mean = -1 forbids constants (mean and drift), trend = 1 adds the
+ * regressor 1..n to every candidate.  xreg (may be NULL): regressors of a
+ * regression with ARIMA errors, as forecast's auto.arima(xreg = ...): the
+ * differencing tests run on the residuals of the least-squares regression
+ * of y on them (and an intercept), every candidate is fitted with them.
+ * Errors:
  * TSF_EDOMAIN (constant or too short series), TSF_ENOCONV (no model could
  * be fitted), TSF_ENOMEM.  On success the caller owns res (free with
  * tsf_auto_result_free). */
 tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int period,
-                          const tsf_fit_opts *fo, tsf_auto_result *res);
+                          const tsf_xreg *xreg, const tsf_fit_opts *fo, tsf_auto_result *res);
 
 void tsf_auto_result_free(tsf_auto_result *r);
 

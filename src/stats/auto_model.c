@@ -92,12 +92,9 @@ static tsf_status auto_fit(void *impl, const double *y, size_t n, const tsf_xreg
                            int period, const tsf_fit_opts *opts)
 {
     tsf_auto *a = impl;
-    if (xreg && xreg->k > 0)
-        return tsf_set_error(TSF_EUNSUP, "auto does not take regressors yet; fit "
-                                         "arima(p,d,q) with --xreg instead");
     if ((!opts || opts->period == 0) && a->spec_period > 0) period = a->spec_period;
     tsf_auto_result r;
-    tsf_status st = tsf_auto_arima(&a->opts, y, n, period, opts, &r);
+    tsf_status st = tsf_auto_arima(&a->opts, y, n, period, xreg, opts, &r);
     if (st != TSF_OK) return st;
     char **labels = calloc(r.trace.n ? r.trace.n : 1, sizeof *labels);
     for (size_t i = 0; labels && i < r.trace.n; i++) {
