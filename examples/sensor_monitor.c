@@ -8,6 +8,10 @@
  *   options: -t LOGP   flag values with log density below LOGP (default: a
  *                      value 4 predictive standard deviations from the
  *                      one-step forecast, i.e. log N(4 sd; 0, sd^2))
+ *            -s FILE   resume from the state saved in FILE when it exists,
+ *                      and save the state there at the end of input
+ *                      (tsf_state_save / tsf_state_load): a monitor can be
+ *                      stopped and started again without replaying history
  *
  * With -m the model is fitted to the first NFIT values (default 100), which
  * are then replayed through the state before monitoring goes on.  An empty
@@ -66,22 +70,24 @@ static double next_threshold(const tsf_state *st, double fixed)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
-    const char *spec = NULL, *file = NULL;
+    const char *spec = NULL, *file = NULL, *statefile = NULL;
     long nfit = 100;
     double fixed = NAN;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-m") && i + 1 < argc) spec = argv[++i];
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) nfit = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc) fixed = strtod(argv[++i], NULL);
+        else if (!strcmp(argv[i], "-s") && i + 1 < argc) statefile = argv[++i];
         else if (argv[i][0] != '-') file = argv[i];
         else {
             fprintf(stderr, "usage: sensor_monitor (MODEL.safetensors | -m SPEC [-n NFIT]) "
-                            "[-t LOGP] < values\n");
+                            "[-t LOGP] [-s STATE] < values\n");
             return 1;
         }
     }
-    if (!spec == !file || nfit < 2) {
-        fprintf(stderr, "sensor_monitor: give a model file or -m SPEC (with -n >= 2)\n");
+    if (!spec == !file || nfit < 2 || (statefile && !file)) {
+        fprintf(stderr, "sensor_monitor: give a model file or -m SPEC (with -n >= 2); -s "
+                        "needs a model file\n");
         return 1;
     }
     tsf_model *m = NULL;
@@ -101,7 +107,9 @@ int main(int argc, char **argv)
         }
     }
     tsf_state *s = NULL;
-    if ((st = tsf_state_new(m, &s))) {
+    FILE *probe = statefile ? fopen(statefile, "rb") : NULL;
+    if (probe) fclose(probe);
+    if ((st = probe ? tsf_state_load(m, statefile, &s) : tsf_state_new(m, &s))) {
         free(head);
         tsf_model_free(m);
         return fail(st);
@@ -124,6 +132,7 @@ int main(int argc, char **argv)
         else printf("%zu\t%g\t%.4f%s\n", ++t, v, lp, bad ? "\tANOMALY" : "");
     }
     fprintf(stderr, "sensor_monitor: %zu values, %zu flagged\n", t, flagged);
+    if (r >= 0 && statefile && (st = tsf_state_save(s, statefile))) r = -1, fail(st);
     tsf_state_free(s);
     tsf_model_free(m);
     free(head);

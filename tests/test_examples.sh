@@ -27,4 +27,14 @@ first=$(awk '/ANOMALY/ { print $1; exit }' "$T/spike.out")
 "$MON" -m 'ar(1)' -n 60 <"$T/spike.txt" >"$T/fit.out" 2>/dev/null || fail "monitor -m"
 first=$(awk '/ANOMALY/ { print $1; exit }' "$T/fit.out")
 [ "$first" = 70 ] || fail "-m: first flag at $first, expected 70"
+# stop and resume: two runs through a saved state (-s) give the densities
+# of one uninterrupted run
+head -n 50 "$T/clean.txt" >"$T/part1.txt"
+tail -n +51 "$T/clean.txt" >"$T/part2.txt"
+"$MON" -s "$T/state" "$T/m.safetensors" <"$T/part1.txt" >"$T/r1.out" 2>/dev/null || fail "monitor -s (1)"
+[ -s "$T/state" ] || fail "-s saved no state"
+"$MON" -s "$T/state" "$T/m.safetensors" <"$T/part2.txt" >"$T/r2.out" 2>/dev/null || fail "monitor -s (2)"
+cat "$T/r1.out" "$T/r2.out" | cut -f2,3 >"$T/resumed"
+cut -f2,3 "$T/clean.out" >"$T/whole"
+cmp -s "$T/resumed" "$T/whole" || fail "resumed densities differ from one run"
 echo ok

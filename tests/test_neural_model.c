@@ -10,6 +10,7 @@
 #include "core/internal.h"
 #include "core/model_impl.h"
 #include "neural/neural.h"
+#include "state_resume.h"
 
 static double *ar_series(size_t n, unsigned long seed)
 {
@@ -334,7 +335,6 @@ static void test_specs(void **state)
 static void test_save_load(void **state)
 {
     (void)state;
-#ifdef TSF_HAVE_SAFETENSORS
     size_t n = 80;
     double *y = ar_series(n, 13);
     char path[] = "/tmp/tsf_neural_XXXXXX";
@@ -372,9 +372,33 @@ static void test_save_load(void **state)
     }
     remove(path);
     free(y);
-#else
-    skip(); /* src/core/safetensors.c is not in this build */
-#endif
+}
+
+/* Streaming states of the networks resume where they stopped: RNN hidden
+ * states, the transformer's KV cache (cut before and after its window
+ * fills), under the model and under its copy from a model file. */
+static void test_state_resume(void **state)
+{
+    (void)state;
+    size_t n = 80;
+    double *y = ar_series(n, 17);
+    y[41] = NAN; /* a missing value after the cut */
+    char path[] = "/tmp/tsf_neural_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (size_t i = 0; i < 3; i++) {
+        tsf_model *m = fit_small(small_specs[i], y, n, 5), *m2 = NULL;
+        check_resume(m, m, y, n, 7);
+        check_resume(m, m, y, n, 37);
+        assert_int_equal(tsf_save(m, path), TSF_OK);
+        assert_int_equal(tsf_load(path, &m2), TSF_OK);
+        check_resume(m, m2, y, n, 50);
+        tsf_model_free(m2);
+        tsf_model_free(m);
+    }
+    remove(path);
+    free(y);
 }
 
 int main(void)
@@ -389,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_fit_many_and_info),
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_state_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

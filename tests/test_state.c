@@ -9,6 +9,7 @@
  * forecast of the state after the whole series must equal tsf_forecast. */
 #include "testutil.h"
 #include "tsf/tsf.h"
+#include "state_resume.h"
 
 typedef struct {
     double *y;
@@ -223,6 +224,83 @@ static void test_unfitted(void **ctx)
     tsf_model_free(m);
 }
 
+/* Saved states resume where they stopped (tsf_state_save/load), under the
+ * model itself and under its copy from a model file; a state is refused by
+ * another model, and a damaged or foreign file is an error, not a crash. */
+static void test_save_resume(void **ctx)
+{
+    (void)ctx;
+    series s;
+    load("AirPassengers.csv", &s);
+    const char *specs[] = {"ar(2)", "arima(1,1,1)(0,1,1)[12]", "auto", "arima(2,0,0)"};
+    char mpath[] = "/tmp/tsf_model_XXXXXX";
+    int fd = mkstemp(mpath);
+    assert_true(fd >= 0);
+    close(fd);
+    for (size_t k = 0; k < 4; k++) {
+        tsf_model *m = NULL, *m2 = NULL;
+        assert_int_equal(tsf_model_new(specs[k], &m), TSF_OK);
+        tsf_fit_opts o = {0};
+        o.transform = k == 3 ? TSF_TRANSFORM_LOG : TSF_TRANSFORM_NONE;
+        if (tsf_fit(m, s.y, s.n, NULL, 12, &o) != TSF_OK) fail_msg("%s: %s", specs[k], tsf_errmsg());
+        /* a cut inside the first d + sD observations (kappa phase), one
+         * after the filter has converged */
+        check_resume(m, m, s.y, s.n, 5);
+        check_resume(m, m, s.y, s.n, 100);
+        assert_int_equal(tsf_save(m, mpath), TSF_OK);
+        assert_int_equal(tsf_load(mpath, &m2), TSF_OK);
+        check_resume(m, m2, s.y, s.n, 60);
+        tsf_model_free(m2);
+        tsf_model_free(m);
+    }
+    /* refusals */
+    char spath[] = "/tmp/tsf_state_XXXXXX";
+    fd = mkstemp(spath);
+    assert_true(fd >= 0);
+    close(fd);
+    tsf_model *m = NULL, *other = NULL, *fam = NULL;
+    assert_int_equal(tsf_model_new("arima(1,1,1)", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, s.y, s.n, NULL, 12, NULL), TSF_OK);
+    assert_int_equal(tsf_model_new("arima(1,1,1)", &other), TSF_OK);
+    assert_int_equal(tsf_fit(other, s.y, s.n - 1, NULL, 12, NULL), TSF_OK);
+    assert_int_equal(tsf_model_new("ar(1)", &fam), TSF_OK);
+    assert_int_equal(tsf_fit(fam, s.y, s.n, NULL, 12, NULL), TSF_OK);
+    tsf_state *st = NULL, *back = NULL;
+    assert_int_equal(tsf_state_new(m, &st), TSF_OK);
+    for (size_t i = 0; i < 30; i++) assert_int_equal(tsf_state_update(st, s.y[i], NULL), TSF_OK);
+    assert_int_equal(tsf_state_save(st, spath), TSF_OK);
+    assert_int_equal(tsf_state_load(other, spath, &back), TSF_EINVAL);
+    assert_null(back);
+    assert_errmsg_has("another model");
+    assert_int_equal(tsf_state_load(fam, spath, &back), TSF_EINVAL);
+    assert_errmsg_has("family");
+    /* a model file is not a state file */
+    assert_int_equal(tsf_state_load(m, mpath, &back), TSF_EPARSE);
+    assert_errmsg_has("not a tsf state file");
+    /* every truncation of the file is refused cleanly */
+    FILE *f = fopen(spath, "rb");
+    assert_non_null(f);
+    unsigned char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(len > 100 && len < sizeof buf);
+    for (size_t cut = 0; cut < len; cut += 7) {
+        f = fopen(spath, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(buf, 1, cut, f), cut);
+        fclose(f);
+        assert_int_not_equal(tsf_state_load(m, spath, &back), TSF_OK);
+        assert_null(back);
+    }
+    tsf_state_free(st);
+    tsf_model_free(m);
+    tsf_model_free(other);
+    tsf_model_free(fam);
+    remove(spath);
+    remove(mpath);
+    tsf_frame_free(s.f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_arima_missing),
         cmocka_unit_test(test_auto_sum_equals_loglik),
         cmocka_unit_test(test_unfitted),
+        cmocka_unit_test(test_save_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

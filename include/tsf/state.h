@@ -25,6 +25,17 @@ tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *level
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out);
 
+/* Saves the state to path (a safetensors file: the family's filter or
+ * network state, position counters, and a fingerprint of the model),
+ * written atomically, so that a program can stop and resume later. */
+tsf_status tsf_state_save(const tsf_state *st, const char *path);
+
+/* Restores a state saved by tsf_state_save under m, which must be the model
+ * the state was made from (the same fitted model, or one tsf_load gave back
+ * from its file): TSF_EINVAL otherwise.  The file is untrusted input: every
+ * length and value is checked (TSF_EPARSE). */
+tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,11 @@ typedef struct tsf_model_type {
     tsf_status (*state_forecast)(const void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
     void (*state_free)(void *st);
+    /* A state's own arrays and counters into doc (tensor names begin with
+     * "state.") / a state of impl restored from doc.  The document is
+     * untrusted: state_load checks every tensor's length and value. */
+    tsf_status (*state_save)(const void *st, tsf_st *doc);
+    tsf_status (*state_load)(const void *impl, const tsf_st *doc, void **st);
     /* Persistence: the family adds its tensors and metadata to doc / reads
      * them back (the core stores family, spec, version and transform).
      * load: on entry *impl holds what parse() made of the stored spec; fill

@@ -217,9 +217,16 @@ tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *nam
     const void *d;
     tsf_status st = tsf_st_get(doc, name, TSF_ST_F64, &ndim, &shape, &d, &count);
     if (st) return st;
-    if (ndim != 1 || count != n)
-        return tsf_set_error(TSF_EPARSE, "%s model file: tensor '%s' has %zu values, expected "
-                             "%zu; re-create it with tsf fit -o", family, name, count, n);
+    int state = strncmp(name, "state.", 6) == 0;
+    const char *kind = state ? "state" : "model";
+    const char *fix = state ? "save the state again with tsf_state_save"
+                            : "re-create it with tsf fit -o";
+    if (ndim != 1)
+        return tsf_set_error(TSF_EPARSE, "%s %s file: tensor '%s' has %zu dimensions, "
+                             "expected 1; %s", family, kind, name, ndim, fix);
+    if (count != n)
+        return tsf_set_error(TSF_EPARSE, "%s %s file: tensor '%s' has %zu values, expected "
+                             "%zu; %s", family, kind, name, count, n, fix);
     *data = d;
     return TSF_OK;
 }

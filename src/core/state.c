@@ -4,17 +4,51 @@
  * sum over a series equals tsf_loglik in y's units, and forecasts are
  * mapped back with tsf_boxcox_forecast_inv. */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 #include "model_impl.h"
 #include "transform.h"
+#include "safetensors_impl.h"
 
 struct tsf_state {
     const tsf_model_type *type;
     void *fam;     /* the family's state */
     double lambda; /* copied: the state must not need m after tsf_state_new */
+    uint64_t fp;   /* fingerprint of the model, for tsf_state_load */
 };
+
+/* FNV-1a (64 bits) of the model's identity: family, spec, transform and
+ * what it reports of its fit (coefficients, sigma2, loglik, nobs: for a
+ * neural network the exact loglik of its training data stands for its
+ * weights).  A state saved under one model is refused under another. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t model_fingerprint(const tsf_model *m)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv(h, m->type->name, strlen(m->type->name) + 1);
+    h = fnv(h, m->spec, strlen(m->spec) + 1);
+    h = fnv(h, &m->lambda, sizeof m->lambda);
+    tsf_fit_info info;
+    memset(&info, 0, sizeof info);
+    if (tsf_model_info(m, &info) == TSF_OK) {
+        h = fnv(h, &info.ncoef, sizeof info.ncoef);
+        if (info.coef) h = fnv(h, info.coef, info.ncoef * sizeof *info.coef);
+        h = fnv(h, &info.sigma2, sizeof info.sigma2);
+        h = fnv(h, &info.loglik, sizeof info.loglik);
+        h = fnv(h, &info.nobs, sizeof info.nobs);
+    }
+    tsf_clear_error();
+    return h;
+}
 
 tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
 {
@@ -32,6 +66,7 @@ tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
     if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory creating a streaming state");
     s->type = t;
     s->lambda = m->lambda;
+    s->fp = model_fingerprint(m);
     tsf_status st = t->state_new(m->impl, &s->fam);
     if (st) {
         if (s->fam) t->state_free(s->fam);
@@ -98,4 +133,69 @@ tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *level
     if (!isnan(st->lambda)) tsf_boxcox_forecast_inv(fc, st->lambda, opts->biasadj);
     *out = fc;
     return TSF_OK;
+}
+
+tsf_status tsf_state_save(const tsf_state *st, const char *path)
+{
+    if (!st || !path) return tsf_set_error(TSF_EINVAL, "tsf_state_save: no state or no path");
+    if (!st->type->state_save || !st->type->state_load)
+        return tsf_set_error(TSF_EUNSUP, "the %s family cannot save streaming states",
+                             st->type->name);
+    char fp[32];
+    snprintf(fp, sizeof fp, "%016llx", (unsigned long long)st->fp);
+    tsf_st *doc;
+    tsf_status s = tsf_st_new(&doc);
+    if (s) return s;
+    if (!(s = tsf_st_set_meta(doc, "format", "tsf-state")) &&
+        !(s = tsf_st_set_meta(doc, "tsf_version", tsf_version())) &&
+        !(s = tsf_st_set_meta(doc, "family", st->type->name)) &&
+        !(s = tsf_st_set_meta(doc, "model", fp)) && !(s = st->type->state_save(st->fam, doc)))
+        s = tsf_st_write(doc, path);
+    tsf_st_free(doc);
+    return s;
+}
+
+tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_load: no output pointer");
+    *out = NULL;
+    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_state_load: no model or no path");
+    if (!m->fitted)
+        return tsf_set_error(TSF_EINVAL, "the model '%s' has not been fitted", m->spec);
+    if (!m->type->state_load || !m->type->state_new)
+        return tsf_set_error(TSF_EUNSUP, "the %s family cannot load streaming states",
+                             m->type->name);
+    tsf_st *doc;
+    tsf_status s = tsf_st_read(path, &doc);
+    if (s) return s;
+    const char *format = tsf_st_meta(doc, "format"), *family = tsf_st_meta(doc, "family");
+    const char *fp = tsf_st_meta(doc, "model");
+    char want[32], a[80];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)model_fingerprint(m));
+    if (!format || strcmp(format, "tsf-state") != 0)
+        s = tsf_set_error(TSF_EPARSE, "%s: not a tsf state file (metadata 'format' is not "
+                          "\"tsf-state\"); save one with tsf_state_save", path);
+    else if (!family || strcmp(family, m->type->name) != 0)
+        s = tsf_set_error(TSF_EINVAL, "%s: a state of the '%s' family, not of this %s model",
+                          path, family ? tsf_st_clean(family, a, sizeof a) : "?", m->type->name);
+    else if (!fp || strcmp(fp, want) != 0)
+        s = tsf_set_error(TSF_EINVAL, "%s: the state was saved under another model (fingerprint "
+                          "%s, this model's %s); load it with the model it was made from",
+                          path, fp ? tsf_st_clean(fp, a, sizeof a) : "none", want);
+    tsf_state *st = NULL;
+    if (!s && !(st = calloc(1, sizeof *st)))
+        s = tsf_set_error(TSF_ENOMEM, "out of memory loading a streaming state");
+    if (!s) {
+        st->type = m->type;
+        st->lambda = m->lambda;
+        st->fp = model_fingerprint(m);
+        s = m->type->state_load(m->impl, doc, &st->fam);
+        if (s) {
+            free(st);
+            st = NULL;
+        }
+    }
+    tsf_st_free(doc);
+    *out = st;
+    return s;
 }

@@ -288,12 +288,81 @@ static tsf_status state_forecast(const void *p, size_t h, const double *levels, 
     return sample_forecast(ns->s, h, opts, fc);
 }
 
+/* Saved: the run's recurrent part (RNN h and c, or the transformer's KV
+ * caches: everything before its scratch), the ring of scaled past values
+ * and the two position counters. */
+static size_t run_state_floats(const tsf_nn_run *r)
+{
+    return (size_t)(r->scratch - r->mem);
+}
+
+static tsf_status state_save(const void *p, tsf_st *doc)
+{
+    const neural_state *ns = p;
+    const tsf_nn_stream *s = ns->s;
+    size_t nr[1] = {run_state_floats(s->run)}, nh[1] = {s->P}, two[1] = {2};
+    double cnt[2] = {(double)s->count, (double)s->run->pos};
+    tsf_status st;
+    if ((st = tsf_st_add(doc, "state.run", TSF_ST_F32, 1, nr, s->run->mem)) ||
+        (st = tsf_st_add(doc, "state.hist", TSF_ST_F64, 1, nh, s->hist)))
+        return st;
+    return tsf_st_add(doc, "state.count", TSF_ST_F64, 1, two, cnt);
+}
+
+static int count_ok(double v)
+{
+    return v >= 0.0 && v <= 9007199254740992.0 && v == floor(v);
+}
+
+static tsf_status state_load(const void *impl, const tsf_st *doc, void **out)
+{
+    *out = NULL;
+    void *p;
+    tsf_status st = state_new(impl, &p);
+    if (st) return st;
+    neural_state *ns = p;
+    tsf_nn_stream *s = ns->s;
+    const char *fam = ns->nn->cfg.arch == TSF_NN_TRANSFORMER ? "transformer" : "rnn";
+    size_t nr = run_state_floats(s->run), ndim, cnt = 0;
+    const size_t *shape;
+    const void *data;
+    const double *hist, *c;
+    if (!(st = tsf_st_get(doc, "state.run", TSF_ST_F32, &ndim, &shape, &data, &cnt)) &&
+        (ndim != 1 || cnt != nr))
+        st = tsf_set_error(TSF_EPARSE, "%s state: tensor state.run holds %zu values, the "
+                           "network's state has %zu", fam, cnt, nr);
+    if (!st) st = tsf_st_get_vec(doc, fam, "state.hist", s->P, &hist);
+    if (!st) st = tsf_st_get_vec(doc, fam, "state.count", 2, &c);
+    if (!st) {
+        const float *f = data;
+        for (size_t i = 0; i < nr && !st; i++)
+            if (!isfinite(f[i])) st = tsf_set_error(TSF_EPARSE, "%s state: a non-finite value "
+                                                    "in state.run", fam);
+        for (size_t i = 0; i < s->P && !st; i++)
+            if (isinf(hist[i])) st = tsf_set_error(TSF_EPARSE, "%s state: an infinite value "
+                                                   "in state.hist", fam);
+        if (!st && (!count_ok(c[0]) || !count_ok(c[1])))
+            st = tsf_set_error(TSF_EPARSE, "%s state: bad position counters", fam);
+    }
+    if (st) {
+        state_free(ns);
+        return st;
+    }
+    memcpy(s->run->mem, data, nr * sizeof(float));
+    memcpy(s->hist, hist, s->P * sizeof *hist);
+    s->count = (size_t)c[0];
+    s->run->pos = (size_t)c[1];
+    *out = ns;
+    return TSF_OK;
+}
+
 #define NEURAL_TYPE(var, nm, parsefn)                                                          \
     const tsf_model_type var = {                                                               \
         .name = nm, .neural = 1, .parse = parsefn, .fit = fit, .fit_many = fit_many,           \
         .info = info, .loglik = loglik, .forecast = forecast, .simulate = simulate,            \
         .residuals = residuals, .state_new = state_new, .state_update = state_update,          \
-        .state_forecast = state_forecast, .state_free = state_free, .save = tsf_neural_save,   \
+        .state_forecast = state_forecast, .state_free = state_free, .state_save = state_save, \
+        .state_load = state_load, .save = tsf_neural_save,                                      \
         .load = tsf_neural_load, .free = tsf_neural_free}
 
 NEURAL_TYPE(tsf_gru_type, "gru", parse_gru);

@@ -77,7 +77,7 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted);
 
-/* Persistence (io.c, or io_stub.c when src/core/safetensors.c is absent). */
+/* Persistence (io.c). */
 tsf_status tsf_neural_save(const void *impl, tsf_st *doc);
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl);
 

@@ -5,6 +5,7 @@
  * prediction is the AR recursion itself, so forecasts equal R's
  * predict.ar: mean mu + the AR recursion, se sqrt(var.pred sum psi_j^2). */
 #include <math.h>
+#include "core/safetensors.h"
 #include <stdlib.h>
 #include <string.h>
 #include "stats/ar_model.h"
@@ -171,5 +172,26 @@ tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
     tsf_ar_intervals(fc);
+    return TSF_OK;
+}
+
+tsf_status tsf_ar_state_save(const void *vst, tsf_st *doc)
+{
+    const ar_state *st = vst;
+    return tsf_arima_kf_save(st->kf, doc, "state.kf");
+}
+
+tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **out)
+{
+    *out = NULL;
+    void *p;
+    tsf_status s = tsf_ar_state_new(impl, &p);
+    if (s) return s;
+    ar_state *st = p;
+    if ((s = tsf_arima_kf_load(st->kf, doc, "state.kf", "ar"))) {
+        tsf_ar_state_free(st);
+        return s;
+    }
+    *out = st;
     return TSF_OK;
 }

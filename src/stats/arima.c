@@ -360,6 +360,8 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);
+tsf_status tsf_arima_state_save(const void *st, tsf_st *doc);
+tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 
 const tsf_model_type tsf_arima_type = {
     .name = "arima",
@@ -376,6 +378,8 @@ const tsf_model_type tsf_arima_type = {
     .state_update = tsf_arima_state_update,
     .state_forecast = tsf_arima_state_forecast,
     .state_free = tsf_arima_state_free,
+    .state_save = tsf_arima_state_save,
+    .state_load = tsf_arima_state_load,
     .save = tsf_arima_save,
     .load = tsf_arima_load,
     .free = free_impl,

@@ -2,12 +2,14 @@
  * the ARMA block, diffuse start of the differenced part, a steady-state
  * switch once the covariance has converged.  See arima_kf.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
 #include <lapacke.h>
 #include "core/internal.h"
 #include "stats/arima_kf.h"
+#include "core/safetensors.h"
 
 /* Relative change of P_{t+1|t} below which the filter is taken to be in
  * steady state.  The Riccati recursion converges geometrically, so the
@@ -703,5 +705,57 @@ tsf_status tsf_arima_ss_sums(const tsf_arima_ss *m, const double *x, size_t n, s
     }
     tsf_arima_kf_run(kf, x, n, start, s);
     tsf_arima_kf_free(kf);
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_kf_save(const tsf_arima_kf *kf, tsf_st *doc, const char *prefix)
+{
+    char name[64];
+    size_t rd = kf->rd, shp[1] = {rd}, shp2[1] = {rd * rd}, one[1] = {2};
+    double sc[2] = {(double)kf->steady, kf->Fss};
+    tsf_status st;
+    snprintf(name, sizeof name, "%s.a", prefix);
+    if ((st = tsf_st_add(doc, name, TSF_ST_F64, 1, shp, kf->a))) return st;
+    snprintf(name, sizeof name, "%s.P", prefix);
+    if ((st = tsf_st_add(doc, name, TSF_ST_F64, 1, shp2, kf->P))) return st; /* row-major */
+    snprintf(name, sizeof name, "%s.M", prefix);
+    if ((st = tsf_st_add(doc, name, TSF_ST_F64, 1, shp, kf->M))) return st;
+    snprintf(name, sizeof name, "%s.steady", prefix);
+    return tsf_st_add(doc, name, TSF_ST_F64, 1, one, sc);
+}
+
+static tsf_status get_finite(const tsf_st *doc, const char *family, const char *prefix,
+                             const char *what, size_t n, const double **v)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.%s", prefix, what);
+    tsf_status st = tsf_st_get_vec(doc, family, name, n, v);
+    if (st) return st;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite((*v)[i]))
+            return tsf_set_error(TSF_EPARSE, "%s state file: tensor %s holds a non-finite value",
+                                 family, name);
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_kf_load(tsf_arima_kf *kf, const tsf_st *doc, const char *prefix,
+                             const char *family)
+{
+    size_t rd = kf->rd;
+    const double *a, *P, *M, *sc;
+    tsf_status st;
+    if ((st = get_finite(doc, family, prefix, "a", rd, &a)) ||
+        (st = get_finite(doc, family, prefix, "P", rd * rd, &P)) ||
+        (st = get_finite(doc, family, prefix, "M", rd, &M)) ||
+        (st = get_finite(doc, family, prefix, "steady", 2, &sc)))
+        return st;
+    if (!(sc[0] == 0.0 || sc[0] == 1.0) || (sc[0] == 1.0 && !(sc[1] > 0.0)))
+        return tsf_set_error(TSF_EPARSE, "%s state file: bad steady-state flag or variance",
+                             family);
+    memcpy(kf->a, a, rd * sizeof *a);
+    memcpy(kf->P, P, rd * rd * sizeof *P);
+    memcpy(kf->M, M, rd * sizeof *M);
+    kf->steady = (int)sc[0];
+    kf->Fss = sc[1];
     return TSF_OK;
 }

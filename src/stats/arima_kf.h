@@ -99,6 +99,15 @@ void tsf_arima_kf_run_same(tsf_arima_kf *kf, const double *x, size_t n, size_t s
  * sigma2).  Does not change the filter state (uses its scratch). */
 void tsf_arima_kf_predict(tsf_arima_kf *kf, size_t h, double *mean, double *var);
 
+/* The filter's state (predicted mean and covariance, steady-state gain
+ * and flag) into a model-file document under tensor names prefix.a,
+ * prefix.P, prefix.M, prefix.steady / back into kf, already set up for the
+ * same model: lengths and values are checked (TSF_EPARSE naming what). */
+typedef struct tsf_st tsf_st;
+tsf_status tsf_arima_kf_save(const tsf_arima_kf *kf, tsf_st *doc, const char *prefix);
+tsf_status tsf_arima_kf_load(tsf_arima_kf *kf, const tsf_st *doc, const char *prefix,
+                             const char *family);
+
 /* Convenience: sums of m over x in a fresh workspace. */
 tsf_status tsf_arima_ss_sums(const tsf_arima_ss *m, const double *x, size_t n, size_t start,
                              tsf_arima_sums *s);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "stats/arima_impl.h"
+#include "core/safetensors.h"
 
 typedef struct {
     tsf_arima_kf *kf;
@@ -92,4 +93,38 @@ void tsf_arima_state_free(void *st)
     if (!s) return;
     tsf_arima_kf_free(s->kf);
     free(s);
+}
+
+/* Saved: the filter's state and the count of observations fed (the
+ * regression part's time index). */
+tsf_status tsf_arima_state_save(const void *st, tsf_st *doc);
+tsf_status tsf_arima_state_save(const void *st, tsf_st *doc)
+{
+    const arima_state *s = st;
+    size_t one[1] = {1};
+    double t = (double)s->t;
+    tsf_status r = tsf_arima_kf_save(s->kf, doc, "state.kf");
+    return r ? r : tsf_st_add(doc, "state.t", TSF_ST_F64, 1, one, &t);
+}
+
+tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **out);
+tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **out)
+{
+    *out = NULL;
+    void *p;
+    tsf_status st = tsf_arima_state_new(impl, &p);
+    if (st) return st;
+    arima_state *s = p;
+    const double *t;
+    if (!(st = tsf_arima_kf_load(s->kf, doc, "state.kf", "arima")) &&
+        !(st = tsf_st_get_vec(doc, "arima", "state.t", 1, &t)) &&
+        !(t[0] >= 0.0 && t[0] <= 9007199254740992.0 && t[0] == floor(t[0])))
+        st = tsf_set_error(TSF_EPARSE, "arima state: bad observation count");
+    if (st) {
+        tsf_arima_state_free(s);
+        return st;
+    }
+    s->t = (size_t)t[0];
+    *out = s;
+    return TSF_OK;
 }

@@ -182,6 +182,21 @@ static tsf_status auto_state_update(void *st, double y, double *logp)
     return tsf_arima_type.state_update(st, y, logp);
 }
 
+static tsf_status auto_state_save(const void *st, tsf_st *doc)
+{
+    if (!tsf_arima_type.state_save) return unsup("saving streaming states");
+    return tsf_arima_type.state_save(st, doc);
+}
+
+static tsf_status auto_state_load(const void *impl, const tsf_st *doc, void **st)
+{
+    const tsf_auto *a = impl;
+    *st = NULL;
+    if (!a->chosen) return tsf_set_error(TSF_EINVAL, "auto: the model has not been fitted");
+    if (!tsf_arima_type.state_load) return unsup("loading streaming states");
+    return tsf_arima_type.state_load(a->chosen, doc, st);
+}
+
 static tsf_status auto_state_forecast(const void *st, size_t h, const double *levels,
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result *fc)
@@ -237,6 +252,8 @@ const tsf_model_type tsf_auto_type = {
     .state_update = auto_state_update,
     .state_forecast = auto_state_forecast,
     .state_free = auto_state_free,
+    .state_save = auto_state_save,
+    .state_load = auto_state_load,
     .save = auto_save,
     .load = auto_load,
     .free = auto_free,
