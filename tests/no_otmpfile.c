@@ -28,22 +28,16 @@ static int forward(const char *name, const char *path, int flags, mode_t mode)
     return real(path, flags, mode);
 }
 
-int open(const char *path, int flags, ...)
-{
-    mode_t mode = 0;
-    va_list ap;
-    va_start(ap, flags);
-    if (flags & (O_CREAT | O_TMPFILE)) mode = (mode_t)va_arg(ap, int);
-    va_end(ap);
-    return forward("open", path, flags, mode);
-}
-
-int open64(const char *path, int flags, ...)
-{
-    mode_t mode = 0;
-    va_list ap;
-    va_start(ap, flags);
-    if (flags & (O_CREAT | O_TMPFILE)) mode = (mode_t)va_arg(ap, int);
-    va_end(ap);
-    return forward("open64", path, flags, mode);
-}
+/* open and open64 alike: the mode is only passed with O_CREAT or O_TMPFILE */
+#define WRAP(fn)                                                                  \
+    int fn(const char *path, int flags, ...)                                      \
+    {                                                                             \
+        mode_t mode = 0;                                                          \
+        va_list ap;                                                               \
+        va_start(ap, flags);                                                      \
+        if (flags & (O_CREAT | O_TMPFILE)) mode = (mode_t)va_arg(ap, int);        \
+        va_end(ap);                                                               \
+        return forward(#fn, path, flags, mode);                                   \
+    }
+WRAP(open)
+WRAP(open64)
