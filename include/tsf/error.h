@@ -17,10 +17,13 @@ typedef enum {
     TSF_ENOMEM,  /* an allocation failed */
     TSF_EPARSE,  /* a CSV file, spec or model file could not be parsed */
     TSF_EIO,     /* a file could not be opened, read or written */
-    TSF_EDOMAIN, /* data outside the model's domain (too short, constant, ...) */
+    TSF_EDOMAIN, /* data outside the model's domain (too short, non-positive for log, ...) */
     TSF_ENOCONV, /* the optimiser did not converge / numerical failure */
     TSF_ENODEV,  /* no usable GPU */
-    TSF_EUNSUP   /* the model or build does not support this operation */
+    TSF_EUNSUP,  /* the model or build does not support this operation */
+    TSF_EDEGENERATE /* valid data the model cannot be fitted to: a constant or perfectly
+                       predictable series, a non-stationary estimate (the message says
+                       what to try) */
 } tsf_status;
 
 /* Short description of a status code ("invalid argument", ...). Never NULL. */

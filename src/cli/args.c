@@ -22,7 +22,7 @@ int cli_fail(tsf_status st)
 {
     const char *msg = tsf_errmsg();
     fprintf(stderr, "tsf: %s\n", *msg ? msg : tsf_strerror(st));
-    return (st == TSF_ENOCONV) ? EXIT_NUMERIC : EXIT_INPUT;
+    return (st == TSF_ENOCONV || st == TSF_EDEGENERATE) ? EXIT_NUMERIC : EXIT_INPUT;
 }
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)

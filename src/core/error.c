@@ -19,6 +19,7 @@ const char *tsf_strerror(tsf_status status)
     case TSF_ENOCONV: return "numerical failure";
     case TSF_ENODEV: return "no usable GPU";
     case TSF_EUNSUP: return "not supported";
+    case TSF_EDEGENERATE: return "degenerate data for the model";
     }
     return "unknown status";
 }

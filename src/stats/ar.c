@@ -96,14 +96,14 @@ static tsf_status finish_fit(tsf_ar_impl *a, const double *y, size_t n)
     int stat = tsf_ar_to_pacf(a->est.ar, p, work, work + p);
     free(work);
     if (!stat)
-        return tsf_set_error(TSF_EDOMAIN, "ar(method=%s): the estimated AR(%zu) is not "
+        return tsf_set_error(TSF_EDEGENERATE, "ar(method=%s): the estimated AR(%zu) is not "
                              "stationary, so it has no exact likelihood; use method=burg or "
                              "yule-walker (always stationary)", tsf_ar_method_name(a->method), p);
     /* ar.ols regresses on an intercept after removing x.mean: the process
      * mean is x.mean + x.intercept / (1 - sum ar), which predict.ar uses. */
     a->mu = a->est.x_mean + a->est.x_intercept / (1.0 - sum);
     if (!(a->est.var_pred > 0.0) || !isfinite(a->est.var_pred) || !isfinite(a->mu))
-        return tsf_set_error(TSF_EDOMAIN, "ar: the fit has no positive finite innovation "
+        return tsf_set_error(TSF_EDEGENERATE, "ar: the fit has no positive finite innovation "
                              "variance (var_pred = %g)", a->est.var_pred);
     tsf_status st = tsf_ar_loglik(a, y, n, NULL, 0, &a->loglik);
     if (st) return st;

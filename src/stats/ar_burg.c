@@ -34,7 +34,7 @@ tsf_status tsf_ar_burg(const double *y, size_t n, size_t order_max, int aic, tsf
     /* The sample autocovariances give x.mean, v_0 and R's asy.var.coef. */
     if ((st = tsf_acvf(y, n, K, 1, &e->x_mean, gamma, NULL))) goto done;
     if (!(gamma[0] > 0.0)) {
-        st = tsf_set_error(TSF_EDOMAIN, "the series has zero variance: an AR model needs a "
+        st = tsf_set_error(TSF_EDEGENERATE, "the series has zero variance: an AR model needs a "
                            "series that varies");
         goto done;
     }
@@ -47,7 +47,7 @@ tsf_status tsf_ar_burg(const double *y, size_t n, size_t order_max, int aic, tsf
             den += f[t] * f[t] + b[t - 1] * b[t - 1];
         }
         if (!(den > 0.0)) {
-            st = tsf_set_error(TSF_EDOMAIN, "Burg's method: the prediction errors vanish at "
+            st = tsf_set_error(TSF_EDEGENERATE, "Burg's method: the prediction errors vanish at "
                                "order %zu (perfectly predictable series): use a lower order", k);
             goto done;
         }
@@ -61,7 +61,7 @@ tsf_status tsf_ar_burg(const double *y, size_t n, size_t order_max, int aic, tsf
             b[t] = bt - kap * ft;
         }
         if (!(v[k] > 0.0)) {
-            st = tsf_set_error(TSF_EDOMAIN, "Burg's method: the series is perfectly predictable "
+            st = tsf_set_error(TSF_EDEGENERATE, "Burg's method: the series is perfectly predictable "
                                "at order %zu: use a lower order", k);
             goto done;
         }

@@ -31,7 +31,7 @@ static tsf_status fit_order(const double *x, size_t n, size_t m, double *X, doub
     lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)N, (lapack_int)k, 1, X,
                                     (lapack_int)N, r, (lapack_int)N);
     if (info != 0)
-        return tsf_set_error(TSF_EDOMAIN, "ar(method=ols): the lagged values are collinear at "
+        return tsf_set_error(TSF_EDEGENERATE, "ar(method=ols): the lagged values are collinear at "
                              "order %zu (singular regression); use a lower order or "
                              "method=burg", m);
     memcpy(coef, r, k * sizeof *coef);
@@ -44,7 +44,7 @@ static tsf_status fit_order(const double *x, size_t n, size_t m, double *X, doub
     }
     *var = rss / (double)N;
     if (!(*var > 0.0))
-        return tsf_set_error(TSF_EDOMAIN, "ar(method=ols): the regression of order %zu fits "
+        return tsf_set_error(TSF_EDEGENERATE, "ar(method=ols): the regression of order %zu fits "
                              "exactly (zero residual variance); use a lower order", m);
     return TSF_OK;
 }
@@ -92,7 +92,7 @@ tsf_status tsf_ar_ols(const double *y, size_t n, size_t order_max, int aic, tsf_
         ss += x[t] * x[t];
     }
     if (!(ss > 0.0)) {
-        st = tsf_set_error(TSF_EDOMAIN, "the series has zero variance: an AR model needs a "
+        st = tsf_set_error(TSF_EDEGENERATE, "the series has zero variance: an AR model needs a "
                            "series that varies");
         goto done;
     }

@@ -210,7 +210,7 @@ static tsf_status check_usable(const tsf_arima *a)
     int ok = tsf_arima_ar_stationary(a->phi, a->pf, w);
     free(w);
     if (!ok)
-        return tsf_set_error(TSF_EDOMAIN, "the %s estimates have a non-stationary AR part, which "
+        return tsf_set_error(TSF_EDEGENERATE, "the %s estimates have a non-stationary AR part, which "
                              "has no likelihood or forecasts; refit with method=css-ml or ml",
                              a->method == TSF_METHOD_CSS ? "CSS" : "model's");
     return TSF_OK;

@@ -288,7 +288,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
             cnt++;
         }
         if (cnt > 0 && !(sqrt(ss / (double)cnt) > 1e-10 * fmax(scale, 1e-300))) {
-            st = tsf_set_error(TSF_EDOMAIN, "the series is constant%s: there is no variation "
+            st = tsf_set_error(TSF_EDEGENERATE, "the series is constant%s: there is no variation "
                                "for an ARIMA to model", a->nd ? " after differencing" : "");
             goto done;
         }

@@ -273,7 +273,7 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
                              TSF_ARIMA_MAXPAR);
     double f0;
     if (!tsf_arima_eval(c, par, &f0))
-        return tsf_set_error(TSF_EDOMAIN, "the starting values of the ARIMA fit give no finite "
+        return tsf_set_error(TSF_EDEGENERATE, "the starting values of the ARIMA fit give no finite "
                              "likelihood; try method=ml or another order");
     double p0[TSF_ARIMA_MAXPAR], Ct[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], pw[TSF_ARIMA_MAXPAR];
     double Hn[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], L[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];

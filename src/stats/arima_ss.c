@@ -119,7 +119,7 @@ static tsf_status cov_sqrt(const double *P0, size_t r, double *L)
     if (info != 0) {
         free(V);
         free(w);
-        return tsf_set_error(TSF_EDOMAIN, "eigen-decomposition of the stationary covariance failed");
+        return tsf_set_error(TSF_EDEGENERATE, "eigen-decomposition of the stationary covariance failed");
     }
     for (size_t i = 0; i < r; i++)
         for (size_t j = 0; j < r; j++) L[i * r + j] = V[i * r + j] * sqrt(fmax(w[j], 0.0));

@@ -316,7 +316,7 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
         return tsf_set_error(TSF_EDOMAIN, "auto: %zu observations are too few to select "
                                           "an ARIMA model (need at least 4)", nobs);
     if (constant_series)
-        return tsf_set_error(TSF_EDOMAIN, "auto: the series is constant (%g): there is "
+        return tsf_set_error(TSF_EDEGENERATE, "auto: the series is constant (%g): there is "
                                           "nothing to model; use its value as the forecast",
                              y[first]);
     int m = period, d, D;
@@ -336,7 +336,7 @@ tsf_status tsf_auto_arima(const tsf_auto_opts *o, const double *y, size_t n, int
     if (st != TSF_OK) return st;
     double cval = 0.0;
     if ((d > 0 || D > 0) && constant_after_differencing(y, n, m, d, D, &cval))
-        return tsf_set_error(TSF_EDOMAIN, "auto: after differencing (d=%d, D=%d) every value "
+        return tsf_set_error(TSF_EDEGENERATE, "auto: after differencing (d=%d, D=%d) every value "
                                           "is %g: the series is exactly predictable and has no "
                                           "noise for an ARIMA to model", d, D, cval);
 

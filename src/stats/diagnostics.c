@@ -22,7 +22,7 @@ tsf_status tsf_ljung_box(const double *x, size_t n, size_t lag, size_t fitdf, do
     for (size_t i = 0; i < n; i++)
         if (!isnan(x[i])) c0 += (x[i] - mean) * (x[i] - mean);
     c0 /= (double)m;
-    if (!(c0 > 0.0)) return tsf_set_error(TSF_EDOMAIN, "Ljung-Box test: constant residuals");
+    if (!(c0 > 0.0)) return tsf_set_error(TSF_EDEGENERATE, "Ljung-Box test: constant residuals");
     double s = 0.0;
     for (size_t k = 1; k <= lag; k++) {
         double ck = 0.0;

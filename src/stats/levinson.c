@@ -21,7 +21,7 @@ static void step_up(const double *prev, size_t k, double kappa, double *cur)
 tsf_status tsf_levinson(const double *gamma, size_t K, double *phi, double *pacf, double *v)
 {
     if (!(gamma[0] > 0.0))
-        return tsf_set_error(TSF_EDOMAIN, "the series has zero variance: an AR model needs "
+        return tsf_set_error(TSF_EDEGENERATE, "the series has zero variance: an AR model needs "
                              "a series that varies");
     double *prev = calloc(2 * (K ? K : 1), sizeof *prev);
     if (!prev) return tsf_set_error(TSF_ENOMEM, "out of memory in the Levinson recursion");
@@ -36,7 +36,7 @@ tsf_status tsf_levinson(const double *gamma, size_t K, double *phi, double *pacf
         v[k] = v[k - 1] * (1.0 - kap * kap);
         if (!(v[k] > 0.0) || !(fabs(kap) < 1.0)) {
             free(prev);
-            return tsf_set_error(TSF_EDOMAIN, "the series is perfectly predictable at AR order "
+            return tsf_set_error(TSF_EDEGENERATE, "the series is perfectly predictable at AR order "
                                  "%zu (prediction variance %g): use a lower order", k, v[k]);
         }
         if (phi) {

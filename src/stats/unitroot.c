@@ -55,7 +55,7 @@ tsf_status tsf_kpss_stat(const double *x, size_t n, size_t lag, double *stat)
     }
     free(e);
     if (!(s2 > 0.0))
-        return tsf_set_error(TSF_EDOMAIN, "kpss: the long-run variance is not positive "
+        return tsf_set_error(TSF_EDEGENERATE, "kpss: the long-run variance is not positive "
                                           "(constant or degenerate series)");
     *stat = eta / ((double)n * (double)n) / s2;
     return TSF_OK;
