@@ -327,7 +327,7 @@ static void test_state_matches_loglik(void **state)
     assert_int_equal(tsf_arima_type.state_new(a, &st), TSF_OK);
     double sum = 0, lp;
     for (size_t t = 0; t < n; t++) {
-        assert_int_equal(tsf_arima_type.state_update(st, y[t], &lp), TSF_OK);
+        assert_int_equal(tsf_arima_type.state_update(st, y[t], NULL, 0, &lp), TSF_OK);
         if (isnan(y[t])) assert_close(lp, 0.0, 0);
         sum += lp;
     }

@@ -260,7 +260,7 @@ static void test_delegation(void **state)
     assert_int_equal(m->type->state_new(m->impl, &st), TSF_OK);
     double sum = 0.0, lp;
     for (size_t t = 0; t < n; t++) {
-        assert_int_equal(m->type->state_update(st, y[t], &lp), TSF_OK);
+        assert_int_equal(m->type->state_update(st, y[t], NULL, 0, &lp), TSF_OK);
         sum += lp;
     }
     m->type->state_free(st);

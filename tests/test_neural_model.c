@@ -112,7 +112,7 @@ static void test_streaming_equals_loglik(void **state)
         assert_int_equal(m->type->state_new(m->impl, &st), TSF_OK);
         for (size_t t = 0; t < n; t++) {
             double lp;
-            assert_int_equal(m->type->state_update(st, y[t], &lp), TSF_OK);
+            assert_int_equal(m->type->state_update(st, y[t], NULL, 0, &lp), TSF_OK);
             if (isnan(y[t])) assert_true(lp == 0.0);
             sum += lp;
             if (t >= 20) sum20 += lp;

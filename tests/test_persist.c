@@ -105,9 +105,11 @@ static tsf_status fake_state_new(const void *impl, void **st)
     return TSF_OK;
 }
 
-static tsf_status fake_state_update(void *st, double y, double *logp)
+static tsf_status fake_state_update(void *st, double y, const double *x, size_t k, double *logp)
 {
     const fake_state *s = st;
+    (void)x;
+    (void)k;
     *logp = isnan(y) ? 0.0 : lnorm(y, s->mu, s->s2);
     return TSF_OK;
 }

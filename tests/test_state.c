@@ -8,6 +8,7 @@
  * N(mu, sigma2/(1-phi^2)) and N(mu + phi (y1 - mu), sigma2); and the
  * forecast of the state after the whole series must equal tsf_forecast. */
 #include "testutil.h"
+#include <stdint.h>
 #include "tsf/tsf.h"
 #include "state_resume.h"
 
@@ -301,6 +302,57 @@ static void test_save_resume(void **ctx)
     tsf_frame_free(s.f);
 }
 
+/* A regression with ARIMA errors and a user regressor streams through
+ * tsf_state_update_x: the densities sum to tsf_loglik with the same
+ * regressors, and the state's forecast with opts.xreg_future equals
+ * tsf_forecast's. */
+static void test_user_regressors(void **ctx)
+{
+    (void)ctx;
+    enum { N = 120, H = 5 };
+    double y[N], x[N + H], e = 0.0;
+    uint64_t r = 7;
+    for (size_t t = 0; t < N + H; t++) x[t] = sin(0.3 * (double)t) + 0.01 * (double)t;
+    for (size_t t = 0; t < N; t++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = ((double)(r >> 11) / 9007199254740992.0) - 0.5;
+        e = 0.6 * e + u;
+        y[t] = 2.0 + 3.0 * x[t] + e;
+    }
+    y[50] = NAN;
+    tsf_xreg xr = {1, x, N, NULL}, xf = {1, x + N, H, NULL};
+    tsf_model *m = NULL;
+    assert_int_equal(tsf_model_new("arima(1,0,0)", &m), TSF_OK);
+    if (tsf_fit(m, y, N, &xr, 1, NULL) != TSF_OK) fail_msg("%s", tsf_errmsg());
+    double ll;
+    assert_int_equal(tsf_loglik(m, y, N, &xr, 0, &ll), TSF_OK);
+    tsf_state *st = NULL;
+    assert_int_equal(tsf_state_new(m, &st), TSF_OK);
+    double lp, sum = 0.0;
+    assert_int_equal(tsf_state_update(st, y[0], &lp), TSF_EINVAL);
+    assert_errmsg_has("tsf_state_update_x");
+    for (size_t t = 0; t < N; t++) {
+        assert_int_equal(tsf_state_update_x(st, y[t], &x[t], 1, &lp), TSF_OK);
+        sum += lp;
+    }
+    assert_rel(sum, ll, 1e-11, 1e-9);
+    const double lv[1] = {95};
+    tsf_forecast_opts o = {0};
+    tsf_forecast_result *a = NULL, *b = NULL;
+    assert_int_equal(tsf_state_forecast(st, H, lv, 1, NULL, &b), TSF_EINVAL);
+    o.xreg_future = &xf;
+    assert_int_equal(tsf_forecast(m, y, N, &xr, H, lv, 1, &o, &a), TSF_OK);
+    assert_int_equal(tsf_state_forecast(st, H, lv, 1, &o, &b), TSF_OK);
+    for (size_t i = 0; i < H; i++) {
+        assert_rel(b->mean[i], a->mean[i], 1e-9, 1e-9);
+        assert_rel(b->upper[i], a->upper[i], 1e-9, 1e-9);
+    }
+    tsf_forecast_free(a);
+    tsf_forecast_free(b);
+    tsf_state_free(st);
+    tsf_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_auto_sum_equals_loglik),
         cmocka_unit_test(test_unfitted),
         cmocka_unit_test(test_save_resume),
+        cmocka_unit_test(test_user_regressors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,13 @@ tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *level
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out);
 
+/* tsf_state_update for a regression with ARIMA errors fitted with k user
+ * regressors: x holds this observation's k regressor values, in the order
+ * of the fit.  tsf_state_update on such a model is TSF_EINVAL (it lacks
+ * them); intercept, drift and trend need none.  Its forecasts take the
+ * next h rows of the regressors from opts->xreg_future, as tsf_forecast. */
+tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k, double *logp);
+
 /* Saves the state to path (a safetensors file: the family's filter or
  * network state, position counters, and a fingerprint of the model),
  * written atomically, so that a program can stop and resume later. */

@@ -86,6 +86,11 @@ void tsf_state_free(tsf_state *st)
 
 tsf_status tsf_state_update(tsf_state *st, double y, double *logp)
 {
+    return tsf_state_update_x(st, y, NULL, 0, logp);
+}
+
+tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k, double *logp)
+{
     double lp = 0.0;
     if (logp) *logp = 0.0;
     if (!st) return tsf_set_error(TSF_EINVAL, "no streaming state given");
@@ -98,7 +103,8 @@ tsf_status tsf_state_update(tsf_state *st, double y, double *logp)
         z = tsf_boxcox(y, st->lambda);
         jac = tsf_boxcox_logjac(y, st->lambda);
     }
-    tsf_status s = st->type->state_update(st->fam, z, &lp);
+    if (k && !x) return tsf_set_error(TSF_EINVAL, "%zu regressors announced, none given", k);
+    tsf_status s = st->type->state_update(st->fam, z, x, k, &lp);
     if (s) return s;
     if (logp) *logp = lp + jac;
     return TSF_OK;

@@ -270,9 +270,10 @@ static tsf_status state_new(const void *impl, void **out)
     return TSF_OK;
 }
 
-static tsf_status state_update(void *p, double y, double *logp)
+static tsf_status state_update(void *p, double y, const double *x, size_t k, double *logp)
 {
     neural_state *ns = p;
+    if (x || k) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double lp;
     tsf_nn_stream_update(ns->s, y, &lp, NULL);
@@ -284,6 +285,8 @@ static tsf_status state_forecast(const void *p, size_t h, const double *levels, 
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;
+    if (opts && opts->xreg_future && opts->xreg_future->k)
+        return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     (void)levels; (void)nlevels;
     return sample_forecast(ns->s, h, opts, fc);
 }

@@ -142,9 +142,10 @@ tsf_status tsf_ar_state_new(const void *impl, void **out)
     return TSF_OK;
 }
 
-tsf_status tsf_ar_state_update(void *vst, double y, double *logp)
+tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, double *logp)
 {
     ar_state *st = vst;
+    if (x || k) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double pred, F;
     int contributes = tsf_arima_kf_step(st->kf, y - st->mu, &pred, &F);
@@ -164,6 +165,8 @@ tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels
     (void)levels;
     (void)nlevels;
     (void)opts;
+    if (opts && opts->xreg_future && opts->xreg_future->k)
+        return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
     /* kf_predict only writes the workspace's scratch arrays, never the
      * filter state; a state is used by one thread at a time. */
     tsf_arima_kf_predict(st->kf, h, fc->mean, fc->se);

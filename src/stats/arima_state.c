@@ -11,8 +11,13 @@ typedef struct {
     tsf_arima_kf *kf;
     double sigma2;
     double beta[3];   /* intercept, drift, trend (0 when absent) */
+    const double *buser; /* user regressors' coefficients (the model's) */
+    size_t kuser;
+    double *bcopy;    /* owned copy of buser */
     size_t t;         /* observations fed so far */
 } arima_state;
+
+void tsf_arima_state_free(void *st);
 
 /* regression part at row t (0-based) */
 static double reg_at(const arima_state *s, size_t t)
@@ -25,9 +30,6 @@ tsf_status tsf_arima_state_new(const void *impl, void **out)
     const tsf_arima *a = impl;
     *out = NULL;
     if (!a->fitted) return tsf_set_error(TSF_EINVAL, "the ARIMA model is not fitted");
-    if (a->kuser)
-        return tsf_set_error(TSF_EUNSUP, "streaming a regression with user regressors is not "
-                             "supported (intercept, drift and trend are)");
     arima_state *s = calloc(1, sizeof *s);
     if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory");
     tsf_arima_ss m;
@@ -44,15 +46,44 @@ tsf_status tsf_arima_state_new(const void *impl, void **out)
     if (a->regflags & TSF_REG_MEAN) s->beta[0] = a->coef[j++];
     if (a->regflags & TSF_REG_DRIFT) s->beta[1] = a->coef[j++];
     if (a->regflags & TSF_REG_TREND) s->beta[2] = a->coef[j++];
+    s->kuser = a->kuser;
+    if (a->kuser) {
+        if (!(s->bcopy = malloc(a->kuser * sizeof *s->bcopy))) {
+            tsf_arima_state_free(s);
+            return tsf_set_error(TSF_ENOMEM, "out of memory");
+        }
+        memcpy(s->bcopy, a->coef + j, a->kuser * sizeof *s->bcopy);
+    }
+    s->buser = s->bcopy;
     *out = s;
     return TSF_OK;
 }
 
-tsf_status tsf_arima_state_update(void *st, double y, double *logp)
+static tsf_status check_k(const arima_state *s, size_t k, int have)
+{
+    if (k != s->kuser || (s->kuser && !have))
+        return tsf_set_error(TSF_EINVAL, "the model has %zu regressor%s, %zu %s given%s",
+                             s->kuser, s->kuser == 1 ? "" : "s", have ? k : 0,
+                             (have ? k : 0) == 1 ? "was" : "were",
+                             s->kuser ? ": pass each observation's values (tsf_state_update_x, "
+                                        "tsf_state_forecast_x)" : "");
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_state_update(void *st, double y, const double *xr, size_t k, double *logp)
 {
     arima_state *s = st;
+    tsf_status r = check_k(s, k, xr != NULL);
+    if (r) return r;
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %zu is infinite", s->t + 1);
-    double x = y - reg_at(s, s->t), pred, F;
+    double xb = 0.0;
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(xr[j]))
+            return tsf_set_error(TSF_EINVAL, "regressor %zu of observation %zu is not finite",
+                                 j + 1, s->t + 1);
+        xb += s->buser[j] * xr[j];
+    }
+    double x = y - reg_at(s, s->t) - xb, pred, F;
     int c = tsf_arima_kf_step(s->kf, x, &pred, &F);
     double lp = 0.0;
     if (c) {
@@ -68,13 +99,25 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc)
 {
-    (void)opts;
     const arima_state *s = st;
+    const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
+                                                                           : NULL;
+    if (xf && (!xf->x || xf->ld < h))
+        return tsf_set_error(TSF_EINVAL, "the future regressors have %zu rows, %zu needed",
+                             xf->x ? xf->ld : 0, h);
+    tsf_status r = check_k(s, xf ? xf->k : 0, xf != NULL);
+    if (r) return r;
+    for (size_t j = 0; xf && j < xf->k; j++)
+        for (size_t i = 0; i < h; i++)
+            if (!isfinite(xf->x[j * xf->ld + i]))
+                return tsf_set_error(TSF_EINVAL, "future regressor %zu at step %zu is not "
+                                     "finite", j + 1, i + 1);
     /* tsf_arima_kf_predict only writes the filter's scratch space, never
      * its state, so the const state is unchanged. */
     tsf_arima_kf_predict((tsf_arima_kf *)s->kf, h, fc->mean, fc->se);
     for (size_t i = 0; i < h; i++) {
         fc->mean[i] += reg_at(s, s->t + i);
+        for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
     }
     for (size_t k = 0; k < nlevels; k++) {
@@ -92,6 +135,7 @@ void tsf_arima_state_free(void *st)
     arima_state *s = st;
     if (!s) return;
     tsf_arima_kf_free(s->kf);
+    free(s->bcopy);
     free(s);
 }
 

@@ -176,10 +176,11 @@ static tsf_status auto_state_new(const void *impl, void **st)
     return tsf_arima_type.state_new(a->chosen, st);
 }
 
-static tsf_status auto_state_update(void *st, double y, double *logp)
+static tsf_status auto_state_update(void *st, double y, const double *x, size_t k,
+                                    double *logp)
 {
     if (!tsf_arima_type.state_update) return unsup("streaming states");
-    return tsf_arima_type.state_update(st, y, logp);
+    return tsf_arima_type.state_update(st, y, x, k, logp);
 }
 
 static tsf_status auto_state_save(const void *st, tsf_st *doc)

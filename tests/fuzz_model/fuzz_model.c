@@ -123,7 +123,7 @@ static void load_states(const tsf_st *doc)
         if (!m || !m->type->state_load || m->type->state_load(m->impl, doc, &st) != TSF_OK)
             continue;
         double lp;
-        for (int i = 0; i < 4; i++) (void)m->type->state_update(st, 10.0 + i, &lp);
+        for (int i = 0; i < 4; i++) (void)m->type->state_update(st, 10.0 + i, NULL, 0, &lp);
         tsf_forecast_result *fc = calloc(1, sizeof *fc);
         if (fc && tsf_forecast_alloc(fc, 2, levels, 1) == TSF_OK) {
             tsf_forecast_opts fo = {0};
