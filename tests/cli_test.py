@@ -193,6 +193,18 @@ for args, order, seas, aicc in [
         if aicc is not None:
             check("auto xreg aicc " + args[-1], j["aicc"] < aicc + 1e-3, f"{j['aicc']} vs {aicc}")
 
+# simulation of a regression with ARIMA errors along given regressor paths
+bjm = os.path.join(tmp, "bj.safetensors")
+code, out, err = run(["fit", "-m", "arima(1,1,1)", "-c", "sales", "--xreg", "lead", "-o", bjm,
+                      "tests/data/xreg/bjsales.csv"])
+check("xreg model saved", code == 0, err)
+bad("simulate xreg missing", ["simulate", "--model", bjm, "-n", "5"], 1, "--xreg-future")
+code, out, err = run(["simulate", "--model", bjm, "-n", "5", "--paths", "3", "--seed", "2",
+                      "--xreg-future", "tests/data/xreg/bjsales_future.csv"])
+check("simulate xreg", code == 0 and len(out.strip().split("\n")) == 6, err)
+bad("simulate xreg foreign column", ["simulate", "--model", bjm, "-n", "3", "--xreg-future",
+                                     "tests/data/xreg/future.csv"], 1, "not a regressor")
+
 print(f"{ran - len(failures)} passed, {len(failures)} failed")
 for f in failures:
     print("FAIL", f)

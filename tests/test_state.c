@@ -350,6 +350,25 @@ static void test_user_regressors(void **ctx)
     tsf_forecast_free(a);
     tsf_forecast_free(b);
     tsf_state_free(st);
+    /* simulation along given regressor paths: the mean over paths is the
+     * regression line intercept + beta x_t (stationary AR(1) errors) */
+    enum { NP = 4000, NS = H };
+    double *paths = malloc(NP * NS * sizeof *paths);
+    assert_non_null(paths);
+    assert_int_equal(tsf_simulate(m, NS, 2, 1, paths), TSF_EINVAL);
+    tsf_xreg xs = {1, x + N, NS, NULL};
+    assert_int_equal(tsf_simulate_x(m, NS, NP, 3, &xs, paths), TSF_OK);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    assert_int_equal(info.ncoef, 3); /* ar1, intercept, xreg1 */
+    double phi = info.coef[0], c0 = info.coef[1], b1 = info.coef[2];
+    double sd = sqrt(info.sigma2 / (1.0 - phi * phi)) / sqrt((double)NP);
+    for (size_t t = 0; t < NS; t++) {
+        double mean = 0.0;
+        for (size_t k = 0; k < NP; k++) mean += paths[k * NS + t] / NP;
+        assert_close(mean, c0 + b1 * x[N + t], 4.5 * sd);
+    }
+    free(paths);
     tsf_model_free(m);
 }
 

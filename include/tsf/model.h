@@ -168,6 +168,11 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
  * part is zero).  out holds npaths*n values, path k at out + k*n. */
 tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t seed, double *out);
 
+/* The same for a regression with ARIMA errors fitted with user regressors:
+ * xreg holds their n rows (the paths are X beta plus simulated errors). */
+tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
+                          const tsf_xreg *xreg, double *out);
+
 /* One-step-ahead fitted values (in y's units) and innovation residuals (on
  * the model's scale: after --transform, of the transformed series, as
  * forecast's residuals(type = "innovation")) over y; either may be NULL;

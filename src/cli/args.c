@@ -95,7 +95,7 @@ static const optdef opts[] = {
     {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
     {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON, 1},
-    {"--xreg-future", OPT_HORIZON, 1}, {"--biasadj", OPT_HORIZON, 0},
+    {"--xreg-future", OPT_HORIZON | OPT_SIM, 1}, {"--biasadj", OPT_HORIZON, 0},
     {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
     {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM, 1},
     {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},

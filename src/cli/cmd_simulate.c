@@ -1,6 +1,56 @@
 /* tsf simulate: sample paths from a saved model. */
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
+
+/* The regressor paths of a regression with ARIMA errors from
+ * --xreg-future FILE.csv: every numeric column must be one of the model's
+ * regressors (by the name it was fitted with), taken in the model's order;
+ * at least n rows.  0 on success (xf->k = 0 without the option). */
+static int load_paths(const cli_args *a, const tsf_model *m, size_t n, double **buf,
+                      tsf_xreg *xf)
+{
+    *buf = NULL;
+    *xf = (tsf_xreg){0, NULL, 0, NULL};
+    if (!a->xreg_future) return 0;
+    tsf_frame *f;
+    tsf_status st = tsf_csv_read(a->xreg_future, &f);
+    if (st) return cli_fail(st);
+    tsf_fit_info info;
+    int r = 0;
+    if ((st = tsf_model_info(m, &info))) {
+        tsf_frame_free(f);
+        return cli_fail(st);
+    }
+    if (f->nrows < n) {
+        r = cli_usage("%s: %zu rows of regressors, but -n is %zu", a->xreg_future, f->nrows, n);
+    } else if (!(*buf = malloc((f->ncols ? f->ncols : 1) * n * sizeof **buf))) {
+        r = cli_usage("simulate: out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; !r && i < info.ncoef; i++)
+        for (size_t j = 0; j < f->ncols; j++)
+            if (info.coef_names && !strcmp(info.coef_names[i], f->names[j])) {
+                memcpy(*buf + k * n, f->cols[j], n * sizeof **buf);
+                k++;
+            }
+    for (size_t j = 0; !r && j < f->ncols; j++) {
+        int known = 0;
+        for (size_t i = 0; i < info.ncoef && !known; i++)
+            known = info.coef_names && !strcmp(info.coef_names[i], f->names[j]);
+        if (!known)
+            r = cli_usage("%s: column '%s' is not a regressor of the model (it has: %s)",
+                          a->xreg_future, f->names[j], info.model ? info.model : "?");
+    }
+    tsf_frame_free(f);
+    if (r) {
+        free(*buf);
+        *buf = NULL;
+        return r;
+    }
+    *xf = (tsf_xreg){k, *buf, n, NULL};
+    return 0;
+}
 
 int cmd_simulate(int argc, char **argv)
 {
@@ -15,12 +65,19 @@ int cmd_simulate(int argc, char **argv)
     tsf_model *m;
     tsf_status st = tsf_load(a.model_path, &m);
     if (st) return cli_fail(st);
+    double *xb = NULL;
+    tsf_xreg xf;
+    if ((r = load_paths(&a, m, n, &xb, &xf))) {
+        tsf_model_free(m);
+        return r;
+    }
     double *out = malloc(n * k * sizeof *out);
     if (!out) {
+        free(xb);
         tsf_model_free(m);
         return cli_usage("simulate: out of memory for %zu values", n * k);
     }
-    if ((st = tsf_simulate(m, n, k, a.fit.seed, out))) r = cli_fail(st);
+    if ((st = tsf_simulate_x(m, n, k, a.fit.seed, xf.k ? &xf : NULL, out))) r = cli_fail(st);
     else {
         printf("step");
         for (size_t j = 0; j < k; j++) printf(",path%zu", j + 1);
@@ -32,6 +89,7 @@ int cmd_simulate(int argc, char **argv)
         }
     }
     free(out);
+    free(xb);
     tsf_model_free(m);
     return r;
 }

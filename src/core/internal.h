@@ -38,7 +38,9 @@ typedef struct tsf_model_type {
     tsf_status (*forecast)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc);
-    tsf_status (*simulate)(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out);
+    /* xreg: n rows of the model's regressors (NULL when it has none) */
+    tsf_status (*simulate)(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                           const tsf_xreg *xreg, double *out);
     tsf_status (*residuals)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                             double *fitted, double *resid);
     /* Streaming state (see tsf/state.h): an opaque family state. */

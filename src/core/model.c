@@ -284,10 +284,20 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
 
 tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t seed, double *out)
 {
+    return tsf_simulate_x(m, n, npaths, seed, NULL, out);
+}
+
+tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
+                          const tsf_xreg *xreg, double *out)
+{
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->simulate) return unsupported(m, "simulation");
-    if ((st = m->type->simulate(m->impl, n, npaths, seed, out))) return st;
+    if (xreg && xreg->k == 0) xreg = NULL;
+    if (xreg && (!xreg->x || xreg->ld < n))
+        return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
+                             xreg->x ? xreg->ld : 0, n);
+    if ((st = m->type->simulate(m->impl, n, npaths, seed, xreg, out))) return st;
     if (has_transform(m))
         for (size_t i = 0; i < n * npaths; i++) out[i] = tsf_boxcox_inv(out[i], m->lambda);
     return TSF_OK;

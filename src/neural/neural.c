@@ -218,8 +218,10 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
     return st;
 }
 
-static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out)
+static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                           const tsf_xreg *xreg, double *out)
 {
+    if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st || n == 0 || npaths == 0) return st;

@@ -41,7 +41,8 @@ tsf_status tsf_ar_loglik(const void *impl, const double *y, size_t n, const tsf_
 tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc);
-tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out);
+tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                           const tsf_xreg *xreg, double *out);
 tsf_status tsf_ar_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                             double *fitted, double *resid);
 tsf_status tsf_ar_state_new(const void *impl, void **st);

@@ -70,9 +70,11 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     return TSF_OK;
 }
 
-tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out)
+tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                           const tsf_xreg *xreg, double *out)
 {
     const tsf_ar_impl *a = impl;
+    if (xreg) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
     tsf_arima_ss m = tsf_ar_ss(a);
     tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
     if (st) return st;

@@ -298,21 +298,24 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
     return st;
 }
 
-static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed, double *out)
+static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                           const tsf_xreg *xreg, double *out)
 {
     const tsf_arima *a = impl;
     tsf_status cs = check_usable(a);
     if (cs) return cs;
-    if (a->kuser)
-        return tsf_set_error(TSF_EUNSUP, "simulating a regression with ARIMA errors needs the "
-                             "regressors' paths; not supported");
+    if (a->kuser != (xreg ? xreg->k : 0))
+        return tsf_set_error(TSF_EINVAL, "the model has %zu regressor%s, %zu given: a regression "
+                             "with ARIMA errors is simulated along given regressor paths "
+                             "(tsf_simulate_x, --xreg-future)", a->kuser,
+                             a->kuser == 1 ? "" : "s", xreg ? xreg->k : 0);
     tsf_arima_ss m;
     tsf_arima_ssview(a, &m);
     tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
     if (st) return st;
     double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
     if (!X) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((st = tsf_arima_regmatrix(a, n, 0, NULL, X)) == TSF_OK) {
+    if ((st = tsf_arima_regmatrix(a, n, 0, xreg, X)) == TSF_OK) {
         const double *beta = a->coef + a->narma;
         for (size_t k = 0; k < npaths; k++)
             for (size_t j = 0; j < a->nreg; j++)

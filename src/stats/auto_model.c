@@ -153,11 +153,11 @@ static tsf_status auto_forecast(const void *impl, const double *y, size_t n,
 }
 
 static tsf_status auto_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                                double *out)
+                                const tsf_xreg *xreg, double *out)
 {
     const tsf_auto *a = impl;
     if (!tsf_arima_type.simulate) return unsup("simulation");
-    return tsf_arima_type.simulate(a->chosen, n, npaths, seed, out);
+    return tsf_arima_type.simulate(a->chosen, n, npaths, seed, xreg, out);
 }
 
 static tsf_status auto_residuals(const void *impl, const double *y, size_t n,
