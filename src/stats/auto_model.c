@@ -224,17 +224,20 @@ static tsf_status auto_save(const void *impl, tsf_st *doc)
 static tsf_status auto_load(const tsf_st *doc, void **impl)
 {
     if (!tsf_arima_type.load) return unsup("loading");
-    tsf_auto *a = calloc(1, sizeof *a);
-    if (!a) return tsf_set_error(TSF_ENOMEM, "auto: out of memory loading a model");
-    tsf_auto_opts_default(&a->opts);
+    /* the load contract: *impl is what parse() made of the stored spec
+     * (its options kept), or NULL */
+    tsf_auto *a = *impl;
+    if (!a) {
+        if (!(a = calloc(1, sizeof *a)))
+            return tsf_set_error(TSF_ENOMEM, "auto: out of memory loading a model");
+        tsf_auto_opts_default(&a->opts);
+        *impl = a;
+    }
     void *m = NULL;
     tsf_status st = tsf_arima_type.load(doc, &m);
-    if (st != TSF_OK) {
-        free(a);
-        return st;
-    }
+    if (st != TSF_OK) return st;
+    clear_fit(a);
     a->chosen = m;
-    *impl = a;
     return TSF_OK;
 }
 
