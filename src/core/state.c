@@ -177,7 +177,8 @@ tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out)
     const char *format = tsf_st_meta(doc, "format"), *family = tsf_st_meta(doc, "family");
     const char *fp = tsf_st_meta(doc, "model");
     char want[32], a[80];
-    snprintf(want, sizeof want, "%016llx", (unsigned long long)model_fingerprint(m));
+    uint64_t fpm = model_fingerprint(m);
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)fpm);
     if (!format || strcmp(format, "tsf-state") != 0)
         s = tsf_set_error(TSF_EPARSE, "%s: not a tsf state file (metadata 'format' is not "
                           "\"tsf-state\"); save one with tsf_state_save", path);
@@ -194,7 +195,7 @@ tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out)
     if (!s) {
         st->type = m->type;
         st->lambda = m->lambda;
-        st->fp = model_fingerprint(m);
+        st->fp = fpm;
         s = m->type->state_load(m->impl, doc, &st->fam);
         if (s) {
             free(st);
