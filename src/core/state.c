@@ -50,10 +50,10 @@ static uint64_t model_fingerprint(const tsf_model *m)
     return h;
 }
 
-tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
+/* What a state needs of its model: fitted, and a family with the state
+ * operations. */
+static tsf_status check_model(const tsf_model *m)
 {
-    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_new: no output pointer");
-    *out = NULL;
     if (!m) return tsf_set_error(TSF_EINVAL, "no model given");
     if (!m->fitted)
         return tsf_set_error(TSF_EINVAL, "the model '%s' has not been fitted", m->spec);
@@ -62,12 +62,21 @@ tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
         return tsf_set_error(TSF_EUNSUP, "model '%s' does not support streaming updates "
                              "(tsf_state); use tsf_loglik and tsf_forecast on the series",
                              m->spec);
+    return TSF_OK;
+}
+
+/* A state of m (fingerprint fp): the family's fresh state, or with doc
+ * the one restored from a state file. */
+static tsf_status make_state(const tsf_model *m, uint64_t fp, const tsf_st *doc,
+                             tsf_state **out)
+{
+    const tsf_model_type *t = m->type;
     tsf_state *s = calloc(1, sizeof *s);
     if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory creating a streaming state");
     s->type = t;
     s->lambda = m->lambda;
-    s->fp = model_fingerprint(m);
-    tsf_status st = t->state_new(m->impl, &s->fam);
+    s->fp = fp;
+    tsf_status st = doc ? t->state_load(m->impl, doc, &s->fam) : t->state_new(m->impl, &s->fam);
     if (st) {
         if (s->fam) t->state_free(s->fam);
         free(s);
@@ -75,6 +84,14 @@ tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
     }
     *out = s;
     return TSF_OK;
+}
+
+tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_new: no output pointer");
+    *out = NULL;
+    tsf_status st = check_model(m);
+    return st ? st : make_state(m, model_fingerprint(m), NULL, out);
 }
 
 void tsf_state_free(tsf_state *st)
@@ -165,15 +182,14 @@ tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out)
 {
     if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_load: no output pointer");
     *out = NULL;
-    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_state_load: no model or no path");
-    if (!m->fitted)
-        return tsf_set_error(TSF_EINVAL, "the model '%s' has not been fitted", m->spec);
-    if (!m->type->state_load || !m->type->state_new)
+    if (!path) return tsf_set_error(TSF_EINVAL, "tsf_state_load: no path given");
+    tsf_status s = check_model(m);
+    if (s) return s;
+    if (!m->type->state_load)
         return tsf_set_error(TSF_EUNSUP, "the %s family cannot load streaming states",
                              m->type->name);
     tsf_st *doc;
-    tsf_status s = tsf_st_read(path, &doc);
-    if (s) return s;
+    if ((s = tsf_st_read(path, &doc))) return s;
     const char *format = tsf_st_meta(doc, "format"), *family = tsf_st_meta(doc, "family");
     const char *fp = tsf_st_meta(doc, "model");
     char want[32], a[80];
@@ -189,20 +205,8 @@ tsf_status tsf_state_load(const tsf_model *m, const char *path, tsf_state **out)
         s = tsf_set_error(TSF_EINVAL, "%s: the state was saved under another model (fingerprint "
                           "%s, this model's %s); load it with the model it was made from",
                           path, fp ? tsf_st_clean(fp, a, sizeof a) : "none", want);
-    tsf_state *st = NULL;
-    if (!s && !(st = calloc(1, sizeof *st)))
-        s = tsf_set_error(TSF_ENOMEM, "out of memory loading a streaming state");
-    if (!s) {
-        st->type = m->type;
-        st->lambda = m->lambda;
-        st->fp = fpm;
-        s = m->type->state_load(m->impl, doc, &st->fam);
-        if (s) {
-            free(st);
-            st = NULL;
-        }
-    }
+    else
+        s = make_state(m, fpm, doc, out);
     tsf_st_free(doc);
-    *out = st;
     return s;
 }
