@@ -35,10 +35,9 @@ int main(int argc, char **argv)
                 argv[0]);
         return 1;
     }
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, atoi(argv[2]), atoi(argv[3]),
-                         atoi(argv[4]), atoi(argv[5]), 1};
-    if (!strcmp(argv[1], "lstm")) cfg.arch = TSF_NN_LSTM;
-    if (!strcmp(argv[1], "transformer")) cfg.arch = TSF_NN_TRANSFORMER;
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = atoi(argv[2]), .layers = atoi(argv[3]), .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
+    if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
+    if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
     size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
     int steps = atoi(argv[7]);
     size_t S = argc > 8 ? (size_t)atoi(argv[8]) : 200, H = argc > 9 ? (size_t)atoi(argv[9]) : 24;

@@ -331,8 +331,8 @@ static void train20(const tsf_nn_config *cfg, size_t B)
         }
         char msg[256];
         if (gpu[p]->sync(msg, sizeof msg)) fail_msg("CUDA error: %s", msg);
-        print_message("%-10s arch %d: 20 steps, loss %.5g -> %.5g, worst relative difference "
-                      "%.2e\n", gpu[p]->name, (int)cfg->arch, lc[0], lc[19], worst);
+        print_message("%-10s arch %s: 20 steps, loss %.5g -> %.5g, worst relative difference "
+                      "%.2e\n", gpu[p]->name, cfg->arch->name, lc[0], lc[19], worst);
         gpu[p]->free(g); gpu[p]->free(m); gpu[p]->free(v);
         tsf_nn_acts_free(a);
         tsf_nn_free(ng);
@@ -345,14 +345,14 @@ static void train20(const tsf_nn_config *cfg, size_t B)
 static void test_train_gru(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 32, 2, 0, 24, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32, .layers = 2, .heads = 0, .context = 24, .period = 1};
     train20(&cfg, 16);
 }
 
 static void test_train_transformer(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, 64, 2, 4, 32, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64, .layers = 2, .heads = 4, .context = 32, .period = 1};
     train20(&cfg, 8);
 }
 

@@ -295,9 +295,9 @@ static double net_loss(void *v)
     return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
 }
 
-static void run_net(tsf_nn_arch arch, tsf_nn_head head, const char *name)
+static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
-    tsf_nn_config cfg = {arch, head, 8, 2, 2, 4, 3};
+    tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2, .context = 4, .period = 3};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
@@ -331,19 +331,19 @@ static void run_net(tsf_nn_arch arch, tsf_nn_head head, const char *name)
 static void test_net_gru(void **state)
 {
     (void)state;
-    run_net(TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, "gru");
+    run_net(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru");
 }
 
 static void test_net_lstm(void **state)
 {
     (void)state;
-    run_net(TSF_NN_LSTM, TSF_NN_HEAD_STUDENT_T, "lstm");
+    run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_STUDENT_T, "lstm");
 }
 
 static void test_net_transformer(void **state)
 {
     (void)state;
-    run_net(TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, "transformer");
+    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer");
 }
 
 int main(void)

@@ -29,9 +29,9 @@ static double *ar_series(size_t n, unsigned long seed)
 }
 
 /* Full pass over B windows vs one-position steps through the stream. */
-static void run_incremental(tsf_nn_arch arch)
+static void run_incremental(const tsf_nn_arch_ops *arch)
 {
-    tsf_nn_config cfg = {arch, TSF_NN_HEAD_STUDENT_T, 16, 2, 4, 5, 3};
+    tsf_nn_config cfg = {.arch = arch, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16, .layers = 2, .heads = 4, .context = 5, .period = 3};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 11);
@@ -68,15 +68,15 @@ static void run_incremental(tsf_nn_arch arch)
         tsf_nn_stream_free(s);
     }
     print_message("%s: largest |full pass - incremental| = %.2e\n",
-                  arch == TSF_NN_GRU ? "gru" : arch == TSF_NN_LSTM ? "lstm" : "transformer", worst);
+                  arch->name, worst);
     tsf_nn_acts_free(a);
     tsf_nn_free(nn);
     free(z); free(x); free(y); free(o);
 }
 
-static void test_incremental_gru(void **s) { (void)s; run_incremental(TSF_NN_GRU); }
-static void test_incremental_lstm(void **s) { (void)s; run_incremental(TSF_NN_LSTM); }
-static void test_kv_cache_transformer(void **s) { (void)s; run_incremental(TSF_NN_TRANSFORMER); }
+static void test_incremental_gru(void **s) { (void)s; run_incremental(&tsf_nn_arch_gru); }
+static void test_incremental_lstm(void **s) { (void)s; run_incremental(&tsf_nn_arch_lstm); }
+static void test_kv_cache_transformer(void **s) { (void)s; run_incremental(&tsf_nn_arch_transformer); }
 
 static tsf_model *fit_small(const char *spec, const double *y, size_t n, uint64_t seed)
 {
@@ -200,7 +200,7 @@ static void test_deterministic(void **state)
 static void test_nan_masked(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 8, 1, 1, 8, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8, .layers = 1, .heads = 1, .context = 8, .period = 1};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 2);
