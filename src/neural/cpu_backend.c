@@ -47,6 +47,8 @@ static const tsf_nn_backend cpu = {
     .copy2d = cpu_copy2d,
     .zero = tsf_cpu_zero,
     .sync = cpu_sync,
+    .mixture_loss = tsf_cpu_mixture_loss,
+    .binned_loss = tsf_cpu_binned_loss,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

@@ -52,6 +52,7 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
     const char *key = NULL;
     if (!cfg->arch || !hd || cfg->layers < 1 || cfg->hidden < 1 || cfg->context < 1 ||
         (hd->nkey && (cfg->head_n < hd->nlo || cfg->head_n > hd->nhi)) ||
+        (hd->ranged && !(cfg->head_lo < cfg->head_hi)) ||
         (cfg->arch->check && cfg->arch->check(cfg, why, sizeof why, &key)))
         return tsf_set_error(TSF_EINVAL, "invalid network configuration (layers %d, hidden %d, "
                              "heads %d, context %d, head size %d)%s%s", cfg->layers, cfg->hidden,

@@ -168,7 +168,7 @@ extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_tran
 struct tsf_nn_head_ops {
     const char *name;           /* head=NAME */
     const char *nkey;           /* its size key ("components", "bins") or NULL */
-    long nlo, nhi;              /* range of that key */
+    long nlo, nhi, ndef;        /* range and default of that key (0: chosen by prepare) */
     int ranged;                 /* uses head_lo, head_hi (saved with the model) */
     size_t (*k)(const tsf_nn_config *c);
     /* Fit-time choices from the scaled training values z of nseries

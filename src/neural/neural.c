@@ -86,7 +86,7 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
             return tsf_spec_error(s, a->pos, TSF_EPARSE, "%s= goes with head=%s", hd->nkey,
                                   hd->name);
         if (k == head) {
-            long v = c.head_n;
+            long v = hd->ndef;
             if ((st = tsf_spec_get_int(s, 0, hd->nkey, hd->nlo, hd->nhi, &v))) return st;
             c.head_n = (int)v;
         }
