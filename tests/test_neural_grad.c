@@ -431,6 +431,7 @@ static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *n
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
                          .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
+                         .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
                          .head_lo = -2.0, .head_hi = 2.0};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
@@ -438,6 +439,13 @@ static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *n
     /* perturb the zero-initialised tensors so every path carries gradient */
     for (size_t i = 0; i < nn->nparams; i++)
         nn->params[i] += (float)gsl_ran_gaussian(rng, 0.1);
+    /* wavenet: keep the values entering its ReLUs away from the kink, which
+     * a finite difference step may cross (relu_backward has its own check) */
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const char *nm = nn->tens[k].name;
+        if (strstr(nm, "skip.bias") || !strcmp(nm, "out.bias"))
+            for (size_t i = 0; i < nn->tens[k].shape[0]; i++) nn->params[nn->tens[k].off + i] += 1.0f;
+    }
     size_t B = 2, T = 6;
     net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
     assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
@@ -480,6 +488,87 @@ static void test_net_transformer(void **state)
     run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer");
 }
 
+/* ---- dilated causal convolution (im2col + linear), gated unit, ReLU ---- */
+typedef struct { size_t B, T, C, KW, dil, OC; float *inp, *col, *w, *b, *out, *R; } conv_ctx;
+static double conv_loss(void *v)
+{
+    conv_ctx *c = v;
+    be->dilated_im2col(c->col, c->inp, c->B, c->T, c->C, c->KW, c->dil);
+    be->matmul_forward(c->out, c->col, c->w, c->b, c->B * c->T, c->KW * c->C, c->OC);
+    return dotd(c->out, c->R, c->B * c->T * c->OC);
+}
+
+static void test_dilated_conv(void **state)
+{
+    (void)state;
+    size_t B = 2, T = 9, C = 3, KW = 3, dil = 2, OC = 4, n = B * T * C, KC = KW * C;
+    conv_ctx c = {B, T, C, KW, dil, OC, fa(n), fa(B * T * KC), fa(OC * KC), fa(OC),
+                  fa(B * T * OC), fa(B * T * OC)};
+    randn(c.inp, n, 1); randn(c.w, OC * KC, 0.5); randn(c.b, OC, 0.5); randn(c.R, B * T * OC, 1);
+    conv_loss(&c);
+    /* against the direct sum: out[b,t,o] = b_o + sum_j,c w[o, j C + c] inp[b, t - j dil, c] */
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t o = 0; o < OC; o++) {
+                double v = c.b[o];
+                for (size_t j = 0; j < KW; j++)
+                    for (size_t k = 0; k < C && t >= j * dil; k++)
+                        v += (double)c.w[o * KC + j * C + k] * c.inp[(b * T + t - j * dil) * C + k];
+                assert_close(c.out[(b * T + t) * OC + o], v, 1e-5);
+            }
+    float *dcol = fa(B * T * KC), *di = fa(n), *dw = fa(OC * KC), *db = fa(OC);
+    be->matmul_backward(dcol, dw, db, c.R, c.col, c.w, B * T, KC, OC);
+    be->dilated_col2im(di, dcol, B, T, C, KW, dil);
+    check("dilated conv dinp", conv_loss, &c, c.inp, di, n, 1e-2f, 1e-3);
+    check("dilated conv dweight", conv_loss, &c, c.w, dw, OC * KC, 1e-2f, 1e-3);
+    check("dilated conv dbias", conv_loss, &c, c.b, db, OC, 1e-2f, 1e-3);
+    free(c.inp); free(c.col); free(c.w); free(c.b); free(c.out); free(c.R);
+    free(dcol); free(di); free(dw); free(db);
+}
+
+typedef struct { size_t N, C; float *z, *out, *R; int relu; } gate_ctx;
+static double gate_loss(void *v)
+{
+    gate_ctx *c = v;
+    if (c->relu) be->relu_forward(c->out, c->z, c->N * c->C);
+    else be->gated_forward(c->out, c->z, c->N, c->C);
+    return dotd(c->out, c->R, c->N * c->C);
+}
+
+static void test_gated_relu(void **state)
+{
+    (void)state;
+    size_t N = 5, C = 4;
+    gate_ctx c = {N, C, fa(2 * N * C), fa(N * C), fa(N * C), 0};
+    randn(c.z, 2 * N * C, 1.5); randn(c.R, N * C, 1);
+    gate_loss(&c);
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < C; k++)
+            assert_close(c.out[i * C + k], tanh(c.z[i * 2 * C + k]) /
+                                                (1.0 + exp(-c.z[i * 2 * C + C + k])), 1e-6);
+    float *dz = fa(2 * N * C);
+    be->gated_backward(dz, c.z, c.R, N, C);
+    check("gated unit dz", gate_loss, &c, c.z, dz, 2 * N * C, 1e-2f, 1e-3);
+    c.relu = 1;
+    for (size_t i = 0; i < N * C; i++)
+        if (fabsf(c.z[i]) < 0.05f) c.z[i] = 0.3f; /* away from the kink */
+    memset(dz, 0, 2 * N * C * sizeof *dz);
+    be->relu_backward(dz, c.z, c.R, N * C);
+    check("relu dinp", gate_loss, &c, c.z, dz, N * C, 1e-2f, 1e-3);
+    free(c.z); free(c.out); free(c.R); free(dz);
+}
+
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
+
+static void test_net_wavenet(void **state)
+{
+    (void)state;
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_STUDENT_T, "wavenet+student-t");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_MIXTURE, "wavenet+mixture");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_BINNED, "wavenet+binned");
+}
+
 /* every head on every architecture */
 static void test_net_heads(void **state)
 {
@@ -503,6 +592,8 @@ int main(void)
         cmocka_unit_test(test_heads),      cmocka_unit_test(test_net_gru),
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
+        cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
+        cmocka_unit_test(test_net_wavenet),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);
