@@ -96,6 +96,15 @@ void tk_attention_step(float *, const float *, const float *, const float *, siz
 double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
 void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
 double tk_sumsq(const float *, size_t);
+double tk_mixture_loss(float *, float *, const float *, const float *, size_t, size_t, float);
+double tk_binned_loss(float *, float *, const float *, const float *, size_t, size_t, float, float,
+                      float);
+void tk_dilated_im2col(float *, const float *, size_t, size_t, size_t, size_t, size_t);
+void tk_dilated_col2im(float *, const float *, size_t, size_t, size_t, size_t, size_t);
+void tk_gated_forward(float *, const float *, size_t, size_t);
+void tk_gated_backward(float *, const float *, const float *, size_t, size_t);
+void tk_relu_forward(float *, const float *, size_t);
+void tk_relu_backward(float *, const float *, const float *, size_t);
 void tk_scale(float *, float, size_t);
 void tk_adamw_update(float *, const float *, float *, float *, size_t, float, float, float, float,
                      float, int);
