@@ -48,7 +48,9 @@ static void sync_or_die(const tsf_nn_backend *be)
 static int bench_train(int argc, char **argv)
 {
     if (argc < 10) return 2;
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = atoi(argv[3]), .layers = atoi(argv[4]), .heads = atoi(argv[5]), .context = atoi(argv[6]), .period = 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
+                         .hidden = atoi(argv[3]), .layers = atoi(argv[4]),
+                         .heads = atoi(argv[5]), .context = atoi(argv[6]), .period = 1};
     if (!strcmp(argv[2], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strcmp(argv[2], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
     size_t B = (size_t)atoi(argv[7]), T = (size_t)cfg.context;

@@ -41,7 +41,9 @@ int main(int argc, char **argv)
                 argv[0]);
         return 1;
     }
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = atoi(argv[2]), .layers = atoi(argv[3]), .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
+                         .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
+                         .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
     int wn = !strcmp(argv[1], "wavenet");
@@ -107,7 +109,8 @@ int main(int argc, char **argv)
             tsf_nn_run *run;
             if (tsf_nn_run_new(nn, S, &run)) return 1;
             for (size_t q = p + 1 - RF; q <= p; q++) {
-                for (size_t b = 0; b < S; b++) tsf_nn_input(nn, yy[b * nt + q - 1], NAN, xx + b * F);
+                for (size_t b = 0; b < S; b++)
+                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, xx + b * F);
                 tsf_nn_run_step(nn, run, xx, oo);
             }
             tsf_nn_run_free(run);

@@ -5,16 +5,6 @@
 #include "cuda_ctx.cuh"
 #include "kernel_math.h"
 
-#define GRID_STRIDE(i, n)                                                                      \
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                    \
-         i += (size_t)gridDim.x * blockDim.x)
-#define LAUNCH(kernel, n, what, ...)                                                           \
-    do {                                                                                       \
-        if ((n) != 0) {                                                                        \
-            kernel<<<tk_blocks(n, 256), 256, 0, cudaStreamPerThread>>>(__VA_ARGS__);           \
-            TK_LAUNCHED(what);                                                                 \
-        }                                                                                      \
-    } while (0)
 
 /* one thread per col element (b, t, j, c): col = inp[b, t - j dil, c] or 0 */
 __global__ void k_im2col(float *col, const float *inp, size_t B, size_t T, size_t C, size_t KW,

@@ -62,6 +62,19 @@ __device__ __forceinline__ double tk_warp_sumd(double v)
 
 void tk_colsum(float *dbias, const float *dout, size_t BT, size_t OC);
 
+/* Elementwise kernels: a grid-stride loop over n elements, and a launch
+ * of 256-thread blocks on the per-thread stream (nothing for n = 0). */
+#define GRID_STRIDE(i, n)                                                                      \
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                    \
+         i += (size_t)gridDim.x * blockDim.x)
+#define LAUNCH(kernel, n, what, ...)                                                           \
+    do {                                                                                       \
+        if ((n) != 0) {                                                                        \
+            kernel<<<tk_blocks(n, 256), 256, 0, cudaStreamPerThread>>>(__VA_ARGS__);           \
+            TK_LAUNCHED(what);                                                                 \
+        }                                                                                      \
+    } while (0)
+
 /* Ops by file (the tables are assembled in cuda_module.cu). */
 void tk_matmul_forward_fp32(float *, const float *, const float *, const float *, size_t, size_t,
                             size_t);

@@ -5,16 +5,6 @@
 #include "cuda_ctx.cuh"
 #include "kernel_math.h"
 
-#define GRID_STRIDE(i, n)                                                                      \
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                    \
-         i += (size_t)gridDim.x * blockDim.x)
-#define LAUNCH(kernel, n, what, ...)                                                           \
-    do {                                                                                       \
-        if ((n) != 0) {                                                                        \
-            kernel<<<tk_blocks(n, 256), 256, 0, cudaStreamPerThread>>>(__VA_ARGS__);           \
-            TK_LAUNCHED(what);                                                                 \
-        }                                                                                      \
-    } while (0)
 
 /* ---- GELU, residual ---- */
 __global__ void k_gelu_fwd(float *out, const float *inp, size_t n)

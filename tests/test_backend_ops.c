@@ -395,14 +395,16 @@ static void train20(const tsf_nn_config *cfg, size_t B)
 static void test_train_gru(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32, .layers = 2, .heads = 0, .context = 24, .period = 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32,
+                         .layers = 2, .heads = 0, .context = 24, .period = 1};
     train20(&cfg, 16);
 }
 
 static void test_train_transformer(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64, .layers = 2, .heads = 4, .context = 32, .period = 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64,
+                         .layers = 2, .heads = 4, .context = 32, .period = 1};
     train20(&cfg, 8);
 }
 

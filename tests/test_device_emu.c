@@ -108,19 +108,22 @@ static void same_net(tsf_nn_config cfg)
 static void test_gru(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8, .layers = 2, .heads = 0, .context = 6, .period = 1});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8,
+                             .layers = 2, .heads = 0, .context = 6, .period = 1});
 }
 
 static void test_lstm(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){.arch = &tsf_nn_arch_lstm, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 8, .layers = 2, .heads = 0, .context = 6, .period = 12});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_lstm, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 8,
+                             .layers = 2, .heads = 0, .context = 6, .period = 12});
 }
 
 static void test_transformer(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16, .layers = 2, .heads = 2, .context = 5, .period = 1});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16,
+                             .layers = 2, .heads = 2, .context = 5, .period = 1});
 }
 
 /* the emulation itself: host access between ops faults (checked in a child) */

@@ -213,7 +213,8 @@ static void test_deterministic(void **state)
 static void test_nan_masked(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8, .layers = 1, .heads = 1, .context = 8, .period = 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8,
+                         .layers = 1, .heads = 1, .context = 8, .period = 1};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 2);

@@ -12,8 +12,10 @@ void tsf_cpu_dilated_im2col(float *col, const float *inp, size_t B, size_t T, si
         for (size_t t = 0; t < T; t++) {
             float *dst = col + (b * T + t) * KW * C;
             for (size_t j = 0; j < KW; j++) {
-                if (t >= j * dil) memcpy(dst + j * C, inp + (b * T + t - j * dil) * C, C * sizeof *dst);
-                else memset(dst + j * C, 0, C * sizeof *dst);
+                if (t >= j * dil)
+                    memcpy(dst + j * C, inp + (b * T + t - j * dil) * C, C * sizeof *dst);
+                else
+                    memset(dst + j * C, 0, C * sizeof *dst);
             }
         }
 }

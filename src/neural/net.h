@@ -210,6 +210,14 @@ void tsf_nn_fill_const(float *p, size_t n, float v);
 /* Floats of a run state proper of B sequences (see state_blocks). */
 size_t tsf_nn_state_floats(const tsf_nn *nn, size_t B);
 
+/* Carving an arena: with base != NULL, ptr := base + off; off += n.
+ * (A first pass with base NULL only counts the floats.) */
+#define TSF_NN_TAKE(ptr, n)                                                                   \
+    do {                                                                                      \
+        if (base) (ptr) = base + off;                                                         \
+        off += (n);                                                                           \
+    } while (0)
+
 /* Arena and run state internals shared by net*.c. */
 struct tsf_nn_acts {
     size_t B, T;

@@ -29,36 +29,30 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, rnn_acts 
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers;
     size_t G = is_gru(nn) ? 3 : 4, K = nn->K;
     size_t TB = T * B, off = 0;
-#define TAKE(ptr, n)                                                                          \
-    do {                                                                                      \
-        if (base) (ptr) = base + off;                                                         \
-        off += (n);                                                                           \
-    } while (0)
     rnn_acts tmp;
     if (!a) a = &tmp;
-    TAKE(a->x, TB * nn->nin);
-    TAKE(a->y, TB);
-    TAKE(a->zero, B * H);
+    TSF_NN_TAKE(a->x, TB * nn->nin);
+    TSF_NN_TAKE(a->y, TB);
+    TSF_NN_TAKE(a->zero, B * H);
     for (size_t l = 0; l < L; l++) {
-        TAKE(a->xg[l], TB * G * H);
-        TAKE(a->hg[l], TB * G * H);
-        TAKE(a->gt[l], TB * G * H);
-        TAKE(a->hs[l], TB * H);
-        if (G == 4) TAKE(a->cs[l], TB * H);
+        TSF_NN_TAKE(a->xg[l], TB * G * H);
+        TSF_NN_TAKE(a->hg[l], TB * G * H);
+        TSF_NN_TAKE(a->gt[l], TB * G * H);
+        TSF_NN_TAKE(a->hs[l], TB * H);
+        if (G == 4) TSF_NN_TAKE(a->cs[l], TB * H);
         else a->cs[l] = NULL;
     }
-    TAKE(a->o, TB * K);
-    TAKE(a->dout, TB * K);
-    TAKE(a->dh_a, TB * H);
-    TAKE(a->dh_b, TB * H);
-    TAKE(a->dxg, TB * G * H);
-    TAKE(a->dhg, TB * G * H);
-    TAKE(a->dh, B * H);
-    TAKE(a->dhc, B * H);
-    TAKE(a->dc0, B * H);
-    TAKE(a->dc1, B * H);
-    TAKE(a->pre, B * G * H);
-#undef TAKE
+    TSF_NN_TAKE(a->o, TB * K);
+    TSF_NN_TAKE(a->dout, TB * K);
+    TSF_NN_TAKE(a->dh_a, TB * H);
+    TSF_NN_TAKE(a->dh_b, TB * H);
+    TSF_NN_TAKE(a->dxg, TB * G * H);
+    TSF_NN_TAKE(a->dhg, TB * G * H);
+    TSF_NN_TAKE(a->dh, B * H);
+    TSF_NN_TAKE(a->dhc, B * H);
+    TSF_NN_TAKE(a->dc0, B * H);
+    TSF_NN_TAKE(a->dc1, B * H);
+    TSF_NN_TAKE(a->pre, B * G * H);
     return off;
 }
 

@@ -25,44 +25,38 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
     size_t K = nn->K, BT = B * T, off = 0;
     tf_acts tmp;
     if (!a) a = &tmp;
-#define TAKE(ptr, n)                                                                          \
-    do {                                                                                      \
-        if (base) (ptr) = base + off;                                                         \
-        off += (n);                                                                           \
-    } while (0)
-    TAKE(a->x, BT * nn->nin);
-    TAKE(a->y, BT);
-    TAKE(a->emb, BT * C);
+    TSF_NN_TAKE(a->x, BT * nn->nin);
+    TSF_NN_TAKE(a->y, BT);
+    TSF_NN_TAKE(a->emb, BT * C);
     for (size_t l = 0; l < L; l++) {
         tf_layer_acts *q = &a->l[l];
-        TAKE(q->ln1, BT * C);
-        TAKE(q->ln1m, BT);
-        TAKE(q->ln1r, BT);
-        TAKE(q->qkv, BT * 3 * C);
-        TAKE(q->att, B * NH * T * T);
-        TAKE(q->atty, BT * C);
-        TAKE(q->res2, BT * C);
-        TAKE(q->ln2, BT * C);
-        TAKE(q->ln2m, BT);
-        TAKE(q->ln2r, BT);
-        TAKE(q->fch, BT * 4 * C);
-        TAKE(q->fchg, BT * 4 * C);
-        TAKE(q->res3, BT * C);
+        TSF_NN_TAKE(q->ln1, BT * C);
+        TSF_NN_TAKE(q->ln1m, BT);
+        TSF_NN_TAKE(q->ln1r, BT);
+        TSF_NN_TAKE(q->qkv, BT * 3 * C);
+        TSF_NN_TAKE(q->att, B * NH * T * T);
+        TSF_NN_TAKE(q->atty, BT * C);
+        TSF_NN_TAKE(q->res2, BT * C);
+        TSF_NN_TAKE(q->ln2, BT * C);
+        TSF_NN_TAKE(q->ln2m, BT);
+        TSF_NN_TAKE(q->ln2r, BT);
+        TSF_NN_TAKE(q->fch, BT * 4 * C);
+        TSF_NN_TAKE(q->fchg, BT * 4 * C);
+        TSF_NN_TAKE(q->res3, BT * C);
     }
-    TAKE(a->lnf, BT * C);
-    TAKE(a->lnfm, BT);
-    TAKE(a->lnfr, BT);
-    TAKE(a->o, BT * K);
-    TAKE(a->dout, BT * K);
-    TAKE(a->dres, BT * C);
-    TAKE(a->dln, BT * C);
-    TAKE(a->dqkv, BT * 3 * C);
-    TAKE(a->datt, B * NH * T * T);
-    TAKE(a->datty, BT * C);
-    TAKE(a->dfch, BT * 4 * C);
-    TAKE(a->dfchg, BT * 4 * C);
-    TAKE(a->tmp, BT * C);
-#undef TAKE
+    TSF_NN_TAKE(a->lnf, BT * C);
+    TSF_NN_TAKE(a->lnfm, BT);
+    TSF_NN_TAKE(a->lnfr, BT);
+    TSF_NN_TAKE(a->o, BT * K);
+    TSF_NN_TAKE(a->dout, BT * K);
+    TSF_NN_TAKE(a->dres, BT * C);
+    TSF_NN_TAKE(a->dln, BT * C);
+    TSF_NN_TAKE(a->dqkv, BT * 3 * C);
+    TSF_NN_TAKE(a->datt, B * NH * T * T);
+    TSF_NN_TAKE(a->datty, BT * C);
+    TSF_NN_TAKE(a->dfch, BT * 4 * C);
+    TSF_NN_TAKE(a->dfchg, BT * 4 * C);
+    TSF_NN_TAKE(a->tmp, BT * C);
     return off;
 }
 

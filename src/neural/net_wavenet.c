@@ -142,33 +142,27 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, wn_acts *
     size_t CS = C > S ? C : S;
     wn_acts tmp;
     if (!a) a = &tmp;
-#define TAKE(ptr, n)                                                                          \
-    do {                                                                                      \
-        if (base) (ptr) = base + off;                                                         \
-        off += (n);                                                                           \
-    } while (0)
-    TAKE(a->x, BT * nn->nin);
-    TAKE(a->y, BT);
+    TSF_NN_TAKE(a->x, BT * nn->nin);
+    TSF_NN_TAKE(a->y, BT);
     for (size_t i = 0; i < NL; i++) {
-        TAKE(a->h[i], BT * C);
-        TAKE(a->col[i], BT * KW(c) * C);
-        TAKE(a->z[i], BT * 2 * C);
-        TAKE(a->a[i], BT * C);
+        TSF_NN_TAKE(a->h[i], BT * C);
+        TSF_NN_TAKE(a->col[i], BT * KW(c) * C);
+        TSF_NN_TAKE(a->z[i], BT * 2 * C);
+        TSF_NN_TAKE(a->a[i], BT * C);
     }
-    TAKE(a->skip, BT * S);
-    TAKE(a->u, BT * S);
-    TAKE(a->v, BT * S);
-    TAKE(a->w, BT * S);
-    TAKE(a->o, BT * nn->K);
-    TAKE(a->dout, BT * nn->K);
-    TAKE(a->dh, BT * C);
-    TAKE(a->da, BT * C);
-    TAKE(a->dz, BT * 2 * C);
-    TAKE(a->dcol, BT * KW(c) * C);
-    TAKE(a->ds, BT * S);
-    TAKE(a->dtmp, BT * S);
-    TAKE(a->tmp, BT * CS);
-#undef TAKE
+    TSF_NN_TAKE(a->skip, BT * S);
+    TSF_NN_TAKE(a->u, BT * S);
+    TSF_NN_TAKE(a->v, BT * S);
+    TSF_NN_TAKE(a->w, BT * S);
+    TSF_NN_TAKE(a->o, BT * nn->K);
+    TSF_NN_TAKE(a->dout, BT * nn->K);
+    TSF_NN_TAKE(a->dh, BT * C);
+    TSF_NN_TAKE(a->da, BT * C);
+    TSF_NN_TAKE(a->dz, BT * 2 * C);
+    TSF_NN_TAKE(a->dcol, BT * KW(c) * C);
+    TSF_NN_TAKE(a->ds, BT * S);
+    TSF_NN_TAKE(a->dtmp, BT * S);
+    TSF_NN_TAKE(a->tmp, BT * CS);
     return off;
 }
 

@@ -105,8 +105,8 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
     return TSF_OK;
 }
 
-tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t *ns, size_t nseries,
-                           int period, const tsf_fit_opts *opts)
+tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t *ns,
+                               size_t nseries, int period, const tsf_fit_opts *opts)
 {
     if (nseries == 0) return tsf_set_error(TSF_EINVAL, "no series given");
     for (size_t k = 0; k < nseries; k++)
@@ -115,7 +115,7 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
 }
 
 tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
-                      const tsf_fit_opts *opts)
+                          const tsf_fit_opts *opts)
 {
     if (xreg && xreg->k)
         return tsf_set_error(TSF_EUNSUP, "neural models take no regressors (--xreg)");
@@ -167,7 +167,7 @@ tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t
 }
 
 tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                         size_t start, double *ll)
+                             size_t start, double *ll)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -177,7 +177,7 @@ tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const 
 }
 
 tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                            double *fitted, double *resid)
+                                double *fitted, double *resid)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -216,8 +216,8 @@ static tsf_status sample_forecast(const tsf_nn_stream *s1, size_t h, const tsf_f
 }
 
 tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                           size_t h, const double *levels, size_t nlevels,
-                           const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+                               size_t h, const double *levels, size_t nlevels,
+                               const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -232,7 +232,7 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
 }
 
 tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                           const tsf_xreg *xreg, double *out)
+                               const tsf_xreg *xreg, double *out)
 {
     if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     const tsf_neural *m = impl;
@@ -297,7 +297,7 @@ tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k,
 }
 
 tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels, size_t nlevels,
-                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+                                     const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;
     if (opts && opts->xreg_future && opts->xreg_future->k)
