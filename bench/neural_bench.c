@@ -123,9 +123,9 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"cpu_steps_per_s\": %.3f, "
            "\"sample_steps_per_s\": %.0f, \"cpu_sample_steps_per_s\": %.0f, "
-           "\"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
+           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
            steps / dt, 1e3 * dt / steps, steps / dc, (double)(S * H) / ds,
-           (double)(S * H) / dsc, ru.ru_maxrss / 1024.0, np);
+           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np);
     tsf_nn_stream_free(s1);
     tsf_nn_stream_free(sN);
     tsf_nn_acts_free(acts);
