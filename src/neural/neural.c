@@ -74,7 +74,8 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
         int w = snprintf(known + used, sizeof known - used, "%s, ", h->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
-    snprintf(known + used, sizeof known - used, "head");
+    snprintf(known + used, sizeof known - used, "head, components (head=mixture), bins "
+             "(head=binned)");
     if ((st = tsf_spec_get_choice(s, 0, "head", tsf_nn_head_names, &head))) return st;
     c.head = (tsf_nn_head)head;
     /* the size keys of the heads: only the chosen head's is allowed */
