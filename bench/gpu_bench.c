@@ -48,10 +48,11 @@ static void sync_or_die(const tsf_nn_backend *be)
 static int bench_train(int argc, char **argv)
 {
     if (argc < 10) return 2;
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, atoi(argv[3]), atoi(argv[4]),
-                         atoi(argv[5]), atoi(argv[6]), 1};
-    if (!strcmp(argv[2], "lstm")) cfg.arch = TSF_NN_LSTM;
-    if (!strcmp(argv[2], "transformer")) cfg.arch = TSF_NN_TRANSFORMER;
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
+                         .hidden = atoi(argv[3]), .layers = atoi(argv[4]),
+                         .heads = atoi(argv[5]), .context = atoi(argv[6]), .period = 1};
+    if (!strcmp(argv[2], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
+    if (!strcmp(argv[2], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
     size_t B = (size_t)atoi(argv[7]), T = (size_t)cfg.context;
     int steps = argc > 10 ? atoi(argv[10]) : 20;
     const tsf_nn_backend *be;

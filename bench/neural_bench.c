@@ -1,9 +1,13 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
  *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
- * ARCH is gru, lstm or transformer.  Prints one JSON line:
+ * ARCH is gru, lstm, transformer or wavenet (HIDDEN = channels = skip
+ * channels, kernel 2, one stack; HEADS unused).  Prints one JSON line:
  *   {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "sample_steps_per_s",
- *    "cpu_sample_steps_per_s", "maxrss_mb", "nparams"}
+ *    "cpu_sample_steps_per_s", "recompute_sample_steps_per_s", "maxrss_mb",
+ *    "nparams"}
+ * recompute_*: wavenet only (else 0), sampling without the queues: every
+ * step a fresh state fed the receptive field's last inputs.
  * (cpu_*: per CPU-second of this process, for loaded machines)
  * The data are windows of a simulated AR(2) series (scaled), as training
  * sees them; the timed loop is exactly the trainer's step: forward,
@@ -18,6 +22,8 @@
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
 #include "neural/neural.h"
+
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 /* CPU seconds of this process: on a shared, loaded machine the honest
  * measure of the work done (wall time counts other programs' turns). */
@@ -35,10 +41,18 @@ int main(int argc, char **argv)
                 argv[0]);
         return 1;
     }
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, atoi(argv[2]), atoi(argv[3]),
-                         atoi(argv[4]), atoi(argv[5]), 1};
-    if (!strcmp(argv[1], "lstm")) cfg.arch = TSF_NN_LSTM;
-    if (!strcmp(argv[1], "transformer")) cfg.arch = TSF_NN_TRANSFORMER;
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
+                         .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
+                         .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
+    if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
+    if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
+    int wn = !strcmp(argv[1], "wavenet");
+    if (wn) {
+        cfg.arch = &tsf_nn_arch_wavenet;
+        cfg.hp[0] = cfg.hidden;
+        cfg.hp[1] = 2;
+        cfg.hp[2] = 1;
+    }
     size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
     int steps = atoi(argv[7]);
     size_t S = argc > 8 ? (size_t)atoi(argv[8]) : 200, H = argc > 9 ? (size_t)atoi(argv[9]) : 24;
@@ -83,14 +97,35 @@ int main(int argc, char **argv)
     double t1 = tsf_now(), c1 = cpu_now();
     tsf_nn_stream_fork(s1, S, &sN);
     tsf_nn_stream_sample(sN, H, r, paths);
-    double ds = tsf_now() - t1, dsc = cpu_now() - c1;
+    double ds = tsf_now() - t1, dsc = cpu_now() - c1, rs = 0.0;
+    if (wn) { /* the same sampling, recomputing the receptive field each step */
+        size_t RF = ((size_t)1 << cfg.layers), F = nn->nin, n0 = T, nt = n0 + H;
+        double *yy = malloc(S * nt * sizeof *yy);
+        float *xx = malloc(S * F * sizeof *xx), *oo = malloc(S * nn->K * sizeof *oo);
+        for (size_t b = 0; b < S; b++) memcpy(yy + b * nt, z, n0 * sizeof *yy);
+        const tsf_nn_head_ops *hd = tsf_nn_head_get(cfg.head);
+        double t2 = tsf_now();
+        for (size_t p = n0; p < nt; p++) {
+            tsf_nn_run *run;
+            if (tsf_nn_run_new(nn, S, &run)) return 1;
+            for (size_t q = p + 1 - RF; q <= p; q++) {
+                for (size_t b = 0; b < S; b++)
+                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, xx + b * F);
+                tsf_nn_run_step(nn, run, xx, oo);
+            }
+            tsf_nn_run_free(run);
+            for (size_t b = 0; b < S; b++) yy[b * nt + p] = hd->sample(&cfg, oo + b * nn->K, r);
+        }
+        rs = (double)(S * H) / (tsf_now() - t2);
+        free(yy); free(xx); free(oo);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"cpu_steps_per_s\": %.3f, "
            "\"sample_steps_per_s\": %.0f, \"cpu_sample_steps_per_s\": %.0f, "
-           "\"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
+           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
            steps / dt, 1e3 * dt / steps, steps / dc, (double)(S * H) / ds,
-           (double)(S * H) / dsc, ru.ru_maxrss / 1024.0, np);
+           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np);
     tsf_nn_stream_free(s1);
     tsf_nn_stream_free(sN);
     tsf_nn_acts_free(acts);

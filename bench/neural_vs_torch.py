@@ -72,6 +72,32 @@ class TransformerNet(nn.Module):
         return self.head(self.lnf(x))
 
 
+class WaveNetNet(nn.Module):
+    """tsf's wavenet: 1x1 input conv, gated dilated causal convs (kernel 2,
+    dilations 1..2^(L-1)) with 1x1 residual (not in the last layer) and skip
+    convs, ReLU, 1x1, ReLU, head.  Causality by left padding."""
+
+    def __init__(self, nin, C, L):
+        super().__init__()
+        self.inp = nn.Conv1d(nin, C, 1)
+        self.convs = nn.ModuleList(nn.Conv1d(C, 2 * C, 2, dilation=2 ** i) for i in range(L))
+        self.res = nn.ModuleList(nn.Conv1d(C, C, 1) for _ in range(L - 1))
+        self.skip = nn.ModuleList(nn.Conv1d(C, C, 1) for _ in range(L))
+        self.out, self.head = nn.Conv1d(C, C, 1), nn.Conv1d(C, 2, 1)
+        self.C = C
+
+    def forward(self, x):
+        h = self.inp(x.transpose(1, 2))
+        s = 0
+        for i, conv in enumerate(self.convs):
+            z = conv(F.pad(h, (conv.dilation[0], 0)))
+            a = torch.tanh(z[:, :self.C]) * torch.sigmoid(z[:, self.C:])
+            if i < len(self.res):
+                h = h + self.res[i](a)
+            s = s + self.skip[i](a)
+        return self.head(F.relu(self.out(F.relu(s)))).transpose(1, 2)
+
+
 def main():
     arch, H, L, NH, T, B, steps, threads = sys.argv[1:9]
     H, L, NH, T, B, steps, threads = map(int, (H, L, NH, T, B, steps, threads))
@@ -79,6 +105,8 @@ def main():
     torch.manual_seed(1)
     if arch == "transformer":
         net = TransformerNet(2, H, NH, L, T)
+    elif arch == "wavenet":
+        net = WaveNetNet(2, H, L)
     else:
         net = RNNNet(nn.GRU if arch == "gru" else nn.LSTM, 2, H, L)
     # windows of a simulated AR(2) series, as the tsf driver uses

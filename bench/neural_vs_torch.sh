@@ -20,6 +20,7 @@ fi
 ${CC:-cc} -O2 -fopenmp -I"$ROOT/include" -I"$ROOT/src" "$ROOT/bench/neural_bench.c" \
     "$BUILD/libtsf.a" -o "$DRV" -lgsl -lopenblas -llapacke -lcsv -ljansson -lm
 NCPU=$(nproc --all)
+WN=
 export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
 
 field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
@@ -27,9 +28,10 @@ field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" 
 echo "threads $THREADS, $STEPS timed steps each (after 2 warm-up steps); $NCPU cores, load $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-34s %9s %9s %7s %9s %9s %7s %8s %8s %7s %11s\n' model "tsf st/s" "torch" ratio \
     "cpu tsf" "cpu torch" "ratio" "tsf MB" "torch MB" "mem" "tsf samp/s"
-# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH
+# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (wavenet: HIDDEN = channels = skip, kernel 2)
 for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
-           "transformer 64 2 4 256 8" "transformer 64 2 4 256 32"; do
+           "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
+           "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
     set -- $cfg
     t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24)
     p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
@@ -40,7 +42,17 @@ for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
         "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(echo "$ts / $ps" | bc -l)" \
         "$tc" "$pc" "$(echo "$tc / $pc" | bc -l)" "$tm" "$pm" \
         "$(echo "$tm / $pm" | bc -l)" "$(field "$t" sample_steps_per_s)"
+    [ "$1" = wavenet ] && WN="$WN
+$(printf '%-34s %11.0f %11.0f %6.1fx' "$1 c=$2 L=$3" "$(field "$t" sample_steps_per_s)" \
+        "$(field "$t" recompute_sample_steps_per_s)" \
+        "$(echo "$(field "$t" sample_steps_per_s) / $(field "$t" recompute_sample_steps_per_s)" | bc -l)")"
 done
+if [ -n "${WN:-}" ]; then
+    echo "wavenet sampling, paths x steps / s: queues (fast generation) vs recomputing the"
+    echo "receptive field at each step (200 paths x 24 steps)"
+    printf '%-34s %11s %11s %7s' model queues recompute ratio
+    echo "$WN"
+fi
 echo "st/s = training steps per wall second; cpu = per CPU second of the process (the fair"
 echo "measure on a loaded machine); ratio = tsf / torch (> 1: tsf faster); mem = tsf / torch peak RSS"
 echo "samp/s = tsf forecast sampling (paths x steps per wall second), 200 paths x 24 steps after"

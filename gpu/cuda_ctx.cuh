@@ -62,6 +62,19 @@ __device__ __forceinline__ double tk_warp_sumd(double v)
 
 void tk_colsum(float *dbias, const float *dout, size_t BT, size_t OC);
 
+/* Elementwise kernels: a grid-stride loop over n elements, and a launch
+ * of 256-thread blocks on the per-thread stream (nothing for n = 0). */
+#define GRID_STRIDE(i, n)                                                                      \
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                    \
+         i += (size_t)gridDim.x * blockDim.x)
+#define LAUNCH(kernel, n, what, ...)                                                           \
+    do {                                                                                       \
+        if ((n) != 0) {                                                                        \
+            kernel<<<tk_blocks(n, 256), 256, 0, cudaStreamPerThread>>>(__VA_ARGS__);           \
+            TK_LAUNCHED(what);                                                                 \
+        }                                                                                      \
+    } while (0)
+
 /* Ops by file (the tables are assembled in cuda_module.cu). */
 void tk_matmul_forward_fp32(float *, const float *, const float *, const float *, size_t, size_t,
                             size_t);
@@ -96,6 +109,15 @@ void tk_attention_step(float *, const float *, const float *, const float *, siz
 double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
 void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
 double tk_sumsq(const float *, size_t);
+double tk_mixture_loss(float *, float *, const float *, const float *, size_t, size_t, float);
+double tk_binned_loss(float *, float *, const float *, const float *, size_t, size_t, float, float,
+                      float);
+void tk_dilated_im2col(float *, const float *, size_t, size_t, size_t, size_t, size_t);
+void tk_dilated_col2im(float *, const float *, size_t, size_t, size_t, size_t, size_t);
+void tk_gated_forward(float *, const float *, size_t, size_t);
+void tk_gated_backward(float *, const float *, const float *, size_t, size_t);
+void tk_relu_forward(float *, const float *, size_t);
+void tk_relu_backward(float *, const float *, const float *, size_t);
 void tk_scale(float *, float, size_t);
 void tk_adamw_update(float *, const float *, float *, float *, size_t, float, float, float, float,
                      float, int);

@@ -152,6 +152,15 @@ static tsf_nn_backend make_table(int precision)
     t.copy2d = m_copy2d;
     t.zero = m_zero;
     t.sync = m_sync;
+    /* ABI 2 */
+    t.dilated_im2col = tk_dilated_im2col;
+    t.dilated_col2im = tk_dilated_col2im;
+    t.gated_forward = tk_gated_forward;
+    t.gated_backward = tk_gated_backward;
+    t.relu_forward = tk_relu_forward;
+    t.relu_backward = tk_relu_backward;
+    t.mixture_loss = tk_mixture_loss;
+    t.binned_loss = tk_binned_loss;
     return t;
 }
 

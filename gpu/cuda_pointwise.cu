@@ -5,16 +5,6 @@
 #include "cuda_ctx.cuh"
 #include "kernel_math.h"
 
-#define GRID_STRIDE(i, n)                                                                      \
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                    \
-         i += (size_t)gridDim.x * blockDim.x)
-#define LAUNCH(kernel, n, what, ...)                                                           \
-    do {                                                                                       \
-        if ((n) != 0) {                                                                        \
-            kernel<<<tk_blocks(n, 256), 256, 0, cudaStreamPerThread>>>(__VA_ARGS__);           \
-            TK_LAUNCHED(what);                                                                 \
-        }                                                                                      \
-    } while (0)
 
 /* ---- GELU, residual ---- */
 __global__ void k_gelu_fwd(float *out, const float *inp, size_t n)
@@ -328,6 +318,69 @@ double tk_sumsq(const float *g, size_t N)
         return NAN;
     k_sumsq<<<tk_blocks(N, 256), 256, 0, cudaStreamPerThread>>>(c->dsum, g, N);
     if (!TK_LAUNCHED("sumsq")) return NAN;
+    return reduce_result(c);
+}
+
+/* ---- mixture and binned heads: one thread per position ---- */
+__global__ void __launch_bounds__(256) k_mixture_loss(double *total, float *nll, float *dout,
+                                                      const float *o, const float *y, size_t BT,
+                                                      size_t M, float weight)
+{
+    double acc = 0.0;
+    GRID_STRIDE(i, BT)
+    {
+        float *d = dout ? dout + i * 3 * M : NULL;
+        double l = 0.0;
+        if (!isnan(y[i]) && M <= 16) l = tk_mixture_nll(o + i * 3 * M, M, y[i], weight, d);
+        else if (d)
+            for (size_t k = 0; k < 3 * M; k++) d[k] = 0.0f;
+        acc += l;
+        if (nll) nll[i] = (float)l;
+    }
+    block_sum_to(total, acc);
+}
+
+__global__ void __launch_bounds__(256) k_binned_loss(double *total, float *nll, float *dout,
+                                                     const float *o, const float *y, size_t BT,
+                                                     size_t N, float lo, float hi, float weight)
+{
+    double acc = 0.0;
+    GRID_STRIDE(i, BT)
+    {
+        float *d = dout ? dout + i * N : NULL;
+        double l = 0.0;
+        if (!isnan(y[i])) l = tk_binned_nll(o + i * N, N, y[i], lo, hi, weight, d);
+        else if (d)
+            for (size_t k = 0; k < N; k++) d[k] = 0.0f;
+        acc += l;
+        if (nll) nll[i] = (float)l;
+    }
+    block_sum_to(total, acc);
+}
+
+double tk_mixture_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                       size_t M, float weight)
+{
+    tk_ctx *c = tk_get();
+    if (!c || !BT) return 0.0;
+    if (!tk_check(cudaMemsetAsync(c->dsum, 0, sizeof(double), cudaStreamPerThread), "memset"))
+        return NAN;
+    k_mixture_loss<<<tk_blocks(BT, 256), 256, 0, cudaStreamPerThread>>>(c->dsum, nll, dout, o, y,
+                                                                         BT, M, weight);
+    if (!TK_LAUNCHED("mixture_loss")) return NAN;
+    return reduce_result(c);
+}
+
+double tk_binned_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                      size_t N, float lo, float hi, float weight)
+{
+    tk_ctx *c = tk_get();
+    if (!c || !BT) return 0.0;
+    if (!tk_check(cudaMemsetAsync(c->dsum, 0, sizeof(double), cudaStreamPerThread), "memset"))
+        return NAN;
+    k_binned_loss<<<tk_blocks(BT, 256), 256, 0, cudaStreamPerThread>>>(c->dsum, nll, dout, o, y,
+                                                                        BT, N, lo, hi, weight);
+    if (!TK_LAUNCHED("binned_loss")) return NAN;
     return reduce_result(c);
 }
 

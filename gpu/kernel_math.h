@@ -185,6 +185,74 @@ TK_FN double tk_head_nll(int student, float o0, float o1, float o2, float y, flo
 TK_FN float tk_head_sigma(float o1) { return (float)(tk_softplus(o1) + TK_SIGMA_MIN); }
 TK_FN float tk_head_nu(float o2) { return (float)(2.0 + tk_softplus(o2)); }
 
+/* ---- wavenet: gated unit tanh(f) sigmoid(g) and its backward ---- */
+TK_FN float tk_gated_fwd(float f, float g) { return tanhf(f) * tk_sigmoidf(g); }
+
+TK_FN void tk_gated_bwd(float f, float g, float d, float *df, float *dg)
+{
+    float th = tanhf(f), sg = tk_sigmoidf(g);
+    *df = d * sg * (1.0f - th * th);
+    *dg = d * th * sg * (1.0f - sg);
+}
+
+/* ---- mixture of M <= 16 Gaussians, one position (as
+ * tsf_cpu_mixture_loss): p = [logits | means | raw sigmas]; returns the
+ * nll, d (3M) = weight * d nll / d p when not NULL ---- */
+TK_FN double tk_mixture_nll(const float *p, size_t M, float y, float weight, float *d)
+{
+    double lc[16], s[16], u[16], mx = p[0], Z = 0.0, L = 0.0;
+    for (size_t k = 1; k < M; k++) mx = p[k] > mx ? p[k] : mx;
+    for (size_t k = 0; k < M; k++) Z += exp(p[k] - mx);
+    Z = mx + log(Z);
+    double cm = -INFINITY;
+    for (size_t k = 0; k < M; k++) {
+        s[k] = tk_softplus(p[2 * M + k]) + TK_SIGMA_MIN;
+        u[k] = (y - (double)p[M + k]) / s[k];
+        lc[k] = p[k] - Z - 0.5 * log(2.0 * TK_PI) - log(s[k]) - 0.5 * u[k] * u[k];
+        cm = lc[k] > cm ? lc[k] : cm;
+    }
+    for (size_t k = 0; k < M; k++) L += exp(lc[k] - cm);
+    L = cm + log(L);
+    if (d)
+        for (size_t k = 0; k < M; k++) {
+            double r = exp(lc[k] - L), pi = exp(p[k] - Z);
+            d[k] = (float)(weight * (pi - r));
+            d[M + k] = (float)(weight * (-r * u[k] / s[k]));
+            d[2 * M + k] = (float)(weight * r * (1.0 - u[k] * u[k]) / s[k] *
+                                   tk_sigmoid(p[2 * M + k]));
+        }
+    return -L;
+}
+
+/* ---- binned head, one position (as tsf_cpu_binned_loss): N logits,
+ * interior bins on [lo, hi], exponential tails of scale tau ---- */
+#define TK_TAIL_FRAC 0.0625 /* TSF_NN_TAIL_FRAC */
+TK_FN double tk_binned_nll(const float *p, size_t N, float y, float lo, float hi, float weight,
+                           float *d)
+{
+    double mx = p[0], Z = 0.0, w = ((double)hi - lo) / (double)(N - 2);
+    double tau = TK_TAIL_FRAC * ((double)hi - lo), ld;
+    for (size_t k = 1; k < N; k++) mx = p[k] > mx ? p[k] : mx;
+    for (size_t k = 0; k < N; k++) Z += exp((double)p[k] - mx);
+    Z = mx + log(Z);
+    size_t j;
+    if (y < lo) {
+        j = 0;
+        ld = -log(tau) - ((double)lo - y) / tau;
+    } else if (y > hi) {
+        j = N - 1;
+        ld = -log(tau) - ((double)y - hi) / tau;
+    } else {
+        double b = floor(((double)y - lo) / w);
+        j = 1 + (b > (double)(N - 3) ? N - 3 : (size_t)b);
+        ld = -log(w);
+    }
+    if (d)
+        for (size_t k = 0; k < N; k++)
+            d[k] = (float)(weight * (exp((double)p[k] - Z) - (k == j ? 1.0 : 0.0)));
+    return -((double)p[j] - Z + ld);
+}
+
 /* ---- AdamW (Loshchilov & Hutter 2019, Algorithm 2), bias corrections
  * c1 = 1 - beta1^t, c2 = 1 - beta2^t; fp32 master weights ---- */
 TK_FN float tk_adamw(float p, float g, float *m, float *v, float lr, float beta1, float beta2,

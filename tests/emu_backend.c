@@ -116,22 +116,32 @@ W0(scale, (float *x, float a, size_t N), (x, a, N))
 W0(adamw_update, (float *p, const float *g, float *m, float *v, size_t N, float lr, float b1,
                   float b2, float eps, float wd, int t), (p, g, m, v, N, lr, b1, b2, eps, wd, t))
 
-static double e_head_loss(float *nll, float *d, const float *o, const float *y, size_t BT,
-                          tsf_nn_head h, float w)
-{
-    OPEN();
-    double r = tsf_cpu_head_loss(nll, d, o, y, BT, h, w);
-    SHUT();
-    return r;
-}
+/* the same for ops that return a double */
+#define W1(name, params, args)                                                                  \
+    static double e_##name params                                                              \
+    {                                                                                          \
+        OPEN();                                                                                \
+        double r_ = tsf_cpu_##name args;                                                       \
+        SHUT();                                                                                \
+        return r_;                                                                             \
+    }
+W1(head_loss, (float *nll, float *d, const float *o, const float *y, size_t BT, tsf_nn_head h,
+               float w), (nll, d, o, y, BT, h, w))
 
-static double e_sumsq(const float *g, size_t N)
-{
-    OPEN();
-    double r = tsf_cpu_sumsq(g, N);
-    SHUT();
-    return r;
-}
+W0(dilated_im2col, (float *c, const float *i, size_t B, size_t T, size_t C, size_t K, size_t d),
+   (c, i, B, T, C, K, d))
+W0(dilated_col2im, (float *di, const float *dc, size_t B, size_t T, size_t C, size_t K, size_t d),
+   (di, dc, B, T, C, K, d))
+W0(gated_forward, (float *o, const float *z, size_t N, size_t C), (o, z, N, C))
+W0(gated_backward, (float *dz, const float *z, const float *d, size_t N, size_t C), (dz, z, d, N, C))
+W0(relu_forward, (float *o, const float *i, size_t N), (o, i, N))
+W0(relu_backward, (float *di, const float *i, const float *d, size_t N), (di, i, d, N))
+
+W1(mixture_loss, (float *nll, float *d, const float *o, const float *y, size_t BT, size_t M,
+                  float w), (nll, d, o, y, BT, M, w))
+W1(binned_loss, (float *nll, float *d, const float *o, const float *y, size_t BT, size_t N,
+                 float lo, float hi, float w), (nll, d, o, y, BT, N, lo, hi, w))
+W1(sumsq, (const float *g, size_t N), (g, N))
 
 const tsf_nn_backend tsf_emu_backend = {
     .name = "emulated-device",
@@ -146,5 +156,9 @@ const tsf_nn_backend tsf_emu_backend = {
     .scale = e_scale, .adamw_update = e_adamw_update,
     .on_device = 1, .alloc = e_alloc, .free = e_free, .upload = e_copy, .download = e_copy,
     .copy = e_copy, .copy2d = e_copy2d, .zero = e_zero, .sync = e_sync,
+    .dilated_im2col = e_dilated_im2col, .dilated_col2im = e_dilated_col2im,
+    .gated_forward = e_gated_forward, .gated_backward = e_gated_backward,
+    .relu_forward = e_relu_forward, .relu_backward = e_relu_backward,
+    .mixture_loss = e_mixture_loss, .binned_loss = e_binned_loss,
 };
 

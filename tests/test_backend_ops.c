@@ -1,6 +1,6 @@
 /* Every op of the CUDA backend against the CPU reference from the same
- * inputs, gradients included, then 20 training steps of a GRU and a
- * transformer on both with their loss curves compared.  Needs a GPU:
+ * inputs, gradients included, then 20 training steps of a GRU, a
+ * transformer and a wavenet on both with their loss curves compared.  Needs a GPU:
  * exits 77 (skipped) when the CUDA module does not load or no device is
  * present (tsf_nn_backend_get(TSF_DEVICE_CUDA) fails).
  *
@@ -279,6 +279,56 @@ static void test_heads_optimiser(void **state)
     free(p); free(g); free(m); free(v);
 }
 
+/* wavenet's ops and the mixture / binned heads (ABI 2) */
+static void test_conv_heads(void **state)
+{
+    (void)state;
+    size_t B = 4, T = 70, C = 16, KW = 3, dil = 8, n = B * T * C, nc = n * KW;
+    float *inp = rnd(n, 1), *col = fa(nc), *dcol = rnd(nc, 1), *di = rnd(n, 1);
+    float *Dinp = up(inp, n), *Dcol = up(col, nc), *Ddcol = up(dcol, nc), *Ddi = up(di, n);
+    cpu->dilated_im2col(col, inp, B, T, C, KW, dil);
+    gpu[0]->dilated_im2col(Dcol, Dinp, B, T, C, KW, dil);
+    cmp("dilated_im2col", Dcol, col, nc, 0);
+    cpu->dilated_col2im(di, dcol, B, T, C, KW, dil);
+    gpu[0]->dilated_col2im(Ddi, Ddcol, B, T, C, KW, dil);
+    cmp("dilated_col2im", Ddi, di, n, TOL_FP32);
+    size_t N = B * T;
+    float *z = rnd(N * 2 * C, 2), *a = fa(N * C), *da = rnd(N * C, 1), *dz = fa(N * 2 * C);
+    float *Dz = up(z, N * 2 * C), *Da = up(a, N * C), *Dda = up(da, N * C), *Ddz = up(dz, N * 2 * C);
+    cpu->gated_forward(a, z, N, C);
+    gpu[0]->gated_forward(Da, Dz, N, C);
+    cmp("gated_forward", Da, a, N * C, TOL_FP32);
+    cpu->gated_backward(dz, z, da, N, C);
+    gpu[0]->gated_backward(Ddz, Dz, Dda, N, C);
+    cmp("gated_backward", Ddz, dz, N * 2 * C, TOL_FP32);
+    float *r = fa(N * C), *Dr = up(r, N * C);
+    cpu->relu_forward(r, z, N * C);
+    gpu[0]->relu_forward(Dr, Dz, N * C);
+    cmp("relu_forward", Dr, r, N * C, 0);
+    cpu->relu_backward(da, z, r, N * C);
+    gpu[0]->relu_backward(Dda, Dz, Dr, N * C);
+    cmp("relu_backward", Dda, da, N * C, 0);
+    float *T_[] = {Dinp, Dcol, Ddcol, Ddi, Dz, Da, Dda, Ddz, Dr};
+    for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+    free(inp); free(col); free(dcol); free(di); free(z); free(a); free(da); free(dz); free(r);
+    size_t BT = 1000;
+    for (int binned = 0; binned < 2; binned++) {
+        size_t K = binned ? 256 : 3 * 5;
+        float *o = rnd(BT * K, 1), *y = rnd(BT, 2), *nll = fa(BT), *d = fa(BT * K);
+        for (size_t i = 0; i < BT; i += 37) y[i] = NAN;
+        float *Do = up(o, BT * K), *Dy = up(y, BT), *Dnll = up(nll, BT), *Dd = up(d, BT * K);
+        double lc = binned ? cpu->binned_loss(nll, d, o, y, BT, K, -2.5f, 3.0f, 0.01f)
+                           : cpu->mixture_loss(nll, d, o, y, BT, K / 3, 0.01f);
+        double lg = binned ? gpu[0]->binned_loss(Dnll, Dd, Do, Dy, BT, K, -2.5f, 3.0f, 0.01f)
+                           : gpu[0]->mixture_loss(Dnll, Dd, Do, Dy, BT, K / 3, 0.01f);
+        assert_rel(lg, lc, 1e-9, 0);
+        cmp(binned ? "binned_loss nll" : "mixture_loss nll", Dnll, nll, BT, 1e-6);
+        cmp(binned ? "binned_loss dout" : "mixture_loss dout", Dd, d, BT * K, 1e-6);
+        gpu[0]->free(Do); gpu[0]->free(Dy); gpu[0]->free(Dnll); gpu[0]->free(Dd);
+        free(o); free(y); free(nll); free(d);
+    }
+}
+
 /* 20 AdamW steps of the same network from the same weights and batches on
  * the CPU and on the GPU in each precision: the loss curves match. */
 static void train20(const tsf_nn_config *cfg, size_t B)
@@ -331,8 +381,8 @@ static void train20(const tsf_nn_config *cfg, size_t B)
         }
         char msg[256];
         if (gpu[p]->sync(msg, sizeof msg)) fail_msg("CUDA error: %s", msg);
-        print_message("%-10s arch %d: 20 steps, loss %.5g -> %.5g, worst relative difference "
-                      "%.2e\n", gpu[p]->name, (int)cfg->arch, lc[0], lc[19], worst);
+        print_message("%-10s arch %s: 20 steps, loss %.5g -> %.5g, worst relative difference "
+                      "%.2e\n", gpu[p]->name, cfg->arch->name, lc[0], lc[19], worst);
         gpu[p]->free(g); gpu[p]->free(m); gpu[p]->free(v);
         tsf_nn_acts_free(a);
         tsf_nn_free(ng);
@@ -345,15 +395,28 @@ static void train20(const tsf_nn_config *cfg, size_t B)
 static void test_train_gru(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 32, 2, 0, 24, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32,
+                         .layers = 2, .heads = 0, .context = 24, .period = 1};
     train20(&cfg, 16);
 }
 
 static void test_train_transformer(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, 64, 2, 4, 32, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64,
+                         .layers = 2, .heads = 4, .context = 32, .period = 1};
     train20(&cfg, 8);
+}
+
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
+
+static void test_train_wavenet(void **state)
+{
+    (void)state;
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_wavenet, .head = TSF_NN_HEAD_MIXTURE,
+                         .hidden = 32, .layers = 5, .context = 64, .period = 1,
+                         .hp = {32, 2, 1}, .head_n = 3};
+    train20(&cfg, 16);
 }
 
 int main(void)
@@ -371,7 +434,8 @@ int main(void)
         cmocka_unit_test(test_matmul),        cmocka_unit_test(test_layernorm_gelu),
         cmocka_unit_test(test_rnn_cells),     cmocka_unit_test(test_attention),
         cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_train_gru),
-        cmocka_unit_test(test_train_transformer),
+        cmocka_unit_test(test_train_transformer), cmocka_unit_test(test_conv_heads),
+        cmocka_unit_test(test_train_wavenet),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

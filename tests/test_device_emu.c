@@ -36,7 +36,7 @@ static void same_net(tsf_nn_config cfg)
     assert_int_equal(tsf_nn_new_on(&cfg, &emu, &ne), TSF_OK);
     tsf_nn_init(nc, 3);
     tsf_nn_init(ne, 3); /* initialised on the host, uploaded */
-    size_t np = nc->nparams, F = nc->nin, K = tsf_nn_head_k(cfg.head);
+    size_t np = nc->nparams, F = nc->nin, K = nc->K;
     float *pe = host_of(ne->params, np);
     assert_memory_equal(pe, nc->params, np * sizeof(float));
     free(pe);
@@ -74,7 +74,7 @@ static void same_net(tsf_nn_config cfg)
     tsf_nn_run *rc, *re, *rc4, *re4, *rcc, *rec;
     assert_int_equal(tsf_nn_run_new(nc, 1, &rc), TSF_OK);
     assert_int_equal(tsf_nn_run_new(ne, 1, &re), TSF_OK);
-    float o1[3], o2[3], o4c[12], o4e[12], x4[16];
+    float o1[64], o2[64], o4c[256], o4e[256], x4[16];
     for (size_t t = 0; t < T + 3; t++) { /* past the window: the KV ring wraps */
         tsf_nn_run_step(nc, rc, x + (t % T) * F, o1);
         tsf_nn_run_step(ne, re, x + (t % T) * F, o2);
@@ -108,19 +108,22 @@ static void same_net(tsf_nn_config cfg)
 static void test_gru(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 8, 2, 0, 6, 1});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8,
+                             .layers = 2, .heads = 0, .context = 6, .period = 1});
 }
 
 static void test_lstm(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){TSF_NN_LSTM, TSF_NN_HEAD_STUDENT_T, 8, 2, 0, 6, 12});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_lstm, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 8,
+                             .layers = 2, .heads = 0, .context = 6, .period = 12});
 }
 
 static void test_transformer(void **state)
 {
     (void)state;
-    same_net((tsf_nn_config){TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, 16, 2, 2, 5, 1});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16,
+                             .layers = 2, .heads = 2, .context = 5, .period = 1});
 }
 
 /* the emulation itself: host access between ops faults (checked in a child) */
@@ -143,6 +146,47 @@ static void test_emulation_traps(void **state)
     emu.free(p);
 }
 
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
+
+/* wavenet with the mixture and binned heads: queues wrap past T */
+static void test_wavenet(void **state)
+{
+    (void)state;
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_wavenet, .head = TSF_NN_HEAD_MIXTURE,
+                             .hidden = 8, .layers = 2, .context = 6, .period = 1,
+                             .hp = {5, 2, 1}, .head_n = 3});
+    same_net((tsf_nn_config){.arch = &tsf_nn_arch_wavenet, .head = TSF_NN_HEAD_BINNED,
+                             .hidden = 8, .layers = 2, .context = 6, .period = 3,
+                             .hp = {6, 3, 1}, .head_n = 16, .head_lo = -2.0, .head_hi = 2.0});
+}
+
+/* A backend without an op a network needs (ggml's supports_op): refused
+ * with one line naming the op and the device, never called. */
+static void test_missing_op(void **state)
+{
+    (void)state;
+    tsf_nn_backend dev = *tsf_nn_backend_cpu();
+    dev.name = "test-device";
+    dev.gated_backward = NULL;
+    dev.binned_loss = NULL;
+    tsf_nn_config w = {.arch = &tsf_nn_arch_wavenet, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8,
+                       .layers = 2, .context = 6, .period = 1, .hp = {5, 2, 1}};
+    tsf_nn *nn = NULL;
+    assert_int_equal(tsf_nn_new_on(&w, &dev, &nn), TSF_EUNSUP);
+    assert_null(nn);
+    assert_non_null(strstr(tsf_errmsg(), "test-device backend has no op gated_backward"));
+    assert_non_null(strstr(tsf_errmsg(), "wavenet"));
+    assert_null(strchr(tsf_errmsg(), '\n'));
+    tsf_nn_config g = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_BINNED, .hidden = 8,
+                       .layers = 1, .context = 6, .period = 1, .head_n = 16, .head_lo = -1.0,
+                       .head_hi = 1.0};
+    assert_int_equal(tsf_nn_new_on(&g, &dev, &nn), TSF_EUNSUP);
+    assert_non_null(strstr(tsf_errmsg(), "no op binned_loss, which binned needs"));
+    g.head = TSF_NN_HEAD_GAUSSIAN; /* the ops it needs are there */
+    assert_int_equal(tsf_nn_new_on(&g, &dev, &nn), TSF_OK);
+    tsf_nn_free(nn);
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -150,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emulation_traps), cmocka_unit_test(test_gru),
         cmocka_unit_test(test_lstm),            cmocka_unit_test(test_transformer),
+        cmocka_unit_test(test_wavenet),         cmocka_unit_test(test_missing_op),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

@@ -397,6 +397,81 @@ static void test_colsum(void **state)
     free(d); free(r); free(t); free(w); free(inp);
 }
 
+/* ---- wavenet ops: twins of k_im2col, k_col2im (thread i's body), the
+ * gated unit and ReLU ---- */
+static void test_conv_gated(void **state)
+{
+    (void)state;
+    size_t B = 2, T = 11, C = 5, KW = 3, dil = 4, n = B * T * C, nc = n * KW;
+    float *inp = fa(n), *col_r = fa(nc), *col_t = fa(nc), *dcol = fa(nc), *di_r = fa(n),
+          *di_t = fa(n);
+    randn(inp, n, 1);
+    randn(dcol, nc, 1);
+    tsf_cpu_dilated_im2col(col_r, inp, B, T, C, KW, dil);
+    for (size_t i = 0; i < nc; i++) {
+        size_t c = i % C, j = (i / C) % KW, bt = i / (C * KW), t = bt % T;
+        col_t[i] = t >= j * dil ? inp[(bt - j * dil) * C + c] : 0.0f;
+    }
+    assert_memory_equal(col_t, col_r, nc * sizeof(float));
+    tsf_cpu_dilated_col2im(di_r, dcol, B, T, C, KW, dil);
+    for (size_t i = 0; i < n; i++) {
+        size_t c = i % C, bt = i / C, t = bt % T;
+        float acc = 0.0f;
+        for (size_t j = 0; j < KW && t + j * dil < T; j++)
+            acc += dcol[((bt + j * dil) * KW + j) * C + c];
+        di_t[i] += acc;
+    }
+    assert_nerr(di_t, di_r, n, 1e-7);
+    size_t N = 37, H = 6;
+    float *z = fa(N * 2 * H), *o_r = fa(N * H), *o_t = fa(N * H), *d = fa(N * H),
+          *dz_r = fa(N * 2 * H), *dz_t = fa(N * 2 * H);
+    randn(z, N * 2 * H, 2.0);
+    randn(d, N * H, 1.0);
+    tsf_cpu_gated_forward(o_r, z, N, H);
+    tsf_cpu_gated_backward(dz_r, z, d, N, H);
+    for (size_t i = 0; i < N * H; i++) {
+        size_t r = i / H, c = i % H;
+        o_t[i] = tk_gated_fwd(z[r * 2 * H + c], z[r * 2 * H + H + c]);
+        tk_gated_bwd(z[r * 2 * H + c], z[r * 2 * H + H + c], d[i], &dz_t[r * 2 * H + c],
+                     &dz_t[r * 2 * H + H + c]);
+    }
+    /* the CPU's tanh/exp are polynomial (cpu_ops.h), libm's here: ~1e-7 */
+    assert_nerr(o_t, o_r, N * H, 1e-6);
+    assert_nerr(dz_t, dz_r, N * 2 * H, 1e-6);
+    free(inp); free(col_r); free(col_t); free(dcol); free(di_r); free(di_t);
+    free(z); free(o_r); free(o_t); free(d); free(dz_r); free(dz_t);
+}
+
+/* ---- mixture and binned heads: twins of k_mixture_loss, k_binned_loss ---- */
+static void test_heads_mix_bin(void **state)
+{
+    (void)state;
+    size_t BT = 41;
+    for (int binned = 0; binned < 2; binned++) {
+        size_t K = binned ? 40 : 3 * 4;
+        float *o = fa(BT * K), *y = fa(BT), *nll_r = fa(BT), *d_r = fa(BT * K), *nll_t = fa(BT),
+              *d_t = fa(BT * K);
+        randn(o, BT * K, 1.5);
+        randn(y, BT, 2.5);
+        y[5] = NAN;
+        double tot_r = binned ? tsf_cpu_binned_loss(nll_r, d_r, o, y, BT, K, -2.0f, 3.0f, 0.37f)
+                              : tsf_cpu_mixture_loss(nll_r, d_r, o, y, BT, K / 3, 0.37f);
+        double tot_t = 0.0;
+        for (size_t i = 0; i < BT; i++) {
+            double l = 0.0;
+            if (!isnan(y[i]))
+                l = binned ? tk_binned_nll(o + i * K, K, y[i], -2.0f, 3.0f, 0.37f, d_t + i * K)
+                           : tk_mixture_nll(o + i * K, K / 3, y[i], 0.37f, d_t + i * K);
+            tot_t += l;
+            nll_t[i] = (float)l;
+        }
+        assert_rel(tot_t, tot_r, 1e-12, 1e-12);
+        assert_nerr(nll_t, nll_r, BT, 1e-7);
+        assert_nerr(d_t, d_r, BT * K, 1e-7);
+        free(o); free(y); free(nll_r); free(d_r); free(nll_t); free(d_t);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -420,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_heads),       cmocka_unit_test(test_digamma),
         cmocka_unit_test(test_adamw),       cmocka_unit_test(test_bf16),
         cmocka_unit_test(test_gemm_plans),  cmocka_unit_test(test_colsum),
+        cmocka_unit_test(test_conv_gated),  cmocka_unit_test(test_heads_mix_bin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_integration.h>
+#include "neural/cpu_ops.h"
 #include "neural/backend.h"
 #include "neural/net.h"
 
@@ -287,6 +289,136 @@ static void test_heads(void **state)
     run_head(TSF_NN_HEAD_STUDENT_T, "student-t head d/do");
 }
 
+/* ---- mixture and binned heads ---- */
+typedef struct { size_t n, K; tsf_nn_config cfg; float *o, *y; } mh_ctx;
+static double mh_loss(void *v)
+{
+    mh_ctx *c = v;
+    return tsf_nn_head_get(c->cfg.head)->loss(be, &c->cfg, NULL, NULL, c->o, c->y, c->n, 1.0f);
+}
+
+/* density of one position's outputs at z, through the head's loss */
+typedef struct { const tsf_nn_config *cfg; const float *o; } dens_ctx;
+static double dens(double z, void *v)
+{
+    dens_ctx *c = v;
+    float zf = (float)z;
+    return exp(-tsf_nn_head_get(c->cfg->head)->loss(be, c->cfg, NULL, NULL, c->o, &zf, 1, 1.0f));
+}
+
+/* integral of the density over the real line: Gauss-Kronrod quadrature
+ * over each smooth piece (each bin, each tail; the tails and the mixture
+ * mapped to finite intervals by GSL's qagi*) */
+static double integral(const tsf_nn_config *cfg, const float *o)
+{
+    gsl_integration_workspace *w = gsl_integration_workspace_alloc(2000);
+    dens_ctx c = {cfg, o};
+    gsl_function F = {dens, &c};
+    double tot = 0.0, r, err;
+    if (cfg->head == TSF_NN_HEAD_MIXTURE) {
+        assert_int_equal(gsl_integration_qagi(&F, 1e-9, 1e-7, 2000, w, &r, &err), 0);
+        tot = r;
+    } else {
+        double lo = (float)cfg->head_lo, hi = (float)cfg->head_hi;
+        size_t N = (size_t)cfg->head_n;
+        double bw = (hi - lo) / (double)(N - 2);
+        assert_int_equal(gsl_integration_qagil(&F, lo, 1e-9, 1e-7, 2000, w, &r, &err), 0);
+        tot += r;
+        assert_int_equal(gsl_integration_qagiu(&F, hi, 1e-9, 1e-7, 2000, w, &r, &err), 0);
+        tot += r;
+        for (size_t j = 0; j + 2 < N; j++) {
+            /* the inner part of each bin (float rounding moves the edges
+             * by ~1e-7 widths), plus the sliver at each edge by the bin's
+             * own constant density */
+            double a = lo + (double)j * bw, b = j + 3 == N ? hi : a + bw, e = 1e-5 * bw;
+            size_t neval;
+            assert_int_equal(gsl_integration_qng(&F, a + e, b - e, 1e-11, 1e-9, &r, &err,
+                                                 &neval), 0);
+            tot += r + 2.0 * e * dens(0.5 * (a + b), &c);
+        }
+    }
+    gsl_integration_workspace_free(w);
+    return tot;
+}
+
+static void run_head2(tsf_nn_config cfg, const char *name)
+{
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(cfg.head);
+    size_t n = 7, K = hd->k(&cfg);
+    mh_ctx c = {n, K, cfg, fa(n * K), fa(n)};
+    randn(c.o, n * K, 1); randn(c.y, n, 1.5);
+    c.y[2] = NAN;           /* masked */
+    c.y[5] = -7.0f;         /* far out: the binned head's lower tail */
+    c.y[6] = 9.0f;          /* upper tail */
+    float *d = fa(n * K), *nll = fa(n);
+    hd->loss(be, &cfg, nll, d, c.o, c.y, n, 1.0f);
+    char what[64];
+    snprintf(what, sizeof what, "%s head d/do", name);
+    check(what, mh_loss, &c, c.o, d, n * K, 1e-2f, 2e-3);
+    for (size_t k = 0; k < K; k++) assert_true(nll[2] == 0.0f && d[2 * K + k] == 0.0f);
+    /* the log density against an independent formula */
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(c.y[i])) continue;
+        const float *p = c.o + i * K;
+        double dn = 0.0, Z = 0.0;
+        if (cfg.head == TSF_NN_HEAD_MIXTURE) {
+            size_t M = K / 3;
+            for (size_t k = 0; k < M; k++) Z += exp(p[k]);
+            for (size_t k = 0; k < M; k++) {
+                double sg = log1p(exp(p[2 * M + k])) + TSF_NN_SIGMA_MIN;
+                dn += exp(p[k]) / Z * gsl_ran_gaussian_pdf(c.y[i] - p[M + k], sg);
+            }
+        } else {
+            double lo = (float)cfg.head_lo, hi = (float)cfg.head_hi, y = c.y[i];
+            double tau = (hi - lo) / 16.0, bw = (hi - lo) / (double)(K - 2);
+            for (size_t k = 0; k < K; k++) Z += exp(p[k]);
+            if (y < lo) dn = exp(p[0]) / Z * exp(-(lo - y) / tau) / tau;
+            else if (y > hi) dn = exp(p[K - 1]) / Z * exp(-(y - hi) / tau) / tau;
+            else {
+                size_t j = (size_t)((y - lo) / bw);
+                if (j > K - 3) j = K - 3;
+                dn = exp(p[1 + j]) / Z / bw;
+            }
+        }
+        assert_close(nll[i], -log(dn), 2e-5 * (1.0 + fabs(nll[i])));
+    }
+    /* each position's density integrates to 1, tails included */
+    for (size_t i = 0; i < 3; i++) {
+        double I = integral(&cfg, c.o + i * K);
+        print_message("%s head: integral of the density %.10f\n", name, I);
+        assert_close(I, 1.0, 1e-6);
+    }
+    /* draws: their mean and variance are the head's moments */
+    size_t S = 200000;
+    double mean, var, s1 = 0.0, s2 = 0.0;
+    hd->moments(&cfg, c.o, &mean, &var);
+    for (size_t k = 0; k < S; k++) {
+        double z = hd->sample(&cfg, c.o, rng);
+        s1 += z;
+        s2 += z * z;
+    }
+    double sm = s1 / (double)S, sv = s2 / (double)S - sm * sm;
+    print_message("%s head: sample mean %.4f (moments %.4f), variance %.4f (%.4f)\n", name, sm,
+                  mean, sv, var);
+    assert_close(sm, mean, 5.0 * sqrt(var / (double)S));
+    assert_close(sv, var, 0.02 * var);
+    free(c.o); free(c.y); free(d); free(nll);
+}
+
+static void test_heads_mixture_binned(void **state)
+{
+    (void)state;
+    tsf_nn_config c = {.head = TSF_NN_HEAD_MIXTURE, .head_n = 3};
+    run_head2(c, "mixture(3)");
+    c.head_n = 1;
+    run_head2(c, "mixture(1)");
+    tsf_nn_config b = {.head = TSF_NN_HEAD_BINNED, .head_n = 16, .head_lo = -2.5,
+                       .head_hi = 3.0};
+    run_head2(b, "binned(16)");
+    b.head_n = 64;
+    run_head2(b, "binned(64)");
+}
+
 /* ---- whole networks: the loss w.r.t. a sample of every tensor ---- */
 typedef struct { tsf_nn *nn; tsf_nn_acts *a; float *x, *y; size_t B, T; } net_ctx;
 static double net_loss(void *v)
@@ -295,15 +427,25 @@ static double net_loss(void *v)
     return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
 }
 
-static void run_net(tsf_nn_arch arch, tsf_nn_head head, const char *name)
+static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
-    tsf_nn_config cfg = {arch, head, 8, 2, 2, 4, 3};
+    tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
+                         .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
+                         .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
+                         .head_lo = -2.0, .head_hi = 2.0};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
     /* perturb the zero-initialised tensors so every path carries gradient */
     for (size_t i = 0; i < nn->nparams; i++)
         nn->params[i] += (float)gsl_ran_gaussian(rng, 0.1);
+    /* wavenet: keep the values entering its ReLUs away from the kink, which
+     * a finite difference step may cross (relu_backward has its own check) */
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const char *nm = nn->tens[k].name;
+        if (strstr(nm, "skip.bias") || !strcmp(nm, "out.bias"))
+            for (size_t i = 0; i < nn->tens[k].shape[0]; i++) nn->params[nn->tens[k].off + i] += 1.0f;
+    }
     size_t B = 2, T = 6;
     net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
     assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
@@ -331,19 +473,110 @@ static void run_net(tsf_nn_arch arch, tsf_nn_head head, const char *name)
 static void test_net_gru(void **state)
 {
     (void)state;
-    run_net(TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, "gru");
+    run_net(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru");
 }
 
 static void test_net_lstm(void **state)
 {
     (void)state;
-    run_net(TSF_NN_LSTM, TSF_NN_HEAD_STUDENT_T, "lstm");
+    run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_STUDENT_T, "lstm");
 }
 
 static void test_net_transformer(void **state)
 {
     (void)state;
-    run_net(TSF_NN_TRANSFORMER, TSF_NN_HEAD_STUDENT_T, "transformer");
+    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer");
+}
+
+/* ---- dilated causal convolution (im2col + linear), gated unit, ReLU ---- */
+typedef struct { size_t B, T, C, KW, dil, OC; float *inp, *col, *w, *b, *out, *R; } conv_ctx;
+static double conv_loss(void *v)
+{
+    conv_ctx *c = v;
+    be->dilated_im2col(c->col, c->inp, c->B, c->T, c->C, c->KW, c->dil);
+    be->matmul_forward(c->out, c->col, c->w, c->b, c->B * c->T, c->KW * c->C, c->OC);
+    return dotd(c->out, c->R, c->B * c->T * c->OC);
+}
+
+static void test_dilated_conv(void **state)
+{
+    (void)state;
+    size_t B = 2, T = 9, C = 3, KW = 3, dil = 2, OC = 4, n = B * T * C, KC = KW * C;
+    conv_ctx c = {B, T, C, KW, dil, OC, fa(n), fa(B * T * KC), fa(OC * KC), fa(OC),
+                  fa(B * T * OC), fa(B * T * OC)};
+    randn(c.inp, n, 1); randn(c.w, OC * KC, 0.5); randn(c.b, OC, 0.5); randn(c.R, B * T * OC, 1);
+    conv_loss(&c);
+    /* against the direct sum: out[b,t,o] = b_o + sum_j,c w[o, j C + c] inp[b, t - j dil, c] */
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t o = 0; o < OC; o++) {
+                double v = c.b[o];
+                for (size_t j = 0; j < KW; j++)
+                    for (size_t k = 0; k < C && t >= j * dil; k++)
+                        v += (double)c.w[o * KC + j * C + k] * c.inp[(b * T + t - j * dil) * C + k];
+                assert_close(c.out[(b * T + t) * OC + o], v, 1e-5);
+            }
+    float *dcol = fa(B * T * KC), *di = fa(n), *dw = fa(OC * KC), *db = fa(OC);
+    be->matmul_backward(dcol, dw, db, c.R, c.col, c.w, B * T, KC, OC);
+    be->dilated_col2im(di, dcol, B, T, C, KW, dil);
+    check("dilated conv dinp", conv_loss, &c, c.inp, di, n, 1e-2f, 1e-3);
+    check("dilated conv dweight", conv_loss, &c, c.w, dw, OC * KC, 1e-2f, 1e-3);
+    check("dilated conv dbias", conv_loss, &c, c.b, db, OC, 1e-2f, 1e-3);
+    free(c.inp); free(c.col); free(c.w); free(c.b); free(c.out); free(c.R);
+    free(dcol); free(di); free(dw); free(db);
+}
+
+typedef struct { size_t N, C; float *z, *out, *R; int relu; } gate_ctx;
+static double gate_loss(void *v)
+{
+    gate_ctx *c = v;
+    if (c->relu) be->relu_forward(c->out, c->z, c->N * c->C);
+    else be->gated_forward(c->out, c->z, c->N, c->C);
+    return dotd(c->out, c->R, c->N * c->C);
+}
+
+static void test_gated_relu(void **state)
+{
+    (void)state;
+    size_t N = 5, C = 4;
+    gate_ctx c = {N, C, fa(2 * N * C), fa(N * C), fa(N * C), 0};
+    randn(c.z, 2 * N * C, 1.5); randn(c.R, N * C, 1);
+    gate_loss(&c);
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < C; k++)
+            assert_close(c.out[i * C + k], tanh(c.z[i * 2 * C + k]) /
+                                                (1.0 + exp(-c.z[i * 2 * C + C + k])), 1e-6);
+    float *dz = fa(2 * N * C);
+    be->gated_backward(dz, c.z, c.R, N, C);
+    check("gated unit dz", gate_loss, &c, c.z, dz, 2 * N * C, 1e-2f, 1e-3);
+    c.relu = 1;
+    for (size_t i = 0; i < N * C; i++)
+        if (fabsf(c.z[i]) < 0.05f) c.z[i] = 0.3f; /* away from the kink */
+    memset(dz, 0, 2 * N * C * sizeof *dz);
+    be->relu_backward(dz, c.z, c.R, N * C);
+    check("relu dinp", gate_loss, &c, c.z, dz, N * C, 1e-2f, 1e-3);
+    free(c.z); free(c.out); free(c.R); free(dz);
+}
+
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
+
+static void test_net_wavenet(void **state)
+{
+    (void)state;
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_STUDENT_T, "wavenet+student-t");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_MIXTURE, "wavenet+mixture");
+    run_net(&tsf_nn_arch_wavenet, TSF_NN_HEAD_BINNED, "wavenet+binned");
+}
+
+/* every head on every architecture */
+static void test_net_heads(void **state)
+{
+    (void)state;
+    run_net(&tsf_nn_arch_gru, TSF_NN_HEAD_MIXTURE, "gru+mixture");
+    run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_BINNED, "lstm+binned");
+    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_MIXTURE, "transformer+mixture");
+    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_BINNED, "transformer+binned");
 }
 
 int main(void)
@@ -358,6 +591,9 @@ int main(void)
         cmocka_unit_test(test_attention_long),
         cmocka_unit_test(test_heads),      cmocka_unit_test(test_net_gru),
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
+        cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
+        cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
+        cmocka_unit_test(test_net_wavenet),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

@@ -29,13 +29,17 @@ static double *ar_series(size_t n, unsigned long seed)
 }
 
 /* Full pass over B windows vs one-position steps through the stream. */
-static void run_incremental(tsf_nn_arch arch)
+extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
+
+static void run_incremental(const tsf_nn_arch_ops *arch)
 {
-    tsf_nn_config cfg = {arch, TSF_NN_HEAD_STUDENT_T, 16, 2, 4, 5, 3};
+    tsf_nn_config cfg = {.arch = arch, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16, .layers = 2,
+                         .heads = 4, .context = 5, .period = 3,
+                         .hp = {6, 3, 2}}; /* wavenet: skip 6, kernel 3, 2 stacks */
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 11);
-    size_t B = 2, T = 13, F = nn->nin, K = 3;
+    size_t B = 2, T = 13, F = nn->nin, K = nn->K;
     double *z = ar_series(B * T, 3);
     for (size_t i = 0; i < B * T; i++) z[i] -= 5.0;
     z[4] = NAN;
@@ -68,15 +72,17 @@ static void run_incremental(tsf_nn_arch arch)
         tsf_nn_stream_free(s);
     }
     print_message("%s: largest |full pass - incremental| = %.2e\n",
-                  arch == TSF_NN_GRU ? "gru" : arch == TSF_NN_LSTM ? "lstm" : "transformer", worst);
+                  arch->name, worst);
     tsf_nn_acts_free(a);
     tsf_nn_free(nn);
     free(z); free(x); free(y); free(o);
 }
 
-static void test_incremental_gru(void **s) { (void)s; run_incremental(TSF_NN_GRU); }
-static void test_incremental_lstm(void **s) { (void)s; run_incremental(TSF_NN_LSTM); }
-static void test_kv_cache_transformer(void **s) { (void)s; run_incremental(TSF_NN_TRANSFORMER); }
+static void test_incremental_gru(void **s) { (void)s; run_incremental(&tsf_nn_arch_gru); }
+static void test_incremental_lstm(void **s) { (void)s; run_incremental(&tsf_nn_arch_lstm); }
+static void test_kv_cache_transformer(void **s) { (void)s; run_incremental(&tsf_nn_arch_transformer); }
+/* receptive field 1 + 2 x 2 x (1 + 2) = 13 = T: the queues wrap */
+static void test_queues_wavenet(void **s) { (void)s; run_incremental(&tsf_nn_arch_wavenet); }
 
 static tsf_model *fit_small(const char *spec, const double *y, size_t n, uint64_t seed)
 {
@@ -94,7 +100,14 @@ static const char *const small_specs[] = {
     "gru(hidden=8, layers=2, context=16)",
     "lstm(hidden=8, layers=1, context=16, head=student-t)",
     "transformer(d=8, heads=2, layers=2, context=6, head=student-t)",
+    "wavenet(channels=8, skip=8, layers=3, context=16)",
+    "wavenet(channels=8, skip=6, kernel=3, layers=2, stacks=2, context=16, head=student-t)",
+    "wavenet(channels=8, skip=8, layers=3, context=16, head=mixture, components=2)",
+    "wavenet(channels=8, skip=8, layers=3, context=16, head=binned, bins=16)",
+    "gru(hidden=8, layers=1, context=16, head=mixture)",
+    "lstm(hidden=8, layers=1, context=16, head=binned)",
 };
+#define NSMALL (sizeof small_specs / sizeof *small_specs)
 
 static void test_streaming_equals_loglik(void **state)
 {
@@ -103,7 +116,7 @@ static void test_streaming_equals_loglik(void **state)
     double *y = ar_series(n, 5);
     y[10] = NAN;
     y[41] = NAN;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < NSMALL; i++) {
         tsf_model *m = fit_small(small_specs[i], y, n, 1);
         double ll, ll20, sum = 0.0, sum20 = 0.0;
         assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
@@ -164,7 +177,7 @@ static void test_deterministic(void **state)
     (void)state;
     size_t n = 90;
     double *y = ar_series(n, 7);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < NSMALL; i++) {
         tsf_model *a = fit_small(small_specs[i], y, n, 42), *b = fit_small(small_specs[i], y, n, 42);
         tsf_model *c = fit_small(small_specs[i], y, n, 43);
         const tsf_nn *na = ((tsf_neural *)a->impl)->nn, *nb = ((tsf_neural *)b->impl)->nn,
@@ -200,7 +213,8 @@ static void test_deterministic(void **state)
 static void test_nan_masked(void **state)
 {
     (void)state;
-    tsf_nn_config cfg = {TSF_NN_GRU, TSF_NN_HEAD_GAUSSIAN, 8, 1, 1, 8, 1};
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 8,
+                         .layers = 1, .heads = 1, .context = 8, .period = 1};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 2);
@@ -224,7 +238,7 @@ static void test_nan_masked(void **state)
     size_t n = 120;
     double *yy = ar_series(n, 9);
     for (size_t i = 0; i < n; i += 7) yy[i] = NAN;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < NSMALL; i++) {
         tsf_model *m = fit_small(small_specs[i], yy, n, 1);
         const tsf_nn *w = ((tsf_neural *)m->impl)->nn;
         for (size_t k = 0; k < w->nparams; k++) assert_true(isfinite(w->params[k]));
@@ -311,9 +325,31 @@ static void test_specs(void **state)
     assert_errmsg_has("transformer(d=30, heads=4)");
     assert_errmsg_has("multiple");
     assert_int_equal(tsf_model_new("gru(head=cauchy)", &m), TSF_EPARSE);
-    assert_errmsg_has("gaussian|student-t");
+    assert_errmsg_has("gaussian|student-t|mixture|binned");
     assert_int_equal(tsf_model_new("transformer(hidden=8)", &m), TSF_EPARSE);
     assert_errmsg_has("unknown key 'hidden'");
+    /* wavenet and the new heads: each error quotes the spec */
+    static const char *const bad[][2] = {
+        {"wavenet(kernel=0)", "kernel=0 is out of range"},
+        {"wavenet(layers=40)", "layers=40 is out of range"},
+        {"wavenet(layers=16, stacks=2)", "more than 24 layers"},
+        {"gru(head=mixture, components=0)", "components=0 is out of range"},
+        {"gru(head=binned, bins=1)", "bins=1 is out of range"},
+        {"gru(components=3)", "components= goes with head=mixture"},
+        {"wavenet(hidden=8)", "unknown key 'hidden'"},
+        {"gru(channels=8)", "unknown key 'channels'"},
+        {"transformer(kernel=2)", "unknown key 'kernel'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(tsf_model_new(bad[i][0], &m), TSF_EPARSE);
+        assert_errmsg_has(bad[i][0]);
+        assert_errmsg_has(bad[i][1]);
+        assert_null(strchr(tsf_errmsg(), '\n'));
+    }
+    assert_int_equal(tsf_model_new("wavenet(head=mixture)", &m), TSF_OK);
+    assert_int_equal(((const tsf_neural *)m->impl)->cfg.head_n, 3);
+    assert_int_equal(((const tsf_neural *)m->impl)->cfg.hidden, 32);
+    tsf_model_free(m);
     assert_int_equal(tsf_model_new("transformer", &m), TSF_OK);
     assert_true(tsf_model_is_neural(m));
     const tsf_neural *nm = m->impl;
@@ -341,7 +377,7 @@ static void test_save_load(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < NSMALL; i++) {
         tsf_model *m = fit_small(small_specs[i], y, n, 5);
         tsf_st *doc;
         assert_int_equal(tsf_st_new(&doc), TSF_OK);
@@ -387,7 +423,7 @@ static void test_state_resume(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < NSMALL; i++) {
         tsf_model *m = fit_small(small_specs[i], y, n, 5), *m2 = NULL;
         check_resume(m, m, y, n, 7);
         check_resume(m, m, y, n, 37);
@@ -401,12 +437,84 @@ static void test_state_resume(void **state)
     free(y);
 }
 
+/* Fast generation (Paine et al. 2016): sampling through wavenet's queues
+ * draws exactly the paths that recomputing the receptive field at every
+ * step (a fresh state fed the last RF inputs) draws with the same seed. */
+static void run_fastgen(tsf_nn_head head, int hn)
+{
+    tsf_nn_config cfg = {.arch = &tsf_nn_arch_wavenet, .head = head, .hidden = 8, .layers = 3,
+                         .context = 16, .period = 4, .hp = {6, 2, 2}, .head_n = hn,
+                         .head_lo = -3.0, .head_hi = 3.0};
+    size_t RF = 1 + 2 * (2 - 1) * 7, B = 5, h = 30, n0 = 11, P = 4;
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 3);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    for (size_t i = 0; i < nn->nparams; i++) nn->params[i] += (float)gsl_ran_gaussian(r, 0.2);
+    double *hist = ar_series(n0, 2), *paths = malloc(B * h * sizeof *paths);
+    for (size_t i = 0; i < n0; i++) hist[i] -= 5.0;
+    /* queues: B copies of a stream over the history (B rows in every
+     * product, as the recomputation's: a one-row product is a GEMV,
+     * whose rounding differs) */
+    tsf_nn_stream *s;
+    assert_int_equal(tsf_nn_stream_new(nn, 1.0, B, &s), TSF_OK);
+    for (size_t t = 0; t < n0; t++) {
+        double yb[5] = {hist[t], hist[t], hist[t], hist[t], hist[t]};
+        tsf_nn_stream_predict(s);
+        tsf_nn_stream_push(s, yb);
+    }
+    gsl_rng_set(r, 77);
+    assert_int_equal(tsf_nn_stream_sample(s, h, r, paths), TSF_OK);
+    /* recompute: every step a fresh state over the last RF positions */
+    size_t n = n0 + h, F = nn->nin, K = nn->K;
+    double *y = malloc(B * n * sizeof *y);
+    float *x = malloc(B * F * sizeof *x), *o = malloc(B * K * sizeof *o);
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < n0; t++) y[b * n + t] = hist[t];
+    gsl_rng_set(r, 77);
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(head);
+    for (size_t p = n0; p < n; p++) {
+        tsf_nn_run *run;
+        assert_int_equal(tsf_nn_run_new(nn, B, &run), TSF_OK);
+        for (size_t q = p + 1 > RF ? p + 1 - RF : 0; q <= p; q++) {
+            for (size_t b = 0; b < B; b++)
+                tsf_nn_input(nn, q >= 1 ? y[b * n + q - 1] : NAN, q >= P ? y[b * n + q - P] : NAN,
+                             x + b * F);
+            tsf_nn_run_step(nn, run, x, o);
+        }
+        tsf_nn_run_free(run);
+        for (size_t b = 0; b < B; b++) {
+            y[b * n + p] = hd->sample(&cfg, o + b * K, r);
+            if (y[b * n + p] != paths[b * h + p - n0])
+                fail_msg("%s head, path %zu, step %zu: queues %.17g, recomputed %.17g", hd->name,
+                         b, p - n0, paths[b * h + p - n0], y[b * n + p]);
+        }
+    }
+    print_message("wavenet+%s: %zu paths x %zu steps identical (queues, recompute)\n",
+                  hd->name, B, h);
+    tsf_nn_stream_free(s);
+    tsf_nn_free(nn);
+    gsl_rng_free(r);
+    free(hist); free(paths); free(y); free(x); free(o);
+}
+
+static void test_fastgen_wavenet(void **state)
+{
+    (void)state;
+    run_fastgen(TSF_NN_HEAD_GAUSSIAN, 0);
+    run_fastgen(TSF_NN_HEAD_STUDENT_T, 0);
+    run_fastgen(TSF_NN_HEAD_MIXTURE, 3);
+    run_fastgen(TSF_NN_HEAD_BINNED, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incremental_gru),
         cmocka_unit_test(test_incremental_lstm),
         cmocka_unit_test(test_kv_cache_transformer),
+        cmocka_unit_test(test_queues_wavenet),
+        cmocka_unit_test(test_fastgen_wavenet),
         cmocka_unit_test(test_streaming_equals_loglik),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_nan_masked),

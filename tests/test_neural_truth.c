@@ -7,7 +7,11 @@
  *    y_t = -0.5 y_{t-1} + 0.4 e_t       otherwise:
  *    close at least 3/4 of the gap between the best linear AR (least
  *    squares, order by AIC) and the true process.
- * The truth is sum log N(y_t; mu(y_<t), sd(y_<t)^2) in closed form. */
+ *  - AR(1) with bimodal noise, y_t = 0.6 y_{t-1} + e_t,
+ *    e_t ~ 0.5 N(-2, 0.5^2) + 0.5 N(2, 0.5^2): mixture heads close at
+ *    least 3/4, the binned head (256 bins) at least 1/2 of the gap between
+ *    the Gaussian AR(1) (least squares, ARIMA(1,0,0)) and the truth.
+ * The truth is sum log p(y_t | y_<t) in closed form. */
 #include "testutil.h"
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_randist.h>
@@ -18,14 +22,27 @@
 #define NTEST 1000
 
 /* Simulates NTRAIN + NTEST values after a burn-in; returns the true
- * held-out log-likelihood. */
+ * held-out log-likelihood.  tar: 0 AR(2), 1 threshold AR, 2 bimodal AR(1). */
 static double simulate(int tar, double *y)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, tar ? 2024 : 1);
+    gsl_rng_set(r, tar == 1 ? 2024 : tar == 2 ? 7 : 1);
     double a = 0.0, b = 0.0, truth = 0.0;
     for (size_t t = 0; t < NTRAIN + NTEST + 100; t++) {
         double mu, sd;
+        if (tar == 2) {
+            double m = gsl_rng_uniform(r) < 0.5 ? -2.0 : 2.0;
+            double v = 0.6 * a + m + gsl_ran_gaussian(r, 0.5);
+            if (t >= 100) {
+                y[t - 100] = v;
+                if (t - 100 >= NTRAIN)
+                    truth += log(0.5 * gsl_ran_gaussian_pdf(v - 0.6 * a + 2.0, 0.5) +
+                                 0.5 * gsl_ran_gaussian_pdf(v - 0.6 * a - 2.0, 0.5));
+            }
+            b = a;
+            a = v;
+            continue;
+        }
         if (!tar) {
             mu = 0.6 * a + 0.25 * b;
             sd = 1.0;
@@ -50,10 +67,10 @@ static double simulate(int tar, double *y)
 
 /* Best linear AR(p), p = 1..8 with intercept, by least squares on the
  * training part (AIC picks p); held-out Gaussian log-likelihood. */
-static double linear_ar(const double *y, int *porder)
+static double linear_ar(const double *y, int *porder, size_t pmax)
 {
     double best_aic = INFINITY, best_ll = 0.0;
-    for (size_t p = 1; p <= 8; p++) {
+    for (size_t p = 1; p <= pmax; p++) {
         size_t n = NTRAIN - p;
         gsl_matrix *X = gsl_matrix_alloc(n, p + 1), *cov = gsl_matrix_alloc(p + 1, p + 1);
         gsl_vector *v = gsl_vector_alloc(n), *c = gsl_vector_alloc(p + 1);
@@ -144,7 +161,7 @@ static void run_tar(const char *spec)
     double *y = malloc((NTRAIN + NTEST) * sizeof *y), secs;
     int p = 0;
     double truth = simulate(1, y) / NTEST;
-    double lin = linear_ar(y, &p) / NTEST;
+    double lin = linear_ar(y, &p, 8) / NTEST;
     double ll = neural(spec, y, &secs) / NTEST;
     double closed = (ll - lin) / (truth - lin);
     print_message("TAR %s: held-out %.4f nats/obs, truth %.4f, linear AR(%d) %.4f, gap closed "
@@ -156,15 +173,57 @@ static void run_tar(const char *spec)
     free(y);
 }
 
+/* bimodal-noise AR(1): the share of the Gaussian AR(1)'s gap closed */
+static void run_bimodal(const char *spec, double bar)
+{
+    double *y = malloc((NTRAIN + NTEST) * sizeof *y), secs;
+    int p = 0;
+    double truth = simulate(2, y) / NTEST;
+    double lin = linear_ar(y, &p, 1) / NTEST;
+    double ll = neural(spec, y, &secs) / NTEST;
+    double closed = (ll - lin) / (truth - lin);
+    print_message("bimodal AR(1) %s: held-out %.4f nats/obs, truth %.4f, Gaussian AR(1) %.4f, "
+                  "gap closed %.0f%% (fit %.1f s)\n", spec, ll, truth, lin, 100.0 * closed, secs);
+    assert_true(truth - lin > 0.1); /* the bimodality matters */
+    assert_true(closed >= bar);
+    tsf_model_free(last_model);
+    last_model = NULL;
+    free(y);
+}
+
 static void test_ar2_gru(void **s) { (void)s; run_ar2("gru"); }
 static void test_ar2_transformer(void **s) { (void)s; run_ar2("transformer"); }
 static void test_tar_gru(void **s) { (void)s; run_tar("gru"); }
 static void test_tar_transformer(void **s) { (void)s; run_tar("transformer"); }
 
-/* argv[1] = gru or transformer runs that family's two tests only (meson
- * runs the two halves in parallel). */
+static void test_ar2_wavenet(void **s) { (void)s; run_ar2("wavenet"); }
+static void test_tar_wavenet(void **s) { (void)s; run_tar("wavenet"); }
+static void test_bimodal_gru_mixture(void **s) { (void)s; run_bimodal("gru(head=mixture)", 0.75); }
+static void test_bimodal_wavenet_mixture(void **s)
+{
+    (void)s;
+    run_bimodal("wavenet(head=mixture)", 0.75);
+}
+static void test_bimodal_gru_binned(void **s)
+{
+    (void)s;
+    run_bimodal("gru(head=binned, bins=256)", 0.5);
+}
+
+/* argv[1] names one group (meson runs the groups in parallel). */
 int main(int argc, char **argv)
 {
+    const struct CMUnitTest wavenet[] = {
+        cmocka_unit_test(test_ar2_wavenet),
+        cmocka_unit_test(test_tar_wavenet),
+    };
+    const struct CMUnitTest mixture[] = {
+        cmocka_unit_test(test_bimodal_gru_mixture),
+        cmocka_unit_test(test_bimodal_wavenet_mixture),
+    };
+    const struct CMUnitTest binned[] = {
+        cmocka_unit_test(test_bimodal_gru_binned),
+    };
     const struct CMUnitTest gru[] = {
         cmocka_unit_test(test_ar2_gru),
         cmocka_unit_test(test_tar_gru),
@@ -177,5 +236,8 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "gru")) rc |= cmocka_run_group_tests(gru, NULL, NULL);
     if (argc < 2 || !strcmp(argv[1], "transformer"))
         rc |= cmocka_run_group_tests(transformer, NULL, NULL);
+    if (argc < 2 || !strcmp(argv[1], "wavenet")) rc |= cmocka_run_group_tests(wavenet, NULL, NULL);
+    if (argc < 2 || !strcmp(argv[1], "mixture")) rc |= cmocka_run_group_tests(mixture, NULL, NULL);
+    if (argc < 2 || !strcmp(argv[1], "binned")) rc |= cmocka_run_group_tests(binned, NULL, NULL);
     return rc;
 }

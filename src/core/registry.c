@@ -9,6 +9,7 @@ extern const tsf_model_type tsf_auto_type;
 extern const tsf_model_type tsf_gru_type;
 extern const tsf_model_type tsf_lstm_type;
 extern const tsf_model_type tsf_transformer_type;
+extern const tsf_model_type tsf_wavenet_type;
 
 static const tsf_model_type *const types[] = {
     &tsf_ar_type,
@@ -17,6 +18,7 @@ static const tsf_model_type *const types[] = {
     &tsf_gru_type,
     &tsf_lstm_type,
     &tsf_transformer_type,
+    &tsf_wavenet_type,
     NULL
 };
 

@@ -16,7 +16,9 @@
 /* Distributional heads: p(y_t | y_<t) from K raw outputs per position. */
 typedef enum {
     TSF_NN_HEAD_GAUSSIAN = 0, /* K = 2: mu, sigma = softplus(o1) + SIGMA_MIN */
-    TSF_NN_HEAD_STUDENT_T     /* K = 3: mu, sigma, nu = 2 + softplus(o2) */
+    TSF_NN_HEAD_STUDENT_T,    /* K = 3: mu, sigma, nu = 2 + softplus(o2) */
+    TSF_NN_HEAD_MIXTURE,      /* K = 3M: M Gaussians (mixture_loss) */
+    TSF_NN_HEAD_BINNED        /* K = N bins (binned_loss) */
 } tsf_nn_head;
 
 #define TSF_NN_SIGMA_MIN 1e-4
@@ -86,7 +88,8 @@ typedef struct tsf_nn_backend {
     void (*attention_step)(float *out, const float *q, const float *kc, const float *vc,
                            size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch);
 
-    /* Head: raw outputs o (BT,K), targets y (BT) (NaN = missing, masked)
+    /* Head (gaussian and student-t; the others have ops of their own
+     * below): raw outputs o (BT,K), targets y (BT) (NaN = missing, masked)
      * -> nll (BT) (0 where masked), do (BT,K) = weight * d nll / d o
      * (overwritten; do may be NULL).  Returns the sum of nll. */
     double (*head_loss)(float *nll, float *dout, const float *o, const float *y, size_t BT,
@@ -125,12 +128,53 @@ typedef struct tsf_nn_backend {
     /* Waits for queued work.  Returns 0, or nonzero after a device error
      * (sticky) with a one-line message in msg (len bytes). */
     int (*sync)(char *msg, size_t len);
+
+    /* ---- Added with ABI 2 (wavenet, mixture and binned heads).  New ops
+     * go at the end, never in between (the CUDA module's table is checked
+     * by size and ABI version, cuda_abi.h).  A backend may leave any op
+     * below NULL: networks that need it are refused by tsf_nn_new_on with
+     * an error naming the op and the device. ---- */
+
+    /* Dilated causal im2col (van den Oord et al. 2016): inp (B,T,C) ->
+     * col (B,T,KW*C), col[b,t,j*C+c] = inp[b,t-j*dil,c], 0 when t-j*dil < 0.
+     * A dilated convolution is this and one matmul_forward with a weight
+     * (OC, KW*C) whose column block j is the tap j steps of dil back. */
+    void (*dilated_im2col)(float *col, const float *inp, size_t B, size_t T, size_t C,
+                           size_t KW, size_t dil);
+    /* Its adjoint: dcol (B,T,KW*C) -> dinp (B,T,C) (+=) */
+    void (*dilated_col2im)(float *dinp, const float *dcol, size_t B, size_t T, size_t C,
+                           size_t KW, size_t dil);
+    /* Gated activation: z (N,2C) rows [f | g] -> out (N,C) = tanh(f) * sigmoid(g) */
+    void (*gated_forward)(float *out, const float *z, size_t N, size_t C);
+    /* dout (N,C) -> dz (N,2C) (overwritten) */
+    void (*gated_backward)(float *dz, const float *z, const float *dout, size_t N, size_t C);
+    /* out = max(inp, 0) (N) / dinp += dout where inp > 0 */
+    void (*relu_forward)(float *out, const float *inp, size_t N);
+    void (*relu_backward)(float *dinp, const float *inp, const float *dout, size_t N);
+    /* Mixture of M Gaussians: o (BT,3M) rows [logits (M) | means (M) |
+     * raw sigmas (M)], weights softmax(logits), sigma = softplus(raw) +
+     * SIGMA_MIN; y (BT) NaN masked -> nll (BT), dout (BT,3M) = weight *
+     * d nll / d o (overwritten); each may be NULL.  Returns the sum of nll. */
+    double (*mixture_loss)(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                           size_t M, float weight);
+    /* Binned density over N bins: o (BT,N) logits, P = softmax(o); bins
+     * 1..N-2 split [lo, hi] into equal widths w = (hi-lo)/(N-2), density
+     * P_i / w inside; bin 0 is the tail below lo with density
+     * P_0 exp(-(lo-y)/tau)/tau, bin N-1 the tail above hi likewise,
+     * tau = TSF_NN_TAIL_FRAC * (hi - lo).  Arguments as mixture_loss. */
+    double (*binned_loss)(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                          size_t N, float lo, float hi, float weight);
 } tsf_nn_backend;
+
+/* Scale of the binned head's exponential tails, as a fraction of the
+ * interior range (docs/neural.md). */
+#define TSF_NN_TAIL_FRAC 0.0625
 
 /* The CPU reference backend (always available). */
 const tsf_nn_backend *tsf_nn_backend_cpu(void);
 
-/* Number of raw head outputs. */
+/* Number of raw outputs of the gaussian and student-t heads (the others':
+ * tsf_nn_cfg_k in net.h). */
 static inline size_t tsf_nn_head_k(tsf_nn_head h) { return h == TSF_NN_HEAD_GAUSSIAN ? 2 : 3; }
 
 #endif

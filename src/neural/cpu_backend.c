@@ -47,6 +47,14 @@ static const tsf_nn_backend cpu = {
     .copy2d = cpu_copy2d,
     .zero = tsf_cpu_zero,
     .sync = cpu_sync,
+    .dilated_im2col = tsf_cpu_dilated_im2col,
+    .dilated_col2im = tsf_cpu_dilated_col2im,
+    .gated_forward = tsf_cpu_gated_forward,
+    .gated_backward = tsf_cpu_gated_backward,
+    .relu_forward = tsf_cpu_relu_forward,
+    .relu_backward = tsf_cpu_relu_backward,
+    .mixture_loss = tsf_cpu_mixture_loss,
+    .binned_loss = tsf_cpu_binned_loss,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

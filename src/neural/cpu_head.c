@@ -62,3 +62,99 @@ double tsf_cpu_head_loss(float *nll, float *dout, const float *o, const float *y
     }
     return total;
 }
+
+/* log sum exp of x (n) */
+static double lse(const double *x, size_t n)
+{
+    double mx = x[0], s = 0.0;
+    for (size_t k = 1; k < n; k++)
+        if (x[k] > mx) mx = x[k];
+    for (size_t k = 0; k < n; k++) s += exp(x[k] - mx);
+    return mx + log(s);
+}
+
+#define MIX_MAX 16
+
+// o (BT,3M), y (BT) -> nll (BT), dout (BT,3M); returns sum nll
+double tsf_cpu_mixture_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                            size_t M, float weight)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < BT; i++) {
+        const float *p = o + i * 3 * M;
+        float *d = dout ? dout + i * 3 * M : NULL;
+        if (isnan(y[i]) || M > MIX_MAX) {
+            if (nll) nll[i] = 0.0f;
+            if (d)
+                for (size_t k = 0; k < 3 * M; k++) d[k] = 0.0f;
+            continue;
+        }
+        double lg[MIX_MAX], lc[MIX_MAX], s[MIX_MAX], u[MIX_MAX];
+        for (size_t k = 0; k < M; k++) lg[k] = p[k];
+        double Z = lse(lg, M);
+        for (size_t k = 0; k < M; k++) {
+            s[k] = softplus(p[2 * M + k]) + TSF_NN_SIGMA_MIN;
+            u[k] = (y[i] - (double)p[M + k]) / s[k];
+            /* log weight + log N(y; mu_k, s_k^2) */
+            lc[k] = lg[k] - Z - 0.5 * log(2.0 * M_PI) - log(s[k]) - 0.5 * u[k] * u[k];
+        }
+        double L = lse(lc, M);
+        if (nll) nll[i] = (float)-L;
+        total -= L;
+        if (d)
+            for (size_t k = 0; k < M; k++) {
+                double r = exp(lc[k] - L), pi = exp(lg[k] - Z); /* posterior, prior weight */
+                d[k] = (float)(weight * (pi - r));
+                d[M + k] = (float)(weight * (-r * u[k] / s[k]));
+                d[2 * M + k] = (float)(weight * r * (1.0 - u[k] * u[k]) / s[k] *
+                                       sigmoid(p[2 * M + k]));
+            }
+    }
+    return total;
+}
+
+size_t tsf_cpu_binned_index(double z, size_t N, double lo, double hi)
+{
+    if (z < lo) return 0;
+    if (z > hi) return N - 1;
+    double b = floor((z - lo) / ((hi - lo) / (double)(N - 2)));
+    return 1 + (b > (double)(N - 3) ? N - 3 : (size_t)b);
+}
+
+double tsf_cpu_binned_logdens(size_t j, double z, size_t N, double lo, double hi)
+{
+    double tau = TSF_NN_TAIL_FRAC * (hi - lo);
+    if (j == 0) return -log(tau) - (lo - z) / tau;
+    if (j == N - 1) return -log(tau) - (z - hi) / tau;
+    return -log((hi - lo) / (double)(N - 2));
+}
+
+// o (BT,N), y (BT) -> nll (BT), dout (BT,N); returns sum nll
+double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                           size_t N, float lo, float hi, float weight)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < BT; i++) {
+        const float *p = o + i * N;
+        float *d = dout ? dout + i * N : NULL;
+        if (isnan(y[i])) {
+            if (nll) nll[i] = 0.0f;
+            if (d)
+                for (size_t k = 0; k < N; k++) d[k] = 0.0f;
+            continue;
+        }
+        double mx = p[0], Z = 0.0;
+        for (size_t k = 1; k < N; k++)
+            if (p[k] > mx) mx = p[k];
+        for (size_t k = 0; k < N; k++) Z += exp((double)p[k] - mx);
+        Z = mx + log(Z);
+        size_t j = tsf_cpu_binned_index(y[i], N, lo, hi);
+        double l = -((double)p[j] - Z + tsf_cpu_binned_logdens(j, y[i], N, lo, hi));
+        if (nll) nll[i] = (float)l;
+        total += l;
+        if (d)
+            for (size_t k = 0; k < N; k++)
+                d[k] = (float)(weight * (exp((double)p[k] - Z) - (k == j ? 1.0 : 0.0)));
+    }
+    return total;
+}

@@ -84,6 +84,22 @@ double tsf_cpu_head_loss(float *nll, float *dout, const float *o, const float *y
                          tsf_nn_head head, float weight);
 void tsf_cpu_head_params(float *mu, float *sigma, float *nu, const float *o, size_t BT,
                          tsf_nn_head head);
+void tsf_cpu_dilated_im2col(float *col, const float *inp, size_t B, size_t T, size_t C,
+                            size_t KW, size_t dil);
+void tsf_cpu_dilated_col2im(float *dinp, const float *dcol, size_t B, size_t T, size_t C,
+                            size_t KW, size_t dil);
+void tsf_cpu_gated_forward(float *out, const float *z, size_t N, size_t C);
+void tsf_cpu_gated_backward(float *dz, const float *z, const float *dout, size_t N, size_t C);
+void tsf_cpu_relu_forward(float *out, const float *inp, size_t N);
+void tsf_cpu_relu_backward(float *dinp, const float *inp, const float *dout, size_t N);
+double tsf_cpu_mixture_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                            size_t M, float weight);
+double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
+                           size_t N, float lo, float hi, float weight);
+/* The binned head's bin of z (0 and N-1: the tails) and the log density
+ * of z within bin j (per unit probability of the bin). */
+size_t tsf_cpu_binned_index(double z, size_t N, double lo, double hi);
+double tsf_cpu_binned_logdens(size_t j, double z, size_t N, double lo, double hi);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
 void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);

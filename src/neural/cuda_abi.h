@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include "backend.h"
 
-#define TSF_CUDA_ABI 1
+/* 2: ops appended for wavenet and the mixture/binned heads (backend.h) */
+#define TSF_CUDA_ABI 2
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"
 

@@ -11,8 +11,6 @@
 #include <string.h>
 #include "neural.h"
 
-static const char *const arch_names[] = {"gru", "lstm", "transformer"};
-static const char *const head_names[] = {"gaussian", "student-t"};
 
 static tsf_status put(tsf_st *doc, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -35,12 +33,18 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     const tsf_neural *m = impl;
     if (!m->nn) return tsf_set_error(TSF_EINVAL, "the %s model has not been fitted", m->name);
     const tsf_nn_config *c = &m->cfg;
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(c->head);
     tsf_status st;
-    if ((st = put(doc, "arch", "%s", arch_names[c->arch])) ||
-        (st = put(doc, "head", "%s", head_names[c->head])) ||
-        (st = put(doc, "hidden", "%d", c->hidden)) || (st = put(doc, "layers", "%d", c->layers)) ||
-        (st = put(doc, "heads", "%d", c->heads)) || (st = put(doc, "context", "%d", c->context)) ||
-        (st = put(doc, "period", "%d", c->period)) ||
+    if ((st = put(doc, "arch", "%s", c->arch->name)) ||
+        (st = put(doc, "head", "%s", hd->name)))
+        return st;
+    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++)
+        if ((st = put(doc, h->meta, "%d", *tsf_nn_hp((tsf_nn_config *)c, h)))) return st;
+    if (hd->nkey && (st = put(doc, hd->nkey, "%d", c->head_n))) return st;
+    if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
+                       (st = put(doc, "head_hi", "%.17g", c->head_hi))))
+        return st;
+    if ((st = put(doc, "period", "%d", c->period)) ||
         (st = put(doc, "scale", "%.17g", m->scale)) ||
         (st = put(doc, "epochs", "%d", m->epochs)) || (st = put(doc, "batch", "%d", m->batch)) ||
         (st = put(doc, "lr", "%.17g", m->lr)) ||
@@ -97,9 +101,9 @@ static double get_real(const tsf_st *doc, const char *key, int nan_ok, tsf_statu
     return x;
 }
 
-static int choice(const char *v, const char *const *names, int n)
+static int choice(const char *v, const char *const *names)
 {
-    for (int i = 0; v && i < n; i++)
+    for (int i = 0; v && names[i]; i++)
         if (!strcmp(v, names[i])) return i;
     return -1;
 }
@@ -107,33 +111,55 @@ static int choice(const char *v, const char *const *names, int n)
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
 {
     /* The load contract (internal.h): *impl holds what parse() made of the
-     * stored spec; the file's own configuration replaces it. */
-    tsf_neural_free(*impl);
-    *impl = NULL;
+     * stored spec, which names the architecture; the file's own
+     * configuration replaces it. */
+    tsf_status st;
+    const char *an = meta(doc, "arch");
+    if (!*impl) { /* no stored spec: the registered family of that name */
+        const tsf_model_type *t = an ? tsf_registry_find(an) : NULL;
+        tsf_spec *sp = NULL;
+        if (!t || !t->neural || tsf_spec_parse(an, &sp) || t->parse(sp, impl)) {
+            tsf_spec_free(sp);
+            return tsf_set_error(TSF_EPARSE, "model file: unknown neural.arch '%s'",
+                                 an ? an : "(missing)");
+        }
+        tsf_spec_free(sp);
+    }
     tsf_nn_config c;
     memset(&c, 0, sizeof c);
-    int arch = choice(meta(doc, "arch"), arch_names, 3), head = choice(meta(doc, "head"),
-                                                                      head_names, 2);
-    if (arch < 0 || head < 0)
-        return tsf_set_error(TSF_EPARSE, "model file: unknown neural.arch or neural.head");
-    long hidden, layers, heads, context, period;
-    tsf_status st;
-    if ((st = get_long(doc, "hidden", 1, 1024, &hidden)) ||
-        (st = get_long(doc, "layers", 1, TSF_NN_MAX_LAYERS, &layers)) ||
-        (st = get_long(doc, "heads", 1, 64, &heads)) ||
-        (st = get_long(doc, "context", 2, 4096, &context)) ||
-        (st = get_long(doc, "period", 1, 100000, &period)))
-        return st;
-    c.arch = (tsf_nn_arch)arch;
+    c.arch = ((tsf_neural *)*impl)->cfg.arch;
+    tsf_neural_free(*impl);
+    *impl = NULL;
+    if (!an || strcmp(an, c.arch->name))
+        return tsf_set_error(TSF_EPARSE, "model file: neural.arch is '%s', the spec says %s",
+                             an ? an : "(missing)", c.arch->name);
+    int head = choice(meta(doc, "head"), tsf_nn_head_names);
+    if (head < 0) return tsf_set_error(TSF_EPARSE, "model file: unknown neural.head");
     c.head = (tsf_nn_head)head;
-    c.hidden = (int)hidden;
-    c.layers = (int)layers;
-    c.heads = (int)heads;
-    c.context = (int)context;
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(c.head);
+    long v, period;
+    for (const tsf_nn_hparam *h = c.arch->hp; h->key; h++) {
+        if ((st = get_long(doc, h->meta, h->lo, h->hi, &v))) return st;
+        *tsf_nn_hp(&c, h) = (int)v;
+    }
+    if (hd->nkey) {
+        if ((st = get_long(doc, hd->nkey, hd->nlo, hd->nhi, &v))) return st;
+        c.head_n = (int)v;
+    }
+    if (hd->ranged) {
+        c.head_lo = get_real(doc, "head_lo", 0, &st);
+        c.head_hi = get_real(doc, "head_hi", 0, &st);
+        if (st) return st;
+        if (!(c.head_lo < c.head_hi))
+            return tsf_set_error(TSF_EPARSE, "model file: neural.head_lo must be below "
+                                 "neural.head_hi");
+    }
+    if ((st = get_long(doc, "period", 1, 100000, &period))) return st;
     c.period = (int)period;
-    if (c.arch == TSF_NN_TRANSFORMER && c.hidden % c.heads)
-        return tsf_set_error(TSF_EPARSE, "model file: hidden %d is not a multiple of heads %d",
-                             c.hidden, c.heads);
+    char why[160] = "";
+    const char *key = NULL;
+    if (c.arch->check && c.arch->check(&c, why, sizeof why, &key))
+        return tsf_set_error(TSF_EPARSE, "model file: %s", why);
     double scale = get_real(doc, "scale", 0, &st);
     if (st) return st;
     if (!(scale > 0.0))

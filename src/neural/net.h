@@ -10,20 +10,44 @@
 #include "tsf/error.h"
 #include "backend.h"
 
-typedef enum { TSF_NN_GRU = 0, TSF_NN_LSTM, TSF_NN_TRANSFORMER } tsf_nn_arch;
+#include <gsl/gsl_rng.h>
 
 #define TSF_NN_MAX_LAYERS 8
-#define TSF_NN_MAX_TENSORS (4 + 12 * TSF_NN_MAX_LAYERS + 4)
+#define TSF_NN_MAX_TENSORS 160
+#define TSF_NN_MAX_BLOCKS 64  /* blocks of a run state (see state_blocks) */
+
+typedef struct tsf_nn_arch_ops tsf_nn_arch_ops;
+typedef struct tsf_nn_head_ops tsf_nn_head_ops;
 
 typedef struct {
-    tsf_nn_arch arch;
+    const tsf_nn_arch_ops *arch;
     tsf_nn_head head;
-    int hidden;  /* H (RNN) or d (transformer) */
+    int hidden;  /* H (RNN), d (transformer), residual channels (wavenet) */
     int layers;
     int heads;   /* transformer attention heads */
     int context; /* training window; transformer attention window */
     int period;  /* > 1: the value lagged by period is an input too */
+    int hp[4];   /* architecture-specific hyperparameters (its file says which) */
+    int head_n;  /* mixture components / bins; 0: the head's default */
+    double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
 } tsf_nn_config;
+
+/* A hyperparameter of an architecture: its spec key, the metadata key it
+ * is saved under, where it lives in tsf_nn_config, its range and its
+ * default (0 with auto = 1: chosen at fit time by the architecture's
+ * configure(), shown as "auto" until then). */
+typedef struct {
+    const char *key, *meta;
+    size_t off;
+    long lo, hi, def;
+    int autoval;
+} tsf_nn_hparam;
+
+/* The int field of c a hyperparameter names. */
+static inline int *tsf_nn_hp(tsf_nn_config *c, const tsf_nn_hparam *h)
+{
+    return (int *)(void *)((char *)c + h->off);
+}
 
 typedef struct {
     char name[32];
@@ -48,6 +72,8 @@ typedef struct tsf_nn {
     tsf_nn_tensor tens[TSF_NN_MAX_TENSORS];
     tsf_nn_layer_off lo[TSF_NN_MAX_LAYERS];
     size_t w_in, b_in, lnf_w, lnf_b, w_out, b_out;
+    size_t ftop;    /* width of the features the head layer reads */
+    size_t K;       /* raw head outputs per position */
 } tsf_nn;
 
 /* Builds the layout and allocates params (zero) on the CPU backend. */
@@ -86,13 +112,111 @@ void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
 void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *src);
 tsf_status tsf_nn_run_clone(const tsf_nn *nn, const tsf_nn_run *src, tsf_nn_run **out);
 
-/* Per-architecture parts (net_rnn.c, net_transformer.c). */
-double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *a, const float *x, const float *y, size_t B,
-                     size_t T, float *o, float *grads, float weight);
-double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *a, const float *x, const float *y, size_t B,
-                    size_t T, float *o, float *grads, float weight);
-void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
-void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
+/* A backend op an architecture or head needs beyond the common ones:
+ * tsf_nn_new_on refuses a backend whose table leaves it NULL, with a
+ * one-line error naming the op and the device (ggml's supports_op). */
+typedef struct {
+    const char *name;
+    size_t off; /* offsetof(tsf_nn_backend, op) */
+} tsf_nn_need;
+#define TSF_NN_NEED(op) {#op, offsetof(tsf_nn_backend, op)}
+
+/* An architecture (net_*.c): everything the shared code (net.c, neural.c,
+ * io.c, train.c, stream.c) needs to know about it.  Adding one means its
+ * file with one of these, its model type and one line in
+ * src/core/registry.c (docs/neural.md, "Adding an architecture"). */
+struct tsf_nn_arch_ops {
+    const char *name;           /* spec name and neural.arch metadata: "gru" */
+    const char *title;          /* display name: "GRU" */
+    const tsf_nn_hparam *hp;    /* hyperparameters, key == NULL ends */
+    int batch;                  /* training defaults: windows per batch, */
+    double lr;                  /* learning rate */
+    /* Cross-checks of the hyperparameters (NULL: none): a message into
+     * why (len bytes) and the offending key into *key; 0 when fine. */
+    int (*check)(const tsf_nn_config *c, char *why, size_t len, const char **key);
+    /* Fit-time choices that depend on the period (auto values; NULL: none). */
+    void (*configure)(tsf_nn_config *c);
+    /* Positions back the output at t depends on, beyond the inputs of t
+     * (SIZE_MAX: unbounded, as an RNN's). */
+    size_t (*reach)(const tsf_nn_config *c);
+    /* Tensors into nn via tsf_nn_add_tensor, the head layer last (it sets
+     * nn->ftop, the head's input width, and the head tensors itself are
+     * added by net.c). */
+    void (*layout)(tsf_nn *nn);
+    /* Random initialisation of its tensors (P: host copy, zeroed). */
+    void (*init)(tsf_nn *nn, float *P, gsl_rng *r);
+    /* Activation arena of a training pass over B windows of T. */
+    size_t (*acts_floats)(const tsf_nn *nn, size_t B, size_t T);
+    /* x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams */
+    double (*fb)(const tsf_nn *nn, tsf_nn_acts *a, const float *x, const float *y, size_t B,
+                 size_t T, float *o, float *grads, float weight);
+    /* The run state of B sequences: the first floats of r->mem are the
+     * state proper, as blocks of (B, n[j]) floats (returns the number of
+     * blocks, fills n when not NULL); this span is what a saved state
+     * holds and what broadcast copies.  Scratch follows it. */
+    size_t (*state_blocks)(const tsf_nn *nn, size_t *n);
+    size_t (*scratch_floats)(const tsf_nn *nn, size_t B);
+    /* x (B,nin) -> o (B,K) for position r->pos, updating the state */
+    void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
+    const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
+};
+
+extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer;
+
+/* A distributional head (head.c): p(z_t | z_<t) of the scaled value from
+ * K raw outputs per position. */
+struct tsf_nn_head_ops {
+    const char *name;           /* head=NAME */
+    const char *nkey;           /* its size key ("components", "bins") or NULL */
+    long nlo, nhi, ndef;        /* range and default of that key (0: chosen by prepare) */
+    int ranged;                 /* uses head_lo, head_hi (saved with the model) */
+    size_t (*k)(const tsf_nn_config *c);
+    /* Fit-time choices from the scaled training values z of nseries
+     * series (n[k] values each, NaN missing): its auto size, its range
+     * (NULL: none). */
+    void (*prepare)(tsf_nn_config *c, const double *const *z, const size_t *n, size_t nseries);
+    /* Biases of the head layer (K floats, zero on entry), set after the
+     * weights are drawn. */
+    void (*init_bias)(const tsf_nn_config *c, float *b);
+    /* On backend be: o (BT,K), y (BT) (NaN masked) -> nll (BT) and
+     * dout = weight * d nll / d o (BT,K) (each may be NULL); returns the
+     * sum of nll.  In be's memory. */
+    double (*loss)(const tsf_nn_backend *be, const tsf_nn_config *c, float *nll, float *dout,
+                   const float *o, const float *y, size_t BT, float weight);
+    /* Host: one draw from one position's distribution (o: K floats). */
+    double (*sample)(const tsf_nn_config *c, const float *o, gsl_rng *r);
+    /* Host: the mean and variance of one position's distribution. */
+    void (*moments)(const tsf_nn_config *c, const float *o, double *mean, double *var);
+    const tsf_nn_need *needs;
+};
+
+/* The head table entry of h (NULL for an unknown value). */
+const tsf_nn_head_ops *tsf_nn_head_get(tsf_nn_head h);
+/* NULL-terminated list of the head names, in tsf_nn_head order. */
+extern const char *const tsf_nn_head_names[];
+/* Raw head outputs of a configuration. */
+size_t tsf_nn_cfg_k(const tsf_nn_config *c);
+
+/* Appends a tensor (rows, cols; cols 0: a vector) to nn's layout;
+ * returns its offset in params. */
+size_t tsf_nn_add_tensor(tsf_nn *nn, const char *name, size_t rows, size_t cols);
+/* The head's loss on nn's backend (arch fb passes call this). */
+double tsf_nn_head_loss(const tsf_nn *nn, float *nll, float *dout, const float *o,
+                        const float *y, size_t BT, float weight);
+/* Random fills shared by the architectures' init. */
+void tsf_nn_fill_uniform(float *p, size_t n, double a, gsl_rng *r);
+void tsf_nn_fill_normal(float *p, size_t n, double sd, gsl_rng *r);
+void tsf_nn_fill_const(float *p, size_t n, float v);
+/* Floats of a run state proper of B sequences (see state_blocks). */
+size_t tsf_nn_state_floats(const tsf_nn *nn, size_t B);
+
+/* Carving an arena: with base != NULL, ptr := base + off; off += n.
+ * (A first pass with base NULL only counts the floats.) */
+#define TSF_NN_TAKE(ptr, n)                                                                   \
+    do {                                                                                      \
+        if (base) (ptr) = base + off;                                                         \
+        off += (n);                                                                           \
+    } while (0)
 
 /* Arena and run state internals shared by net*.c. */
 struct tsf_nn_acts {
@@ -106,22 +230,12 @@ struct tsf_nn_acts {
 struct tsf_nn_run {
     size_t B;
     size_t pos;      /* positions seen */
-    float *mem;
+    float *mem;      /* the state proper (architecture's blocks), then scratch */
     size_t size;
-    float *h, *c;    /* RNN: (L,B,H) */
-    float *kc, *vc;  /* transformer: (L,B,W,d) */
-    float *scratch;  /* per-step temporaries */
+    size_t nstate;   /* floats of the state proper */
+    float *scratch;  /* mem + nstate: per-step temporaries */
     float *dx, *dout; /* device backends: x (B,nin) and o (B,K) in device memory */
     const tsf_nn_backend *be; /* whose memory mem, dx, dout are */
 };
-
-/* Floats needed by the arena / run state of each architecture. */
-size_t tsf_nn_rnn_acts_floats(const tsf_nn *nn, size_t B, size_t T);
-size_t tsf_nn_tf_acts_floats(const tsf_nn *nn, size_t B, size_t T);
-size_t tsf_nn_rnn_run_floats(const tsf_nn *nn, size_t B);
-size_t tsf_nn_tf_run_floats(const tsf_nn *nn, size_t B);
-/* Points h/c/kc/vc/scratch into r->mem. */
-void tsf_nn_rnn_run_layout(const tsf_nn *nn, tsf_nn_run *r);
-void tsf_nn_tf_run_layout(const tsf_nn *nn, tsf_nn_run *r);
 
 #endif

@@ -2,8 +2,13 @@
  * Salinas et al. 2020, sec. 3): the training pass over B windows of T
  * positions (time-major inside, so each step's state is one contiguous
  * (B,H) block), its backward pass (BPTT), and the one-position step. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
-#include "net.h"
+#include "neural.h"
+
+static int is_gru(const tsf_nn *nn) { return nn->cfg.arch == &tsf_nn_arch_gru; }
 
 typedef struct {
     float *x, *y, *zero;          /* (T,B,nin), (T,B), (B,H) zeros */
@@ -22,54 +27,48 @@ typedef struct {
 static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, rnn_acts *a)
 {
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers;
-    size_t G = nn->cfg.arch == TSF_NN_GRU ? 3 : 4, K = tsf_nn_head_k(nn->cfg.head);
+    size_t G = is_gru(nn) ? 3 : 4, K = nn->K;
     size_t TB = T * B, off = 0;
-#define TAKE(ptr, n)                                                                          \
-    do {                                                                                      \
-        if (base) (ptr) = base + off;                                                         \
-        off += (n);                                                                           \
-    } while (0)
     rnn_acts tmp;
     if (!a) a = &tmp;
-    TAKE(a->x, TB * nn->nin);
-    TAKE(a->y, TB);
-    TAKE(a->zero, B * H);
+    TSF_NN_TAKE(a->x, TB * nn->nin);
+    TSF_NN_TAKE(a->y, TB);
+    TSF_NN_TAKE(a->zero, B * H);
     for (size_t l = 0; l < L; l++) {
-        TAKE(a->xg[l], TB * G * H);
-        TAKE(a->hg[l], TB * G * H);
-        TAKE(a->gt[l], TB * G * H);
-        TAKE(a->hs[l], TB * H);
-        if (G == 4) TAKE(a->cs[l], TB * H);
+        TSF_NN_TAKE(a->xg[l], TB * G * H);
+        TSF_NN_TAKE(a->hg[l], TB * G * H);
+        TSF_NN_TAKE(a->gt[l], TB * G * H);
+        TSF_NN_TAKE(a->hs[l], TB * H);
+        if (G == 4) TSF_NN_TAKE(a->cs[l], TB * H);
         else a->cs[l] = NULL;
     }
-    TAKE(a->o, TB * K);
-    TAKE(a->dout, TB * K);
-    TAKE(a->dh_a, TB * H);
-    TAKE(a->dh_b, TB * H);
-    TAKE(a->dxg, TB * G * H);
-    TAKE(a->dhg, TB * G * H);
-    TAKE(a->dh, B * H);
-    TAKE(a->dhc, B * H);
-    TAKE(a->dc0, B * H);
-    TAKE(a->dc1, B * H);
-    TAKE(a->pre, B * G * H);
-#undef TAKE
+    TSF_NN_TAKE(a->o, TB * K);
+    TSF_NN_TAKE(a->dout, TB * K);
+    TSF_NN_TAKE(a->dh_a, TB * H);
+    TSF_NN_TAKE(a->dh_b, TB * H);
+    TSF_NN_TAKE(a->dxg, TB * G * H);
+    TSF_NN_TAKE(a->dhg, TB * G * H);
+    TSF_NN_TAKE(a->dh, B * H);
+    TSF_NN_TAKE(a->dhc, B * H);
+    TSF_NN_TAKE(a->dc0, B * H);
+    TSF_NN_TAKE(a->dc1, B * H);
+    TSF_NN_TAKE(a->pre, B * G * H);
     return off;
 }
 
-size_t tsf_nn_rnn_acts_floats(const tsf_nn *nn, size_t B, size_t T)
+static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
 {
     return carve(nn, B, T, NULL, NULL);
 }
 
 // x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams
-double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
-                     size_t T, float *o, float *grads, float weight)
+static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
+                 size_t T, float *o, float *grads, float weight)
 {
     const tsf_nn_backend *be = nn->be;
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, F = nn->nin;
-    int gru = nn->cfg.arch == TSF_NN_GRU;
-    size_t G = gru ? 3 : 4, GH = G * H, K = tsf_nn_head_k(nn->cfg.head), TB = T * B;
+    int gru = is_gru(nn);
+    size_t G = gru ? 3 : 4, GH = G * H, K = nn->K, TB = T * B;
     rnn_acts a;
     carve(nn, B, T, A->mem, &a);
     const float *P = nn->params;
@@ -109,7 +108,7 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     }
     const float *top = a.hs[L - 1];
     be->matmul_forward(a.o, top, P + nn->w_out, P + nn->b_out, TB, H, K);
-    double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, TB, nn->cfg.head, weight);
+    double loss = tsf_nn_head_loss(nn, NULL, grads ? a.dout : NULL, a.o, a.y, TB, weight);
     if (o) {
         const float *ho = a.o;
         if (be->on_device) {
@@ -167,28 +166,29 @@ double tsf_nn_rnn_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const flo
     return loss;
 }
 
-/* Run state: h, c (L,B,H); scratch xg, hg, gates, pre (B,GH) and hnew, cnew (B,H). */
-size_t tsf_nn_rnn_run_floats(const tsf_nn *nn, size_t B)
+/* Run state: h (L,B,H), then for the LSTM c (L,B,H): one block per
+ * layer and kind. */
+static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
-    size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers;
-    return 2 * L * B * H + 4 * B * 4 * H + 2 * B * H;
+    size_t L = (size_t)nn->cfg.layers, nb = (is_gru(nn) ? 1 : 2) * L;
+    for (size_t j = 0; n && j < nb; j++) n[j] = (size_t)nn->cfg.hidden;
+    return nb;
 }
 
-void tsf_nn_rnn_run_layout(const tsf_nn *nn, tsf_nn_run *r)
+/* Scratch: xg, hg, gates, pre (B,4H) and hnew, cnew (B,H). */
+static size_t scratch_floats(const tsf_nn *nn, size_t B)
 {
-    size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers;
-    r->h = r->mem;
-    r->c = nn->cfg.arch == TSF_NN_LSTM ? r->mem + L * r->B * H : NULL;
-    r->scratch = r->mem + 2 * L * r->B * H;
+    size_t H = (size_t)nn->cfg.hidden;
+    return 4 * B * 4 * H + 2 * B * H;
 }
 
 // x (B,nin) -> o (B,K)
-void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
+static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 {
     const tsf_nn_backend *be = nn->be;
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, B = r->B;
-    int gru = nn->cfg.arch == TSF_NN_GRU;
-    size_t GH = (gru ? 3 : 4) * H, K = tsf_nn_head_k(nn->cfg.head);
+    int gru = is_gru(nn);
+    size_t GH = (gru ? 3 : 4) * H, K = nn->K;
     const float *P = nn->params;
     float *xg = r->scratch, *hg = xg + B * 4 * H, *gt = hg + B * 4 * H, *pre = gt + B * 4 * H;
     float *hn = pre + B * 4 * H, *cn = hn + B * H;
@@ -196,13 +196,13 @@ void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? nn->nin : H;
-        float *h = r->h + l * B * H;
+        float *h = r->mem + l * B * H;
         be->matmul_forward(xg, in, P + lo->w_ih, P + lo->b_ih, B, I, GH);
         be->matmul_forward(hg, h, P + lo->w_hh, P + lo->b_hh, B, H, GH);
         if (gru) {
             be->gru_forward(hn, gt, xg, hg, h, B, H);
         } else {
-            float *c = r->c + l * B * H;
+            float *c = r->mem + (L + l) * B * H;
             be->residual_forward(pre, xg, hg, B * GH);
             be->lstm_forward(hn, cn, gt, pre, c, B, H);
             be->copy(c, cn, B * H);
@@ -212,3 +212,77 @@ void tsf_nn_rnn_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     }
     be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, H, K);
 }
+
+/* Layout: per layer weight_ih (GH,I), bias_ih, weight_hh (GH,H), bias_hh
+ * as PyTorch's nn.GRU / nn.LSTM (I = nin for the first layer, else H). */
+static void layout(tsf_nn *nn)
+{
+    size_t H = (size_t)nn->cfg.hidden, G = is_gru(nn) ? 3 : 4;
+    char nm[32];
+    for (int l = 0; l < nn->cfg.layers; l++) {
+        size_t I = l == 0 ? nn->nin : H;
+        tsf_nn_layer_off *o = &nn->lo[l];
+#define T_(field, suffix, r, cc)                                                              \
+    snprintf(nm, sizeof nm, "h%d.%s", l, suffix);                                            \
+    o->field = tsf_nn_add_tensor(nn, nm, r, cc)
+        T_(w_ih, "weight_ih", G * H, I);
+        T_(b_ih, "bias_ih", G * H, 0);
+        T_(w_hh, "weight_hh", G * H, H);
+        T_(b_hh, "bias_hh", G * H, 0);
+#undef T_
+    }
+    nn->ftop = H;
+}
+
+/* PyTorch's U(-1/sqrt(H), 1/sqrt(H)); LSTM forget-gate bias 1
+ * (Jozefowicz et al. 2015). */
+static void init(tsf_nn *nn, float *P, gsl_rng *r)
+{
+    size_t H = (size_t)nn->cfg.hidden, G = is_gru(nn) ? 3 : 4;
+    double a = 1.0 / sqrt((double)H);
+    for (int l = 0; l < nn->cfg.layers; l++) {
+        const tsf_nn_layer_off *o = &nn->lo[l];
+        size_t I = l == 0 ? nn->nin : H;
+        tsf_nn_fill_uniform(P + o->w_ih, G * H * I, a, r);
+        tsf_nn_fill_uniform(P + o->b_ih, G * H, a, r);
+        tsf_nn_fill_uniform(P + o->w_hh, G * H * H, a, r);
+        tsf_nn_fill_uniform(P + o->b_hh, G * H, a, r);
+        if (!is_gru(nn)) {
+            tsf_nn_fill_const(P + o->b_ih + H, H, 1.0f);
+            tsf_nn_fill_const(P + o->b_hh + H, H, 0.0f);
+        }
+    }
+}
+
+static size_t reach(const tsf_nn_config *c)
+{
+    (void)c;
+    return SIZE_MAX;
+}
+
+/* Defaults (docs/neural.md): hidden=64, layers=2, context=128. */
+static const tsf_nn_hparam hparams[] = {
+    {"hidden", "hidden", offsetof(tsf_nn_config, hidden), 1, 1024, 64, 0},
+    {"layers", "layers", offsetof(tsf_nn_config, layers), 1, TSF_NN_MAX_LAYERS, 2, 0},
+    {"context", "context", offsetof(tsf_nn_config, context), 2, 4096, 128, 0},
+    {NULL, NULL, 0, 0, 0, 0, 0},
+};
+
+#define RNN_OPS(var, nm, ttl)                                                                  \
+    const tsf_nn_arch_ops var = {                                                              \
+        .name = nm, .title = ttl, .hp = hparams, .batch = 32, .lr = 3e-3, .reach = reach,     \
+        .layout = layout, .init = init, .acts_floats = acts_floats, .fb = fb,                 \
+        .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step}
+RNN_OPS(tsf_nn_arch_gru, "gru", "GRU");
+RNN_OPS(tsf_nn_arch_lstm, "lstm", "LSTM");
+
+static tsf_status parse_gru(const tsf_spec *s, void **impl)
+{
+    return tsf_neural_parse(s, &tsf_nn_arch_gru, impl);
+}
+static tsf_status parse_lstm(const tsf_spec *s, void **impl)
+{
+    return tsf_neural_parse(s, &tsf_nn_arch_lstm, impl);
+}
+TSF_NEURAL_TYPE(tsf_gru_type, "gru", parse_gru);
+TSF_NEURAL_TYPE(tsf_lstm_type, "lstm", parse_lstm);

@@ -2,7 +2,10 @@
  * x += attn(ln1(x)); x += mlp(ln2(x)), causal ALiBi attention over a
  * sliding window of `context` positions, GELU MLP (4d), final LayerNorm
  * and a distributional head.  Layout (B,T,C) as llm.c. */
-#include "net.h"
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "neural.h"
 
 typedef struct {
     float *ln1, *ln1m, *ln1r, *qkv, *att, *atty, *res2;   /* per layer */
@@ -19,62 +22,56 @@ typedef struct {
 static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *a)
 {
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t K = tsf_nn_head_k(nn->cfg.head), BT = B * T, off = 0;
+    size_t K = nn->K, BT = B * T, off = 0;
     tf_acts tmp;
     if (!a) a = &tmp;
-#define TAKE(ptr, n)                                                                          \
-    do {                                                                                      \
-        if (base) (ptr) = base + off;                                                         \
-        off += (n);                                                                           \
-    } while (0)
-    TAKE(a->x, BT * nn->nin);
-    TAKE(a->y, BT);
-    TAKE(a->emb, BT * C);
+    TSF_NN_TAKE(a->x, BT * nn->nin);
+    TSF_NN_TAKE(a->y, BT);
+    TSF_NN_TAKE(a->emb, BT * C);
     for (size_t l = 0; l < L; l++) {
         tf_layer_acts *q = &a->l[l];
-        TAKE(q->ln1, BT * C);
-        TAKE(q->ln1m, BT);
-        TAKE(q->ln1r, BT);
-        TAKE(q->qkv, BT * 3 * C);
-        TAKE(q->att, B * NH * T * T);
-        TAKE(q->atty, BT * C);
-        TAKE(q->res2, BT * C);
-        TAKE(q->ln2, BT * C);
-        TAKE(q->ln2m, BT);
-        TAKE(q->ln2r, BT);
-        TAKE(q->fch, BT * 4 * C);
-        TAKE(q->fchg, BT * 4 * C);
-        TAKE(q->res3, BT * C);
+        TSF_NN_TAKE(q->ln1, BT * C);
+        TSF_NN_TAKE(q->ln1m, BT);
+        TSF_NN_TAKE(q->ln1r, BT);
+        TSF_NN_TAKE(q->qkv, BT * 3 * C);
+        TSF_NN_TAKE(q->att, B * NH * T * T);
+        TSF_NN_TAKE(q->atty, BT * C);
+        TSF_NN_TAKE(q->res2, BT * C);
+        TSF_NN_TAKE(q->ln2, BT * C);
+        TSF_NN_TAKE(q->ln2m, BT);
+        TSF_NN_TAKE(q->ln2r, BT);
+        TSF_NN_TAKE(q->fch, BT * 4 * C);
+        TSF_NN_TAKE(q->fchg, BT * 4 * C);
+        TSF_NN_TAKE(q->res3, BT * C);
     }
-    TAKE(a->lnf, BT * C);
-    TAKE(a->lnfm, BT);
-    TAKE(a->lnfr, BT);
-    TAKE(a->o, BT * K);
-    TAKE(a->dout, BT * K);
-    TAKE(a->dres, BT * C);
-    TAKE(a->dln, BT * C);
-    TAKE(a->dqkv, BT * 3 * C);
-    TAKE(a->datt, B * NH * T * T);
-    TAKE(a->datty, BT * C);
-    TAKE(a->dfch, BT * 4 * C);
-    TAKE(a->dfchg, BT * 4 * C);
-    TAKE(a->tmp, BT * C);
-#undef TAKE
+    TSF_NN_TAKE(a->lnf, BT * C);
+    TSF_NN_TAKE(a->lnfm, BT);
+    TSF_NN_TAKE(a->lnfr, BT);
+    TSF_NN_TAKE(a->o, BT * K);
+    TSF_NN_TAKE(a->dout, BT * K);
+    TSF_NN_TAKE(a->dres, BT * C);
+    TSF_NN_TAKE(a->dln, BT * C);
+    TSF_NN_TAKE(a->dqkv, BT * 3 * C);
+    TSF_NN_TAKE(a->datt, B * NH * T * T);
+    TSF_NN_TAKE(a->datty, BT * C);
+    TSF_NN_TAKE(a->dfch, BT * 4 * C);
+    TSF_NN_TAKE(a->dfchg, BT * 4 * C);
+    TSF_NN_TAKE(a->tmp, BT * C);
     return off;
 }
 
-size_t tsf_nn_tf_acts_floats(const tsf_nn *nn, size_t B, size_t T)
+static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
 {
     return carve(nn, B, T, NULL, NULL);
 }
 
 // x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams
-double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
-                    size_t T, float *o, float *grads, float weight)
+static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
+                 size_t T, float *o, float *grads, float weight)
 {
     const tsf_nn_backend *be = nn->be;
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t W = (size_t)nn->cfg.context, K = tsf_nn_head_k(nn->cfg.head), BT = B * T, F = nn->nin;
+    size_t W = (size_t)nn->cfg.context, K = nn->K, BT = B * T, F = nn->nin;
     const float *P = nn->params;
     tf_acts a;
     carve(nn, B, T, A->mem, &a);
@@ -101,7 +98,7 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     }
     be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
     be->matmul_forward(a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
-    double loss = be->head_loss(NULL, grads ? a.dout : NULL, a.o, a.y, BT, nn->cfg.head, weight);
+    double loss = tsf_nn_head_loss(nn, NULL, grads ? a.dout : NULL, a.o, a.y, BT, weight);
     if (o) be->download(o, a.o, BT * K);
     if (!grads) return loss;
 
@@ -143,28 +140,29 @@ double tsf_nn_tf_fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const floa
     return loss;
 }
 
-/* Run state: K and V caches (L,B,W,C); scratch res, ln, atty, tmp (B,C),
- * qkv (B,3C), fch, fchg (B,4C), attention scores (NH,W). */
-size_t tsf_nn_tf_run_floats(const tsf_nn *nn, size_t B)
+/* Run state: K caches (L,B,W,C), then V caches (L,B,W,C): one block
+ * per layer and kind. */
+static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
-    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, W = (size_t)nn->cfg.context;
-    return 2 * L * B * W * C + B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W;
+    size_t nb = 2 * (size_t)nn->cfg.layers;
+    for (size_t j = 0; n && j < nb; j++) n[j] = (size_t)nn->cfg.context * (size_t)nn->cfg.hidden;
+    return nb;
 }
 
-void tsf_nn_tf_run_layout(const tsf_nn *nn, tsf_nn_run *r)
+/* Scratch: res, ln, atty, tmp (B,C), qkv (B,3C), fch, fchg (B,4C),
+ * attention scores (NH,W). */
+static size_t scratch_floats(const tsf_nn *nn, size_t B)
 {
-    size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, W = (size_t)nn->cfg.context;
-    r->kc = r->mem;
-    r->vc = r->mem + L * r->B * W * C;
-    r->scratch = r->mem + 2 * L * r->B * W * C;
+    size_t C = (size_t)nn->cfg.hidden, W = (size_t)nn->cfg.context;
+    return B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W;
 }
 
 // x (B,nin) -> o (B,K), appending this position's keys and values to the caches
-void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
+static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 {
     const tsf_nn_backend *be = nn->be;
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t W = (size_t)nn->cfg.context, K = tsf_nn_head_k(nn->cfg.head), B = r->B;
+    size_t W = (size_t)nn->cfg.context, K = nn->K, B = r->B;
     const float *P = nn->params;
     float *res = r->scratch, *ln = res + B * C, *atty = ln + B * C, *tmp = atty + B * C;
     float *qkv = tmp + B * C, *fch = qkv + 3 * B * C, *fchg = fch + 4 * B * C;
@@ -173,7 +171,7 @@ void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     be->matmul_forward(res, x, P + nn->w_in, P + nn->b_in, B, nn->nin, C);
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
-        float *kc = r->kc + l * B * W * C, *vc = r->vc + l * B * W * C;
+        float *kc = r->mem + l * B * W * C, *vc = r->mem + (L + l) * B * W * C;
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
         be->matmul_forward(qkv, ln, P + lo->wqkv, P + lo->bqkv, B, C, 3 * C);
         /* k, v rows into the caches' slot; q rows packed (B,C) into ln,
@@ -193,3 +191,89 @@ void tsf_nn_tf_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     be->layernorm_forward(ln, NULL, NULL, res, P + nn->lnf_w, P + nn->lnf_b, B, C);
     be->matmul_forward(o, ln, P + nn->w_out, P + nn->b_out, B, C, K);
 }
+
+/* Layout as GPT-2's (names as nanoGPT's): embed, per block ln1, attn.qkv,
+ * attn.proj, ln2, mlp.fc, mlp.proj, then lnf. */
+static void layout(tsf_nn *nn)
+{
+    size_t H = (size_t)nn->cfg.hidden;
+    char nm[32];
+    nn->w_in = tsf_nn_add_tensor(nn, "embed.weight", H, nn->nin);
+    nn->b_in = tsf_nn_add_tensor(nn, "embed.bias", H, 0);
+    for (int l = 0; l < nn->cfg.layers; l++) {
+        tsf_nn_layer_off *o = &nn->lo[l];
+#define T_(field, suffix, r, cc)                                                              \
+    snprintf(nm, sizeof nm, "h%d.%s", l, suffix);                                            \
+    o->field = tsf_nn_add_tensor(nn, nm, r, cc)
+        T_(ln1w, "ln1.weight", H, 0);
+        T_(ln1b, "ln1.bias", H, 0);
+        T_(wqkv, "attn.qkv.weight", 3 * H, H);
+        T_(bqkv, "attn.qkv.bias", 3 * H, 0);
+        T_(wo, "attn.proj.weight", H, H);
+        T_(bo, "attn.proj.bias", H, 0);
+        T_(ln2w, "ln2.weight", H, 0);
+        T_(ln2b, "ln2.bias", H, 0);
+        T_(wfc, "mlp.fc.weight", 4 * H, H);
+        T_(bfc, "mlp.fc.bias", 4 * H, 0);
+        T_(wpr, "mlp.proj.weight", H, 4 * H);
+        T_(bpr, "mlp.proj.bias", H, 0);
+#undef T_
+    }
+    nn->lnf_w = tsf_nn_add_tensor(nn, "lnf.weight", H, 0);
+    nn->lnf_b = tsf_nn_add_tensor(nn, "lnf.bias", H, 0);
+    nn->ftop = H;
+}
+
+/* GPT-2: N(0, 0.02), residual projections scaled by 1/sqrt(2L). */
+static void init(tsf_nn *nn, float *P, gsl_rng *r)
+{
+    size_t H = (size_t)nn->cfg.hidden;
+    double rs = 0.02 / sqrt(2.0 * nn->cfg.layers);
+    tsf_nn_fill_normal(P + nn->w_in, H * nn->nin, 1.0 / sqrt((double)nn->nin), r);
+    for (int l = 0; l < nn->cfg.layers; l++) {
+        const tsf_nn_layer_off *o = &nn->lo[l];
+        tsf_nn_fill_const(P + o->ln1w, H, 1.0f);
+        tsf_nn_fill_const(P + o->ln2w, H, 1.0f);
+        tsf_nn_fill_normal(P + o->wqkv, 3 * H * H, 0.02, r);
+        tsf_nn_fill_normal(P + o->wo, H * H, rs, r);
+        tsf_nn_fill_normal(P + o->wfc, 4 * H * H, 0.02, r);
+        tsf_nn_fill_normal(P + o->wpr, 4 * H * H, rs, r);
+    }
+    tsf_nn_fill_const(P + nn->lnf_w, H, 1.0f);
+}
+
+static int check(const tsf_nn_config *c, char *why, size_t len, const char **key)
+{
+    if (c->heads >= 1 && c->hidden % c->heads == 0) return 0;
+    snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
+    *key = "heads";
+    return 1;
+}
+
+/* The prediction at t depends on positions back to t - L (W - 1) only:
+ * each layer's window is W. */
+static size_t reach(const tsf_nn_config *c)
+{
+    return (size_t)c->layers * (size_t)(c->context - 1);
+}
+
+/* Defaults (docs/neural.md): d=64, heads=4, layers=2, context=256. */
+static const tsf_nn_hparam hparams[] = {
+    {"d", "hidden", offsetof(tsf_nn_config, hidden), 1, 1024, 64, 0},
+    {"heads", "heads", offsetof(tsf_nn_config, heads), 1, 64, 4, 0},
+    {"layers", "layers", offsetof(tsf_nn_config, layers), 1, TSF_NN_MAX_LAYERS, 2, 0},
+    {"context", "context", offsetof(tsf_nn_config, context), 2, 4096, 256, 0},
+    {NULL, NULL, 0, 0, 0, 0, 0},
+};
+
+/* Windows are twice as long as the RNNs': fewer per batch. */
+const tsf_nn_arch_ops tsf_nn_arch_transformer = {
+    .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
+    .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
+    .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step};
+
+static tsf_status parse_transformer(const tsf_spec *s, void **impl)
+{
+    return tsf_neural_parse(s, &tsf_nn_arch_transformer, impl);
+}
+TSF_NEURAL_TYPE(tsf_transformer_type, "transformer", parse_transformer);

@@ -1,5 +1,6 @@
-/* The neural families' type objects: gru(...), lstm(...) and
- * transformer(...) — spec validation, fit (one or several series),
+/* What the neural families' type objects (TSF_NEURAL_TYPE, neural.h)
+ * share: spec validation from the architecture's hyperparameter list, fit
+ * (one or several series),
  * the exact autoregressive log-likelihood, forecasts by ancestral
  * sampling, simulation, residuals and streaming state. */
 #include <math.h>
@@ -7,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "neural.h"
-
-static const char *const head_names[] = {"gaussian", "student-t", NULL};
 
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg)
 {
@@ -29,55 +28,77 @@ void tsf_neural_free(void *impl)
     free(m);
 }
 
+/* "Title(key=value, ..., head=NAME[, components=M])" from the
+ * architecture's hyperparameter list ("auto" for values not yet chosen). */
 void tsf_neural_set_name(tsf_neural *m)
 {
-    const tsf_nn_config *c = &m->cfg;
-    if (c->arch == TSF_NN_TRANSFORMER)
-        snprintf(m->name, sizeof m->name, "Transformer(d=%d, heads=%d, layers=%d, context=%d, "
-                 "head=%s)", c->hidden, c->heads, c->layers, c->context, head_names[c->head]);
-    else
-        snprintf(m->name, sizeof m->name, "%s(hidden=%d, layers=%d, context=%d, head=%s)",
-                 c->arch == TSF_NN_GRU ? "GRU" : "LSTM", c->hidden, c->layers, c->context,
-                 head_names[c->head]);
+    tsf_nn_config *c = &m->cfg;
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(c->head);
+    size_t used = 0, n = sizeof m->name;
+    int w = snprintf(m->name, n, "%s(", c->arch->title);
+    for (const tsf_nn_hparam *h = c->arch->hp; h->key && w >= 0 && (used += (size_t)w) < n;
+         h++) {
+        int v = *tsf_nn_hp(c, h);
+        w = v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
+                             : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
+    }
+    if (w >= 0 && (used += (size_t)w) < n) {
+        if (hd->nkey && c->head_n)
+            snprintf(m->name + used, n - used, "head=%s, %s=%d)", hd->name, hd->nkey, c->head_n);
+        else if (hd->nkey)
+            snprintf(m->name + used, n - used, "head=%s, %s=auto)", hd->name, hd->nkey);
+        else
+            snprintf(m->name + used, n - used, "head=%s)", hd->name);
+    }
 }
 
-/* Defaults (docs/neural.md): gru/lstm(hidden=64, layers=2, context=128),
- * transformer(d=64, heads=4, layers=2, context=256), head=gaussian. */
-static tsf_status parse(const tsf_spec *s, tsf_nn_arch arch, void **impl)
+tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void **impl)
 {
     *impl = NULL;
-    tsf_nn_config c = {arch, TSF_NN_HEAD_GAUSSIAN, 64, 2, 4, arch == TSF_NN_TRANSFORMER ? 256 : 128,
-                       1};
-    long hidden = c.hidden, layers = c.layers, heads = c.heads, context = c.context;
+    tsf_nn_config c;
+    memset(&c, 0, sizeof c);
+    c.arch = arch;
+    c.head = TSF_NN_HEAD_GAUSSIAN;
+    c.period = 1;
     int head = 0;
     tsf_status st;
     if (s->ngroups > 1)
         return tsf_spec_error(s, s->groups[1].pos, TSF_EPARSE, "%s() takes one argument list",
                               s->name);
-    const char *hk = arch == TSF_NN_TRANSFORMER ? "d" : "hidden";
-    if ((st = tsf_spec_get_int(s, 0, hk, 1, 1024, &hidden)) ||
-        (st = tsf_spec_get_int(s, 0, "layers", 1, TSF_NN_MAX_LAYERS, &layers)) ||
-        (st = tsf_spec_get_int(s, 0, "context", 2, 4096, &context)) ||
-        (st = tsf_spec_get_choice(s, 0, "head", head_names, &head)))
-        return st;
-    if (arch == TSF_NN_TRANSFORMER) {
-        if ((st = tsf_spec_get_int(s, 0, "heads", 1, 64, &heads))) return st;
-        if (hidden % heads) {
-            tsf_spec_arg *a = tsf_spec_find(s, 0, "heads");
-            if (!a) a = tsf_spec_find(s, 0, "d");
-            return tsf_spec_error(s, a ? a->pos : 0, TSF_EPARSE,
-                                  "d=%ld is not a multiple of heads=%ld", hidden, heads);
-        }
-        st = tsf_spec_check_unused(s, "d, heads, layers, context, head");
-    } else {
-        st = tsf_spec_check_unused(s, "hidden, layers, context, head");
+    char known[256] = "";
+    size_t used = 0;
+    for (const tsf_nn_hparam *h = arch->hp; h->key; h++) {
+        long v = h->def;
+        if ((st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v))) return st;
+        *tsf_nn_hp(&c, h) = (int)v;
+        int w = snprintf(known + used, sizeof known - used, "%s, ", h->key);
+        if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
-    if (st) return st;
-    c.hidden = (int)hidden;
-    c.layers = (int)layers;
-    c.heads = (int)heads;
-    c.context = (int)context;
+    snprintf(known + used, sizeof known - used, "head, components (head=mixture), bins "
+             "(head=binned)");
+    if ((st = tsf_spec_get_choice(s, 0, "head", tsf_nn_head_names, &head))) return st;
     c.head = (tsf_nn_head)head;
+    /* the size keys of the heads: only the chosen head's is allowed */
+    for (int k = 0; tsf_nn_head_names[k]; k++) {
+        const tsf_nn_head_ops *hd = tsf_nn_head_get((tsf_nn_head)k);
+        if (!hd->nkey) continue;
+        tsf_spec_arg *a = tsf_spec_find(s, 0, hd->nkey);
+        if (k != head && a)
+            return tsf_spec_error(s, a->pos, TSF_EPARSE, "%s= goes with head=%s", hd->nkey,
+                                  hd->name);
+        if (k == head) {
+            long v = hd->ndef;
+            if ((st = tsf_spec_get_int(s, 0, hd->nkey, hd->nlo, hd->nhi, &v))) return st;
+            c.head_n = (int)v;
+        }
+    }
+    char why[160] = "";
+    const char *key = NULL;
+    if (arch->check && arch->check(&c, why, sizeof why, &key)) {
+        tsf_spec_arg *a = key ? tsf_spec_find(s, 0, key) : NULL;
+        return tsf_spec_error(s, a ? a->pos : 0, TSF_EPARSE, "%s", why);
+    }
+    if ((st = tsf_spec_check_unused(s, known))) return st;
     tsf_neural *m = tsf_neural_alloc(&c);
     if (!m) return tsf_set_error(TSF_ENOMEM, "out of memory creating '%s'", s->text);
     m->spec_period = s->period;
@@ -85,15 +106,8 @@ static tsf_status parse(const tsf_spec *s, tsf_nn_arch arch, void **impl)
     return TSF_OK;
 }
 
-static tsf_status parse_gru(const tsf_spec *s, void **impl) { return parse(s, TSF_NN_GRU, impl); }
-static tsf_status parse_lstm(const tsf_spec *s, void **impl) { return parse(s, TSF_NN_LSTM, impl); }
-static tsf_status parse_transformer(const tsf_spec *s, void **impl)
-{
-    return parse(s, TSF_NN_TRANSFORMER, impl);
-}
-
-static tsf_status fit_many(void *impl, const double *const *ys, const size_t *ns, size_t nseries,
-                           int period, const tsf_fit_opts *opts)
+tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t *ns,
+                               size_t nseries, int period, const tsf_fit_opts *opts)
 {
     if (nseries == 0) return tsf_set_error(TSF_EINVAL, "no series given");
     for (size_t k = 0; k < nseries; k++)
@@ -101,12 +115,12 @@ static tsf_status fit_many(void *impl, const double *const *ys, const size_t *ns
     return tsf_neural_train(impl, ys, ns, nseries, period, opts);
 }
 
-static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
-                      const tsf_fit_opts *opts)
+tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
+                          const tsf_fit_opts *opts)
 {
     if (xreg && xreg->k)
         return tsf_set_error(TSF_EUNSUP, "neural models take no regressors (--xreg)");
-    return fit_many(impl, &y, &n, 1, period, opts);
+    return tsf_neural_fit_many(impl, &y, &n, 1, period, opts);
 }
 
 static tsf_status need_nn(const tsf_neural *m)
@@ -115,7 +129,7 @@ static tsf_status need_nn(const tsf_neural *m)
     return TSF_OK;
 }
 
-static tsf_status info(const void *impl, tsf_fit_info *fi)
+tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -153,8 +167,8 @@ tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t
     return TSF_OK;
 }
 
-static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                         size_t start, double *ll)
+tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                             size_t start, double *ll)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -163,8 +177,8 @@ static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_
     return tsf_neural_series_loglik(m, y, n, start, ll, NULL);
 }
 
-static tsf_status residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                            double *fitted, double *resid)
+tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                                double *fitted, double *resid)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -202,9 +216,9 @@ static tsf_status sample_forecast(const tsf_nn_stream *s1, size_t h, const tsf_f
     return st;
 }
 
-static tsf_status forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                           size_t h, const double *levels, size_t nlevels,
-                           const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                               size_t h, const double *levels, size_t nlevels,
+                               const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
@@ -218,8 +232,8 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
     return st;
 }
 
-static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                           const tsf_xreg *xreg, double *out)
+tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                               const tsf_xreg *xreg, double *out)
 {
     if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     const tsf_neural *m = impl;
@@ -243,7 +257,7 @@ typedef struct {
     tsf_nn_stream *s;
 } neural_state;
 
-static void state_free(void *p)
+void tsf_neural_state_free(void *p)
 {
     neural_state *ns = p;
     if (!ns) return;
@@ -252,7 +266,7 @@ static void state_free(void *p)
     free(ns);
 }
 
-static tsf_status state_new(const void *impl, void **out)
+tsf_status tsf_neural_state_new(const void *impl, void **out)
 {
     const tsf_neural *m = impl;
     *out = NULL;
@@ -265,14 +279,14 @@ static tsf_status state_new(const void *impl, void **out)
         st = tsf_nn_stream_new(ns->nn, m->scale, 1, &ns->s);
     }
     if (st) {
-        state_free(ns);
+        tsf_neural_state_free(ns);
         return st;
     }
     *out = ns;
     return TSF_OK;
 }
 
-static tsf_status state_update(void *p, double y, const double *x, size_t k, double *logp)
+tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp)
 {
     neural_state *ns = p;
     if (x || k) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
@@ -283,8 +297,8 @@ static tsf_status state_update(void *p, double y, const double *x, size_t k, dou
     return TSF_OK;
 }
 
-static tsf_status state_forecast(const void *p, size_t h, const double *levels, size_t nlevels,
-                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels, size_t nlevels,
+                                     const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;
     if (opts && opts->xreg_future && opts->xreg_future->k)
@@ -293,15 +307,12 @@ static tsf_status state_forecast(const void *p, size_t h, const double *levels, 
     return sample_forecast(ns->s, h, opts, fc);
 }
 
-/* Saved: the run's recurrent part (RNN h and c, or the transformer's KV
- * caches: everything before its scratch), the ring of scaled past values
- * and the two position counters. */
-static size_t run_state_floats(const tsf_nn_run *r)
-{
-    return (size_t)(r->scratch - r->mem);
-}
+/* Saved: the run's state proper (the span its architecture describes:
+ * RNN h and c, the transformer's KV caches, wavenet's queues), the ring
+ * of scaled past values and the two position counters. */
+static size_t run_state_floats(const tsf_nn_run *r) { return r->nstate; }
 
-static tsf_status state_save(const void *p, tsf_st *doc)
+tsf_status tsf_neural_state_save(const void *p, tsf_st *doc)
 {
     const neural_state *ns = p;
     const tsf_nn_stream *s = ns->s;
@@ -319,15 +330,15 @@ static int count_ok(double v)
     return v >= 0.0 && v <= 9007199254740992.0 && v == floor(v);
 }
 
-static tsf_status state_load(const void *impl, const tsf_st *doc, void **out)
+tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out)
 {
     *out = NULL;
     void *p;
-    tsf_status st = state_new(impl, &p);
+    tsf_status st = tsf_neural_state_new(impl, &p);
     if (st) return st;
     neural_state *ns = p;
     tsf_nn_stream *s = ns->s;
-    const char *fam = ns->nn->cfg.arch == TSF_NN_TRANSFORMER ? "transformer" : "rnn";
+    const char *fam = ns->nn->cfg.arch->name;
     size_t nr = run_state_floats(s->run), ndim, cnt = 0;
     const size_t *shape;
     const void *data;
@@ -350,7 +361,7 @@ static tsf_status state_load(const void *impl, const tsf_st *doc, void **out)
             st = tsf_set_error(TSF_EPARSE, "%s state: bad position counters", fam);
     }
     if (st) {
-        state_free(ns);
+        tsf_neural_state_free(ns);
         return st;
     }
     memcpy(s->run->mem, data, nr * sizeof(float));
@@ -361,15 +372,3 @@ static tsf_status state_load(const void *impl, const tsf_st *doc, void **out)
     return TSF_OK;
 }
 
-#define NEURAL_TYPE(var, nm, parsefn)                                                          \
-    const tsf_model_type var = {                                                               \
-        .name = nm, .neural = 1, .parse = parsefn, .fit = fit, .fit_many = fit_many,           \
-        .info = info, .loglik = loglik, .forecast = forecast, .simulate = simulate,            \
-        .residuals = residuals, .state_new = state_new, .state_update = state_update,          \
-        .state_forecast = state_forecast, .state_free = state_free, .state_save = state_save, \
-        .state_load = state_load, .save = tsf_neural_save,                                      \
-        .load = tsf_neural_load, .free = tsf_neural_free}
-
-NEURAL_TYPE(tsf_gru_type, "gru", parse_gru);
-NEURAL_TYPE(tsf_lstm_type, "lstm", parse_lstm);
-NEURAL_TYPE(tsf_transformer_type, "transformer", parse_transformer);

@@ -1,6 +1,6 @@
-/* The neural model families (gru, lstm, transformer): the family data
- * behind a tsf_model, and the pieces shared by neural.c (the type
- * objects), train.c, stream.c and io.c. */
+/* The neural model families (gru, lstm, transformer, wavenet): the family
+ * data behind a tsf_model, and the pieces shared by neural.c, train.c,
+ * stream.c, io.c and the architectures' type objects (TSF_NEURAL_TYPE). */
 #ifndef TSF_NEURAL_NEURAL_H
 #define TSF_NEURAL_NEURAL_H
 
@@ -10,10 +10,7 @@
 
 /* Training defaults (docs/neural.md). */
 #define TSF_NN_DEFAULT_EPOCHS 30
-#define TSF_NN_DEFAULT_BATCH 32       /* RNN windows per batch */
-#define TSF_NN_DEFAULT_BATCH_TF 8     /* transformer: windows are twice as long */
-#define TSF_NN_DEFAULT_LR 3e-3
-#define TSF_NN_DEFAULT_LR_TF 1e-3
+/* batch size and learning rate: the architecture's (tsf_nn_arch_ops) */
 #define TSF_NN_BATCHES_PER_EPOCH 20
 #define TSF_NN_PATIENCE 6
 #define TSF_NN_CLIP 5.0
@@ -31,10 +28,12 @@ typedef struct {
     uint64_t seed;
     double loglik;      /* exact loglik of the training data, data units */
     size_t nobs;
-    char name[96];
+    char name[160];
 } tsf_neural;
 
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg);
+/* Validates a spec against arch's hyperparameters and the heads' keys. */
+tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void **impl);
 void tsf_neural_free(void *impl);
 /* The model's display name, e.g. "GRU(hidden=64, layers=2, context=128, head=gaussian)". */
 void tsf_neural_set_name(tsf_neural *m);
@@ -80,5 +79,46 @@ tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t
 /* Persistence (io.c). */
 tsf_status tsf_neural_save(const void *impl, tsf_st *doc);
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl);
+
+/* The type object functions (neural.c), the same for every architecture. */
+tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t *ns,
+                               size_t nseries, int period, const tsf_fit_opts *opts);
+tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                          int period, const tsf_fit_opts *opts);
+tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi);
+tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                             size_t start, double *ll);
+tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t h, const double *levels,
+                               size_t nlevels, const tsf_forecast_opts *opts,
+                               tsf_forecast_result *fc);
+tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                               const tsf_xreg *xreg, double *out);
+tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n,
+                                const tsf_xreg *xreg, double *fitted, double *resid);
+tsf_status tsf_neural_state_new(const void *impl, void **out);
+tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp);
+tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels,
+                                     size_t nlevels, const tsf_forecast_opts *opts,
+                                     tsf_forecast_result *fc);
+void tsf_neural_state_free(void *p);
+tsf_status tsf_neural_state_save(const void *p, tsf_st *doc);
+tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out);
+
+/* The model type of an architecture (in its net_*.c):
+ *   static tsf_status parse_x(const tsf_spec *s, void **impl)
+ *   { return tsf_neural_parse(s, &tsf_nn_arch_x, impl); }
+ *   TSF_NEURAL_TYPE(tsf_x_type, "x", parse_x);
+ * and one line for tsf_x_type in src/core/registry.c. */
+#define TSF_NEURAL_TYPE(var, nm, parsefn)                                                      \
+    const tsf_model_type var = {                                                               \
+        .name = nm, .neural = 1, .parse = parsefn, .fit = tsf_neural_fit,                      \
+        .fit_many = tsf_neural_fit_many, .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
+        .forecast = tsf_neural_forecast, .simulate = tsf_neural_simulate,                      \
+        .residuals = tsf_neural_residuals, .state_new = tsf_neural_state_new,                  \
+        .state_update = tsf_neural_state_update, .state_forecast = tsf_neural_state_forecast,  \
+        .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \
+        .state_load = tsf_neural_state_load, .save = tsf_neural_save, .load = tsf_neural_load, \
+        .free = tsf_neural_free}
 
 #endif

@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "neural.h"
@@ -22,7 +21,7 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     s->scale = scale;
     s->hist = malloc(B * s->P * sizeof *s->hist);
     s->x = malloc(B * nn->nin * sizeof *s->x);
-    s->o = malloc(B * tsf_nn_head_k(nn->cfg.head) * sizeof *s->o);
+    s->o = malloc(B * nn->K * sizeof *s->o);
     tsf_status st = TSF_OK;
     if (!s->hist || !s->x || !s->o) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
     if (!st) st = tsf_nn_run_new(nn, B, &s->run);
@@ -67,19 +66,20 @@ void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean
     tsf_nn_stream_predict(s);
     /* s->o is host memory whatever the network's backend: the head math
      * on it is the CPU backend's */
-    const tsf_nn_backend *be = tsf_nn_backend_cpu();
-    float z = (float)(y / s->scale), nll = 0.0f, mu, sg;
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
+    float z = (float)(y / s->scale), nll = 0.0f;
     if (logp) {
         *logp = 0.0;
         if (!isnan(y)) {
             /* the head's density in double, on the fp32 outputs */
-            double l = be->head_loss(&nll, NULL, s->o, &z, 1, s->nn->cfg.head, 1.0f);
+            double l = hd->loss(tsf_nn_backend_cpu(), &s->nn->cfg, &nll, NULL, s->o, &z, 1, 1.0f);
             *logp = -l - log(s->scale);
         }
     }
     if (mean) {
-        be->head_params(&mu, &sg, NULL, s->o, 1, s->nn->cfg.head);
-        *mean = (double)mu * s->scale;
+        double mu, var;
+        hd->moments(&s->nn->cfg, s->o, &mu, &var);
+        *mean = mu * s->scale;
     }
     tsf_nn_stream_push(s, &y);
 }
@@ -97,27 +97,18 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
 
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths)
 {
-    size_t B = s->B;
-    float *mu = malloc(3 * B * sizeof *mu);
+    size_t B = s->B, K = s->nn->K;
     double *y = malloc(B * sizeof *y);
-    if (!mu || !y) {
-        free(mu);
-        free(y);
-        return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
-    }
-    float *sg = mu + B, *nu = sg + B;
-    int t = s->nn->cfg.head == TSF_NN_HEAD_STUDENT_T;
+    if (!y) return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     for (size_t k = 0; k < h; k++) {
         tsf_nn_stream_predict(s);
-        tsf_nn_backend_cpu()->head_params(mu, sg, t ? nu : NULL, s->o, B, s->nn->cfg.head);
         for (size_t b = 0; b < B; b++) {
-            double e = t ? gsl_ran_tdist(r, nu[b]) : gsl_ran_gaussian_ziggurat(r, 1.0);
-            y[b] = ((double)mu[b] + (double)sg[b] * e) * s->scale;
+            y[b] = hd->sample(&s->nn->cfg, s->o + b * K, r) * s->scale;
             paths[b * h + k] = y[b];
         }
         tsf_nn_stream_push(s, y);
     }
-    free(mu);
     free(y);
     return TSF_OK;
 }

@@ -62,13 +62,13 @@ static tsf_status valid_nll(const train_data *d, double *out)
 {
     double ll = 0.0;
     size_t nobs = 0;
-    /* The transformer's prediction at t depends on positions back to
-     * t - L (W - 1) only (each layer's window is W) plus the period lag,
-     * so the stream may start there: the same terms, far fewer steps. */
+    /* When the architecture's prediction at t depends on a bounded span
+     * of positions (the transformer's windows, wavenet's receptive field)
+     * plus the period lag, the stream may start there: the same terms,
+     * far fewer steps. */
     const tsf_nn_config *c = &d->m->cfg;
-    size_t reach = c->arch == TSF_NN_TRANSFORMER
-                       ? (size_t)c->layers * (size_t)(c->context - 1) + d->P + 1
-                       : SIZE_MAX;
+    size_t ar = c->arch->reach(c);
+    size_t reach = ar < SIZE_MAX / 2 ? ar + d->P + 1 : SIZE_MAX;
     for (size_t k = 0; k < d->nseries; k++) {
         if (d->ntr[k] == d->ns[k]) continue;
         double l;
@@ -266,18 +266,21 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     tsf_nn_free(m->nn);
     m->nn = NULL;
     m->epochs = opts->epochs ? opts->epochs : TSF_NN_DEFAULT_EPOCHS;
-    int tf = m->cfg.arch == TSF_NN_TRANSFORMER;
-    m->batch = opts->batch ? opts->batch : tf ? TSF_NN_DEFAULT_BATCH_TF : TSF_NN_DEFAULT_BATCH;
-    m->lr = opts->lr > 0.0 ? opts->lr : tf ? TSF_NN_DEFAULT_LR_TF : TSF_NN_DEFAULT_LR;
+    m->batch = opts->batch ? opts->batch : m->cfg.arch->batch;
+    m->lr = opts->lr > 0.0 ? opts->lr : m->cfg.arch->lr;
     m->seed = opts->seed;
     m->threads = opts->threads;
     m->cfg.period = opts->period > 0 ? opts->period : m->spec_period > 0 ? (int)m->spec_period
                                                                         : period;
     if (m->cfg.period < 1) m->cfg.period = 1;
+    if (m->cfg.arch->configure) m->cfg.arch->configure(&m->cfg);
     train_data d;
     memset(&d, 0, sizeof d);
     d.P = m->cfg.period > 1 ? (size_t)m->cfg.period : 1;
     tsf_status st = prepare(m, &d, ys, ns, nseries);
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(m->cfg.head);
+    if (!st && hd->prepare) hd->prepare(&m->cfg, (const double *const *)d.z, d.ntr, nseries);
+    tsf_neural_set_name(m);
     gsl_rng *r = NULL;
     if (!st) st = tsf_nn_new(&m->cfg, &m->nn);
     if (!st && !(r = gsl_rng_alloc(gsl_rng_mt19937)))
