@@ -5,7 +5,9 @@
  *   tsf_gpu_bench train ARCH HIDDEN LAYERS HEADS CONTEXT BATCH DEVICE PRECISION [STEPS]
  *   tsf_gpu_bench gemm  D CONTEXT BATCH DEVICE PRECISION [REPS]
  *
- * ARCH gru|lstm|transformer; DEVICE cpu|cuda; PRECISION fp32|tf32|bf16.
+ * ARCH gru|lstm|transformer|wavenet (wavenet: HIDDEN = residual = skip
+ * channels, kernel 2, one stack; HEADS unused); DEVICE cpu|cuda;
+ * PRECISION fp32|tf32|bf16.
  * train: STEPS (default 20) AdamW steps after 3 warm-up steps on windows
  * of a simulated AR(2) series -> windows/s; then 1024 paths sampled 64
  * steps ahead -> path-steps/s.  gemm: forward and backward of the four
@@ -53,6 +55,12 @@ static int bench_train(int argc, char **argv)
                          .heads = atoi(argv[5]), .context = atoi(argv[6]), .period = 1};
     if (!strcmp(argv[2], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strcmp(argv[2], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strcmp(argv[2], "wavenet")) {
+        cfg.arch = &tsf_nn_arch_wavenet;
+        cfg.hp[0] = cfg.hidden;
+        cfg.hp[1] = 2;
+        cfg.hp[2] = 1;
+    }
     size_t B = (size_t)atoi(argv[7]), T = (size_t)cfg.context;
     int steps = argc > 10 ? atoi(argv[10]) : 20;
     const tsf_nn_backend *be;

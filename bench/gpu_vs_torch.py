@@ -9,7 +9,10 @@ One JSON object per line on stdout; nothing is fetched from the network.
 
   python3 gpu_vs_torch.py train ARCH HIDDEN LAYERS HEADS CONTEXT BATCH PREC MODE [STEPS]
   python3 gpu_vs_torch.py gemm D CONTEXT BATCH PREC
-ARCH gru|transformer, PREC fp32|tf32|bf16, MODE eager|compile.
+ARCH gru|transformer|wavenet, PREC fp32|tf32|bf16, MODE eager|compile.
+wavenet is bench/neural_vs_torch.py's WaveNetNet (HIDDEN channels, LAYERS
+dilations 1..2^(L-1)); its sampling recomputes the receptive field at each
+step (what a plain PyTorch wavenet does; tsf keeps Paine et al.'s queues).
 """
 import json
 import math
@@ -19,6 +22,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from neural_vs_torch import WaveNetNet
 
 DEV = "cuda"
 
@@ -107,14 +112,16 @@ def train(arch, hidden, layers, heads, T, B, prec, mode, steps):
     x = torch.stack([z[1:-1], torch.zeros(B * T)], -1).view(B, T, 2).to(DEV)
     y = z[2:].view(B, T).to(DEV)
     net = (Transformer(2, hidden, layers, heads, T) if arch == "transformer"
+           else WaveNetNet(2, hidden, layers) if arch == "wavenet"
            else GRUNet(2, hidden, layers)).to(DEV)
+    seq = arch != "gru"  # the net maps (B, T, 2) to (B, T, 2) directly
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4, fused=True)
     amp = torch.autocast("cuda", dtype=torch.bfloat16, enabled=prec == "bf16")
 
     def step():
         opt.zero_grad(set_to_none=True)
         with amp:
-            o = net(x) if arch == "transformer" else net(x)[0]
+            o = net(x) if seq else net(x)[0]
             loss = gaussian_nll(o.float(), y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -137,6 +144,8 @@ def train(arch, hidden, layers, heads, T, B, prec, mode, steps):
     with torch.no_grad(), amp:
         if arch == "transformer":
             rate = sample_transformer(net, S, H, T)
+        elif arch == "wavenet":
+            rate = sample_wavenet(net, S, H, 2 ** layers)
         else:
             xs, h = torch.zeros(S, 1, 2, device=DEV), None
             sync()
@@ -183,6 +192,20 @@ def sample_transformer(net, S, H, W):
         o = net.head(net.lnf(h)).float()
         zz = o[..., 0] + (F.softplus(o[..., 1]) + 1e-4) * torch.randn_like(o[..., 0])
         x = torch.stack([zz, torch.zeros_like(zz)], -1)
+    sync()
+    return S * H / (time.perf_counter() - t1)
+
+
+def sample_wavenet(net, S, H, rf):
+    """Each step runs the network over the last rf positions (its
+    receptive field) of every path and keeps the last output."""
+    x = torch.zeros(S, rf, 2, device=DEV)
+    sync()
+    t1 = time.perf_counter()
+    for _ in range(H):
+        o = net(x)[:, -1].float()
+        zz = o[..., 0] + (F.softplus(o[..., 1]) + 1e-4) * torch.randn_like(o[..., 0])
+        x = torch.cat([x[:, 1:], torch.stack([zz, torch.zeros_like(zz)], -1)[:, None]], 1)
     sync()
     return S * H / (time.perf_counter() - t1)
 

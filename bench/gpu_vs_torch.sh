@@ -3,11 +3,15 @@
 # (series windows/s) and sampling throughput (path-steps/s) of
 #   GRU(hidden 64 and 256, 2 layers, context 128, batch 256)
 #   transformer(d 256, 4 heads, 4 layers, context 512, batch 64)
+#   wavenet(64 channels, 8 layers, context 512, batch 64)
 # in FP32 and BF16 (PyTorch eager, and torch.compile where it works), and
 # the transformer block GEMMs' TFLOP/s as a share of the GPU's peak.
 #
 # Runs offline on a GPU machine (see docs/gpu.md):
 #   bench/gpu_vs_torch.sh [OUTDIR]      (default build-gpu/bench)
+# MODES="eager compile" (default) picks PyTorch's modes (torch.compile
+# costs about a minute of compiling per row); NO_BUILD=1 uses $BUILD as it
+# is (a build made on another machine and carried).
 # Needs: the CUDA toolkit (nvcc), meson, ninja, tsf's build dependencies,
 # python3 with torch.  Missing Debian packages (tsf's -dev dependencies,
 # python3-torch) can be carried as .deb files in $DEBS (default .debs/):
@@ -19,6 +23,7 @@ OUT=${1:-$BUILD/bench}
 DEBS=${DEBS:-.debs}
 DEPS_ROOT=${DEPS_ROOT:-/tmp/tsf-deps}
 STEPS=${STEPS:-20}
+MODES=${MODES:-eager compile}
 mkdir -p "$OUT"
 
 if ls "$DEBS"/*.deb >/dev/null 2>&1; then
@@ -33,8 +38,10 @@ if ls "$DEBS"/*.deb >/dev/null 2>&1; then
 fi
 
 PATH="$PATH:/usr/local/cuda/bin"
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dcuda=enabled -Dbuildtype=release
-ninja -C "$BUILD"
+if [ -z "${NO_BUILD:-}" ]; then
+    [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dcuda=enabled -Dbuildtype=release
+    ninja -C "$BUILD"
+fi
 BENCH="$BUILD/tests/tsf_gpu_bench"
 export TSF_CUDA_MODULE="$PWD/$BUILD/gpu/libtsf_cuda.so"
 PY=${PYTHON:-python3}
@@ -48,13 +55,17 @@ run() { # appends one JSON line, or an error line, to results.jsonl
 for prec in fp32 bf16; do
     for h in 64 256; do
         run "$BENCH" train gru "$h" 2 0 128 256 cuda "$prec" "$STEPS"
-        for mode in eager compile; do
+        for mode in $MODES; do
             run $PY bench/gpu_vs_torch.py train gru "$h" 2 0 128 256 "$prec" "$mode" "$STEPS"
         done
     done
     run "$BENCH" train transformer 256 4 4 512 64 cuda "$prec" "$STEPS"
-    for mode in eager compile; do
+    for mode in $MODES; do
         run $PY bench/gpu_vs_torch.py train transformer 256 4 4 512 64 "$prec" "$mode" "$STEPS"
+    done
+    run "$BENCH" train wavenet 64 8 0 512 64 cuda "$prec" "$STEPS"
+    for mode in $MODES; do
+        run $PY bench/gpu_vs_torch.py train wavenet 64 8 0 512 64 "$prec" "$mode" "$STEPS"
     done
 done
 for prec in fp32 tf32 bf16; do

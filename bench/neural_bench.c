@@ -23,7 +23,6 @@
 #include "core/internal.h"
 #include "neural/neural.h"
 
-extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 /* CPU seconds of this process: on a shared, loaded machine the honest
  * measure of the work done (wall time counts other programs' turns). */

@@ -408,7 +408,6 @@ static void test_train_transformer(void **state)
     train20(&cfg, 8);
 }
 
-extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 static void test_train_wavenet(void **state)
 {
@@ -419,7 +418,9 @@ static void test_train_wavenet(void **state)
     train20(&cfg, 16);
 }
 
-int main(void)
+/* argv[1] "ops": the op tests only, without the 20-step trainings (for
+ * compute-sanitizer, under which the trainings are slow). */
+int main(int argc, char **argv)
 {
     cpu = tsf_nn_backend_cpu();
     for (int p = 0; p < 3; p++)
@@ -430,14 +431,17 @@ int main(void)
     rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng) return 1;
     gsl_rng_set(rng, 5);
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest ops[] = {
         cmocka_unit_test(test_matmul),        cmocka_unit_test(test_layernorm_gelu),
         cmocka_unit_test(test_rnn_cells),     cmocka_unit_test(test_attention),
-        cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_train_gru),
-        cmocka_unit_test(test_train_transformer), cmocka_unit_test(test_conv_heads),
+        cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_conv_heads),
+    };
+    const struct CMUnitTest train[] = {
+        cmocka_unit_test(test_train_gru), cmocka_unit_test(test_train_transformer),
         cmocka_unit_test(test_train_wavenet),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(ops, NULL, NULL);
+    if (argc < 2 || strcmp(argv[1], "ops")) rc |= cmocka_run_group_tests(train, NULL, NULL);
     gsl_rng_free(rng);
     return rc;
 }

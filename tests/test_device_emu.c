@@ -146,7 +146,6 @@ static void test_emulation_traps(void **state)
     emu.free(p);
 }
 
-extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 /* wavenet with the mixture and binned heads: queues wrap past T */
 static void test_wavenet(void **state)

@@ -558,7 +558,6 @@ static void test_gated_relu(void **state)
     free(c.z); free(c.out); free(c.R); free(dz);
 }
 
-extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 static void test_net_wavenet(void **state)
 {

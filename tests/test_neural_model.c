@@ -29,7 +29,6 @@ static double *ar_series(size_t n, unsigned long seed)
 }
 
 /* Full pass over B windows vs one-position steps through the stream. */
-extern const tsf_nn_arch_ops tsf_nn_arch_wavenet;
 
 static void run_incremental(const tsf_nn_arch_ops *arch)
 {

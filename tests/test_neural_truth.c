@@ -11,12 +11,18 @@
  *    e_t ~ 0.5 N(-2, 0.5^2) + 0.5 N(2, 0.5^2): mixture heads close at
  *    least 3/4, the binned head (256 bins) at least 1/2 of the gap between
  *    the Gaussian AR(1) (least squares, ARIMA(1,0,0)) and the truth.
- * The truth is sum log p(y_t | y_<t) in closed form. */
+ * The truth is sum log p(y_t | y_<t) in closed form.
+ *
+ * `test_neural_truth gpu ARCH` trains ARCH on the AR(2) and threshold-AR
+ * series on the CPU reference and on the GPU in FP32 and BF16 (same seed,
+ * default options) and requires the GPU's held-out log-likelihood within
+ * 0.02 nats/obs of the CPU's; it exits 77 (skipped) without a GPU. */
 #include "testutil.h"
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
+#include "neural/device.h"
 
 #define NTRAIN 3000
 #define NTEST 1000
@@ -102,19 +108,25 @@ static double linear_ar(const double *y, int *porder, size_t pmax)
 
 static tsf_model *last_model; /* the last trained model, for forecast checks */
 
-/* Held-out log-likelihood of spec trained with the default options. */
-static double neural(const char *spec, const double *y, double *secs)
+/* Held-out log-likelihood of spec trained with the default options on
+ * device dev in precision prec (opts NULL: the library's defaults). */
+static double neural_on(const char *spec, const double *y, double *secs, const tsf_fit_opts *opts)
 {
     tsf_model *m;
     assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
     double t0 = tsf_now();
-    if (tsf_fit(m, y, NTRAIN, NULL, 1, NULL)) fail_msg("%s: %s", spec, tsf_errmsg());
+    if (tsf_fit(m, y, NTRAIN, NULL, 1, opts)) fail_msg("%s: %s", spec, tsf_errmsg());
     *secs = tsf_now() - t0;
     double ll;
     assert_int_equal(tsf_loglik(m, y, NTRAIN + NTEST, NULL, NTRAIN, &ll), TSF_OK);
     tsf_model_free(last_model);
     last_model = m;
     return ll;
+}
+
+static double neural(const char *spec, const double *y, double *secs)
+{
+    return neural_on(spec, y, secs, NULL);
 }
 
 static void run_ar2(const char *spec)
@@ -210,9 +222,76 @@ static void test_bimodal_gru_binned(void **s)
     run_bimodal("gru(head=binned, bins=256)", 0.5);
 }
 
-/* argv[1] names one group (meson runs the groups in parallel). */
+/* The same training on the CPU and on the GPU in FP32 and BF16. */
+static double cpu_given = NAN; /* the CPU's value from the command line, if given */
+static int cpu_only;           /* cpuref: print the CPU's value only */
+
+static void gpu_vs_cpu(const char *arch, int tar)
+{
+    double *y = malloc((NTRAIN + NTEST) * sizeof *y), secs = 0.0;
+    assert_non_null(y);
+    double truth = simulate(tar, y) / NTEST;
+    tsf_fit_opts o = {0};
+    o.seed = 1;
+    o.device = TSF_DEVICE_CPU;
+    double cpu = isnan(cpu_given) ? neural_on(arch, y, &secs, &o) / NTEST : cpu_given;
+    print_message("%s %s cpu: held-out %.17g nats/obs (truth %.4f, fit %.1f s)\n",
+                  tar ? "TAR" : "AR(2)", arch, cpu, truth, secs);
+    if (cpu_only) {
+        tsf_model_free(last_model);
+        last_model = NULL;
+        free(y);
+        return;
+    }
+    const tsf_precision prec[2] = {TSF_PRECISION_FP32, TSF_PRECISION_BF16};
+    const char *pname[2] = {"fp32", "bf16"};
+    for (int i = 0; i < 2; i++) {
+        o.device = TSF_DEVICE_CUDA;
+        o.precision = prec[i];
+        double g = neural_on(arch, y, &secs, &o) / NTEST;
+        print_message("%s %s cuda %s: held-out %.4f nats/obs, cpu %.4f, difference %.4f "
+                      "(fit %.1f s)\n", tar ? "TAR" : "AR(2)", arch, pname[i], g, cpu, g - cpu,
+                      secs);
+        assert_true(fabs(g - cpu) <= 0.02);
+    }
+    tsf_model_free(last_model);
+    last_model = NULL;
+    free(y);
+}
+
+static const char *arch_arg = "gru";
+static void test_gpu_ar2(void **s) { (void)s; gpu_vs_cpu(arch_arg, 0); }
+static void test_gpu_tar(void **s) { (void)s; gpu_vs_cpu(arch_arg, 1); }
+
+/* argv[1] names one group (meson runs the groups in parallel); "gpu ARCH
+ * [ar2|tar [CPU]]" the GPU comparison, with the CPU reference's held-out
+ * value CPU (nats/obs) when it was computed apart ("cpuref ARCH ar2|tar"
+ * prints it), so that the CPU and GPU trainings can run side by side. */
 int main(int argc, char **argv)
 {
+    if (argc > 3 && !strcmp(argv[1], "cpuref")) {
+        arch_arg = argv[2];
+        cpu_only = 1;
+        const struct CMUnitTest ref[] = {
+            strcmp(argv[3], "tar") ? (struct CMUnitTest)cmocka_unit_test(test_gpu_ar2)
+                                   : (struct CMUnitTest)cmocka_unit_test(test_gpu_tar)};
+        return cmocka_run_group_tests(ref, NULL, NULL);
+    }
+    if (argc > 2 && !strcmp(argv[1], "gpu")) {
+        const tsf_nn_backend *be;
+        if (tsf_nn_backend_get(TSF_DEVICE_CUDA, TSF_PRECISION_FP32, &be) != TSF_OK) {
+            printf("skipped: %s\n", tsf_errmsg());
+            return 77;
+        }
+        arch_arg = argv[2];
+        if (argc > 4) cpu_given = strtod(argv[4], NULL);
+        const struct CMUnitTest ar2[] = {cmocka_unit_test(test_gpu_ar2)};
+        const struct CMUnitTest tar[] = {cmocka_unit_test(test_gpu_tar)};
+        int rc = 0;
+        if (argc < 4 || !strcmp(argv[3], "ar2")) rc |= cmocka_run_group_tests(ar2, NULL, NULL);
+        if (argc < 4 || !strcmp(argv[3], "tar")) rc |= cmocka_run_group_tests(tar, NULL, NULL);
+        return rc;
+    }
     const struct CMUnitTest wavenet[] = {
         cmocka_unit_test(test_ar2_wavenet),
         cmocka_unit_test(test_tar_wavenet),

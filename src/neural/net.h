@@ -161,7 +161,8 @@ struct tsf_nn_arch_ops {
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
 };
 
-extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer;
+extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,
+    tsf_nn_arch_wavenet;
 
 /* A distributional head (head.c): p(z_t | z_<t) of the scaled value from
  * K raw outputs per position. */

@@ -73,7 +73,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
     size_t W = (size_t)nn->cfg.context, K = nn->K, BT = B * T, F = nn->nin;
     const float *P = nn->params;
-    tf_acts a;
+    tf_acts a = {0}; /* carve fills it; the initialiser quiets -Wmaybe-uninitialized at -O3 */
     carve(nn, B, T, A->mem, &a);
     be->upload(a.x, x, BT * F);
     be->upload(a.y, y, BT);
