@@ -15,7 +15,7 @@ extern "C" {
  * numeric.  Missing values: an empty field or NA.  On error the message
  * names file, line, column and the offending text (TSF_EIO, TSF_EPARSE,
  * TSF_EINVAL). */
-tsf_status tsf_csv_read(const char *path, tsf_frame **out);
+TSF_API tsf_status tsf_csv_read(const char *path, tsf_frame **out);
 
 #ifdef __cplusplus
 }

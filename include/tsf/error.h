@@ -7,6 +7,8 @@
 #ifndef TSF_ERROR_H
 #define TSF_ERROR_H
 
+#include "export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -27,14 +29,14 @@ typedef enum {
 } tsf_status;
 
 /* Short description of a status code ("invalid argument", ...). Never NULL. */
-const char *tsf_strerror(tsf_status status);
+TSF_API const char *tsf_strerror(tsf_status status);
 
 /* Detail message of the last failure on this thread ("" when none). The
  * pointer stays valid until the next failing call on this thread. */
-const char *tsf_errmsg(void);
+TSF_API const char *tsf_errmsg(void);
 
 /* Clears this thread's detail message. */
-void tsf_clear_error(void);
+TSF_API void tsf_clear_error(void);
 
 #ifdef __cplusplus
 }

@@ -95,7 +95,7 @@ typedef struct {
     double *upper;
 } tsf_forecast_result;
 
-void tsf_forecast_free(tsf_forecast_result *fc);
+TSF_API void tsf_forecast_free(tsf_forecast_result *fc);
 
 /* What a fitted model reports.  Pointers stay valid while the model lives
  * and is not refitted. */
@@ -124,10 +124,10 @@ typedef struct {
 
 /* Creates an unfitted model from a spec.  TSF_EPARSE with a message that
  * quotes the spec and points at the offending text. */
-tsf_status tsf_model_new(const char *spec, tsf_model **out);
+TSF_API tsf_status tsf_model_new(const char *spec, tsf_model **out);
 
 /* Frees a model; NULL is harmless. */
-void tsf_model_free(tsf_model *m);
+TSF_API void tsf_model_free(tsf_model *m);
 
 /* The spec text the model was created from. */
 const char *tsf_model_spec(const tsf_model *m);
@@ -136,56 +136,56 @@ const char *tsf_model_spec(const tsf_model *m);
 const char *tsf_model_family(const tsf_model *m);
 
 /* 1 when the model family is a neural network. */
-int tsf_model_is_neural(const tsf_model *m);
+TSF_API int tsf_model_is_neural(const tsf_model *m);
 
 /* Fits the model to y[0..n).  xreg may be NULL.  opts may be NULL
  * (defaults).  The period comes from opts->period, else the spec's [s],
  * else series_period (pass 0 when unknown). */
-tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+TSF_API tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                    int series_period, const tsf_fit_opts *opts);
 
 /* Fits one global model to several series (neural families; classical
  * families require nseries == 1). */
-tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
+TSF_API tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                         size_t nseries, int series_period, const tsf_fit_opts *opts);
 
 /* Summary of a fitted model. */
-tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info);
+TSF_API tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info);
 
 /* Exact log p(y[start..n) | y[0..start)) in the units of y, under the fitted
  * parameters.  Missing values (NaN) are skipped, not imputed.  xreg holds
  * the regressors of all n rows when the model was fitted with some. */
-tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+TSF_API tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                       size_t start, double *ll);
 
 /* Forecasts h steps after y[0..n) at the given levels (percent, in (0,100)). */
-tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+TSF_API tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out);
 
 /* Simulates npaths independent series of length n from the fitted model
  * (stationary start; for integrated models the start of the integrated
  * part is zero).  out holds npaths*n values, path k at out + k*n. */
-tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t seed, double *out);
+TSF_API tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t seed, double *out);
 
 /* The same for a regression with ARIMA errors fitted with user regressors:
  * xreg holds their n rows (the paths are X beta plus simulated errors). */
-tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
+TSF_API tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
                           const tsf_xreg *xreg, double *out);
 
 /* One-step-ahead fitted values (in y's units) and innovation residuals (on
  * the model's scale: after --transform, of the transformed series, as
  * forecast's residuals(type = "innovation")) over y; either may be NULL;
  * NaN where y is missing. */
-tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+TSF_API tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                          double *fitted, double *resid);
 
 /* Saves a fitted model as safetensors (atomic: temp file + rename). */
-tsf_status tsf_save(const tsf_model *m, const char *path);
+TSF_API tsf_status tsf_save(const tsf_model *m, const char *path);
 
 /* Loads a model saved by tsf_save.  The file is untrusted input: every
  * length and offset is checked. */
-tsf_status tsf_load(const char *path, tsf_model **out);
+TSF_API tsf_status tsf_load(const char *path, tsf_model **out);
 
 #ifdef __cplusplus
 }

@@ -23,19 +23,19 @@ typedef struct tsf_frame {
 } tsf_frame;
 
 /* Frees a frame; NULL is harmless. */
-void tsf_frame_free(tsf_frame *f);
+TSF_API void tsf_frame_free(tsf_frame *f);
 
 /* Index of the numeric column called name.  TSF_EINVAL (message lists the
  * columns there are) when absent. */
-tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx);
+TSF_API tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx);
 
 /* Period implied by time labels: "1949-01" monthly -> 12, "1945-Q1"
  * quarterly -> 4, otherwise 1.  n may be 0. */
-int tsf_infer_period(char *const *labels, size_t n);
+TSF_API int tsf_infer_period(char *const *labels, size_t n);
 
 /* Time label of step h (1-based) after the last label, written to buf.
  * Returns 0 when the labels do not allow it (buf then holds ""). */
-int tsf_future_label(char *const *labels, size_t n, int period, size_t h,
+TSF_API int tsf_future_label(char *const *labels, size_t n, int period, size_t h,
                      char *buf, size_t bufsize);
 
 #ifdef __cplusplus

@@ -13,7 +13,7 @@ extern "C" {
  * the autocorrelations, as R's acf(na.action = na.pass)):
  *   Q = n (n+2) sum_{k=1}^{lag} r_k^2 / (n-k),  df = lag - fitdf,
  * p = P(chi2_df > Q).  TSF_EINVAL when lag <= fitdf or lag >= n. */
-tsf_status tsf_ljung_box(const double *x, size_t n, size_t lag, size_t fitdf, double *q,
+TSF_API tsf_status tsf_ljung_box(const double *x, size_t n, size_t lag, size_t fitdf, double *q,
                          double *pvalue);
 
 #ifdef __cplusplus

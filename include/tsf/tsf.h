@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 /* Version of the library the program runs against. */
-const char *tsf_version(void);
+TSF_API const char *tsf_version(void);
 
 #ifdef __cplusplus
 }
