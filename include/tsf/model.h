@@ -55,9 +55,18 @@ typedef enum {
     TSF_PRECISION_BF16
 } tsf_precision;
 
-/* Options of a fit.  Zero-initialise, then set what you need: zero means
- * "the default" everywhere. */
+/* Options of a fit.  Initialise with tsf_fit_opts_init() (or zero the
+ * whole struct), then set what you need: zero means "the default"
+ * everywhere.
+ *
+ * Room to grow: size is sizeof(tsf_fit_opts) of the header the caller was
+ * compiled with (tsf_fit_opts_init sets it; 0 means the 1.0 layout).  New
+ * fields are only ever appended, so a program built against an older
+ * header keeps working with a newer library, which reads just the fields
+ * the program knows; a newer program on an older library gets TSF_EINVAL
+ * if it sets a field that library lacks (docs/embedding.md). */
 typedef struct {
+    size_t size;
     tsf_method method;
     int include_mean;      /* -1: no mean; 0: R's default (mean when d+D=0); 1: force */
     int include_drift;     /* 1: drift term (d+D = 1) */
@@ -77,8 +86,10 @@ typedef struct {
     void *progress_ctx;
 } tsf_fit_opts;
 
-/* Forecast options (zero-initialise). */
+/* Forecast options.  Initialise with tsf_forecast_opts_init() (or zero
+ * the whole struct); size follows the rule of tsf_fit_opts. */
 typedef struct {
+    size_t size;
     const tsf_xreg *xreg_future; /* h rows of future regressors, when fitted with xreg */
     uint64_t seed;               /* sampling-based models */
     size_t samples;              /* sample paths; 0 = model default (200) */
@@ -94,6 +105,14 @@ typedef struct {
     double *lower;  /* nlevels * h: level i at lower + i*h */
     double *upper;
 } tsf_forecast_result;
+
+/* Sets *o to the defaults (all zero) with o->size = sizeof *o.  NULL is
+ * harmless.  Thread-safe. */
+TSF_API void tsf_fit_opts_init(tsf_fit_opts *o);
+
+/* Sets *o to the defaults (all zero) with o->size = sizeof *o.  NULL is
+ * harmless.  Thread-safe. */
+TSF_API void tsf_forecast_opts_init(tsf_forecast_opts *o);
 
 TSF_API void tsf_forecast_free(tsf_forecast_result *fc);
 
@@ -130,10 +149,10 @@ TSF_API tsf_status tsf_model_new(const char *spec, tsf_model **out);
 TSF_API void tsf_model_free(tsf_model *m);
 
 /* The spec text the model was created from. */
-const char *tsf_model_spec(const tsf_model *m);
+TSF_API const char *tsf_model_spec(const tsf_model *m);
 
 /* Family name ("ar", "arima", "auto", "gru", ...). */
-const char *tsf_model_family(const tsf_model *m);
+TSF_API const char *tsf_model_family(const tsf_model *m);
 
 /* 1 when the model family is a neural network. */
 TSF_API int tsf_model_is_neural(const tsf_model *m);

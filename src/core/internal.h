@@ -79,6 +79,14 @@ void tsf_registry_names(char *buf, size_t n);
 tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *levels,
                               size_t nlevels);
 
+/* The caller's options (NULL: the defaults) as this library's full struct
+ * (src/core/opts.c): the public entry points read their options through
+ * these once, so the families always see every field.  TSF_EINVAL for a
+ * size smaller than the 1.0 layout, TSF_EUNSUP for fields this library
+ * does not know set to non-zero values. */
+tsf_status tsf_fit_opts_read(const tsf_fit_opts *in, tsf_fit_opts *out);
+tsf_status tsf_forecast_opts_read(const tsf_forecast_opts *in, tsf_forecast_opts *out);
+
 /* Normal quantile helper: the z with P(Z <= z) = p. */
 double tsf_qnorm(double p);
 

@@ -137,13 +137,13 @@ static int resolve_period(const tsf_fit_opts *opts, int series_period)
 tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                    int series_period, const tsf_fit_opts *opts)
 {
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit: no model given");
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
     int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, &y, &n, 1, period, opts);
+    st = fit_prepare(m, &y, &n, 1, period, opts);
     if (st) return st;
     double *buf;
     const double *use;
@@ -166,13 +166,12 @@ tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
     if (!m->type->fit_many)
         return tsf_set_error(TSF_EUNSUP, "model '%s' fits one series at a time; choose a "
                              "column with -c", m->type->name);
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
     int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, ys, ns, nseries, period, opts);
+    st = fit_prepare(m, ys, ns, nseries, period, opts);
     if (st) return st;
     if (has_transform(m))
         return tsf_set_error(TSF_EUNSUP, "--transform with several series is not supported");
@@ -254,11 +253,9 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     if (!m->type->forecast) return unsupported(m, "forecasts");
     if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
     if ((st = tsf_check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
+    tsf_forecast_opts o;
+    if ((st = tsf_forecast_opts_read(opts, &o))) return st;
+    opts = &o;
     tsf_forecast_result *fc = calloc(1, sizeof *fc);
     if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
     if ((st = tsf_forecast_alloc(fc, h, levels, nlevels))) {

@@ -138,11 +138,9 @@ tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *level
     if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
     tsf_status s = tsf_check_levels(levels, nlevels);
     if (s) return s;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
+    tsf_forecast_opts o;
+    if ((s = tsf_forecast_opts_read(opts, &o))) return s;
+    opts = &o;
     tsf_forecast_result *fc = calloc(1, sizeof *fc);
     if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
     if ((s = tsf_forecast_alloc(fc, h, levels, nlevels))) {
