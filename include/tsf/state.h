@@ -21,7 +21,7 @@ TSF_API void tsf_state_free(tsf_state *st);
 TSF_API tsf_status tsf_state_update(tsf_state *st, double y, double *logp);
 
 /* Forecast h steps ahead from the current state. */
-TSF_API tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *levels,
+TSF_API tsf_status tsf_state_forecast(tsf_state *st, size_t h, const double *levels,
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out);
 

@@ -47,10 +47,11 @@ typedef struct tsf_model_type {
     tsf_status (*state_new)(const void *impl, void **st);
     /* x: the k regressor values of this observation (NULL, 0 for none);
      * state_forecast takes future ones from opts->xreg_future, as forecast
-     * does.  A family without regressors refuses them; one with regressors
+     * does; it may use the state's scratch space (a state belongs to one
+     * thread at a time) but leaves what later updates see unchanged.  A family without regressors refuses them; one with regressors
      * requires them. */
     tsf_status (*state_update)(void *st, double y, const double *x, size_t k, double *logp);
-    tsf_status (*state_forecast)(const void *st, size_t h, const double *levels, size_t nlevels,
+    tsf_status (*state_forecast)(void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
     void (*state_free)(void *st);
     /* A state's own arrays and counters into doc (tensor names begin with

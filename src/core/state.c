@@ -127,7 +127,7 @@ tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k
     return TSF_OK;
 }
 
-tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *levels,
+tsf_status tsf_state_forecast(tsf_state *st, size_t h, const double *levels,
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out)
 {

@@ -283,7 +283,7 @@ static tsf_status state_update(void *p, double y, const double *x, size_t k, dou
     return TSF_OK;
 }
 
-static tsf_status state_forecast(const void *p, size_t h, const double *levels, size_t nlevels,
+static tsf_status state_forecast(void *p, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;

@@ -160,10 +160,10 @@ tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, d
     return TSF_OK;
 }
 
-tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
-    const ar_state *st = vst;
+    ar_state *st = vst;
     (void)levels;
     (void)nlevels;
     (void)opts;

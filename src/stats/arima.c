@@ -359,7 +359,7 @@ static void free_impl(void *impl) { tsf_arima_free(impl); }
 /* streaming state: arima_state.c */
 tsf_status tsf_arima_state_new(const void *impl, void **st);
 tsf_status tsf_arima_state_update(void *st, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);

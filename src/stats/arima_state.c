@@ -95,11 +95,11 @@ tsf_status tsf_arima_state_update(void *st, double y, const double *xr, size_t k
     return TSF_OK;
 }
 
-tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc)
 {
-    const arima_state *s = st;
+    arima_state *s = st;
     const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
                                                                            : NULL;
     if (xf && (!xf->x || xf->ld < h))
@@ -112,9 +112,9 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
             if (!isfinite(xf->x[j * xf->ld + i]))
                 return tsf_set_error(TSF_EINVAL, "future regressor %zu at step %zu is not "
                                      "finite", j + 1, i + 1);
-    /* tsf_arima_kf_predict only writes the filter's scratch space, never
-     * its state, so the const state is unchanged. */
-    tsf_arima_kf_predict((tsf_arima_kf *)s->kf, h, fc->mean, fc->se);
+    /* tsf_arima_kf_predict writes only the filter's scratch space, never
+     * its state: later updates see the same filter. */
+    tsf_arima_kf_predict(s->kf, h, fc->mean, fc->se);
     for (size_t i = 0; i < h; i++) {
         fc->mean[i] += reg_at(s, s->t + i);
         for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];

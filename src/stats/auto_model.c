@@ -198,7 +198,7 @@ static tsf_status auto_state_load(const void *impl, const tsf_st *doc, void **st
     return tsf_arima_type.state_load(a->chosen, doc, st);
 }
 
-static tsf_status auto_state_forecast(const void *st, size_t h, const double *levels,
+static tsf_status auto_state_forecast(void *st, size_t h, const double *levels,
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result *fc)
 {
