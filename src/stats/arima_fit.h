@@ -31,7 +31,29 @@ typedef struct {
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;
+    /* The fit's np x np matrices, on the heap: a program that embeds tsf
+     * may fit in a thread with a small stack (tests/test_api.c fits in a
+     * 256 KiB one).  Slot s at mats + s * np * np (tsf_arima_mat). */
+    double *mats;
+    size_t matsz;
 } fctx;
+
+/* The slots of fctx.mats: each function of the fit that needs np x np
+ * scratch has its own, so none overwrites a caller's. */
+enum {
+    TSF_ARIMA_MAT_HCSS, TSF_ARIMA_MAT_HRAW, TSF_ARIMA_MAT_HALT, TSF_ARIMA_MAT_HRAW2, /* fit_run */
+    TSF_ARIMA_MAT_ML_H,                                   /* ml_from */
+    TSF_ARIMA_MAT_JAC_G, TSF_ARIMA_MAT_JAC_T,             /* raw_hessian, cov_from_raw */
+    TSF_ARIMA_MAT_COV_HI,                                 /* cov_from_raw */
+    TSF_ARIMA_MAT_PRE_H,                                  /* precondition */
+    TSF_ARIMA_MAT_CT, TSF_ARIMA_MAT_HN, TSF_ARIMA_MAT_L,  /* minimize */
+    TSF_ARIMA_MAT_N
+};
+
+static inline double *tsf_arima_mat(const fctx *c, int slot)
+{
+    return c->mats + (size_t)slot * c->matsz;
+}
 
 /* parameters -> ARMA coefficients (AR blocks transformed when c->transform) */
 void tsf_arima_par_arma(const fctx *c, const double *par, double *arma);

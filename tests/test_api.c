@@ -1,0 +1,194 @@
+/* The embedding contract of the public API (docs/embedding.md): option
+ * structs that grow (the size rule), fits on small thread stacks, NULL
+ * handling of every entry point. */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include "testutil.h"
+#include "series_reader.h"
+#include "core/internal.h"
+
+/* ---- option structs: the size rule ---- */
+
+static void test_opts_init(void **state)
+{
+    (void)state;
+    tsf_fit_opts o;
+    memset(&o, 0xff, sizeof o);
+    tsf_fit_opts_init(&o);
+    assert_int_equal(o.size, sizeof o);
+    assert_int_equal(o.method, TSF_METHOD_DEFAULT);
+    assert_int_equal(o.period, 0);
+    assert_null(o.progress);
+    tsf_forecast_opts f;
+    memset(&f, 0xff, sizeof f);
+    tsf_forecast_opts_init(&f);
+    assert_int_equal(f.size, sizeof f);
+    assert_null(f.xreg_future);
+    tsf_fit_opts_init(NULL); /* harmless */
+    tsf_forecast_opts_init(NULL);
+}
+
+static void test_opts_sizes(void **state)
+{
+    (void)state;
+    tsf_fit_opts in, out;
+    /* size 0: the 1.0 layout, every field read */
+    memset(&in, 0, sizeof in);
+    in.period = 7;
+    in.seed = 42;
+    in.progress_ctx = &in;
+    assert_int_equal(tsf_fit_opts_read(&in, &out), TSF_OK);
+    assert_int_equal(out.period, 7);
+    assert_int_equal(out.seed, 42);
+    assert_ptr_equal(out.progress_ctx, &in);
+    assert_int_equal(out.size, sizeof out);
+    /* NULL: the defaults */
+    assert_int_equal(tsf_fit_opts_read(NULL, &out), TSF_OK);
+    assert_int_equal(out.period, 0);
+    /* a size smaller than any layout (garbage or a wrong struct) */
+    in.size = 3;
+    assert_int_equal(tsf_fit_opts_read(&in, &out), TSF_EINVAL);
+    assert_errmsg_has("tsf_fit_opts_init");
+    /* a newer caller: a larger struct whose unknown tail is zero is fine... */
+    unsigned char big[sizeof(tsf_fit_opts) + 16];
+    memset(big, 0, sizeof big);
+    tsf_fit_opts_init((tsf_fit_opts *)(void *)big);
+    ((tsf_fit_opts *)(void *)big)->size = sizeof big;
+    ((tsf_fit_opts *)(void *)big)->period = 4;
+    assert_int_equal(tsf_fit_opts_read((tsf_fit_opts *)(void *)big, &out), TSF_OK);
+    assert_int_equal(out.period, 4);
+    /* ...one that sets an option this library does not know is refused */
+    big[sizeof(tsf_fit_opts) + 3] = 1;
+    assert_int_equal(tsf_fit_opts_read((tsf_fit_opts *)(void *)big, &out), TSF_EUNSUP);
+    assert_errmsg_has("newer tsf");
+    tsf_forecast_opts fin, fout;
+    memset(&fin, 0, sizeof fin);
+    fin.samples = 17;
+    assert_int_equal(tsf_forecast_opts_read(&fin, &fout), TSF_OK);
+    assert_int_equal(fout.samples, 17);
+    fin.size = 1;
+    assert_int_equal(tsf_forecast_opts_read(&fin, &fout), TSF_EINVAL);
+}
+
+/* The public entry points apply the rule: a bad size fails the call. */
+static void test_opts_through_api(void **state)
+{
+    (void)state;
+    size_t n;
+    double *y = read_dataset("Nile", &n);
+    assert_non_null(y);
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("arima(1,1,1)", &m), TSF_OK);
+    tsf_fit_opts o;
+    tsf_fit_opts_init(&o);
+    o.size = 2;
+    assert_int_equal(tsf_fit(m, y, n, NULL, 1, &o), TSF_EINVAL);
+    tsf_fit_opts_init(&o);
+    assert_int_equal(tsf_fit(m, y, n, NULL, 1, &o), TSF_OK);
+    tsf_forecast_opts fo;
+    tsf_forecast_opts_init(&fo);
+    fo.size = 5;
+    double lv = 95;
+    tsf_forecast_result *fc = NULL;
+    assert_int_equal(tsf_forecast(m, y, n, NULL, 3, &lv, 1, &fo, &fc), TSF_EINVAL);
+    assert_null(fc);
+    tsf_forecast_opts_init(&fo);
+    assert_int_equal(tsf_forecast(m, y, n, NULL, 3, &lv, 1, &fo, &fc), TSF_OK);
+    tsf_forecast_free(fc);
+    tsf_model_free(m);
+    free(y);
+}
+
+/* ---- fits on a small thread stack ---- */
+
+typedef struct {
+    const char *spec;
+    const double *y;
+    size_t n;
+    int period;
+    tsf_method method;
+    tsf_status st;
+    double loglik;
+    char err[256];
+} fit_job;
+
+static void *fit_thread(void *p)
+{
+    fit_job *j = p;
+    tsf_model *m = NULL;
+    j->loglik = NAN;
+    j->st = tsf_model_new(j->spec, &m);
+    tsf_fit_opts o;
+    tsf_fit_opts_init(&o);
+    o.method = j->method;
+    if (!j->st) j->st = tsf_fit(m, j->y, j->n, NULL, j->period, &o);
+    tsf_fit_info info;
+    if (!j->st) j->st = tsf_model_info(m, &info);
+    if (!j->st) j->loglik = info.loglik;
+    snprintf(j->err, sizeof j->err, "%s", tsf_errmsg());
+    tsf_model_free(m);
+    return NULL;
+}
+
+/* An embedding program's worker thread: 256 KiB of stack (AddressSanitizer
+ * puts redzones around every stack array and needs more). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMALL_STACK (1024 * 1024)
+#else
+#define SMALL_STACK (256 * 1024)
+#endif
+
+static void run_small(fit_job *j)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, SMALL_STACK), 0);
+    assert_int_equal(pthread_create(&th, &attr, fit_thread, j), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&attr);
+    if (j->st) fail_msg("%s: %s", j->spec, j->err);
+}
+
+static void test_small_stack(void **state)
+{
+    (void)state;
+    size_t n;
+    double *ap = read_dataset("AirPassengers", &n);
+    assert_non_null(ap);
+    assert_int_equal(n, 144);
+    double lap[144];
+    for (size_t i = 0; i < n; i++) lap[i] = log(ap[i]);
+    /* R 4.2.2: arima(log(AirPassengers), c(0,1,1), seasonal = c(0,1,1))
+     * and auto.arima(AirPassengers) (tests/reference/r_reference.json,
+     * cases logairpassengers_airline and auto_AirPassengers). */
+    fit_job air = {"arima(0,1,1)(0,1,1)[12]", lap, n, 12, TSF_METHOD_DEFAULT, TSF_OK, NAN, ""};
+    run_small(&air);
+    assert_true(air.loglik >= 244.699530596796 - 1e-3);
+    assert_close(air.loglik, 244.699530596796, 1e-2);
+    fit_job aut = {"auto", ap, n, 12, TSF_METHOD_DEFAULT, TSF_OK, NAN, ""};
+    run_small(&aut);
+    assert_close(aut.loglik, -504.923852561182, 1e-3);
+    /* The largest matrices: many coefficients, ML with two starts, the
+     * numerical Hessians.  The same fit on the main thread's stack gives
+     * the same likelihood. */
+    fit_job big = {"arima(3,1,3)(2,1,1)[12]", lap, n, 12, TSF_METHOD_ML, TSF_OK, NAN, ""};
+    run_small(&big);
+    fit_job ref = big;
+    fit_thread(&ref);
+    assert_int_equal(ref.st, TSF_OK);
+    assert_close(big.loglik, ref.loglik, 1e-9);
+    free(ap);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opts_init),
+        cmocka_unit_test(test_opts_sizes),
+        cmocka_unit_test(test_opts_through_api),
+        cmocka_unit_test(test_small_stack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
