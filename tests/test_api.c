@@ -100,6 +100,83 @@ static void test_opts_through_api(void **state)
     free(y);
 }
 
+/* ---- the shared formulas, against closed forms ---- */
+
+static void test_shared_formulas(void **state)
+{
+    (void)state;
+    /* log N(1; 0, 2) = -(log(4 pi) + 1/2) / 2 */
+    assert_close(tsf_gauss_logpdf(1.0, 2.0), -0.5 * (log(4.0 * M_PI) + 0.5), 1e-15);
+    double aic, aicc, bic;
+    tsf_info_criteria(-100.0, 3.0, 50.0, &aic, &aicc, &bic);
+    assert_close(aic, 206.0, 1e-12);
+    assert_close(aicc, 206.0 + 24.0 / 46.0, 1e-12);
+    assert_close(bic, 200.0 + 3.0 * log(50.0), 1e-12);
+    tsf_info_criteria(-100.0, 3.0, 4.0, &aic, &aicc, &bic);
+    assert_true(isinf(aicc) && aicc > 0);
+    /* Phi^-1(0.975) = 1.959963984540054, Phi^-1(0.9) = 1.2815515655446004 */
+    tsf_forecast_result fc;
+    memset(&fc, 0, sizeof fc);
+    double lv[2] = {95.0, 80.0};
+    assert_int_equal(tsf_forecast_alloc(&fc, 2, lv, 2), TSF_OK);
+    fc.mean[0] = 10.0, fc.mean[1] = -1.0;
+    fc.se[0] = 2.0, fc.se[1] = 0.5;
+    tsf_normal_intervals(&fc);
+    assert_close(fc.lower[0], 10.0 - 2.0 * 1.959963984540054, 1e-12);
+    assert_close(fc.upper[1], -1.0 + 0.5 * 1.959963984540054, 1e-12);
+    assert_close(fc.lower[2], 10.0 - 2.0 * 1.2815515655446004, 1e-12);
+    assert_close(fc.upper[3], -1.0 + 0.5 * 1.2815515655446004, 1e-12);
+    free(fc.mean), free(fc.se), free(fc.levels), free(fc.lower), free(fc.upper);
+}
+
+/* ---- the period rule: option, else spec, else data ---- */
+
+static int fitted_period(const char *spec, const double *y, size_t n, int opt, int series)
+{
+    tsf_model *m;
+    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
+    tsf_fit_opts o;
+    tsf_fit_opts_init(&o);
+    o.period = opt;
+    if (tsf_fit(m, y, n, NULL, series, &o)) fail_msg("%s: %s", spec, tsf_errmsg());
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    tsf_model_free(m);
+    return info.period;
+}
+
+static void test_period_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(tsf_fit_period(6, 4, 12), 6);
+    assert_int_equal(tsf_fit_period(0, 4, 12), 4);
+    assert_int_equal(tsf_fit_period(0, 0, 12), 12);
+    assert_int_equal(tsf_fit_period(0, 0, 0), 1);
+    size_t n;
+    double *y = read_dataset("AirPassengers", &n);
+    assert_non_null(y);
+    const char *fams[] = {"arima(0,1,1)(0,1,1)%s", "auto%s"};
+    for (int f = 0; f < 2; f++) {
+        char with[64], without[64];
+        snprintf(with, sizeof with, fams[f], "[4]");
+        snprintf(without, sizeof without, fams[f], "");
+        assert_int_equal(fitted_period(with, y, n, 6, 12), 6);
+        assert_int_equal(fitted_period(with, y, n, 0, 12), 4);
+        assert_int_equal(fitted_period(without, y, n, 0, 12), 12);
+    }
+    /* a refit takes the new data's period (the arima family kept the
+     * first fit's as if the spec had said it) */
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("arima(0,1,1)(0,1,1)", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, n, NULL, 12, NULL), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, n, NULL, 4, NULL), TSF_OK);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    assert_int_equal(info.period, 4);
+    tsf_model_free(m);
+    free(y);
+}
+
 /* ---- fits on a small thread stack ---- */
 
 typedef struct {
@@ -188,6 +265,8 @@ int main(void)
         cmocka_unit_test(test_opts_init),
         cmocka_unit_test(test_opts_sizes),
         cmocka_unit_test(test_opts_through_api),
+        cmocka_unit_test(test_shared_formulas),
+        cmocka_unit_test(test_period_rule),
         cmocka_unit_test(test_small_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * (fit on g(y), likelihood in y's units via the Jacobian, back-transformed
  * forecasts) and dispatch to the family's type object. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -43,6 +44,9 @@ tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_m
         return tsf_set_error(TSF_ENOMEM, "out of memory creating a model");
     }
     st = type->parse(spec, &m->impl);
+    /* the family's parse has checked [s]'s range (or refused it) */
+    m->spec_period = st == TSF_OK && spec->period > 0 && spec->period <= INT32_MAX
+                         ? (int)spec->period : 0;
     tsf_spec_free(spec);
     if (st) {
         tsf_model_free(m);
@@ -128,9 +132,13 @@ static tsf_status fit_prepare(tsf_model *m, const double *const *ys, const size_
     return tsf_set_error(TSF_EINVAL, "unknown transform %d", (int)opts->transform);
 }
 
-static int resolve_period(const tsf_fit_opts *opts, int series_period)
+/* The one rule for the period a fit uses: the caller's option (--period),
+ * else the spec's [s], else the data's (the time labels' frequency), else
+ * 1.  Families receive the result and apply no rule of their own. */
+int tsf_fit_period(int opt_period, int spec_period, int series_period)
 {
-    if (opts->period > 0) return opts->period;
+    if (opt_period > 0) return opt_period;
+    if (spec_period > 0) return spec_period;
     return series_period > 0 ? series_period : 1;
 }
 
@@ -142,7 +150,7 @@ tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg
     tsf_status st = tsf_fit_opts_read(opts, &o);
     if (st) return st;
     opts = &o;
-    int period = resolve_period(opts, series_period);
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
     st = fit_prepare(m, &y, &n, 1, period, opts);
     if (st) return st;
     double *buf;
@@ -170,7 +178,7 @@ tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
     tsf_status st = tsf_fit_opts_read(opts, &o);
     if (st) return st;
     opts = &o;
-    int period = resolve_period(opts, series_period);
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
     st = fit_prepare(m, ys, ns, nseries, period, opts);
     if (st) return st;
     if (has_transform(m))

@@ -80,7 +80,6 @@ static tsf_status parse(const tsf_spec *s, tsf_nn_arch arch, void **impl)
     c.head = (tsf_nn_head)head;
     tsf_neural *m = tsf_neural_alloc(&c);
     if (!m) return tsf_set_error(TSF_ENOMEM, "out of memory creating '%s'", s->text);
-    m->spec_period = s->period;
     *impl = m;
     return TSF_OK;
 }
@@ -125,10 +124,8 @@ static tsf_status info(const void *impl, tsf_fit_info *fi)
     fi->sigma2 = NAN;
     fi->mean = NAN;
     fi->loglik = m->loglik;
-    double k = (double)m->nn->nparams, n = (double)m->nobs;
-    fi->aic = -2.0 * m->loglik + 2.0 * k;
-    fi->aicc = n - k - 1.0 > 0.0 ? fi->aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : NAN;
-    fi->bic = -2.0 * m->loglik + k * log(n);
+    tsf_info_criteria(m->loglik, (double)m->nn->nparams, (double)m->nobs, &fi->aic, &fi->aicc,
+                      &fi->bic);
     fi->nobs = m->nobs;
     fi->converged = 1;
     fi->lambda = NAN;

@@ -22,7 +22,6 @@
 
 typedef struct {
     tsf_nn_config cfg;  /* from the spec; period set by the fit */
-    long spec_period;   /* [s] of the spec, 0 when absent */
     tsf_nn *nn;         /* NULL until fitted */
     double scale;       /* training-time mean |y| (pooled over series) */
     /* training record (saved as metadata) */

@@ -271,8 +271,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     m->lr = opts->lr > 0.0 ? opts->lr : tf ? TSF_NN_DEFAULT_LR_TF : TSF_NN_DEFAULT_LR;
     m->seed = opts->seed;
     m->threads = opts->threads;
-    m->cfg.period = opts->period > 0 ? opts->period : m->spec_period > 0 ? (int)m->spec_period
-                                                                        : period;
+    m->cfg.period = period; /* resolved by the core (tsf_fit_period) */
     if (m->cfg.period < 1) m->cfg.period = 1;
     train_data d;
     memset(&d, 0, sizeof d);

@@ -108,10 +108,7 @@ static tsf_status finish_fit(tsf_ar_impl *a, const double *y, size_t n)
     tsf_status st = tsf_ar_loglik(a, y, n, NULL, 0, &a->loglik);
     if (st) return st;
     a->nobs = a->est.n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     return make_names(a);
 }
 
@@ -290,10 +287,7 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     for (size_t j = 0; j < p; j++) sum += e->ar[j];
     a->mu = e->x_mean + e->x_intercept / (1.0 - sum);
     a->nobs = e->n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn > 0 ? nn : 1.0);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     if ((st = make_names(a))) goto fail;
     a->fitted = 1;
     ar_free(*impl);

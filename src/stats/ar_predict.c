@@ -39,17 +39,6 @@ tsf_status tsf_ar_loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
-void tsf_ar_intervals(tsf_forecast_result *fc)
-{
-    for (size_t k = 0; k < fc->nlevels; k++) {
-        double z = tsf_qnorm(0.5 + fc->levels[k] / 200.0);
-        for (size_t i = 0; i < fc->h; i++) {
-            fc->lower[k * fc->h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * fc->h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
-}
-
 tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc)
@@ -66,7 +55,7 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
-    tsf_ar_intervals(fc);
+    tsf_normal_intervals(fc);
     return TSF_OK;
 }
 
@@ -154,7 +143,7 @@ tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, d
     double lp = 0.0;
     if (contributes) {
         double v = st->sigma2 * F, e = y - st->mu - pred;
-        lp = -0.5 * (log(2.0 * M_PI * v) + e * e / v);
+        lp = tsf_gauss_logpdf(e, v);
     }
     if (logp) *logp = lp;
     return TSF_OK;
@@ -176,7 +165,7 @@ tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size
         fc->mean[i] += st->mu;
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
-    tsf_ar_intervals(fc);
+    tsf_normal_intervals(fc);
     return TSF_OK;
 }
 

@@ -161,10 +161,7 @@ static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xre
                       const tsf_fit_opts *opts)
 {
     tsf_arima *a = impl;
-    /* period: --period, else the spec's [s], else the series' (the core
-     * passes opts->period or the series period). */
-    if (opts && opts->period > 0) a->ord.s = opts->period;
-    else if (a->ord.s <= 0 || a->ord.s == 1) a->ord.s = period > 0 ? period : 1;
+    a->ord.s = period; /* resolved by the core (tsf_fit_period) */
     return tsf_arima_fit(a, y, n, xreg, opts);
 }
 
@@ -256,6 +253,8 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_arima *a = impl;
+    (void)levels; /* fc->levels: the intervals come from tsf_normal_intervals */
+    (void)nlevels;
     const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
     if (a->kuser && !xf)
         return tsf_set_error(TSF_EINVAL, "the model has %zu regressors: give their %zu future "
@@ -285,13 +284,7 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                 }
                 fc->mean[i] += beta[j] * v;
             }
-        for (size_t k = 0; !st && k < nlevels; k++) {
-            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-            for (size_t i = 0; i < h; i++) {
-                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-            }
-        }
+        if (!st) tsf_normal_intervals(fc);
     }
     free(x);
     free(Xf);

@@ -88,7 +88,7 @@ tsf_status tsf_arima_state_update(void *st, double y, const double *xr, size_t k
     double lp = 0.0;
     if (c) {
         double v = x - pred, f = s->sigma2 * F;
-        lp = -0.5 * (log(2.0 * M_PI * f) + v * v / f);
+        lp = tsf_gauss_logpdf(v, f);
     }
     if (logp) *logp = lp;
     s->t++;
@@ -100,6 +100,8 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     tsf_forecast_result *fc)
 {
     arima_state *s = st;
+    (void)levels; /* fc->levels: the intervals come from tsf_normal_intervals */
+    (void)nlevels;
     const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
                                                                            : NULL;
     if (xf && (!xf->x || xf->ld < h))
@@ -120,13 +122,7 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
         for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
     }
-    for (size_t k = 0; k < nlevels; k++) {
-        double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-        for (size_t i = 0; i < h; i++) {
-            fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
+    tsf_normal_intervals(fc);
     return TSF_OK;
 }
 
