@@ -129,6 +129,41 @@ static void test_shared_formulas(void **state)
     free(fc.mean), free(fc.se), free(fc.levels), free(fc.lower), free(fc.upper);
 }
 
+/* ---- one status for one condition: regressors to a family without ---- */
+
+static void test_no_regressors(void **state)
+{
+    (void)state;
+    size_t n;
+    double *y = read_dataset("Nile", &n);
+    assert_non_null(y);
+    double *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = (double)i;
+    tsf_xreg xr = {1, x, n, NULL};
+    const char *specs[] = {"ar", "gru(hidden=4)"};
+    for (int f = 0; f < 2; f++) {
+        tsf_model *m;
+        assert_int_equal(tsf_model_new(specs[f], &m), TSF_OK);
+        assert_int_equal(tsf_fit(m, y, n, &xr, 1, NULL), TSF_EUNSUP);
+        assert_errmsg_has("take no regressors");
+        tsf_model_free(m);
+    }
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("ar", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, n, NULL, 1, NULL), TSF_OK);
+    double ll;
+    assert_int_equal(tsf_loglik(m, y, n, &xr, 0, &ll), TSF_EUNSUP);
+    assert_int_equal(tsf_simulate_x(m, 5, 1, 1, &xr, x), TSF_EUNSUP);
+    tsf_state *st;
+    assert_int_equal(tsf_state_new(m, &st), TSF_OK);
+    assert_int_equal(tsf_state_update_x(st, y[0], x, 1, &ll), TSF_EUNSUP);
+    assert_errmsg_has("take no regressors");
+    tsf_state_free(st);
+    tsf_model_free(m);
+    free(x);
+    free(y);
+}
+
 /* ---- the period rule: option, else spec, else data ---- */
 
 static int fitted_period(const char *spec, const double *y, size_t n, int opt, int series)
@@ -266,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_opts_sizes),
         cmocka_unit_test(test_opts_through_api),
         cmocka_unit_test(test_shared_formulas),
+        cmocka_unit_test(test_no_regressors),
         cmocka_unit_test(test_period_rule),
         cmocka_unit_test(test_small_stack),
     };

@@ -102,6 +102,11 @@ double tsf_qnorm(double p);
  * levels (src/core/util.c: the one place for normal intervals). */
 void tsf_normal_intervals(tsf_forecast_result *fc);
 
+/* The one answer of a family without regressors to a call that gives
+ * some (fit, loglik, forecast, simulate, state update or forecast):
+ * TSF_EUNSUP, the message naming the family and the alternative. */
+tsf_status tsf_no_regressors(const char *family);
+
 /* log N(e; 0, var) = -(log(2 pi var) + e^2 / var) / 2: the Gaussian log
  * density of a prediction error e with variance var. */
 double tsf_gauss_logpdf(double e, double var);

@@ -58,6 +58,12 @@ void tsf_normal_intervals(tsf_forecast_result *fc)
     }
 }
 
+tsf_status tsf_no_regressors(const char *family)
+{
+    return tsf_set_error(TSF_EUNSUP, "%s models take no regressors (--xreg); a regression with "
+                         "ARIMA errors is arima(p,d,q) with --xreg", family);
+}
+
 double tsf_gauss_logpdf(double e, double var)
 {
     return -0.5 * (log(2.0 * M_PI * var) + e * e / var);

@@ -104,7 +104,7 @@ static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xre
                       const tsf_fit_opts *opts)
 {
     if (xreg && xreg->k)
-        return tsf_set_error(TSF_EUNSUP, "neural models take no regressors (--xreg)");
+        return tsf_no_regressors("neural");
     return fit_many(impl, &y, &n, 1, period, opts);
 }
 
@@ -156,7 +156,7 @@ static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st) return st;
-    if (xreg && xreg->k) return tsf_set_error(TSF_EUNSUP, "neural models take no regressors");
+    if (xreg && xreg->k) return tsf_no_regressors("neural");
     return tsf_neural_series_loglik(m, y, n, start, ll, NULL);
 }
 
@@ -218,7 +218,7 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
 static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
                            const tsf_xreg *xreg, double *out)
 {
-    if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+    if (xreg) return tsf_no_regressors("neural");
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st || n == 0 || npaths == 0) return st;
@@ -272,7 +272,7 @@ static tsf_status state_new(const void *impl, void **out)
 static tsf_status state_update(void *p, double y, const double *x, size_t k, double *logp)
 {
     neural_state *ns = p;
-    if (x || k) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+    if (x || k) return tsf_no_regressors("neural");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double lp;
     tsf_nn_stream_update(ns->s, y, &lp, NULL);
@@ -285,7 +285,7 @@ static tsf_status state_forecast(void *p, size_t h, const double *levels, size_t
 {
     const neural_state *ns = p;
     if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+        return tsf_no_regressors("neural");
     (void)levels; (void)nlevels;
     return sample_forecast(ns->s, h, opts, fc);
 }

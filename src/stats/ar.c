@@ -120,8 +120,7 @@ static tsf_status ar_fit(void *impl, const double *y, size_t n, const tsf_xreg *
     a->fitted = 0;
     tsf_ar_est_clear(&a->est);
     if (xreg && xreg->k)
-        return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors; use arima(p,0,0) with "
-                             "--xreg");
+        return tsf_no_regressors("ar");
     if (opts && opts->include_mean < 0)
         return tsf_set_error(TSF_EUNSUP, "ar() always estimates the mean (R's demean = TRUE); "
                              "use arima(p,0,0) with --no-mean for a zero-mean model");

@@ -22,7 +22,7 @@ static tsf_status centred(const tsf_ar_impl *a, const double *y, size_t n, doubl
 
 static tsf_status no_xreg(const tsf_xreg *xreg)
 {
-    if (xreg && xreg->k) return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors");
+    if (xreg && xreg->k) return tsf_no_regressors("ar");
     return TSF_OK;
 }
 
@@ -63,7 +63,7 @@ tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t s
                            const tsf_xreg *xreg, double *out)
 {
     const tsf_ar_impl *a = impl;
-    if (xreg) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (xreg) return tsf_no_regressors("ar");
     tsf_arima_ss m = tsf_ar_ss(a);
     tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
     if (st) return st;
@@ -136,7 +136,7 @@ tsf_status tsf_ar_state_new(const void *impl, void **out)
 tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, double *logp)
 {
     ar_state *st = vst;
-    if (x || k) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (x || k) return tsf_no_regressors("ar");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double pred, F;
     int contributes = tsf_arima_kf_step(st->kf, y - st->mu, &pred, &F);
@@ -157,7 +157,7 @@ tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size
     (void)nlevels;
     (void)opts;
     if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+        return tsf_no_regressors("ar");
     /* kf_predict only writes the workspace's scratch arrays, never the
      * filter state; a state is used by one thread at a time. */
     tsf_arima_kf_predict(st->kf, h, fc->mean, fc->se);
