@@ -251,6 +251,25 @@ tsf_status tsf_check_levels(const double *levels, size_t nlevels)
     return TSF_OK;
 }
 
+tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
+                              const tsf_forecast_opts *opts, tsf_forecast_opts *o,
+                              tsf_forecast_result **fc)
+{
+    *fc = NULL;
+    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
+    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
+    tsf_status st = tsf_check_levels(levels, nlevels);
+    if (st || (st = tsf_forecast_opts_read(opts, o))) return st;
+    tsf_forecast_result *r = calloc(1, sizeof *r);
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if ((st = tsf_forecast_alloc(r, h, levels, nlevels))) {
+        free(r);
+        return st;
+    }
+    *fc = r;
+    return TSF_OK;
+}
+
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
@@ -259,17 +278,11 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->forecast) return unsupported(m, "forecasts");
-    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if ((st = tsf_check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
+    if ((st = check_series(y, n))) return st;
     tsf_forecast_opts o;
-    if ((st = tsf_forecast_opts_read(opts, &o))) return st;
+    tsf_forecast_result *fc;
+    if ((st = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc))) return st;
     opts = &o;
-    tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((st = tsf_forecast_alloc(fc, h, levels, nlevels))) {
-        free(fc);
-        return st;
-    }
     double *buf;
     const double *use;
     if ((st = transformed(m, y, n, &buf, &use))) {

@@ -172,22 +172,12 @@ static void to_raw(fctx *c, double *par)
  * the raw point does not map back to untr (an AR block was reset). */
 static int raw_hessian(fctx *c, const double *raw, const double *untr, size_t np, double *H)
 {
-    const tsf_arima_order *o = &c->a->ord;
     double *G = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_G), *T = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_T);
     double back[TSF_ARIMA_MAXPAR];
     tsf_arima_par_arma(c, raw, back);  /* c->transform is set */
     for (size_t i = 0; i < c->a->narma; i++)
         if (fabs(back[i] - untr[i]) > 1e-8) return 1;
-    memset(G, 0, np * np * sizeof *G);
-    for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
-    size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
-    for (int b = 0; b < 2; b++) {
-        size_t off = blocks[b][0], len = blocks[b][1];
-        if (!len) continue;
-        if (tsf_arima_partrans_jac(raw + off, len, T)) return 1;
-        for (size_t i = 0; i < len; i++)
-            for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
-    }
+    if (!tsf_arima_raw_jacobian(c, raw, np, G, T)) return 1;
     /* T = H G, H = G' T */
     for (size_t i = 0; i < np; i++)
         for (size_t j = 0; j < np; j++) {

@@ -68,6 +68,10 @@ int tsf_arima_css_objgrad(fctx *c, double *g);
 /* Minimises the ML objective from par (see arima_optim.c). */
 tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, const double *H0,
                               double *Hout, int *hout_ok, int *converged);
+/* G = d untransformed / d raw at raw (np x np, block diagonal: the
+ * partrans Jacobian on the AR blocks, identity elsewhere); T: np x np
+ * scratch.  0 when the Jacobian cannot be computed. */
+int tsf_arima_raw_jacobian(fctx *c, const double *raw, size_t np, double *G, double *T);
 /* Covariance of the untransformed coefficients from the transformed-space
  * Hessian at the optimum; 0 when not positive definite. */
 int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov);

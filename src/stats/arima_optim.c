@@ -393,11 +393,9 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
  * Hessian in transformed coordinates at the optimum (where the gradient
  * vanishes): H = G^-T H_raw G^-1 with G = d untransformed / d raw, so
  * inv(nobs H) = G inv(nobs H_raw) G'. */
-int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov)
+int tsf_arima_raw_jacobian(fctx *c, const double *raw, size_t np, double *G, double *T)
 {
     const tsf_arima_order *o = &c->a->ord;
-    double *G = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_G), *T = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_T);
-    double *Hi = tsf_arima_mat(c, TSF_ARIMA_MAT_COV_HI);
     memset(G, 0, np * np * sizeof *G);
     for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
     size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
@@ -408,6 +406,14 @@ int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_
         for (size_t i = 0; i < len; i++)
             for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
     }
+    return 1;
+}
+
+int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov)
+{
+    double *G = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_G), *T = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_T);
+    double *Hi = tsf_arima_mat(c, TSF_ARIMA_MAT_COV_HI);
+    if (!tsf_arima_raw_jacobian(c, raw, np, G, T)) return 0;
     for (size_t i = 0; i < np * np; i++) Hi[i] = Hraw[i] * (double)c->a->nobs;
     if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;
     if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;
