@@ -129,6 +129,64 @@ static void test_shared_formulas(void **state)
     free(fc.mean), free(fc.se), free(fc.levels), free(fc.lower), free(fc.upper);
 }
 
+/* ---- NULL arguments: TSF_EINVAL, never a crash (tsf/model.h's rule) ---- */
+
+static void test_null_arguments(void **state)
+{
+    (void)state;
+    double y[30], ll, q, p, out[4];
+    for (int i = 0; i < 30; i++) y[i] = sin(i) + 0.1 * i;
+    tsf_model *m = NULL;
+    assert_int_equal(tsf_model_new(NULL, &m), TSF_EINVAL);
+    assert_int_equal(tsf_model_new("ar", NULL), TSF_EINVAL);
+    assert_string_equal(tsf_model_spec(NULL), "");
+    assert_string_equal(tsf_model_family(NULL), "");
+    assert_int_equal(tsf_model_is_neural(NULL), 0);
+    assert_int_equal(tsf_fit(NULL, y, 30, NULL, 1, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_fit_many(NULL, NULL, NULL, 0, 1, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_loglik(NULL, y, 30, NULL, 0, &ll), TSF_EINVAL);
+    assert_int_equal(tsf_model_new("arima(1,0,0)", &m), TSF_OK);
+    assert_int_equal(tsf_fit_many(m, NULL, NULL, 2, 1, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_fit(m, NULL, 30, NULL, 1, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_fit(m, y, 30, NULL, 1, NULL), TSF_OK);
+    assert_int_equal(tsf_model_info(m, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_loglik(m, y, 30, NULL, 0, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_loglik(m, NULL, 30, NULL, 0, &ll), TSF_EINVAL);
+    double lv = 90;
+    tsf_forecast_result *fc = NULL;
+    assert_int_equal(tsf_forecast(m, y, 30, NULL, 2, &lv, 1, NULL, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_forecast(m, y, 30, NULL, 2, NULL, 1, NULL, &fc), TSF_EINVAL);
+    assert_null(fc);
+    assert_int_equal(tsf_simulate(m, 4, 1, 1, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_simulate(NULL, 4, 1, 1, out), TSF_EINVAL);
+    assert_int_equal(tsf_residuals(m, NULL, 30, NULL, out, out), TSF_EINVAL);
+    assert_int_equal(tsf_save(m, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_save(NULL, "x"), TSF_EINVAL);
+    assert_int_equal(tsf_load(NULL, &m), TSF_EINVAL);
+    assert_int_equal(tsf_load("x", NULL), TSF_EINVAL);
+    tsf_state *st = NULL;
+    assert_int_equal(tsf_state_new(NULL, &st), TSF_EINVAL);
+    assert_int_equal(tsf_state_new(m, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_state_update(NULL, 1.0, &ll), TSF_EINVAL);
+    assert_int_equal(tsf_state_forecast(NULL, 1, &lv, 1, NULL, &fc), TSF_EINVAL);
+    assert_int_equal(tsf_state_save(NULL, "x"), TSF_EINVAL);
+    assert_int_equal(tsf_state_load(m, NULL, &st), TSF_EINVAL);
+    assert_int_equal(tsf_state_load(NULL, "x", &st), TSF_EINVAL);
+    assert_int_equal(tsf_csv_read(NULL, NULL), TSF_EINVAL);
+    size_t idx;
+    assert_int_equal(tsf_frame_column(NULL, "x", &idx), TSF_EINVAL);
+    assert_int_equal(tsf_ljung_box(NULL, 30, 5, 0, &q, &p), TSF_EINVAL);
+    assert_int_equal(tsf_infer_period(NULL, 3), 1);
+    char buf[8];
+    assert_int_equal(tsf_future_label(NULL, 3, 12, 1, buf, sizeof buf), 0);
+    assert_non_null(tsf_strerror((tsf_status)999));
+    tsf_model_free(NULL);
+    tsf_state_free(NULL);
+    tsf_forecast_free(NULL);
+    tsf_frame_free(NULL);
+    tsf_model_free(m);
+}
+
 /* ---- one status for one condition: regressors to a family without ---- */
 
 static void test_no_regressors(void **state)
@@ -301,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_opts_sizes),
         cmocka_unit_test(test_opts_through_api),
         cmocka_unit_test(test_shared_formulas),
+        cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_no_regressors),
         cmocka_unit_test(test_period_rule),
         cmocka_unit_test(test_small_stack),

@@ -16,6 +16,7 @@ tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
 
 tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_model **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_model_new: no output pointer");
     *out = NULL;
     if (!spec_text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *spec = NULL;
@@ -64,9 +65,9 @@ void tsf_model_free(tsf_model *m)
     free(m);
 }
 
-const char *tsf_model_spec(const tsf_model *m) { return m->spec; }
-const char *tsf_model_family(const tsf_model *m) { return m->type->name; }
-int tsf_model_is_neural(const tsf_model *m) { return m->type->neural; }
+const char *tsf_model_spec(const tsf_model *m) { return m ? m->spec : ""; }
+const char *tsf_model_family(const tsf_model *m) { return m ? m->type->name : ""; }
+int tsf_model_is_neural(const tsf_model *m) { return m ? m->type->neural : 0; }
 
 static int has_transform(const tsf_model *m) { return !isnan(m->lambda); }
 
@@ -170,6 +171,9 @@ tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg
 tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                         size_t nseries, int series_period, const tsf_fit_opts *opts)
 {
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no model given");
+    if (nseries == 0 || !ys || !ns)
+        return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no series given");
     if (nseries == 1) return tsf_fit(m, ys[0], ns[0], NULL, series_period, opts);
     if (!m->type->fit_many)
         return tsf_set_error(TSF_EUNSUP, "model '%s' fits one series at a time; choose a "
@@ -209,6 +213,7 @@ tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info)
 {
     tsf_status st = need_fitted(m);
     if (st) return st;
+    if (!info) return tsf_set_error(TSF_EINVAL, "tsf_model_info: no output struct");
     memset(info, 0, sizeof *info);
     info->mean = NAN;
     if (!m->type->info) return unsupported(m, "a summary");
@@ -231,6 +236,7 @@ tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_x
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->loglik) return unsupported(m, "log-likelihoods");
+    if (!ll) return tsf_set_error(TSF_EINVAL, "tsf_loglik: no output pointer");
     if (start > n) return tsf_set_error(TSF_EINVAL, "start %zu is past the end (%zu)", start, n);
     if ((st = check_series(y, n))) return st;
     double *buf;
@@ -274,6 +280,7 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_forecast: no output pointer");
     *out = NULL;
     tsf_status st = need_fitted(m);
     if (st) return st;
@@ -311,6 +318,7 @@ tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t 
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->simulate) return unsupported(m, "simulation");
+    if (!out && n && npaths) return tsf_set_error(TSF_EINVAL, "tsf_simulate: no output array");
     if (xreg && xreg->k == 0) xreg = NULL;
     if (xreg && (!xreg->x || xreg->ld < n))
         return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
@@ -327,6 +335,7 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->residuals) return unsupported(m, "residuals");
+    if ((st = check_series(y, n))) return st;
     double *buf, *f = fitted;
     const double *use;
     if ((st = transformed(m, y, n, &buf, &use))) return st;
