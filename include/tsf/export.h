@@ -2,7 +2,7 @@
  * Symbol visibility of the public API.
  *
  * libtsf is built with -fvisibility=hidden: only the declarations marked
- * ::TSF_API in include/tsf/ are exported from libtsf.so, so that internal
+ * TSF_API in include/tsf/ are exported from libtsf.so, so that internal
  * functions stay free to change (tests/check_exports.py compares the two
  * lists).  Programs that link the static library see TSF_API as a plain
  * declaration. */
