@@ -162,7 +162,9 @@ static void test_null_arguments(void **state)
     assert_int_equal(tsf_residuals(m, NULL, 30, NULL, out, out), TSF_EINVAL);
     assert_int_equal(tsf_save(m, NULL), TSF_EINVAL);
     assert_int_equal(tsf_save(NULL, "x"), TSF_EINVAL);
-    assert_int_equal(tsf_load(NULL, &m), TSF_EINVAL);
+    tsf_model *loaded = NULL;
+    assert_int_equal(tsf_load(NULL, &loaded), TSF_EINVAL);
+    assert_null(loaded);
     assert_int_equal(tsf_load("x", NULL), TSF_EINVAL);
     tsf_state *st = NULL;
     assert_int_equal(tsf_state_new(NULL, &st), TSF_EINVAL);
