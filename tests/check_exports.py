@@ -17,13 +17,19 @@ DECL = re.compile(r"\bTSF_API\b[^;{(]*?\b(tsf_\w+)\s*\(", re.S)
 
 
 def declared(include_dir):
-    names = set()
+    """The TSF_API names, and the prototypes that lack TSF_API."""
+    names, unmarked = set(), []
     for path in sorted(glob.glob(os.path.join(include_dir, "tsf", "*.h"))):
         text = open(path, encoding="utf-8").read()
         text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)  # comments
         text = re.sub(r"^\s*#.*$", " ", text, flags=re.M)     # the macro's own definition
         names.update(DECL.findall(text))
-    return names
+        for stmt in text.split(";"):
+            m = re.search(r"\b(tsf_\w+)\s*\(", stmt)
+            last = stmt.split("}")[-1]  # the part after a struct body
+            if m and "TSF_API" not in last and not last.lstrip().startswith("typedef"):
+                unmarked.append(f"{os.path.basename(path)}: {m.group(1)}")
+    return names, unmarked
 
 
 def exported(lib):
@@ -39,7 +45,9 @@ def exported(lib):
 
 def main():
     lib, include_dir = sys.argv[1], sys.argv[2]
-    decl, exp = declared(include_dir), exported(lib)
+    (decl, unmarked), exp = declared(include_dir), exported(lib)
+    for u in unmarked:
+        print("public prototype without TSF_API (hidden in the library):", u)
     if not decl:
         print("no TSF_API declarations found under", include_dir)
         return 1
@@ -49,7 +57,7 @@ def main():
     for s in missing:
         print("declared TSF_API but not exported by", lib + ":", s)
     print(f"{len(decl)} declared, {len(exp)} exported, {len(extra)} extra, {len(missing)} missing")
-    return 1 if extra or missing else 0
+    return 1 if extra or missing or unmarked else 0
 
 
 if __name__ == "__main__":
