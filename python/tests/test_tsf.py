@@ -289,3 +289,15 @@ def test_forecast_frame():
     fr = fc.to_frame()
     assert list(fr.columns) == ["time", "mean", "se", "lo80", "hi80", "lo95", "hi95"]
     assert list(fr["time"]) == ["1961-01", "1961-02"]
+
+
+def test_pandas_dates_give_period_and_times():
+    pd = pytest.importorskip("pandas")
+    labels, y = dataset("AirPassengers")
+    idx = pd.date_range("1949-01-01", periods=len(y), freq="MS")
+    m = tsf.Model("arima(0,1,1)(0,1,1)").fit(pd.Series(y, index=idx))
+    assert m.info["period"] == 12
+    assert list(m.forecast(2).time) == ["1961-01", "1961-02"]
+    q = pd.Series(np.arange(12.0) % 4 + np.arange(12.0), index=pd.date_range(
+        "2000-01-01", periods=12, freq="QS"))
+    assert list(tsf.Model("arima(0,1,0)").fit(q).forecast(1).time) == ["2003-Q1"]

@@ -178,8 +178,25 @@ def _labels_of(y, time):
         return None
     t = np.asarray(time)
     if t.dtype.kind == "M":
-        return [str(v)[:10] for v in t.astype("datetime64[D]")]
+        return _date_labels(t.astype("datetime64[D]"))
     return [str(v) for v in t]
+
+
+def _date_labels(days):
+    """Dates as the labels whose calendar the library knows: first days of
+    months as "1949-01" (monthly), of quarters spaced 3 months as "1949-Q1",
+    of years as "1949"; other dates as "1949-01-17"."""
+    months = days.astype("datetime64[M]")
+    if len(days) and (months.astype("datetime64[D]") == days).all():
+        m = months.astype(np.int64)  # months since 1970-01
+        step = np.diff(m)
+        year = 1970 + m // 12
+        if len(step) and (step == 12).all() and (m % 12 == 0).all():
+            return [str(y) for y in year]
+        if len(step) and (step == 3).all() and (m % 3 == 0).all():
+            return [f"{y}-Q{q}" for y, q in zip(year, m % 12 // 3 + 1)]
+        return [f"{y}-{mm:02d}" for y, mm in zip(year, m % 12 + 1)]
+    return [str(v) for v in days]
 
 
 def _is_default_index(idx):
