@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "json.h"
+#include "core/atomic.h"
 
 /* Ljung-Box lag as forecast::checkresiduals: min(10, n/5), or min(2m, n/5)
  * for seasonal data. */
@@ -113,13 +114,12 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
         free(fit); free(res);
         return cli_fail(st);
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
+    tsf_atomic_file *af;
+    if ((st = tsf_atomic_open(path, &af))) {
         free(fit); free(res);
-        return cli_usage("%s: cannot write: %s", path, "check the directory exists and is writable");
+        return cli_fail(st);
     }
+    FILE *f = tsf_atomic_stream(af);
     fprintf(f, "%s,value,fitted,residual\n", d->frame->time ? "time" : "index");
     for (size_t i = 0; i < d->n; i++) {
         if (d->frame->time) fprintf(f, "%s,", d->frame->time[i]);
@@ -132,11 +132,7 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
         fputc('\n', f);
     }
     free(fit); free(res);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_usage("%s: write failed", path);
-    }
-    return 0;
+    return (st = tsf_atomic_commit(af)) ? cli_fail(st) : 0;
 }
 
 int cmd_fit(int argc, char **argv)

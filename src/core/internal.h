@@ -47,10 +47,11 @@ typedef struct tsf_model_type {
     tsf_status (*state_new)(const void *impl, void **st);
     /* x: the k regressor values of this observation (NULL, 0 for none);
      * state_forecast takes future ones from opts->xreg_future, as forecast
-     * does.  A family without regressors refuses them; one with regressors
+     * does; it may use the state's scratch space (a state belongs to one
+     * thread at a time) but leaves what later updates see unchanged.  A family without regressors refuses them; one with regressors
      * requires them. */
     tsf_status (*state_update)(void *st, double y, const double *x, size_t k, double *logp);
-    tsf_status (*state_forecast)(const void *st, size_t h, const double *levels, size_t nlevels,
+    tsf_status (*state_forecast)(void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
     void (*state_free)(void *st);
     /* A state's own arrays and counters into doc (tensor names begin with
@@ -79,8 +80,44 @@ void tsf_registry_names(char *buf, size_t n);
 tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *levels,
                               size_t nlevels);
 
+/* The caller's options (NULL: the defaults) as this library's full struct
+ * (src/core/opts.c): the public entry points read their options through
+ * these once, so the families always see every field.  TSF_EINVAL for a
+ * size smaller than the 1.0 layout, TSF_EUNSUP for fields this library
+ * does not know set to non-zero values. */
+tsf_status tsf_fit_opts_read(const tsf_fit_opts *in, tsf_fit_opts *out);
+tsf_status tsf_forecast_opts_read(const tsf_forecast_opts *in, tsf_forecast_opts *out);
+
+/* The period of a fit (src/core/model.c): opt_period (tsf_fit_opts.period)
+ * when > 0, else spec_period (the spec's [s]) when > 0, else
+ * series_period when > 0, else 1.  The core resolves it before calling a
+ * family's fit, which uses the period it is given. */
+int tsf_fit_period(int opt_period, int spec_period, int series_period);
+
 /* Normal quantile helper: the z with P(Z <= z) = p. */
 double tsf_qnorm(double p);
+
+/* The levels' intervals of a Gaussian forecast: lower/upper =
+ * mean -/+ z se with z = Phi^-1(1/2 + level/200), from fc's mean, se and
+ * levels (src/core/util.c: the one place for normal intervals). */
+void tsf_normal_intervals(tsf_forecast_result *fc);
+
+/* The one answer of a family without regressors to a call that gives
+ * some (fit, loglik, forecast, simulate, state update or forecast):
+ * TSF_EUNSUP, the message naming the family and the alternative. */
+tsf_status tsf_no_regressors(const char *family);
+
+/* log N(e; 0, var) = -(log(2 pi var) + e^2 / var) / 2: the Gaussian log
+ * density of a prediction error e with variance var. */
+double tsf_gauss_logpdf(double e, double var);
+
+/* Information criteria of a fit with log-likelihood loglik, k estimated
+ * parameters (sigma2 included where it is estimated) and n observations:
+ * AIC = -2 loglik + 2k, BIC = -2 loglik + k log n (Schwarz 1978),
+ * AICc = AIC + 2k(k+1)/(n-k-1) (Hurvich & Tsai 1989), +infinity when
+ * n - k - 1 <= 0 (never the minimum of a selection). */
+void tsf_info_criteria(double loglik, double k, double n, double *aic, double *aicc,
+                       double *bic);
 
 /* Seconds from a monotonic clock. */
 double tsf_now(void);

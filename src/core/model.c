@@ -2,6 +2,7 @@
  * (fit on g(y), likelihood in y's units via the Jacobian, back-transformed
  * forecasts) and dispatch to the family's type object. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -15,6 +16,7 @@ tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
 
 tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_model **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_model_new: no output pointer");
     *out = NULL;
     if (!spec_text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *spec = NULL;
@@ -43,6 +45,9 @@ tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_m
         return tsf_set_error(TSF_ENOMEM, "out of memory creating a model");
     }
     st = type->parse(spec, &m->impl);
+    /* the family's parse has checked [s]'s range (or refused it) */
+    m->spec_period = st == TSF_OK && spec->period > 0 && spec->period <= INT32_MAX
+                         ? (int)spec->period : 0;
     tsf_spec_free(spec);
     if (st) {
         tsf_model_free(m);
@@ -60,9 +65,9 @@ void tsf_model_free(tsf_model *m)
     free(m);
 }
 
-const char *tsf_model_spec(const tsf_model *m) { return m->spec; }
-const char *tsf_model_family(const tsf_model *m) { return m->type->name; }
-int tsf_model_is_neural(const tsf_model *m) { return m->type->neural; }
+const char *tsf_model_spec(const tsf_model *m) { return m ? m->spec : ""; }
+const char *tsf_model_family(const tsf_model *m) { return m ? m->type->name : ""; }
+int tsf_model_is_neural(const tsf_model *m) { return m ? m->type->neural : 0; }
 
 static int has_transform(const tsf_model *m) { return !isnan(m->lambda); }
 
@@ -128,22 +133,26 @@ static tsf_status fit_prepare(tsf_model *m, const double *const *ys, const size_
     return tsf_set_error(TSF_EINVAL, "unknown transform %d", (int)opts->transform);
 }
 
-static int resolve_period(const tsf_fit_opts *opts, int series_period)
+/* The one rule for the period a fit uses: the caller's option (--period),
+ * else the spec's [s], else the data's (the time labels' frequency), else
+ * 1.  Families receive the result and apply no rule of their own. */
+int tsf_fit_period(int opt_period, int spec_period, int series_period)
 {
-    if (opts->period > 0) return opts->period;
+    if (opt_period > 0) return opt_period;
+    if (spec_period > 0) return spec_period;
     return series_period > 0 ? series_period : 1;
 }
 
 tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                    int series_period, const tsf_fit_opts *opts)
 {
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, &y, &n, 1, period, opts);
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit: no model given");
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
+    st = fit_prepare(m, &y, &n, 1, period, opts);
     if (st) return st;
     double *buf;
     const double *use;
@@ -162,17 +171,19 @@ tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg
 tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                         size_t nseries, int series_period, const tsf_fit_opts *opts)
 {
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no model given");
+    if (nseries == 0 || !ys || !ns)
+        return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no series given");
     if (nseries == 1) return tsf_fit(m, ys[0], ns[0], NULL, series_period, opts);
     if (!m->type->fit_many)
         return tsf_set_error(TSF_EUNSUP, "model '%s' fits one series at a time; choose a "
                              "column with -c", m->type->name);
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, ys, ns, nseries, period, opts);
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
+    st = fit_prepare(m, ys, ns, nseries, period, opts);
     if (st) return st;
     if (has_transform(m))
         return tsf_set_error(TSF_EUNSUP, "--transform with several series is not supported");
@@ -202,6 +213,7 @@ tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info)
 {
     tsf_status st = need_fitted(m);
     if (st) return st;
+    if (!info) return tsf_set_error(TSF_EINVAL, "tsf_model_info: no output struct");
     memset(info, 0, sizeof *info);
     info->mean = NAN;
     if (!m->type->info) return unsupported(m, "a summary");
@@ -224,6 +236,7 @@ tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_x
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->loglik) return unsupported(m, "log-likelihoods");
+    if (!ll) return tsf_set_error(TSF_EINVAL, "tsf_loglik: no output pointer");
     if (start > n) return tsf_set_error(TSF_EINVAL, "start %zu is past the end (%zu)", start, n);
     if ((st = check_series(y, n))) return st;
     double *buf;
@@ -244,27 +257,39 @@ tsf_status tsf_check_levels(const double *levels, size_t nlevels)
     return TSF_OK;
 }
 
+tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
+                              const tsf_forecast_opts *opts, tsf_forecast_opts *o,
+                              tsf_forecast_result **fc)
+{
+    *fc = NULL;
+    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
+    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
+    tsf_status st = tsf_check_levels(levels, nlevels);
+    if (st || (st = tsf_forecast_opts_read(opts, o))) return st;
+    tsf_forecast_result *r = calloc(1, sizeof *r);
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if ((st = tsf_forecast_alloc(r, h, levels, nlevels))) {
+        free(r);
+        return st;
+    }
+    *fc = r;
+    return TSF_OK;
+}
+
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_forecast: no output pointer");
     *out = NULL;
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->forecast) return unsupported(m, "forecasts");
-    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if ((st = tsf_check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((st = tsf_forecast_alloc(fc, h, levels, nlevels))) {
-        free(fc);
-        return st;
-    }
+    if ((st = check_series(y, n))) return st;
+    tsf_forecast_opts o;
+    tsf_forecast_result *fc;
+    if ((st = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc))) return st;
+    opts = &o;
     double *buf;
     const double *use;
     if ((st = transformed(m, y, n, &buf, &use))) {
@@ -293,6 +318,7 @@ tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t 
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->simulate) return unsupported(m, "simulation");
+    if (!out && n && npaths) return tsf_set_error(TSF_EINVAL, "tsf_simulate: no output array");
     if (xreg && xreg->k == 0) xreg = NULL;
     if (xreg && (!xreg->x || xreg->ld < n))
         return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
@@ -309,6 +335,7 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->residuals) return unsupported(m, "residuals");
+    if ((st = check_series(y, n))) return st;
     double *buf, *f = fitted;
     const double *use;
     if ((st = transformed(m, y, n, &buf, &use))) return st;

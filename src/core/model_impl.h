@@ -9,6 +9,7 @@ struct tsf_model {
     char *spec;
     void *impl;          /* family data */
     int fitted;
+    int spec_period;     /* the spec's [s], 0 when absent (tsf_fit_period) */
     double lambda;       /* Box-Cox lambda of the transform, NaN when none */
     double jacobian;     /* sum of log|g'(y_t)| over the fitting data */
     double fit_seconds;
@@ -29,6 +30,12 @@ tsf_status tsf_load_find(const char *path, tsf_type_finder find, tsf_model **out
  * owned by the caller. */
 tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder find,
                         tsf_model **out);
+
+/* What tsf_forecast and tsf_state_forecast do first: check h and the
+ * levels, read the caller's options into *o, allocate the result. */
+tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
+                              const tsf_forecast_opts *opts, tsf_forecast_opts *o,
+                              tsf_forecast_result **fc);
 
 /* TSF_EINVAL unless every level is a percentage in (0, 100). */
 tsf_status tsf_check_levels(const double *levels, size_t nlevels);

@@ -175,6 +175,7 @@ tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder fin
 
 tsf_status tsf_load_find(const char *path, tsf_type_finder find, tsf_model **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_load: no output pointer");
     *out = NULL;
     if (!path) return tsf_set_error(TSF_EINVAL, "tsf_load: no path given");
     tsf_st *doc;

@@ -127,28 +127,18 @@ tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k
     return TSF_OK;
 }
 
-tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *levels,
+tsf_status tsf_state_forecast(tsf_state *st, size_t h, const double *levels,
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out)
 {
     if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_forecast: no output pointer");
     *out = NULL;
     if (!st) return tsf_set_error(TSF_EINVAL, "no streaming state given");
-    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
-    tsf_status s = tsf_check_levels(levels, nlevels);
+    tsf_forecast_opts o;
+    tsf_forecast_result *fc;
+    tsf_status s = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc);
     if (s) return s;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((s = tsf_forecast_alloc(fc, h, levels, nlevels))) {
-        free(fc);
-        return s;
-    }
+    opts = &o;
     if ((s = st->type->state_forecast(st->fam, h, levels, nlevels, opts, fc))) {
         tsf_forecast_free(fc);
         return s;

@@ -19,7 +19,6 @@
 
 typedef struct {
     tsf_nn_config cfg;  /* from the spec; period set by the fit */
-    long spec_period;   /* [s] of the spec, 0 when absent */
     tsf_nn *nn;         /* NULL until fitted */
     double scale;       /* training-time mean |y| (pooled over series) */
     /* training record (saved as metadata) */
@@ -98,7 +97,7 @@ tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n,
                                 const tsf_xreg *xreg, double *fitted, double *resid);
 tsf_status tsf_neural_state_new(const void *impl, void **out);
 tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels,
+tsf_status tsf_neural_state_forecast(void *p, size_t h, const double *levels,
                                      size_t nlevels, const tsf_forecast_opts *opts,
                                      tsf_forecast_result *fc);
 void tsf_neural_state_free(void *p);

@@ -108,10 +108,7 @@ static tsf_status finish_fit(tsf_ar_impl *a, const double *y, size_t n)
     tsf_status st = tsf_ar_loglik(a, y, n, NULL, 0, &a->loglik);
     if (st) return st;
     a->nobs = a->est.n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     return make_names(a);
 }
 
@@ -123,8 +120,7 @@ static tsf_status ar_fit(void *impl, const double *y, size_t n, const tsf_xreg *
     a->fitted = 0;
     tsf_ar_est_clear(&a->est);
     if (xreg && xreg->k)
-        return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors; use arima(p,0,0) with "
-                             "--xreg");
+        return tsf_no_regressors("ar");
     if (opts && opts->include_mean < 0)
         return tsf_set_error(TSF_EUNSUP, "ar() always estimates the mean (R's demean = TRUE); "
                              "use arima(p,0,0) with --no-mean for a zero-mean model");
@@ -290,10 +286,7 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     for (size_t j = 0; j < p; j++) sum += e->ar[j];
     a->mu = e->x_mean + e->x_intercept / (1.0 - sum);
     a->nobs = e->n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn > 0 ? nn : 1.0);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     if ((st = make_names(a))) goto fail;
     a->fitted = 1;
     ar_free(*impl);

@@ -47,14 +47,12 @@ tsf_status tsf_ar_residuals(const void *impl, const double *y, size_t n, const t
                             double *fitted, double *resid);
 tsf_status tsf_ar_state_new(const void *impl, void **st);
 tsf_status tsf_ar_state_update(void *st, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_ar_state_forecast(const void *st, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_ar_state_forecast(void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
 void tsf_ar_state_free(void *st);
 typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);
 
-/* Fills fc's intervals from its mean and se at fc->levels (normal quantiles). */
-void tsf_ar_intervals(tsf_forecast_result *fc);
 
 #endif

@@ -22,7 +22,7 @@ static tsf_status centred(const tsf_ar_impl *a, const double *y, size_t n, doubl
 
 static tsf_status no_xreg(const tsf_xreg *xreg)
 {
-    if (xreg && xreg->k) return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors");
+    if (xreg && xreg->k) return tsf_no_regressors("ar");
     return TSF_OK;
 }
 
@@ -37,17 +37,6 @@ tsf_status tsf_ar_loglik(const void *impl, const double *y, size_t n, const tsf_
     st = tsf_arima_ss_loglik(&m, x, n, start, ll);
     free(x);
     return st;
-}
-
-void tsf_ar_intervals(tsf_forecast_result *fc)
-{
-    for (size_t k = 0; k < fc->nlevels; k++) {
-        double z = tsf_qnorm(0.5 + fc->levels[k] / 200.0);
-        for (size_t i = 0; i < fc->h; i++) {
-            fc->lower[k * fc->h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * fc->h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
 }
 
 tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
@@ -66,7 +55,7 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
-    tsf_ar_intervals(fc);
+    tsf_normal_intervals(fc);
     return TSF_OK;
 }
 
@@ -74,7 +63,7 @@ tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t s
                            const tsf_xreg *xreg, double *out)
 {
     const tsf_ar_impl *a = impl;
-    if (xreg) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (xreg) return tsf_no_regressors("ar");
     tsf_arima_ss m = tsf_ar_ss(a);
     tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
     if (st) return st;
@@ -147,28 +136,28 @@ tsf_status tsf_ar_state_new(const void *impl, void **out)
 tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, double *logp)
 {
     ar_state *st = vst;
-    if (x || k) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (x || k) return tsf_no_regressors("ar");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double pred, F;
     int contributes = tsf_arima_kf_step(st->kf, y - st->mu, &pred, &F);
     double lp = 0.0;
     if (contributes) {
         double v = st->sigma2 * F, e = y - st->mu - pred;
-        lp = -0.5 * (log(2.0 * M_PI * v) + e * e / v);
+        lp = tsf_gauss_logpdf(e, v);
     }
     if (logp) *logp = lp;
     return TSF_OK;
 }
 
-tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
-    const ar_state *st = vst;
+    ar_state *st = vst;
     (void)levels;
     (void)nlevels;
     (void)opts;
     if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+        return tsf_no_regressors("ar");
     /* kf_predict only writes the workspace's scratch arrays, never the
      * filter state; a state is used by one thread at a time. */
     tsf_arima_kf_predict(st->kf, h, fc->mean, fc->se);
@@ -176,7 +165,7 @@ tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels
         fc->mean[i] += st->mu;
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
-    tsf_ar_intervals(fc);
+    tsf_normal_intervals(fc);
     return TSF_OK;
 }
 

@@ -45,7 +45,7 @@ void tsf_arima_free(tsf_arima *a)
     free(a);
 }
 
-static tsf_status parse(const tsf_spec *s, void **impl)
+static tsf_status arima_parse(const tsf_spec *s, void **impl)
 {
     *impl = NULL;
     tsf_arima_order o = {0, 0, 0, 0, 0, 0, 0};
@@ -157,14 +157,11 @@ tsf_status tsf_arima_fit_order(const tsf_arima_order *ord, const double *y, size
     return st;
 }
 
-static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
-                      const tsf_fit_opts *opts)
+static tsf_status arima_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
+                            const tsf_fit_opts *opts)
 {
     tsf_arima *a = impl;
-    /* period: --period, else the spec's [s], else the series' (the core
-     * passes opts->period or the series period). */
-    if (opts && opts->period > 0) a->ord.s = opts->period;
-    else if (a->ord.s <= 0 || a->ord.s == 1) a->ord.s = period > 0 ? period : 1;
+    a->ord.s = period; /* resolved by the core (tsf_fit_period) */
     return tsf_arima_fit(a, y, n, xreg, opts);
 }
 
@@ -195,7 +192,7 @@ tsf_status tsf_arima_info(const tsf_arima *a, tsf_fit_info *info)
     return TSF_OK;
 }
 
-static tsf_status info_fn(const void *impl, tsf_fit_info *info)
+static tsf_status arima_info(const void *impl, tsf_fit_info *info)
 {
     return tsf_arima_info(impl, info);
 }
@@ -237,8 +234,8 @@ static tsf_status reg_adjusted(const tsf_arima *a, const double *y, size_t n, co
     return st;
 }
 
-static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                         size_t start, double *ll)
+static tsf_status arima_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                               size_t start, double *ll)
 {
     const tsf_arima *a = impl;
     double *x;
@@ -251,11 +248,13 @@ static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
-static tsf_status forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                           size_t h, const double *levels, size_t nlevels,
-                           const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+static tsf_status arima_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                                 size_t h, const double *levels, size_t nlevels,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_arima *a = impl;
+    (void)levels; /* fc->levels: the intervals come from tsf_normal_intervals */
+    (void)nlevels;
     const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
     if (a->kuser && !xf)
         return tsf_set_error(TSF_EINVAL, "the model has %zu regressors: give their %zu future "
@@ -285,21 +284,15 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                 }
                 fc->mean[i] += beta[j] * v;
             }
-        for (size_t k = 0; !st && k < nlevels; k++) {
-            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-            for (size_t i = 0; i < h; i++) {
-                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-            }
-        }
+        if (!st) tsf_normal_intervals(fc);
     }
     free(x);
     free(Xf);
     return st;
 }
 
-static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                           const tsf_xreg *xreg, double *out)
+static tsf_status arima_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                                 const tsf_xreg *xreg, double *out)
 {
     const tsf_arima *a = impl;
     tsf_status cs = check_usable(a);
@@ -325,8 +318,8 @@ static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t s
     return st;
 }
 
-static tsf_status residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                            double *fitted, double *resid)
+static tsf_status arima_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                                  double *fitted, double *resid)
 {
     const tsf_arima *a = impl;
     double *x;
@@ -354,12 +347,12 @@ static tsf_status residuals(const void *impl, const double *y, size_t n, const t
     return st;
 }
 
-static void free_impl(void *impl) { tsf_arima_free(impl); }
+static void arima_free(void *impl) { tsf_arima_free(impl); }
 
 /* streaming state: arima_state.c */
 tsf_status tsf_arima_state_new(const void *impl, void **st);
 tsf_status tsf_arima_state_update(void *st, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);
@@ -369,14 +362,14 @@ tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 const tsf_model_type tsf_arima_type = {
     .name = "arima",
     .neural = 0,
-    .parse = parse,
-    .fit = fit,
+    .parse = arima_parse,
+    .fit = arima_fit,
     .fit_many = NULL,
-    .info = info_fn,
-    .loglik = loglik,
-    .forecast = forecast,
-    .simulate = simulate,
-    .residuals = residuals,
+    .info = arima_info,
+    .loglik = arima_loglik,
+    .forecast = arima_forecast,
+    .simulate = arima_simulate,
+    .residuals = arima_residuals,
     .state_new = tsf_arima_state_new,
     .state_update = tsf_arima_state_update,
     .state_forecast = tsf_arima_state_forecast,
@@ -385,5 +378,5 @@ const tsf_model_type tsf_arima_type = {
     .state_load = tsf_arima_state_load,
     .save = tsf_arima_save,
     .load = tsf_arima_load,
-    .free = free_impl,
+    .free = arima_free,
 };

@@ -10,7 +10,6 @@
 
 typedef struct {
     tsf_auto_opts opts;
-    int spec_period;        /* [s] of the spec, 0 when absent */
     tsf_arima *chosen;      /* fitted or loaded model; NULL before */
     tsf_auto_trace trace;   /* empty after load */
     char **labels;          /* trace labels (info) */
@@ -83,7 +82,6 @@ static tsf_status auto_parse(const tsf_spec *s, void **impl)
     }
     o->ic = (tsf_ic)ic;
     o->approximation = ap == 0 ? -1 : ap == 2;
-    a->spec_period = (int)s->period;
     *impl = a;
     return TSF_OK;
 }
@@ -92,7 +90,6 @@ static tsf_status auto_fit(void *impl, const double *y, size_t n, const tsf_xreg
                            int period, const tsf_fit_opts *opts)
 {
     tsf_auto *a = impl;
-    if ((!opts || opts->period == 0) && a->spec_period > 0) period = a->spec_period;
     tsf_auto_result r;
     tsf_status st = tsf_auto_arima(&a->opts, y, n, period, xreg, opts, &r);
     if (st != TSF_OK) return st;
@@ -198,7 +195,7 @@ static tsf_status auto_state_load(const void *impl, const tsf_st *doc, void **st
     return tsf_arima_type.state_load(a->chosen, doc, st);
 }
 
-static tsf_status auto_state_forecast(const void *st, size_t h, const double *levels,
+static tsf_status auto_state_forecast(void *st, size_t h, const double *levels,
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result *fc)
 {
