@@ -4,13 +4,17 @@
 
 #include <stddef.h>
 #include "error.h"
+#include "time.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* A table read from a CSV file.  Numeric columns hold doubles with NaN for
- * a missing value.  At most one time column is kept as text labels. */
+ * a missing value.  At most one time column is kept as text labels; when
+ * they are time stamps (tsf/time.h) the rows lie on a regular grid: rows
+ * for stamps missing from the file have been inserted (values NaN, labels
+ * written in the file's form), and axis says how. */
 typedef struct tsf_frame {
     size_t nrows;
     size_t ncols;          /* numeric columns */
@@ -19,6 +23,8 @@ typedef struct tsf_frame {
     char *time_name;       /* name of the time column, NULL when none */
     char **time;           /* nrows labels, NULL when no time column */
     int period;            /* inferred from the time labels, 1 when unknown */
+    tsf_time_axis axis;    /* the grid of the time labels; form.kind TSF_TIME_TEXT
+                            * when there are none or they are not stamps */
     char *path;            /* file it came from (for messages) */
 } tsf_frame;
 
@@ -29,12 +35,15 @@ void tsf_frame_free(tsf_frame *f);
  * columns there are) when absent. */
 tsf_status tsf_frame_column(const tsf_frame *f, const char *name, size_t *idx);
 
-/* Period implied by time labels: "1949-01" monthly -> 12, "1945-Q1"
- * quarterly -> 4, otherwise 1.  n may be 0. */
+/* Period implied by time labels (tsf_time_grid, tsf_interval_period):
+ * "1949-01" monthly -> 12, "1945-Q1" quarterly -> 4, hourly stamps -> 24,
+ * ...; 1 when the labels are not stamps on a grid.  n may be 0. */
 int tsf_infer_period(char *const *labels, size_t n);
 
-/* Time label of step h (1-based) after the last label, written to buf.
- * Returns 0 when the labels do not allow it (buf then holds ""). */
+/* Time label of step h (1-based) after the last label, written to buf, in
+ * the labels' form (period is not used: the labels decide the step).
+ * Returns 0 when the labels do not allow it (buf then holds "").  A frame's
+ * own axis gives the same with tsf_time_label(&f->axis, f->nrows - 1 + h). */
 int tsf_future_label(char *const *labels, size_t n, int period, size_t h,
                      char *buf, size_t bufsize);
 

@@ -29,6 +29,8 @@ typedef struct {
     size_t n;
     char **labels;         /* n time labels, or NULL */
     int period;            /* frequency implied by the labels (1 when unknown) */
+    tsf_time_axis axis;    /* their grid (form.kind TSF_TIME_TEXT: none) */
+    char *error;           /* why the series cannot be used (its time column), or NULL */
     int owned;
 } batch_series;
 
@@ -64,6 +66,11 @@ typedef struct batch_long batch_long;
  * returns EXIT_INPUT on failure. */
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
                     batch_long **out);
+/* How each series' time grid is found (NULL: inferred), and whether the
+ * notes about filled stamps are printed (rank 0 only).  Each series gets
+ * the rules of a wide file's time column; one whose stamps break them
+ * keeps the reason in its error and the others go on. */
+void batch_long_time(batch_long *r, const tsf_time_opts *topts, int notes);
 int batch_long_has_time(const batch_long *r);
 /* Reads the next at most max complete series into out[0..*n).  *eof is
  * set when nothing is left.  Prints the error and returns EXIT_INPUT on

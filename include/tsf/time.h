@@ -1,0 +1,155 @@
+/* tsf — time stamps: parsing, formatting, the regular grid of a series.
+ *
+ * docs/file-formats.md is the user-facing description (forms, grid rules,
+ * period table, messages).  Every function here is pure: no global state,
+ * no printing; thread-safe.  Errors go through the thread-local detail
+ * message (tsf_errmsg). */
+#ifndef TSF_TIME_H
+#define TSF_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The form a time column is written in. */
+typedef enum {
+    TSF_TIME_TEXT = 0, /* labels that are not interpreted (kept as written) */
+    TSF_TIME_INDEX,    /* integers: plain years (1871) or indices (1, 2, 3) */
+    TSF_TIME_QUARTER,  /* 1945-Q1 */
+    TSF_TIME_MONTH,    /* 1949-01 */
+    TSF_TIME_WEEK,     /* 2024-W05 (ISO 8601 week, Monday to Sunday) */
+    TSF_TIME_DATE,     /* 2024-01-05 */
+    TSF_TIME_DATETIME  /* 2024-01-05T13:00, 2024-01-05 13:00:00.250+01:00 */
+} tsf_time_kind;
+
+/* How one stamp is written.  Only kind matters for forms other than
+ * TSF_TIME_DATETIME. */
+typedef struct {
+    tsf_time_kind kind;
+    char sep;    /* 'T' or ' ' between date and time */
+    int seconds; /* 1 when seconds are written (hh:mm:ss) */
+    int frac;    /* digits of fractional seconds, 0..6 */
+    int zone;    /* 0: no zone (local time, taken as UTC); 1: 'Z'; 2: +hh:mm offset */
+    int offset;  /* zone 2: minutes east of UTC, as written */
+} tsf_time_form;
+
+/* Units of a sampling interval. */
+typedef enum {
+    TSF_UNIT_NONE = 0, /* not known (text labels) or, in options, "infer it" */
+    TSF_UNIT_STEP,     /* index steps (TSF_TIME_INDEX) */
+    TSF_UNIT_YEAR,     /* years of plain-year labels (TSF_TIME_INDEX, 4 digits) */
+    TSF_UNIT_MONTH,    /* calendar months (months, quarters = 3, years = 12) */
+    TSF_UNIT_DAY,      /* calendar days (weeks = 7) */
+    TSF_UNIT_BDAY,     /* business days: Monday to Friday (pandas 'B') */
+    TSF_UNIT_MICRO     /* microseconds (date-times) */
+} tsf_time_unit;
+
+typedef struct {
+    tsf_time_unit unit;
+    int64_t count; /* > 0 */
+} tsf_interval;
+
+/* Stamps as numbers ("stamp" below): TSF_TIME_INDEX the integer itself;
+ * TSF_TIME_MONTH months and TSF_TIME_QUARTER quarters since year 0
+ * (year * 12 + month - 1, year * 4 + quarter - 1); TSF_TIME_WEEK (its
+ * Monday), TSF_TIME_DATE and TSF_TIME_DATETIME seconds since
+ * 1970-01-01T00:00Z (an offset is subtracted: computing is in UTC). */
+
+/* Parses one stamp into its form and number.  TSF_EPARSE (message quotes
+ * the text and says what was wrong) when text is none of the forms above
+ * other than TSF_TIME_TEXT; NULL arguments: TSF_EINVAL. */
+tsf_status tsf_time_parse(const char *text, tsf_time_form *form, double *stamp);
+
+/* Writes stamp in form (a DATETIME with an offset is written in that
+ * offset) to buf.  TSF_EINVAL when buf is too small, form is TEXT or the
+ * date falls outside years 0000..9999. */
+tsf_status tsf_time_format(double stamp, const tsf_time_form *form, char *buf, size_t size);
+
+/* Reads an interval written as "N UNIT" (N a positive integer, the space
+ * optional, UNIT singular or plural): microsecond, millisecond, second,
+ * minute, hour, day, business day, week, month, quarter, year, step.
+ * TSF_EPARSE with a message that lists the units. */
+tsf_status tsf_interval_parse(const char *text, tsf_interval *iv);
+
+/* Writes iv in words ("1 hour", "30 minutes", "1 business day", "3 months"
+ * is written "1 quarter"), the form fit --json reports.  Returns 0 when buf
+ * is too small or iv unknown (buf then holds ""), 1 otherwise. */
+int tsf_interval_format(const tsf_interval *iv, char *buf, size_t size);
+
+/* The default seasonal period of the interval (docs/file-formats.md has the
+ * table): monthly 12, quarterly 4, weekly 52, daily 7, business daily 5,
+ * hourly 24, half-hourly 48, 15-minute 96, minutely 60, secondly 60;
+ * 1 when none applies. */
+int tsf_interval_period(const tsf_interval *iv);
+
+/* The regular grid a column of stamps lies on. */
+typedef struct {
+    tsf_time_form form;    /* form of the stamps (offset: that of the last row) */
+    tsf_interval interval; /* unit NONE for TSF_TIME_TEXT */
+    int anchor;            /* DATE stamps a month or more apart: the day of month
+                            * (1..28), or -1 for month ends; 0 otherwise */
+    double first;          /* stamp of grid step 0 (the first row) */
+    size_t n;              /* grid steps from the first row to the last */
+    size_t nfilled;        /* of them, steps no row had (gaps) */
+    size_t first_gap;      /* step of the first gap, when nfilled > 0 */
+    int period;            /* tsf_interval_period, 1 for text labels */
+} tsf_time_axis;
+
+/* Options of tsf_time_grid; NULL means all zero. */
+typedef struct {
+    tsf_interval interval; /* unit NONE: inferred (the most common difference) */
+    int round;             /* date-times: move each stamp to the nearest grid step
+                            * instead of refusing stamps off the grid */
+} tsf_time_opts;
+
+/* Where labels came from, for messages ("FILE:LINE:COL: ..."). NULL: the
+ * file is called "data", label i is on line i + 2, column 1. */
+typedef struct {
+    const char *path;
+    const unsigned long *lines; /* line of each label, or NULL */
+    size_t column;              /* 1-based */
+} tsf_time_source;
+
+/* Finds the grid of n labels (the rows of one series, in file order): the
+ * form (from the first label; TSF_TIME_TEXT when it is not a stamp, and
+ * then nothing is checked and pos[i] = i), the interval (opts, or the most
+ * common difference, calendar months for months, quarters, years and
+ * dates on one day of the month; business days for dates with no Saturday
+ * or Sunday that span a weekend), and pos[i], the grid step of row i.
+ * TSF_EPARSE "FILE:LINE:COL: ..." when a label is empty or of another
+ * form, stamps go backwards or repeat, a stamp is off the grid, or filling
+ * the gaps would take more steps than there are rows.  pos has room for n.
+ * Stamps n == 0 give a TEXT axis. */
+tsf_status tsf_time_grid(char *const *labels, size_t n, const tsf_time_opts *opts,
+                         const tsf_time_source *src, tsf_time_axis *axis, size_t *pos);
+
+/* The label of grid step k (k >= axis->n: a future step; n - 1 + h is h
+ * steps after the last row), in the axis's form.  TSF_EINVAL for a TEXT
+ * axis, a too small buf or a date beyond year 9999. */
+tsf_status tsf_time_label(const tsf_time_axis *axis, int64_t k, char *buf, size_t size);
+
+/* The grid step of a stamp written in the axis's form (negative before the
+ * first row).  TSF_EPARSE when text is not a stamp of that form or lies off
+ * the grid. */
+tsf_status tsf_time_locate(const tsf_time_axis *axis, const char *text, int64_t *k);
+
+/* Moves n values, row i to step pos[i] (ascending, as tsf_time_grid
+ * gives), inside vals, which has room for ngrid; steps without a row get
+ * NaN.  In place. */
+void tsf_time_spread(const size_t *pos, size_t n, size_t ngrid, double *vals);
+
+/* The same for labels: moves the n strings of labels (room for axis->n
+ * pointers) to their steps and gives the gap steps new labels (malloc'd;
+ * each written in the offset of the row before it).  TSF_ENOMEM (the
+ * labels are then all in place, gap entries NULL) or TSF_OK. */
+tsf_status tsf_time_spread_labels(const tsf_time_axis *axis, const size_t *pos, size_t n,
+                                  char **labels);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
