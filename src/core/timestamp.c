@@ -454,7 +454,8 @@ int tsf_interval_period(const tsf_interval *iv)
          * 15 minutes the hour; below a minute, the minute. */
         p = n >= 15 * US_PER_MIN ? per(US_PER_DAY, n)
             : n >= US_PER_MIN    ? per(US_PER_HOUR, n)
-                                 : per(US_PER_MIN, n);
+            : n % US_PER_S == 0  ? per(US_PER_MIN, n)
+                                 : 0; /* below a second: no cycle is assumed */
         break;
     default:
         break;
@@ -624,6 +625,19 @@ static int fit_interval(tsf_time_kind kind, tsf_interval iv, tsf_interval *out)
     return 1;
 }
 
+/* The most common difference of neighbours in ax's unit. */
+static int64_t mode_step(const tsf_time_axis *ax, const int64_t *t, size_t n, int64_t *d)
+{
+    int64_t prev, c;
+    coord(ax, t[0], &prev);
+    for (size_t i = 1; i < n; i++) {
+        coord(ax, t[i], &c);
+        d[i - 1] = c - prev;
+        prev = c;
+    }
+    return mode_of(d, n - 1);
+}
+
 /* Infers the interval of sorted distinct ticks t[0..n), n >= 2 (d: scratch
  * for n - 1 values). */
 static void infer_interval(tsf_time_axis *ax, const int64_t *t, size_t n, int64_t *d)
@@ -644,8 +658,9 @@ static void infer_interval(tsf_time_axis *ax, const int64_t *t, size_t n, int64_
             ax->interval.unit = TSF_UNIT_MONTH;
             ax->anchor = same ? d0 : -1;
         } else {
-            /* Business days: no Saturday or Sunday at all, and some pair of
-             * neighbours spans a weekend (else plain daily data). */
+            /* Business days: steps of mostly one day, no Saturday or Sunday
+             * at all, and some pair of neighbours spans a weekend (else
+             * plain daily data). */
             int weekend = 0, spans = 0;
             for (size_t i = 0; i < n && !weekend; i++) {
                 int64_t day = floor_div(t[i], US_PER_DAY);
@@ -653,7 +668,8 @@ static void infer_interval(tsf_time_axis *ax, const int64_t *t, size_t n, int64_
                 if (i && floor_div(day + 3, 7) != floor_div(floor_div(t[i - 1], US_PER_DAY) + 3, 7))
                     spans = 1;
             }
-            ax->interval.unit = !weekend && spans ? TSF_UNIT_BDAY : TSF_UNIT_DAY;
+            ax->interval.unit = TSF_UNIT_DAY;
+            if (!weekend && spans && mode_step(ax, t, n, d) == 1) ax->interval.unit = TSF_UNIT_BDAY;
         }
     } else {
         ax->interval.unit = kind == TSF_TIME_INDEX    ? TSF_UNIT_STEP
@@ -661,14 +677,7 @@ static void infer_interval(tsf_time_axis *ax, const int64_t *t, size_t n, int64_
                             : kind == TSF_TIME_DATETIME ? TSF_UNIT_MICRO
                                                         : TSF_UNIT_MONTH;
     }
-    int64_t prev, c;
-    coord(ax, t[0], &prev);
-    for (size_t i = 1; i < n; i++) {
-        coord(ax, t[i], &c);
-        d[i - 1] = c - prev;
-        prev = c;
-    }
-    ax->interval.count = mode_of(d, n - 1);
+    ax->interval.count = mode_step(ax, t, n, d);
 }
 
 static tsf_status grid_fail(const where *w, size_t i, const char *fmt, ...)
