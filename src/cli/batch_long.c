@@ -215,12 +215,6 @@ static int queue_push(batch_long *r, batch_series *s)
     return 0;
 }
 
-void batch_long_time(batch_long *r, const tsf_time_opts *topts, int notes)
-{
-    r->topts = topts;
-    r->notes = notes;
-}
-
 /* Puts the current series on its time grid, rows for missing stamps
  * filled with NaN; a series whose stamps break the rules keeps the reason
  * (its error row) and the file goes on. */
@@ -341,12 +335,14 @@ static void on_record(int c, void *data)
 }
 
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
-                    batch_long **out)
+                    const tsf_time_opts *topts, int notes, batch_long **out)
 {
     *out = NULL;
     batch_long *r = calloc(1, sizeof *r);
     if (!r) return cli_usage("out of memory");
     r->path = path;
+    r->topts = topts;
+    r->notes = notes;
     r->want[0] = idc;
     r->want[1] = timec;
     r->want[2] = valc;

@@ -171,8 +171,9 @@ static int batch_main(const cli_args *a)
     tsf_frame *fr = NULL;
     batch_long *rd = NULL;
     if (is_long) {
-        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &rd))) return r;
-        batch_long_time(rd, &a->time, b.rank == 0);
+        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time,
+                                 b.rank == 0, &rd)))
+            return r;
         b.cfg.has_time = batch_long_has_time(rd);
     } else {
         tsf_status st = tsf_csv_read_time(a->file, &a->time, &fr);
