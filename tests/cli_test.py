@@ -257,6 +257,11 @@ bad("off the grid", ["fit", "-m", "ar(1)", hourly], 1,
 code, out, err = run(["forecast", "-m", "ar(1)", "-h", "1", "--json", "--interval", "1 hour",
                       "--round-time", hourly])
 check("--round-time", code == 0 and json.loads(out)["time"] == ["2024-01-05T12:00"], err + out)
+near = tmpfile("near.csv", "time,value\n2024-01-05T12:00,1\n2024-01-05T12:58,2\n"
+               "2024-01-05T13:04,3\n2024-01-05T14:00,4\n")
+bad("two rows on one step", ["fit", "-m", "ar(1)", "--interval", "1 hour", "--round-time", near],
+    1, near + ":4:1: time '2024-01-05T13:04' falls on the same 1 hour step as "
+    "'2024-01-05T12:58' on line 3")
 bad("bad --interval", ["fit", "-m", "ar(1)", "--interval", "1 fortnight", hourly], 1,
     "--interval", "1 fortnight", "'1 hour'")
 bad("--interval of another unit", ["fit", "-m", "ar(1)", "--interval", "1 month", hourly], 1,
