@@ -271,6 +271,20 @@ bad("more gaps than rows", ["fit", "-m", "ar(1)", sparse], 1, "more missing stam
 mixed = tmpfile("mixed.csv", "time,value\n2024-01-05,1\n2024-01-06 00:00,2\n")
 bad("mixed forms", ["fit", "-m", "ar(1)", mixed], 1,
     mixed + ":3:1: time '2024-01-06 00:00' is not written like '2024-01-05' on line 2")
+# --xreg-future with stamps continues the series' grid
+xs = tmpfile("xs.csv", "date,y,x\n" + "".join(
+    f"2024-01-{d:02d},{v},{x}\n" for d, v, x in
+    [(1, 5, 1), (2, 6, 2), (3, 8, 2), (4, 7, 1), (5, 9, 3), (6, 6, 1), (7, 7, 2), (8, 8, 3),
+     (9, 6, 1), (10, 9, 3), (11, 7, 2), (12, 8, 2)]))
+xf_ok = tmpfile("xf_ok.csv", "date,x\n2024-01-13,1\n2024-01-14,2\n")
+xf_bad = tmpfile("xf_bad.csv", "date,x\n2024-01-14,1\n2024-01-15,2\n")
+code, out, err = run(["forecast", "-m", "arima(0,0,0)", "-c", "y", "--xreg", "x", "-h", "2",
+                      "--json", "--xreg-future", xf_ok, xs])
+check("xreg future stamps", code == 0 and json.loads(out)["time"] == ["2024-01-13", "2024-01-14"],
+      err + out)
+bad("xreg future start", ["forecast", "-m", "arima(0,0,0)", "-c", "y", "--xreg", "x", "-h", "2",
+                          "--xreg-future", xf_bad, xs], 1,
+    "the future values start at '2024-01-14', but the step after the last stamp", "'2024-01-13'")
 # long format: the rules per series; a bad series gets its error row, the rest go on
 longf = tmpfile("long.csv", "id,time,value\n" +
                 "".join(f"a,2020-{m:02d},{v}\n" for m, v in

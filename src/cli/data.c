@@ -126,6 +126,23 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
     return 0;
 }
 
+/* A file of future values whose stamps are of the series' form must start
+ * at the step after the series' last stamp. */
+static int check_future_start(const char *path, const tsf_frame *series, const tsf_frame *fut)
+{
+    const tsf_time_axis *ax = &series->axis;
+    if (ax->form.kind == TSF_TIME_TEXT || fut->axis.form.kind != ax->form.kind || !fut->nrows)
+        return 0;
+    int64_t k = -1;
+    char want[80] = "";
+    tsf_time_label(ax, (int64_t)ax->n, want, sizeof want);
+    if (tsf_time_locate(ax, fut->time[0], &k) != TSF_OK || k != (int64_t)ax->n)
+        return cli_usage("%s: the future values start at '%s', but the step after the last "
+                         "stamp of %s is '%s'; start the file there", path, fut->time[0],
+                         series->path, want);
+    return 0;
+}
+
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf)
 {
@@ -137,6 +154,10 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
     tsf_frame *ff;
     int rc = cli_read_csv(a, a->xreg_future, &ff);
     if (rc) return rc;
+    if ((rc = check_future_start(a->xreg_future, d->frame, ff))) {
+        tsf_frame_free(ff);
+        return rc;
+    }
     if (ff->nrows < h) {
         int r = cli_usage("%s: %zu rows of future regressors, but the horizon is %zu",
                           a->xreg_future, ff->nrows, h);
