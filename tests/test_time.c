@@ -303,6 +303,8 @@ static void test_interval_option(void **state)
     assert_int_equal(f->axis.nfilled, 1);
     assert_int_equal(f->axis.first_gap, 3);
     assert_string_equal(f->time[3], "2024-01-05T15:00");
+    /* The stamps are the grid's: 13:07 is 13:00 (1704459600, Python). */
+    assert_true(f->stamps[1] == 1704459600.0 && f->stamps[3] == 1704459600.0 + 2 * 3600);
     assert_true(isnan(f->cols[0][3]));
     assert_close(f->cols[0][4], 4, 0);
     assert_close(f->cols[0][2], 3, 0);
@@ -436,7 +438,13 @@ static void real_is(const char *rel, const char *interval, int period, size_t nr
     assert_int_equal(f->axis.nfilled, nfilled);
     if (nfilled) assert_string_equal(f->time[f->axis.first_gap], first_gap);
     size_t nan = 0;
-    for (size_t i = 0; i < f->nrows; i++) nan += isnan(f->cols[0][i]);
+    for (size_t i = 0; i < f->nrows; i++) {
+        nan += isnan(f->cols[0][i]);
+        tsf_time_form form;
+        double x;
+        assert_int_equal(tsf_time_parse(f->time[i], &form, &x), TSF_OK);
+        assert_true(x == f->stamps[i]);
+    }
     assert_int_equal(nan, nfilled);
     assert_int_equal(tsf_time_label(&f->axis, (int64_t)f->nrows, buf, sizeof buf), TSF_OK);
     assert_string_equal(buf, next);

@@ -25,6 +25,9 @@ typedef struct tsf_frame {
     int period;            /* inferred from the time labels, 1 when unknown */
     tsf_time_axis axis;    /* the grid of the time labels; form.kind TSF_TIME_TEXT
                             * when there are none or they are not stamps */
+    double *stamps;        /* nrows stamps as numbers (tsf/time.h: seconds since
+                            * the epoch, month or quarter counts...) of the grid
+                            * steps; NULL when the labels are not stamps */
     char *path;            /* file it came from (for messages) */
 } tsf_frame;
 

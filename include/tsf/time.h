@@ -132,6 +132,10 @@ tsf_status tsf_time_grid(char *const *labels, size_t n, const tsf_time_opts *opt
  * axis, a too small buf or a date beyond year 9999. */
 tsf_status tsf_time_label(const tsf_time_axis *axis, int64_t k, char *buf, size_t size);
 
+/* The stamp (as a number, see above) of grid step k.  TSF_EINVAL for a
+ * TEXT axis or a step too far from the first. */
+tsf_status tsf_time_stamp(const tsf_time_axis *axis, int64_t k, double *stamp);
+
 /* The grid step of a stamp written in the axis's form (negative before the
  * first row).  TSF_EPARSE when text is not a stamp of that form or lies off
  * the grid. */

@@ -535,6 +535,12 @@ static tsf_status place_on_grid(reader *r, tsf_frame *f)
         if (l) f->nrows = ng; /* every label is in place (NULL where memory ran out) */
     }
     free(pos);
+    if (!st && f->axis.form.kind != TSF_TIME_TEXT) {
+        if (!(f->stamps = malloc(f->nrows * sizeof *f->stamps)))
+            st = tsf_set_error(TSF_ENOMEM, "%s: out of memory", r->path);
+        for (size_t i = 0; !st && i < f->nrows; i++)
+            st = tsf_time_stamp(&f->axis, (int64_t)i, &f->stamps[i]);
+    }
     f->period = st ? 1 : f->axis.period;
     return st;
 }

@@ -17,6 +17,7 @@ void tsf_frame_free(tsf_frame *f)
     if (f->time)
         for (size_t i = 0; i < f->nrows; i++) free(f->time[i]);
     free(f->time);
+    free(f->stamps);
     free(f->time_name);
     free(f->path);
     free(f);

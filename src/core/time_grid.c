@@ -64,21 +64,39 @@ static int64_t tick_of(const tsf_time_axis *ax, int64_t c)
 /* Coordinates stay below 2^62 for years 0..9999 (microseconds: 3.2e17). */
 #define COORD_MAX ((int64_t)1 << 62)
 
+/* The tick of grid step k; 0 for a TEXT axis or a step out of range. */
+static int step_tick(const tsf_time_axis *axis, int64_t k, int64_t *t)
+{
+    int64_t t0, c0, n = axis->interval.count;
+    if (axis->form.kind == TSF_TIME_TEXT || n <= 0 ||
+        !tsf_time_stamp_to_tick(axis->form.kind, axis->first, &t0))
+        return 0;
+    coord(axis, t0, &c0);
+    if (k > COORD_MAX / n || k < -COORD_MAX / n || c0 > COORD_MAX || c0 < -COORD_MAX) return 0;
+    *t = tick_of(axis, c0 + k * n);
+    return 1;
+}
+
 tsf_status tsf_time_label(const tsf_time_axis *axis, int64_t k, char *buf, size_t size)
 {
     if (!axis || !buf || size == 0)
         return tsf_set_error(TSF_EINVAL, "tsf_time_label: NULL argument");
     buf[0] = '\0';
-    int64_t t0, c0;
-    if (axis->form.kind == TSF_TIME_TEXT || axis->interval.count <= 0 ||
-        !tsf_time_stamp_to_tick(axis->form.kind, axis->first, &t0))
-        return tsf_set_error(TSF_EINVAL, "tsf_time_label: the time labels are not stamps");
-    coord(axis, t0, &c0);
-    int64_t n = axis->interval.count;
-    if (k > COORD_MAX / n || k < -COORD_MAX / n || c0 > COORD_MAX || c0 < -COORD_MAX ||
-        !tsf_time_format_tick(tick_of(axis, c0 + k * n), &axis->form, buf, size))
-        return tsf_set_error(TSF_EINVAL, "tsf_time_label: step %lld lies beyond the year 9999 "
-                             "or the buffer is too small", (long long)k);
+    int64_t t;
+    if (!step_tick(axis, k, &t) || !tsf_time_format_tick(t, &axis->form, buf, size))
+        return tsf_set_error(TSF_EINVAL, "tsf_time_label: step %lld has no stamp (text labels, "
+                             "beyond the year 9999) or the buffer is too small", (long long)k);
+    return TSF_OK;
+}
+
+tsf_status tsf_time_stamp(const tsf_time_axis *axis, int64_t k, double *stamp)
+{
+    int64_t t;
+    if (!axis || !stamp) return tsf_set_error(TSF_EINVAL, "tsf_time_stamp: NULL argument");
+    if (!step_tick(axis, k, &t))
+        return tsf_set_error(TSF_EINVAL, "tsf_time_stamp: step %lld has no stamp (text labels "
+                             "or out of range)", (long long)k);
+    *stamp = tsf_time_tick_to_stamp(axis->form.kind, t);
     return TSF_OK;
 }
 
@@ -226,6 +244,7 @@ static void infer_interval(tsf_time_axis *ax, const int64_t *t, size_t n, int64_
                                                         : TSF_UNIT_MONTH;
     }
     ax->interval.count = mode_step(ax, t, n, d);
+    if (ax->interval.count < 1) ax->interval.count = 1; /* distinct ticks: cannot happen */
 }
 
 static tsf_status grid_fail(const where *w, size_t i, const char *fmt, ...)

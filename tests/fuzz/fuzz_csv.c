@@ -55,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(f->period == (text ? 1 : tsf_interval_period(&f->axis.interval)));
     check(f->axis.n == f->nrows && f->axis.nfilled < f->nrows);
     check(text || f->time != NULL);
+    check(!text || f->stamps == NULL);
     for (size_t j = 0; j < f->ncols; j++) {
         size_t idx = (size_t)-1;
         check(tsf_frame_column(f, f->names[j], &idx) == TSF_OK && idx <= j);
@@ -87,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tsf_time_form fa, fb;
             check(tsf_time_parse(buf, &fb, &b) == TSF_OK);
             check(tsf_time_parse(f->time[i], &fa, &a) == TSF_OK && a == b);
+            check(f->stamps != NULL && f->stamps[i] == a);
         }
     }
     tsf_frame_free(f);
