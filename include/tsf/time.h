@@ -57,7 +57,9 @@ typedef struct {
  * TSF_TIME_MONTH months and TSF_TIME_QUARTER quarters since year 0
  * (year * 12 + month - 1, year * 4 + quarter - 1); TSF_TIME_WEEK (its
  * Monday), TSF_TIME_DATE and TSF_TIME_DATETIME seconds since
- * 1970-01-01T00:00Z (an offset is subtracted: computing is in UTC). */
+ * 1970-01-01T00:00Z (an offset is subtracted: computing is in UTC).  As
+ * doubles, seconds keep microseconds exactly only within about 285 years
+ * of 1970; the library itself computes in exact integer microseconds. */
 
 /* Parses one stamp into its form and number.  TSF_EPARSE (message quotes
  * the text and says what was wrong) when text is none of the forms above
@@ -93,6 +95,9 @@ typedef struct {
     int anchor;            /* DATE stamps a month or more apart: the day of month
                             * (1..28), or -1 for month ends; 0 otherwise */
     double first;          /* stamp of grid step 0 (the first row) */
+    int64_t origin;        /* the same exactly, in the library's internal unit
+                            * (microseconds for weeks, dates, date-times); the
+                            * grid is computed from it */
     size_t n;              /* grid steps from the first row to the last */
     size_t nfilled;        /* of them, steps no row had (gaps) */
     size_t first_gap;      /* step of the first gap, when nfilled > 0 */

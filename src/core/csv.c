@@ -50,27 +50,6 @@ typedef struct {
     size_t scratch_cap;
 } reader;
 
-/* Writes text (len bytes) quoted for a one-line message: at most 40 bytes,
- * control and non-ASCII bytes escaped. */
-static const char *show(char *out, size_t n, const char *text, size_t len)
-{
-    size_t o = 0;
-    const size_t max = 40;
-    for (size_t i = 0; i < len && i < max && o + 5 < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n') o += (size_t)snprintf(out + o, n - o, "\\n");
-        else if (c == '\r') o += (size_t)snprintf(out + o, n - o, "\\r");
-        else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
-        else out[o++] = (char)c;
-    }
-    if (len > max && o + 4 < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o < n ? o : n - 1] = '\0';
-    return out;
-}
-
 /* Names one byte for a message: 'x' or byte 0xHH. */
 static const char *describe(char *buf, size_t n, unsigned char c)
 {
@@ -145,8 +124,8 @@ static int parse_cell(reader *r, const char *text, size_t len, double *v)
 static void cell_error(reader *r, int kind, size_t j, const char *text, size_t len)
 {
     char s[200], name[200];
-    show(s, sizeof s, text, len);
-    show(name, sizeof name, r->hdr[j], strlen(r->hdr[j]));
+    tsf_show_text(s, sizeof s, text, len);
+    tsf_show_text(name, sizeof name, r->hdr[j], strlen(r->hdr[j]));
     if (kind == CELL_NOTNUM)
         fail_at(r, TSF_EPARSE, r->field_line, j + 1,
                 "column '%s': '%s' is not a number; write numbers like 12.5 (with a '.' "
@@ -360,7 +339,7 @@ static void finish_header(reader *r)
         fail_at(r, TSF_EPARSE, r->row_line, dj + 1,
                 "column name '%s' is used twice (columns %zu and %zu); "
                 "give every column its own name",
-                show(s, sizeof s, r->hdr[dj], strlen(r->hdr[dj])), dk + 1, dj + 1);
+                tsf_show_text(s, sizeof s, r->hdr[dj], strlen(r->hdr[dj])), dk + 1, dj + 1);
         return;
     }
     for (size_t j = 0; j < r->nhdr && r->time_col < 0; j++)
@@ -430,7 +409,7 @@ static void feed(reader *r, const unsigned char *p, size_t n)
                 while (elen && is_blank(eb[elen - 1])) elen--;
                 if (elen && eb[elen - 1] == '"') elen--;
             }
-            show(s, sizeof s, eb, elen);
+            tsf_show_text(s, sizeof s, eb, elen);
             if (p[done] == '"')
                 fail_at(r, TSF_EPARSE, r->line, r->nfield + 1,
                         "stray '\"' after '%s' in an unquoted field; a field that contains "
@@ -504,7 +483,7 @@ static void parse_source(reader *r, source *src)
         fail_at(r, TSF_EPARSE, r->field_line, r->nfield + 1,
                 "unterminated quoted field starting '\"%s'; close it with '\"' (and double "
                 "any '\"' inside it)",
-                show(s, sizeof s, (const char *)r->p.entry_buf, r->p.entry_pos));
+                tsf_show_text(s, sizeof s, (const char *)r->p.entry_buf, r->p.entry_pos));
     }
 }
 

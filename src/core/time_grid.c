@@ -67,11 +67,9 @@ static int64_t tick_of(const tsf_time_axis *ax, int64_t c)
 /* The tick of grid step k; 0 for a TEXT axis or a step out of range. */
 static int step_tick(const tsf_time_axis *axis, int64_t k, int64_t *t)
 {
-    int64_t t0, c0, n = axis->interval.count;
-    if (axis->form.kind == TSF_TIME_TEXT || n <= 0 ||
-        !tsf_time_stamp_to_tick(axis->form.kind, axis->first, &t0))
-        return 0;
-    coord(axis, t0, &c0);
+    int64_t c0, n = axis->interval.count;
+    if (axis->form.kind == TSF_TIME_TEXT || n <= 0) return 0;
+    coord(axis, axis->origin, &c0);
     if (k > COORD_MAX / n || k < -COORD_MAX / n || c0 > COORD_MAX || c0 < -COORD_MAX) return 0;
     *t = tick_of(axis, c0 + k * n);
     return 1;
@@ -267,6 +265,7 @@ static tsf_status parse_all(char *const *labels, size_t n, const where *w, tsf_t
                             int64_t *t)
 {
     int digits4 = 1;
+    tsf_quoted q1, q2;
     for (size_t i = 0; i < n; i++) {
         const char *s = labels[i] ? labels[i] : "";
         if (!*s)
@@ -276,20 +275,20 @@ static tsf_status parse_all(char *const *labels, size_t n, const where *w, tsf_t
         tsf_time_form f;
         char why[160] = "";
         int r = tsf_time_parse_tick(s, &f, &t[i], why, sizeof why);
-        if (r == TSF_P_INVALID) return grid_fail(w, i, "time '%.40s' is not valid: %s", s, why);
+        if (r == TSF_P_INVALID) return grid_fail(w, i, "time '%s' is not valid: %s", Q(&q1, s), why);
         if (r != TSF_P_OK || !same_form(&f, &ax->form))
-            return grid_fail(w, i, "time '%.40s' is not written like '%.40s' on line %lu (%s); "
-                             "write every stamp of the column in one form", s, labels[0],
+            return grid_fail(w, i, "time '%s' is not written like '%s' on line %lu (%s); "
+                             "write every stamp of the column in one form", Q(&q1, s), Q(&q2, labels[0]),
                              line_of(w, 0), kind_words(&ax->form));
         if (f.frac > ax->form.frac) ax->form.frac = f.frac;
         ax->form.offset = f.offset; /* the last row's offset writes the future */
         digits4 &= strlen(s) == 4;
         if (i && t[i] < t[i - 1])
-            return grid_fail(w, i, "time '%.40s' comes before '%.40s' on line %lu; sort the "
-                             "file by time", s, labels[i - 1], line_of(w, i - 1));
+            return grid_fail(w, i, "time '%s' comes before '%s' on line %lu; sort the "
+                             "file by time", Q(&q1, s), Q(&q2, labels[i - 1]), line_of(w, i - 1));
         if (i && t[i] == t[i - 1])
-            return grid_fail(w, i, "time '%.40s' repeats the stamp of line %lu; every stamp "
-                             "must appear once (remove or merge one of the rows)", s,
+            return grid_fail(w, i, "time '%s' repeats the stamp of line %lu; every stamp "
+                             "must appear once (remove or merge one of the rows)", Q(&q1, s),
                              line_of(w, i - 1));
     }
     if (ax->form.kind == TSF_TIME_INDEX && digits4) ax->interval.unit = TSF_UNIT_YEAR;
@@ -325,10 +324,11 @@ tsf_status tsf_time_grid(char *const *labels, size_t n, const tsf_time_opts *opt
     int year_labels = ax.interval.unit == TSF_UNIT_YEAR;
     if (!st && opts && opts->interval.unit != TSF_UNIT_NONE) {
         char iv[64];
+        tsf_quoted q1;
         tsf_interval_format(&opts->interval, iv, sizeof iv);
         if (opts->interval.count <= 0 || !fit_interval(ax.form.kind, opts->interval, &ax.interval))
-            st = grid_fail(&w, 0, "the interval '%s' does not suit time stamps like '%.40s' (%s)",
-                           iv, labels[0], kind_words(&ax.form));
+            st = grid_fail(&w, 0, "the interval '%s' does not suit time stamps like '%s' (%s)",
+                           iv, Q(&q1, labels[0]), kind_words(&ax.form));
         else if (ax.form.kind == TSF_TIME_DATE && ax.interval.unit == TSF_UNIT_MONTH) {
             int64_t y;
             int m, d;
@@ -352,36 +352,38 @@ tsf_status tsf_time_grid(char *const *labels, size_t n, const tsf_time_opts *opt
     if (!st && year_labels && ax.interval.unit == TSF_UNIT_STEP) ax.interval.unit = TSF_UNIT_YEAR;
     int64_t c0 = 0, step = ax.interval.count;
     int round = opts && opts->round && ax.interval.unit == TSF_UNIT_MICRO;
-    char ivs[64] = "", first[64] = "";
+    char ivs[64] = "";
+    tsf_quoted first = {""}, q1, q2;
     if (!st) {
         tsf_interval_format(&ax.interval, ivs, sizeof ivs);
         coord(&ax, t[0], &c0);
-        snprintf(first, sizeof first, "%.40s", labels[0]);
+        Q(&first, labels[0]);
     }
     for (size_t i = 0; !st && i < n; i++) {
         int64_t c;
         int on = coord(&ax, t[i], &c);
         int64_t k = round ? floor_div(2 * (c - c0) + step, 2 * step) : floor_div(c - c0, step);
         if (!on || (!round && (c - c0) % step != 0))
-            st = grid_fail(&w, i, "time '%.40s' is off the %s grid that starts at '%s' on line "
+            st = grid_fail(&w, i, "time '%s' is off the %s grid that starts at '%s' on line "
                            "%lu; fix the stamp, or set the interval and let stamps move to the "
-                           "nearest step (tsf: --interval and --round-time)", labels[i], ivs,
-                           first, line_of(&w, 0));
+                           "nearest step (tsf: --interval and --round-time)", Q(&q1, labels[i]), ivs,
+                           first.s, line_of(&w, 0));
         else if (i && (size_t)k == pos[i - 1])
-            st = grid_fail(&w, i, "time '%.40s' falls on the same %s step as '%.40s' on line "
-                           "%lu; every step may hold one row", labels[i], ivs, labels[i - 1],
+            st = grid_fail(&w, i, "time '%s' falls on the same %s step as '%s' on line "
+                           "%lu; every step may hold one row", Q(&q1, labels[i]), ivs, Q(&q2, labels[i - 1]),
                            line_of(&w, i - 1));
         else if (k < 0 || (uint64_t)k >= 2 * (uint64_t)n)
-            st = grid_fail(&w, i, "the %s grid from '%s' (line %lu) to '%.40s' has more missing "
+            st = grid_fail(&w, i, "the %s grid from '%s' (line %lu) to '%s' has more missing "
                            "stamps than rows: filling them would make more missing values than "
                            "data; check the stamps, or give the interval (tsf: --interval)",
-                           ivs, first, line_of(&w, 0), labels[i]);
+                           ivs, first.s, line_of(&w, 0), Q(&q1, labels[i]));
         else
             pos[i] = (size_t)k;
     }
     free(t);
     if (st) return st;
     ax.first = tsf_time_tick_to_stamp(ax.form.kind, t0);
+    ax.origin = t0;
     ax.n = pos[n - 1] + 1;
     ax.nfilled = ax.n - n;
     for (size_t i = 0; ax.nfilled && i < n; i++)
@@ -398,22 +400,23 @@ tsf_status tsf_time_locate(const tsf_time_axis *axis, const char *text, int64_t 
 {
     if (!axis || !text || !k) return tsf_set_error(TSF_EINVAL, "tsf_time_locate: NULL argument");
     tsf_time_form f;
-    int64_t t, t0 = 0, c, c0;
+    tsf_quoted q1;
+    int64_t t, c, c0;
     char why[160] = "";
     int r = tsf_time_parse_tick(text, &f, &t, why, sizeof why);
     if (axis->form.kind == TSF_TIME_TEXT || axis->interval.count <= 0)
-        return tsf_set_error(TSF_EPARSE, "time '%.40s': the series has no time stamps to find "
-                             "it among", text);
-    if (r == TSF_P_INVALID) return tsf_set_error(TSF_EPARSE, "time '%.40s' is not valid: %s", text, why);
+        return tsf_set_error(TSF_EPARSE, "time '%s': the series has no time stamps to find "
+                             "it among", Q(&q1, text));
+    if (r == TSF_P_INVALID)
+        return tsf_set_error(TSF_EPARSE, "time '%s' is not valid: %s", Q(&q1, text), why);
     if (r != TSF_P_OK || !same_form(&f, &axis->form))
-        return tsf_set_error(TSF_EPARSE, "time '%.40s' is not written as the series' stamps (%s)",
-                             text, kind_words(&axis->form));
-    tsf_time_stamp_to_tick(axis->form.kind, axis->first, &t0);
-    coord(axis, t0, &c0);
+        return tsf_set_error(TSF_EPARSE, "time '%s' is not written as the series' stamps (%s)",
+                             Q(&q1, text), kind_words(&axis->form));
+    coord(axis, axis->origin, &c0);
     if (!coord(axis, t, &c) || (c - c0) % axis->interval.count != 0) {
         char iv[64];
         tsf_interval_format(&axis->interval, iv, sizeof iv);
-        return tsf_set_error(TSF_EPARSE, "time '%.40s' is off the series' %s grid", text, iv);
+        return tsf_set_error(TSF_EPARSE, "time '%s' is off the series' %s grid", Q(&q1, text), iv);
     }
     *k = (c - c0) / axis->interval.count;
     return TSF_OK;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "tsf/time.h"
 
 #define US_PER_S 1000000LL
@@ -61,6 +62,17 @@ static inline int64_t bday_from_day(int64_t day)
 }
 
 static inline int64_t day_from_bday(int64_t b) { return 7 * floor_div(b, 5) + floor_mod(b, 5) - 3; }
+
+/* Text quoted for a one-line message (tsf_show_text) in the caller's
+ * buffer: Q(&q, s) inside a message's arguments. */
+typedef struct {
+    char s[200];
+} tsf_quoted;
+const char *tsf_show_text(char *out, size_t n, const char *text, size_t len);
+static inline const char *Q(tsf_quoted *q, const char *t)
+{
+    return tsf_show_text(q->s, sizeof q->s, t ? t : "", t ? strlen(t) : 0);
+}
 
 /* Results of tsf_time_parse_tick. */
 enum { TSF_P_OK, TSF_P_NOTSTAMP, TSF_P_INVALID };

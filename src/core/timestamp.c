@@ -186,15 +186,16 @@ tsf_status tsf_time_parse(const char *text, tsf_time_form *form, double *stamp)
 {
     if (!text || !form || !stamp) return tsf_set_error(TSF_EINVAL, "tsf_time_parse: NULL argument");
     char why[160] = "";
+    tsf_quoted q;
     int64_t t;
     int r = tsf_time_parse_tick(text, form, &t, why, sizeof why);
     if (r == TSF_P_INVALID)
-        return tsf_set_error(TSF_EPARSE, "time '%.40s' is not valid: %s", text, why);
+        return tsf_set_error(TSF_EPARSE, "time '%s' is not valid: %s", Q(&q, text), why);
     if (r != TSF_P_OK)
         return tsf_set_error(TSF_EPARSE,
-                             "time '%.40s' is not a time stamp; write 2024-01-05, "
+                             "time '%s' is not a time stamp; write 2024-01-05, "
                              "2024-01-05T13:00[:00[.250]][Z|+01:00], 2024-01, 2024-Q1, "
-                             "2024-W01 or an integer", text);
+                             "2024-W01 or an integer", Q(&q, text));
     *stamp = tsf_time_tick_to_stamp(form->kind, t);
     return TSF_OK;
 }
@@ -303,6 +304,7 @@ tsf_status tsf_interval_parse(const char *text, tsf_interval *iv)
 {
     if (!text || !iv) return tsf_set_error(TSF_EINVAL, "tsf_interval_parse: NULL argument");
     const char *s = text;
+    tsf_quoted q;
     int64_t n = 0;
     int nd = 0;
     while (*s >= '0' && *s <= '9' && nd < 12) n = 10 * n + (*s++ - '0'), nd++;
@@ -317,10 +319,10 @@ tsf_status tsf_interval_parse(const char *text, tsf_interval *iv)
         return TSF_OK;
     }
     return tsf_set_error(TSF_EPARSE,
-                         "interval '%.40s' is not understood; write a count and a unit, e.g. "
+                         "interval '%s' is not understood; write a count and a unit, e.g. "
                          "'1 hour', '30 minutes', '1 day', '1 business day', '1 week', "
                          "'1 month', '1 quarter', '1 year' (also microseconds, milliseconds, "
-                         "seconds, steps)", text);
+                         "seconds, steps)", Q(&q, text));
 }
 
 int tsf_interval_format(const tsf_interval *iv, char *buf, size_t size)
