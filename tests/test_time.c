@@ -72,6 +72,32 @@ static void test_parse_forms(void **state)
     for (size_t i = 0; i < sizeof notstamp / sizeof notstamp[0]; i++)
         assert_int_equal(tsf_time_parse(notstamp[i], &f, &x), TSF_EPARSE);
     assert_int_equal(tsf_time_parse(NULL, &f, &x), TSF_EINVAL);
+    /* NULL arguments are refused, never dereferenced. */
+    tsf_time_axis ax;
+    size_t pos[1];
+    char buf[8];
+    int64_t k;
+    char *one[] = {"2024-01"};
+    assert_int_equal(tsf_time_grid(NULL, 1, NULL, NULL, &ax, pos), TSF_EINVAL);
+    assert_int_equal(tsf_time_grid(one, 1, NULL, NULL, NULL, pos), TSF_EINVAL);
+    assert_int_equal(tsf_time_grid(one, 0, NULL, NULL, &ax, NULL), TSF_OK); /* nothing: text */
+    assert_int_equal(ax.form.kind, TSF_TIME_TEXT);
+    assert_int_equal(tsf_time_label(&ax, 0, buf, sizeof buf), TSF_EINVAL); /* text: no stamps */
+    assert_int_equal(tsf_time_label(NULL, 0, buf, sizeof buf), TSF_EINVAL);
+    assert_int_equal(tsf_time_stamp(NULL, 0, &x), TSF_EINVAL);
+    assert_int_equal(tsf_time_locate(&ax, NULL, &k), TSF_EINVAL);
+    assert_int_equal(tsf_time_format(0, NULL, buf, sizeof buf), TSF_EINVAL);
+    assert_int_equal(tsf_interval_parse(NULL, NULL), TSF_EINVAL);
+    assert_int_equal(tsf_interval_format(NULL, buf, sizeof buf), 0);
+    assert_int_equal(tsf_interval_period(NULL), 1);
+    assert_int_equal(tsf_time_spread_labels(NULL, pos, 1, one), TSF_EINVAL);
+    tsf_time_spread(NULL, 0, 0, NULL);
+    /* A label written beyond the year 9999 does not exist. */
+    char *last[] = {"9999-12-31"};
+    assert_int_equal(tsf_time_grid(last, 1, NULL, NULL, &ax, pos), TSF_OK);
+    assert_int_equal(tsf_time_label(&ax, 1, buf, sizeof buf), TSF_EINVAL);
+    assert_int_equal(tsf_time_label(&ax, 0, buf, 4), TSF_EINVAL); /* too small */
+    assert_string_equal(buf, "");
 }
 
 /* The grid of labels: its interval in words, its period, and the next h
