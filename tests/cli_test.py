@@ -238,6 +238,15 @@ code, out, err = run(["forecast", "-m", "arima(1,0,0)", "-h", "2", "--json", gap
 check("gap note", err == gap + ": 2 missing time stamps filled as missing values, first 2020-03\n",
       repr(err))
 check("gap future", code == 0 and json.loads(out)["time"] == ["2021-01", "2021-02"], out)
+# the absent rows and explicit empty rows give the same likelihood
+explicit = tmpfile("explicit.csv", open(gap).read().replace("2020-02,6\n", "2020-02,6\n2020-03,\n")
+                   .replace("2020-06,9\n", "2020-06,9\n2020-07,\n"))
+for spec in ["arima(1,0,0)", "gru(hidden=4, layers=1, context=4)"]:
+    lls = []
+    for f in (gap, explicit):
+        code, out, err = run(["fit", "-m", spec, "--json", "--epochs", "2", "--seed", "3", f])
+        lls.append(json.loads(out)["loglik"] if code == 0 else None)
+    check("gap loglik " + spec, lls[0] is not None and lls[0] == lls[1], str(lls))
 one = tmpfile("onegap.csv", "time,value\n2020-01,1\n2020-02,2\n2020-04,3\n2020-05,5\n")
 code, out, err = run(["fit", "-m", "arima(0,0,0)", one])
 check("one gap note", err == one + ": 1 missing time stamp filled as a missing value, "
