@@ -27,6 +27,7 @@
 #define TSF_VERSION_STRING "0.1.0"   /**< the version as text */
 
 #include "error.h"
+#include "time.h"
 #include "series.h"
 #include "csv.h"
 #include "model.h"

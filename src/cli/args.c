@@ -102,6 +102,7 @@ static const optdef opts[] = {
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
+    {"--interval", OPT_MODEL, 1}, {"--round-time", OPT_MODEL, 0},
 };
 
 static int set_option(const char *name, const char *v, cli_args *a)
@@ -121,7 +122,10 @@ static int set_option(const char *name, const char *v, cli_args *a)
     } else if (!strcmp(name, "--period")) {
         if (parse_long(name, v, 1, 100000, &l)) return EXIT_INPUT;
         f->period = (int)l;
-    } else if (!strcmp(name, "--xreg")) a->xreg = v;
+    } else if (!strcmp(name, "--interval")) {
+        if (tsf_interval_parse(v, &a->time.interval)) return cli_usage("--interval: %s", tsf_errmsg());
+    } else if (!strcmp(name, "--round-time")) a->time.round = 1;
+    else if (!strcmp(name, "--xreg")) a->xreg = v;
     else if (!strcmp(name, "--no-mean")) f->include_mean = -1;
     else if (!strcmp(name, "--drift")) f->include_drift = 1;
     else if (!strcmp(name, "--transform")) return parse_transform(v, f);

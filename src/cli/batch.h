@@ -29,6 +29,8 @@ typedef struct {
     size_t n;
     char **labels;         /* n time labels, or NULL */
     int period;            /* frequency implied by the labels (1 when unknown) */
+    tsf_time_axis axis;    /* their grid (form.kind TSF_TIME_TEXT: none) */
+    char *error;           /* why the series cannot be used (its time column), or NULL */
     int owned;
 } batch_series;
 
@@ -60,10 +62,14 @@ void batch_csv_field(FILE *f, const char *field);
 typedef struct batch_long batch_long;
 
 /* Opens path and reads its header; idc/timec/valc are the column names
- * (NULL: id|unique_id, time|ds|date, value|y).  Prints the error and
- * returns EXIT_INPUT on failure. */
+ * (NULL: id|unique_id, time|ds|date, value|y).  topts says how each
+ * series' time grid is found (NULL: inferred; a series gets the rules of a
+ * wide file's time column, and one whose stamps break them keeps the
+ * reason in its error while the others go on); notes: print the notes
+ * about filled stamps (rank 0 only).  Prints the error and returns
+ * EXIT_INPUT on failure. */
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
-                    batch_long **out);
+                    const tsf_time_opts *topts, int notes, batch_long **out);
 int batch_long_has_time(const batch_long *r);
 /* Reads the next at most max complete series into out[0..*n).  *eof is
  * set when nothing is left.  Prints the error and returns EXIT_INPUT on

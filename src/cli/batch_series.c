@@ -18,6 +18,7 @@ void batch_series_free(batch_series *s)
         if (s->labels)
             for (size_t i = 0; i < s->n; i++) free(s->labels[i]);
         free(s->labels);
+        free(s->error);
     }
     memset(s, 0, sizeof *s);
 }
@@ -118,10 +119,10 @@ static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_for
         batch_csv_field(f, s->id);
         fprintf(f, ",%zu", i + 1);
         if (cfg->has_time) {
-            char lab[64];
+            char lab[80];
             fputc(',', f);
-            if (s->labels &&
-                tsf_future_label(s->labels, s->n, s->period, i + 1, lab, sizeof lab))
+            if (s->axis.form.kind != TSF_TIME_TEXT &&
+                tsf_time_label(&s->axis, (int64_t)(s->n + i), lab, sizeof lab) == TSF_OK)
                 batch_csv_field(f, lab);
         }
         put_num(f, fc->mean[i]);
@@ -136,6 +137,7 @@ static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_for
 /* Why the series cannot be used before the library is asked, or NULL. */
 static const char *precheck(const batch_series *s)
 {
+    if (s->error) return s->error;
     size_t obs = 0;
     for (size_t i = 0; i < s->n; i++) obs += !isnan(s->y[i]);
     if (s->n == 0 || obs == 0) return "no observed values (every value is missing)";

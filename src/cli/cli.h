@@ -51,6 +51,7 @@ typedef struct {
     int threads;
     tsf_fit_opts fit;
     tsf_forecast_opts fc;
+    tsf_time_opts time;       /* --interval, --round-time */
 } cli_args;
 
 /* Parses argv (after the subcommand) into a; allowed is a mask of OPT_*.
@@ -78,6 +79,13 @@ typedef struct {
     const tsf_xreg *xp;         /* &xreg or NULL */
     char **xnames;
 } cli_data;
+
+/* Reads path with the time options of a; on success prints to stderr how
+ * many missing time stamps were filled (the library does not print). */
+int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out);
+/* The note about filled stamps, for a series of the file path. */
+void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
+                   char *const *labels);
 
 /* Reads a->file, picks the column (several numeric columns without -c is
  * an error listing them unless allow_many), builds --xreg columns. */

@@ -84,6 +84,7 @@ static int run_wide(batch_run *b, const cli_args *a, tsf_frame *fr)
         s[j].n = fr->nrows;
         s[j].labels = fr->time;
         s[j].period = fr->period > 0 ? fr->period : 1;
+        s[j].axis = fr->axis;
     }
     (void)a;
     int r = run_chunk(b, s, fr->ncols, 0);
@@ -170,11 +171,14 @@ static int batch_main(const cli_args *a)
     tsf_frame *fr = NULL;
     batch_long *rd = NULL;
     if (is_long) {
-        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &rd))) return r;
+        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time,
+                                 b.rank == 0, &rd)))
+            return r;
         b.cfg.has_time = batch_long_has_time(rd);
     } else {
-        tsf_status st = tsf_csv_read(a->file, &fr);
+        tsf_status st = tsf_csv_read_time(a->file, &a->time, &fr);
         if (st) return cli_fail(st);
+        if (b.rank == 0) cli_note_gaps(a->file, NULL, &fr->axis, fr->time);
         if (fr->ncols == 0) r = cli_usage("%s: no numeric column to forecast", a->file);
         b.cfg.has_time = fr->time != NULL;
     }

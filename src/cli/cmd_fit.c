@@ -25,9 +25,18 @@ static void print_ljung_box(const tsf_model *m, const cli_data *d, const tsf_fit
     free(res);
 }
 
+/* The sampling interval of the time column in words ("1 hour"), or NULL. */
+static const char *interval_words(const cli_data *d, char *buf, size_t n)
+{
+    return tsf_interval_format(&d->frame->axis.interval, buf, n) ? buf : NULL;
+}
+
 static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_info *info)
 {
+    char iv[64];
     printf("Series: %s (%s)\n", d->frame->names[d->col], d->frame->path);
+    if (interval_words(d, iv, sizeof iv))
+        printf("Interval: %s (%zu steps), period %d\n", iv, d->n, info->period);
     printf("%s\n", info->model);
     if (!isnan(info->lambda)) printf("Box-Cox transformation: lambda = %.6g\n", info->lambda);
     if (info->ncoef) {
@@ -64,7 +73,7 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
     if (!tsf_model_is_neural(m)) print_ljung_box(m, d, info);
 }
 
-static json_t *info_json(const char *spec, const tsf_fit_info *info)
+static json_t *info_json(const char *spec, const tsf_fit_info *info, const char *interval)
 {
     json_t *j = json_object(), *coef = json_object(), *se = json_object();
     json_object_set_new(j, "spec", json_string(spec));
@@ -73,6 +82,7 @@ static json_t *info_json(const char *spec, const tsf_fit_info *info)
     json_object_set_new(j, "seasonal",
                         json_pack("[iii]", info->seasonal[0], info->seasonal[1], info->seasonal[2]));
     json_object_set_new(j, "period", json_integer(info->period));
+    if (interval) json_object_set_new(j, "interval", json_string(interval));
     for (size_t i = 0; i < info->ncoef; i++) {
         json_object_set_new(coef, info->coef_names[i], jnum(info->coef[i]));
         json_object_set_new(se, info->coef_names[i], jnum(info->se[i]));
@@ -147,8 +157,10 @@ int cmd_fit(int argc, char **argv)
         if ((r = cli_fit_model(&a, a.specs[0], &d, d.n, &m)) == 0) {
             tsf_fit_info info;
             tsf_status st = tsf_model_info(m, &info);
+            char iv[64];
             if (st) r = cli_fail(st);
-            else if (a.json) r = write_json(stdout, info_json(a.specs[0], &info));
+            else if (a.json)
+                r = write_json(stdout, info_json(a.specs[0], &info, interval_words(&d, iv, sizeof iv)));
             else print_human(m, &d, &info);
             if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
             if (!r && a.residuals) r = write_residuals(a.residuals, m, &d);

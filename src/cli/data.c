@@ -64,12 +64,31 @@ static int load_xreg_cols(const char *spec, const tsf_frame *f, const char *file
     return 0;
 }
 
+void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
+                   char *const *labels)
+{
+    if (!ax->nfilled) return;
+    fprintf(stderr, "%s: %s%s%s%zu missing time stamp%s filled as %smissing value%s, first %s\n",
+            path, id ? "series '" : "", id ? id : "", id ? "': " : "", ax->nfilled,
+            ax->nfilled == 1 ? "" : "s", ax->nfilled == 1 ? "a " : "", ax->nfilled == 1 ? "" : "s",
+            labels && labels[ax->first_gap] ? labels[ax->first_gap] : "?");
+}
+
+int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out)
+{
+    tsf_status st = tsf_csv_read_time(path, &a->time, out);
+    if (st) return cli_fail(st);
+    cli_note_gaps(path, NULL, &(*out)->axis, (*out)->time);
+    return 0;
+}
+
 int cli_load(const cli_args *a, int allow_many, cli_data *d)
 {
     memset(d, 0, sizeof *d);
     if (!a->file) return cli_usage("%s: no input file; usage: see 'tsf help %s'", a->cmd, a->cmd);
-    tsf_status st = tsf_csv_read(a->file, &d->frame);
-    if (st) return cli_fail(st);
+    int rc = cli_read_csv(a, a->file, &d->frame);
+    if (rc) return rc;
+    tsf_status st;
     tsf_frame *f = d->frame;
     if (f->ncols == 0) return cli_usage("%s: no numeric column", a->file);
     if (a->column) {
@@ -107,6 +126,23 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
     return 0;
 }
 
+/* A file of future values whose stamps are of the series' form must start
+ * at the step after the series' last stamp. */
+static int check_future_start(const char *path, const tsf_frame *series, const tsf_frame *fut)
+{
+    const tsf_time_axis *ax = &series->axis;
+    if (ax->form.kind == TSF_TIME_TEXT || fut->axis.form.kind != ax->form.kind || !fut->nrows)
+        return 0;
+    int64_t k = -1;
+    char want[80] = "";
+    tsf_time_label(ax, (int64_t)ax->n, want, sizeof want);
+    if (tsf_time_locate(ax, fut->time[0], &k) != TSF_OK || k != (int64_t)ax->n)
+        return cli_usage("%s: the future values start at '%s', but the step after the last "
+                         "stamp of %s is '%s'; start the file there", path, fut->time[0],
+                         series->path, want);
+    return 0;
+}
+
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf)
 {
@@ -116,8 +152,12 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
         return cli_usage("%s: the model uses regressors (%s): give their future values with "
                          "--xreg-future FILE.csv", a->file, a->xreg);
     tsf_frame *ff;
-    tsf_status st = tsf_csv_read(a->xreg_future, &ff);
-    if (st) return cli_fail(st);
+    int rc = cli_read_csv(a, a->xreg_future, &ff);
+    if (rc) return rc;
+    if ((rc = check_future_start(a->xreg_future, d->frame, ff))) {
+        tsf_frame_free(ff);
+        return rc;
+    }
     if (ff->nrows < h) {
         int r = cli_usage("%s: %zu rows of future regressors, but the horizon is %zu",
                           a->xreg_future, ff->nrows, h);

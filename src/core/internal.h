@@ -15,6 +15,11 @@ tsf_status tsf_set_error(tsf_status code, const char *fmt, ...)
 #endif
     ;
 
+/* Writes text (len bytes) for a one-line message into out (size n): at
+ * most 40 bytes, control bytes escaped (\n, \r, \xHH), "..." when cut.
+ * Returns out. */
+const char *tsf_show_text(char *out, size_t n, const char *text, size_t len);
+
 /* Per-family type object (GSL style).  Every pointer except name, parse,
  * fit and free may be NULL: the call then fails with TSF_EUNSUP.  The core
  * (src/core/model.c) validates arguments, applies the --transform, adds the

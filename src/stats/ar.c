@@ -116,7 +116,7 @@ static tsf_status ar_fit(void *impl, const double *y, size_t n, const tsf_xreg *
                          const tsf_fit_opts *opts)
 {
     tsf_ar_impl *a = impl;
-    (void)period;
+    a->period = period > 0 ? period : 1;
     a->fitted = 0;
     tsf_ar_est_clear(&a->est);
     if (xreg && xreg->k)
@@ -157,7 +157,7 @@ static tsf_status ar_info(const void *impl, tsf_fit_info *info)
     info->order[0] = (int)p;
     info->order[1] = info->order[2] = 0;
     info->seasonal[0] = info->seasonal[1] = info->seasonal[2] = 0;
-    info->period = 1;
+    info->period = a->period > 0 ? a->period : 1;
     info->ncoef = p;
     info->coef_names = a->names;
     info->coef = a->est.ar;
@@ -209,6 +209,8 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
     if ((st = tsf_st_set_meta(doc, "order_max", buf))) return st;
     snprintf(buf, sizeof buf, "%zu", a->nobs);
     if ((st = tsf_st_set_meta(doc, "nobs", buf))) return st;
+    snprintf(buf, sizeof buf, "%d", a->period);
+    if ((st = tsf_st_set_meta(doc, "period", buf))) return st;
     snprintf(buf, sizeof buf, "%d", a->est.converged);
     return tsf_st_set_meta(doc, "converged", buf);
 }
@@ -246,6 +248,14 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     tsf_ar_impl *a = calloc(1, sizeof *a);
     if (!a) return tsf_set_error(TSF_ENOMEM, "out of memory loading an ar model");
     a->method = (tsf_ar_method)method;
+    double period = 1; /* files written before the period was stored have none */
+    if (tsf_st_meta(doc, "period") &&
+        ((st = tsf_st_meta_num(doc, "ar", "period", 1, 1000000, &period)) ||
+         period != floor(period))) {
+        free(a);
+        return st ? st : tsf_set_error(TSF_EPARSE, "ar model file: period must be a whole number");
+    }
+    a->period = (int)period;
     a->order = parsed ? parsed->order : (long)order;
     a->max = parsed ? parsed->max : -1;
     size_t p = (size_t)order, lo = (size_t)omin, hi = (size_t)omax;

@@ -23,6 +23,7 @@ typedef struct {
     double mu;               /* process mean: x.mean (+ x.intercept / (1 - sum ar) for ols) */
     double loglik, aic, aicc, bic;
     size_t nobs;
+    int period;              /* the series' period: reported, not modelled */
     char model[32];          /* "AR(3)" */
     char (*namebuf)[TSF_AR_NAME_LEN]; /* coefficient names then trace labels */
     const char **names;      /* p coefficient names, then the trace labels */
