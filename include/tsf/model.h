@@ -120,6 +120,9 @@ typedef struct {
     const char *const *trace_labels;
     const double *trace_values;
     double lambda;             /* Box-Cox lambda used (NaN when none) */
+    const double *se_robust;   /* robust (sandwich) s.e. per coefficient, NULL when the
+                                  family has none (garch: Bollerslev-Wooldridge) */
+    double persistence;        /* garch: sum alpha + sum beta (+ sum gamma / 2); NaN otherwise */
 } tsf_fit_info;
 
 /* Creates an unfitted model from a spec.  TSF_EPARSE with a message that
@@ -162,6 +165,31 @@ tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_x
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out);
+
+/* Value-at-risk and expected shortfall of the returns after a series, as
+ * positive numbers for losses: at level L (percent, e.g. 99), VaR is minus
+ * the (100 - L)% quantile of the return and ES minus its mean below that
+ * quantile.  Entry k (0-based) of a level's row is for the aggregate
+ * return r[n] + ... + r[n+k]. */
+typedef struct {
+    size_t h;
+    size_t nlevels;
+    double *levels; /* nlevels, percent */
+    double *var;    /* nlevels * h: level i at var + i*h */
+    double *es;     /* the same layout */
+} tsf_risk_result;
+
+void tsf_risk_free(tsf_risk_result *rk);
+
+/* Risk of the next h returns after y[0..n) under a fitted volatility model
+ * (garch): one step ahead in closed form (Gaussian or Student-t), the
+ * aggregates from opts->samples simulated paths (default 10000) seeded by
+ * opts->seed.  Returns TSF_EUNSUP for families without a risk measure,
+ * TSF_EINVAL for a level outside (50, 100) or h = 0.  *out is owned by the
+ * caller (tsf_risk_free).  Thread-safe for distinct outputs. */
+tsf_status tsf_risk(const tsf_model *m, const double *y, size_t n, size_t h,
+                    const double *levels, size_t nlevels, const tsf_forecast_opts *opts,
+                    tsf_risk_result **out);
 
 /* Simulates npaths independent series of length n from the fitted model
  * (stationary start; for integrated models the start of the integrated

@@ -1,0 +1,328 @@
+/* GARCH estimation: GSL's BFGS2 on an unconstrained reparametrisation that
+ * keeps every variance coefficient positive and the process covariance
+ * stationary, a few Newton steps to polish, then standard errors from the
+ * Hessian and the Bollerslev & Wooldridge (1992) sandwich.
+ *
+ * Reparametrisation (u unconstrained):
+ *   omega = exp(u_omega),  nu = 2 + exp(u_nu),  mean parameters as they are,
+ *   v_k = exp(u_k) for the alpha, gamma and beta blocks, D = 1 + sum v_k,
+ *   alpha_i = v/D, beta_j = v/D, gamma_i = 2 v/D,
+ * so that persistence = sum alpha + sum beta + sum gamma / 2 = sum v / D < 1. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+#include "stats/garch.h"
+#include "stats/roots.h"
+
+typedef struct {
+    const tsf_garch_layout *L;
+    const double *r;
+    size_t n;
+    tsf_garch_ws *w;
+    double *theta, *g; /* npar scratch */
+} fit_ctx;
+
+static int is_vol(const tsf_garch_layout *L, int k)
+{
+    return k >= L->alpha && k < L->beta + L->q;
+}
+
+static double vol_scale(const tsf_garch_layout *L, int k)
+{
+    return L->gjr && k >= L->gamma && k < L->gamma + L->p ? 2.0 : 1.0;
+}
+
+static void to_theta(const tsf_garch_layout *L, const double *u, double *th)
+{
+    double D = 1.0;
+    for (int k = 0; k < L->npar; k++)
+        if (is_vol(L, k)) D += exp(u[k]);
+    for (int k = 0; k < L->npar; k++) {
+        if (k < L->nmean) th[k] = u[k];
+        else if (k == L->omega) th[k] = exp(u[k]);
+        else if (k == L->shape) th[k] = 2.0 + exp(u[k]);
+        else th[k] = vol_scale(L, k) * exp(u[k]) / D;
+    }
+}
+
+static void to_u(const tsf_garch_layout *L, const double *th, double *u)
+{
+    double pers = tsf_garch_persistence(L, th), D = 1.0 / (1.0 - pers);
+    for (int k = 0; k < L->npar; k++) {
+        if (k < L->nmean) u[k] = th[k];
+        else if (k == L->omega) u[k] = log(th[k]);
+        else if (k == L->shape) u[k] = log(th[k] - 2.0);
+        else u[k] = log(fmax(th[k], 1e-12) * D / vol_scale(L, k));
+    }
+}
+
+/* g (d/d theta) into d/d u, in place. */
+static void chain(const tsf_garch_layout *L, const double *u, const double *th, double *g)
+{
+    double D = 1.0, s = 0.0;
+    for (int k = 0; k < L->npar; k++)
+        if (is_vol(L, k)) {
+            D += exp(u[k]);
+            s += g[k] * vol_scale(L, k) * exp(u[k]);
+        }
+    s /= D;
+    for (int k = 0; k < L->npar; k++) {
+        if (k == L->omega) g[k] *= th[k];
+        else if (k == L->shape) g[k] *= th[k] - 2.0;
+        else if (is_vol(L, k)) g[k] = exp(u[k]) / D * (vol_scale(L, k) * g[k] - s);
+    }
+}
+
+/* f = -loglik / n at u; grad (may be NULL) d f / d u. */
+static int eval(fit_ctx *c, const double *u, double *f, double *grad)
+{
+    to_theta(c->L, u, c->theta);
+    double ll;
+    tsf_status st = tsf_garch_lik(c->L, c->theta, c->r, c->n, c->w, &ll, grad ? c->g : NULL,
+                                  NULL, NULL);
+    if (st) {
+        *f = GSL_POSINF;
+        return 1;
+    }
+    *f = -ll / (double)c->n;
+    if (grad) {
+        chain(c->L, u, c->theta, c->g);
+        for (int k = 0; k < c->L->npar; k++) grad[k] = -c->g[k] / (double)c->n;
+    }
+    return 0;
+}
+
+static double mm_f(const gsl_vector *x, void *p)
+{
+    double f;
+    eval(p, x->data, &f, NULL);
+    return f;
+}
+
+static void mm_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g)
+{
+    if (eval(p, x->data, f, g->data))
+        for (size_t k = 0; k < g->size; k++) gsl_vector_set(g, k, 0.0);
+}
+
+static void mm_df(const gsl_vector *x, void *p, gsl_vector *g)
+{
+    double f;
+    mm_fdf(x, p, &f, g);
+}
+
+/* Starting values as fGarch's: alpha 0.1, beta 0.8 (spread over the lags),
+ * gamma 0.1, omega = 0.1 var(r), nu = 6, mu = mean(r), ARMA 0. */
+static void start_values(const tsf_garch_layout *L, const double *r, size_t n, double *th)
+{
+    double m = 0.0, v = 0.0;
+    for (size_t t = 0; t < n; t++) m += r[t];
+    m /= (double)n;
+    for (size_t t = 0; t < n; t++) v += (r[t] - m) * (r[t] - m);
+    v /= (double)n;
+    for (int k = 0; k < L->npar; k++) th[k] = 0.0;
+    if (L->has_mu) th[L->mu] = m;
+    th[L->omega] = 0.1 * v;
+    for (int i = 0; i < L->p; i++) {
+        th[L->alpha + i] = (L->gjr ? 0.05 : 0.1) / L->p;
+        if (L->gjr) th[L->gamma + i] = 0.1 / L->p;
+    }
+    for (int j = 0; j < L->q; j++) th[L->beta + j] = 0.8 / L->q;
+    if (L->t) th[L->shape] = 6.0;
+}
+
+static int bfgs(fit_ctx *c, double *u, double *fbest)
+{
+    size_t np = (size_t)c->L->npar;
+    gsl_multimin_function_fdf fn = {mm_f, mm_df, mm_fdf, np, c};
+    gsl_multimin_fdfminimizer *mm =
+        gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, np);
+    if (!mm) return -1;
+    gsl_vector_view x = gsl_vector_view_array(u, np);
+    int conv = 0;
+    for (int restart = 0; restart < 3 && !conv; restart++) {
+        if (gsl_multimin_fdfminimizer_set(mm, &fn, &x.vector, 0.05, 0.1)) break;
+        for (int it = 0; it < 2000; it++) {
+            int s = gsl_multimin_fdfminimizer_iterate(mm);
+            if (s) break;
+            if (gsl_multimin_test_gradient(mm->gradient, 1e-9) == GSL_SUCCESS) {
+                conv = 1;
+                break;
+            }
+        }
+        gsl_vector_memcpy(&x.vector, mm->x);
+    }
+    *fbest = mm->f;
+    gsl_multimin_fdfminimizer_free(mm);
+    return conv;
+}
+
+/* Hessian of fn (n parameters) by central differences of its gradient,
+ * symmetrised.  grad(x, g) returns nonzero on failure. */
+typedef int (*grad_fn)(void *ctx, const double *x, double *g);
+
+static int fd_hessian(grad_fn grad, void *ctx, const double *x0, int n, double *H)
+{
+    double *x = malloc(3 * (size_t)n * sizeof *x);
+    if (!x) return -1;
+    double *gp = x + n, *gm = gp + n;
+    memcpy(x, x0, (size_t)n * sizeof *x);
+    int bad = 0;
+    for (int j = 0; j < n && !bad; j++) {
+        double d = 1e-5 * fmax(fabs(x0[j]), 1e-2);
+        x[j] = x0[j] + d;
+        bad |= grad(ctx, x, gp);
+        x[j] = x0[j] - d;
+        bad |= grad(ctx, x, gm);
+        x[j] = x0[j];
+        for (int i = 0; i < n; i++) H[i * n + j] = (gp[i] - gm[i]) / (2.0 * d);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+    free(x);
+    return bad;
+}
+
+static int grad_u(void *p, const double *u, double *g)
+{
+    double f;
+    return eval(p, u, &f, g);
+}
+
+/* d loglik / d theta (natural parameters). */
+static int grad_theta(void *p, const double *th, double *g)
+{
+    fit_ctx *c = p;
+    double ll;
+    return tsf_garch_lik(c->L, th, c->r, c->n, c->w, &ll, g, NULL, NULL) != TSF_OK;
+}
+
+/* Newton steps in u with backtracking: BFGS stops a little short of the
+ * optimum; the certified values need the last digits. */
+static void polish(fit_ctx *c, double *u, double *f)
+{
+    int n = c->L->npar;
+    double *H = malloc(((size_t)n * n + 3 * (size_t)n) * sizeof *H);
+    if (!H) return;
+    double *g = H + n * n, *step = g + n, *ut = step + n;
+    for (int it = 0; it < 8; it++) {
+        double f0;
+        if (eval(c, u, &f0, g) || fd_hessian(grad_u, c, u, n, H)) break;
+        gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
+        gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
+        gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
+        if (gsl_linalg_cholesky_decomp1(&Hm.matrix) ||
+            gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector))
+            break;
+        double lam = 1.0, ft = f0;
+        for (; lam > 1e-4; lam *= 0.5) {
+            for (int k = 0; k < n; k++) ut[k] = u[k] - lam * step[k];
+            if (!eval(c, ut, &ft, NULL) && ft <= f0) break;
+        }
+        if (lam <= 1e-4) break;
+        memcpy(u, ut, (size_t)n * sizeof *u);
+        *f = ft;
+        if (f0 - ft < 1e-15) break;
+    }
+    free(H);
+}
+
+/* Standard errors: inverse of minus the Hessian of the log-likelihood in
+ * theta, and the sandwich A^-1 B A^-1 with B the outer product of the
+ * per-observation scores; NaN when -H is not positive definite. */
+static void std_errors(fit_ctx *c, tsf_garch *g)
+{
+    size_t n = (size_t)c->L->npar;
+    for (size_t k = 0; k < n; k++) g->se[k] = g->rse[k] = NAN;
+    double *A = malloc((3 * n * n + c->n * n) * sizeof *A);
+    if (!A) return;
+    double *B = A + n * n, *T = B + n * n, *S = T + n * n;
+    double ll;
+    if (fd_hessian(grad_theta, c, g->coef, (int)n, A) ||
+        tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, NULL, S, NULL)) {
+        free(A);
+        return;
+    }
+    for (size_t k = 0; k < n * n; k++) A[k] = -A[k];
+    gsl_matrix_view Am = gsl_matrix_view_array(A, n, n);
+    if (gsl_linalg_cholesky_decomp1(&Am.matrix) || gsl_linalg_cholesky_invert(&Am.matrix)) {
+        free(A);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t t = 0; t < c->n; t++) s += S[t * n + i] * S[t * n + j];
+            B[i * n + j] = s;
+        }
+    /* T = A^-1 B, then the sandwich's diagonal (A^-1 B A^-1)_kk */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < n; k++) s += A[i * n + k] * B[k * n + j];
+            T[i * n + j] = s;
+        }
+    for (size_t k = 0; k < n; k++) {
+        double s = 0.0;
+        for (size_t j = 0; j < n; j++) s += T[k * n + j] * A[j * n + k];
+        g->se[k] = A[k * n + k] > 0.0 ? sqrt(A[k * n + k]) : NAN;
+        g->rse[k] = s > 0.0 ? sqrt(s) : NAN;
+    }
+    free(A);
+}
+
+tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
+{
+    const tsf_garch_layout *L = &g->L;
+    size_t np = (size_t)L->npar;
+    fit_ctx c = {L, r, n, NULL, NULL, NULL};
+    double *u = malloc(3 * np * sizeof *u);
+    tsf_status st = u ? tsf_garch_ws_new(L, n, &c.w)
+                      : tsf_set_error(TSF_ENOMEM, "out of memory for a GARCH fit");
+    if (st) {
+        free(u);
+        return st;
+    }
+    c.theta = u + np;
+    c.g = c.theta + np;
+    start_values(L, r, n, g->coef);
+    to_u(L, g->coef, u);
+    double f;
+    if (eval(&c, u, &f, NULL)) {
+        st = tsf_set_error(TSF_ENOCONV, "garch: the likelihood cannot be evaluated at the "
+                           "starting values; check the returns for extreme values");
+        goto done;
+    }
+    int conv = bfgs(&c, u, &f);
+    if (conv < 0) {
+        st = tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
+        goto done;
+    }
+    polish(&c, u, &f);
+    double *gu = malloc(np * sizeof *gu);
+    if (!gu) {
+        st = tsf_set_error(TSF_ENOMEM, "out of memory");
+        goto done;
+    }
+    double gmax = 0.0;
+    if (!eval(&c, u, &f, gu))
+        for (size_t k = 0; k < np; k++) gmax = fmax(gmax, fabs(gu[k]));
+    free(gu);
+    g->converged = isfinite(f) && gmax < 1e-5;
+    if (!isfinite(f)) {
+        st = tsf_set_error(TSF_ENOCONV, "garch: the optimiser found no finite likelihood");
+        goto done;
+    }
+    to_theta(L, u, g->coef);
+    double ll;
+    if ((st = tsf_garch_lik(L, g->coef, r, n, c.w, &ll, NULL, NULL, &g->h0))) goto done;
+    g->loglik = ll;
+    std_errors(&c, g);
+done:
+    tsf_garch_ws_free(c.w);
+    free(u);
+    return st;
+}
