@@ -32,6 +32,8 @@ typedef struct {
     int has_mu, gjr, t;
     int mu, ar, ma, omega, alpha, gamma, beta, shape;
     int nmean;     /* mu + ar + ma: the parameters the residuals depend on */
+    int zstart;    /* residuals before this index are 0 (fGarch: max(P,Q,p,q) with an
+                      ARMA mean, 0 without) */
     int npar;
 } tsf_garch_layout;
 

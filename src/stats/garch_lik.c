@@ -1,6 +1,6 @@
 /* GARCH log-likelihood and its analytic gradient.
  *
- * eps_t = r_t - mu - sum ar_i r_{t-i} - sum ma_j eps_{t-j}   (t >= P; 0 before)
+ * eps_t = r_t - mu - sum ar_i r_{t-i} - sum ma_j eps_{t-j}   (t >= zstart; 0 before)
  * h_t   = omega + sum_i (alpha_i + gamma_i [eps_{t-i} < 0]) eps_{t-i}^2
  *               + sum_j beta_j h_{t-j}                        (t >= max(p,q))
  * h_t   = h0 = omega + persistence * mean(eps^2)              (t <  max(p,q))
@@ -40,6 +40,11 @@ void tsf_garch_layout_init(tsf_garch_layout *L, int p, int q, int P, int Q, int 
     L->ma = k;
     k += Q;
     L->nmean = k;
+    if (P + Q > 0) {
+        int mo = p > q ? p : q;
+        mo = mo > P ? mo : P;
+        L->zstart = mo > Q ? mo : Q;
+    }
     L->omega = k++;
     L->alpha = k;
     k += p;
@@ -122,7 +127,7 @@ static double mean_pass(const tsf_garch_layout *L, const double *th, const doubl
         for (size_t k = 0; k < nm; k++) w->dM[k] = 0.0;
     for (size_t t = 0; t < n; t++) {
         double *de = w->de + t * nm;
-        if (t < P) {
+        if (t < (size_t)L->zstart) {
             w->eps[t] = 0.0;
             if (deriv)
                 for (size_t k = 0; k < nm; k++) de[k] = 0.0;

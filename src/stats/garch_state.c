@@ -115,7 +115,7 @@ void tsf_garch_rec_update(tsf_garch_rec *s, double y, double *logp, double *epsp
 {
     double mu = cond_mean(s), h = s->hnext;
     /* fGarch's start: residuals before the mean equation can start are 0 */
-    double eps = s->t < (size_t)s->L.P ? 0.0 : y - mu;
+    double eps = s->t < (size_t)s->L.zstart ? 0.0 : y - mu;
     if (logp) *logp = tsf_garch_logf(&s->L, s->theta, eps * eps / h) - 0.5 * log(h);
     if (epsp) *epsp = eps;
     if (mup) *mup = y - eps;
