@@ -12,6 +12,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NUMERIC = 2, EXIT_PARTIAL = 3 };
 #define MAX_SPECS 32
 #define MAX_LEVELS 16
 
+enum { RETURNS_NONE = 0, RETURNS_LOG, RETURNS_SIMPLE };
+
 /* Which options a subcommand takes (bit per group). */
 enum {
     OPT_MODEL = 1 << 0,    /* -m, --method, --period, --xreg, --no-mean, --transform, neural */
@@ -48,6 +50,9 @@ typedef struct {
     double levels[MAX_LEVELS];
     size_t nlevels;
     int levels_given;
+    double risk[MAX_LEVELS];  /* --risk levels, percent */
+    size_t nrisk;
+    int returns;              /* --returns: RETURNS_NONE, RETURNS_LOG, RETURNS_SIMPLE */
     int threads;
     tsf_fit_opts fit;
     tsf_forecast_opts fc;
@@ -73,6 +78,8 @@ typedef struct {
     size_t col;                 /* chosen column */
     const double *y;
     size_t n;
+    size_t t0;                  /* frame row of y[0] (1 with --returns) */
+    double *ybuf;               /* the returns made by --returns */
     double *xbuf;               /* regressor columns (n rows) */
     tsf_xreg xreg;
     const tsf_xreg *xp;         /* &xreg or NULL */
