@@ -63,6 +63,13 @@ import json, sys
 m = json.load(open(sys.argv[1]))["models"]
 assert m[1]["holdout_loglik"] > m[2]["holdout_loglik"], m
 PY
+# batch: every price column of the file as returns, one model each
+"$TSF" batch -m 'garch(1,1)' -h 2 --returns log --quiet "$EU" >"$T/b.csv" || fail "batch"
+[ "$(grep -c '^DAX,\|^SMI,\|^CAC,\|^FTSE,' "$T/b.csv")" -eq 8 ] || fail "batch rows: $(cat "$T/b.csv")"
+"$TSF" fit -m 'garch(1,1)' --returns log -c DAX --json "$EU" >"$T/l.json" || fail "fit log"
+mu=$(tr -d ' \n' <"$T/l.json" | sed 's/.*"coef":{"mu":\([^,}]*\).*/\1/')
+awk -F, -v mu="$mu" '$1 == "DAX" && $2 == 1 { d = $3 - mu; f = (d < 1e-8 && d > -1e-8) }
+    END { exit !f }' "$T/b.csv" || fail "batch DAX mean differs from fit's mu $mu"
 # save, simulate
 "$TSF" fit -m 'garch(1,1, type=gjr)' --returns log -c DAX -o "$T/g.safetensors" "$EU" >/dev/null ||
     fail "fit -o"

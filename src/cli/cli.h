@@ -90,6 +90,10 @@ typedef struct {
  * an error listing them unless allow_many), builds --xreg columns. */
 int cli_load(const cli_args *a, int allow_many, cli_data *d);
 void cli_data_free(cli_data *d);
+/* --returns: percent returns 100 (log p_t - log p_{t-1}) (RETURNS_LOG) or
+ * 100 (p_t - p_{t-1}) / p_{t-1} of prices p[0..n) into r[0..n-1); NaN stays
+ * missing.  Returns 0, or the 1-based index of a price that is not positive. */
+size_t cli_returns(const double *p, size_t n, int kind, double *r);
 /* Future regressors for h steps from --xreg-future (NULL when not needed). */
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);

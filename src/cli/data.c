@@ -65,8 +65,17 @@ static int load_xreg_cols(const char *spec, const tsf_frame *f, const char *file
     return 0;
 }
 
-/* --returns: percent returns 100 (log p_t - log p_{t-1}) or 100 (p_t - p_{t-1}) / p_{t-1}
- * of the price column; the first row has none. */
+size_t cli_returns(const double *p, size_t n, int kind, double *r)
+{
+    for (size_t t = 0; t < n; t++)
+        if (!isnan(p[t]) && !(p[t] > 0.0)) return t + 1;
+    for (size_t t = 1; t < n; t++)
+        r[t - 1] = kind == RETURNS_LOG ? 100.0 * log(p[t] / p[t - 1])
+                                       : 100.0 * (p[t] - p[t - 1]) / p[t - 1];
+    return 0;
+}
+
+/* --returns on the chosen column; the first row has no return. */
 static int make_returns(const cli_args *a, cli_data *d)
 {
     const char *name = d->frame->names[d->col];
@@ -74,18 +83,13 @@ static int make_returns(const cli_args *a, cli_data *d)
     if (d->n < 2) return cli_usage("%s: --returns needs at least two prices in %s", a->file, name);
     double *r = malloc((d->n - 1) * sizeof *r);
     if (!r) return cli_usage("out of memory");
-    for (size_t t = 1; t < d->n; t++) {
-        double p0 = d->y[t - 1], p1 = d->y[t];
-        for (int k = 0; k < 2; k++) {
-            double v = k ? p1 : p0;
-            if (!isnan(v) && !(v > 0.0)) {
-                free(r);
-                return cli_usage("%s: data row %zu, column %s: price %g is not positive; "
-                                 "--returns needs prices above 0 (are these returns already? "
-                                 "then drop --returns)", a->file, t + k, name, v);
-            }
-        }
-        r[t - 1] = a->returns == RETURNS_LOG ? 100.0 * log(p1 / p0) : 100.0 * (p1 - p0) / p0;
+    size_t bad = cli_returns(d->y, d->n, a->returns, r);
+    if (bad) {
+        int e = cli_usage("%s: data row %zu, column %s: price %g is not positive; --returns "
+                          "needs prices above 0 (are these returns already? then drop "
+                          "--returns)", a->file, bad, name, d->y[bad - 1]);
+        free(r);
+        return e;
     }
     d->ybuf = r;
     d->y = r;
