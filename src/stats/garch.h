@@ -78,9 +78,9 @@ tsf_status tsf_garch_lik(const tsf_garch_layout *L, const double *theta, const d
                          size_t n, tsf_garch_ws *w, double *ll, double *grad, double *scores,
                          double *h0);
 
-/* log f(z) of the standardised innovation and its derivative d log f / dz^2
- * (Gaussian, or Student-t with nu > 2 scaled to unit variance). */
-double tsf_garch_logf(const tsf_garch_layout *L, const double *theta, double z2);
+/* log c of the standardised innovation's density f(z) = c g(z^2):
+ * Gaussian, or Student-t with nu > 2 scaled to unit variance. */
+double tsf_garch_logc(const tsf_garch_layout *L, const double *theta);
 
 /* ---- fit (garch_fit.c) ---- */
 tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n);
@@ -96,6 +96,7 @@ typedef struct {
     double *e;       /* last max(p, Q) residuals */
     double *h;       /* last q conditional variances */
     double hnext;    /* sigma^2 of the next observation */
+    double logc;     /* tsf_garch_logc of theta */
     double *buf;     /* owns theta, r, e, h */
 } tsf_garch_rec;
 

@@ -108,11 +108,9 @@ static double t_dlogc(double nu)
     return 0.5 * gsl_sf_psi(0.5 * (nu + 1.0)) - 0.5 * gsl_sf_psi(0.5 * nu) - 0.5 / (nu - 2.0);
 }
 
-double tsf_garch_logf(const tsf_garch_layout *L, const double *theta, double z2)
+double tsf_garch_logc(const tsf_garch_layout *L, const double *theta)
 {
-    if (!L->t) return -0.5 * (log(2.0 * M_PI) + z2);
-    double nu = theta[L->shape];
-    return t_logc(nu) - 0.5 * (nu + 1.0) * log1p(z2 / (nu - 2.0));
+    return L->t ? t_logc(theta[L->shape]) : -0.5 * log(2.0 * M_PI);
 }
 
 /* Pass 1: residuals, their derivatives with respect to the mean
@@ -182,11 +180,9 @@ tsf_status tsf_garch_lik(const tsf_garch_layout *L, const double *th, const doub
     if (L->t) {
         if (!(nu > 2.0) || !isfinite(nu))
             return tsf_set_error(TSF_EDOMAIN, "garch: shape %g must exceed 2", nu);
-        logc = t_logc(nu);
         if (deriv) dlogc = t_dlogc(nu);
-    } else {
-        logc = -0.5 * log(2.0 * M_PI);
     }
+    logc = tsf_garch_logc(L, th);
     double ll = 0.0;
     for (size_t t = 0; t < n; t++) {
         double *dh = w->dh + t * np;

@@ -42,6 +42,7 @@ tsf_status tsf_garch_rec_new(const tsf_garch *g, tsf_garch_rec **out)
     if (st) return st;
     memcpy((*out)->theta, g->coef, (size_t)g->L.npar * sizeof *g->coef);
     (*out)->h0 = (*out)->hnext = g->h0;
+    (*out)->logc = tsf_garch_logc(&g->L, g->coef);
     return TSF_OK;
 }
 
@@ -63,6 +64,7 @@ static void rec_assign(tsf_garch_rec *dst, const tsf_garch_rec *src)
     dst->h0 = src->h0;
     dst->t = src->t;
     dst->hnext = src->hnext;
+    dst->logc = src->logc;
 }
 
 tsf_status tsf_garch_rec_copy(const tsf_garch_rec *s, tsf_garch_rec **out)
@@ -116,7 +118,16 @@ void tsf_garch_rec_update(tsf_garch_rec *s, double y, double *logp, double *epsp
     double mu = cond_mean(s), h = s->hnext;
     /* fGarch's start: residuals before the mean equation can start are 0 */
     double eps = s->t < (size_t)s->L.zstart ? 0.0 : y - mu;
-    if (logp) *logp = tsf_garch_logf(&s->L, s->theta, eps * eps / h) - 0.5 * log(h);
+    if (logp) {
+        double z2 = eps * eps / h, lf;
+        if (s->L.t) {
+            double nu = s->theta[s->L.shape];
+            lf = s->logc - 0.5 * (nu + 1.0) * log1p(z2 / (nu - 2.0));
+        } else {
+            lf = s->logc - 0.5 * z2;
+        }
+        *logp = lf - 0.5 * log(h);
+    }
     if (epsp) *epsp = eps;
     if (mup) *mup = y - eps;
     push(s, y, eps, h);
