@@ -134,7 +134,7 @@ static void start_values(const tsf_garch_layout *L, const double *r, size_t n, d
     if (L->t) th[L->shape] = 6.0;
 }
 
-static int bfgs(fit_ctx *c, double *u, double *fbest)
+static int bfgs(fit_ctx *c, double *u, double *fbest, double tol)
 {
     size_t np = (size_t)c->L->npar;
     gsl_multimin_function_fdf fn = {mm_f, mm_df, mm_fdf, np, c};
@@ -143,12 +143,13 @@ static int bfgs(fit_ctx *c, double *u, double *fbest)
     if (!mm) return -1;
     gsl_vector_view x = gsl_vector_view_array(u, np);
     int conv = 0;
-    for (int restart = 0; restart < 3 && !conv; restart++) {
+    /* a loose stop: the Newton steps of polish() take it from there */
+    for (int restart = 0; restart < 2 && !conv; restart++) {
         if (gsl_multimin_fdfminimizer_set(mm, &fn, &x.vector, 0.05, 0.1)) break;
-        for (int it = 0; it < 2000; it++) {
+        for (int it = 0; it < 1000; it++) {
             int s = gsl_multimin_fdfminimizer_iterate(mm);
             if (s) break;
-            if (gsl_multimin_test_gradient(mm->gradient, 1e-9) == GSL_SUCCESS) {
+            if (gsl_multimin_test_gradient(mm->gradient, tol) == GSL_SUCCESS) {
                 conv = 1;
                 break;
             }
@@ -160,11 +161,14 @@ static int bfgs(fit_ctx *c, double *u, double *fbest)
     return conv;
 }
 
-/* Hessian of fn (n parameters) by central differences of its gradient,
- * symmetrised.  grad(x, g) returns nonzero on failure. */
+/* Hessian of a function (n parameters) by differences of its gradient,
+ * symmetrised: central differences, or forward ones from g0 (the gradient
+ * at x0) when g0 is given, at half the cost, for Newton directions.
+ * grad(x, g) returns nonzero on failure. */
 typedef int (*grad_fn)(void *ctx, const double *x, double *g);
 
-static int fd_hessian(grad_fn grad, void *ctx, const double *x0, int n, double *H)
+static int fd_hessian(grad_fn grad, void *ctx, const double *x0, const double *g0, int n,
+                      double *H)
 {
     double *x = malloc(3 * (size_t)n * sizeof *x);
     if (!x) return -1;
@@ -172,13 +176,17 @@ static int fd_hessian(grad_fn grad, void *ctx, const double *x0, int n, double *
     memcpy(x, x0, (size_t)n * sizeof *x);
     int bad = 0;
     for (int j = 0; j < n && !bad; j++) {
-        double d = 1e-5 * fmax(fabs(x0[j]), 1e-2);
+        double d = (g0 ? 1e-6 : 1e-5) * fmax(fabs(x0[j]), 1e-2);
         x[j] = x0[j] + d;
         bad |= grad(ctx, x, gp);
-        x[j] = x0[j] - d;
-        bad |= grad(ctx, x, gm);
+        if (g0) {
+            memcpy(gm, g0, (size_t)n * sizeof *gm);
+        } else {
+            x[j] = x0[j] - d;
+            bad |= grad(ctx, x, gm);
+        }
         x[j] = x0[j];
-        for (int i = 0; i < n; i++) H[i * n + j] = (gp[i] - gm[i]) / (2.0 * d);
+        for (int i = 0; i < n; i++) H[i * n + j] = (gp[i] - gm[i]) / ((g0 ? 1.0 : 2.0) * d);
     }
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
@@ -200,34 +208,57 @@ static int grad_theta(void *p, const double *th, double *g)
     return tsf_garch_lik(c->L, th, c->r, c->n, c->w, &ll, g, NULL, NULL) != TSF_OK;
 }
 
-/* Newton steps in u with backtracking: BFGS stops a little short of the
- * optimum; the certified values need the last digits. */
-static void polish(fit_ctx *c, double *u, double *f)
+/* Newton steps in u with backtracking: BFGS, stopped early, is a little
+ * short of the optimum, and the certified values need the last digits; a
+ * few Newton steps (forward-difference Hessian of the analytic gradient)
+ * converge quadratically from there. */
+static int polish(fit_ctx *c, double *u, double *f)
 {
     int n = c->L->npar;
     double *H = malloc(((size_t)n * n + 3 * (size_t)n) * sizeof *H);
-    if (!H) return;
+    if (!H) return 0;
     double *g = H + n * n, *step = g + n, *ut = step + n;
-    for (int it = 0; it < 8; it++) {
+    gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
+    gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
+    gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
+    int have = 0, fresh = 0, done = 0;
+    for (int it = 0; it < 40; it++) {
         double f0;
-        if (eval(c, u, &f0, g) || fd_hessian(grad_u, c, u, n, H)) break;
-        gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
-        gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
-        gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
-        if (gsl_linalg_cholesky_decomp1(&Hm.matrix) ||
-            gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector))
+        if (eval(c, u, &f0, g)) break;
+        if (!have) {
+            if (fd_hessian(grad_u, c, u, g, n, H) || gsl_linalg_cholesky_decomp1(&Hm.matrix)) break;
+            have = fresh = 1;
+        }
+        if (gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector)) break;
+        /* Newton decrement: the predicted gain of the step, here in
+         * log-likelihood units; below 1e-10 there is nothing left to gain */
+        double dec = 0.0;
+        for (int k = 0; k < n; k++) dec += g[k] * step[k];
+        if (fresh && 0.5 * dec * (double)c->n < 1e-10) {
+            done = 1;
             break;
+        }
         double lam = 1.0, ft = f0;
-        for (; lam > 1e-4; lam *= 0.5) {
+        for (; lam > 1e-3; lam *= 0.5) {
             for (int k = 0; k < n; k++) ut[k] = u[k] - lam * step[k];
             if (!eval(c, ut, &ft, NULL) && ft <= f0) break;
         }
-        if (lam <= 1e-4) break;
+        if (lam <= 1e-3) {
+            done = fresh && 0.5 * dec * (double)c->n < 1e-6;
+            if (fresh) break; /* no descent even along a fresh Newton step */
+            have = 0;
+            continue;
+        }
+        have = 0;
         memcpy(u, ut, (size_t)n * sizeof *u);
         *f = ft;
-        if (f0 - ft < 1e-15) break;
+        if (f0 - ft <= 1e-15 * fabs(f0)) {
+            done = 1;
+            break;
+        }
     }
     free(H);
+    return done;
 }
 
 /* Standard errors: inverse of minus the Hessian of the log-likelihood in
@@ -241,7 +272,7 @@ static void std_errors(fit_ctx *c, tsf_garch *g)
     if (!A) return;
     double *B = A + n * n, *T = B + n * n, *S = T + n * n;
     double ll;
-    if (fd_hessian(grad_theta, c, g->coef, (int)n, A) ||
+    if (fd_hessian(grad_theta, c, g->coef, NULL, (int)n, A) ||
         tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, NULL, S, NULL)) {
         free(A);
         return;
@@ -296,12 +327,15 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
                            "starting values; check the returns for extreme values");
         goto done;
     }
-    int conv = bfgs(&c, u, &f);
+    /* BFGS to a loose tolerance, then Newton; where Newton cannot finish
+     * (the Hessian is not positive definite there), BFGS again, tightly */
+    int conv = bfgs(&c, u, &f, 1e-3);
+    if (conv >= 0 && !polish(&c, u, &f) && (conv = bfgs(&c, u, &f, 1e-8)) >= 0)
+        polish(&c, u, &f);
     if (conv < 0) {
         st = tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
         goto done;
     }
-    polish(&c, u, &f);
     double *gu = malloc(np * sizeof *gu);
     if (!gu) {
         st = tsf_set_error(TSF_ENOMEM, "out of memory");
