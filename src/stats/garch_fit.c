@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
@@ -23,6 +24,9 @@ typedef struct {
     size_t n;
     tsf_garch_ws *w;
     double *theta, *g; /* npar scratch */
+    /* BFGS runs in w with u = u0 + P w (P = I when NULL) */
+    const double *u0, *P;
+    double *ub, *gb;   /* npar scratch */
 } fit_ctx;
 
 static int is_vol(const tsf_garch_layout *L, int k)
@@ -95,16 +99,36 @@ static int eval(fit_ctx *c, const double *u, double *f, double *grad)
     return 0;
 }
 
+/* f and d f / d w at w, u = u0 + P w. */
+static int eval_w(fit_ctx *c, const double *w, double *f, double *gw)
+{
+    int n = c->L->npar;
+    if (!c->P) return eval(c, w, f, gw);
+    for (int i = 0; i < n; i++) {
+        double s = c->u0[i];
+        for (int j = 0; j < n; j++) s += c->P[i * n + j] * w[j];
+        c->ub[i] = s;
+    }
+    int bad = eval(c, c->ub, f, gw ? c->gb : NULL);
+    if (gw)
+        for (int j = 0; j < n; j++) {
+            double s = 0.0;
+            for (int i = 0; i < n; i++) s += c->P[i * n + j] * c->gb[i];
+            gw[j] = s;
+        }
+    return bad;
+}
+
 static double mm_f(const gsl_vector *x, void *p)
 {
     double f;
-    eval(p, x->data, &f, NULL);
+    eval_w(p, x->data, &f, NULL);
     return f;
 }
 
 static void mm_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g)
 {
-    if (eval(p, x->data, f, g->data))
+    if (eval_w(p, x->data, f, g->data))
         for (size_t k = 0; k < g->size; k++) gsl_vector_set(g, k, 0.0);
 }
 
@@ -134,18 +158,58 @@ static void start_values(const tsf_garch_layout *L, const double *r, size_t n, d
     if (L->t) th[L->shape] = 6.0;
 }
 
+/* Preconditioner: with B the outer product of the per-observation scores
+ * in u at u0 (BHHH's approximation of the information, always positive
+ * semi-definite) and B / n = L L', P = L^-T makes the objective's Hessian in
+ * w close to the identity, which is where BFGS starts.  0 on success. */
+static int precondition(fit_ctx *c, const double *u0, double *P)
+{
+    size_t np = (size_t)c->L->npar;
+    double *S = malloc(c->n * np * sizeof *S), ll;
+    if (!S) return -1;
+    to_theta(c->L, u0, c->theta);
+    int bad = tsf_garch_lik(c->L, c->theta, c->r, c->n, c->w, &ll, NULL, S, NULL) != TSF_OK;
+    for (size_t t = 0; !bad && t < c->n; t++) chain(c->L, u0, c->theta, S + t * np);
+    gsl_matrix_view Sm = gsl_matrix_view_array(S, c->n, np);
+    gsl_matrix *B = gsl_matrix_alloc(np, np);
+    gsl_matrix_view Pm = gsl_matrix_view_array(P, np, np);
+    if (!B) bad = 1;
+    if (!bad) {
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)c->n, &Sm.matrix, 0.0, B);
+        gsl_matrix_set_identity(&Pm.matrix);
+        bad = gsl_linalg_cholesky_decomp1(B) ||
+              gsl_blas_dtrsm(CblasLeft, CblasLower, CblasTrans, CblasNonUnit, 1.0, B,
+                             &Pm.matrix);
+    }
+    gsl_matrix_free(B);
+    free(S);
+    return bad;
+}
+
+/* GSL's BFGS2 from u in the preconditioned coordinates; u receives the
+ * minimiser.  1 when the gradient test passed, 0 if not, -1 out of memory. */
 static int bfgs(fit_ctx *c, double *u, double *fbest, double tol)
 {
     size_t np = (size_t)c->L->npar;
     gsl_multimin_function_fdf fn = {mm_f, mm_df, mm_fdf, np, c};
     gsl_multimin_fdfminimizer *mm =
         gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, np);
-    if (!mm) return -1;
-    gsl_vector_view x = gsl_vector_view_array(u, np);
+    double *buf = malloc((np * np + 2 * np) * sizeof *buf);
+    gsl_vector *x = gsl_vector_calloc(np);
+    if (!mm || !buf || !x) {
+        gsl_multimin_fdfminimizer_free(mm);
+        gsl_vector_free(x);
+        free(buf);
+        return -1;
+    }
+    double *P = buf, *u0 = P + np * np;
+    memcpy(u0, u, np * sizeof *u0);
+    c->u0 = u0;
+    c->P = precondition(c, u0, P) ? NULL : P;
+    if (!c->P) memcpy(x->data, u, np * sizeof *u);
     int conv = 0;
-    /* a loose stop: the Newton steps of polish() take it from there */
     for (int restart = 0; restart < 2 && !conv; restart++) {
-        if (gsl_multimin_fdfminimizer_set(mm, &fn, &x.vector, 0.05, 0.1)) break;
+        if (gsl_multimin_fdfminimizer_set(mm, &fn, x, 0.1, 0.1)) break;
         for (int it = 0; it < 1000; it++) {
             int s = gsl_multimin_fdfminimizer_iterate(mm);
             if (s) break;
@@ -154,10 +218,22 @@ static int bfgs(fit_ctx *c, double *u, double *fbest, double tol)
                 break;
             }
         }
-        gsl_vector_memcpy(&x.vector, mm->x);
+        gsl_vector_memcpy(x, mm->x);
     }
     *fbest = mm->f;
+    if (c->P) {
+        for (size_t i = 0; i < np; i++) {
+            double s = u0[i];
+            for (size_t j = 0; j < np; j++) s += P[i * np + j] * x->data[j];
+            u[i] = s;
+        }
+    } else {
+        memcpy(u, x->data, np * sizeof *u);
+    }
+    c->P = NULL;
     gsl_multimin_fdfminimizer_free(mm);
+    gsl_vector_free(x);
+    free(buf);
     return conv;
 }
 
@@ -268,12 +344,12 @@ static void std_errors(fit_ctx *c, tsf_garch *g)
 {
     size_t n = (size_t)c->L->npar;
     for (size_t k = 0; k < n; k++) g->se[k] = g->rse[k] = NAN;
-    double *A = malloc((3 * n * n + c->n * n) * sizeof *A);
+    double *A = malloc((3 * n * n + c->n * n + n) * sizeof *A);
     if (!A) return;
-    double *B = A + n * n, *T = B + n * n, *S = T + n * n;
+    double *B = A + n * n, *T = B + n * n, *S = T + n * n, *g0 = S + c->n * n;
     double ll;
-    if (fd_hessian(grad_theta, c, g->coef, NULL, (int)n, A) ||
-        tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, NULL, S, NULL)) {
+    if (tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, g0, S, NULL) ||
+        fd_hessian(grad_theta, c, g->coef, g0, (int)n, A)) {
         free(A);
         return;
     }
@@ -309,8 +385,8 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
 {
     const tsf_garch_layout *L = &g->L;
     size_t np = (size_t)L->npar;
-    fit_ctx c = {L, r, n, NULL, NULL, NULL};
-    double *u = malloc(3 * np * sizeof *u);
+    fit_ctx c = {L, r, n, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    double *u = malloc(5 * np * sizeof *u);
     tsf_status st = u ? tsf_garch_ws_new(L, n, &c.w)
                       : tsf_set_error(TSF_ENOMEM, "out of memory for a GARCH fit");
     if (st) {
@@ -319,6 +395,8 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
     }
     c.theta = u + np;
     c.g = c.theta + np;
+    c.ub = c.g + np;
+    c.gb = c.ub + np;
     start_values(L, r, n, g->coef);
     to_u(L, g->coef, u);
     double f;
