@@ -297,20 +297,19 @@ static int polish(fit_ctx *c, double *u, double *f)
     gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
     gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
     gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
-    int have = 0, fresh = 0, done = 0;
-    for (int it = 0; it < 40; it++) {
+    int done = 0;
+    for (int it = 0; it < 20; it++) {
         double f0;
-        if (eval(c, u, &f0, g)) break;
-        if (!have) {
-            if (fd_hessian(grad_u, c, u, g, n, H) || gsl_linalg_cholesky_decomp1(&Hm.matrix)) break;
-            have = fresh = 1;
-        }
-        if (gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector)) break;
-        /* Newton decrement: the predicted gain of the step, here in
-         * log-likelihood units; below 1e-10 there is nothing left to gain */
+        if (eval(c, u, &f0, g) || fd_hessian(grad_u, c, u, g, n, H) ||
+            gsl_linalg_cholesky_decomp1(&Hm.matrix) ||
+            gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector))
+            break;
+        /* Newton decrement: the step's predicted gain, here in log-likelihood
+         * units; below 1e-10 there is nothing left to gain */
         double dec = 0.0;
         for (int k = 0; k < n; k++) dec += g[k] * step[k];
-        if (fresh && 0.5 * dec * (double)c->n < 1e-10) {
+        dec *= 0.5 * (double)c->n;
+        if (dec < 1e-10) {
             done = 1;
             break;
         }
@@ -319,13 +318,10 @@ static int polish(fit_ctx *c, double *u, double *f)
             for (int k = 0; k < n; k++) ut[k] = u[k] - lam * step[k];
             if (!eval(c, ut, &ft, NULL) && ft <= f0) break;
         }
-        if (lam <= 1e-3) {
-            done = fresh && 0.5 * dec * (double)c->n < 1e-6;
-            if (fresh) break; /* no descent even along a fresh Newton step */
-            have = 0;
-            continue;
+        if (lam <= 1e-3) { /* no descent along the Newton step: rounding */
+            done = dec < 1e-6;
+            break;
         }
-        have = 0;
         memcpy(u, ut, (size_t)n * sizeof *u);
         *f = ft;
         if (f0 - ft <= 1e-15 * fabs(f0)) {

@@ -19,7 +19,7 @@
 
 struct tsf_garch_ws {
     size_t n;
-    double *eps, *de, *h, *dh, *dh0, *dM;
+    double *eps, *de, *h, *dh, *dh0, *dM, *gt;
 };
 
 void tsf_garch_layout_init(tsf_garch_layout *L, int p, int q, int P, int Q, int has_mu, int gjr,
@@ -74,7 +74,8 @@ tsf_status tsf_garch_ws_new(const tsf_garch_layout *L, size_t n, tsf_garch_ws **
     size_t nn = n ? n : 1, np = (size_t)L->npar, nm = L->nmean ? (size_t)L->nmean : 1;
     if (!w || !(w->eps = malloc(nn * sizeof *w->eps)) || !(w->h = malloc(nn * sizeof *w->h)) ||
         !(w->de = malloc(nn * nm * sizeof *w->de)) || !(w->dh = malloc(nn * np * sizeof *w->dh)) ||
-        !(w->dh0 = malloc(np * sizeof *w->dh0)) || !(w->dM = malloc(nm * sizeof *w->dM))) {
+        !(w->dh0 = malloc(np * sizeof *w->dh0)) || !(w->dM = malloc(nm * sizeof *w->dM)) ||
+        !(w->gt = malloc(np * sizeof *w->gt))) {
         tsf_garch_ws_free(w);
         return tsf_set_error(TSF_ENOMEM, "out of memory for a GARCH fit of %zu returns", n);
     }
@@ -92,6 +93,7 @@ void tsf_garch_ws_free(tsf_garch_ws *w)
     free(w->dh);
     free(w->dh0);
     free(w->dM);
+    free(w->gt);
     free(w);
 }
 
@@ -137,10 +139,9 @@ static double mean_pass(const tsf_garch_layout *L, const double *th, const doubl
         w->eps[t] = e;
         M += e * e;
         if (!deriv) continue;
-        for (size_t k = 0; k < nm; k++) de[k] = 0.0;
         if (L->has_mu) de[L->mu] = -1.0;
         for (size_t i = 0; i < P; i++) de[(size_t)L->ar + i] = -r[t - 1 - i];
-        for (size_t j = 0; j < Q && j < t; j++) de[(size_t)L->ma + j] = -w->eps[t - 1 - j];
+        for (size_t j = 0; j < Q; j++) de[(size_t)L->ma + j] = j < t ? -w->eps[t - 1 - j] : 0.0;
         for (size_t j = 0; j < Q && j < t; j++) {
             const double *dp = w->de + (t - 1 - j) * nm;
             for (size_t k = 0; k < nm; k++) de[k] -= ma[j] * dp[k];
@@ -199,8 +200,19 @@ tsf_status tsf_garch_lik(const tsf_garch_layout *L, const double *th, const doub
             }
             for (size_t j = 0; j < q; j++) ht += beta[j] * w->h[t - 1 - j];
             if (deriv) {
-                for (size_t k = 0; k < np; k++) dh[k] = 0.0;
-                dh[L->omega] = 1.0;
+                /* sum_j beta_j dh_{t-j}, then the direct terms */
+                if (q) {
+                    const double *dhp = w->dh + (t - 1) * np;
+                    for (size_t k = 0; k < np; k++) dh[k] = beta[0] * dhp[k];
+                } else {
+                    for (size_t k = 0; k < np; k++) dh[k] = 0.0;
+                }
+                for (size_t j = 1; j < q; j++) {
+                    const double *dhp = w->dh + (t - 1 - j) * np;
+                    for (size_t k = 0; k < np; k++) dh[k] += beta[j] * dhp[k];
+                }
+                for (size_t j = 0; j < q; j++) dh[(size_t)L->beta + j] += w->h[t - 1 - j];
+                dh[L->omega] += 1.0;
                 for (size_t i = 0; i < p; i++) {
                     double e = w->eps[t - 1 - i], a = alpha[i];
                     const double *dep = w->de + (t - 1 - i) * nm;
@@ -210,11 +222,6 @@ tsf_status tsf_garch_lik(const tsf_garch_layout *L, const double *th, const doub
                         dh[(size_t)L->gamma + i] += e * e;
                     }
                     for (size_t k = 0; k < nm; k++) dh[k] += 2.0 * a * e * dep[k];
-                }
-                for (size_t j = 0; j < q; j++) {
-                    const double *dhp = w->dh + (t - 1 - j) * np;
-                    dh[(size_t)L->beta + j] += w->h[t - 1 - j];
-                    for (size_t k = 0; k < np; k++) dh[k] += beta[j] * dhp[k];
                 }
             }
         }
@@ -235,15 +242,14 @@ tsf_status tsf_garch_lik(const tsf_garch_layout *L, const double *th, const doub
         /* l_t as a function of h_t and eps_t (z^2 = eps^2 / h) */
         double lh = -0.5 / ht - dlf * z2 / ht, le = dlf * 2.0 * e / ht;
         const double *de = w->de + t * nm;
-        double *g = scores ? scores + t * np : NULL, gk;
-        for (size_t k = 0; k < np; k++) {
-            gk = lh * dh[k] + (k < nm ? le * de[k] : 0.0);
-            if (L->t && k == (size_t)L->shape)
-                gk += dlogc - 0.5 * log1p(z2 / (nu - 2.0)) +
-                      0.5 * (nu + 1.0) * z2 / ((nu - 2.0) * (nu - 2.0 + z2));
-            if (g) g[k] = gk;
-            if (grad) grad[k] += gk;
-        }
+        double *g = scores ? scores + t * np : w->gt;
+        for (size_t k = 0; k < nm; k++) g[k] = lh * dh[k] + le * de[k];
+        for (size_t k = nm; k < np; k++) g[k] = lh * dh[k];
+        if (L->t)
+            g[L->shape] += dlogc - 0.5 * log1p(z2 / (nu - 2.0)) +
+                           0.5 * (nu + 1.0) * z2 / ((nu - 2.0) * (nu - 2.0 + z2));
+        if (grad)
+            for (size_t k = 0; k < np; k++) grad[k] += g[k];
     }
     if (!isfinite(ll)) return tsf_set_error(TSF_EDOMAIN, "garch: log-likelihood not finite");
     *llp = ll;
