@@ -324,7 +324,9 @@ static int polish(fit_ctx *c, double *u, double *f)
         }
         memcpy(u, ut, (size_t)n * sizeof *u);
         *f = ft;
-        if (f0 - ft <= 1e-15 * fabs(f0)) {
+        /* Newton converges quadratically: after a step that gained less
+         * than 1e-7 the next would gain about nothing */
+        if ((f0 - ft) * (double)c->n < 1e-7) {
             done = 1;
             break;
         }
