@@ -357,19 +357,14 @@ static void std_errors(fit_ctx *c, tsf_garch *g)
         free(A);
         return;
     }
+    /* B = S'S (the scores' outer product), T = A^-1 B; the sandwich's
+     * diagonal (A^-1 B A^-1)_kk = sum_j T_kj A^-1_jk */
+    gsl_matrix_view Sm = gsl_matrix_view_array(S, c->n, n), Bm = gsl_matrix_view_array(B, n, n),
+                    Tm = gsl_matrix_view_array(T, n, n);
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &Sm.matrix, 0.0, &Bm.matrix);
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0.0;
-            for (size_t t = 0; t < c->n; t++) s += S[t * n + i] * S[t * n + j];
-            B[i * n + j] = s;
-        }
-    /* T = A^-1 B, then the sandwich's diagonal (A^-1 B A^-1)_kk */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            double s = 0.0;
-            for (size_t k = 0; k < n; k++) s += A[i * n + k] * B[k * n + j];
-            T[i * n + j] = s;
-        }
+        for (size_t j = i + 1; j < n; j++) B[i * n + j] = B[j * n + i];
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Am.matrix, &Bm.matrix, 0.0, &Tm.matrix);
     for (size_t k = 0; k < n; k++) {
         double s = 0.0;
         for (size_t j = 0; j < n; j++) s += T[k * n + j] * A[j * n + k];

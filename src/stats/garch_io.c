@@ -10,13 +10,6 @@
 #include <string.h>
 #include "stats/garch.h"
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 tsf_status tsf_garch_save(const void *impl, tsf_st *doc)
 {
     const tsf_garch *g = impl;
@@ -26,9 +19,9 @@ tsf_status tsf_garch_save(const void *impl, tsf_st *doc)
     if ((st = tsf_st_add(doc, "coef", TSF_ST_F64, 1, &np, g->coef)) ||
         (st = tsf_st_add(doc, "se", TSF_ST_F64, 1, &np, g->se)) ||
         (st = tsf_st_add(doc, "se_robust", TSF_ST_F64, 1, &np, g->rse)) ||
-        (st = put_num(doc, "garch.h0", g->h0)) || (st = put_num(doc, "garch.loglik", g->loglik)) ||
-        (st = put_num(doc, "garch.nobs", (double)g->nobs)) ||
-        (st = put_num(doc, "garch.converged", g->converged)) ||
+        (st = tsf_st_set_meta_num(doc, "garch.h0", g->h0)) || (st = tsf_st_set_meta_num(doc, "garch.loglik", g->loglik)) ||
+        (st = tsf_st_set_meta_num(doc, "garch.nobs", (double)g->nobs)) ||
+        (st = tsf_st_set_meta_num(doc, "garch.converged", g->converged)) ||
         (st = tsf_st_set_meta(doc, "garch.mean", g->mean == TSF_GARCH_MEAN_ZERO ? "zero" :
                               g->mean == TSF_GARCH_MEAN_CONSTANT ? "constant" : "arma")))
         return st;
