@@ -56,7 +56,7 @@ head -n 20 "$EU" >"$T/short.csv"
 "$TSF" forecast -m 'arima(1,0,0)' --returns log -c DAX -h 2 --risk 99 "$EU" 2>"$T/err"
 [ $? -eq 1 ] && grep -q "garch" "$T/err" || fail "risk of an arima: $(cat "$T/err")"
 # compare ranks garch against arima on the same held-out likelihood
-"$TSF" compare -m 'garch(1,1)' -m 'garch(1,1, dist=t)' -m 'arima(1,0,0)' --holdout 300 \
+"$TSF" compare -m 'garch(1,1)' -m 'garch(1,1, dist=t)' -m 'arima(1,0,0)' --holdout 300 --samples 500 \
     --returns log -c DAX --json "$EU" >"$T/cmp.json" || fail "compare"
 $py - "$T/cmp.json" <<'PY' || fail "compare: the t-GARCH should beat the AR(1) out of sample"
 import json, sys

@@ -210,7 +210,7 @@ static int bfgs(fit_ctx *c, double *u, double *fbest, double tol)
     int conv = 0;
     for (int restart = 0; restart < 2 && !conv; restart++) {
         if (gsl_multimin_fdfminimizer_set(mm, &fn, x, 0.1, 0.1)) break;
-        for (int it = 0; it < 1000; it++) {
+        for (int it = 0; it < 500; it++) {
             int s = gsl_multimin_fdfminimizer_iterate(mm);
             if (s) break;
             if (gsl_multimin_test_gradient(mm->gradient, tol) == GSL_SUCCESS) {
@@ -401,7 +401,11 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
     /* BFGS to a loose tolerance, then Newton; where Newton cannot finish
      * (the Hessian is not positive definite there), BFGS again, tightly */
     int conv = bfgs(&c, u, &f, 1e-3);
-    if (conv >= 0 && !polish(&c, u, &f) && (conv = bfgs(&c, u, &f, 1e-8)) >= 0)
+    to_theta(L, u, c.theta);
+    /* heading for persistence 1 (prices given as returns, an integrated
+     * variance): the fit fails there anyway, without a long polish */
+    int boundary = tsf_garch_persistence(L, c.theta) > 1.0 - 1e-6;
+    if (conv >= 0 && !boundary && !polish(&c, u, &f) && (conv = bfgs(&c, u, &f, 1e-8)) >= 0)
         polish(&c, u, &f);
     if (conv < 0) {
         st = tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
