@@ -63,6 +63,14 @@ import json, sys
 m = json.load(open(sys.argv[1]))["models"]
 assert m[1]["holdout_loglik"] > m[2]["holdout_loglik"], m
 PY
+# --no-mean is mean=zero, and its model file loads back as such
+"$TSF" fit -m 'garch(1,1)' --no-mean --returns log -c DAX --json -o "$T/nm.safetensors" "$EU" \
+    >"$T/nm.json" || fail "fit --no-mean"
+"$TSF" fit -m 'garch(1,1, mean=zero)' --returns log -c DAX --json "$EU" >"$T/z.json" || fail "zero"
+grep -q '"mu"' "$T/nm.json" && fail "--no-mean estimated mu"
+[ "$(grep loglik "$T/nm.json")" = "$(grep loglik "$T/z.json")" ] || fail "--no-mean != mean=zero"
+"$TSF" forecast --model "$T/nm.safetensors" -h 2 --returns log -c DAX --json "$EU" >"$T/nmf.json" ||
+    fail "forecast from the --no-mean file"
 # batch: every price column of the file as returns, one model each
 "$TSF" batch -m 'garch(1,1)' -h 2 --returns log --quiet "$EU" >"$T/b.csv" || fail "batch"
 [ "$(grep -c '^DAX,\|^SMI,\|^CAC,\|^FTSE,' "$T/b.csv")" -eq 8 ] || fail "batch rows: $(cat "$T/b.csv")"
