@@ -297,13 +297,18 @@ static int polish(fit_ctx *c, double *u, double *f)
     gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
     gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
     gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
-    int done = 0;
-    for (int it = 0; it < 20; it++) {
+    /* The Hessian is computed at the first point and reused (a chord
+     * method: each further step costs one gradient), and again only where
+     * a step fails to descend. */
+    int done = 0, have = 0;
+    for (int it = 0; it < 30; it++) {
         double f0;
-        if (eval(c, u, &f0, g) || fd_hessian(grad_u, c, u, g, n, H) ||
-            gsl_linalg_cholesky_decomp1(&Hm.matrix) ||
-            gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector))
+        if (eval(c, u, &f0, g)) break;
+        int fresh = !have;
+        if (fresh && (fd_hessian(grad_u, c, u, g, n, H) || gsl_linalg_cholesky_decomp1(&Hm.matrix)))
             break;
+        have = 1;
+        if (gsl_linalg_cholesky_solve(&Hm.matrix, &gv.vector, &sv.vector)) break;
         /* Newton decrement: the step's predicted gain, here in log-likelihood
          * units; below 1e-10 there is nothing left to gain */
         double dec = 0.0;
@@ -318,15 +323,18 @@ static int polish(fit_ctx *c, double *u, double *f)
             for (int k = 0; k < n; k++) ut[k] = u[k] - lam * step[k];
             if (!eval(c, ut, &ft, NULL) && ft <= f0) break;
         }
-        if (lam <= 1e-3) { /* no descent along the Newton step: rounding */
-            done = dec < 1e-6;
-            break;
+        if (lam <= 1e-3) {
+            if (fresh) { /* no descent along a fresh Newton step: rounding */
+                done = dec < 1e-6;
+                break;
+            }
+            have = 0;
+            continue;
         }
         memcpy(u, ut, (size_t)n * sizeof *u);
         *f = ft;
-        /* Newton converges quadratically: after a step that gained less
-         * than 1e-7 the next would gain about nothing */
-        if ((f0 - ft) * (double)c->n < 1e-7) {
+        /* after a step that gained less than 1e-8 the next gains about nothing */
+        if ((f0 - ft) * (double)c->n < 1e-8) {
             done = 1;
             break;
         }
