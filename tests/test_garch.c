@@ -488,6 +488,15 @@ static void test_bad_input(void **state)
     assert_int_equal(st, TSF_EDEGENERATE);
     assert_errmsg_has("stationar");
     tsf_model_free(m);
+    /* real returns whose t-GARCH(1,1) estimate is not stationary: fGarch's
+     * is alpha1 + beta1 = 0.1244 + 0.8847 = 1.009 on dem2gbp */
+    size_t nd;
+    double *dem = load_col("dem2gbp", "DEM2GBP", &nd);
+    assert_int_equal(tsf_model_new("garch(1,1, dist=t)", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, dem, nd, NULL, 0, NULL), TSF_EDEGENERATE);
+    assert_errmsg_has("type=gjr");
+    tsf_model_free(m);
+    free(dem);
     free(p);
     free(r);
 }

@@ -203,9 +203,10 @@ static tsf_status garch_fit(void *impl, const double *y, size_t n, const tsf_xre
     if (g->persistence > 1.0 - 1e-6)
         return tsf_set_error(TSF_EDEGENERATE, "garch: the estimate is on the boundary of "
                              "covariance stationarity (persistence %.8f): the variance has no "
-                             "finite long-run level under this model; try dist=t, type=gjr, a "
-                             "shorter recent sample, or check that the series is returns",
-                             g->persistence);
+                             "finite long-run level under this model; try %sa shorter recent "
+                             "sample, or check that the series is returns", g->persistence,
+                             L->t ? (L->gjr ? "" : "type=gjr, ") :
+                                    (L->gjr ? "dist=t, " : "dist=t, type=gjr, "));
     if (L->P) {
         double c[TSF_GARCH_MAX_ORDER];
         for (int i = 0; i < L->P; i++) c[i] = -g->coef[L->ar + i];
