@@ -33,6 +33,8 @@ models <- list(
   list(id = "garch11_t", spec = "garch(1,1, dist=t)", f = ~garch(1, 1), dist = "std"),
   list(id = "ar1_garch11", spec = "garch(1,1, mean=arma(1,0))", f = ~arma(1, 0) + garch(1, 1),
        dist = "norm"))
+# one untimed fit first: R's first calls load and compile what garchFit uses
+invisible(garchFit(~garch(1, 1), data = garchSim(spec, n = 500), trace = FALSE))
 for (n in c(2000, 20000)) {
   set.seed(20240601 + n)
   x <- as.numeric(garchSim(spec, n = n))

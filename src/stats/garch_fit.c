@@ -209,7 +209,7 @@ static int bfgs(fit_ctx *c, double *u, double *fbest, double tol)
     if (!c->P) memcpy(x->data, u, np * sizeof *u);
     int conv = 0;
     for (int restart = 0; restart < 2 && !conv; restart++) {
-        if (gsl_multimin_fdfminimizer_set(mm, &fn, x, 0.1, 0.1)) break;
+        if (gsl_multimin_fdfminimizer_set(mm, &fn, x, 0.3, 0.1)) break;
         for (int it = 0; it < 500; it++) {
             int s = gsl_multimin_fdfminimizer_iterate(mm);
             if (s) break;
@@ -408,7 +408,7 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
     }
     /* BFGS to a loose tolerance, then Newton; where Newton cannot finish
      * (the Hessian is not positive definite there), BFGS again, tightly */
-    int conv = bfgs(&c, u, &f, 1e-3);
+    int conv = bfgs(&c, u, &f, 3e-3);
     to_theta(L, u, c.theta);
     /* heading for persistence 1 (prices given as returns, an integrated
      * variance): the fit fails there anyway, without a long polish */
