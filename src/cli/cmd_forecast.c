@@ -6,19 +6,26 @@
 #include "json.h"
 #include "plot.h"
 
+/* {"80": [h values], "95": [...]}: row l of v (h values each) under the
+ * key of level l. */
+static json_t *by_level(const double *levels, size_t nlevels, const double *v, size_t h)
+{
+    json_t *o = json_object();
+    for (size_t l = 0; l < nlevels; l++) {
+        char key[32];
+        snprintf(key, sizeof key, "%g", levels[l]);
+        json_object_set_new(o, key, jarray(v + l * h, h));
+    }
+    return o;
+}
+
 static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
 {
-    json_t *j = json_object(), *lo = json_object(), *hi = json_object();
+    json_t *j = json_object();
     json_object_set_new(j, "mean", jarray(fc->mean, fc->h));
     json_object_set_new(j, "se", jarray(fc->se, fc->h));
-    for (size_t k = 0; k < fc->nlevels; k++) {
-        char key[32];
-        snprintf(key, sizeof key, "%g", fc->levels[k]);
-        json_object_set_new(lo, key, jarray(fc->lower + k * fc->h, fc->h));
-        json_object_set_new(hi, key, jarray(fc->upper + k * fc->h, fc->h));
-    }
-    json_object_set_new(j, "lower", lo);
-    json_object_set_new(j, "upper", hi);
+    json_object_set_new(j, "lower", by_level(fc->levels, fc->nlevels, fc->lower, fc->h));
+    json_object_set_new(j, "upper", by_level(fc->levels, fc->nlevels, fc->upper, fc->h));
     json_t *t = json_array();
     for (size_t i = 0; i < fc->h; i++)
         json_array_append_new(t, labels[i] ? json_string(labels[i]) : json_integer((json_int_t)i + 1));
@@ -30,15 +37,8 @@ static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
  * returns 1..k+1. */
 static void risk_json(json_t *j, const tsf_risk_result *rk)
 {
-    json_t *v = json_object(), *e = json_object();
-    for (size_t l = 0; l < rk->nlevels; l++) {
-        char key[32];
-        snprintf(key, sizeof key, "%g", rk->levels[l]);
-        json_object_set_new(v, key, jarray(rk->var + l * rk->h, rk->h));
-        json_object_set_new(e, key, jarray(rk->es + l * rk->h, rk->h));
-    }
-    json_object_set_new(j, "var", v);
-    json_object_set_new(j, "es", e);
+    json_object_set_new(j, "var", by_level(rk->levels, rk->nlevels, rk->var, rk->h));
+    json_object_set_new(j, "es", by_level(rk->levels, rk->nlevels, rk->es, rk->h));
 }
 
 static void risk_human(const tsf_risk_result *rk)
