@@ -150,8 +150,9 @@ TSF_API void tsf_forecast_free(tsf_forecast_result *fc);
 
 /** What a fitted model reports (tsf_model_info()).  Pointers stay valid
  * while the model lives and is not refitted; they belong to the model.
- * The caller allocates this struct, so its layout is fixed: later values
- * come through new functions, not new fields. */
+ * The caller allocates this struct, so its layout is fixed from the 1.0
+ * ABI baseline (abi/libtsf.abi) on: later values come through new
+ * functions, not new fields. */
 typedef struct {
     const char *model;         /**< "ARIMA(1,1,1)(0,1,1)[12]", "AR(3)", ... */
     int order[3];              /**< p, d, q (AR: p, 0, 0) */
@@ -177,6 +178,10 @@ typedef struct {
     const char *const *trace_labels;
     const double *trace_values; /**< ntrace values, see trace_labels */
     double lambda;             /**< Box-Cox lambda used (NaN when none) */
+    const double *se_robust;   /**< robust (sandwich) s.e. per coefficient, NULL when the
+                                    family has none (garch: Bollerslev-Wooldridge) */
+    double persistence;        /**< garch: sum alpha + sum beta (+ sum gamma / 2); NaN
+                                    otherwise */
 } tsf_fit_info;
 
 /** Creates an unfitted model from a spec.
@@ -254,6 +259,41 @@ TSF_API tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n,
                                 const tsf_xreg *xreg, size_t h, const double *levels,
                                 size_t nlevels, const tsf_forecast_opts *opts,
                                 tsf_forecast_result **out);
+
+/** Value-at-risk and expected shortfall of the returns after a series
+ * (tsf_risk()), as positive numbers for losses: at level L (percent, e.g.
+ * 99), VaR is minus the (100 - L)% quantile of the return and ES minus its
+ * mean below that quantile.  Entry k (0-based) of a level's row is for the
+ * aggregate return r[n] + ... + r[n+k].  Allocated by the library, freed
+ * with tsf_risk_free(). */
+typedef struct {
+    size_t h;       /**< steps */
+    size_t nlevels; /**< levels */
+    double *levels; /**< nlevels levels, percent */
+    double *var;    /**< nlevels * h VaR values: level i at var + i*h */
+    double *es;     /**< nlevels * h expected shortfalls, as var */
+} tsf_risk_result;
+
+/** Frees a risk result made by tsf_risk() and its arrays.  NULL is
+ * harmless. */
+TSF_API void tsf_risk_free(tsf_risk_result *rk);
+
+/** Risk of the next h returns after y[0..n) under a fitted volatility model
+ * (garch): one step ahead in closed form (Gaussian or Student-t), the
+ * aggregates from opts->samples simulated paths (default 10000) seeded by
+ * opts->seed.
+ * @param levels nlevels levels in percent, each in (50, 100).
+ * @param opts options (samples, seed), or NULL for the defaults.
+ * @return ::TSF_OK; ::TSF_EUNSUP for families without a risk measure;
+ * ::TSF_EINVAL for a level outside (50, 100), h == 0, an unfitted model or
+ * a NULL argument; ::TSF_ENOMEM.
+ * @par Ownership
+ * The caller frees *out with tsf_risk_free().
+ * @par Thread safety
+ * Reads m: safe from many threads at once for distinct outputs. */
+TSF_API tsf_status tsf_risk(const tsf_model *m, const double *y, size_t n, size_t h,
+                            const double *levels, size_t nlevels,
+                            const tsf_forecast_opts *opts, tsf_risk_result **out);
 
 /** Simulates npaths independent series of length n from the fitted model
  * (stationary start; for integrated models the start of the integrated

@@ -57,7 +57,8 @@ class FitInfo(ctypes.Structure):
                 ("nobs", c_size_t), ("converged", ctypes.c_int),
                 ("fit_seconds", ctypes.c_double), ("ntrace", c_size_t),
                 ("trace_labels", ctypes.POINTER(ctypes.c_char_p)),
-                ("trace_values", c_double_p), ("lambda_", ctypes.c_double)]
+                ("trace_values", c_double_p), ("lambda_", ctypes.c_double),
+                ("se_robust", c_double_p), ("persistence", ctypes.c_double)]
 
 
 def _candidates():

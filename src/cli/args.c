@@ -47,19 +47,18 @@ static int parse_double(const char *opt, const char *v, double lo, double hi, do
     return 0;
 }
 
-static int parse_levels(const char *v, cli_args *a)
+/* --level and --risk: percentages, comma-separated. */
+static int parse_percents(const char *opt, const char *v, double lo, double *out, size_t *n)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", v);
-    a->nlevels = 0;
+    *n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (a->nlevels == MAX_LEVELS) return cli_usage("--level: at most %d levels", MAX_LEVELS);
-        double x;
-        if (parse_double("--level", tok, 1e-9, 100.0 - 1e-9, &x)) return EXIT_INPUT;
-        a->levels[a->nlevels++] = x;
+        if (*n == MAX_LEVELS) return cli_usage("%s: at most %d levels", opt, MAX_LEVELS);
+        if (parse_double(opt, tok, lo, 100.0 - 1e-9, &out[*n])) return EXIT_INPUT;
+        (*n)++;
     }
-    if (!a->nlevels) return cli_usage("--level '%s': give levels in percent, e.g. --level 80,95", v);
-    a->levels_given = 1;
+    if (!*n) return cli_usage("%s '%s': give levels in percent, e.g. %s 80,95", opt, v, opt);
     return 0;
 }
 
@@ -90,7 +89,7 @@ static const optdef opts[] = {
     {"-m", OPT_MODEL, 1}, {"--model-spec", OPT_MODEL, 1},
     {"-c", 0, 1}, {"--column", 0, 1},
     {"--method", OPT_MODEL, 1}, {"--period", OPT_MODEL, 1}, {"--xreg", OPT_MODEL, 1},
-    {"--no-mean", OPT_MODEL, 0}, {"--drift", OPT_MODEL, 0}, {"--transform", OPT_MODEL, 1},
+    {"--no-mean", OPT_MODEL, 0}, {"--returns", OPT_MODEL, 1}, {"--risk", OPT_HORIZON, 1}, {"--drift", OPT_MODEL, 0}, {"--transform", OPT_MODEL, 1},
     {"--epochs", OPT_MODEL, 1}, {"--batch", OPT_MODEL, 1}, {"--lr", OPT_MODEL, 1},
     {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
@@ -158,8 +157,16 @@ static int set_option(const char *name, const char *v, cli_args *a)
     } else if (!strcmp(name, "--json")) a->json = 1;
     else if (!strcmp(name, "-h") || !strcmp(name, "--horizon")) {
         if (parse_long(name, v, 1, 1000000, &a->horizon)) return EXIT_INPUT;
-    } else if (!strcmp(name, "--level")) return parse_levels(v, a);
-    else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
+    } else if (!strcmp(name, "--level")) {
+        if (parse_percents(name, v, 1e-9, a->levels, &a->nlevels)) return EXIT_INPUT;
+        a->levels_given = 1;
+    } else if (!strcmp(name, "--risk")) {
+        if (parse_percents(name, v, 50.0 + 1e-9, a->risk, &a->nrisk)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--returns")) {
+        if (!strcmp(v, "log")) a->returns = RETURNS_LOG;
+        else if (!strcmp(v, "simple")) a->returns = RETURNS_SIMPLE;
+        else return cli_usage("--returns '%s': use log or simple", v);
+    } else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
     else if (!strcmp(name, "--biasadj")) a->fc.biasadj = 1;
     else if (!strcmp(name, "-o") || !strcmp(name, "--output")) a->out = v;
     else if (!strcmp(name, "--model")) a->model_path = v;

@@ -19,6 +19,7 @@ typedef struct {
     const double *levels;
     size_t nlevels;
     int has_time;          /* the output has a time column */
+    int returns;           /* --returns: model the percent returns of each series */
 } batch_cfg;
 
 /* One input series.  Wide input borrows y and labels from the frame; long

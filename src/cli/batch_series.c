@@ -8,6 +8,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "batch.h"
+#include "cli.h"
 
 void batch_series_free(batch_series *s)
 {
@@ -121,8 +122,10 @@ static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_for
         if (cfg->has_time) {
             char lab[80];
             fputc(',', f);
+            /* the axis is the input's: with --returns s is one row shorter,
+             * the future still starts after the input's last row */
             if (s->axis.form.kind != TSF_TIME_TEXT &&
-                tsf_time_label(&s->axis, (int64_t)(s->n + i), lab, sizeof lab) == TSF_OK)
+                tsf_time_label(&s->axis, (int64_t)(s->axis.n + i), lab, sizeof lab) == TSF_OK)
                 batch_csv_field(f, lab);
         }
         put_num(f, fc->mean[i]);
@@ -144,7 +147,7 @@ static const char *precheck(const batch_series *s)
     return NULL;
 }
 
-int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r)
+int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result *r)
 {
     memset(r, 0, sizeof *r);
     FILE *f = open_memstream(&r->rows, &r->rows_len);
@@ -153,11 +156,30 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *
     tsf_model *m = NULL;
     tsf_forecast_result *fc = NULL;
     tsf_fit_info info;
-    const char *pre = precheck(s);
+    /* --returns: the series of returns, one shorter, labelled from row 2 */
+    batch_series rs = *s0;
+    const batch_series *s = s0;
+    double *ret = NULL;
+    if (cfg->returns && s0->n >= 2) {
+        size_t bad;
+        if (!(ret = malloc((s0->n - 1) * sizeof *ret))) {
+            fclose(f);
+            batch_result_free(r);
+            return -1;
+        }
+        if ((bad = cli_returns(s0->y, s0->n, cfg->returns, ret)))
+            snprintf(reason, sizeof reason, "--returns: price %g at row %zu is not positive",
+                     s0->y[bad - 1], bad);
+        rs.y = ret;
+        rs.n = s0->n - 1;
+        rs.labels = s0->labels ? s0->labels + 1 : NULL;
+        s = &rs;
+    }
+    const char *pre = reason[0] ? reason : precheck(s);
     tsf_status st = TSF_OK;
     tsf_clear_error();
     if (pre) {
-        snprintf(reason, sizeof reason, "%s", pre);
+        if (pre != reason) snprintf(reason, sizeof reason, "%s", pre);
     } else if ((st = tsf_model_new(cfg->spec, &m)) ||
                (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
                (st = tsf_model_info(m, &info)) ||
@@ -179,6 +201,7 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *
     }
     tsf_forecast_free(fc);
     tsf_model_free(m);
+    free(ret);
     int bad = fclose(f) != 0 || !r->rows || !r->summary;
     if (bad) batch_result_free(r);
     else r->summary_len = strlen(r->summary);

@@ -12,6 +12,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NUMERIC = 2, EXIT_PARTIAL = 3 };
 #define MAX_SPECS 32
 #define MAX_LEVELS 16
 
+enum { RETURNS_NONE = 0, RETURNS_LOG, RETURNS_SIMPLE };
+
 /* Which options a subcommand takes (bit per group). */
 enum {
     OPT_MODEL = 1 << 0,    /* -m, --method, --period, --xreg, --no-mean, --transform, neural */
@@ -48,6 +50,9 @@ typedef struct {
     double levels[MAX_LEVELS];
     size_t nlevels;
     int levels_given;
+    double risk[MAX_LEVELS];  /* --risk levels, percent */
+    size_t nrisk;
+    int returns;              /* --returns: RETURNS_NONE, RETURNS_LOG, RETURNS_SIMPLE */
     int threads;
     tsf_fit_opts fit;
     tsf_forecast_opts fc;
@@ -74,6 +79,8 @@ typedef struct {
     size_t col;                 /* chosen column */
     const double *y;
     size_t n;
+    size_t t0;                  /* frame row of y[0] (1 with --returns) */
+    double *ybuf;               /* the returns made by --returns */
     double *xbuf;               /* regressor columns (n rows) */
     tsf_xreg xreg;
     const tsf_xreg *xp;         /* &xreg or NULL */
@@ -91,6 +98,10 @@ void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
  * an error listing them unless allow_many), builds --xreg columns. */
 int cli_load(const cli_args *a, int allow_many, cli_data *d);
 void cli_data_free(cli_data *d);
+/* --returns: percent returns 100 (log p_t - log p_{t-1}) (RETURNS_LOG) or
+ * 100 (p_t - p_{t-1}) / p_{t-1} of prices p[0..n) into r[0..n-1); NaN stays
+ * missing.  Returns 0, or the 1-based index of a price that is not positive. */
+size_t cli_returns(const double *p, size_t n, int kind, double *r);
 /* Future regressors for h steps from --xreg-future (NULL when not needed). */
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);

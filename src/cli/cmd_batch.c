@@ -158,6 +158,7 @@ static int batch_main(const cli_args *a)
     b.cfg.h = (size_t)a->horizon;
     b.cfg.levels = a->levels;
     b.cfg.nlevels = a->nlevels;
+    b.cfg.returns = a->returns;
 #ifdef _OPENMP
     b.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
 #else

@@ -31,6 +31,34 @@ static const char *interval_words(const cli_data *d, char *buf, size_t n)
     return tsf_interval_format(&d->frame->axis.interval, buf, n) ? buf : NULL;
 }
 
+/* Volatility models: one row per coefficient as fGarch's summary, with
+ * Hessian and robust (sandwich) standard errors, then the persistence and
+ * the half-life of a variance shock, log(1/2) / log(persistence). */
+static void print_volatility(const cli_data *d, const tsf_fit_info *info, int returns)
+{
+    static const char *const what[] = {"", ", percent log returns", ", percent simple returns"};
+    printf("Series: %s (%s)%s\n%s\n\nCoefficients:\n", d->frame->names[d->col], d->frame->path,
+           what[returns], info->model);
+    printf("%-8s %12s %12s %9s %10s %12s\n", "", "Estimate", "Std. Error", "t value", "Pr(>|t|)",
+           "Robust s.e.");
+    for (size_t i = 0; i < info->ncoef; i++) {
+        double c = info->coef[i], se = info->se[i], t = c / se;
+        printf("%-8s %12.6g", info->coef_names[i], c);
+        if (isnan(se)) printf(" %12s %9s %10s", "NA", "NA", "NA");
+        else if (erfc(fabs(t) / sqrt(2.0)) < 2e-16) printf(" %12.6g %9.3f %10s", se, t, "<2e-16");
+        else printf(" %12.6g %9.3f %10.3g", se, t, erfc(fabs(t) / sqrt(2.0)));
+        if (isnan(info->se_robust[i])) printf(" %12s\n", "NA");
+        else printf(" %12.6g\n", info->se_robust[i]);
+    }
+    printf("\nLog likelihood: %.6f   (%zu observations, normalized %.6f)\n", info->loglik,
+           info->nobs, info->loglik / (double)info->nobs);
+    printf("AIC=%.2f   AICc=%.2f   BIC=%.2f\n", info->aic, info->aicc, info->bic);
+    printf("Persistence: %.6f   half-life of a variance shock: %.1f steps\n", info->persistence,
+           log(0.5) / log(info->persistence));
+    printf("Unconditional variance: %.6g (sd %.6g)\n", info->sigma2, sqrt(info->sigma2));
+    if (!info->converged) printf("warning: the optimiser did not report convergence\n");
+}
+
 static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_info *info)
 {
     char iv[64];
@@ -98,6 +126,16 @@ static json_t *info_json(const char *spec, const tsf_fit_info *info, const char 
     json_object_set_new(j, "nobs", json_integer((json_int_t)info->nobs));
     json_object_set_new(j, "converged", json_boolean(info->converged));
     json_object_set_new(j, "fit_seconds", jnum(info->fit_seconds));
+    if (info->se_robust) {
+        json_t *rs = json_object();
+        for (size_t i = 0; i < info->ncoef; i++)
+            json_object_set_new(rs, info->coef_names[i], jnum(info->se_robust[i]));
+        json_object_set_new(j, "se_robust", rs);
+    }
+    if (!isnan(info->persistence)) {
+        json_object_set_new(j, "persistence", jnum(info->persistence));
+        json_object_set_new(j, "half_life", jnum(log(0.5) / log(info->persistence)));
+    }
     if (!isnan(info->lambda)) json_object_set_new(j, "lambda", jnum(info->lambda));
     if (info->ntrace) {
         json_t *t = json_array();
@@ -132,8 +170,8 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
     FILE *f = tsf_atomic_stream(af);
     fprintf(f, "%s,value,fitted,residual\n", d->frame->time ? "time" : "index");
     for (size_t i = 0; i < d->n; i++) {
-        if (d->frame->time) fprintf(f, "%s,", d->frame->time[i]);
-        else fprintf(f, "%zu,", i + 1);
+        if (d->frame->time) fprintf(f, "%s,", d->frame->time[i + d->t0]);
+        else fprintf(f, "%zu,", i + 1 + d->t0);
         if (!isnan(d->y[i])) fprintf(f, "%.10g", d->y[i]);
         fputc(',', f);
         if (!isnan(fit[i])) fprintf(f, "%.10g", fit[i]);
@@ -161,6 +199,7 @@ int cmd_fit(int argc, char **argv)
             if (st) r = cli_fail(st);
             else if (a.json)
                 r = write_json(stdout, info_json(a.specs[0], &info, interval_words(&d, iv, sizeof iv)));
+            else if (info.se_robust) print_volatility(&d, &info, a.returns);
             else print_human(m, &d, &info);
             if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
             if (!r && a.residuals) r = write_residuals(a.residuals, m, &d);

@@ -8,6 +8,7 @@ void cli_data_free(cli_data *d)
 {
     if (!d) return;
     tsf_frame_free(d->frame);
+    free(d->ybuf);
     free(d->xbuf);
     free(d->xnames);
     memset(d, 0, sizeof *d);
@@ -82,6 +83,64 @@ int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out)
     return 0;
 }
 
+size_t cli_returns(const double *p, size_t n, int kind, double *r)
+{
+    for (size_t t = 0; t < n; t++)
+        if (!isnan(p[t]) && !(p[t] > 0.0)) return t + 1;
+    for (size_t t = 1; t < n; t++)
+        r[t - 1] = kind == RETURNS_LOG ? 100.0 * log(p[t] / p[t - 1])
+                                       : 100.0 * (p[t] - p[t - 1]) / p[t - 1];
+    return 0;
+}
+
+/* --returns on the chosen column; the first row has no return. */
+static int make_returns(const cli_args *a, cli_data *d)
+{
+    const char *name = d->frame->names[d->col];
+    if (a->xreg) return cli_usage("%s: --returns cannot be combined with --xreg", a->file);
+    if (d->n < 2) return cli_usage("%s: --returns needs at least two prices in %s", a->file, name);
+    double *r = malloc((d->n - 1) * sizeof *r);
+    if (!r) return cli_usage("out of memory");
+    size_t bad = cli_returns(d->y, d->n, a->returns, r);
+    if (bad) {
+        int e = cli_usage("%s: data row %zu, column %s: price %g is not positive; --returns "
+                          "needs prices above 0 (are these returns already? then drop "
+                          "--returns)", a->file, bad, name, d->y[bad - 1]);
+        free(r);
+        return e;
+    }
+    d->ybuf = r;
+    d->y = r;
+    d->n--;
+    d->t0 = 1;
+    return 0;
+}
+
+/* A volatility model given prices by mistake: every value positive and
+ * the series strongly persistent (lag-1 autocorrelation above 0.9, which
+ * returns essentially never have). */
+static void warn_if_prices(const cli_args *a, const cli_data *d, size_t n)
+{
+    double m = 0.0, c0 = 0.0, c1 = 0.0;
+    size_t k = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (isnan(d->y[t])) continue;
+        if (!(d->y[t] > 0.0)) return;
+        m += d->y[t];
+        k++;
+    }
+    if (k < 10) return;
+    m /= (double)k;
+    for (size_t t = 0; t < n; t++)
+        if (!isnan(d->y[t])) c0 += (d->y[t] - m) * (d->y[t] - m);
+    for (size_t t = 1; t < n; t++)
+        if (!isnan(d->y[t]) && !isnan(d->y[t - 1])) c1 += (d->y[t] - m) * (d->y[t - 1] - m);
+    if (c0 > 0.0 && c1 / c0 > 0.9)
+        fprintf(stderr, "tsf: warning: %s, column %s looks like prices (all positive, lag-1 "
+                "autocorrelation %.3f); volatility models take returns: add --returns log\n",
+                a->file, d->frame->names[d->col], c1 / c0);
+}
+
 int cli_load(const cli_args *a, int allow_many, cli_data *d)
 {
     memset(d, 0, sizeof *d);
@@ -116,6 +175,7 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
     }
     d->y = f->cols[d->col];
     d->n = f->nrows;
+    if (a->returns) return make_returns(a, d);
     if (a->xreg && strcmp(a->xreg, "trend")) {
         size_t k;
         int r = load_xreg_cols(a->xreg, f, a->file, d->col, &d->xbuf, &d->xnames, &k);
@@ -189,6 +249,7 @@ int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t
     if (!spec) return cli_usage("%s: give a model with -m SPEC (e.g. -m \"arima(1,1,1)\") or "
                                 "--model FILE", a->cmd);
     if ((st = tsf_model_new(spec, m))) return cli_fail(st);
+    if (!a->returns && !strcmp(tsf_model_family(*m), "garch")) warn_if_prices(a, d, n);
     tsf_fit_opts o = a->fit;
     o.trend = a->xreg && !strcmp(a->xreg, "trend");
     if (tsf_model_is_neural(*m) && !a->column && d->frame->ncols > 1 && n == d->n) {

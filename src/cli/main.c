@@ -15,7 +15,8 @@ static const char model_opts[] =
     "Model options (fit, forecast, compare, batch):\n"
     "  -m SPEC              model: ar(p), ar(max=K, method=yule-walker|burg|ols|mle),\n"
     "                       arima(p,d,q), arima(p,d,q)(P,D,Q)[s], auto,\n"
-    "                       gru(...), lstm(...), transformer(...)\n"
+    "                       garch(p,q, mean=constant|zero|arma(P,Q), dist=normal|t,\n"
+    "                       type=garch|gjr), gru(...), lstm(...), transformer(...)\n"
     "  -c NAME              the column to model (default: the only numeric column)\n"
     "  --method ml|css-ml|css   ARIMA estimation (default css-ml, as R)\n"
     "  --period N           seasonal period (default: from the time column's interval,\n"
@@ -27,6 +28,7 @@ static const char model_opts[] =
     "  --drift              drift term (d+D = 1)\n"
     "  --xreg trend|C1,C2   regressors: a linear trend, or columns of the file\n"
     "  --transform log|boxcox(LAMBDA)|boxcox(auto)\n"
+    "  --returns log|simple the column holds prices: model their percent returns\n"
     "  --epochs E --batch B --lr LR --seed S --samples N --threads T\n"
     "  --device auto|cpu|cuda --precision fp32|tf32|bf16   (neural models)\n"
     "  --json               machine-readable output\n";
@@ -42,6 +44,7 @@ static const command commands[] = {
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --risk L1,L2         value-at-risk and expected shortfall at these levels (garch)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"

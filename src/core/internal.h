@@ -43,6 +43,10 @@ typedef struct tsf_model_type {
     tsf_status (*forecast)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc);
+    /* Value-at-risk and expected shortfall (tsf_risk); rk is allocated. */
+    tsf_status (*risk)(const void *impl, const double *y, size_t n, size_t h,
+                       const double *levels, size_t nlevels, const tsf_forecast_opts *opts,
+                       tsf_risk_result *rk);
     /* xreg: n rows of the model's regressors (NULL when it has none) */
     tsf_status (*simulate)(const void *impl, size_t n, size_t npaths, uint64_t seed,
                            const tsf_xreg *xreg, double *out);

@@ -216,6 +216,7 @@ tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info)
     if (!info) return tsf_set_error(TSF_EINVAL, "tsf_model_info: no output struct");
     memset(info, 0, sizeof *info);
     info->mean = NAN;
+    info->persistence = NAN;
     if (!m->type->info) return unsupported(m, "a summary");
     if ((st = m->type->info(m->impl, info))) return st;
     info->fit_seconds = m->fit_seconds;
@@ -304,6 +305,54 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     }
     if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     *out = fc;
+    return TSF_OK;
+}
+
+void tsf_risk_free(tsf_risk_result *rk)
+{
+    if (!rk) return;
+    free(rk->levels);
+    free(rk->var);
+    free(rk->es);
+    free(rk);
+}
+
+tsf_status tsf_risk(const tsf_model *m, const double *y, size_t n, size_t h,
+                    const double *levels, size_t nlevels, const tsf_forecast_opts *opts,
+                    tsf_risk_result **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_risk: no output pointer");
+    *out = NULL;
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if (!m->type->risk) return unsupported(m, "value-at-risk (use a volatility model: garch)");
+    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "tsf_risk: no levels array");
+    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
+    if (has_transform(m))
+        return tsf_set_error(TSF_EUNSUP, "value-at-risk is for returns: fit without --transform");
+    for (size_t k = 0; k < nlevels; k++)
+        if (!(levels[k] > 50.0 && levels[k] < 100.0))
+            return tsf_set_error(TSF_EINVAL, "risk level %g is not a percentage in (50, 100); "
+                                 "use e.g. --risk 99,97.5", levels[k]);
+    if ((st = check_series(y, n))) return st;
+    tsf_forecast_opts o;
+    if ((st = tsf_forecast_opts_read(opts, &o))) return st;
+    opts = &o;
+    tsf_risk_result *rk = calloc(1, sizeof *rk);
+    size_t cells = (nlevels ? nlevels : 1) * h;
+    if (!rk || !(rk->levels = calloc(nlevels ? nlevels : 1, sizeof *rk->levels)) ||
+        !(rk->var = calloc(cells, sizeof *rk->var)) || !(rk->es = calloc(cells, sizeof *rk->es))) {
+        tsf_risk_free(rk);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for a %zu-step risk forecast", h);
+    }
+    rk->h = h;
+    rk->nlevels = nlevels;
+    if (nlevels) memcpy(rk->levels, levels, nlevels * sizeof *levels);
+    if ((st = m->type->risk(m->impl, y, n, h, levels, nlevels, opts, rk))) {
+        tsf_risk_free(rk);
+        return st;
+    }
+    *out = rk;
     return TSF_OK;
 }
 

@@ -243,3 +243,10 @@ tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *ke
                              "in [%g, %g]", family, key, s, lo, hi);
     return TSF_OK;
 }
+
+tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return tsf_st_set_meta(doc, key, buf);
+}

@@ -1,6 +1,8 @@
 /* Generic spec parser:  name [ '(' args ')' [ '(' args ')' ] ] [ '[' int ']' ]
  * args := arg { ',' arg },  arg := value | key '=' value,
- * value := one or more characters other than , ( ) [ ] = and spaces. */
+ * value := word { '(' ... ')' | '[' ... ']' }, word := one or more characters
+ * other than , ( ) [ ] = and spaces; a nested spec such as mean=arma(1,0)
+ * is one value, its balanced brackets kept as text for the family to read. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -65,6 +67,31 @@ static char *dup_range(const char *t, size_t a, size_t b)
     return r;
 }
 
+/* Skips a word and any balanced (...) or [...] groups directly after it
+ * (a nested spec); returns 0, or the offset of an unclosed bracket + 1. */
+static size_t scan_value(const char *t, size_t *i)
+{
+    while (is_value_char(t[*i])) (*i)++;
+    while (t[*i] == '(' || t[*i] == '[') {
+        char stack[32];
+        size_t depth = 0, open = *i;
+        do {
+            char c = t[*i];
+            if (c == '(' || c == '[') {
+                if (depth == sizeof stack) return open + 1;
+                stack[depth++] = c == '(' ? ')' : ']';
+            } else if (c == ')' || c == ']') {
+                if (c != stack[depth - 1]) return open + 1;
+                depth--;
+            } else if (!c) {
+                return open + 1;
+            }
+            (*i)++;
+        } while (depth);
+    }
+    return 0;
+}
+
 /* Describes the character at t[i] for messages. */
 static const char *what_at(const char *t, size_t i, char *buf, size_t n)
 {
@@ -89,7 +116,7 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
     }
     for (;;) {
         skip_space(t, i);
-        size_t a = *i;
+        size_t a = *i, bad;
         while (is_value_char(t[*i])) (*i)++;
         if (*i == a)
             return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value, found %s",
@@ -106,6 +133,10 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
             if (*i == va)
                 return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value after '=', found %s",
                                       what_at(t, *i, w, sizeof w));
+            *i = va;
+            if ((bad = scan_value(t, i)))
+                return tsf_spec_error(s, bad - 1, TSF_EPARSE, "unbalanced '%c' in the value of "
+                                      "%.*s", t[bad - 1], (int)(b - a), t + a);
             key = dup_range(t, a, b);
             value = dup_range(t, va, *i);
             if (key)
