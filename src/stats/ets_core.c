@@ -1,0 +1,299 @@
+/* ETS recursions, likelihood, forecasts and simulation.
+ *
+ * Written with the one-step error e_t = y_t - mu_t, the state equations of
+ * the additive- and multiplicative-error versions of a model are the same
+ * (HKOS Table 2.3): with T = l + phi*b and S = s_{t-m},
+ *   season N or A:  l = T + alpha*e,    b = phi*b + beta*e,    s = S + gamma*e
+ *   season M:       l = T + alpha*e/S,  b = phi*b + beta*e/S,  s = S + gamma*e/T
+ * and mu = T, T + S or T*S.  The error types differ in the noise: additive
+ * e ~ N(0, sigma^2), multiplicative e/mu ~ N(0, sigma^2), so the exact
+ * log-likelihood of the multiplicative-error model carries -sum log|mu_t|
+ * (HKOS sec. 5.2). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "ets.h"
+
+void tsf_ets_label(const tsf_ets_form *f, char *buf, size_t n)
+{
+    static const char c[] = "NAM";
+    snprintf(buf, n, "ETS(%c,%c%s,%c)", c[f->error], c[f->trend], f->damped ? "d" : "",
+             c[f->season]);
+}
+
+int tsf_ets_nstate(const tsf_ets_form *f)
+{
+    return 1 + (f->trend != ETS_N) + (f->season != ETS_N ? f->m : 0);
+}
+
+int tsf_ets_npar(const tsf_ets_form *f)
+{
+    int k = 1 + 1; /* alpha, l0 */
+    if (f->trend != ETS_N) k += 2 + f->damped;
+    if (f->season != ETS_N) k += 1 + f->m - 1;
+    return k + 1; /* sigma^2 */
+}
+
+void tsf_ets_run_start(const tsf_ets_par *p, tsf_ets_run *r)
+{
+    const tsf_ets_form *f = &p->f;
+    int k = 0;
+    r->l = p->x0[k++];
+    r->b = f->trend != ETS_N ? p->x0[k++] : 0.0;
+    /* ring[0] = s_{1-m} (R's s(m-1)), .., ring[m-1] = s_0 (R's s0) */
+    if (f->season != ETS_N)
+        for (int i = 0; i < f->m; i++) r->ring[i] = p->x0[k + f->m - 1 - i];
+    r->j = 0;
+}
+
+static double trend_part(const tsf_ets_par *p, const tsf_ets_run *r)
+{
+    return p->f.trend != ETS_N ? r->l + p->phi * r->b : r->l;
+}
+
+double tsf_ets_mu(const tsf_ets_par *p, const tsf_ets_run *r)
+{
+    double T = trend_part(p, r);
+    switch (p->f.season) {
+    case ETS_A: return T + r->ring[r->j];
+    case ETS_M: return T * r->ring[r->j];
+    default: return T;
+    }
+}
+
+void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
+{
+    const tsf_ets_form *f = &p->f;
+    double T = trend_part(p, r), e = isnan(y) ? 0.0 : y - mu;
+    double S = f->season != ETS_N ? r->ring[r->j] : 0.0;
+    double ea = e, es = e;
+    if (f->season == ETS_M) {
+        ea = e / S;
+        es = e / T;
+    }
+    r->l = T + p->alpha * ea;
+    if (f->trend != ETS_N) r->b = p->phi * r->b + p->beta * ea;
+    if (f->season != ETS_N) {
+        r->ring[r->j] = S + p->gamma * es;
+        r->j = (r->j + 1) % (size_t)f->m;
+    }
+}
+
+/* mu must be positive where the model multiplies by it or divides by it. */
+static int mu_ok(const tsf_ets_par *p, double mu, const tsf_ets_run *r)
+{
+    if (!isfinite(mu)) return 0;
+    if (p->f.error == ETS_M && !(mu > 0.0)) return 0;
+    if (p->f.season == ETS_M && !(trend_part(p, r) > 0.0 && r->ring[r->j] > 0.0)) return 0;
+    return 1;
+}
+
+int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
+                   double *slogmu, size_t *nobs)
+{
+    tsf_ets_run r;
+    tsf_ets_run_start(p, &r);
+    double s = 0.0, lm = 0.0;
+    size_t k = 0;
+    int mult = p->f.error == ETS_M;
+    for (size_t t = 0; t < n; t++) {
+        double mu = tsf_ets_mu(p, &r);
+        if (!mu_ok(p, mu, &r)) return -1;
+        if (!isnan(y[t])) {
+            double e = y[t] - mu;
+            if (mult) {
+                e /= mu;
+                lm += log(mu);
+            }
+            s += e * e;
+            k++;
+        }
+        tsf_ets_advance(p, &r, y[t], mu);
+    }
+    *sse = s;
+    *slogmu = lm;
+    *nobs = k;
+    return 0;
+}
+
+double tsf_ets_logdens(const tsf_ets_par *p, double y, double mu, double sigma2)
+{
+    double e = y - mu, lj = 0.0;
+    if (p->f.error == ETS_M) {
+        e /= mu;
+        lj = log(fabs(mu));
+    }
+    return -0.5 * (log(2.0 * M_PI * sigma2) + e * e / sigma2) - lj;
+}
+
+/* Point forecasts: the recursions with e = 0.  tm receives the trend part
+ * l + phi_h b and sh the seasonal state of each step (either may be NULL). */
+static void point_forecasts(const tsf_ets_par *p, const tsf_ets_run *r, size_t h, double *mean,
+                            double *tm, double *sh)
+{
+    double ph = 0.0, pw = 1.0;
+    for (size_t i = 0; i < h; i++) {
+        pw *= p->phi;
+        ph += pw;
+        double T = p->f.trend != ETS_N ? r->l + ph * r->b : r->l;
+        double S = p->f.season != ETS_N ? r->ring[(r->j + i) % (size_t)p->f.m] : 0.0;
+        mean[i] = p->f.season == ETS_A ? T + S : p->f.season == ETS_M ? T * S : T;
+        if (tm) tm[i] = T;
+        if (sh) sh[i] = S;
+    }
+}
+
+/* c_j = w' F^{j-1} g = alpha + beta*phi_j + gamma*[j = 0 mod m]
+ * (HKOS sec. 6.2), j = 1..h-1 into c[j]. */
+static void psi_weights(const tsf_ets_par *p, size_t h, int with_season, double *c)
+{
+    double ph = 0.0, pw = 1.0;
+    for (size_t j = 1; j < h; j++) {
+        pw *= p->phi;
+        ph += pw;
+        c[j] = p->alpha + (p->f.trend != ETS_N ? p->beta * ph : 0.0);
+        if (with_season && p->f.season != ETS_N && j % (size_t)p->f.m == 0) c[j] += p->gamma;
+    }
+}
+
+/* theta_h = mu_h^2 + sigma^2 sum_{j<h} c_j^2 theta_{h-j} (HKOS eq. 6.?, class 2). */
+static void class2_theta(const double *mu, const double *c, size_t h, double s2, double *th)
+{
+    for (size_t i = 0; i < h; i++) {
+        double a = mu[i] * mu[i];
+        for (size_t j = 1; j <= i; j++) a += s2 * c[j] * c[j] * th[i - j];
+        th[i] = a;
+    }
+}
+
+int tsf_ets_forecast_analytic(const tsf_ets_par *p, const tsf_ets_run *r, size_t h,
+                              double *mean, double *se)
+{
+    const tsf_ets_form *f = &p->f;
+    if (f->error == ETS_A && f->season == ETS_M) return 0;
+    double *c = malloc(3 * (h + 1) * sizeof *c);
+    if (!c) return -1;
+    double *tm = c + h + 1, *th = tm + h + 1, s2 = p->sigma2;
+    point_forecasts(p, r, h, mean, tm, se);
+    if (f->error == ETS_A) { /* class 1: linear homoscedastic */
+        psi_weights(p, h, 1, c);
+        double v = 1.0;
+        for (size_t i = 0; i < h; i++) {
+            if (i) v += c[i] * c[i];
+            se[i] = sqrt(s2 * v);
+        }
+    } else if (f->season != ETS_M) { /* class 2 */
+        psi_weights(p, h, 1, c);
+        class2_theta(mean, c, h, s2, th);
+        for (size_t i = 0; i < h; i++)
+            se[i] = sqrt(fmax((1.0 + s2) * th[i] - mean[i] * mean[i], 0.0));
+    } else { /* class 3: the trend part as class 2 times the seasonal factor */
+        psi_weights(p, h, 0, c);
+        class2_theta(tm, c, h, s2, th);
+        double g2 = p->gamma * p->gamma * s2;
+        for (size_t i = 0; i < h; i++) {
+            double k = floor((double)i / f->m), s = se[i];
+            double v = s * s * (th[i] * (1.0 + s2) * pow(1.0 + g2, k) - tm[i] * tm[i]);
+            se[i] = sqrt(fmax(v, 0.0));
+        }
+    }
+    free(c);
+    return 1;
+}
+
+tsf_status tsf_ets_sample(const tsf_ets_par *p, const tsf_ets_run *r, size_t h, size_t npaths,
+                          uint64_t seed, double *out)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) return tsf_set_error(TSF_ENOMEM, "ets: out of memory for the random generator");
+    gsl_rng_set(rng, (unsigned long)seed);
+    double sd = sqrt(p->sigma2);
+    for (size_t k = 0; k < npaths; k++) {
+        tsf_ets_run w = *r;
+        for (size_t i = 0; i < h; i++) {
+            double mu = tsf_ets_mu(p, &w), z = gsl_ran_gaussian_ziggurat(rng, sd);
+            double y = p->f.error == ETS_M ? mu * (1.0 + z) : mu + z;
+            out[k * h + i] = y;
+            tsf_ets_advance(p, &w, y, mu);
+        }
+    }
+    gsl_rng_free(rng);
+    return TSF_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile of sorted v[0..n) (R's type 7). */
+static double quantile(const double *v, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n) return v[n - 1];
+    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+static tsf_status forecast_sim(const tsf_ets_par *p, const tsf_ets_run *r, size_t h,
+                               const double *levels, size_t nlevels,
+                               const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    size_t np = opts && opts->samples ? opts->samples : 5000;
+    if (np < 2) np = 2;
+    double *paths = malloc(np * h * sizeof *paths), *col = malloc(np * sizeof *col);
+    tsf_status st = paths && col ? TSF_OK
+                                 : tsf_set_error(TSF_ENOMEM, "ets: out of memory for %zu sample "
+                                                 "paths", np);
+    if (!st) st = tsf_ets_sample(p, r, h, np, opts ? opts->seed : 0, paths);
+    for (size_t i = 0; !st && i < h; i++) {
+        double s = 0.0, s2 = 0.0;
+        for (size_t k = 0; k < np; k++) {
+            col[k] = paths[k * h + i];
+            s += col[k];
+        }
+        double m = s / (double)np;
+        for (size_t k = 0; k < np; k++) s2 += (col[k] - m) * (col[k] - m);
+        fc->se[i] = sqrt(s2 / (double)(np - 1));
+        qsort(col, np, sizeof *col, cmp_double);
+        for (size_t l = 0; l < nlevels; l++) {
+            double a = 0.5 - levels[l] / 200.0;
+            fc->lower[l * h + i] = quantile(col, np, a);
+            fc->upper[l * h + i] = quantile(col, np, 1.0 - a);
+        }
+    }
+    free(paths);
+    free(col);
+    return st;
+}
+
+tsf_status tsf_ets_forecast_run(const tsf_ets_par *p, const tsf_ets_run *r, size_t h,
+                                const double *levels, size_t nlevels,
+                                const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    int a = tsf_ets_forecast_analytic(p, r, h, fc->mean, fc->se);
+    if (a < 0) return tsf_set_error(TSF_ENOMEM, "ets: out of memory for a forecast");
+    if (a == 0) {
+        point_forecasts(p, r, h, fc->mean, NULL, NULL);
+        tsf_status st = forecast_sim(p, r, h, levels, nlevels, opts, fc);
+        if (st) return st;
+    } else {
+        for (size_t k = 0; k < nlevels; k++) {
+            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
+            for (size_t i = 0; i < h; i++) {
+                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
+                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
+            }
+        }
+    }
+    for (size_t i = 0; i < h; i++)
+        if (!isfinite(fc->mean[i]) || !isfinite(fc->se[i]))
+            return tsf_set_error(TSF_EDOMAIN, "ets: the forecast at step %zu is not finite "
+                                 "(the state left the model's range); try an additive model",
+                                 i + 1);
+    return TSF_OK;
+}
