@@ -21,10 +21,12 @@
  * strictly inside the unit circle.  a is overwritten. */
 static int schur_stable(double *a, int d)
 {
+    double b[TSF_ETS_MAXM + 4];
     while (d > 0) {
         if (!(fabs(a[0]) < fabs(a[d]))) return 0;
         double a0 = a[0], ad = a[d];
-        for (int i = 0; i < d; i++) a[i] = ad * a[i + 1] - a0 * a[d - 1 - i];
+        for (int i = 0; i < d; i++) b[i] = ad * a[i + 1] - a0 * a[d - 1 - i];
+        memcpy(a, b, (size_t)d * sizeof *a);
         d--;
     }
     return 1;
@@ -522,6 +524,14 @@ tsf_status tsf_ets_select(const tsf_ets_choice *c, const char *spec, const doubl
     }
     /* the chosen model's estimates, refined to convergence */
     tsf_ets_par r = *best;
+    if (fit_form(&best->f, y, n, 1, &r) == 0 && r.loglik > best->loglik) *best = r;
+    /* and from a fast-adapting start (a simplex rarely crosses from slow
+     * to fast smoothing: a second local optimum) */
+    r = *best;
+    if (initial_states(&r, y, n)) return TSF_OK;
+    r.alpha = 0.9;
+    r.beta = r.f.trend != ETS_N ? 0.01 : 0.0;
+    r.gamma = r.f.season != ETS_N ? 0.01 : 0.0;
     if (fit_form(&best->f, y, n, 1, &r) == 0 && r.loglik > best->loglik) *best = r;
     return TSF_OK;
 }
