@@ -169,6 +169,71 @@ static void class2_theta(const double *mu, const double *c, size_t h, double s2,
     }
 }
 
+/* Class 3 (multiplicative error and season; HKOS sec. 6.?) exactly.  The
+ * trend part z_t = (l_t, b_t) evolves on its own as z_t = (M + eps_t N) z_{t-1}
+ * with M = [1 phi; 0 phi], N = g w', g = (alpha, beta), w = (1, phi), and
+ * y_{n+h} = w'z_{n+h-1} S_h (1 + eps_{n+h}), where the seasonal factor
+ * S_h = s* prod_{j in J} (1 + gamma eps_j) over the k earlier times J of the
+ * same season.  With m_t = E[z_t prod (1 + gamma eps_j)] and
+ * P_t = E[z_t z_t' prod (1 + gamma eps_j)^2] (j in J, j <= t), independence
+ * of the eps gives, for t in J,
+ *   m_t = (M + gamma s2 N) m_{t-1}
+ *   P_t = (1 + gamma^2 s2) M P M' + 2 gamma s2 (N P M' + M P N') + (s2 + 3 gamma^2 s2^2) N P N'
+ * and otherwise m_t = M m_{t-1}, P_t = M P M' + s2 N P N'; then
+ * var y_{n+h} = s*^2 [(1 + s2) w'P w - (w'm)^2].  HKOS's printed formula
+ * drops the trend/season covariance (the cross terms) beyond one period. */
+static void mat2_mul(const double *A, const double *B, double *C)
+{
+    double c0 = A[0] * B[0] + A[1] * B[2], c1 = A[0] * B[1] + A[1] * B[3];
+    double c2 = A[2] * B[0] + A[3] * B[2], c3 = A[2] * B[1] + A[3] * B[3];
+    C[0] = c0; C[1] = c1; C[2] = c2; C[3] = c3;
+}
+
+/* A X B' for 2 x 2 row-major matrices */
+static void sandwich(const double *A, const double *X, const double *B, double *out)
+{
+    double t[4], bt[4] = {B[0], B[2], B[1], B[3]};
+    mat2_mul(A, X, t);
+    mat2_mul(t, bt, out);
+}
+
+static void class3_se(const tsf_ets_par *p, const tsf_ets_run *r, size_t h, double *se)
+{
+    int tr = p->f.trend != ETS_N;
+    double phi = tr ? p->phi : 0.0, beta = tr ? p->beta : 0.0, s2 = p->sigma2, g = p->gamma;
+    double w[2] = {1.0, phi}, M[4] = {1.0, phi, 0.0, phi};
+    double N[4] = {p->alpha * w[0], p->alpha * w[1], beta * w[0], beta * w[1]};
+    size_t m = (size_t)p->f.m;
+    for (size_t i = 0; i < h; i++) {
+        /* steps n+1 .. n+i; J = times n+j with j = i+1 - m, i+1 - 2m, ... > 0 */
+        double mv[2] = {r->l, tr ? r->b : 0.0};
+        double P[4] = {mv[0] * mv[0], mv[0] * mv[1], mv[1] * mv[0], mv[1] * mv[1]};
+        for (size_t j = 1; j <= i; j++) {
+            int inJ = (i + 1 - j) % m == 0;
+            double A[4], a, t1[4], t2[4], t3[4], t4[4];
+            for (int q = 0; q < 4; q++) A[q] = M[q] + (inJ ? g * s2 * N[q] : 0.0);
+            a = A[0] * mv[0] + A[1] * mv[1];
+            mv[1] = A[2] * mv[0] + A[3] * mv[1];
+            mv[0] = a;
+            sandwich(M, P, M, t1);
+            sandwich(N, P, N, t2);
+            if (inJ) {
+                sandwich(N, P, M, t3);
+                sandwich(M, P, N, t4);
+                for (int q = 0; q < 4; q++)
+                    P[q] = (1.0 + g * g * s2) * t1[q] + 2.0 * g * s2 * (t3[q] + t4[q]) +
+                           (s2 + 3.0 * g * g * s2 * s2) * t2[q];
+            } else {
+                for (int q = 0; q < 4; q++) P[q] = t1[q] + s2 * t2[q];
+            }
+        }
+        double S = r->ring[(r->j + i) % m];
+        double ez = w[0] * mv[0] + w[1] * mv[1];
+        double ezz = w[0] * (P[0] * w[0] + P[1] * w[1]) + w[1] * (P[2] * w[0] + P[3] * w[1]);
+        se[i] = fabs(S) * sqrt(fmax((1.0 + s2) * ezz - ez * ez, 0.0));
+    }
+}
+
 int tsf_ets_forecast_analytic(const tsf_ets_par *p, const tsf_ets_run *r, size_t h,
                               double *mean, double *se)
 {
@@ -190,15 +255,8 @@ int tsf_ets_forecast_analytic(const tsf_ets_par *p, const tsf_ets_run *r, size_t
         class2_theta(mean, c, h, s2, th);
         for (size_t i = 0; i < h; i++)
             se[i] = sqrt(fmax((1.0 + s2) * th[i] - mean[i] * mean[i], 0.0));
-    } else { /* class 3: the trend part as class 2 times the seasonal factor */
-        psi_weights(p, h, 0, c);
-        class2_theta(tm, c, h, s2, th);
-        double g2 = p->gamma * p->gamma * s2;
-        for (size_t i = 0; i < h; i++) {
-            double k = floor((double)i / f->m), s = se[i];
-            double v = s * s * (th[i] * (1.0 + s2) * pow(1.0 + g2, k) - tm[i] * tm[i]);
-            se[i] = sqrt(fmax(v, 0.0));
-        }
+    } else {
+        class3_se(p, r, h, se);
     }
     free(c);
     return 1;
