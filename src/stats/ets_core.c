@@ -96,9 +96,9 @@ int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
 {
     tsf_ets_run r;
     tsf_ets_run_start(p, &r);
-    double s = 0.0, lm = 0.0;
+    double s = 0.0, lm = 0.0, prod = 1.0;
     size_t k = 0;
-    int mult = p->f.error == ETS_M;
+    int mult = p->f.error == ETS_M, np = 0;
     for (size_t t = 0; t < n; t++) {
         double mu = tsf_ets_mu(p, &r);
         if (!mu_ok(p, mu, &r)) return -1;
@@ -106,7 +106,14 @@ int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
             double e = y[t] - mu;
             if (mult) {
                 e /= mu;
-                lm += log(mu);
+                /* sum log mu as the log of products of 8 (a log is the
+                 * costliest step of the filter) */
+                prod *= mu;
+                if (++np == 8 || !(prod > 1e-100 && prod < 1e100)) {
+                    lm += log(prod);
+                    prod = 1.0;
+                    np = 0;
+                }
             }
             s += e * e;
             k++;
@@ -114,9 +121,9 @@ int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
         tsf_ets_advance(p, &r, y[t], mu);
     }
     *sse = s;
-    *slogmu = lm;
+    *slogmu = lm + log(prod);
     *nobs = k;
-    return 0;
+    return isfinite(*slogmu) ? 0 : -1;
 }
 
 double tsf_ets_logdens(const tsf_ets_par *p, double y, double mu, double sigma2)

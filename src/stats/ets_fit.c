@@ -321,7 +321,7 @@ static int minimise(ets_problem *q, double *u, int refine)
         q->evals = 0;
         if (gsl_multimin_fminimizer_set(s, &fn, x, step) != GSL_SUCCESS) break;
         int status = GSL_CONTINUE;
-        double tol = 1e-5;
+        double tol = refine ? 1e-3 : 1e-5;
         for (int it = 0; (refine ? it < 2000 : q->evals < BUDGET) && status == GSL_CONTINUE;
              it++) {
             if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) break;
@@ -386,19 +386,20 @@ static int finish(tsf_ets_par *p, const double *y, size_t n)
     return isfinite(p->loglik) && p->sigma2ml > 0.0 ? 0 : -1;
 }
 
-/* Fits one form by maximum likelihood: from the heuristic start (search)
- * or from *out (refine); 0 on success. */
+/* Fits one form by maximum likelihood from *start (NULL: the heuristic
+ * start) into *out: a budgeted search (refine = 0) or restarted simplexes
+ * to convergence (refine = 1); 0 on success. */
 static int fit_form(const tsf_ets_form *f, const double *y, size_t n, int refine,
-                    tsf_ets_par *out)
+                    const tsf_ets_par *start, tsf_ets_par *out)
 {
     ets_problem q;
     memset(&q, 0, sizeof q);
     q.y = y;
     q.n = n;
     int k = 0;
-    if (refine) {
-        q.par = *out;
-        k = pack(out, q.origin);
+    if (start) {
+        q.par = *start;
+        k = pack(start, q.origin);
     } else {
         q.par.f = *f;
         q.par.phi = 1.0;
@@ -500,7 +501,7 @@ tsf_status tsf_ets_select(const tsf_ets_choice *c, const char *spec, const doubl
                     if (nobs <= (size_t)(tsf_ets_npar(&f) - 1 + 4)) continue;
                     tsf_ets_par p;
                     double aic, aicc = 1e300, bic;
-                    if (fit_form(&f, y, n, 0, &p) == 0) {
+                    if (fit_form(&f, y, n, 0, NULL, &p) == 0) {
                         tsf_ets_ic(&p, &aic, &aicc, &bic);
                         if (aicc < best_ic) {
                             best_ic = aicc;
@@ -523,15 +524,20 @@ tsf_status tsf_ets_select(const tsf_ets_choice *c, const char *spec, const doubl
         return tsf_set_error(TSF_ENOCONV, "%s: no ETS model could be fitted to the data", spec);
     }
     /* the chosen model's estimates, refined to convergence */
-    tsf_ets_par r = *best;
-    if (fit_form(&best->f, y, n, 1, &r) == 0 && r.loglik > best->loglik) *best = r;
-    /* and from a fast-adapting start (a simplex rarely crosses from slow
-     * to fast smoothing: a second local optimum) */
-    r = *best;
-    if (initial_states(&r, y, n)) return TSF_OK;
-    r.alpha = 0.9;
-    r.beta = r.f.trend != ETS_N ? 0.01 : 0.0;
-    r.gamma = r.f.season != ETS_N ? 0.01 : 0.0;
-    if (fit_form(&best->f, y, n, 1, &r) == 0 && r.loglik > best->loglik) *best = r;
+    tsf_ets_par r, s0 = *best;
+    if (fit_form(&best->f, y, n, 1, &s0, &r) == 0 && r.loglik > best->loglik) *best = r;
+    /* and a search from a fast-adapting start (a simplex rarely crosses
+     * from slow to fast smoothing: a second local optimum), refined when
+     * it does better */
+    s0 = *best;
+    if (initial_states(&s0, y, n)) return TSF_OK;
+    s0.alpha = 0.9;
+    s0.beta = s0.f.trend != ETS_N ? 0.01 : 0.0;
+    s0.gamma = s0.f.season != ETS_N ? 0.01 : 0.0;
+    if (fit_form(&best->f, y, n, 0, &s0, &r) == 0 && r.loglik > best->loglik) {
+        s0 = r;
+        if (fit_form(&best->f, y, n, 1, &s0, &r) == 0 && r.loglik > s0.loglik) *best = r;
+        else *best = s0;
+    }
     return TSF_OK;
 }
