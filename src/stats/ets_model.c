@@ -13,6 +13,7 @@
 
 typedef struct {
     tsf_ets_choice choice;
+    char spec[48];   /* for messages */
     int spec_period;
     int fitted;
     tsf_ets_par par;
@@ -30,7 +31,7 @@ static void ets_free(void *impl) { free(impl); }
 /* One component letter at text[*i]: the index of c in allowed ("NAMZ"
  * subset), Z meaning any. */
 static tsf_status letter(const tsf_spec *s, const tsf_spec_arg *a, size_t i, const char *what,
-                         const char *allowed, unsigned all, unsigned *bits)
+                         const char *allowed, const char *say, unsigned all, unsigned *bits)
 {
     char c = (char)toupper((unsigned char)a->value[i]);
     if (!c)
@@ -48,8 +49,8 @@ static tsf_status letter(const tsf_spec *s, const tsf_spec_arg *a, size_t i, con
                                   "multiplicative trend is not supported (forecast::ets "
                                   "excludes it by default); use N, A or Ad");
         return tsf_spec_error(s, a->pos + i, TSF_EPARSE,
-                              "'%c' is not a%s %s type; use one of %s or Z (choose)",
-                              c, what[0] == 'e' ? "n" : "", what, allowed);
+                              "'%c' is not a%s %s type; use %s, or Z to choose",
+                              c, what[0] == 'e' ? "n" : "", what, say);
     }
     static const char comp[] = "NAM";
     *bits = 1u << (strchr(comp, c) - comp);
@@ -73,8 +74,8 @@ static tsf_status ets_parse(const tsf_spec *s, void **impl)
         a->used = 1;
         size_t len = strlen(a->value), i = 0;
         tsf_status st;
-        if ((st = letter(s, a, i++, "error", "AM", c.errors, &c.errors))) return st;
-        if ((st = letter(s, a, i++, "trend", "NA", c.trends, &c.trends))) return st;
+        if ((st = letter(s, a, i++, "error", "AM", "A or M", c.errors, &c.errors))) return st;
+        if ((st = letter(s, a, i++, "trend", "NA", "N, A or Ad", c.trends, &c.trends))) return st;
         if (i < len && (a->value[i] == 'd' || a->value[i] == 'D') && len == 4) {
             if (c.trends != (1u << ETS_A))
                 return tsf_spec_error(s, a->pos + i, TSF_EPARSE,
@@ -84,7 +85,7 @@ static tsf_status ets_parse(const tsf_spec *s, void **impl)
         } else if (c.trends == (1u << ETS_A)) {
             c.damped = 0;
         }
-        if ((st = letter(s, a, i++, "season", "NAM", c.seasons, &c.seasons))) return st;
+        if ((st = letter(s, a, i++, "season", "NAM", "N, A or M", c.seasons, &c.seasons))) return st;
         if (i < len)
             return tsf_spec_error(s, a->pos + i, TSF_EPARSE,
                                   "unexpected '%s' after the model code; write e.g. ets(AAdN)",
@@ -96,6 +97,7 @@ static tsf_status ets_parse(const tsf_spec *s, void **impl)
     tsf_ets *e = calloc(1, sizeof *e);
     if (!e) return tsf_set_error(TSF_ENOMEM, "out of memory for model '%s'", s->text);
     e->choice = c;
+    snprintf(e->spec, sizeof e->spec, "%s", s->text);
     e->spec_period = (int)s->period;
     *impl = e;
     return TSF_OK;
@@ -141,7 +143,8 @@ static tsf_status ets_fit(void *impl, const double *y, size_t n, const tsf_xreg 
     if ((!opts || opts->period == 0) && e->spec_period > 0) period = e->spec_period;
     tsf_ets_par p;
     tsf_ets_trace tr;
-    tsf_status st = tsf_ets_select(&e->choice, "ets", y, n, period, &p, &tr);
+    tsf_status st = tsf_ets_select(&e->choice, e->spec[0] ? e->spec : "ets", y, n, period, &p,
+                                   &tr);
     if (st) return st;
     e->par = p;
     e->trace = tr;
