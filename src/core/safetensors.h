@@ -33,6 +33,9 @@ tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, s
  * tensor otherwise). */
 tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *name, size_t n,
                           const double **data);
+/* Sets metadata key to v written with 17 significant digits (reads back
+ * exactly with tsf_st_meta_num). */
+tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v);
 /* Metadata key as a finite number in [lo, hi] (TSF_EPARSE otherwise). */
 tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
                            double hi, double *v);

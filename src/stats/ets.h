@@ -57,6 +57,9 @@ int tsf_ets_nstate(const tsf_ets_form *f);
 void tsf_ets_run_start(const tsf_ets_par *p, tsf_ets_run *r);
 /* One-step point forecast from the running state. */
 double tsf_ets_mu(const tsf_ets_par *p, const tsf_ets_run *r);
+/* 1 when a one-step forecast mu is usable: finite, and positive under a
+ * multiplicative error or season. */
+int tsf_ets_mu_valid(const tsf_ets_par *p, double mu);
 /* Advances the state by observation y (NaN: no correction). */
 void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu);
 /* Filters y[0..n): sum of squared errors (relative for multiplicative

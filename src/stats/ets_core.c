@@ -82,11 +82,16 @@ void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
     }
 }
 
-/* mu must be positive where the model multiplies by it or divides by it. */
+int tsf_ets_mu_valid(const tsf_ets_par *p, double mu)
+{
+    return isfinite(mu) && (p->f.error != ETS_M && p->f.season != ETS_M ? 1 : mu > 0.0);
+}
+
+/* mu must be positive where the model multiplies by it or divides by it;
+ * in the estimation the parts of a multiplicative season too. */
 static int mu_ok(const tsf_ets_par *p, double mu, const tsf_ets_run *r)
 {
-    if (!isfinite(mu)) return 0;
-    if (p->f.error == ETS_M && !(mu > 0.0)) return 0;
+    if (!tsf_ets_mu_valid(p, mu)) return 0;
     if (p->f.season == ETS_M && !(trend_part(p, r) > 0.0 && r->ring[r->j] > 0.0)) return 0;
     return 1;
 }

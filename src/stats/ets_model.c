@@ -190,8 +190,7 @@ static tsf_status run_over(const tsf_ets_par *p, const double *y, size_t n, size
     double s = 0.0;
     for (size_t t = 0; t < n; t++) {
         double f = tsf_ets_mu(p, r);
-        int bad = !isfinite(f) || ((p->f.error == ETS_M || p->f.season == ETS_M) && !(f > 0.0));
-        if (bad)
+        if (!tsf_ets_mu_valid(p, f))
             return tsf_set_error(TSF_EDOMAIN, "ets: the one-step forecast at observation %zu is "
                                  "%g, outside a multiplicative model's range; use an additive "
                                  "model", t + 1, f);
@@ -282,7 +281,7 @@ static tsf_status ets_state_update(void *st, double y, const double *x, size_t k
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %zu is infinite", s->t + 1);
     const tsf_ets_par *p = &s->par;
     double mu = tsf_ets_mu(p, &s->run);
-    if (!isfinite(mu) || ((p->f.error == ETS_M || p->f.season == ETS_M) && !(mu > 0.0)))
+    if (!tsf_ets_mu_valid(p, mu))
         return tsf_set_error(TSF_EDOMAIN, "ets: the one-step forecast at observation %zu is %g, "
                              "outside a multiplicative model's range", s->t + 1, mu);
     if (logp) *logp = isnan(y) ? 0.0 : tsf_ets_logdens(p, y, mu, p->sigma2ml);
@@ -344,13 +343,6 @@ static tsf_status ets_state_load(const void *impl, const tsf_st *doc, void **out
     return TSF_OK;
 }
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 /* Model file: metadata ets.form "E T S damped m" (0 N, 1 A, 2 M),
  * ets.fit "nobs converged", ets.sigma2, ets.sigma2ml, ets.loglik; tensors
  * "par" (alpha, beta, gamma, phi) and "init" (x0 in R's order). */
@@ -366,9 +358,9 @@ static tsf_status ets_save(const void *impl, tsf_st *doc)
     if ((st = tsf_st_set_meta(doc, "ets.form", buf))) return st;
     snprintf(buf, sizeof buf, "%zu %d", p->nobs, p->converged);
     if ((st = tsf_st_set_meta(doc, "ets.fit", buf)) ||
-        (st = put_num(doc, "ets.sigma2", p->sigma2)) ||
-        (st = put_num(doc, "ets.sigma2ml", p->sigma2ml)) ||
-        (st = put_num(doc, "ets.loglik", p->loglik)))
+        (st = tsf_st_set_meta_num(doc, "ets.sigma2", p->sigma2)) ||
+        (st = tsf_st_set_meta_num(doc, "ets.sigma2ml", p->sigma2ml)) ||
+        (st = tsf_st_set_meta_num(doc, "ets.loglik", p->loglik)))
         return st;
     double par[4] = {p->alpha, p->beta, p->gamma, p->phi};
     size_t four[1] = {4}, ns[1] = {(size_t)tsf_ets_nstate(&p->f)};
