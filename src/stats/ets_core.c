@@ -78,7 +78,7 @@ void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
     if (f->trend != ETS_N) r->b = p->phi * r->b + p->beta * ea;
     if (f->season != ETS_N) {
         r->ring[r->j] = S + p->gamma * es;
-        r->j = (r->j + 1) % (size_t)f->m;
+        if (++r->j == (size_t)f->m) r->j = 0;
     }
 }
 

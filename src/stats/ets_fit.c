@@ -315,15 +315,14 @@ static int minimise(ets_problem *q, double *u, int refine)
     gsl_multimin_function fn = {objective, dim, q};
     double best = objective(&(gsl_vector){dim, 1, u, NULL, 0}, q);
     int converged = 0;
-    for (int round = 0; round < (refine ? 4 : 1); round++) {
+    for (int round = 0; round < (refine ? 3 : 1); round++) {
         for (size_t i = 0; i < dim; i++) gsl_vector_set(x, i, u[i]);
         gsl_vector_set_all(step, round == 0 ? 1.0 : 0.3);
         q->evals = 0;
         if (gsl_multimin_fminimizer_set(s, &fn, x, step) != GSL_SUCCESS) break;
         int status = GSL_CONTINUE;
         double tol = refine ? 1e-3 : 1e-5;
-        for (int it = 0; (refine ? it < 2000 : q->evals < BUDGET) && status == GSL_CONTINUE;
-             it++) {
+        while (q->evals < (refine ? 3 * BUDGET : BUDGET) && status == GSL_CONTINUE) {
             if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) break;
             status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol);
         }
