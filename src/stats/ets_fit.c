@@ -18,12 +18,14 @@
 #define PHI_HI 0.98
 
 /* Schur-Cohn: 1 when every root of a[0] + a[1] z + .. + a[d] z^d lies
- * strictly inside the unit circle.  a is overwritten. */
+ * strictly inside the unit circle; 0 when not, -1 when a reflection
+ * coefficient |a[0]/a[d]| falls within 1e-6 of 1 (undecided: rounding).
+ * a is overwritten. */
 static int schur_stable(double *a, int d)
 {
     double b[TSF_ETS_MAXM + 4];
     while (d > 0) {
-        if (!(fabs(a[0]) < fabs(a[d]))) return 0;
+        if (!(fabs(a[0]) < fabs(a[d]))) return fabs(a[0]) > (1.0 + 1e-6) * fabs(a[d]) ? 0 : -1;
         double a0 = a[0], ad = a[d];
         for (int i = 0; i < d; i++) b[i] = ad * a[i + 1] - a0 * a[d - 1 - i];
         memcpy(a, b, (size_t)d * sizeof *a);
@@ -79,7 +81,8 @@ static int admissible(const tsf_ets_form *f, double alpha, double beta, double g
     }
     double rev[TSF_ETS_MAXM + 4];
     for (int i = 0; i <= d; i++) rev[i] = q[d - i];
-    if (schur_stable(rev, d)) return 1;
+    int sc = schur_stable(rev, d);
+    if (sc >= 0) return sc;
     /* Schur-Cohn loses accuracy with roots near the circle: decide those
      * from the roots themselves, allowing moduli up to 1 + 1e-10 (R's
      * tolerance).  Q(0) = 1, so z = 0 is never a root. */
