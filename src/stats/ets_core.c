@@ -49,12 +49,12 @@ void tsf_ets_run_start(const tsf_ets_par *p, tsf_ets_run *r)
     r->j = 0;
 }
 
-static double trend_part(const tsf_ets_par *p, const tsf_ets_run *r)
+static inline double trend_part(const tsf_ets_par *p, const tsf_ets_run *r)
 {
     return p->f.trend != ETS_N ? r->l + p->phi * r->b : r->l;
 }
 
-double tsf_ets_mu(const tsf_ets_par *p, const tsf_ets_run *r)
+static inline double mu_of(const tsf_ets_par *p, const tsf_ets_run *r)
 {
     double T = trend_part(p, r);
     switch (p->f.season) {
@@ -64,7 +64,9 @@ double tsf_ets_mu(const tsf_ets_par *p, const tsf_ets_run *r)
     }
 }
 
-void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
+double tsf_ets_mu(const tsf_ets_par *p, const tsf_ets_run *r) { return mu_of(p, r); }
+
+static inline void advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
 {
     const tsf_ets_form *f = &p->f;
     double T = trend_part(p, r), e = isnan(y) ? 0.0 : y - mu;
@@ -82,16 +84,23 @@ void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
     }
 }
 
-int tsf_ets_mu_valid(const tsf_ets_par *p, double mu)
+void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
+{
+    advance(p, r, y, mu);
+}
+
+static inline int mu_valid(const tsf_ets_par *p, double mu)
 {
     return isfinite(mu) && (p->f.error != ETS_M && p->f.season != ETS_M ? 1 : mu > 0.0);
 }
+
+int tsf_ets_mu_valid(const tsf_ets_par *p, double mu) { return mu_valid(p, mu); }
 
 /* mu must be positive where the model multiplies by it or divides by it;
  * in the estimation the parts of a multiplicative season too. */
 static int mu_ok(const tsf_ets_par *p, double mu, const tsf_ets_run *r)
 {
-    if (!tsf_ets_mu_valid(p, mu)) return 0;
+    if (!mu_valid(p, mu)) return 0;
     if (p->f.season == ETS_M && !(trend_part(p, r) > 0.0 && r->ring[r->j] > 0.0)) return 0;
     return 1;
 }
@@ -105,7 +114,7 @@ int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
     size_t k = 0;
     int mult = p->f.error == ETS_M, np = 0;
     for (size_t t = 0; t < n; t++) {
-        double mu = tsf_ets_mu(p, &r);
+        double mu = mu_of(p, &r);
         if (!mu_ok(p, mu, &r)) return -1;
         if (!isnan(y[t])) {
             double e = y[t] - mu;
@@ -123,7 +132,7 @@ int tsf_ets_filter(const tsf_ets_par *p, const double *y, size_t n, double *sse,
             s += e * e;
             k++;
         }
-        tsf_ets_advance(p, &r, y[t], mu);
+        advance(p, &r, y[t], mu);
     }
     *sse = s;
     *slogmu = lm + log(prod);

@@ -19,14 +19,17 @@
 
 /* Schur-Cohn: 1 when every root of a[0] + a[1] z + .. + a[d] z^d lies
  * strictly inside the unit circle; 0 when not, -1 when a reflection
- * coefficient |a[0]/a[d]| falls within 1e-6 of 1 (undecided: rounding).
- * a is overwritten. */
-static int schur_stable(double *a, int d)
+ * coefficient |a[0]/a[d]| falls within 1e-9 of 1 (undecided: rounding).
+ * Seasonal models with small gamma have roots within 1e-4 of the circle,
+ * hence the extended precision. */
+static int schur_stable(const double *c, int d)
 {
-    double b[TSF_ETS_MAXM + 4];
+    long double a[TSF_ETS_MAXM + 4], b[TSF_ETS_MAXM + 4];
+    for (int i = 0; i <= d; i++) a[i] = c[i];
     while (d > 0) {
-        if (!(fabs(a[0]) < fabs(a[d]))) return fabs(a[0]) > (1.0 + 1e-6) * fabs(a[d]) ? 0 : -1;
-        double a0 = a[0], ad = a[d];
+        long double a0 = a[0], ad = a[d];
+        if (!(fabsl(a0) < fabsl(ad))) return fabsl(a0) > (1.0L + 1e-9L) * fabsl(ad) ? 0 : -1;
+        if (fabsl(a0) > (1.0L - 1e-9L) * fabsl(ad)) return -1;
         for (int i = 0; i < d; i++) b[i] = ad * a[i + 1] - a0 * a[d - 1 - i];
         memcpy(a, b, (size_t)d * sizeof *a);
         d--;
