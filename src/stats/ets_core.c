@@ -11,6 +11,7 @@
  * (HKOS sec. 5.2). */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
@@ -324,6 +325,9 @@ static tsf_status forecast_sim(const tsf_ets_par *p, const tsf_ets_run *r, size_
 {
     size_t np = opts && opts->samples ? opts->samples : 5000;
     if (np < 2) np = 2;
+    if (h > SIZE_MAX / sizeof(double) / np)
+        return tsf_set_error(TSF_EINVAL, "ets: %zu sample paths of %zu steps do not fit in "
+                             "memory; use a shorter horizon or fewer --samples", np, h);
     double *paths = malloc(np * h * sizeof *paths), *col = malloc(np * sizeof *col);
     tsf_status st = paths && col ? TSF_OK
                                  : tsf_set_error(TSF_ENOMEM, "ets: out of memory for %zu sample "
