@@ -253,6 +253,19 @@ typedef struct {
     int evals;
 } ets_problem;
 
+/* The smoothing parameters are optimised on logit scales that map onto
+ * the usual region (alpha in [LO, HI], beta in [LO, alpha], gamma in
+ * [LO, 1 - alpha], phi in [PHI_LO, PHI_HI]): the simplex moves freely and
+ * optima on a bound (gamma = 1e-4 is common) are approached smoothly. */
+static double squash(double v, double lo, double hi) { return lo + (hi - lo) / (1.0 + exp(-v)); }
+
+static double unsquash(double x, double lo, double hi)
+{
+    double t = hi > lo ? (x - lo) / (hi - lo) : 0.5;
+    t = fmin(fmax(t, 1e-6), 1.0 - 1e-6);
+    return log(t / (1.0 - t));
+}
+
 static void unpack(ets_problem *q, const double *u)
 {
     tsf_ets_par *p = &q->par;
@@ -260,10 +273,10 @@ static void unpack(ets_problem *q, const double *u)
     double v[2 + TSF_ETS_MAXM + 4];
     int dim = q->np + q->ns, k = 0;
     for (int i = 0; i < dim; i++) v[i] = q->origin[i] + q->scale[i] * u[i];
-    p->alpha = v[k++];
-    if (f->trend != ETS_N) p->beta = v[k++];
-    if (f->season != ETS_N) p->gamma = v[k++];
-    if (f->damped) p->phi = v[k++];
+    p->alpha = squash(v[k++], LO, HI);
+    if (f->trend != ETS_N) p->beta = squash(v[k++], LO, p->alpha);
+    if (f->season != ETS_N) p->gamma = squash(v[k++], LO, 1.0 - p->alpha);
+    if (f->damped) p->phi = squash(v[k++], PHI_LO, PHI_HI);
     memcpy(p->x0, v + k, (size_t)q->ns * sizeof *v);
     if (f->season != ETS_N) {
         int s0 = q->ns - (f->m - 1);
@@ -328,9 +341,21 @@ static int minimise(ets_problem *q, double *u, int refine)
         if (gsl_multimin_fminimizer_set(s, &fn, x, step) != GSL_SUCCESS) break;
         int status = GSL_CONTINUE;
         double tol = refine ? 1e-3 : 1e-5;
+        /* also stop when the best value has not moved by 1e-8 (relative,
+         * as R's reltol) over 20 dim + 50 iterations: a simplex creeping
+         * along a bound */
+        double last = gsl_multimin_fminimizer_minimum(s);
+        int still = 0;
         while (q->evals < (refine ? 3 * BUDGET : BUDGET) && status == GSL_CONTINUE) {
             if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) break;
             status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol);
+            double fm = gsl_multimin_fminimizer_minimum(s);
+            if (fm < last - 1e-8 * (fabs(last) + 1e-8)) {
+                last = fm;
+                still = 0;
+            } else if (++still > 20 * (int)dim + 50) {
+                status = GSL_SUCCESS;
+            }
         }
         double f = gsl_multimin_fminimizer_minimum(s);
         int gain = f < best - 1e-7 * (fabs(best) + 1.0);
@@ -366,10 +391,10 @@ static int pack(const tsf_ets_par *p, double *v)
 {
     const tsf_ets_form *f = &p->f;
     int k = 0;
-    v[k++] = p->alpha;
-    if (f->trend != ETS_N) v[k++] = p->beta;
-    if (f->season != ETS_N) v[k++] = p->gamma;
-    if (f->damped) v[k++] = p->phi;
+    v[k++] = unsquash(p->alpha, LO, HI);
+    if (f->trend != ETS_N) v[k++] = unsquash(p->beta, LO, p->alpha);
+    if (f->season != ETS_N) v[k++] = unsquash(p->gamma, LO, 1.0 - p->alpha);
+    if (f->damped) v[k++] = unsquash(p->phi, PHI_LO, PHI_HI);
     int ns = tsf_ets_nstate(f) - (f->season != ETS_N);
     memcpy(v + k, p->x0, (size_t)ns * sizeof *v);
     return k;
@@ -410,6 +435,13 @@ static int fit_form(const tsf_ets_form *f, const double *y, size_t n, int refine
         q.par.phi = 1.0;
         if (initial_states(&q.par, y, n)) return -1;
         start_params(f, q.origin, &k);
+        tsf_ets_par sp = q.par;
+        int j = 0;
+        sp.alpha = q.origin[j++];
+        if (f->trend != ETS_N) sp.beta = q.origin[j++];
+        if (f->season != ETS_N) sp.gamma = q.origin[j++];
+        if (f->damped) sp.phi = q.origin[j++];
+        pack(&sp, q.origin);
     }
     q.np = k;
     q.ns = tsf_ets_nstate(f) - (f->season != ETS_N);
@@ -427,8 +459,7 @@ static int fit_form(const tsf_ets_form *f, const double *y, size_t n, int refine
             if (!isnan(y[t])) sd += (y[t] - mean) * (y[t] - mean);
         sd = sqrt(sd / (double)cnt);
         if (!(sd > 0.0)) sd = fabs(mean) > 0.0 ? fabs(mean) : 1.0;
-        for (int i = 0; i < k; i++) q.scale[i] = 0.1;
-        if (f->damped) q.scale[k - 1] = 0.02;
+        for (int i = 0; i < k; i++) q.scale[i] = 1.0;
         for (int i = 0; i < q.ns; i++) q.scale[k + i] = 0.1 * sd;
         if (f->trend != ETS_N) q.scale[k + 1] = 0.01 * sd;
         if (f->season == ETS_M)
