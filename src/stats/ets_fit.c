@@ -344,7 +344,7 @@ static int minimise(ets_problem *q, double *u, int refine)
         /* also stop when the best value has not moved by 1e-8 (relative,
          * as R's reltol) over 20 dim + 50 iterations: a simplex creeping
          * along a bound */
-        double last = gsl_multimin_fminimizer_minimum(s);
+        double last = HUGE_VAL; /* (the minimiser's value is set by iterate only) */
         int still = 0;
         while (q->evals < (refine ? 3 * BUDGET : BUDGET) && status == GSL_CONTINUE) {
             if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) break;
