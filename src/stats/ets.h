@@ -27,7 +27,7 @@ typedef struct {
 
 /* A model form with its parameters.  x0 holds the initial states in R's
  * order: l, b (when trended), then s0, s1, .., s(m-1) where s0 is the most
- * recent seasonal state s_0 and s(m-1) is s_{1-m} (HKOS eq. 2.?). */
+ * recent seasonal state s_0 and s(m-1) is s_{1-m} (HKOS ch. 2 notation). */
 typedef struct {
     tsf_ets_form f;
     double alpha, beta, gamma, phi;  /* beta, gamma 0 and phi 1 when absent */

@@ -181,7 +181,7 @@ static void psi_weights(const tsf_ets_par *p, size_t h, int with_season, double 
     }
 }
 
-/* theta_h = mu_h^2 + sigma^2 sum_{j<h} c_j^2 theta_{h-j} (HKOS eq. 6.?, class 2). */
+/* theta_h = mu_h^2 + sigma^2 sum_{j<h} c_j^2 theta_{h-j} (HKOS ch. 6, class 2). */
 static void class2_theta(const double *mu, const double *c, size_t h, double s2, double *th)
 {
     for (size_t i = 0; i < h; i++) {
@@ -191,7 +191,7 @@ static void class2_theta(const double *mu, const double *c, size_t h, double s2,
     }
 }
 
-/* Class 3 (multiplicative error and season; HKOS sec. 6.?) exactly.  The
+/* Class 3 (multiplicative error and season; HKOS ch. 6) exactly.  The
  * trend part z_t = (l_t, b_t) evolves on its own as z_t = (M + eps_t N) z_{t-1}
  * with M = [1 phi; 0 phi], N = g w', g = (alpha, beta), w = (1, phi), and
  * y_{n+h} = w'z_{n+h-1} S_h (1 + eps_{n+h}), where the seasonal factor

@@ -313,12 +313,11 @@ static double objective(const gsl_vector *x, void *ctx)
 
 #define BUDGET 2000 /* R's maxit: likelihood evaluations of the search */
 
-/* Nelder-Mead (GSL nmsimplex2) from u.  refine = 0: the search R's ets
- * makes (HKOS sec. 5.?, forecast's nmse/maxit defaults): one simplex of
- * steps 10% of the largest start value in every coordinate, at most
- * BUDGET evaluations.  refine = 1: on the scaled vector, restarted from its
- * optimum until a restart gains nothing (a simplex collapses early in
- * 10-20 dimensions). */
+/* Nelder-Mead (GSL nmsimplex2) on the scaled vector from u.  refine = 0:
+ * one simplex with at most BUDGET evaluations (the budget of R's search).
+ * refine = 1: up to three simplexes of 3 BUDGET evaluations each,
+ * restarted from the optimum until a restart gains nothing (a simplex
+ * collapses early in 10-20 dimensions). */
 static int minimise(ets_problem *q, double *u, int refine)
 {
     size_t dim = (size_t)(q->np + q->ns);
