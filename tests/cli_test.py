@@ -314,6 +314,31 @@ check("long b error", any(r.startswith("b,") and ":12:2: time '2020-02' comes be
                           "on line 11" in r for r in rows), rows)
 check("long c business days", any(r.startswith("c,1,2024-01-15,") for r in rows), rows)
 
+# --- ets -------------------------------------------------------------------
+zero = tmpfile("zero.csv", "value\n" + "".join(f"{v}\n" for v in [5, 6, 0, 7, 8, 6, 5, 7, 8, 9, 6, 7]))
+bad("ets multiplicative on zero", ["fit", "-m", "ets(MAM)", "--period", "4", zero], 1,
+    "ets(MAM)", "strictly positive", "observation 3 is 0")
+bad("ets multiplicative trend", ["fit", "-m", "ets(AMN)", "datasets/lh.csv"], 1,
+    'spec "ets(AMN)"', "column 6", "multiplicative trend")
+bad("ets unknown letter", ["fit", "-m", "ets(XNN)", "datasets/lh.csv"], 1, "column 5", "'X'")
+bad("ets seasonal without period", ["fit", "-m", "ets(ANA)", "datasets/lh.csv"], 1, "period")
+code, out, err = run(["fit", "-m", "ets", "--json", "datasets/AirPassengers.csv"])
+check("ets fit", code == 0 and "nan" not in out.lower(), err)
+if code == 0:
+    j = json.loads(out)
+    check("ets model field", j["model"].startswith("ETS(") and "alpha" in j["coef"]
+          and "s11" in j["coef"], j["model"])
+    check("ets aicc", j["aicc"] > j["aic"], str(j))
+em = os.path.join(tmp, "ets.safetensors")
+code, out, err = run(["fit", "-m", "ets(MAdM)", "-o", em, "datasets/AirPassengers.csv"])
+check("ets model saved", code == 0, err)
+c1, o1, e1 = run(["forecast", "--model", em, "-h", "12", "--json", "datasets/AirPassengers.csv"])
+c2, o2, e2 = run(["forecast", "-m", "ets(MAdM)", "-h", "12", "--json", "datasets/AirPassengers.csv"])
+check("ets forecast from file", c1 == 0 and c2 == 0 and
+      json.loads(o1)["mean"] == json.loads(o2)["mean"], e1 + e2)
+code, out, err = run(["simulate", "--model", em, "-n", "24", "--paths", "2", "--seed", "1"])
+check("ets simulate", code == 0 and "nan" not in out.lower() and len(out.strip().split("\n")) >= 25, err)
+
 print(f"{ran - len(failures)} passed, {len(failures)} failed")
 for f in failures:
     print("FAIL", f)

@@ -29,13 +29,6 @@ static tsf_status bad(const char *file, const char *what, const char *detail)
                          tsf_st_clean(detail, b, sizeof b));
 }
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 /* The metadata tsf itself owns.  Set after the family's save() too, so a
  * family cannot shadow them. */
 static tsf_status put_core_meta(const tsf_model *m, tsf_st *doc)
@@ -47,9 +40,9 @@ static tsf_status put_core_meta(const tsf_model *m, tsf_st *doc)
         (st = tsf_st_set_meta(doc, "spec", m->spec)))
         return st;
     if (isnan(m->lambda)) st = tsf_st_set_meta(doc, "lambda", "none");
-    else st = put_num(doc, "lambda", m->lambda);
-    if (st || (st = put_num(doc, "fit_seconds", m->fit_seconds)) ||
-        (st = put_num(doc, "jacobian", m->jacobian)))
+    else st = tsf_st_set_meta_num(doc, "lambda", m->lambda);
+    if (st || (st = tsf_st_set_meta_num(doc, "fit_seconds", m->fit_seconds)) ||
+        (st = tsf_st_set_meta_num(doc, "jacobian", m->jacobian)))
         return st;
     return TSF_OK;
 }
@@ -73,7 +66,7 @@ tsf_status tsf_save(const tsf_model *m, const char *path)
     return st;
 }
 
-/* A finite number stored by put_num; "none" gives NaN when allow_none. */
+/* A finite number stored by tsf_st_set_meta_num; "none" gives NaN when allow_none. */
 static tsf_status get_num(const tsf_st *doc, const char *file, const char *key, int allow_none,
                           double lo, double hi, double *out)
 {

@@ -231,6 +231,13 @@ tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *nam
     return TSF_OK;
 }
 
+tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return tsf_st_set_meta(doc, key, buf);
+}
+
 tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
                            double hi, double *v)
 {
@@ -242,11 +249,4 @@ tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *ke
         return tsf_set_error(TSF_EPARSE, "%s model file: metadata %s=\"%.40s\" is not a number "
                              "in [%g, %g]", family, key, s, lo, hi);
     return TSF_OK;
-}
-
-tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
 }

@@ -178,13 +178,6 @@ static tsf_status ar_info(const void *impl, tsf_fit_info *info)
 
 /* ---- persistence: tensors "ar", "se", "aic"; metadata as text ---- */
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 static tsf_status ar_save(const void *impl, tsf_st *doc)
 {
     const tsf_ar_impl *a = impl;
@@ -198,10 +191,10 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
         (st = tsf_st_add(doc, "aic", TSF_ST_F64, 1, &nt, a->est.aic)) ||
         (st = tsf_st_set_meta(doc, "order", buf)) ||
         (st = tsf_st_set_meta(doc, "method", tsf_ar_method_name(a->method))) ||
-        (st = put_num(doc, "mean", a->est.x_mean)) ||
-        (st = put_num(doc, "var_pred", a->est.var_pred)) ||
-        (st = put_num(doc, "x_intercept", a->est.x_intercept)) ||
-        (st = put_num(doc, "loglik", a->loglik)))
+        (st = tsf_st_set_meta_num(doc, "mean", a->est.x_mean)) ||
+        (st = tsf_st_set_meta_num(doc, "var_pred", a->est.var_pred)) ||
+        (st = tsf_st_set_meta_num(doc, "x_intercept", a->est.x_intercept)) ||
+        (st = tsf_st_set_meta_num(doc, "loglik", a->loglik)))
         return st;
     snprintf(buf, sizeof buf, "%zu", a->est.order_min);
     if ((st = tsf_st_set_meta(doc, "order_min", buf))) return st;
