@@ -93,6 +93,10 @@ typedef struct {
     double *levels; /* nlevels, in percent (80, 95) */
     double *lower;  /* nlevels * h: level i at lower + i*h */
     double *upper;
+    /* 1 when the predictive distribution of each step is exactly
+     * N(mean, se^2) (ARIMA, AR, theta); 0 when it is known only through the
+     * intervals (sample-based neural forecasts, transforms, mixtures). */
+    int normal;
 } tsf_forecast_result;
 
 void tsf_forecast_free(tsf_forecast_result *fc);

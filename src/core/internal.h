@@ -79,6 +79,10 @@ void tsf_registry_names(char *buf, size_t n);
 tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *levels,
                               size_t nlevels);
 
+/* Intervals mean -/+ z se for every level of fc, and fc->normal = 1: the
+ * forecast of a family whose predictive distributions are Gaussian. */
+void tsf_forecast_normal(tsf_forecast_result *fc);
+
 /* Normal quantile helper: the z with P(Z <= z) = p. */
 double tsf_qnorm(double p);
 

@@ -243,3 +243,33 @@ tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *ke
                              "in [%g, %g]", family, key, s, lo, hi);
     return TSF_OK;
 }
+
+tsf_status tsf_st_copy_prefixed(tsf_st *dst, const tsf_st *src, const char *from,
+                                const char *to)
+{
+    size_t lf = strlen(from), lt = strlen(to);
+    tsf_status st;
+    for (size_t i = 0; i < src->nmeta; i++) {
+        const st_meta *m = &src->meta[i];
+        if (strncmp(m->key, from, lf) != 0) continue;
+        char *k = malloc(lt + strlen(m->key + lf) + 1);
+        if (!k) return tsf_st_nomem();
+        strcpy(k, to);
+        strcat(k, m->key + lf);
+        st = tsf_st_set_meta(dst, k, m->value);
+        free(k);
+        if (st) return st;
+    }
+    for (size_t i = 0; i < src->ntensors; i++) {
+        const st_tensor *t = &src->tensors[i];
+        if (strncmp(t->name, from, lf) != 0) continue;
+        char *k = malloc(lt + strlen(t->name + lf) + 1);
+        if (!k) return tsf_st_nomem();
+        strcpy(k, to);
+        strcat(k, t->name + lf);
+        st = tsf_st_add(dst, k, t->dtype, t->ndim, t->shape, t->data);
+        free(k);
+        if (st) return st;
+    }
+    return TSF_OK;
+}

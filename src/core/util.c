@@ -40,6 +40,18 @@ tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *l
     return TSF_OK;
 }
 
+void tsf_forecast_normal(tsf_forecast_result *fc)
+{
+    for (size_t k = 0; k < fc->nlevels; k++) {
+        double z = tsf_qnorm(0.5 + fc->levels[k] / 200.0);
+        for (size_t i = 0; i < fc->h; i++) {
+            fc->lower[k * fc->h + i] = fc->mean[i] - z * fc->se[i];
+            fc->upper[k * fc->h + i] = fc->mean[i] + z * fc->se[i];
+        }
+    }
+    fc->normal = 1;
+}
+
 double tsf_qnorm(double p)
 {
     if (!(p > 0.0 && p < 1.0)) return NAN;

@@ -54,7 +54,4 @@ typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);
 
-/* Fills fc's intervals from its mean and se at fc->levels (normal quantiles). */
-void tsf_ar_intervals(tsf_forecast_result *fc);
-
 #endif

@@ -39,16 +39,6 @@ tsf_status tsf_ar_loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
-void tsf_ar_intervals(tsf_forecast_result *fc)
-{
-    for (size_t k = 0; k < fc->nlevels; k++) {
-        double z = tsf_qnorm(0.5 + fc->levels[k] / 200.0);
-        for (size_t i = 0; i < fc->h; i++) {
-            fc->lower[k * fc->h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * fc->h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
-}
 
 tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
@@ -66,7 +56,7 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
-    tsf_ar_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 
@@ -176,7 +166,7 @@ tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels
         fc->mean[i] += st->mu;
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
-    tsf_ar_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 

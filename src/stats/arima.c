@@ -255,6 +255,7 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
+    (void)levels, (void)nlevels; /* fc->levels holds them */
     const tsf_arima *a = impl;
     const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
     if (a->kuser && !xf)
@@ -285,13 +286,7 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                 }
                 fc->mean[i] += beta[j] * v;
             }
-        for (size_t k = 0; !st && k < nlevels; k++) {
-            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-            for (size_t i = 0; i < h; i++) {
-                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-            }
-        }
+        if (!st) tsf_forecast_normal(fc);
     }
     free(x);
     free(Xf);

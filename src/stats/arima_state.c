@@ -99,6 +99,7 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc)
 {
+    (void)levels, (void)nlevels; /* fc->levels holds them */
     const arima_state *s = st;
     const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
                                                                            : NULL;
@@ -120,13 +121,7 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
         for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
     }
-    for (size_t k = 0; k < nlevels; k++) {
-        double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-        for (size_t i = 0; i < h; i++) {
-            fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 
