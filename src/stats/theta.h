@@ -8,7 +8,7 @@
  *   2. if seasonal, classical multiplicative decomposition: s = seasonal
  *      indices by position in the cycle, x = y / s; else s = 1, x = y;
  *   3. SES on x: alpha and l0 minimise the mean squared one-step error,
- *      sigma2 = SSE / (n - 3) (forecast::ses through ets(opt.crit="mse"));
+ *      sigma2 = SSE / (n - 2) (forecast::ses through ets(opt.crit="mse"));
  *   4. drift b = half the OLS slope of x on 0..n-1.
  *
  * The fitted model is the process whose one-step predictive distribution

@@ -187,9 +187,8 @@ tsf_status tsf_theta_fit(tsf_theta *th, const double *y, size_t n, int period)
     th->coef[0] = alpha;
     th->coef[1] = l0;
     th->coef[2] = 0.5 * sxy / sxx;
-    /* ets's variance: SSE over n minus its parameter count (alpha, l0
-     * and sigma itself). */
-    th->sigma2 = sse / (double)(n > 3 ? n - 3 : 1);
+    /* ets's variance: SSE over n minus its parameter count (alpha, l0). */
+    th->sigma2 = sse / (double)(n - 2);
     if (!(th->sigma2 > 0.0) || !isfinite(th->sigma2) || !isfinite(l0))
         return tsf_set_error(TSF_EDEGENERATE, "theta: the series is fitted exactly (zero "
                              "residual variance), so it has no likelihood");
