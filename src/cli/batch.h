@@ -85,6 +85,9 @@ int batch_file_commit(batch_file *f);
 /* Removes the temp file; frees f.  NULL is harmless. */
 void batch_file_discard(batch_file *f);
 
+/* Seconds from a monotonic clock. */
+double batch_now(void);
+
 /* ---- progress bar on stderr (only when it is a terminal) ---- */
 typedef struct {
     int on;
