@@ -43,5 +43,5 @@ for (meth in methods) score(meth, fc[[meth]], sprintf("%.3f", secs[[meth]]))
 if (all(c("auto.arima", "ets", "thetaf") %in% methods)) {
   comb <- mapply(function(p, q, r) if (is.null(p) || is.null(q) || is.null(r)) NULL
                  else (p + q + r) / 3, fc$auto.arima, fc$ets, fc$thetaf, SIMPLIFY = FALSE)
-  score("mean(auto.arima,ets,thetaf)", comb, "NA")
+  score("mean(auto.arima+ets+thetaf)", comb, "NA")
 }
