@@ -175,6 +175,150 @@ static void test_theta_consistency(void **state)
     free(y);
 }
 
+/* The DOTM written out from Fiorucci et al. (2016, section 3.2) with the
+ * regression line recomputed by direct least squares at every t: the
+ * one-step means of x_1..x_n for (alpha, l0, theta); returns the SSE and
+ * the forecast mean h steps after n into fh (when h > 0). */
+static double dotm_direct(const double *x, size_t n, double alpha, double l0, double theta,
+                          size_t h, double *fh)
+{
+    double l = l0, sse = 0.0, A = 0.0, B = 0.0, w = 1.0 - 1.0 / theta;
+    for (size_t t = 1; t <= n + 1; t++) {
+        /* mu_t uses the line of x_1..x_{t-1} */
+        double q = pow(1.0 - alpha, (double)(t - 1));
+        if (t == n + 1) {
+            for (size_t i = 1; i <= h; i++)
+                fh[i - 1] = l + w * (q * A + ((double)(i - 1) + (1.0 - pow(1.0 - alpha, (double)t)) /
+                                                  alpha) * B);
+            break;
+        }
+        double mu = l + w * (q * A + (1.0 - pow(1.0 - alpha, (double)t)) / alpha * B);
+        sse += (x[t - 1] - mu) * (x[t - 1] - mu);
+        l = alpha * x[t - 1] + (1.0 - alpha) * l;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, m = (double)t;
+        for (size_t i = 1; i <= t; i++) {
+            sx += (double)i;
+            sy += x[i - 1];
+            sxx += (double)(i * i);
+            sxy += (double)i * x[i - 1];
+        }
+        B = t > 1 ? (sxy - sx * sy / m) / (sxx - sx * sx / m) : 0.0;
+        A = sy / m - B * sx / m;
+    }
+    return sse;
+}
+
+/* theta(optimized) on non-seasonal series: its likelihood and forecasts
+ * are those of the model written out above, and no (alpha, theta) on a
+ * grid (with the best l0 for each, by a closed form) fits better. */
+static void test_dotm(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"Nile", "WWWusage", "BJsales", "LakeHuron", "airmiles"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        size_t n;
+        double *y = read_dataset(names[k], &n), ll, fh[8];
+        assert_non_null(y);
+        tsf_model *m;
+        tsf_fit_info info;
+        tsf_forecast_result *fc;
+        assert_int_equal(tsf_model_new("theta(optimized)", &m), TSF_OK);
+        assert_int_equal(tsf_fit(m, y, n, NULL, 1, NULL), TSF_OK);
+        assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+        assert_string_equal(info.model, "DOTM");
+        assert_string_equal(info.coef_names[2], "theta");
+        double a = info.coef[0], l0 = info.coef[1], th = info.coef[2];
+        assert_true(a >= 0.1 && a <= 0.99 && th >= 1.0);
+        double sse = dotm_direct(y, n, a, l0, th, 8, fh);
+        assert_rel(info.sigma2, sse / (double)n, 1e-8, 0);
+        ll = -0.5 * (double)n * (log(2 * M_PI * sse / (double)n) + 1.0);
+        assert_rel(info.loglik, ll, 1e-8, 0);
+        static const double lv[1] = {95};
+        assert_int_equal(tsf_forecast(m, y, n, NULL, 8, lv, 1, NULL, &fc), TSF_OK);
+        for (size_t i = 0; i < 8; i++) {
+            double se = sqrt(info.sigma2 * (1.0 + (double)i * a * a));
+            assert_rel(fc->mean[i], fh[i], 1e-8, 1e-8 * se);
+            assert_rel(fc->upper[i], fh[i] + tsf_qnorm(0.975) * se, 1e-8, 1e-8 * se);
+        }
+        /* optimality: a grid over alpha and theta, l0 by least squares
+         * (the SSE is quadratic in l0: three evaluations give its minimum) */
+        for (double ga = 0.1; ga <= 0.99; ga += 0.01)
+            for (double gt = 1.0; gt <= 6.0; gt += 0.25) {
+                double f0 = dotm_direct(y, n, ga, 0.0, gt, 0, NULL);
+                double f1 = dotm_direct(y, n, ga, 1.0, gt, 0, NULL);
+                double f2 = dotm_direct(y, n, ga, -1.0, gt, 0, NULL);
+                double c2 = 0.5 * (f1 + f2) - f0, c1 = 0.5 * (f1 - f2);
+                double best = f0 - c1 * c1 / (4.0 * c2);
+                if (best < sse * (1.0 - 1e-9))
+                    fail_msg("%s: alpha %.2f theta %.2f gives SSE %.8g < tsf's %.8g (alpha %.4f "
+                             "theta %.4f)", names[k], ga, gt, best, sse, a, th);
+            }
+        tsf_forecast_free(fc);
+        tsf_model_free(m);
+        free(y);
+    }
+}
+
+/* For both methods, seasonal and not: streaming one-step densities sum to
+ * tsf_loglik, the streaming forecast and a reloaded model's forecast are
+ * the forecast, and a streaming state survives a save/load mid-series. */
+static void test_theta_stream_files(void **state)
+{
+    (void)state;
+    static const char *const specs[] = {"theta", "theta(optimized)"};
+    static const char *const data[] = {"AirPassengers", "Nile"};
+    static const int periods[] = {12, 1};
+    static const double lv[1] = {80};
+    for (int k = 0; k < 4; k++) {
+        size_t n;
+        double *y = read_dataset(data[k % 2], &n), ll, sum = 0.0, lp;
+        tsf_model *m, *m2;
+        tsf_state *st, *st2;
+        tsf_forecast_result *f1, *f2, *f3;
+        assert_int_equal(tsf_model_new(specs[k / 2], &m), TSF_OK);
+        assert_int_equal(tsf_fit(m, y, n, NULL, periods[k % 2], NULL), TSF_OK);
+        assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
+        assert_int_equal(tsf_state_new(m, &st), TSF_OK);
+        char path[] = "/tmp/tsf_theta_st_XXXXXX", mpath[] = "/tmp/tsf_theta_m_XXXXXX";
+        int fd = mkstemp(path), fd2 = mkstemp(mpath);
+        assert_true(fd >= 0 && fd2 >= 0);
+        close(fd);
+        close(fd2);
+        for (size_t t = 0; t < n; t++) {
+            if (t == n / 2) { /* resume from a file halfway */
+                assert_int_equal(tsf_state_save(st, path), TSF_OK);
+                tsf_state_free(st);
+                assert_int_equal(tsf_state_load(m, path, &st), TSF_OK);
+            }
+            assert_int_equal(tsf_state_update(st, y[t], &lp), TSF_OK);
+            sum += lp;
+        }
+        assert_rel(sum, ll, 1e-10, 1e-9);
+        assert_int_equal(tsf_forecast(m, y, n, NULL, 15, lv, 1, NULL, &f1), TSF_OK);
+        assert_int_equal(tsf_state_forecast(st, 15, lv, 1, NULL, &f2), TSF_OK);
+        assert_int_equal(tsf_save(m, mpath), TSF_OK);
+        assert_int_equal(tsf_load(mpath, &m2), TSF_OK);
+        assert_int_equal(tsf_forecast(m2, y, n, NULL, 15, lv, 1, NULL, &f3), TSF_OK);
+        assert_int_equal(tsf_state_new(m2, &st2), TSF_OK);
+        for (size_t i = 0; i < 15; i++) {
+            assert_rel(f2->mean[i], f1->mean[i], 1e-10, 0);
+            assert_rel(f2->lower[i], f1->lower[i], 1e-10, 0);
+            assert_rel(f3->mean[i], f1->mean[i], 1e-12, 0);
+            assert_rel(f3->upper[i], f1->upper[i], 1e-12, 0);
+        }
+        remove(path);
+        remove(mpath);
+        tsf_forecast_free(f1);
+        tsf_forecast_free(f2);
+        tsf_forecast_free(f3);
+        tsf_state_free(st);
+        tsf_state_free(st2);
+        tsf_model_free(m);
+        tsf_model_free(m2);
+        free(y);
+    }
+}
+
 static void test_theta_bad(void **state)
 {
     (void)state;
@@ -182,8 +326,10 @@ static void test_theta_bad(void **state)
     assert_int_equal(tsf_model_new("theta(2)", &m), TSF_EPARSE);
     assert_errmsg_has("column 7");
     assert_null(m);
-    assert_int_equal(tsf_model_new("theta(optimized)", &m), TSF_EUNSUP);
-    assert_errmsg_has("optimized");
+    assert_int_equal(tsf_model_new("theta(fast)", &m), TSF_EPARSE);
+    assert_errmsg_has("theta(optimized)");
+    assert_int_equal(tsf_model_new("theta(optimized, 2)", &m), TSF_EPARSE);
+    assert_errmsg_has("column 18");
     double y[6] = {1, 2, NAN, 4, 5, 6};
     assert_int_equal(tsf_model_new("theta", &m), TSF_OK);
     assert_int_equal(tsf_fit(m, y, 6, NULL, 1, NULL), TSF_EINVAL);
@@ -198,6 +344,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thetaf_reference),
         cmocka_unit_test(test_theta_consistency),
+        cmocka_unit_test(test_dotm),
+        cmocka_unit_test(test_theta_stream_files),
         cmocka_unit_test(test_theta_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * likelihood, forecasts, simulation and streaming states, and model files.
  *
  *   theta               the standard Theta method (forecast::thetaf)
+ *   theta(optimized)    the dynamic optimised Theta model (Fiorucci et al. 2016)
  *   theta[s]            with period s instead of the series' own */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "stats/theta.h"
 
 static const char *const coef_names[3] = {"alpha", "l0", "drift"};
+static const char *const dotm_names[3] = {"alpha", "l0", "theta"};
 
 static void theta_free(void *impl)
 {
@@ -24,20 +26,23 @@ static void theta_free(void *impl)
 static tsf_status theta_parse(const tsf_spec *s, void **impl)
 {
     *impl = NULL;
+    int optimized = 0;
     if (s->ngroups > 0 && s->groups[0].nargs > 0) {
         const tsf_spec_arg *a = &s->groups[0].args[0];
-        if (!a->key && strcmp(a->value, "optimized") == 0)
-            return tsf_spec_error(s, a->pos, TSF_EUNSUP, "theta(optimized), the dynamic "
-                                  "optimised Theta model, is not available in this version; "
-                                  "use theta");
-        return tsf_spec_error(s, a->pos, TSF_EPARSE, "theta takes no arguments; write theta "
-                              "(the period comes from the series, --period or theta[s])");
+        if (s->groups[0].nargs > 1 || a->key || strcmp(a->value, "optimized") != 0)
+            return tsf_spec_error(s, s->groups[0].nargs > 1 ? s->groups[0].args[1].pos : a->pos,
+                                  TSF_EPARSE, "theta takes nothing or 'optimized': write theta "
+                                  "or theta(optimized) (the period comes from the series, "
+                                  "--period or theta[s])");
+        optimized = 1;
     }
     if (s->ngroups > 1)
-        return tsf_spec_error(s, s->groups[1].pos, TSF_EPARSE, "theta takes no arguments");
+        return tsf_spec_error(s, s->groups[1].pos, TSF_EPARSE, "theta takes one argument "
+                              "group: theta(optimized)");
     tsf_theta *th = calloc(1, sizeof *th);
     if (!th) return tsf_set_error(TSF_ENOMEM, "out of memory creating a theta model");
     th->spec_period = (int)s->period;
+    th->optimized = optimized;
     *impl = th;
     return TSF_OK;
 }
@@ -46,43 +51,93 @@ static tsf_status theta_parse(const tsf_spec *s, void **impl)
 
 void tsf_theta_filter_init(tsf_theta_filter *f, const tsf_theta *th)
 {
+    memset(f, 0, sizeof *f);
     f->th = th;
     f->level = th->coef[1];
-    f->c = 0.0;
-    f->t = 0;
+    f->q = 1.0;
 }
+
+double tsf_theta_dotm_bracket(double alpha, double q, double A, double B, double h1)
+{
+    return q * A + (h1 + (1.0 - q * (1.0 - alpha)) / alpha) * B;
+}
+
+/* Least-squares line of x_1..x_t on 1..t updated in O(1) (Fiorucci et al.
+ * 2016, eqs. for A_t, B_t and the mean). */
+void tsf_theta_dotm_ols(tsf_theta_filter *f, double x)
+{
+    double t = (double)(f->t + 1);
+    if (f->t == 0) {
+        f->xbar = f->A = x;
+        f->B = 0.0;
+        return;
+    }
+    f->B = (t - 2.0) / (t + 1.0) * f->B + 6.0 / (t * (t + 1.0)) * (x - f->xbar);
+    f->xbar = ((t - 1.0) * f->xbar + x) / t;
+    f->A = f->xbar - 0.5 * (t + 1.0) * f->B;
+}
+
+/* 1 - 1/theta of the DOTM */
+static double dotm_w(const tsf_theta *th) { return 1.0 - 1.0 / th->coef[2]; }
 
 static double season_at(const tsf_theta *th, size_t t)
 {
     return th->seasonal ? th->season[t % (size_t)th->period] : 1.0;
 }
 
+/* The h-step mean (h1 = h - 1) of the adjusted series x. */
+static double adjusted_mean(const tsf_theta_filter *f, double h1)
+{
+    const tsf_theta *th = f->th;
+    if (th->optimized)
+        return f->level + dotm_w(th) * tsf_theta_dotm_bracket(th->coef[0], f->q, f->A, f->B, h1);
+    return f->level + th->coef[2] * (h1 + f->c);
+}
+
 double tsf_theta_filter_pred(const tsf_theta_filter *f)
 {
-    return season_at(f->th, f->t) * (f->level + f->th->coef[2] * f->c);
+    return season_at(f->th, f->t) * adjusted_mean(f, 0.0);
+}
+
+/* One-step sd in y's units: the DOTM's errors are those of x (scaled by
+ * the index); thetaf's are in y's units. */
+static double pred_sd(const tsf_theta_filter *f)
+{
+    double s = sqrt(f->th->sigma2);
+    return f->th->optimized ? s * season_at(f->th, f->t) : s;
 }
 
 void tsf_theta_filter_update(tsf_theta_filter *f, double y, double *logp)
 {
     const tsf_theta *th = f->th;
-    double alpha = th->coef[0];
+    double alpha = th->coef[0], s = season_at(th, f->t), x = y / s;
     if (logp) *logp = 0.0;
-    if (!isnan(y)) {
-        double e = y - tsf_theta_filter_pred(f);
-        if (logp) *logp = -0.5 * (log(2.0 * M_PI * th->sigma2) + e * e / th->sigma2);
-        f->level += alpha * (y / season_at(th, f->t) - f->level);
+    if (!isnan(y) && logp) {
+        double sd = pred_sd(f), e = (y - tsf_theta_filter_pred(f)) / sd;
+        *logp = -0.5 * (log(2.0 * M_PI) + e * e) - log(sd);
     }
-    f->c = 1.0 + (1.0 - alpha) * f->c;
+    if (th->optimized) {
+        /* a missing value is replaced by its one-step mean in the level
+         * and the regression line */
+        if (isnan(x)) x = adjusted_mean(f, 0.0);
+        f->level = alpha * x + (1.0 - alpha) * f->level;
+        tsf_theta_dotm_ols(f, x);
+        f->q *= 1.0 - alpha;
+    } else {
+        if (!isnan(x)) f->level += alpha * (x - f->level);
+        f->c = 1.0 + (1.0 - alpha) * f->c;
+    }
     f->t++;
 }
 
 void tsf_theta_filter_forecast(const tsf_theta_filter *f, tsf_forecast_result *fc)
 {
     const tsf_theta *th = f->th;
-    double alpha = th->coef[0], b = th->coef[2];
+    double alpha = th->coef[0];
     for (size_t i = 0; i < fc->h; i++) {
-        fc->mean[i] = season_at(th, f->t + i) * (f->level + b * ((double)i + f->c));
-        fc->se[i] = sqrt(th->sigma2 * (1.0 + (double)i * alpha * alpha));
+        double s = season_at(th, f->t + i);
+        fc->mean[i] = s * adjusted_mean(f, (double)i);
+        fc->se[i] = (th->optimized ? s : 1.0) * sqrt(th->sigma2 * (1.0 + (double)i * alpha * alpha));
     }
     tsf_forecast_normal(fc);
 }
@@ -144,12 +199,11 @@ static tsf_status theta_simulate(const void *impl, size_t n, size_t npaths, uint
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) return tsf_set_error(TSF_ENOMEM, "theta: out of memory for the random generator");
     gsl_rng_set(r, (unsigned long)seed);
-    double sd = sqrt(th->sigma2);
     for (size_t k = 0; k < npaths; k++) {
         tsf_theta_filter f;
         tsf_theta_filter_init(&f, th);
         for (size_t t = 0; t < n; t++) {
-            double v = tsf_theta_filter_pred(&f) + gsl_ran_gaussian_ziggurat(r, sd);
+            double v = tsf_theta_filter_pred(&f) + gsl_ran_gaussian_ziggurat(r, pred_sd(&f));
             out[k * n + t] = v;
             tsf_theta_filter_update(&f, v, NULL);
         }
@@ -168,8 +222,9 @@ static void finish(tsf_theta *th, size_t nobs)
     th->aic = -2.0 * th->loglik + 2.0 * k;
     th->bic = -2.0 * th->loglik + k * log(nn);
     th->aicc = nn - k - 1.0 > 0.0 ? th->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
-    if (th->seasonal) snprintf(th->model, sizeof th->model, "Theta[%d]", th->period);
-    else snprintf(th->model, sizeof th->model, "Theta");
+    const char *name = th->optimized ? "DOTM" : "Theta";
+    if (th->seasonal) snprintf(th->model, sizeof th->model, "%s[%d]", name, th->period);
+    else snprintf(th->model, sizeof th->model, "%s", name);
     th->fitted = 1;
 }
 
@@ -195,7 +250,7 @@ static tsf_status theta_info(const void *impl, tsf_fit_info *info)
     info->model = th->model;
     info->period = th->period;
     info->ncoef = 3;
-    info->coef_names = coef_names;
+    info->coef_names = th->optimized ? dotm_names : coef_names;
     info->coef = th->coef;
     static const double no_se[3] = {NAN, NAN, NAN};
     info->se = no_se;
@@ -244,25 +299,31 @@ static void theta_state_free(void *st) { free(st); }
 static tsf_status theta_state_save(const void *vst, tsf_st *doc)
 {
     const tsf_theta_filter *f = vst;
-    double v[3] = {f->level, f->c, (double)f->t};
-    size_t three = 3;
-    return tsf_st_add(doc, "state.theta", TSF_ST_F64, 1, &three, v);
+    double v[TSF_THETA_FILTER_VALUES] = {f->level, f->c, (double)f->t, f->q, f->xbar, f->A, f->B};
+    size_t nv = TSF_THETA_FILTER_VALUES;
+    return tsf_st_add(doc, "state.theta", TSF_ST_F64, 1, &nv, v);
 }
 
 static tsf_status theta_state_load(const void *impl, const tsf_st *doc, void **out)
 {
     const double *v;
-    tsf_status st = tsf_st_get_vec(doc, "theta", "state.theta", 3, &v);
+    tsf_status st = tsf_st_get_vec(doc, "theta", "state.theta", TSF_THETA_FILTER_VALUES, &v);
     if (st) return st;
     if (!isfinite(v[0]) || !(v[1] >= 0.0 && v[1] <= 1e4) || !(v[2] >= 0.0 && v[2] <= 1e15) ||
-        v[2] != floor(v[2]))
+        v[2] != floor(v[2]) || !(v[3] >= 0.0 && v[3] <= 1.0) || !isfinite(v[4]) ||
+        !isfinite(v[5]) || !isfinite(v[6]))
         return tsf_set_error(TSF_EPARSE, "theta state file: tensor 'state.theta' holds "
-                             "impossible values (level, c >= 0, whole t >= 0 expected)");
+                             "impossible values (finite level, mean, line; c >= 0; whole "
+                             "t >= 0; (1-alpha)^t in [0, 1] expected)");
     if ((st = theta_state_new(impl, out))) return st;
     tsf_theta_filter *f = *out;
     f->level = v[0];
     f->c = v[1];
     f->t = (size_t)v[2];
+    f->q = v[3];
+    f->xbar = v[4];
+    f->A = v[5];
+    f->B = v[6];
     return TSF_OK;
 }
 
@@ -314,9 +375,10 @@ static tsf_status theta_load(const tsf_st *doc, void **impl)
         (seasonal == 0 && period != 1) || (seasonal == 1 && period < 2))
         return tsf_set_error(TSF_EPARSE, "theta model file: period, seasonal and nobs are "
                              "inconsistent");
-    if (!(coef[0] >= 1e-4 && coef[0] <= 0.9999) || !isfinite(coef[1]) || !isfinite(coef[2]))
-        return tsf_set_error(TSF_EPARSE, "theta model file: alpha must be in [1e-4, 0.9999] "
-                             "and l0, drift finite");
+    if (!(coef[0] >= 1e-4 && coef[0] <= 0.9999) || !isfinite(coef[1]) || !isfinite(coef[2]) ||
+        (th->optimized && !(coef[2] >= 1.0)))
+        return tsf_set_error(TSF_EPARSE, "theta model file: alpha must be in [1e-4, 0.9999], "
+                             "l0 and drift finite, theta >= 1");
     size_t m = seasonal ? (size_t)period : 0;
     if ((st = tsf_st_get_vec(doc, "theta", "season", m, &season))) return st;
     for (size_t i = 0; i < m; i++)

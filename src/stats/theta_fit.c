@@ -1,5 +1,6 @@
 /* Fitting the Theta method (theta.h, steps 1-4), from Hyndman & Billah
- * (2003) and the procedure of forecast::thetaf. */
+ * (2003) and the procedure of forecast::thetaf, and the dynamic optimised
+ * Theta model of Fiorucci et al. (2016). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,24 +102,67 @@ static double ses_sse(double alpha, const ses_data *D, double *l0_out)
 
 static double ses_objective(double alpha, void *p) { return ses_sse(alpha, p, NULL); }
 
-/* alpha by a grid over [ALPHA_LO, ALPHA_HI] refined with Brent's method
- * (GSL) in the bracket around the best grid point: the profile is smooth
- * but may have several minima, which a local search from one start can
- * miss. */
-static double ses_alpha(const ses_data *D)
+/* The DOTM for one alpha: the one-step mean of x_t is
+ * (1-alpha)^t l0 + g_t + w D_t with g_t the SES of x started at 0 and D_t
+ * the bracket of theta.h, which depends on the data only; so (l0, w) is a
+ * least-squares problem with w = 1 - 1/theta in [0, 1) (theta >= 1). */
+#define DOTM_ALPHA_LO 0.1
+#define DOTM_ALPHA_HI 0.99
+#define DOTM_WMAX (1.0 - 1e-10)
+
+static double dotm_sse(double alpha, const ses_data *X, double *l0_out, double *w_out)
+{
+    double sdd = 0, sdD = 0, sDD = 0, sdr = 0, sDr = 0, srr = 0, g = 0;
+    tsf_theta th = {0};
+    th.coef[0] = alpha;
+    tsf_theta_filter f = {.th = &th, .q = 1.0};
+    for (size_t t = 0; t < X->n; t++) {
+        double d = f.q, D = tsf_theta_dotm_bracket(alpha, f.q, f.A, f.B, 0.0), r = X->x[t] - g;
+        sdd += d * d;
+        sdD += d * D;
+        sDD += D * D;
+        sdr += d * r;
+        sDr += D * r;
+        srr += r * r;
+        g = (1 - alpha) * g + alpha * X->x[t];
+        tsf_theta_dotm_ols(&f, X->x[t]);
+        f.q *= 1 - alpha;
+        f.t++;
+    }
+    double det = sdd * sDD - sdD * sdD, l0, w;
+    if (det > 1e-12 * sdd * sDD) {
+        w = (sdd * sDr - sdD * sdr) / det;
+    } else {
+        w = 0.5; /* no trend information: the standard theta = 2 */
+    }
+    w = fmin(fmax(w, 0.0), DOTM_WMAX);
+    l0 = (sdr - w * sdD) / sdd;
+    if (l0_out) *l0_out = l0;
+    if (w_out) *w_out = w;
+    double sse = srr - 2 * l0 * sdr - 2 * w * sDr + l0 * l0 * sdd + 2 * l0 * w * sdD +
+                 w * w * sDD;
+    return fmax(sse, 0.0);
+}
+
+static double dotm_objective(double alpha, void *p) { return dotm_sse(alpha, p, NULL, NULL); }
+
+/* alpha in [lo, hi] by a grid refined with Brent's method (GSL) in the
+ * bracket around the best grid point: the profiles are smooth but may
+ * have several minima, which a local search from one start can miss. */
+static double best_alpha(double (*obj)(double, void *), const ses_data *D, double lo, double hi)
 {
     double grid[GRID], f[GRID];
     size_t best = 0;
     for (size_t i = 0; i < GRID; i++) {
-        grid[i] = ALPHA_LO + (ALPHA_HI - ALPHA_LO) * (double)i / (GRID - 1);
-        f[i] = ses_sse(grid[i], D, NULL);
+        grid[i] = lo + (hi - lo) * (double)i / (GRID - 1);
+        f[i] = obj(grid[i], (void *)D);
         if (f[i] < f[best]) best = i;
     }
     if (best == 0 || best == GRID - 1) return grid[best];
     if (!(f[best] < f[best - 1] && f[best] < f[best + 1])) return grid[best];
     gsl_min_fminimizer *s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
     if (!s) return grid[best];
-    gsl_function F = {ses_objective, (void *)D};
+    gsl_function F = {obj, (void *)D};
     double a = grid[best];
     if (gsl_min_fminimizer_set_with_values(s, &F, grid[best], f[best], grid[best - 1],
                                            f[best - 1], grid[best + 1], f[best + 1]) == GSL_SUCCESS)
@@ -170,7 +214,24 @@ tsf_status tsf_theta_fit(tsf_theta *th, const double *y, size_t n, int period)
         for (size_t t = 0; seasonal && t < n; t++) x[t] = y[t] / season[t % (size_t)period];
     }
     ses_data D = {x, n};
-    double alpha = ses_alpha(&D), l0;
+    free(th->season);
+    th->season = season;
+    th->seasonal = seasonal;
+    th->period = seasonal ? period : 1;
+    if (th->optimized) {
+        double w, l0, alpha = best_alpha(dotm_objective, &D, DOTM_ALPHA_LO, DOTM_ALPHA_HI);
+        double sse = dotm_sse(alpha, &D, &l0, &w);
+        free(x);
+        th->coef[0] = alpha;
+        th->coef[1] = l0;
+        th->coef[2] = 1.0 / (1.0 - w);
+        th->sigma2 = sse / (double)n; /* Gaussian maximum likelihood */
+        if (!(th->sigma2 > 0.0) || !isfinite(th->sigma2) || !isfinite(l0))
+            return tsf_set_error(TSF_EDEGENERATE, "theta(optimized): the series is fitted "
+                                 "exactly (zero residual variance), so it has no likelihood");
+        return TSF_OK;
+    }
+    double alpha = best_alpha(ses_objective, &D, ALPHA_LO, ALPHA_HI), l0;
     double sse = ses_sse(alpha, &D, &l0);
     /* Step 4: half the least-squares slope of x on 0..n-1. */
     double tbar = 0.5 * (double)(n - 1), xbar = 0, sxy = 0, sxx = 0;
@@ -180,10 +241,6 @@ tsf_status tsf_theta_fit(tsf_theta *th, const double *y, size_t n, int period)
         sxx += ((double)t - tbar) * ((double)t - tbar);
     }
     free(x);
-    free(th->season);
-    th->season = season;
-    th->seasonal = seasonal;
-    th->period = seasonal ? period : 1;
     th->coef[0] = alpha;
     th->coef[1] = l0;
     th->coef[2] = 0.5 * sxy / sxx;
