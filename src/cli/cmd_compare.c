@@ -36,15 +36,19 @@ static void run_one(const cli_args *a, const cli_data *d, size_t ntrain, result 
         xf.x = d->xp->x + ntrain;  /* rows ntrain.. of each column */
         fo.xreg_future = &xf;
     }
-    static const double lv[1] = {95};
-    if ((st = tsf_forecast(m, d->y, ntrain, d->xp, h, lv, 1, &fo, &fc))) goto fail;
+    /* the quantiles of metrics.h give the CRPS of a non-Gaussian forecast */
+    double lv[METRIC_QGRID / 2];
+    metric_quantile_levels(lv);
+    if ((st = tsf_forecast(m, d->y, ntrain, d->xp, h, lv, METRIC_QGRID / 2, &fo, &fc)))
+        goto fail;
     double scale = metric_naive_scale(d->y, ntrain, info.period, 1), mae = 0, crps = 0;
     size_t c = 0;
     for (size_t i = 0; i < h; i++) {
         double x = d->y[ntrain + i];
         if (isnan(x)) continue;
         mae += fabs(x - fc->mean[i]);
-        crps += metric_crps_normal(fc->mean[i], fc->se[i], x);
+        crps += fc->normal ? metric_crps_normal(fc->mean[i], fc->se[i], x)
+                           : metric_crps_quantiles(fc, 0, i, x);
         c++;
     }
     res->loglik = info.loglik;
