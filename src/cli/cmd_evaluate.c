@@ -58,15 +58,8 @@ static int run_chunk(eval_run *e, const batch_series *s, size_t n)
 
 static int run_wide(eval_run *e, tsf_frame *fr)
 {
-    batch_series *s = calloc(fr->ncols ? fr->ncols : 1, sizeof *s);
+    batch_series *s = batch_wide_series(fr);
     if (!s) return cli_usage("out of memory");
-    for (size_t j = 0; j < fr->ncols; j++) {
-        s[j].id = fr->names[j];
-        s[j].y = fr->cols[j];
-        s[j].n = fr->nrows;
-        s[j].labels = fr->time;
-        s[j].period = fr->period > 0 ? fr->period : 1;
-    }
     int r = run_chunk(e, s, fr->ncols);
     free(s);
     return r;

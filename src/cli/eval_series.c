@@ -73,17 +73,6 @@ static void score(const eval_cfg *cfg, const double *y, size_t T, int period,
     }
 }
 
-static int finite_forecast(const tsf_forecast_result *fc)
-{
-    for (size_t i = 0; i < fc->h; i++) {
-        if (!isfinite(fc->mean[i])) return 0;
-        for (size_t k = 0; k < fc->nlevels; k++)
-            if (!isfinite(fc->lower[k * fc->h + i]) || !isfinite(fc->upper[k * fc->h + i]))
-                return 0;
-    }
-    return 1;
-}
-
 /* Fits spec on y[0..T) and scores it; reason gets the failure, if any. */
 static void run_one(const eval_cfg *cfg, const char *spec, const batch_series *s, size_t T,
                     int period, const double *levels, size_t nlev, double *v, double *secs,
@@ -104,7 +93,7 @@ static void run_one(const eval_cfg *cfg, const char *spec, const batch_series *s
         if ((st = tsf_loglik(m, s->y, T + cfg->h, NULL, T, &ll))) {
             const char *msg = tsf_errmsg();
             snprintf(reason, rlen, "log score: %s", *msg ? msg : tsf_strerror(st));
-        } else if (!finite_forecast(fc) || !isfinite(ll)) {
+        } else if (!batch_forecast_finite(fc) || !isfinite(ll)) {
             snprintf(reason, rlen, "the forecast is not finite (numerical failure)");
         } else {
             score(cfg, s->y, T, period, fc, ll, v);

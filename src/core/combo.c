@@ -59,6 +59,14 @@ static tsf_status combo_parse(const tsf_spec *s, void **impl)
     return TSF_OK;
 }
 
+/* The member's error with its number (states do not know the spec). */
+static tsf_status state_error(size_t j, tsf_status st)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s", tsf_errmsg());
+    return tsf_set_error(st, "combo member %zu: %s", j + 1, *msg ? msg : tsf_strerror(st));
+}
+
 /* The member's error with its position, e.g. "combo member 2 (theta): ...". */
 static tsf_status member_error(const tsf_combo *c, size_t j, tsf_status st)
 {
@@ -158,24 +166,53 @@ static tsf_status combo_info(const void *impl, tsf_fit_info *info)
     return TSF_OK;
 }
 
-/* The members' forecasts at tsf_combo_levels(), combined into fc. */
+/* One member's forecast at the given levels: from the model (ctx: the
+ * series) or from a streaming state. */
+typedef tsf_status (*member_fc)(const void *ctx, size_t j, size_t h, const double *lv,
+                                size_t nlv, const tsf_forecast_opts *opts,
+                                tsf_forecast_result **out);
+
+/* The K members' forecasts at tsf_combo_levels(), combined into fc. */
+static tsf_status forecast_members(size_t k, int median, member_fc get, const void *ctx,
+                                   size_t h, const double *levels, size_t nlevels,
+                                   const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    tsf_forecast_result *mem[TSF_COMBO_MAX] = {0};
+    double *grid;
+    size_t ng;
+    tsf_status st = tsf_combo_levels(levels, nlevels, &grid, &ng);
+    for (size_t j = 0; !st && j < k; j++) {
+        if ((st = get(ctx, j, h, grid, ng, opts, &mem[j]))) st = state_error(j, st);
+    }
+    if (!st) st = tsf_combo_combine(k, median, mem, fc);
+    for (size_t j = 0; j < k; j++) tsf_forecast_free(mem[j]);
+    free(grid);
+    return st;
+}
+
+typedef struct {
+    const tsf_combo *c;
+    const double *y;
+    size_t n;
+    const tsf_xreg *xreg;
+} series_ctx;
+
+static tsf_status model_member_fc(const void *vctx, size_t j, size_t h, const double *lv,
+                                  size_t nlv, const tsf_forecast_opts *opts,
+                                  tsf_forecast_result **out)
+{
+    const series_ctx *x = vctx;
+    return tsf_forecast(x->c->m[j], x->y, x->n, x->xreg, h, lv, nlv, opts, out);
+}
+
 static tsf_status combo_forecast(const void *impl, const double *y, size_t n,
                                  const tsf_xreg *xreg, size_t h, const double *levels,
                                  size_t nlevels, const tsf_forecast_opts *opts,
                                  tsf_forecast_result *fc)
 {
     const tsf_combo *c = impl;
-    tsf_forecast_result *mem[TSF_COMBO_MAX] = {0};
-    double *grid;
-    size_t ng;
-    tsf_status st = tsf_combo_levels(levels, nlevels, &grid, &ng);
-    for (size_t j = 0; !st && j < c->k; j++)
-        if ((st = tsf_forecast(c->m[j], y, n, xreg, h, grid, ng, opts, &mem[j])))
-            st = member_error(c, j, st);
-    if (!st) st = tsf_combo_combine(c->k, c->median, mem, fc);
-    for (size_t j = 0; j < c->k; j++) tsf_forecast_free(mem[j]);
-    free(grid);
-    return st;
+    series_ctx x = {c, y, n, xreg};
+    return forecast_members(c->k, c->median, model_member_fc, &x, h, levels, nlevels, opts, fc);
 }
 
 /* Each path comes whole from one member drawn uniformly: a draw from the
@@ -239,13 +276,6 @@ typedef struct {
     double w[TSF_COMBO_MAX];   /* log p_k(y_0..y_{t-1}) */
 } combo_state;
 
-static tsf_status state_error(size_t j, tsf_status st)
-{
-    char msg[600];
-    snprintf(msg, sizeof msg, "%s", tsf_errmsg());
-    return tsf_set_error(st, "combo member %zu: %s", j + 1, *msg ? msg : tsf_strerror(st));
-}
-
 static void combo_state_free(void *vst)
 {
     combo_state *s = vst;
@@ -289,22 +319,20 @@ static tsf_status combo_state_update(void *vst, double y, const double *x, size_
     return TSF_OK;
 }
 
+static tsf_status state_member_fc(const void *ctx, size_t j, size_t h, const double *lv,
+                                  size_t nlv, const tsf_forecast_opts *opts,
+                                  tsf_forecast_result **out)
+{
+    const combo_state *s = ctx;
+    return tsf_state_forecast(s->st[j], h, lv, nlv, opts, out);
+}
+
 static tsf_status combo_state_forecast(const void *vst, size_t h, const double *levels,
                                        size_t nlevels, const tsf_forecast_opts *opts,
                                        tsf_forecast_result *fc)
 {
     const combo_state *s = vst;
-    tsf_forecast_result *mem[TSF_COMBO_MAX] = {0};
-    double *grid;
-    size_t ng;
-    tsf_status st = tsf_combo_levels(levels, nlevels, &grid, &ng);
-    for (size_t j = 0; !st && j < s->k; j++)
-        if ((st = tsf_state_forecast(s->st[j], h, grid, ng, opts, &mem[j])))
-            st = state_error(j, st);
-    if (!st) st = tsf_combo_combine(s->k, s->median, mem, fc);
-    for (size_t j = 0; j < s->k; j++) tsf_forecast_free(mem[j]);
-    free(grid);
-    return st;
+    return forecast_members(s->k, s->median, state_member_fc, s, h, levels, nlevels, opts, fc);
 }
 
 /* ---- model files: member j's whole document (the core's metadata and
