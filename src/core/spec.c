@@ -90,9 +90,10 @@ static tsf_status scan_value(tsf_spec *s, size_t *i, int depth)
     while (t[*i] == '(' || t[*i] == '[') {
         char close = t[*i] == '(' ? ')' : ']';
         size_t open = *i;
-        if (close == ')' && depth + 1 >= TSF_SPEC_MAX_DEPTH)
+        /* brackets count too: the recursion stays bounded on any input */
+        if (depth + 1 >= TSF_SPEC_MAX_DEPTH)
             return tsf_spec_error(s, open, TSF_EPARSE, "specs are nested too deeply (at most %d "
-                                  "levels of parentheses)", TSF_SPEC_MAX_DEPTH);
+                                  "levels of brackets)", TSF_SPEC_MAX_DEPTH);
         (*i)++;
         for (;;) {
             while (t[*i] == ' ' || t[*i] == '\t' || t[*i] == ',' || t[*i] == '=') (*i)++;
@@ -101,7 +102,7 @@ static tsf_status scan_value(tsf_spec *s, size_t *i, int depth)
                 return tsf_spec_error(s, *i, TSF_EPARSE, "missing '%c' to close the '%c' at "
                                       "column %zu", close, t[open], s->offset + open + 1);
             size_t b = *i;
-            tsf_status st = scan_value(s, i, depth + (close == ')'));
+            tsf_status st = scan_value(s, i, depth + 1);
             if (st) return st;
             if (*i == b)
                 return tsf_spec_error(s, *i, TSF_EPARSE, "expected '%c', found %s", close,

@@ -1,7 +1,7 @@
 /* Spec parser: the generic grammar  name[(args)[(args)]][[s]]
  * A value may itself be a spec with balanced (...) and [...] groups, as the
  * members of combo(arima(1,1,1), theta) are; nesting is limited to
- * TSF_SPEC_MAX_DEPTH levels of parentheses.
+ * TSF_SPEC_MAX_DEPTH levels of brackets of either kind.
  * e.g. "arima(1,1,1)(0,1,1)[12]", "ar(max=10, method=burg)", "auto",
  * "gru(hidden=64, head=student-t)".  Per-model validation lives with each
  * model family and uses the helpers below, whose error messages quote the
