@@ -16,7 +16,7 @@
 # MASE with the in-sample seasonal-naive scale, both averaged over series.
 #
 # Environment: FREQS ("yearly quarterly monthly"), TSF_METHODS ("auto ets
-# theta combo(auto,ets,theta)"), R_METHODS ("auto.arima ets thetaf"; empty
+# theta theta(optimized) combo(auto,ets,theta)"), R_METHODS ("auto.arima ets thetaf"; empty
 # to skip R), THREADS (2), M1 (datasets/m1).  A tsf spec this build does not
 # know (e.g. ets before that family lands) is reported as failed with tsf's
 # message, and the run goes on.
@@ -26,7 +26,7 @@ TSF=${1:-build/tsf}
 THREADS=${THREADS:-2}
 M1=${M1:-datasets/m1}
 FREQS=${FREQS:-yearly quarterly monthly}
-TSF_METHODS=${TSF_METHODS:-auto ets theta combo(auto,ets,theta)}
+TSF_METHODS=${TSF_METHODS:-auto ets theta theta(optimized) combo(auto,ets,theta)}
 R_METHODS=${R_METHODS-auto.arima ets thetaf}
 HERE=$(dirname "$0")
 W=$(mktemp -d)
