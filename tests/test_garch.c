@@ -457,7 +457,7 @@ static void test_bad_input(void **state)
     assert_int_equal(tsf_model_new("garch(1,1, mean=arma(1,0)", &m), TSF_EPARSE);
     assert_errmsg_has("missing ')'");
     assert_int_equal(tsf_model_new("garch(1,1, mean=arma(1,0])", &m), TSF_EPARSE);
-    assert_errmsg_has("column 21: unbalanced '('");
+    assert_errmsg_has("column 25: expected ')' to close the '(' at column 21, found ']'");
     assert_int_equal(tsf_model_new("garch(1,1, mean=arma(1))", &m), TSF_EPARSE);
     assert_errmsg_has("expected ','");
     assert_int_equal(tsf_model_new("garch(1,1, mean=ar(1,0))", &m), TSF_EPARSE);

@@ -130,6 +130,11 @@ typedef struct {
     double *levels; /**< nlevels levels, in percent (80, 95) */
     double *lower;  /**< nlevels * h lower bounds: level i at lower + i*h */
     double *upper;  /**< nlevels * h upper bounds, as lower */
+    /** 1 when the predictive distribution of each step is exactly
+     * N(mean, se^2) (ARIMA, AR, theta, the additive-season ETS forms); 0 when
+     * it is known only through the intervals (sample-based neural
+     * forecasts, transforms, mixtures). */
+    int normal;
 } tsf_forecast_result;
 
 /** Sets *o to the defaults (all zero) with o->size = sizeof *o.  NULL is

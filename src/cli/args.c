@@ -102,6 +102,7 @@ static const optdef opts[] = {
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
     {"--interval", OPT_MODEL, 1}, {"--round-time", OPT_MODEL, 0},
+    {"--origins", OPT_EVAL, 1}, {"--step", OPT_EVAL, 1},
 };
 
 static int set_option(const char *name, const char *v, cli_args *a)
@@ -189,6 +190,10 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 4096, &l)) return EXIT_INPUT;
         a->threads = (int)l;
         f->threads = (int)l;
+    } else if (!strcmp(name, "--origins")) {
+        if (parse_long(name, v, 1, 100000, &a->origins)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--step")) {
+        if (parse_long(name, v, 1, 100000000, &a->step)) return EXIT_INPUT;
     } else if (!strcmp(name, "--summary")) a->summary = v;
     else if (!strcmp(name, "--quiet")) a->quiet = 1;
     return 0;

@@ -53,6 +53,13 @@ void batch_result_free(batch_result *r);
  * nonzero only when memory for the result itself ran out. */
 int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r);
 
+/* 1 when every mean and interval end of fc is finite. */
+int batch_forecast_finite(const tsf_forecast_result *fc);
+
+/* The series of a wide frame (one per numeric column, borrowing its
+ * arrays), malloc'd; NULL when out of memory. */
+batch_series *batch_wide_series(const tsf_frame *fr);
+
 /* The CSV header line of the output (with newline), malloc'd. */
 char *batch_header(const batch_cfg *cfg);
 
@@ -91,6 +98,9 @@ FILE *batch_file_stream(batch_file *f);
 int batch_file_commit(batch_file *f);
 /* Removes the temp file; frees f.  NULL is harmless. */
 void batch_file_discard(batch_file *f);
+
+/* Seconds from a monotonic clock. */
+double batch_now(void);
 
 /* ---- progress bar on stderr (only when it is a terminal) ---- */
 typedef struct {

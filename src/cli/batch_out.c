@@ -105,7 +105,7 @@ void batch_file_discard(batch_file *f)
 }
 
 /* ---- progress ---- */
-static double now_s(void)
+double batch_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -117,7 +117,7 @@ void batch_progress_init(batch_progress *p, int quiet, size_t total)
     memset(p, 0, sizeof *p);
     p->on = !quiet && isatty(STDERR_FILENO);
     p->total = total;
-    p->start = p->last = now_s();
+    p->start = p->last = batch_now();
 }
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -134,7 +134,7 @@ static void fmt_time(double s, char *buf, size_t n)
 void batch_progress_show(batch_progress *p, size_t done, int force)
 {
     if (!p->on) return;
-    double t = now_s();
+    double t = batch_now();
     if (!force && t - p->last < 0.2) return;
     p->last = t;
     p->shown = done;

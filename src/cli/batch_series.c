@@ -24,6 +24,20 @@ void batch_series_free(batch_series *s)
     memset(s, 0, sizeof *s);
 }
 
+batch_series *batch_wide_series(const tsf_frame *fr)
+{
+    batch_series *s = calloc(fr->ncols ? fr->ncols : 1, sizeof *s);
+    for (size_t j = 0; s && j < fr->ncols; j++) {
+        s[j].id = fr->names[j];
+        s[j].y = fr->cols[j];
+        s[j].n = fr->nrows;
+        s[j].labels = fr->time;
+        s[j].period = fr->period > 0 ? fr->period : 1;
+        s[j].axis = fr->axis;
+    }
+    return s;
+}
+
 void batch_result_free(batch_result *r)
 {
     if (!r) return;
@@ -102,7 +116,7 @@ static char *summary_entry(const batch_series *s, const tsf_fit_info *info, cons
     return txt;
 }
 
-static int all_finite(const tsf_forecast_result *fc)
+int batch_forecast_finite(const tsf_forecast_result *fc)
 {
     for (size_t i = 0; i < fc->h; i++) {
         if (!isfinite(fc->mean[i])) return 0;
@@ -188,7 +202,7 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
         /* Same thread, right after the failing call: the detail is ours. */
         const char *msg = tsf_errmsg();
         snprintf(reason, sizeof reason, "%s", *msg ? msg : tsf_strerror(st));
-    } else if (!all_finite(fc)) {
+    } else if (!batch_forecast_finite(fc)) {
         snprintf(reason, sizeof reason, "the forecast is not finite (numerical failure)");
     }
     if (reason[0]) {

@@ -25,7 +25,8 @@ enum {
     OPT_FITOUT = 1 << 6,   /* --residuals */
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */
-    OPT_MANYSPEC = 1 << 9  /* -m may repeat */
+    OPT_MANYSPEC = 1 << 9, /* -m may repeat */
+    OPT_EVAL = 1 << 10     /* --origins, --step */
 };
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
     int json, quiet, drift;
     long horizon;             /* -h; -1 when absent */
     long holdout;             /* --holdout; -1 when absent */
+    long origins, step;       /* --origins, --step; 0 when absent */
     long nsim, paths;
     double levels[MAX_LEVELS];
     size_t nlevels;
@@ -121,6 +123,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

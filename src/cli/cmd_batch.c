@@ -76,16 +76,8 @@ static int run_chunk(batch_run *b, const batch_series *s, size_t n, size_t base)
 
 static int run_wide(batch_run *b, const cli_args *a, tsf_frame *fr)
 {
-    batch_series *s = calloc(fr->ncols ? fr->ncols : 1, sizeof *s);
+    batch_series *s = batch_wide_series(fr);
     if (!s) return cli_usage("out of memory");
-    for (size_t j = 0; j < fr->ncols; j++) {
-        s[j].id = fr->names[j];
-        s[j].y = fr->cols[j];
-        s[j].n = fr->nrows;
-        s[j].labels = fr->time;
-        s[j].period = fr->period > 0 ? fr->period : 1;
-        s[j].axis = fr->axis;
-    }
     (void)a;
     int r = run_chunk(b, s, fr->ncols, 0);
     free(s);

@@ -84,7 +84,10 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
         printf("\n");
     }
     if (!isnan(info->mean)) printf("\nMean: %.6g\n", info->mean);
-    printf("\nsigma^2 = %.6g:  log likelihood = %.2f\n", info->sigma2, info->loglik);
+    if (isfinite(info->sigma2)) /* a combination has no single innovation variance */
+        printf("\nsigma^2 = %.6g:  log likelihood = %.2f\n", info->sigma2, info->loglik);
+    else
+        printf("\nlog likelihood = %.2f\n", info->loglik);
     printf("AIC=%.2f   AICc=%.2f   BIC=%.2f\n", info->aic, info->aicc, info->bic);
     if (!info->converged) printf("warning: the optimiser did not report convergence\n");
     if (info->ntrace) {

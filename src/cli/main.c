@@ -12,11 +12,13 @@ typedef struct {
 } command;
 
 static const char model_opts[] =
-    "Model options (fit, forecast, compare, batch):\n"
+    "Model options (fit, forecast, compare, batch, evaluate):\n"
     "  -m SPEC              model: ar(p), ar(max=K, method=yule-walker|burg|ols|mle),\n"
     "                       arima(p,d,q), arima(p,d,q)(P,D,Q)[s], auto,\n"
+    "                       ets, ets(ANN|AAdN|MAM|...), theta, theta(optimized),\n"
     "                       garch(p,q, mean=constant|zero|arma(P,Q), dist=normal|t,\n"
-    "                       type=garch|gjr), gru(...), lstm(...), transformer(...)\n"
+    "                       type=garch|gjr), combo(SPEC, SPEC, ..., combine=mean|median),\n"
+    "                       gru(...), lstm(...), transformer(...), wavenet(...)\n"
     "  -c NAME              the column to model (default: the only numeric column)\n"
     "  --method ml|css-ml|css   ARIMA estimation (default css-ml, as R)\n"
     "  --period N           seasonal period (default: from the time column's interval,\n"
@@ -68,6 +70,24 @@ static const command commands[] = {
      "  --quiet              no progress bar\n"
      "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
      "docs/batch.md has the details.\n"},
+    {"evaluate", cmd_evaluate,
+     "tsf evaluate -m SPEC [-m SPEC ...] -h H [--origins K] [--step S] [--format wide|long]\n"
+     "             [--level 80,95] [--threads T] [-o PER_SERIES.csv] [--json] FILE.csv",
+     "Rolling-origin backtest: for every series and each of K origins n-H-(K-1)S, ...,\n"
+     "n-H-S, n-H, fits every model on the data before the origin, forecasts H steps\n"
+     "and scores them on the held-out values.  Prints one table ranked by MASE: sMAPE,\n"
+     "MASE, RMSSE, CRPS, coverage and mean width per level, mean held-out log score\n"
+     "per observation, failed fits and fit+forecast seconds.\n"
+     "  -h H                 horizon (values held out at each origin)\n"
+     "  --origins K          forecast origins per series (default 1)\n"
+     "  --step S             distance between origins (default H)\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --format wide|long   as tsf batch (--id/--time/--value for long)\n"
+     "  --threads T          worker threads (default: all cores)\n"
+     "  -o OUT.csv           one row per series x model x origin, written atomically\n"
+     "  --json               {\"models\":[{\"spec\",\"smape\",\"mase\",...}]} in the order given\n"
+     "Exit status: 0, 3 when some fits failed, 1 bad input or usage.\n"
+     "docs/evaluate.md has the definitions.\n"},
     {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
      "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
@@ -94,7 +114,7 @@ int cmd_help(int argc, char **argv)
             printf("\n%s", model_opts);
         return 0;
     }
-    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, simulate",
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, evaluate, simulate",
                      argv[0]);
 }
 

@@ -103,6 +103,10 @@ tsf_status tsf_forecast_opts_read(const tsf_forecast_opts *in, tsf_forecast_opts
  * family's fit, which uses the period it is given. */
 int tsf_fit_period(int opt_period, int spec_period, int series_period);
 
+/* tsf_normal_intervals(fc) and fc->normal = 1: the forecast of a family
+ * whose predictive distributions are Gaussian. */
+void tsf_forecast_normal(tsf_forecast_result *fc);
+
 /* Normal quantile helper: the z with P(Z <= z) = p. */
 double tsf_qnorm(double p);
 

@@ -16,11 +16,17 @@ tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
 
 tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_model **out)
 {
+    return tsf_model_new_in(spec_text, NULL, 0, find, out);
+}
+
+tsf_status tsf_model_new_in(const char *spec_text, const char *outer, size_t offset,
+                            tsf_type_finder find, tsf_model **out)
+{
     if (!out) return tsf_set_error(TSF_EINVAL, "tsf_model_new: no output pointer");
     *out = NULL;
     if (!spec_text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *spec = NULL;
-    tsf_status st = tsf_spec_parse(spec_text, &spec);
+    tsf_status st = tsf_spec_parse_in(spec_text, outer, offset, &spec);
     if (st) return st;
     const tsf_model_type *type = find(spec->name);
     if (!type) {

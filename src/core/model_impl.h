@@ -22,8 +22,17 @@ typedef const tsf_model_type *(*tsf_type_finder)(const char *name);
 /* tsf_model_new with the family looked up by find. */
 tsf_status tsf_model_new_find(const char *spec, tsf_type_finder find, tsf_model **out);
 
+/* tsf_model_new_find for a spec found at offset in the enclosing spec
+ * outer (a member of a combination): errors quote outer. */
+tsf_status tsf_model_new_in(const char *spec, const char *outer, size_t offset,
+                            tsf_type_finder find, tsf_model **out);
+
 /* tsf_load with the family looked up by find (src/core/persist.c). */
 tsf_status tsf_load_find(const char *path, tsf_type_finder find, tsf_model **out);
+
+/* The document tsf_save writes for m: the core's metadata and the
+ * family's tensors (TSF_EINVAL unfitted, TSF_EUNSUP without files). */
+tsf_status tsf_model_to_doc(const tsf_model *m, tsf_st *doc);
 
 /* The model held by an already read and validated document (used by
  * tsf_load and the fuzz target); file names it in messages; doc stays

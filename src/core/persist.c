@@ -47,21 +47,27 @@ static tsf_status put_core_meta(const tsf_model *m, tsf_st *doc)
     return TSF_OK;
 }
 
-tsf_status tsf_save(const tsf_model *m, const char *path)
+tsf_status tsf_model_to_doc(const tsf_model *m, tsf_st *doc)
 {
-    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_save: no model or no path given");
     if (!m->fitted)
         return tsf_set_error(TSF_EINVAL, "the model '%s' has not been fitted; fit it before "
                              "saving", m->spec);
     if (!m->type->save || !m->type->load)
         return tsf_set_error(TSF_EUNSUP, "model '%s' cannot be saved: the %s family has no "
                              "model files yet", m->spec, m->type->name);
+    tsf_status st;
+    if (!(st = put_core_meta(m, doc)) && !(st = m->type->save(m->impl, doc)))
+        st = put_core_meta(m, doc);
+    return st;
+}
+
+tsf_status tsf_save(const tsf_model *m, const char *path)
+{
+    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_save: no model or no path given");
     tsf_st *doc;
     tsf_status st = tsf_st_new(&doc);
     if (st) return st;
-    if (!(st = put_core_meta(m, doc)) && !(st = m->type->save(m->impl, doc)) &&
-        !(st = put_core_meta(m, doc)))
-        st = tsf_st_write(doc, path);
+    if (!(st = tsf_model_to_doc(m, doc))) st = tsf_st_write(doc, path);
     tsf_st_free(doc);
     return st;
 }

@@ -40,6 +40,12 @@ tsf_status tsf_forecast_alloc(tsf_forecast_result *fc, size_t h, const double *l
     return TSF_OK;
 }
 
+void tsf_forecast_normal(tsf_forecast_result *fc)
+{
+    tsf_normal_intervals(fc);
+    fc->normal = 1;
+}
+
 double tsf_qnorm(double p)
 {
     if (!(p > 0.0 && p < 1.0)) return NAN;

@@ -55,7 +55,7 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
-    tsf_normal_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 
@@ -165,7 +165,7 @@ tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size
         fc->mean[i] += st->mu;
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
-    tsf_normal_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 

@@ -253,7 +253,7 @@ static tsf_status arima_forecast(const void *impl, const double *y, size_t n, co
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_arima *a = impl;
-    (void)levels; /* fc->levels: the intervals come from tsf_normal_intervals */
+    (void)levels; /* fc->levels: the intervals come from tsf_forecast_normal */
     (void)nlevels;
     const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
     if (a->kuser && !xf)
@@ -284,7 +284,7 @@ static tsf_status arima_forecast(const void *impl, const double *y, size_t n, co
                 }
                 fc->mean[i] += beta[j] * v;
             }
-        if (!st) tsf_normal_intervals(fc);
+        if (!st) tsf_forecast_normal(fc);
     }
     free(x);
     free(Xf);

@@ -100,7 +100,7 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     tsf_forecast_result *fc)
 {
     arima_state *s = st;
-    (void)levels; /* fc->levels: the intervals come from tsf_normal_intervals */
+    (void)levels; /* fc->levels: the intervals come from tsf_forecast_normal */
     (void)nlevels;
     const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
                                                                            : NULL;
@@ -122,7 +122,7 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
         for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
     }
-    tsf_normal_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 

@@ -364,7 +364,13 @@ tsf_status tsf_ets_forecast_run(const tsf_ets_par *p, const tsf_ets_run *r, size
         point_forecasts(p, r, h, fc->mean, NULL, NULL);
         tsf_status st = forecast_sim(p, r, h, levels, nlevels, opts, fc);
         if (st) return st;
+    } else if (p->f.season != ETS_M) {
+        /* classes 1 and 2 (HKOS ch. 6): reported as N(mean, se^2), so
+         * combos and evaluate use the normal CDF for them */
+        tsf_forecast_normal(fc);
     } else {
+        /* class 3: exact mean and variance, intervals as R's normal ones,
+         * but the distribution is not Gaussian */
         tsf_normal_intervals(fc);
     }
     for (size_t i = 0; i < h; i++)
