@@ -67,6 +67,14 @@ typedef struct tsf_model_type {
     tsf_status (*save)(const void *impl, tsf_st *doc);
     tsf_status (*load)(const tsf_st *doc, void **impl);
     void (*free)(void *impl);
+    /* Smoothing (tsf/smooth.h), optional: fill res->mean and res->se
+     * (allocated by the core for n values) and allocate res->state_mean
+     * and res->state_var (res->dim each row) with malloc; y is on the
+     * model's scale.  smooth_draws: npaths joint draws into out. */
+    tsf_status (*smooth)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res);
+    tsf_status (*smooth_draws)(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
 } tsf_model_type;
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */

@@ -330,3 +330,58 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     free(buf);
     return st;
 }
+
+/* Checks shared by tsf_smooth and tsf_smooth_draws. */
+static tsf_status smooth_check(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg)
+{
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if (!m->type->smooth || !m->type->smooth_draws) return unsupported(m, "smoothing");
+    if (has_transform(m))
+        return tsf_set_error(TSF_EUNSUP, "smoothing a model fitted with a transform is not "
+                             "supported; fit without --transform");
+    if (xreg && xreg->k && (!xreg->x || xreg->ld < n))
+        return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the series %zu",
+                             xreg->x ? xreg->ld : 0, n);
+    return check_series(y, n);
+}
+
+tsf_status tsf_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                      tsf_smooth_result **out)
+{
+    *out = NULL;
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    tsf_smooth_result *res = calloc(1, sizeof *res);
+    if (!res) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    res->n = n;
+    res->mean = malloc((n ? n : 1) * sizeof *res->mean);
+    res->se = malloc((n ? n : 1) * sizeof *res->se);
+    if (!res->mean || !res->se) st = tsf_set_error(TSF_ENOMEM, "out of memory smoothing");
+    if (!st) st = m->type->smooth(m->impl, y, n, xreg, res);
+    if (st) {
+        tsf_smooth_free(res);
+        return st;
+    }
+    *out = res;
+    return TSF_OK;
+}
+
+void tsf_smooth_free(tsf_smooth_result *res)
+{
+    if (!res) return;
+    free(res->mean);
+    free(res->se);
+    free(res->state_mean);
+    free(res->state_var);
+    free(res);
+}
+
+tsf_status tsf_smooth_draws(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                            size_t npaths, uint64_t seed, double *out)
+{
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    if (n && npaths && !out) return tsf_set_error(TSF_EINVAL, "no output buffer for the draws");
+    return m->type->smooth_draws(m->impl, y, n, xreg, npaths, seed, out);
+}

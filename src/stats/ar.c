@@ -324,4 +324,6 @@ const tsf_model_type tsf_ar_type = {
     .save = ar_save,
     .load = ar_load,
     .free = ar_free,
+    .smooth = tsf_ar_smooth,
+    .smooth_draws = tsf_ar_smooth_draws,
 };

@@ -54,6 +54,12 @@ typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);
 
+/* Kalman smoothing of y - mu (the model type's smooth entries). */
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res);
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
+
 /* Fills fc's intervals from its mean and se at fc->levels (normal quantiles). */
 void tsf_ar_intervals(tsf_forecast_result *fc);
 

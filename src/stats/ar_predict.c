@@ -200,3 +200,31 @@ tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **out)
     *out = st;
     return TSF_OK;
 }
+
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_into(&m, x, n, NULL, res);
+    for (size_t t = 0; !st && t < n; t++) res->mean[t] += a->mu;
+    free(x);
+    return st;
+}
+
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t i = 0; !st && i < n * npaths; i++) out[i] += a->mu;
+    free(x);
+    return st;
+}

@@ -354,6 +354,68 @@ static tsf_status residuals(const void *impl, const double *y, size_t n, const t
     return st;
 }
 
+/* The regression part X beta of n rows into a fresh array and x = y - X
+ * beta into another: the series the state-space engine smooths. */
+static tsf_status smooth_inputs(const tsf_arima *a, const double *y, size_t n,
+                                const tsf_xreg *xreg, double **xb, double **x)
+{
+    *xb = NULL;
+    tsf_status st = reg_adjusted(a, y, n, xreg, x);
+    if (st) return st;
+    double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    double *b = malloc((n ? n : 1) * sizeof *b);
+    if (!X || !b) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (!st) st = tsf_arima_regmatrix(a, n, 0, xreg, X);
+    for (size_t t = 0; !st && t < n; t++) {
+        b[t] = 0.0;
+        for (size_t j = 0; j < a->nreg; j++) b[t] += a->coef[a->narma + j] * X[j * n + t];
+        if (isnan(b[t]))
+            st = tsf_set_error(TSF_EINVAL, "a regressor is missing at row %zu: smoothing needs "
+                               "every regressor value", t + 1);
+    }
+    free(X);
+    if (st) {
+        free(b);
+        free(*x);
+        *x = NULL;
+        return st;
+    }
+    *xb = b;
+    return TSF_OK;
+}
+
+static tsf_status smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_into(&m, x, n, xb, res);
+    free(x);
+    free(xb);
+    return st;
+}
+
+static tsf_status smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t k = 0; !st && k < npaths; k++)
+        for (size_t t = 0; t < n; t++) out[k * n + t] += xb[t];
+    free(x);
+    free(xb);
+    return st;
+}
+
 static void free_impl(void *impl) { tsf_arima_free(impl); }
 
 /* streaming state: arima_state.c */
@@ -386,4 +448,6 @@ const tsf_model_type tsf_arima_type = {
     .save = tsf_arima_save,
     .load = tsf_arima_load,
     .free = free_impl,
+    .smooth = smooth,
+    .smooth_draws = smooth_draws,
 };
