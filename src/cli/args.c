@@ -94,10 +94,10 @@ static const optdef opts[] = {
     {"--epochs", OPT_MODEL, 1}, {"--batch", OPT_MODEL, 1}, {"--lr", OPT_MODEL, 1},
     {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
-    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON, 1},
+    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON | OPT_IMPUTE, 1},
     {"--xreg-future", OPT_HORIZON | OPT_SIM, 1}, {"--biasadj", OPT_HORIZON, 0},
     {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
-    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM, 1},
+    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM | OPT_IMPUTE, 1},
     {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
@@ -165,6 +165,7 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 100000000, &a->nsim)) return EXIT_INPUT;
     } else if (!strcmp(name, "--paths")) {
         if (parse_long(name, v, 1, 100000, &a->paths)) return EXIT_INPUT;
+        a->paths_given = 1;
     } else if (!strcmp(name, "--residuals")) a->residuals = v;
     else if (!strcmp(name, "--plot")) a->plot = v;
     else if (!strcmp(name, "--format")) {

@@ -23,7 +23,8 @@ enum {
     OPT_FITOUT = 1 << 6,   /* --residuals */
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */
-    OPT_MANYSPEC = 1 << 9  /* -m may repeat */
+    OPT_MANYSPEC = 1 << 9, /* -m may repeat */
+    OPT_IMPUTE = 1 << 10   /* --level, --paths (impute) */
 };
 
 typedef struct {
@@ -45,6 +46,7 @@ typedef struct {
     long horizon;             /* -h; -1 when absent */
     long holdout;             /* --holdout; -1 when absent */
     long nsim, paths;
+    int paths_given;
     double levels[MAX_LEVELS];
     size_t nlevels;
     int levels_given;
@@ -102,6 +104,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_impute(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

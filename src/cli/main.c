@@ -61,6 +61,19 @@ static const command commands[] = {
      "  --quiet              no progress bar\n"
      "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
      "docs/batch.md has the details.\n"},
+    {"impute", cmd_impute,
+     "tsf impute (-m SPEC | --model MODEL.safetensors) [--level 80,95] [--paths K --seed S] "
+     "[-o OUT.csv] [--json] FILE.csv",
+     "Replaces every missing value (empty field or NA) by its conditional mean given\n"
+     "all observed values, before and after it (Kalman smoothing; ar, arima, auto).\n"
+     "Output CSV: time,VALUE,imputed,se,lo80,hi80,lo95,hi95 (imputed 1 for filled\n"
+     "rows; se 0 and lo = hi = value where observed).  docs/conditioning.md.\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --paths K            K joint draws of the missing values from their\n"
+     "                       conditional distribution: columns path1..pathK\n"
+     "  --seed S             seed of the draws\n"
+     "  -o OUT.csv           output file, written atomically (default: stdout)\n"
+     "  --json               {time, value, imputed, mean, se, lower, upper, paths}\n"},
     {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
      "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
@@ -87,7 +100,7 @@ int cmd_help(int argc, char **argv)
             printf("\n%s", model_opts);
         return 0;
     }
-    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, simulate",
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, impute, simulate",
                      argv[0]);
 }
 
