@@ -318,13 +318,13 @@ static void test_draws(void **state)
     ld *S = dense_cov(phi, 1, th, 1, delta, 1, 2.0, n);
     dense_condition(S, mu, x, n, cm, cv);
     assert_int_equal(tsf_arima_ss_smooth_draws(&m, x, n, K, 7, d), TSF_OK);
-    size_t mis[64], nm = 0;
+    size_t nm = 0;
     for (size_t t = 0; t < n; t++) {
         if (!isnan(x[t])) {
             for (size_t k = 0; k < K; k++) assert_true(d[k * n + t] == x[t]);
             continue;
         }
-        mis[nm++] = t;
+        nm++;
         double s1 = 0.0, s2 = 0.0;
         for (size_t k = 0; k < K; k++) s1 += d[k * n + t];
         double mean = s1 / (double)K;
@@ -419,6 +419,87 @@ static void test_r_reference(void **state)
     assert_true(ncase >= 3);
 }
 
+/* Scenario forecasts: tsf_forecast with given future values against the
+ * dense conditioning of the joint distribution of history and future. */
+static void check_given(const char *spec, int with_x)
+{
+    size_t n = 70, h = 10, N = n + h;
+    double *y = malloc(N * sizeof *y), *xr = malloc(N * sizeof *xr);
+    uint64_t s = 123;
+    double u = 0.0, lvl = 0.0;
+    for (size_t t = 0; t < N; t++) {
+        xr[t] = cos(0.4 * (double)t);
+        u = 0.5 * u + gauss(&s);
+        lvl += u;
+        y[t] = 100.0 + lvl + (with_x ? 4.0 * xr[t] : 0.0);
+    }
+    y[10] = y[11] = NAN;
+    const char *names[1] = {"x1"};
+    tsf_xreg X = {1, xr, n, names}, Xf = {1, xr + n, h, names};
+    tsf_model *mod;
+    assert_int_equal(tsf_model_new(spec, &mod), TSF_OK);
+    assert_int_equal(tsf_fit(mod, y, n, with_x ? &X : NULL, 1, NULL), TSF_OK);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(mod, &info), TSF_OK);
+    size_t steps[2] = {3, 7};
+    double vals[2] = {y[n + 2] + 5.0, y[n + 6] - 3.0};
+    tsf_forecast_opts o = {0};
+    o.ngiven = 2;
+    o.given_step = steps;
+    o.given_value = vals;
+    o.xreg_future = with_x ? &Xf : NULL;
+    double lev[1] = {95};
+    tsf_forecast_result *fc;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_OK);
+    /* dense: ARIMA(1,1,1) without regression, or ARIMA(1,0,1) + intercept + x */
+    double phi[1] = {info.coef[0]}, th[1] = {info.coef[1]}, delta[1] = {1.0};
+    double *ye = malloc(N * sizeof *ye), *mu = calloc(N, sizeof *mu);
+    double *cm = malloc(N * sizeof *cm), *cv = malloc(N * sizeof *cv);
+    memcpy(ye, y, n * sizeof *ye);
+    for (size_t i = 0; i < h; i++) ye[n + i] = NAN;
+    ye[n + 2] = vals[0];
+    ye[n + 6] = vals[1];
+    if (with_x)
+        for (size_t t = 0; t < N; t++) mu[t] = info.coef[2] + info.coef[3] * xr[t];
+    ld *S = dense_cov(phi, 1, th, 1, delta, with_x ? 0 : 1, info.sigma2, N);
+    dense_condition(S, mu, ye, N, cm, cv);
+    double z = 1.959963984540054;
+    for (size_t i = 0; i < h; i++) {
+        assert_rel(fc->mean[i], cm[n + i], 1e-8, 1e-8);
+        assert_rel(fc->se[i] * fc->se[i], cv[n + i], 1e-8, 1e-10);
+        assert_rel(fc->upper[i], cm[n + i] + z * sqrt(cv[n + i]), 1e-8, 1e-8);
+    }
+    assert_true(fc->mean[2] == vals[0] && fc->se[2] == 0.0 && fc->lower[2] == vals[0]);
+    tsf_forecast_free(fc);
+    /* bad given values: outside the horizon, twice, not finite */
+    steps[1] = 11;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EINVAL);
+    steps[1] = 3;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EINVAL);
+    assert_errmsg_has("twice");
+    steps[1] = 7;
+    vals[1] = NAN;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EINVAL);
+    vals[1] = 1.0;
+    o.conditioning = TSF_CONDITIONING_SMC;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EUNSUP);
+    tsf_model_free(mod);
+    free(S);
+    free(y);
+    free(xr);
+    free(ye);
+    free(mu);
+    free(cm);
+    free(cv);
+}
+
+static void test_given(void **state)
+{
+    (void)state;
+    check_given("arima(1,1,1)", 0);
+    check_given("arima(1,0,1)", 1);
+}
+
 static void test_bad(void **state)
 {
     (void)state;
@@ -442,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_ar_family),
         cmocka_unit_test(test_draws),
         cmocka_unit_test(test_r_reference),
+        cmocka_unit_test(test_given),
         cmocka_unit_test(test_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,12 +77,31 @@ typedef struct {
     void *progress_ctx;
 } tsf_fit_opts;
 
+/* How tsf_forecast conditions on given future values (scenario forecasts,
+ * docs/conditioning.md). */
+typedef enum {
+    TSF_CONDITIONING_DEFAULT = 0, /* exact where the model allows it */
+    TSF_CONDITIONING_EXACT,       /* Kalman models: the given values enter as observations */
+    TSF_CONDITIONING_SMC          /* sequential Monte Carlo (not available yet: TSF_EUNSUP) */
+} tsf_conditioning;
+
 /* Forecast options (zero-initialise). */
 typedef struct {
     const tsf_xreg *xreg_future; /* h rows of future regressors, when fitted with xreg */
     uint64_t seed;               /* sampling-based models */
     size_t samples;              /* sample paths; 0 = model default (200) */
     int biasadj;                 /* back-transformed mean instead of median */
+    /* Scenario forecasts: ngiven future values known in advance, the value
+     * given_value[i] at step given_step[i] (1-based, at most h, distinct;
+     * values finite, in y's units).  The forecast of the other steps is
+     * conditional on them; the given steps come back with their value,
+     * se 0 and lower = upper = the value.  Models without an exact answer
+     * (every family but ar, arima and auto, and any model with
+     * TSF_CONDITIONING_SMC) refuse given values with TSF_EUNSUP. */
+    size_t ngiven;
+    const size_t *given_step;
+    const double *given_value;
+    tsf_conditioning conditioning;
 } tsf_forecast_opts;
 
 typedef struct {

@@ -244,6 +244,33 @@ tsf_status tsf_check_levels(const double *levels, size_t nlevels)
     return TSF_OK;
 }
 
+/* Given future values (scenario forecasts): steps in 1..h, distinct,
+ * finite values, a family that answers exactly. */
+static tsf_status check_given(const tsf_model *m, size_t h, const tsf_forecast_opts *o)
+{
+    if (!o->given_step || !o->given_value)
+        return tsf_set_error(TSF_EINVAL, "given values without their steps or values");
+    for (size_t i = 0; i < o->ngiven; i++) {
+        size_t k = o->given_step[i];
+        if (k < 1 || k > h)
+            return tsf_set_error(TSF_EINVAL, "given value %zu is at step %zu, outside the "
+                                 "horizon 1..%zu", i + 1, k, h);
+        if (!isfinite(o->given_value[i]))
+            return tsf_set_error(TSF_EINVAL, "given value %zu (step %zu) is not a finite number",
+                                 i + 1, k);
+        for (size_t j = 0; j < i; j++)
+            if (o->given_step[j] == k)
+                return tsf_set_error(TSF_EINVAL, "step %zu is given twice", k);
+    }
+    if (o->conditioning == TSF_CONDITIONING_SMC)
+        return tsf_set_error(TSF_EUNSUP, "sequential Monte Carlo conditioning is not available "
+                             "yet; use exact conditioning (ar, arima, auto)");
+    if (!m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "model '%s' cannot condition on given future values: "
+                             "exact conditioning needs a Kalman model (ar, arima, auto)", m->spec);
+    return TSF_OK;
+}
+
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
@@ -259,11 +286,25 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
+    double *gbuf = NULL;
+    const tsf_forecast_opts *uopts = opts;
+    tsf_forecast_opts gopts;
+    if (opts->ngiven) {
+        if ((st = check_given(m, h, opts))) return st;
+        if (has_transform(m)) {
+            /* the family sees given values on its scale */
+            gopts = *opts;
+            if ((st = transformed(m, opts->given_value, opts->ngiven, &gbuf,
+                                  &gopts.given_value)))
+                return st;
+            opts = &gopts;
+        }
+    }
     tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((st = tsf_forecast_alloc(fc, h, levels, nlevels))) {
+    if (!fc || (st = tsf_forecast_alloc(fc, h, levels, nlevels))) {
         free(fc);
-        return st;
+        free(gbuf);
+        return fc ? st : tsf_set_error(TSF_ENOMEM, "out of memory");
     }
     double *buf;
     const double *use;
@@ -273,11 +314,20 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     }
     st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
     free(buf);
+    free(gbuf);
     if (st) {
         tsf_forecast_free(fc);
         return st;
     }
     if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
+    for (size_t i = 0; i < uopts->ngiven; i++) {
+        /* given steps echoed exactly, in y's units */
+        size_t k = uopts->given_step[i] - 1;
+        double v = uopts->given_value[i];
+        fc->mean[k] = v;
+        fc->se[k] = 0.0;
+        for (size_t l = 0; l < nlevels; l++) fc->lower[l * h + k] = fc->upper[l * h + k] = v;
+    }
     *out = fc;
     return TSF_OK;
 }

@@ -57,12 +57,20 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     const tsf_ar_impl *a = impl;
     (void)levels;
     (void)nlevels;
-    (void)opts;
     double *x;
     tsf_status st = no_xreg(xreg);
     if (st || (st = centred(a, y, n, &x))) return st;
     tsf_arima_ss m = tsf_ar_ss(a);
-    st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    if (opts && opts->ngiven) {
+        double *gv = malloc(opts->ngiven * sizeof *gv);
+        if (!gv) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+        for (size_t i = 0; gv && i < opts->ngiven; i++) gv[i] = opts->given_value[i] - a->mu;
+        if (gv) st = tsf_arima_ss_forecast_given(&m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                 fc->mean, fc->se);
+        free(gv);
+    } else {
+        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    }
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;

@@ -251,6 +251,25 @@ static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
+/* Scenario forecast: the given values less their regression part enter
+ * the smoother as observations. */
+static tsf_status forecast_given(const tsf_arima *a, const tsf_arima_ss *m, const double *x,
+                                 size_t n, size_t h, const double *Xf,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    double *gv = malloc(opts->ngiven * sizeof *gv);
+    if (!gv) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < opts->ngiven; i++) {
+        size_t k = opts->given_step[i] - 1;
+        gv[i] = opts->given_value[i];
+        for (size_t j = 0; j < a->nreg; j++) gv[i] -= a->coef[a->narma + j] * Xf[j * h + k];
+    }
+    tsf_status st = tsf_arima_ss_forecast_given(m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                fc->mean, fc->se);
+    free(gv);
+    return st;
+}
+
 static tsf_status forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc)
@@ -271,7 +290,8 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
     if (!(st = tsf_arima_regmatrix(a, h, n, xf, Xf))) {
         tsf_arima_ss m;
         tsf_arima_ssview(a, &m);
-        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+        if (opts && opts->ngiven) st = forecast_given(a, &m, x, n, h, Xf, opts, fc);
+        else st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
     }
     if (!st) {
         const double *beta = a->coef + a->narma;

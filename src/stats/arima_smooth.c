@@ -566,3 +566,32 @@ tsf_status tsf_arima_ss_smooth_into(const tsf_arima_ss *m, const double *x, size
     }
     return TSF_OK;
 }
+
+tsf_status tsf_arima_ss_forecast_given(const tsf_arima_ss *m, const double *x, size_t n,
+                                       size_t h, const size_t *gs, const double *gv, size_t ng,
+                                       double *mean, double *se)
+{
+    /* the future as missing observations, the given ones observed: the
+     * smoother's answer at n..n+h is the conditional forecast */
+    size_t N = n + h;
+    double *xe = malloc((N ? N : 1) * sizeof *xe), *ym = malloc((N ? N : 1) * sizeof *ym);
+    double *yv = malloc((N ? N : 1) * sizeof *yv);
+    if (!xe || !ym || !yv) {
+        free(xe);
+        free(ym);
+        free(yv);
+        return oom();
+    }
+    memcpy(xe, x, n * sizeof *xe);
+    for (size_t i = 0; i < h; i++) xe[n + i] = NAN;
+    for (size_t i = 0; i < ng; i++) xe[n + gs[i] - 1] = gv[i];
+    tsf_status st = tsf_arima_ss_smooth(m, xe, N, ym, yv, NULL, NULL);
+    for (size_t i = 0; !st && i < h; i++) {
+        mean[i] = ym[n + i];
+        se[i] = sqrt(yv[n + i]);
+    }
+    free(xe);
+    free(ym);
+    free(yv);
+    return st;
+}

@@ -63,6 +63,13 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
                                double *ymean, double *yvar, double *smean, double *svar);
 size_t tsf_arima_ss_dim(const tsf_arima_ss *m);
 
+/* h-step forecasts after x[0..n) given x at ng future steps gs[i]
+ * (1-based, distinct, <= h) equal to gv[i]: mean and se (sigma2 included;
+ * 0 at the given steps). */
+tsf_status tsf_arima_ss_forecast_given(const tsf_arima_ss *m, const double *x, size_t n,
+                                       size_t h, const size_t *gs, const double *gv, size_t ng,
+                                       double *mean, double *se);
+
 /* npaths joint draws of x[0..n) given its observed values (Durbin &
  * Koopman 2002 simulation smoother), path k at out + k*n; observed values
  * are copied. */
