@@ -103,6 +103,47 @@ bad("impute paths zero", ["impute", "-m", "auto", "--paths", "0", "datasets/pres
     "--paths")
 bad("impute no model", ["impute", "datasets/presidents.csv"], 1, "-m")
 
+# --- forecast --given -----------------------------------------------------------
+AP = "datasets/AirPassengers.csv"
+code, out, err = run(["forecast", "-m", "auto", "-h", "24", "--given", "+12=600", "--json", AP])
+j = json.loads(out) if code == 0 else {}
+check("given runs", code == 0, err)
+if j:
+    check("given echoed", j["mean"][11] == 600 and j["se"][11] == 0 and
+          j["lower"]["95"][11] == 600 == j["upper"]["80"][11], str(j["mean"][11]))
+    check("given time", j["time"][11] == "1961-12", str(j["time"][11]))
+    base = json.loads(run(["forecast", "-m", "auto", "-h", "24", "--json", AP])[1])
+    # the given value lies above the plain forecast: neighbours move up and get narrower
+    check("given pulls", j["mean"][10] > base["mean"][10] and j["se"][10] < base["se"][10],
+          f'{j["mean"][10]} vs {base["mean"][10]}')
+    check("given no effect before nothing", all(math.isfinite(v) for v in j["mean"]), "")
+same = run(["forecast", "-m", "auto", "-h", "24", "--given", "1961-12=600", "--json", AP])
+check("given by label", same[1] == out, same[2])
+g = os.path.join(tmp, "given.csv")
+with open(g, "w") as f:
+    f.write("time,value\n1961-12,600\n")
+same = run(["forecast", "-m", "auto", "-h", "24", "--given", g, "--json", AP])
+check("given file", same[1] == out, same[2])
+bad("given past", ["forecast", "-m", "auto", "-h", "6", "--given", "1960-12=5", AP], 1,
+    "not in the future", "1960-12")
+bad("given duplicate", ["forecast", "-m", "auto", "-h", "6", "--given", "1961-03=5,+3=6", AP], 1,
+    "twice")
+bad("given unparsable time", ["forecast", "-m", "auto", "-h", "6", "--given", "March=5", AP], 1,
+    "'March'")
+bad("given unparsable value", ["forecast", "-m", "auto", "-h", "6", "--given", "+2=abc", AP], 1,
+    "'abc'")
+bad("given nan", ["forecast", "-m", "auto", "-h", "6", "--given", "+2=NaN", AP], 1, "'NaN'")
+bad("given beyond", ["forecast", "-m", "auto", "-h", "6", "--given", "+7=1", AP], 1, "+7")
+bad("given batch", ["batch", "-m", "auto", "-h", "6", "--given", "+2=1", AP], 1, "--given")
+with open(g, "w") as f:
+    f.write("time,value\n1961-02,400\n1961-05,\n")
+bad("given file missing value", ["forecast", "-m", "auto", "-h", "6", "--given", g, AP], 1,
+    "given.csv:3", "1961-05")
+bad("given smc", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "smc", "--given", "+2=1",
+                  AP], 1, "Monte Carlo")
+bad("conditioning bad", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "x", AP], 1,
+    "--conditioning")
+
 print(f"{ran - len(failures)} passed, {len(failures)} failed")
 for f in failures:
     print("FAIL", f)

@@ -102,6 +102,7 @@ static const optdef opts[] = {
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
+    {"--given", OPT_GIVEN, 1}, {"--conditioning", OPT_GIVEN, 1},
 };
 
 static int set_option(const char *name, const char *v, cli_args *a)
@@ -181,6 +182,12 @@ static int set_option(const char *name, const char *v, cli_args *a)
         f->threads = (int)l;
     } else if (!strcmp(name, "--summary")) a->summary = v;
     else if (!strcmp(name, "--quiet")) a->quiet = 1;
+    else if (!strcmp(name, "--given")) a->given = v;
+    else if (!strcmp(name, "--conditioning")) {
+        if (!strcmp(v, "exact")) a->fc.conditioning = TSF_CONDITIONING_EXACT;
+        else if (!strcmp(v, "smc")) a->fc.conditioning = TSF_CONDITIONING_SMC;
+        else return cli_usage("--conditioning '%s': use exact or smc", v);
+    }
     return 0;
 }
 

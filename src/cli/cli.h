@@ -24,7 +24,8 @@ enum {
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */
     OPT_MANYSPEC = 1 << 9, /* -m may repeat */
-    OPT_IMPUTE = 1 << 10   /* --level, --paths (impute) */
+    OPT_IMPUTE = 1 << 10,  /* --level, --paths (impute) */
+    OPT_GIVEN = 1 << 11    /* --given, --conditioning (forecast) */
 };
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
     const char *plot;         /* --plot */
     const char *xreg;         /* --xreg trend | COL1,COL2 */
     const char *xreg_future;  /* --xreg-future FILE */
+    const char *given;        /* --given LIST|FILE */
     const char *summary;      /* --summary */
     const char *format;       /* --format wide|long */
     const char *id_col, *time_col, *value_col;
@@ -88,6 +90,12 @@ void cli_data_free(cli_data *d);
 /* Future regressors for h steps from --xreg-future (NULL when not needed). */
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);
+
+/* --given of forecast (src/cli/given.c): the steps (1..h) and values,
+ * arrays of *ng owned by the caller (NULL, 0 without --given).  labels:
+ * the h future time labels (entries may be NULL). */
+int cli_given(const cli_args *a, const cli_data *d, size_t h, char **labels, size_t **steps,
+              double **vals, size_t *ng);
 
 /* Fits spec (or loads --model) on y[0..n) with the options in a. */
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,

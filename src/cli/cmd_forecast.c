@@ -51,7 +51,7 @@ int cmd_forecast(int argc, char **argv)
     cli_args a;
     int r;
     if ((r = cli_parse("forecast", argc, argv, OPT_MODEL | OPT_HORIZON | OPT_LOADMODEL |
-                       OPT_OUTPUT | OPT_PLOT, &a)))
+                       OPT_OUTPUT | OPT_PLOT | OPT_GIVEN, &a)))
         return r;
     if (a.horizon < 0) return cli_usage("forecast: give the horizon with -h N");
     if (!a.nspecs && !a.model_path)
@@ -68,10 +68,20 @@ int cmd_forecast(int argc, char **argv)
             tsf_forecast_opts fo = a.fc;
             if (xfbuf) fo.xreg_future = &xf;
             tsf_forecast_result *fc = NULL;
-            tsf_status st = tsf_forecast(m, d.y, d.n, d.xp, h, a.levels, a.nlevels, &fo, &fc);
             char **labels = NULL;
-            if (st) r = cli_fail(st);
-            else if ((r = future_labels(&d, h, &labels)) == 0) {
+            size_t *gsteps = NULL;
+            double *gvals = NULL;
+            tsf_status st = TSF_OK;
+            if ((r = future_labels(&d, h, &labels)) == 0 &&
+                (r = cli_given(&a, &d, h, labels, &gsteps, &gvals, &fo.ngiven)) == 0) {
+                fo.given_step = gsteps;
+                fo.given_value = gvals;
+                if ((st = tsf_forecast(m, d.y, d.n, d.xp, h, a.levels, a.nlevels, &fo, &fc)))
+                    r = cli_fail(st);
+            }
+            free(gsteps);
+            free(gvals);
+            if (!r) {
                 if (a.json) r = write_json(stdout, forecast_json(fc, labels));
                 else forecast_human(fc, labels);
                 if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);

@@ -32,12 +32,17 @@ static const command commands[] = {
      "Fits a model and prints its coefficients (with standard errors), sigma^2,\n"
      "log-likelihood, AIC/AICc/BIC and a Ljung-Box test of the residuals.\n"},
     {"forecast", cmd_forecast,
-     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [options] FILE.csv",
+     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [--given T=V,...] "
+     "[options] FILE.csv",
      "Forecasts N steps after the end of the series with prediction intervals.\n"
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --given T=V,+k=V     scenario forecast given future values (TIME as printed in\n"
+     "                       the time column, or +k steps ahead); or --given F.csv\n"
+     "                       with a time column and a value column\n"
+     "  --conditioning exact|smc   how (exact: ar, arima, auto; smc: not yet)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
