@@ -43,13 +43,13 @@
 typedef struct {
     tsf_arima_kf *kf;
     size_t n, rd, r, nd;
-    double *T;        /* rd x rd transition, row-major */
     double *Z;        /* rd */
     double *F;        /* n: innovation variances of the zero-start filter */
     const double *x;  /* the series (NaN = missing) */
     double *Ps;       /* nps x rd x rd stored predicted covariances */
     size_t *pidx;     /* n: which stored covariance is P_t */
     size_t nps, pscap;
+    double *Ms;       /* nps x rd: P Z of each stored covariance */
     double *C;        /* n x nd: c_t of initial lag l at C[t*nd + l] */
     double *Q;        /* nd x nd: Cholesky factor (lower, column-major) of Q */
     double *Lhat;     /* nd: E[L | y] = Q^-1 s */
@@ -61,11 +61,11 @@ typedef struct {
 static void sm_free(smoother *s)
 {
     tsf_arima_kf_free(s->kf);
-    free(s->T);
     free(s->Z);
     free(s->F);
     free(s->Ps);
     free(s->pidx);
+    free(s->Ms);
     free(s->C);
     free(s->Q);
     free(s->Lhat);
@@ -79,27 +79,12 @@ static void sm_free(smoother *s)
     free(s->pr);
 }
 
-/* The transition T and loading Z of the filter's state (arima_kf.h). */
-static void build_tz(smoother *s)
+/* The loading Z of the filter's state (arima_kf.h): y_t = Z' alpha_t. */
+static void build_z(smoother *s)
 {
-    const tsf_arima_kf *kf = s->kf;
-    size_t r = s->r, rd = s->rd, nd = s->nd;
-    double *T = s->T;
-    memset(T, 0, rd * rd * sizeof *T);
-    memset(s->Z, 0, rd * sizeof *s->Z);
-    for (size_t i = 0; i < r; i++) {
-        T[i * rd] = kf->phi[i];
-        if (i + 1 < r) T[i * rd + i + 1] = 1.0;
-    }
+    memset(s->Z, 0, s->rd * sizeof *s->Z);
     s->Z[0] = 1.0;
-    if (nd) {
-        T[r * rd] = 1.0;
-        for (size_t j = 0; j < nd; j++) {
-            T[r * rd + r + j] = kf->delta[j];
-            s->Z[r + j] = kf->delta[j];
-        }
-        for (size_t j = 1; j < nd; j++) T[(r + j) * rd + r + j - 1] = 1.0;
-    }
+    for (size_t j = 0; j < s->nd; j++) s->Z[s->r + j] = s->kf->delta[j];
 }
 
 static tsf_status oom(void) { return tsf_set_error(TSF_ENOMEM, "out of memory smoothing"); }
@@ -118,36 +103,58 @@ static double pz(const smoother *s, const double *P, double *M)
     return f;
 }
 
-/* out = T' u */
+/* out = T' u, O(rd) through the structure of T (arima_kf.h): the
+ * Harvey block (phi in column 0, ones on the superdiagonal) and the shift
+ * of the lags, whose head is Z' alpha. */
 static void tt_vec(const smoother *s, const double *u, double *out)
 {
-    size_t rd = s->rd;
-    for (size_t j = 0; j < rd; j++) out[j] = 0.0;
-    for (size_t i = 0; i < rd; i++) {
-        double ui = u[i];
-        if (ui == 0.0) continue;
-        const double *Ti = s->T + i * rd;
-        for (size_t j = 0; j < rd; j++) out[j] += Ti[j] * ui;
-    }
+    size_t r = s->r, nd = s->nd;
+    const double *phi = s->kf->phi, *delta = s->kf->delta;
+    double o0 = nd ? u[r] : 0.0;
+    for (size_t i = 0; i < r; i++) o0 += phi[i] * u[i];
+    for (size_t i = r - 1; i >= 1; i--) out[i] = u[i - 1];
+    out[0] = o0;
+    for (size_t j = 0; j < nd; j++) out[r + j] = delta[j] * u[r] + (j + 1 < nd ? u[r + j + 1] : 0.0);
 }
 
-/* N <- T' N T (W: rd*rd scratch) */
+/* out = T u, O(rd) */
+static void t_vec(const smoother *s, const double *u, double *out)
+{
+    size_t r = s->r, nd = s->nd;
+    const double *phi = s->kf->phi, *delta = s->kf->delta;
+    double u0 = u[0];
+    if (nd) {
+        double z = u0;
+        for (size_t j = 0; j < nd; j++) z += delta[j] * u[r + j];
+        for (size_t j = nd - 1; j >= 1; j--) out[r + j] = u[r + j - 1];
+        out[r] = z;
+    }
+    for (size_t i = 0; i + 1 < r; i++) out[i] = phi[i] * u0 + u[i + 1];
+    out[r - 1] = phi[r - 1] * u0;
+}
+
+/* N <- T' N T for symmetric N (W: rd*rd + rd scratch): T' on each column,
+ * then on each row of the result, O(rd^2). */
 static void tt_mat(const smoother *s, double *N, double *W)
 {
     size_t rd = s->rd;
-    const double *T = s->T;
+    double *col = W + rd * rd;
+    /* W = T' N: N symmetric, so row i of N is its column i */
+    for (size_t j = 0; j < rd; j++) {
+        tt_vec(s, N + j * rd, col);
+        for (size_t i = 0; i < rd; i++) W[i * rd + j] = col[i];
+    }
+    /* N = W T: row i of N is T' applied to row i of W */
+    for (size_t i = 0; i < rd; i++) tt_vec(s, W + i * rd, N + i * rd);
     for (size_t i = 0; i < rd; i++)
-        for (size_t j = 0; j < rd; j++) {
-            double v = 0.0;
-            for (size_t k = 0; k < rd; k++) v += N[i * rd + k] * T[k * rd + j];
-            W[i * rd + j] = v;
-        }
-    for (size_t i = 0; i < rd; i++)
-        for (size_t j = i; j < rd; j++) {
-            double v = 0.0;
-            for (size_t k = 0; k < rd; k++) v += T[k * rd + i] * W[k * rd + j];
-            N[i * rd + j] = N[j * rd + i] = v;
-        }
+        for (size_t j = i + 1; j < rd; j++) N[i * rd + j] = N[j * rd + i] =
+            0.5 * (N[i * rd + j] + N[j * rd + i]);
+}
+
+/* P_t Z of time t (cached per stored covariance) */
+static const double *gain(const smoother *s, size_t t)
+{
+    return s->Ms + s->pidx[t] * s->rd;
 }
 
 /* Forward pass of the mean over u (missing where x is) with the stored
@@ -156,7 +163,7 @@ static void tt_mat(const smoother *s, double *N, double *W)
 static void mean_forward(smoother *s, const double *u, int keep)
 {
     size_t rd = s->rd, n = s->n;
-    double *a = s->a, *M = s->M, *w = s->w;
+    double *a = s->a, *w = s->w;
     memset(a, 0, rd * sizeof *a);
     for (size_t t = 0; t < n; t++) {
         if (keep) memcpy(s->ab + t * rd, a, rd * sizeof *a);
@@ -166,15 +173,11 @@ static void mean_forward(smoother *s, const double *u, int keep)
         if (isnan(s->x[t])) {
             s->v[t] = NAN;
         } else {
-            pz(s, s->Ps + s->pidx[t] * rd * rd, M);
+            const double *Mt = gain(s, t);
             double k = (s->v[t] = u[t] - pr) / s->F[t];
-            for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
+            for (size_t i = 0; i < rd; i++) a[i] += Mt[i] * k;
         }
-        for (size_t i = 0; i < rd; i++) {
-            double q = 0.0;
-            for (size_t j = 0; j < rd; j++) q += s->T[i * rd + j] * a[j];
-            w[i] = q;
-        }
+        t_vec(s, a, w);
         memcpy(a, w, rd * sizeof *a);
     }
 }
@@ -184,12 +187,11 @@ static void mean_forward(smoother *s, const double *u, int keep)
 static void mean_pass(smoother *s, const double *u, double *ym, double *st)
 {
     size_t rd = s->rd, n = s->n;
-    double *r = s->rr, *M = s->M, *w = s->w;
+    double *r = s->rr, *w = s->w;
     mean_forward(s, u, st != NULL);
     memset(r, 0, rd * sizeof *r);
     for (size_t t = n; t-- > 0;) {
-        const double *P = s->Ps + s->pidx[t] * rd * rd;
-        pz(s, P, M);
+        const double *P = s->Ps + s->pidx[t] * rd * rd, *M = gain(s, t);
         tt_vec(s, r, w);
         if (isnan(s->v[t])) {
             memcpy(r, w, rd * sizeof *r);
@@ -228,7 +230,6 @@ static tsf_status sm_forward(const tsf_arima_ss *m, const double *x, size_t n, s
     s->r = kf->r;
     s->nd = nd;
     s->x = x;
-    s->T = malloc(rd * rd * sizeof *s->T);
     s->Z = malloc(rd * sizeof *s->Z);
     s->F = malloc(nn * sizeof *s->F);
     s->pidx = malloc(nn * sizeof *s->pidx);
@@ -244,10 +245,10 @@ static tsf_status sm_forward(const tsf_arima_ss *m, const double *x, size_t n, s
     s->v = malloc(nn * sizeof *s->v);
     s->u = malloc(nn * sizeof *s->u);
     s->pr = malloc(nn * sizeof *s->pr);
-    if (!s->pr || !s->T || !s->Z || !s->F || !s->pidx || !s->Ps || !s->C || !s->Q || !s->Lhat || !s->a ||
+    if (!s->pr || !s->Z || !s->F || !s->pidx || !s->Ps || !s->C || !s->Q || !s->Lhat || !s->a ||
         !s->rr || !s->M || !s->w || !s->v || !s->u)
         return oom();
-    build_tz(s);
+    build_z(s);
     /* the zero start: the lags known to be 0 */
     for (size_t i = kf->r; i < rd; i++) kf->P[i * rd + i] = 0.0;
     int steady_stored = 0;
@@ -270,6 +271,8 @@ static tsf_status sm_forward(const tsf_arima_ss *m, const double *x, size_t n, s
         tsf_arima_kf_step(kf, x[t], &pred, &F);
         s->F[t] = F;
     }
+    if (!(s->Ms = malloc((s->nps ? s->nps : 1) * rd * sizeof *s->Ms))) return oom();
+    for (size_t k = 0; k < s->nps; k++) pz(s, s->Ps + k * rd * rd, s->Ms + k * rd);
     if (!nd) return TSF_OK;
     /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j} */
     for (size_t l = 0; l < nd; l++)
@@ -378,7 +381,7 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
     g = malloc((nd ? nd : 1) * sizeof *g);
     rv = calloc(rd, sizeof *rv);
     N = calloc(rd * rd, sizeof *N);
-    A = malloc(rd * rd * sizeof *A);
+    A = malloc((rd * rd + rd) * sizeof *A);
     if (!gy || (svar && nd && !gs) || !g || !rv || !N || !A) {
         st = oom();
         goto done;
@@ -394,10 +397,11 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
         }
     }
     /* variances of the zero-start model: the N recursion */
-    double *M = s.M, *w = s.w;
+    double *M, *w = s.w;
     for (size_t t = n; t-- > 0;) {
         const double *P = s.Ps + s.pidx[t] * rd * rd;
-        double F = pz(&s, P, M);
+        double F = s.F[t];
+        M = (double *)gain(&s, t);
         int obs = !isnan(x[t]);
         tt_mat(&s, N, A);
         if (obs) {
@@ -516,11 +520,8 @@ tsf_status tsf_arima_ss_smooth_draws(const tsf_arima_ss *m, const double *x, siz
             for (size_t i = 0; i < rd; i++) yt += s.Z[i] * a[i];
             y0[t] = yt;
             double e = gsl_ran_gaussian_ziggurat(rng, sd);
-            for (size_t i = 0; i < rd; i++) {
-                double q = 0.0;
-                for (size_t j = 0; j < rd; j++) q += s.T[i * rd + j] * a[j];
-                z[i] = q + (i < r ? th[i] * e : 0.0);
-            }
+            t_vec(&s, a, z);
+            for (size_t i = 0; i < r; i++) z[i] += th[i] * e;
             memcpy(a, z, rd * sizeof *a);
         }
         remove_start(&s, x, Ld);
