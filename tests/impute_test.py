@@ -139,8 +139,25 @@ with open(g, "w") as f:
     f.write("time,value\n1961-02,400\n1961-05,\n")
 bad("given file missing value", ["forecast", "-m", "auto", "-h", "6", "--given", g, AP], 1,
     "given.csv:3", "1961-05")
-bad("given smc", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "smc", "--given", "+2=1",
-                  AP], 1, "Monte Carlo")
+code, out, err = run(["forecast", "-m", "arima(0,1,1)(0,1,1)", "-h", "24", "--given", "+12=490",
+                      "--conditioning", "smc", "--samples", "2000", "--seed", "1", "--json", AP])
+js = json.loads(out) if code == 0 else {}
+check("smc runs", code == 0 and err == "", err)
+if js:
+    ex = json.loads(run(["forecast", "-m", "arima(0,1,1)(0,1,1)", "-h", "24", "--given", "+12=490",
+                         "--json", AP])[1])
+    ess = js["ess"][11]
+    check("smc ess", js["ess"][0] is None and 10 < ess <= 2000, str(js["ess"]))
+    check("smc echo", js["mean"][11] == 490 and js["se"][11] == 0, "")
+    for i in (5, 12, 23):
+        check("smc vs exact", abs(js["mean"][i] - ex["mean"][i]) < 4 * ex["se"][i] / math.sqrt(ess),
+              f'{i}: {js["mean"][i]} vs {ex["mean"][i]} (se {ex["se"][i]}, ess {ess})')
+code, out, err = run(["forecast", "-m", "arima(0,1,1)(0,1,1)", "-h", "24", "--given", "+12=100",
+                      "--conditioning", "smc", "--samples", "200", AP])
+check("smc collapse warning", code == 0 and "warning: the particles collapsed" in err and
+      "effective sample size at 1961-12" in out, err)
+bad("given smc neural", ["forecast", "-m", "gru(hidden=4, context=8)", "--epochs", "1", "-h", "6",
+                         "--given", "+2=1", AP], 1, "cannot be copied")
 bad("conditioning bad", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "x", AP], 1,
     "--conditioning")
 

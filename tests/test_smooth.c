@@ -480,9 +480,26 @@ static void check_given(const char *spec, int with_x)
     steps[1] = 7;
     vals[1] = NAN;
     assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EINVAL);
-    vals[1] = 1.0;
+    vals[1] = y[n + 6] - 3.0;
+    /* sequential Monte Carlo against the exact answer: means within 3
+     * Monte Carlo standard errors (sd / sqrt(ESS)) with 2000 particles */
     o.conditioning = TSF_CONDITIONING_SMC;
-    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_EUNSUP);
+    o.samples = 2000;
+    o.seed = 42;
+    assert_int_equal(tsf_forecast(mod, y, n, with_x ? &X : NULL, h, lev, 1, &o, &fc), TSF_OK);
+    assert_non_null(fc->ess);
+    double ess = fmin(fc->ess[2], fc->ess[6]);
+    assert_true(ess > 20.0 && ess <= 2000.0 && isnan(fc->ess[0]));
+    for (size_t i = 0; i < h; i++) {
+        if (i == 2 || i == 6) {
+            assert_true(fc->mean[i] == vals[i == 2 ? 0 : 1] && fc->se[i] == 0.0);
+            continue;
+        }
+        double sd = sqrt(cv[n + i]);
+        assert_close(fc->mean[i], cm[n + i], 3.0 * sd / sqrt(ess));
+        assert_rel(fc->se[i], sd, 0.2, 0.0);
+    }
+    tsf_forecast_free(fc);
     tsf_model_free(mod);
     free(S);
     free(y);

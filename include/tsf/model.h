@@ -82,7 +82,7 @@ typedef struct {
 typedef enum {
     TSF_CONDITIONING_DEFAULT = 0, /* exact where the model allows it */
     TSF_CONDITIONING_EXACT,       /* Kalman models: the given values enter as observations */
-    TSF_CONDITIONING_SMC          /* sequential Monte Carlo (not available yet: TSF_EUNSUP) */
+    TSF_CONDITIONING_SMC          /* sequential Monte Carlo through the streaming state */
 } tsf_conditioning;
 
 /* Forecast options (zero-initialise). */
@@ -95,9 +95,11 @@ typedef struct {
      * given_value[i] at step given_step[i] (1-based, at most h, distinct;
      * values finite, in y's units).  The forecast of the other steps is
      * conditional on them; the given steps come back with their value,
-     * se 0 and lower = upper = the value.  Models without an exact answer
-     * (every family but ar, arima and auto, and any model with
-     * TSF_CONDITIONING_SMC) refuse given values with TSF_EUNSUP. */
+     * se 0 and lower = upper = the value.  Exact for ar, arima and auto;
+     * TSF_CONDITIONING_SMC (the default for other families) uses
+     * `samples` particles (0: 1000), seeded by `seed`, and fills the
+     * result's ess; a family whose states cannot be copied and sampled
+     * answers TSF_EUNSUP (docs/conditioning.md). */
     size_t ngiven;
     const size_t *given_step;
     const double *given_value;
@@ -112,6 +114,10 @@ typedef struct {
     double *levels; /* nlevels, in percent (80, 95) */
     double *lower;  /* nlevels * h: level i at lower + i*h */
     double *upper;
+    /* Sequential Monte Carlo only (NULL otherwise): h values, the
+     * effective sample size of the particles after each given step (NaN
+     * at the other steps). */
+    double *ess;
 } tsf_forecast_result;
 
 void tsf_forecast_free(tsf_forecast_result *fc);

@@ -16,6 +16,12 @@ tsf_status tsf_state_new(const tsf_model *m, tsf_state **out);
 
 void tsf_state_free(tsf_state *st);
 
+/* An independent copy of st (same model, same position), e.g. one
+ * particle of a particle filter.  TSF_EUNSUP for a family whose states
+ * cannot be copied (neural families for now), TSF_ENOMEM, TSF_EINVAL for
+ * NULL arguments; *out is NULL on error.  Thread safety: st is only read. */
+tsf_status tsf_state_clone(const tsf_state *st, tsf_state **out);
+
 /* Feeds y_t (NaN = missing).  logp receives log p(y_t | y_<t) in the units
  * of y (0 for a missing value); summed over a series it equals tsf_loglik. */
 tsf_status tsf_state_update(tsf_state *st, double y, double *logp);

@@ -23,7 +23,25 @@ static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
     for (size_t i = 0; i < fc->h; i++)
         json_array_append_new(t, labels[i] ? json_string(labels[i]) : json_integer((json_int_t)i + 1));
     json_object_set_new(j, "time", t);
+    if (fc->ess) json_object_set_new(j, "ess", jarray(fc->ess, fc->h));
     return j;
+}
+
+/* Sequential Monte Carlo: the effective sample size at each given step,
+ * and a warning when the particles collapsed. */
+static void report_ess(const tsf_forecast_result *fc, char **labels, size_t np, int human)
+{
+    for (size_t i = 0; fc->ess && i < fc->h; i++) {
+        if (isnan(fc->ess[i])) continue;
+        char idx[32];
+        snprintf(idx, sizeof idx, "+%zu", i + 1);
+        const char *lab = labels[i] ? labels[i] : idx;
+        if (human) printf("effective sample size at %s: %.1f of %zu particles\n", lab, fc->ess[i], np);
+        if (fc->ess[i] < 10.0)
+            fprintf(stderr, "tsf: warning: the particles collapsed at %s (effective sample size "
+                            "%.1f < 10): the answer rests on a few paths; use more --samples or "
+                            "check the given values\n", lab, fc->ess[i]);
+    }
 }
 
 static void forecast_human(const tsf_forecast_result *fc, char **labels)
@@ -84,6 +102,7 @@ int cmd_forecast(int argc, char **argv)
             if (!r) {
                 if (a.json) r = write_json(stdout, forecast_json(fc, labels));
                 else forecast_human(fc, labels);
+                report_ess(fc, labels, a.fc.samples ? a.fc.samples : 1000, !a.json);
                 if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
                 if (!r && a.plot) {
                     char title[512];

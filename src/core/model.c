@@ -262,12 +262,13 @@ static tsf_status check_given(const tsf_model *m, size_t h, const tsf_forecast_o
             if (o->given_step[j] == k)
                 return tsf_set_error(TSF_EINVAL, "step %zu is given twice", k);
     }
-    if (o->conditioning == TSF_CONDITIONING_SMC)
-        return tsf_set_error(TSF_EUNSUP, "sequential Monte Carlo conditioning is not available "
-                             "yet; use exact conditioning (ar, arima, auto)");
-    if (!m->type->smooth)
-        return tsf_set_error(TSF_EUNSUP, "model '%s' cannot condition on given future values: "
-                             "exact conditioning needs a Kalman model (ar, arima, auto)", m->spec);
+    if (o->conditioning == TSF_CONDITIONING_EXACT && !m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "model '%s' has no exact conditioning on given future "
+                             "values (ar, arima, auto have); use sequential Monte Carlo",
+                             m->spec);
+    if (o->conditioning != TSF_CONDITIONING_EXACT && o->conditioning != TSF_CONDITIONING_SMC &&
+        o->conditioning != TSF_CONDITIONING_DEFAULT)
+        return tsf_set_error(TSF_EINVAL, "unknown conditioning %d", (int)o->conditioning);
     return TSF_OK;
 }
 
@@ -289,9 +290,12 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     double *gbuf = NULL;
     const tsf_forecast_opts *uopts = opts;
     tsf_forecast_opts gopts;
+    int smc = opts->ngiven && (opts->conditioning == TSF_CONDITIONING_SMC ||
+                               (opts->conditioning == TSF_CONDITIONING_DEFAULT &&
+                                !m->type->smooth));
     if (opts->ngiven) {
         if ((st = check_given(m, h, opts))) return st;
-        if (has_transform(m)) {
+        if (has_transform(m) && !smc) {
             /* the family sees given values on its scale */
             gopts = *opts;
             if ((st = transformed(m, opts->given_value, opts->ngiven, &gbuf,
@@ -308,18 +312,27 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     }
     double *buf;
     const double *use;
-    if ((st = transformed(m, y, n, &buf, &use))) {
-        tsf_forecast_free(fc);
-        return st;
+    if (smc) {
+        /* the streaming state applies the transform itself */
+        if ((st = tsf_smc_forecast(m, y, n, xreg, h, opts, fc))) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+    } else {
+        if ((st = transformed(m, y, n, &buf, &use))) {
+            tsf_forecast_free(fc);
+            free(gbuf);
+            return st;
+        }
+        st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
+        free(buf);
+        free(gbuf);
+        if (st) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+        if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     }
-    st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
-    free(buf);
-    free(gbuf);
-    if (st) {
-        tsf_forecast_free(fc);
-        return st;
-    }
-    if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     for (size_t i = 0; i < uopts->ngiven; i++) {
         /* given steps echoed exactly, in y's units */
         size_t k = uopts->given_step[i] - 1;

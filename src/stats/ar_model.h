@@ -50,6 +50,7 @@ tsf_status tsf_ar_state_update(void *st, double y, const double *x, size_t k, do
 tsf_status tsf_ar_state_forecast(const void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
 void tsf_ar_state_free(void *st);
+tsf_status tsf_ar_state_clone(const void *st, void **out);
 typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);

@@ -133,6 +133,22 @@ void tsf_ar_state_free(void *vst)
     free(st);
 }
 
+tsf_status tsf_ar_state_clone(const void *vst, void **out)
+{
+    const ar_state *st = vst;
+    *out = NULL;
+    ar_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    *c = *st;
+    tsf_status s = tsf_arima_kf_clone(st->kf, &c->kf);
+    if (s) {
+        free(c);
+        return s;
+    }
+    *out = c;
+    return TSF_OK;
+}
+
 tsf_status tsf_ar_state_new(const void *impl, void **out)
 {
     const tsf_ar_impl *a = impl;

@@ -445,6 +445,7 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);
+tsf_status tsf_arima_state_clone(const void *st, void **out);
 tsf_status tsf_arima_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 
@@ -468,6 +469,7 @@ const tsf_model_type tsf_arima_type = {
     .save = tsf_arima_save,
     .load = tsf_arima_load,
     .free = free_impl,
+    .state_clone = tsf_arima_state_clone,
     .smooth = smooth,
     .smooth_draws = smooth_draws,
 };
