@@ -42,7 +42,8 @@ static const command commands[] = {
      "  --given T=V,+k=V     scenario forecast given future values (TIME as printed in\n"
      "                       the time column, or +k steps ahead); or --given F.csv\n"
      "                       with a time column and a value column\n"
-     "  --conditioning exact|smc   how (exact: ar, arima, auto; smc: not yet)\n"
+     "  --conditioning exact|smc   exact (ar, arima, auto) or sequential Monte Carlo\n"
+     "                       with --samples particles (reports the effective sample size)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
