@@ -14,6 +14,7 @@
  * ill-conditioned in double). */
 #include "testutil.h"
 #include "core/internal.h"
+#include "core/model_impl.h"
 #include "stats/arima_kf.h"
 #include "stats/arima_ss.h"
 
@@ -517,6 +518,49 @@ static void test_given(void **state)
     check_given("arima(1,0,1)", 1);
 }
 
+/* The particle smoother (what families without a Kalman smoother use)
+ * against the exact smoother on an ARIMA: means within 3 Monte Carlo
+ * standard errors, sd / sqrt(distinct surviving values) at each gap. */
+static void test_particle_smoother(void **state)
+{
+    (void)state;
+    size_t n = 60, N = 2000;
+    double phi[1] = {0.7};
+    tsf_arima_ss gen = {1, 0, 0, phi, NULL, NULL, 1.0};
+    double *y = malloc(n * sizeof *y);
+    tsf_arima_ss_simulate(&gen, n, 1, 8, y);
+    for (size_t t = 0; t < n; t++) y[t] += 10.0;
+    tsf_model *mod;
+    assert_int_equal(tsf_model_new("arima(1,0,0)", &mod), TSF_OK);
+    assert_int_equal(tsf_fit(mod, y, n, NULL, 1, NULL), TSF_OK);
+    y[30] = y[31] = y[32] = y[55] = NAN;
+    tsf_smooth_result *res;
+    assert_int_equal(tsf_smooth(mod, y, n, NULL, &res), TSF_OK);
+    double *mu = malloc(n * sizeof *mu), *sd = malloc(n * sizeof *sd), *dr = malloc(N * n * sizeof *dr);
+    assert_int_equal(tsf_smc_smooth(mod, y, n, NULL, N, 3, mu, sd, N, dr), TSF_OK);
+    size_t gaps[4] = {30, 31, 32, 55};
+    for (size_t g = 0; g < 4; g++) {
+        size_t t = gaps[g], distinct = 0;
+        /* distinct values among the weighted draws */
+        for (size_t i = 0; i < N; i++) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++) seen = dr[j * n + t] == dr[i * n + t];
+            distinct += !seen;
+        }
+        assert_true(distinct >= 20);
+        assert_close(mu[t], res->mean[t], 3.0 * res->se[t] / sqrt((double)distinct));
+        assert_rel(sd[t], res->se[t], 0.25, 0.0);
+    }
+    for (size_t t = 0; t < n; t++)
+        if (!isnan(y[t])) assert_true(mu[t] == y[t] && sd[t] == 0.0);
+    tsf_smooth_free(res);
+    tsf_model_free(mod);
+    free(y);
+    free(mu);
+    free(sd);
+    free(dr);
+}
+
 static void test_bad(void **state)
 {
     (void)state;
@@ -541,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_draws),
         cmocka_unit_test(test_r_reference),
         cmocka_unit_test(test_given),
+        cmocka_unit_test(test_particle_smoother),
         cmocka_unit_test(test_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

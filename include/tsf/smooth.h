@@ -7,8 +7,11 @@
  * regression with ARIMA errors, auto).  The smoother is exact for the
  * fitted model with its parameters taken as known, including the filter's
  * start (the differenced part diffuse with variance 1e6 sigma2, as R's
- * makeARIMA): see docs/conditioning.md.  Other families answer TSF_EUNSUP;
- * so does a model fitted with a --transform.
+ * makeARIMA): see docs/conditioning.md; these refuse a model fitted with a
+ * --transform.  A family without a Kalman smoother whose streaming states
+ * can be copied is answered by a particle smoother (1000 particles, fixed
+ * seed 0 for tsf_smooth; dim 0 and no state arrays); the others answer
+ * TSF_EUNSUP.
  *
  * Thread safety: distinct results may be used from distinct threads; a
  * fitted model may be smoothed from many threads at once (it is only read). */
@@ -28,7 +31,7 @@ typedef struct tsf_smooth_result {
     size_t n;             /* series length */
     double *mean;         /* n: E[y_t | observed y]; y_t itself where observed */
     double *se;           /* n: sd(y_t | observed y); 0 where observed */
-    size_t dim;           /* state dimension (arima: max(p, q+1) + d + sD) */
+    size_t dim;           /* state dimension (arima: max(p, q+1) + d + sD); 0 for particles */
     double *state_mean;   /* n*dim: E[alpha_t | y], row t at state_mean + t*dim */
     double *state_var;    /* n*dim: the diagonal of Var(alpha_t | y) */
 } tsf_smooth_result;

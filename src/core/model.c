@@ -399,8 +399,10 @@ static tsf_status smooth_check(const tsf_model *m, const double *y, size_t n, co
 {
     tsf_status st = need_fitted(m);
     if (st) return st;
-    if (!m->type->smooth || !m->type->smooth_draws) return unsupported(m, "smoothing");
-    if (has_transform(m))
+    if ((!m->type->smooth || !m->type->smooth_draws) && !m->type->state_clone)
+        return unsupported(m, "smoothing (it has no Kalman smoother and its states cannot be "
+                           "copied for particles)");
+    if (has_transform(m) && m->type->smooth)
         return tsf_set_error(TSF_EUNSUP, "smoothing a model fitted with a transform is not "
                              "supported; fit without --transform");
     if (xreg && xreg->k && (!xreg->x || xreg->ld < n))
@@ -421,7 +423,9 @@ tsf_status tsf_smooth(const tsf_model *m, const double *y, size_t n, const tsf_x
     res->mean = malloc((n ? n : 1) * sizeof *res->mean);
     res->se = malloc((n ? n : 1) * sizeof *res->se);
     if (!res->mean || !res->se) st = tsf_set_error(TSF_ENOMEM, "out of memory smoothing");
-    if (!st) st = m->type->smooth(m->impl, y, n, xreg, res);
+    if (!st) st = m->type->smooth ? m->type->smooth(m->impl, y, n, xreg, res)
+                                  : tsf_smc_smooth(m, y, n, xreg, 0, 0, res->mean, res->se, 0,
+                                                   NULL);
     if (st) {
         tsf_smooth_free(res);
         return st;
@@ -446,5 +450,13 @@ tsf_status tsf_smooth_draws(const tsf_model *m, const double *y, size_t n, const
     tsf_status st = smooth_check(m, y, n, xreg);
     if (st) return st;
     if (n && npaths && !out) return tsf_set_error(TSF_EINVAL, "no output buffer for the draws");
+    if (!m->type->smooth_draws) {
+        /* particles: the means are computed and dropped */
+        double *mu = malloc(2 * (n ? n : 1) * sizeof *mu);
+        if (!mu) return tsf_set_error(TSF_ENOMEM, "out of memory");
+        st = tsf_smc_smooth(m, y, n, xreg, 0, seed, mu, mu + n, npaths, out);
+        free(mu);
+        return st;
+    }
     return m->type->smooth_draws(m->impl, y, n, xreg, npaths, seed, out);
 }

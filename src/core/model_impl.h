@@ -44,4 +44,12 @@ tsf_status tsf_state_sample(const tsf_state *st, const double *x, size_t k, doub
 tsf_status tsf_smc_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                             size_t h, const tsf_forecast_opts *opts, tsf_forecast_result *fc);
 
+/* Imputation by a particle smoother through the streaming state
+ * (src/core/smc.c): np particles (0: 1000), mean/se of every value given
+ * the observed ones, and K paths drawn by their weights into draws (K x n,
+ * may be NULL when K = 0). */
+tsf_status tsf_smc_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                          size_t np, uint64_t seed, double *mean, double *se, size_t K,
+                          double *draws);
+
 #endif

@@ -210,3 +210,85 @@ done:
     smc_free(&s);
     return st;
 }
+
+/* Particle smoother for imputation: the particles run through the series,
+ * drawing the missing values ancestrally and weighted by the log density
+ * of the observed ones (resampled below ESS N/2); the paths that survive
+ * to the end, weighted, are draws of the missing values given all the
+ * observed ones (Kitagawa 1996; Doucet, Godsill & Andrieu 2000, the
+ * filter-smoother).  mean/se: weighted moments per missing t (the observed
+ * value and 0 elsewhere); with K > 0, K paths drawn by their weights into
+ * draws (K x n). */
+tsf_status tsf_smc_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                          size_t np, uint64_t seed, double *mean, double *se, size_t K,
+                          double *draws)
+{
+    smc s = {0};
+    size_t N = np ? np : SMC_DEFAULT_PARTICLES, k = xreg && xreg->k ? xreg->k : 0;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    tsf_state *s0 = NULL;
+    s.np = N;
+    s.h = n;
+    s.p = calloc(N, sizeof *s.p);
+    s.paths = malloc(N * (n ? n : 1) * sizeof *s.paths);
+    s.logw = calloc(N, sizeof *s.logw);
+    s.w = malloc(N * sizeof *s.w);
+    s.anc = malloc(N * sizeof *s.anc);
+    s.x = malloc((k ? k : 1) * sizeof *s.x);
+    tsf_status st = TSF_OK;
+    if (!rng || !s.p || !s.paths || !s.logw || !s.w || !s.anc || !s.x) {
+        st = tsf_set_error(TSF_ENOMEM, "out of memory for %zu particles", N);
+        goto done;
+    }
+    gsl_rng_set(rng, (unsigned long)seed);
+    if ((st = tsf_state_new(m, &s0))) goto done;
+    for (size_t p = 0; !st && p < N; p++) st = tsf_state_clone(s0, &s.p[p]);
+    for (size_t t = 0; !st && t < n; t++) {
+        const double *x = xrow(xreg, t, s.x);
+        if (isnan(y[t])) {
+            for (size_t p = 0; !st && p < N; p++) {
+                double v;
+                if (!(st = tsf_state_sample(s.p[p], x, k, gsl_rng_uniform_pos(rng), &v)))
+                    st = tsf_state_update_x(s.p[p], v, x, k, NULL);
+                s.paths[p * n + t] = v;
+            }
+        } else {
+            for (size_t p = 0; !st && p < N; p++) {
+                double lp;
+                st = tsf_state_update_x(s.p[p], y[t], x, k, &lp);
+                s.logw[p] += lp;
+                s.paths[p * n + t] = y[t];
+            }
+            if (!st && normalise(&s) < 0.5 * (double)N && t + 1 < n) st = resample(&s, rng, t);
+        }
+    }
+    if (st) goto done;
+    normalise(&s);
+    for (size_t t = 0; t < n; t++) {
+        if (!isnan(y[t])) {
+            mean[t] = y[t];
+            se[t] = 0.0;
+            continue;
+        }
+        double mu = 0.0, v = 0.0;
+        for (size_t p = 0; p < N; p++) mu += s.w[p] * s.paths[p * n + t];
+        for (size_t p = 0; p < N; p++) {
+            double d = s.paths[p * n + t] - mu;
+            v += s.w[p] * d * d;
+        }
+        mean[t] = mu;
+        se[t] = sqrt(v);
+    }
+    for (size_t j = 0; j < K; j++) {
+        /* a path by its weight */
+        double u = gsl_rng_uniform(rng), c = 0.0;
+        size_t p = 0;
+        while (p + 1 < N && (c += s.w[p]) < u) p++;
+        memcpy(draws + j * n, s.paths + p * n, n * sizeof *draws);
+    }
+done:
+    tsf_state_free(s0);
+    gsl_rng_free(rng);
+    smc_free(&s);
+    return st;
+}
