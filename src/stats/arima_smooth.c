@@ -166,7 +166,9 @@ static void mean_forward(smoother *s, const double *u, int keep)
     double *a = s->a, *w = s->w;
     memset(a, 0, rd * sizeof *a);
     for (size_t t = 0; t < n; t++) {
-        if (keep) memcpy(s->ab + t * rd, a, rd * sizeof *a);
+        /* element loops, not memcpy: rd is small and this runs n times */
+        if (keep)
+            for (size_t i = 0; i < rd; i++) s->ab[t * rd + i] = a[i];
         double pr = 0.0;
         for (size_t i = 0; i < rd; i++) pr += s->Z[i] * a[i];
         s->pr[t] = pr;
@@ -178,8 +180,12 @@ static void mean_forward(smoother *s, const double *u, int keep)
             for (size_t i = 0; i < rd; i++) a[i] += Mt[i] * k;
         }
         t_vec(s, a, w);
-        memcpy(a, w, rd * sizeof *a);
+        double *tmp = a;
+        a = w;
+        w = tmp;
     }
+    s->a = a;
+    s->w = w;
 }
 
 /* Smoothed E0[u_t | observed u] into ym (n) and, when st, the state into
@@ -187,20 +193,21 @@ static void mean_forward(smoother *s, const double *u, int keep)
 static void mean_pass(smoother *s, const double *u, double *ym, double *st)
 {
     size_t rd = s->rd, n = s->n;
-    double *r = s->rr, *w = s->w;
     mean_forward(s, u, st != NULL);
+    double *r = s->rr, *w = s->w;
     memset(r, 0, rd * sizeof *r);
     for (size_t t = n; t-- > 0;) {
         const double *P = s->Ps + s->pidx[t] * rd * rd, *M = gain(s, t);
         tt_vec(s, r, w);
-        if (isnan(s->v[t])) {
-            memcpy(r, w, rd * sizeof *r);
-        } else {
+        if (!isnan(s->v[t])) {
             double mw = 0.0;
             for (size_t i = 0; i < rd; i++) mw += M[i] * w[i];
             double c = (s->v[t] - mw) / s->F[t];
-            for (size_t i = 0; i < rd; i++) r[i] = w[i] + s->Z[i] * c;
+            for (size_t i = 0; i < rd; i++) w[i] += s->Z[i] * c;
         }
+        double *tmp = r;
+        r = w;
+        w = tmp;
         if (ym) {
             double q = s->pr[t];
             for (size_t i = 0; i < rd; i++) q += M[i] * r[i];
@@ -213,6 +220,8 @@ static void mean_pass(smoother *s, const double *u, double *ym, double *st)
                 st[t * rd + i] = q;
             }
     }
+    s->rr = r;
+    s->w = w;
 }
 
 /* The forward pass over x[0..n): the gains of the zero-start filter
