@@ -86,10 +86,17 @@ o = os.path.join(tmp, "imp.csv")
 code, out, err = run(["impute", "-m", "ar(2)", "-o", o, "datasets/presidents.csv"])
 check("impute -o", code == 0 and out == "" and os.path.exists(o), err)
 o2 = os.path.join(tmp, "none.csv")
-bad("impute neural", ["impute", "-m", "gru(hidden=4, context=8)", "--epochs", "1", "-o", o2,
-                      "datasets/presidents.csv"], 1, "smoothing")
+bad("impute transformed", ["impute", "-m", "arima(1,0,0)", "--transform", "log", "-o", o2,
+                           "datasets/presidents.csv"], 1, "transform")
 check("impute failed no file", not os.path.exists(o2) and os.listdir(tmp) == ["imp.csv"],
       str(os.listdir(tmp)))
+# neural models: the particle smoother
+code, out, err = run(["impute", "-m", "gru(hidden=4, context=8)", "--epochs", "2", "--paths", "2",
+                      "datasets/presidents.csv"])
+rows = list(csv.DictReader(io.StringIO(out)))
+check("impute neural", code == 0 and len(rows) == len(pres) and "NA" not in out and
+      all(float(r["se"]) > 0 for r, y in zip(rows, pres) if y is None) and
+      all(float(r["value"]) == y for r, y in zip(rows, pres) if y is not None), err)
 
 # no missing value: printed unchanged, a note on stderr
 code, out, err = run(["impute", "-m", "arima(1,1,1)", "datasets/Nile.csv"])
@@ -156,8 +163,14 @@ code, out, err = run(["forecast", "-m", "arima(0,1,1)(0,1,1)", "-h", "24", "--gi
                       "--conditioning", "smc", "--samples", "200", AP])
 check("smc collapse warning", code == 0 and "warning: the particles collapsed" in err and
       "effective sample size at 1961-12" in out, err)
-bad("given smc neural", ["forecast", "-m", "gru(hidden=4, context=8)", "--epochs", "1", "-h", "6",
-                         "--given", "+2=1", AP], 1, "cannot be copied")
+# neural models: sequential Monte Carlo by default (no exact answer)
+code, out, err = run(["forecast", "-m", "gru(hidden=4, context=8)", "--epochs", "2", "-h", "6",
+                      "--given", "+2=400", "--samples", "300", "--json", AP])
+jn = json.loads(out) if code == 0 else {}
+check("given neural smc", code == 0 and jn.get("mean", [0, 0])[1] == 400 and
+      jn["ess"][1] is not None and all(math.isfinite(v) for v in jn["mean"]), err)
+bad("given exact neural", ["forecast", "-m", "gru(hidden=4, context=8)", "--epochs", "1", "-h", "6",
+                           "--conditioning", "exact", "--given", "+2=1", AP], 1, "no exact")
 bad("conditioning bad", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "x", AP], 1,
     "--conditioning")
 

@@ -561,6 +561,56 @@ static void test_particle_smoother(void **state)
     free(dr);
 }
 
+/* Particle hooks of the neural families: a clone evolves exactly as its
+ * original and independently of it; sampling draws by the head's inverse
+ * CDF (u = 0.5 is the median, the mean of a symmetric head). */
+static void test_neural_clone(void **state)
+{
+    (void)state;
+    const char *specs[2] = {"gru(hidden=4, context=8)", "transformer(d=8, heads=2, layers=1, "
+                                                        "context=16, head=student-t)"};
+    size_t n = 60;
+    double y[60];
+    uint64_t sd = 4;
+    for (size_t t = 0; t < n; t++) y[t] = 10.0 + sin(0.5 * (double)t) + 0.1 * gauss(&sd);
+    for (size_t k = 0; k < 2; k++) {
+        tsf_model *mod;
+        tsf_fit_opts o = {0};
+        o.epochs = 2;
+        o.seed = 1;
+        assert_int_equal(tsf_model_new(specs[k], &mod), TSF_OK);
+        assert_int_equal(tsf_fit(mod, y, n, NULL, 1, &o), TSF_OK);
+        tsf_state *a, *b, *c;
+        assert_int_equal(tsf_state_new(mod, &a), TSF_OK);
+        for (size_t t = 0; t < 40; t++) assert_int_equal(tsf_state_update(a, y[t], NULL), TSF_OK);
+        assert_int_equal(tsf_state_clone(a, &b), TSF_OK);
+        assert_int_equal(tsf_state_clone(a, &c), TSF_OK);
+        for (size_t t = 40; t < 45; t++) {
+            double la, lb;
+            assert_int_equal(tsf_state_update(a, y[t], &la), TSF_OK);
+            assert_int_equal(tsf_state_update(b, y[t], &lb), TSF_OK);
+            assert_true(la == lb);
+        }
+        /* c diverges: a and b stay equal */
+        assert_int_equal(tsf_state_update(c, 99.0, NULL), TSF_OK);
+        tsf_forecast_result *fa, *fb;
+        double lev[1] = {80};
+        assert_int_equal(tsf_state_forecast(a, 1, lev, 1, NULL, &fa), TSF_OK);
+        assert_int_equal(tsf_state_forecast(b, 1, lev, 1, NULL, &fb), TSF_OK);
+        assert_true(fa->mean[0] == fb->mean[0] && fa->upper[0] == fb->upper[0]);
+        tsf_forecast_free(fa);
+        tsf_forecast_free(fb);
+        double va, vb;
+        assert_int_equal(tsf_state_sample(a, NULL, 0, 0.5, &va), TSF_OK);
+        assert_int_equal(tsf_state_sample(b, NULL, 0, 0.9, &vb), TSF_OK);
+        assert_true(vb > va && isfinite(va));
+        tsf_state_free(a);
+        tsf_state_free(b);
+        tsf_state_free(c);
+        tsf_model_free(mod);
+    }
+}
+
 static void test_bad(void **state)
 {
     (void)state;
@@ -586,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_r_reference),
         cmocka_unit_test(test_given),
         cmocka_unit_test(test_particle_smoother),
+        cmocka_unit_test(test_neural_clone),
         cmocka_unit_test(test_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,12 +68,14 @@ typedef struct tsf_model_type {
     tsf_status (*load)(const tsf_st *doc, void **impl);
     void (*free)(void *impl);
     /* Optional, for particle methods (src/core/smc.c): a copy of a state
-     * that evolves independently; one draw from the state's one-step
-     * predictive distribution by its inverse CDF at u in (0,1) (x, k: the
-     * step's regressors).  Without state_sample, a family that is not
-     * neural is sampled from its Gaussian state_forecast at h = 1. */
+     * that evolves independently; state_sample draws the next observation
+     * from the state's one-step predictive distribution by its inverse CDF
+     * at u in (0,1) (x, k: the step's regressors), returns it in *y (on
+     * the model's scale) and feeds it to the state, as state_update would.
+     * Without state_sample, a family that is not neural is sampled from
+     * its Gaussian state_forecast at h = 1. */
     tsf_status (*state_clone)(const void *st, void **out);
-    tsf_status (*state_sample)(const void *st, const double *x, size_t k, double u, double *y);
+    tsf_status (*state_sample)(void *st, const double *x, size_t k, double u, double *y);
     /* Smoothing (tsf/smooth.h), optional: fill res->mean and res->se
      * (allocated by the core for n values) and allocate res->state_mean
      * and res->state_var (res->dim each row) with malloc; y is on the

@@ -34,10 +34,10 @@ tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder fin
 tsf_status tsf_check_levels(const double *levels, size_t nlevels);
 
 /* One draw of the next observation from the state's one-step predictive
- * distribution, in y's units, by the inverse CDF at u in (0,1); x, k: the
- * step's regressors (src/core/state.c). */
+ * distribution, in y's units, by the inverse CDF at u in (0,1), fed to the
+ * state; x, k: the step's regressors (src/core/state.c). */
 typedef struct tsf_state tsf_state;
-tsf_status tsf_state_sample(const tsf_state *st, const double *x, size_t k, double u, double *y);
+tsf_status tsf_state_sample(tsf_state *st, const double *x, size_t k, double u, double *y);
 
 /* Forecast conditional on opts' given values by sequential Monte Carlo
  * (src/core/smc.c); fc allocated for h steps and the levels. */

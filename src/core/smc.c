@@ -191,9 +191,8 @@ tsf_status tsf_smc_forecast(const tsf_model *m, const double *y, size_t n, const
             if (ess < 0.5 * (double)N && i + 1 < h) st = resample(&s, rng, i);
         } else {
             for (size_t p = 0; !st && p < N; p++) {
-                double v;
-                if (!(st = tsf_state_sample(s.p[p], x, k, gsl_rng_uniform_pos(rng), &v)))
-                    st = tsf_state_update_x(s.p[p], v, x, k, NULL);
+                double v = NAN;
+                st = tsf_state_sample(s.p[p], x, k, gsl_rng_uniform_pos(rng), &v);
                 s.paths[p * h + i] = v;
             }
         }
@@ -247,9 +246,8 @@ tsf_status tsf_smc_smooth(const tsf_model *m, const double *y, size_t n, const t
         const double *x = xrow(xreg, t, s.x);
         if (isnan(y[t])) {
             for (size_t p = 0; !st && p < N; p++) {
-                double v;
-                if (!(st = tsf_state_sample(s.p[p], x, k, gsl_rng_uniform_pos(rng), &v)))
-                    st = tsf_state_update_x(s.p[p], v, x, k, NULL);
+                double v = NAN;
+                st = tsf_state_sample(s.p[p], x, k, gsl_rng_uniform_pos(rng), &v);
                 s.paths[p * n + t] = v;
             }
         } else {

@@ -237,11 +237,8 @@ static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t s
     return st;
 }
 
-/* Streaming state: its own copy of the network and a one-sequence stream. */
-typedef struct {
-    tsf_nn *nn;
-    tsf_nn_stream *s;
-} neural_state;
+/* Streaming state (tsf_neural_state, neural.h). */
+typedef tsf_neural_state neural_state;
 
 static void state_free(void *p)
 {
@@ -368,7 +365,8 @@ static tsf_status state_load(const void *impl, const tsf_st *doc, void **out)
         .residuals = residuals, .state_new = state_new, .state_update = state_update,          \
         .state_forecast = state_forecast, .state_free = state_free, .state_save = state_save, \
         .state_load = state_load, .save = tsf_neural_save,                                      \
-        .load = tsf_neural_load, .free = tsf_neural_free}
+        .load = tsf_neural_load, .free = tsf_neural_free,                                      \
+        .state_clone = tsf_neural_state_clone, .state_sample = tsf_neural_state_sample}
 
 NEURAL_TYPE(tsf_gru_type, "gru", parse_gru);
 NEURAL_TYPE(tsf_lstm_type, "lstm", parse_lstm);
