@@ -9,9 +9,9 @@
  * start (the differenced part diffuse with variance 1e6 sigma2, as R's
  * makeARIMA): see docs/conditioning.md; these refuse a model fitted with a
  * --transform.  A family without a Kalman smoother whose streaming states
- * can be copied is answered by a particle smoother (1000 particles, fixed
- * seed 0 for tsf_smooth; dim 0 and no state arrays); the others answer
- * TSF_EUNSUP.
+ * can be copied (gru, lstm, transformer) is answered by a particle smoother
+ * (1000 particles, fixed seed 0 for tsf_smooth; dim 0 and no state
+ * arrays); the others answer TSF_EUNSUP.
  *
  * Thread safety: distinct results may be used from distinct threads; a
  * fitted model may be smoothed from many threads at once (it is only read). */

@@ -71,7 +71,8 @@ static const command commands[] = {
      "tsf impute (-m SPEC | --model MODEL.safetensors) [--level 80,95] [--paths K --seed S] "
      "[-o OUT.csv] [--json] FILE.csv",
      "Replaces every missing value (empty field or NA) by its conditional mean given\n"
-     "all observed values, before and after it (Kalman smoothing; ar, arima, auto).\n"
+     "all observed values, before and after it (Kalman smoothing for ar, arima, auto;\n"
+     "a particle smoother for neural models).\n"
      "Output CSV: time,VALUE,imputed,se,lo80,hi80,lo95,hi95 (imputed 1 for filled\n"
      "rows; se 0 and lo = hi = value where observed).  docs/conditioning.md.\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
