@@ -160,23 +160,23 @@ static const double *gain(const smoother *s, size_t t)
 /* Forward pass of the mean over u (missing where x is) with the stored
  * gains: innovations into s->v (NaN where missing), predicted states into
  * s->ab when keep.  a_{t+1} = T (a_t + P_t Z v_t / F_t). */
-static void mean_forward(smoother *s, const double *u, int keep)
+static void mean_forward_to(smoother *s, const double *u, double *vo, double *pro, double *ab)
 {
     size_t rd = s->rd, n = s->n;
     double *a = s->a, *w = s->w;
     memset(a, 0, rd * sizeof *a);
     for (size_t t = 0; t < n; t++) {
         /* element loops, not memcpy: rd is small and this runs n times */
-        if (keep)
-            for (size_t i = 0; i < rd; i++) s->ab[t * rd + i] = a[i];
+        if (ab)
+            for (size_t i = 0; i < rd; i++) ab[t * rd + i] = a[i];
         double pr = 0.0;
         for (size_t i = 0; i < rd; i++) pr += s->Z[i] * a[i];
-        s->pr[t] = pr;
+        pro[t] = pr;
         if (isnan(s->x[t])) {
-            s->v[t] = NAN;
+            vo[t] = NAN;
         } else {
             const double *Mt = gain(s, t);
-            double k = (s->v[t] = u[t] - pr) / s->F[t];
+            double k = (vo[t] = u[t] - pr) / s->F[t];
             for (size_t i = 0; i < rd; i++) a[i] += Mt[i] * k;
         }
         t_vec(s, a, w);
@@ -186,6 +186,30 @@ static void mean_forward(smoother *s, const double *u, int keep)
     }
     s->a = a;
     s->w = w;
+}
+
+static void mean_forward(smoother *s, const double *u, int keep)
+{
+    mean_forward_to(s, u, s->v, s->pr, keep ? s->ab : NULL);
+}
+
+/* One backward step of r at t (v: the innovation at t, NaN when
+ * missing): r_t in r, r_{t-1} out in r (w: scratch; the two are swapped,
+ * so the caller's pointers are updated). */
+static void r_step(const smoother *s, size_t t, double v, double **r, double **w)
+{
+    size_t rd = s->rd;
+    const double *M = gain(s, t);
+    tt_vec(s, *r, *w);
+    if (!isnan(v)) {
+        double mw = 0.0, *ww = *w;
+        for (size_t i = 0; i < rd; i++) mw += M[i] * ww[i];
+        double c = (v - mw) / s->F[t];
+        for (size_t i = 0; i < rd; i++) ww[i] += s->Z[i] * c;
+    }
+    double *tmp = *r;
+    *r = *w;
+    *w = tmp;
 }
 
 /* Smoothed E0[u_t | observed u] into ym (n) and, when st, the state into
@@ -198,16 +222,7 @@ static void mean_pass(smoother *s, const double *u, double *ym, double *st)
     memset(r, 0, rd * sizeof *r);
     for (size_t t = n; t-- > 0;) {
         const double *P = s->Ps + s->pidx[t] * rd * rd, *M = gain(s, t);
-        tt_vec(s, r, w);
-        if (!isnan(s->v[t])) {
-            double mw = 0.0;
-            for (size_t i = 0; i < rd; i++) mw += M[i] * w[i];
-            double c = (s->v[t] - mw) / s->F[t];
-            for (size_t i = 0; i < rd; i++) w[i] += s->Z[i] * c;
-        }
-        double *tmp = r;
-        r = w;
-        w = tmp;
+        r_step(s, t, s->v[t], &r, &w);
         if (ym) {
             double q = s->pr[t];
             for (size_t i = 0; i < rd; i++) q += M[i] * r[i];
@@ -358,60 +373,66 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
 {
     smoother s;
     tsf_status st = sm_forward(m, x, n, &s);
-    size_t rd = s.rd, r = s.r, nd = s.nd, nn = n ? n : 1;
-    double *ym = NULL, *smt = NULL, *gy = NULL, *gs = NULL, *g = NULL;
-    double *rv = NULL, *N = NULL, *A = NULL;
+    size_t rd = s.rd, r = s.r, nd = s.nd, nn = n ? n : 1, nd1 = nd ? nd : 1;
+    double *vl = NULL, *prl = NULL, *abl = NULL, *rl = NULL, *wl = NULL;
+    double *gy = NULL, *gs = NULL, *g = NULL, *N = NULL, *A = NULL;
     if (st) goto done;
-    int need_state = smean || svar;
-    ym = malloc(nn * sizeof *ym);
-    smt = need_state ? malloc(nn * rd * sizeof *smt) : NULL;
-    s.ab = need_state ? malloc(nn * rd * sizeof *s.ab) : NULL;
-    if (!ym || (need_state && (!smt || !s.ab))) {
+    if (smean && !(s.ab = malloc(nn * rd * sizeof *s.ab))) {
         st = oom();
         goto done;
     }
-    /* means: E0[x - C Lhat] + C Lhat */
+    /* means: E0[x - C Lhat] + C Lhat, written in place */
     remove_start(&s, x, s.Lhat);
-    mean_pass(&s, s.u, ym, smt);
+    mean_pass(&s, s.u, ymean, smean);
     for (size_t t = 0; t < n; t++) {
         double c = 0.0;
         for (size_t l = 0; l < nd; l++) c += s.C[t * nd + l] * s.Lhat[l];
-        if (ymean) ymean[t] = isnan(x[t]) ? ym[t] + c : x[t];
-        for (size_t j = 0; smean && j < rd; j++) {
-            double v = smt[t * rd + j];
-            for (size_t l = 0; j >= r && l < nd; l++) v += lag_path(&s, t, j - r, l) * s.Lhat[l];
-            smean[t * rd + j] = v;
-        }
+        if (ymean) ymean[t] = isnan(x[t]) ? ymean[t] + c : x[t];
+        for (size_t j = r; smean && j < rd; j++)
+            for (size_t l = 0; l < nd; l++)
+                smean[t * rd + j] += lag_path(&s, t, j - r, l) * s.Lhat[l];
     }
     if (!yvar && !svar) goto done;
-    /* g_t = c_t - E0[c_t | c] for each initial lag (and its state) */
-    gy = malloc(nn * (nd ? nd : 1) * sizeof *gy);
-    gs = svar && nd ? malloc(nn * rd * nd * sizeof *gs) : NULL;
-    g = malloc((nd ? nd : 1) * sizeof *g);
-    rv = calloc(rd, sizeof *rv);
+    /* g_t = c_t - E0[c_t | c] of each initial lag (and of its state): the
+     * forward passes now, the backward ones inside the variance pass */
+    vl = malloc(nn * nd1 * sizeof *vl);
+    prl = malloc(nn * nd1 * sizeof *prl);
+    abl = svar && nd ? malloc(nn * rd * nd * sizeof *abl) : NULL;
+    rl = calloc(rd * nd1, sizeof *rl);
+    wl = malloc(rd * nd1 * sizeof *wl);
+    gy = malloc(nd1 * sizeof *gy);
+    gs = malloc(rd * nd1 * sizeof *gs);
+    g = malloc(nd1 * sizeof *g);
     N = calloc(rd * rd, sizeof *N);
     A = malloc((rd * rd + rd) * sizeof *A);
-    if (!gy || (svar && nd && !gs) || !g || !rv || !N || !A) {
+    if (!vl || !prl || (svar && nd && !abl) || !rl || !wl || !gy || !gs || !g || !N || !A) {
         st = oom();
         goto done;
     }
     for (size_t l = 0; l < nd; l++) {
-        for (size_t t = 0; t < n; t++) s.u[t] = isnan(x[t]) ? NAN : s.C[t * nd + l];
-        mean_pass(&s, s.u, ym, svar ? smt : NULL);
-        for (size_t t = 0; t < n; t++) {
-            gy[t * nd + l] = s.C[t * nd + l] - ym[t];
-            for (size_t j = 0; svar && j < rd; j++)
-                gs[(t * rd + j) * nd + l] =
-                    (j >= r ? lag_path(&s, t, j - r, l) : 0.0) - smt[t * rd + j];
-        }
+        for (size_t t = 0; t < n; t++) s.u[t] = s.C[t * nd + l];
+        mean_forward_to(&s, s.u, vl + l * n, prl + l * n, abl ? abl + l * n * rd : NULL);
     }
-    /* variances of the zero-start model: the N recursion */
-    double *M, *w = s.w;
+    double *w = s.w;
     for (size_t t = n; t-- > 0;) {
-        const double *P = s.Ps + s.pidx[t] * rd * rd;
+        const double *P = s.Ps + s.pidx[t] * rd * rd, *M = gain(&s, t);
         double F = s.F[t];
-        M = (double *)gain(&s, t);
         int obs = !isnan(x[t]);
+        for (size_t l = 0; l < nd; l++) {
+            double *rr = rl + l * rd, *ww = wl + l * rd;
+            r_step(&s, t, vl[l * n + t], &rr, &ww);
+            if (rr != rl + l * rd) /* keep r in its slot */
+                for (size_t i = 0; i < rd; i++) rl[l * rd + i] = rr[i];
+            const double *rv = rl + l * rd;
+            double q = prl[l * n + t];
+            for (size_t i = 0; i < rd; i++) q += M[i] * rv[i];
+            gy[l] = s.C[t * nd + l] - q;
+            for (size_t i = 0; svar && i < rd; i++) {
+                double e = abl[(l * n + t) * rd + i];
+                for (size_t j = 0; j < rd; j++) e += P[i * rd + j] * rv[j];
+                gs[i * nd + l] = (i >= r ? lag_path(&s, t, i - r, l) : 0.0) - e;
+            }
+        }
         tt_mat(&s, N, A);
         if (obs) {
             /* (I - Z m') A (I - m Z') + Z Z' / F with A = T' N T, m = M / F */
@@ -428,16 +449,16 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
                                      (mAm + 1.0 / F) * s.Z[i] * s.Z[j];
         }
         if (yvar) {
-            double q = 0.0;
-            for (size_t i = 0; i < rd; i++) {
-                double v = 0.0;
-                for (size_t j = 0; j < rd; j++) v += N[i * rd + j] * M[j];
-                q += M[i] * v;
-            }
             if (obs) {
                 yvar[t] = 0.0;
             } else {
-                memcpy(g, gy + t * nd, nd * sizeof *g);
+                double q = 0.0;
+                for (size_t i = 0; i < rd; i++) {
+                    double v = 0.0;
+                    for (size_t j = 0; j < rd; j++) v += N[i * rd + j] * M[j];
+                    q += M[i] * v;
+                }
+                memcpy(g, gy, nd * sizeof *g);
                 yvar[t] = (fmax(F - q, 0.0) + (nd ? qinv_form(&s, g) : 0.0)) * m->sigma2;
             }
         }
@@ -451,20 +472,21 @@ tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
             }
             double extra = 0.0;
             if (nd) {
-                memcpy(g, gs + (t * rd + i) * nd, nd * sizeof *g);
+                memcpy(g, gs + i * nd, nd * sizeof *g);
                 extra = qinv_form(&s, g);
             }
             svar[t * rd + i] = (fmax(Pi[i] - q, 0.0) + extra) * m->sigma2;
         }
     }
-    (void)rv;
 done:
-    free(ym);
-    free(smt);
+    free(vl);
+    free(prl);
+    free(abl);
+    free(rl);
+    free(wl);
     free(gy);
     free(gs);
     free(g);
-    free(rv);
     free(N);
     free(A);
     sm_free(&s);
