@@ -110,14 +110,36 @@ typedef struct {
     void *progress_ctx;    /**< passed to progress() */
 } tsf_fit_opts;
 
+/** How tsf_forecast() conditions on given future values (scenario
+ * forecasts, docs/conditioning.md). */
+typedef enum {
+    TSF_CONDITIONING_DEFAULT = 0, /**< exact where the model allows it, else SMC */
+    TSF_CONDITIONING_EXACT,       /**< Kalman models: the given values enter as observations */
+    TSF_CONDITIONING_SMC          /**< sequential Monte Carlo through the streaming state */
+} tsf_conditioning;
+
 /** Forecast options.  Initialise with tsf_forecast_opts_init() (or zero the
- * whole struct); size follows the rule of ::tsf_fit_opts. */
+ * whole struct); size follows the rule of ::tsf_fit_opts.
+ *
+ * Scenario forecasts: ngiven future values known in advance, the value
+ * given_value[i] at step given_step[i] (1-based, at most h, distinct;
+ * values finite, in y's units).  The forecast of the other steps is
+ * conditional on them; the given steps come back with their value, se 0
+ * and lower = upper = the value.  Exact for ar, arima and auto;
+ * ::TSF_CONDITIONING_SMC (the default for other families) uses `samples`
+ * particles (0: 1000), seeded by `seed`, and fills the result's ess; a
+ * family whose states cannot be copied and sampled answers ::TSF_EUNSUP
+ * (docs/conditioning.md). */
 typedef struct {
     size_t size;                 /**< sizeof(tsf_forecast_opts), or 0 for the 1.0 layout */
     const tsf_xreg *xreg_future; /**< h rows of future regressors, when fitted with xreg */
-    uint64_t seed;               /**< sampling-based models (neural) */
-    size_t samples;              /**< sample paths; 0 = model default (200) */
+    uint64_t seed;               /**< sampling-based models (neural, SMC) */
+    size_t samples;              /**< sample paths or particles; 0 = model default */
     int biasadj;                 /**< back-transformed mean instead of median */
+    size_t ngiven;               /**< number of given future values (0: none) */
+    const size_t *given_step;    /**< ngiven steps, 1-based; read during the call only */
+    const double *given_value;   /**< ngiven values; read during the call only */
+    tsf_conditioning conditioning; /**< how to condition on them */
 } tsf_forecast_opts;
 
 /** A forecast, allocated by the library (tsf_forecast(),
@@ -135,6 +157,10 @@ typedef struct {
      * it is known only through the intervals (sample-based neural
      * forecasts, transforms, mixtures). */
     int normal;
+    /** Sequential Monte Carlo only (NULL otherwise): h values, the
+     * effective sample size of the particles after each given step (NaN at
+     * the other steps). */
+    double *ess;
 } tsf_forecast_result;
 
 /** Sets *o to the defaults (all zero) with o->size = sizeof *o.  NULL is

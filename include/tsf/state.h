@@ -32,6 +32,17 @@ TSF_API tsf_status tsf_state_new(const tsf_model *m, tsf_state **out);
 /** Frees a state; NULL is harmless. */
 TSF_API void tsf_state_free(tsf_state *st);
 
+/** An independent copy of st (same model, same position), e.g. one
+ * particle of a particle filter.
+ * @return ::TSF_OK; ::TSF_EUNSUP for a family whose states cannot be
+ * copied; ::TSF_ENOMEM; ::TSF_EINVAL for a NULL argument.  *out is NULL on
+ * error.
+ * @par Ownership
+ * The caller frees *out with tsf_state_free(); it does not depend on st.
+ * @par Thread safety
+ * st is only read: many threads may clone one state at once. */
+TSF_API tsf_status tsf_state_clone(const tsf_state *st, tsf_state **out);
+
 /** Feeds y_t (NaN = missing).  *logp (logp may be NULL) receives
  * log p(y_t | y_<t) in the units of y (0 for a missing value); summed over
  * a series it equals tsf_loglik().

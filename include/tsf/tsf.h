@@ -33,6 +33,7 @@
 #include "model.h"
 #include "state.h"
 #include "stats.h"
+#include "smooth.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -151,8 +151,8 @@ def _level_key(v):
 
 
 def _forecast_opts(xf, seed, samples):
-    o = _native.ForecastOpts()
-    _lib.tsf_forecast_opts_init(ctypes.byref(o))
+    o = _native.ForecastOpts()  # zeroed; size: this mirror's layout (tsf/model.h)
+    o.size = ctypes.sizeof(o)
     if xf is not None:
         o.xreg_future = ctypes.pointer(xf.c)
     o.seed = int(seed)
@@ -263,8 +263,8 @@ class Model:
             h = ctypes.c_void_p()
             _check(_lib.tsf_model_new(spec.encode(), ctypes.byref(h)))
             self._h = h
-        o = _native.FitOpts()
-        _lib.tsf_fit_opts_init(ctypes.byref(o))
+        o = _native.FitOpts()  # zeroed; size: this mirror's layout (tsf/model.h)
+        o.size = ctypes.sizeof(o)
         try:
             o.method = _METHODS[method]
             o.device = _DEVICES[device]

@@ -38,13 +38,15 @@ class FitOpts(ctypes.Structure):
 
 class ForecastOpts(ctypes.Structure):
     _fields_ = [("size", c_size_t), ("xreg_future", ctypes.POINTER(Xreg)),
-                ("seed", ctypes.c_uint64), ("samples", c_size_t), ("biasadj", ctypes.c_int)]
+                ("seed", ctypes.c_uint64), ("samples", c_size_t), ("biasadj", ctypes.c_int),
+                ("ngiven", c_size_t), ("given_step", ctypes.POINTER(c_size_t)),
+                ("given_value", c_double_p), ("conditioning", ctypes.c_int)]
 
 
 class ForecastResult(ctypes.Structure):
     _fields_ = [("h", c_size_t), ("nlevels", c_size_t), ("mean", c_double_p),
                 ("se", c_double_p), ("levels", c_double_p), ("lower", c_double_p),
-                ("upper", c_double_p)]
+                ("upper", c_double_p), ("normal", ctypes.c_int), ("ess", c_double_p)]
 
 
 class FitInfo(ctypes.Structure):

@@ -93,16 +93,17 @@ static const optdef opts[] = {
     {"--epochs", OPT_MODEL, 1}, {"--batch", OPT_MODEL, 1}, {"--lr", OPT_MODEL, 1},
     {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
-    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON, 1},
+    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON | OPT_IMPUTE, 1},
     {"--xreg-future", OPT_HORIZON | OPT_SIM, 1}, {"--biasadj", OPT_HORIZON, 0},
     {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
-    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM, 1},
+    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM | OPT_IMPUTE, 1},
     {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
     {"--interval", OPT_MODEL, 1}, {"--round-time", OPT_MODEL, 0},
     {"--origins", OPT_EVAL, 1}, {"--step", OPT_EVAL, 1},
+    {"--given", OPT_GIVEN, 1}, {"--conditioning", OPT_GIVEN, 1},
 };
 
 static int set_option(const char *name, const char *v, cli_args *a)
@@ -177,6 +178,7 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 100000000, &a->nsim)) return EXIT_INPUT;
     } else if (!strcmp(name, "--paths")) {
         if (parse_long(name, v, 1, 100000, &a->paths)) return EXIT_INPUT;
+        a->paths_given = 1;
     } else if (!strcmp(name, "--residuals")) a->residuals = v;
     else if (!strcmp(name, "--plot")) a->plot = v;
     else if (!strcmp(name, "--format")) {
@@ -196,12 +198,21 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 100000000, &a->step)) return EXIT_INPUT;
     } else if (!strcmp(name, "--summary")) a->summary = v;
     else if (!strcmp(name, "--quiet")) a->quiet = 1;
+    else if (!strcmp(name, "--given")) a->given = v;
+    else if (!strcmp(name, "--conditioning")) {
+        if (!strcmp(v, "exact")) a->fc.conditioning = TSF_CONDITIONING_EXACT;
+        else if (!strcmp(v, "smc")) a->fc.conditioning = TSF_CONDITIONING_SMC;
+        else return cli_usage("--conditioning '%s': use exact or smc", v);
+    }
     return 0;
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a)
 {
     memset(a, 0, sizeof *a);
+    /* this header's layout (size set): fields after the 1.0 ones count */
+    tsf_fit_opts_init(&a->fit);
+    tsf_forecast_opts_init(&a->fc);
     a->cmd = cmd;
     a->horizon = -1;
     a->holdout = -1;

@@ -26,7 +26,9 @@ enum {
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */
     OPT_MANYSPEC = 1 << 9, /* -m may repeat */
-    OPT_EVAL = 1 << 10     /* --origins, --step */
+    OPT_EVAL = 1 << 10,    /* --origins, --step */
+    OPT_IMPUTE = 1 << 11,  /* --level, --paths (impute) */
+    OPT_GIVEN = 1 << 12    /* --given, --conditioning (forecast) */
 };
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     const char *plot;         /* --plot */
     const char *xreg;         /* --xreg trend | COL1,COL2 */
     const char *xreg_future;  /* --xreg-future FILE */
+    const char *given;        /* --given LIST|FILE */
     const char *summary;      /* --summary */
     const char *format;       /* --format wide|long */
     const char *id_col, *time_col, *value_col;
@@ -49,6 +52,7 @@ typedef struct {
     long holdout;             /* --holdout; -1 when absent */
     long origins, step;       /* --origins, --step; 0 when absent */
     long nsim, paths;
+    int paths_given;
     double levels[MAX_LEVELS];
     size_t nlevels;
     int levels_given;
@@ -108,6 +112,12 @@ size_t cli_returns(const double *p, size_t n, int kind, double *r);
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);
 
+/* --given of forecast (src/cli/given.c): the steps (1..h) and values,
+ * arrays of *ng owned by the caller (NULL, 0 without --given).  labels:
+ * the h future time labels (entries may be NULL). */
+int cli_given(const cli_args *a, const cli_data *d, size_t h, char **labels, size_t **steps,
+              double **vals, size_t *ng);
+
 /* Fits spec (or loads --model) on y[0..n) with the options in a. */
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
                   tsf_model **m);
@@ -124,6 +134,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
+int cmd_impute(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

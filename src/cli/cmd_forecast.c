@@ -30,6 +30,7 @@ static json_t *forecast_json(const tsf_forecast_result *fc, char **labels)
     for (size_t i = 0; i < fc->h; i++)
         json_array_append_new(t, labels[i] ? json_string(labels[i]) : json_integer((json_int_t)i + 1));
     json_object_set_new(j, "time", t);
+    if (fc->ess) json_object_set_new(j, "ess", jarray(fc->ess, fc->h));
     return j;
 }
 
@@ -61,6 +62,23 @@ static void risk_human(const tsf_risk_result *rk)
     }
 }
 
+/* Sequential Monte Carlo: the effective sample size at each given step,
+ * and a warning when the particles collapsed. */
+static void report_ess(const tsf_forecast_result *fc, char **labels, size_t np, int human)
+{
+    for (size_t i = 0; fc->ess && i < fc->h; i++) {
+        if (isnan(fc->ess[i])) continue;
+        char idx[32];
+        snprintf(idx, sizeof idx, "+%zu", i + 1);
+        const char *lab = labels[i] ? labels[i] : idx;
+        if (human) printf("effective sample size at %s: %.1f of %zu particles\n", lab, fc->ess[i], np);
+        if (fc->ess[i] < 10.0)
+            fprintf(stderr, "tsf: warning: the particles collapsed at %s (effective sample size "
+                            "%.1f < 10): the answer rests on a few paths; use more --samples or "
+                            "check the given values\n", lab, fc->ess[i]);
+    }
+}
+
 static void forecast_human(const tsf_forecast_result *fc, char **labels, int sd)
 {
     printf("%-10s %14s", "", "Point Forecast");
@@ -88,7 +106,7 @@ int cmd_forecast(int argc, char **argv)
     cli_args a;
     int r;
     if ((r = cli_parse("forecast", argc, argv, OPT_MODEL | OPT_HORIZON | OPT_LOADMODEL |
-                       OPT_OUTPUT | OPT_PLOT, &a)))
+                       OPT_OUTPUT | OPT_PLOT | OPT_GIVEN, &a)))
         return r;
     if (a.horizon < 0) return cli_usage("forecast: give the horizon with -h N");
     if (!a.nspecs && !a.model_path)
@@ -106,11 +124,21 @@ int cmd_forecast(int argc, char **argv)
             if (xfbuf) fo.xreg_future = &xf;
             tsf_forecast_result *fc = NULL;
             tsf_risk_result *rk = NULL;
-            tsf_status st = tsf_forecast(m, d.y, d.n, d.xp, h, a.levels, a.nlevels, &fo, &fc);
-            if (!st && a.nrisk) st = tsf_risk(m, d.y, d.n, h, a.risk, a.nrisk, &fo, &rk);
             char **labels = NULL;
-            if (st) r = cli_fail(st);
-            else if ((r = future_labels(&d, h, &labels)) == 0) {
+            size_t *gsteps = NULL;
+            double *gvals = NULL;
+            tsf_status st = TSF_OK;
+            if ((r = future_labels(&d, h, &labels)) == 0 &&
+                (r = cli_given(&a, &d, h, labels, &gsteps, &gvals, &fo.ngiven)) == 0) {
+                fo.given_step = gsteps;
+                fo.given_value = gvals;
+                st = tsf_forecast(m, d.y, d.n, d.xp, h, a.levels, a.nlevels, &fo, &fc);
+                if (!st && a.nrisk) st = tsf_risk(m, d.y, d.n, h, a.risk, a.nrisk, &fo, &rk);
+                if (st) r = cli_fail(st);
+            }
+            free(gsteps);
+            free(gvals);
+            if (!r) {
                 if (a.json) {
                     json_t *j = forecast_json(fc, labels);
                     if (j && rk) risk_json(j, rk);
@@ -119,6 +147,7 @@ int cmd_forecast(int argc, char **argv)
                     forecast_human(fc, labels, !strcmp(tsf_model_family(m), "garch"));
                     if (rk) risk_human(rk);
                 }
+                report_ess(fc, labels, a.fc.samples ? a.fc.samples : 1000, !a.json);
                 if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
                 if (!r && a.plot) {
                     char title[512];

@@ -40,13 +40,19 @@ static const command commands[] = {
      "Fits a model and prints its coefficients (with standard errors), sigma^2,\n"
      "log-likelihood, AIC/AICc/BIC and a Ljung-Box test of the residuals.\n"},
     {"forecast", cmd_forecast,
-     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [options] FILE.csv",
+     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [--given T=V,...] "
+     "[options] FILE.csv",
      "Forecasts N steps after the end of the series with prediction intervals.\n"
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
      "  --risk L1,L2         value-at-risk and expected shortfall at these levels (garch)\n"
+     "  --given T=V,+k=V     scenario forecast given future values (TIME as printed in\n"
+     "                       the time column, or +k steps ahead); or --given F.csv\n"
+     "                       with a time column and a value column\n"
+     "  --conditioning exact|smc   exact (ar, arima, auto) or sequential Monte Carlo\n"
+     "                       with --samples particles (reports the effective sample size)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
@@ -88,6 +94,20 @@ static const command commands[] = {
      "  --json               {\"models\":[{\"spec\",\"smape\",\"mase\",...}]} in the order given\n"
      "Exit status: 0, 3 when some fits failed, 1 bad input or usage.\n"
      "docs/evaluate.md has the definitions.\n"},
+    {"impute", cmd_impute,
+     "tsf impute (-m SPEC | --model MODEL.safetensors) [--level 80,95] [--paths K --seed S] "
+     "[-o OUT.csv] [--json] FILE.csv",
+     "Replaces every missing value (empty field or NA) by its conditional mean given\n"
+     "all observed values, before and after it (Kalman smoothing for ar, arima, auto;\n"
+     "a particle smoother for neural models).\n"
+     "Output CSV: time,VALUE,imputed,se,lo80,hi80,lo95,hi95 (imputed 1 for filled\n"
+     "rows; se 0 and lo = hi = value where observed).  docs/conditioning.md.\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --paths K            K joint draws of the missing values from their\n"
+     "                       conditional distribution: columns path1..pathK\n"
+     "  --seed S             seed of the draws\n"
+     "  -o OUT.csv           output file, written atomically (default: stdout)\n"
+     "  --json               {time, value, imputed, mean, se, lower, upper, paths}\n"},
     {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
      "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
@@ -114,7 +134,7 @@ int cmd_help(int argc, char **argv)
             printf("\n%s", model_opts);
         return 0;
     }
-    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, evaluate, simulate",
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, evaluate, impute, simulate",
                      argv[0]);
 }
 

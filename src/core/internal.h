@@ -77,6 +77,23 @@ typedef struct tsf_model_type {
     tsf_status (*save)(const void *impl, tsf_st *doc);
     tsf_status (*load)(const tsf_st *doc, void **impl);
     void (*free)(void *impl);
+    /* Optional, for particle methods (src/core/smc.c): a copy of a state
+     * that evolves independently; state_sample draws the next observation
+     * from the state's one-step predictive distribution by its inverse CDF
+     * at u in (0,1) (x, k: the step's regressors), returns it in *y (on
+     * the model's scale) and feeds it to the state, as state_update would.
+     * Without state_sample, a family that is not neural is sampled from
+     * its Gaussian state_forecast at h = 1. */
+    tsf_status (*state_clone)(const void *st, void **out);
+    tsf_status (*state_sample)(void *st, const double *x, size_t k, double u, double *y);
+    /* Smoothing (tsf/smooth.h), optional: fill res->mean and res->se
+     * (allocated by the core for n values) and allocate res->state_mean
+     * and res->state_var (res->dim each row) with malloc; y is on the
+     * model's scale.  smooth_draws: npaths joint draws into out. */
+    tsf_status (*smooth)(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res);
+    tsf_status (*smooth_draws)(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
 } tsf_model_type;
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */

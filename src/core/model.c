@@ -283,6 +283,34 @@ tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
     return TSF_OK;
 }
 
+/* Given future values (scenario forecasts): steps in 1..h, distinct,
+ * finite values, a family that answers exactly. */
+static tsf_status check_given(const tsf_model *m, size_t h, const tsf_forecast_opts *o)
+{
+    if (!o->given_step || !o->given_value)
+        return tsf_set_error(TSF_EINVAL, "given values without their steps or values");
+    for (size_t i = 0; i < o->ngiven; i++) {
+        size_t k = o->given_step[i];
+        if (k < 1 || k > h)
+            return tsf_set_error(TSF_EINVAL, "given value %zu is at step %zu, outside the "
+                                 "horizon 1..%zu", i + 1, k, h);
+        if (!isfinite(o->given_value[i]))
+            return tsf_set_error(TSF_EINVAL, "given value %zu (step %zu) is not a finite number",
+                                 i + 1, k);
+        for (size_t j = 0; j < i; j++)
+            if (o->given_step[j] == k)
+                return tsf_set_error(TSF_EINVAL, "step %zu is given twice", k);
+    }
+    if (o->conditioning == TSF_CONDITIONING_EXACT && !m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "model '%s' has no exact conditioning on given future "
+                             "values (ar, arima, auto have); use sequential Monte Carlo",
+                             m->spec);
+    if (o->conditioning != TSF_CONDITIONING_EXACT && o->conditioning != TSF_CONDITIONING_SMC &&
+        o->conditioning != TSF_CONDITIONING_DEFAULT)
+        return tsf_set_error(TSF_EINVAL, "unknown conditioning %d", (int)o->conditioning);
+    return TSF_OK;
+}
+
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
@@ -297,19 +325,59 @@ tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf
     tsf_forecast_result *fc;
     if ((st = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc))) return st;
     opts = &o;
+    double *gbuf = NULL;
+    const tsf_forecast_opts *uopts = opts;
+    tsf_forecast_opts gopts;
+    int smc = opts->ngiven && (opts->conditioning == TSF_CONDITIONING_SMC ||
+                               (opts->conditioning == TSF_CONDITIONING_DEFAULT &&
+                                !m->type->smooth));
+    if (opts->ngiven) {
+        if ((st = check_given(m, h, opts))) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+        if (has_transform(m) && !smc) {
+            /* the family sees given values on its scale */
+            gopts = *opts;
+            if ((st = transformed(m, opts->given_value, opts->ngiven, &gbuf,
+                                  &gopts.given_value))) {
+                tsf_forecast_free(fc);
+                return st;
+            }
+            opts = &gopts;
+        }
+    }
     double *buf;
     const double *use;
-    if ((st = transformed(m, y, n, &buf, &use))) {
-        tsf_forecast_free(fc);
-        return st;
+    if (smc) {
+        /* the streaming state applies the transform itself */
+        if ((st = tsf_smc_forecast(m, y, n, xreg, h, opts, fc))) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+    } else {
+        if ((st = transformed(m, y, n, &buf, &use))) {
+            tsf_forecast_free(fc);
+            free(gbuf);
+            return st;
+        }
+        st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
+        free(buf);
+        free(gbuf);
+        if (st) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+        if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     }
-    st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
-    free(buf);
-    if (st) {
-        tsf_forecast_free(fc);
-        return st;
+    for (size_t i = 0; i < uopts->ngiven; i++) {
+        /* given steps echoed exactly, in y's units */
+        size_t k = uopts->given_step[i] - 1;
+        double v = uopts->given_value[i];
+        fc->mean[k] = v;
+        fc->se[k] = 0.0;
+        for (size_t l = 0; l < nlevels; l++) fc->lower[l * h + k] = fc->upper[l * h + k] = v;
     }
-    if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     *out = fc;
     return TSF_OK;
 }
@@ -411,4 +479,72 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     if (f != fitted) free(f);
     free(buf);
     return st;
+}
+
+/* Checks shared by tsf_smooth and tsf_smooth_draws. */
+static tsf_status smooth_check(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg)
+{
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if ((!m->type->smooth || !m->type->smooth_draws) && !m->type->state_clone)
+        return unsupported(m, "smoothing (it has no Kalman smoother and its states cannot be "
+                           "copied for particles)");
+    if (has_transform(m) && m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "smoothing a model fitted with a transform is not "
+                             "supported; fit without --transform");
+    if (xreg && xreg->k && (!xreg->x || xreg->ld < n))
+        return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the series %zu",
+                             xreg->x ? xreg->ld : 0, n);
+    return check_series(y, n);
+}
+
+tsf_status tsf_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                      tsf_smooth_result **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_smooth: no output pointer");
+    *out = NULL;
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    tsf_smooth_result *res = calloc(1, sizeof *res);
+    if (!res) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    res->n = n;
+    res->mean = malloc((n ? n : 1) * sizeof *res->mean);
+    res->se = malloc((n ? n : 1) * sizeof *res->se);
+    if (!res->mean || !res->se) st = tsf_set_error(TSF_ENOMEM, "out of memory smoothing");
+    if (!st) st = m->type->smooth ? m->type->smooth(m->impl, y, n, xreg, res)
+                                  : tsf_smc_smooth(m, y, n, xreg, 0, 0, res->mean, res->se, 0,
+                                                   NULL);
+    if (st) {
+        tsf_smooth_free(res);
+        return st;
+    }
+    *out = res;
+    return TSF_OK;
+}
+
+void tsf_smooth_free(tsf_smooth_result *res)
+{
+    if (!res) return;
+    free(res->mean);
+    free(res->se);
+    free(res->state_mean);
+    free(res->state_var);
+    free(res);
+}
+
+tsf_status tsf_smooth_draws(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                            size_t npaths, uint64_t seed, double *out)
+{
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    if (n && npaths && !out) return tsf_set_error(TSF_EINVAL, "no output buffer for the draws");
+    if (!m->type->smooth_draws) {
+        /* particles: the means are computed and dropped */
+        double *mu = malloc(2 * (n ? n : 1) * sizeof *mu);
+        if (!mu) return tsf_set_error(TSF_ENOMEM, "out of memory");
+        st = tsf_smc_smooth(m, y, n, xreg, 0, seed, mu, mu + n, npaths, out);
+        free(mu);
+        return st;
+    }
+    return m->type->smooth_draws(m->impl, y, n, xreg, npaths, seed, out);
 }

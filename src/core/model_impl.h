@@ -49,4 +49,23 @@ tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
 /* TSF_EINVAL unless every level is a percentage in (0, 100). */
 tsf_status tsf_check_levels(const double *levels, size_t nlevels);
 
+/* One draw of the next observation from the state's one-step predictive
+ * distribution, in y's units, by the inverse CDF at u in (0,1), fed to the
+ * state; x, k: the step's regressors (src/core/state.c). */
+typedef struct tsf_state tsf_state;
+tsf_status tsf_state_sample(tsf_state *st, const double *x, size_t k, double u, double *y);
+
+/* Forecast conditional on opts' given values by sequential Monte Carlo
+ * (src/core/smc.c); fc allocated for h steps and the levels. */
+tsf_status tsf_smc_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                            size_t h, const tsf_forecast_opts *opts, tsf_forecast_result *fc);
+
+/* Imputation by a particle smoother through the streaming state
+ * (src/core/smc.c): np particles (0: 1000), mean/se of every value given
+ * the observed ones, and K paths drawn by their weights into draws (K x n,
+ * may be NULL when K = 0). */
+tsf_status tsf_smc_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                          size_t np, uint64_t seed, double *mean, double *se, size_t K,
+                          double *draws);
+
 #endif

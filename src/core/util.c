@@ -16,6 +16,7 @@ void tsf_forecast_free(tsf_forecast_result *fc)
     free(fc->levels);
     free(fc->lower);
     free(fc->upper);
+    free(fc->ess);
     free(fc);
 }
 

@@ -5,6 +5,7 @@
  * scale; stream.c turns them into the data's units. */
 #include <math.h>
 #include <stddef.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include "cpu_ops.h"
 #include "net.h"
@@ -32,6 +33,15 @@ static double sample_param(const tsf_nn_config *c, const float *o, gsl_rng *r)
     int t = c->head == TSF_NN_HEAD_STUDENT_T;
     tsf_cpu_head_params(&mu, &sg, t ? &nu : NULL, o, 1, c->head);
     double e = t ? gsl_ran_tdist(r, nu) : gsl_ran_gaussian_ziggurat(r, 1.0);
+    return (double)mu + (double)sg * e;
+}
+
+static double quantile_param(const tsf_nn_config *c, const float *o, double u)
+{
+    float mu, sg, nu;
+    int t = c->head == TSF_NN_HEAD_STUDENT_T;
+    tsf_cpu_head_params(&mu, &sg, t ? &nu : NULL, o, 1, c->head);
+    double e = t ? gsl_cdf_tdist_Pinv(u, (double)nu) : gsl_cdf_ugaussian_Pinv(u);
     return (double)mu + (double)sg * e;
 }
 
@@ -202,9 +212,9 @@ static const tsf_nn_need bin_needs[] = {TSF_NN_NEED(binned_loss), {NULL, 0}};
 
 static const tsf_nn_head_ops heads[] = {
     {.name = "gaussian", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .sample = sample_param, .moments = moments_param},
+     .sample = sample_param, .moments = moments_param, .quantile = quantile_param},
     {.name = "student-t", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .sample = sample_param, .moments = moments_param},
+     .sample = sample_param, .moments = moments_param, .quantile = quantile_param},
     {.name = "mixture", .nkey = "components", .nlo = 1, .nhi = 16, .ndef = 3, .k = k_mix,
      .init_bias = bias_mix, .loss = loss_mix, .sample = sample_mix, .moments = moments_mix,
      .needs = mix_needs},

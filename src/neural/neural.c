@@ -248,11 +248,8 @@ tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64
     return st;
 }
 
-/* Streaming state: its own copy of the network and a one-sequence stream. */
-typedef struct {
-    tsf_nn *nn;
-    tsf_nn_stream *s;
-} neural_state;
+/* Streaming state (tsf_neural_state, neural.h). */
+typedef tsf_neural_state neural_state;
 
 void tsf_neural_state_free(void *p)
 {

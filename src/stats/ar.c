@@ -320,4 +320,7 @@ const tsf_model_type tsf_ar_type = {
     .save = ar_save,
     .load = ar_load,
     .free = ar_free,
+    .state_clone = tsf_ar_state_clone,
+    .smooth = tsf_ar_smooth,
+    .smooth_draws = tsf_ar_smooth_draws,
 };

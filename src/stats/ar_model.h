@@ -51,8 +51,16 @@ tsf_status tsf_ar_state_update(void *st, double y, const double *x, size_t k, do
 tsf_status tsf_ar_state_forecast(void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
 void tsf_ar_state_free(void *st);
+tsf_status tsf_ar_state_clone(const void *st, void **out);
 typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);
+
+/* Kalman smoothing of y - mu (the model type's smooth entries). */
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res);
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
+
 
 #endif

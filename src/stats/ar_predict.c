@@ -46,12 +46,20 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     const tsf_ar_impl *a = impl;
     (void)levels;
     (void)nlevels;
-    (void)opts;
     double *x;
     tsf_status st = no_xreg(xreg);
     if (st || (st = centred(a, y, n, &x))) return st;
     tsf_arima_ss m = tsf_ar_ss(a);
-    st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    if (opts && opts->ngiven) {
+        double *gv = malloc(opts->ngiven * sizeof *gv);
+        if (!gv) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+        for (size_t i = 0; gv && i < opts->ngiven; i++) gv[i] = opts->given_value[i] - a->mu;
+        if (gv) st = tsf_arima_ss_forecast_given(&m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                 fc->mean, fc->se);
+        free(gv);
+    } else {
+        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    }
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
@@ -112,6 +120,22 @@ void tsf_ar_state_free(void *vst)
     if (!st) return;
     tsf_arima_kf_free(st->kf);
     free(st);
+}
+
+tsf_status tsf_ar_state_clone(const void *vst, void **out)
+{
+    const ar_state *st = vst;
+    *out = NULL;
+    ar_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    *c = *st;
+    tsf_status s = tsf_arima_kf_clone(st->kf, &c->kf);
+    if (s) {
+        free(c);
+        return s;
+    }
+    *out = c;
+    return TSF_OK;
 }
 
 tsf_status tsf_ar_state_new(const void *impl, void **out)
@@ -188,4 +212,32 @@ tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **out)
     }
     *out = st;
     return TSF_OK;
+}
+
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_into(&m, x, n, NULL, res);
+    for (size_t t = 0; !st && t < n; t++) res->mean[t] += a->mu;
+    free(x);
+    return st;
+}
+
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t i = 0; !st && i < n * npaths; i++) out[i] += a->mu;
+    free(x);
+    return st;
 }

@@ -248,6 +248,25 @@ static tsf_status arima_loglik(const void *impl, const double *y, size_t n, cons
     return st;
 }
 
+/* Scenario forecast: the given values less their regression part enter
+ * the smoother as observations. */
+static tsf_status forecast_given(const tsf_arima *a, const tsf_arima_ss *m, const double *x,
+                                 size_t n, size_t h, const double *Xf,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    double *gv = malloc(opts->ngiven * sizeof *gv);
+    if (!gv) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < opts->ngiven; i++) {
+        size_t k = opts->given_step[i] - 1;
+        gv[i] = opts->given_value[i];
+        for (size_t j = 0; j < a->nreg; j++) gv[i] -= a->coef[a->narma + j] * Xf[j * h + k];
+    }
+    tsf_status st = tsf_arima_ss_forecast_given(m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                fc->mean, fc->se);
+    free(gv);
+    return st;
+}
+
 static tsf_status arima_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                                  size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
@@ -270,7 +289,8 @@ static tsf_status arima_forecast(const void *impl, const double *y, size_t n, co
     if (!(st = tsf_arima_regmatrix(a, h, n, xf, Xf))) {
         tsf_arima_ss m;
         tsf_arima_ssview(a, &m);
-        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+        if (opts && opts->ngiven) st = forecast_given(a, &m, x, n, h, Xf, opts, fc);
+        else st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
     }
     if (!st) {
         const double *beta = a->coef + a->narma;
@@ -347,6 +367,69 @@ static tsf_status arima_residuals(const void *impl, const double *y, size_t n, c
     return st;
 }
 
+/* The regression part X beta of n rows into a fresh array and x = y - X
+ * beta into another: the series the state-space engine smooths. */
+static tsf_status smooth_inputs(const tsf_arima *a, const double *y, size_t n,
+                                const tsf_xreg *xreg, double **xb, double **x)
+{
+    *xb = NULL;
+    tsf_status st = reg_adjusted(a, y, n, xreg, x);
+    if (st) return st;
+    double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    double *b = malloc((n ? n : 1) * sizeof *b);
+    if (!X || !b) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (!st) st = tsf_arima_regmatrix(a, n, 0, xreg, X);
+    for (size_t t = 0; !st && t < n; t++) {
+        b[t] = 0.0;
+        for (size_t j = 0; j < a->nreg; j++) b[t] += a->coef[a->narma + j] * X[j * n + t];
+        if (isnan(b[t]))
+            st = tsf_set_error(TSF_EINVAL, "a regressor is missing at row %zu: smoothing needs "
+                               "every regressor value", t + 1);
+    }
+    free(X);
+    if (st) {
+        free(b);
+        free(*x);
+        *x = NULL;
+        return st;
+    }
+    *xb = b;
+    return TSF_OK;
+}
+
+static tsf_status arima_smooth(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, tsf_smooth_result *res)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_into(&m, x, n, xb, res);
+    free(x);
+    free(xb);
+    return st;
+}
+
+static tsf_status arima_smooth_draws(const void *impl, const double *y, size_t n,
+                                     const tsf_xreg *xreg, size_t npaths, uint64_t seed,
+                                     double *out)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t k = 0; !st && k < npaths; k++)
+        for (size_t t = 0; t < n; t++) out[k * n + t] += xb[t];
+    free(x);
+    free(xb);
+    return st;
+}
+
 static void arima_free(void *impl) { tsf_arima_free(impl); }
 
 /* streaming state: arima_state.c */
@@ -356,6 +439,7 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);
+tsf_status tsf_arima_state_clone(const void *st, void **out);
 tsf_status tsf_arima_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 
@@ -379,4 +463,7 @@ const tsf_model_type tsf_arima_type = {
     .save = tsf_arima_save,
     .load = tsf_arima_load,
     .free = arima_free,
+    .state_clone = tsf_arima_state_clone,
+    .smooth = arima_smooth,
+    .smooth_draws = arima_smooth_draws,
 };

@@ -126,6 +126,29 @@ tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
     return TSF_OK;
 }
 
+tsf_status tsf_arima_state_clone(const void *st, void **out);
+tsf_status tsf_arima_state_clone(const void *st, void **out)
+{
+    const arima_state *s = st;
+    *out = NULL;
+    arima_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    *c = *s;
+    c->kf = NULL;
+    c->bcopy = NULL;
+    tsf_status r = tsf_arima_kf_clone(s->kf, &c->kf);
+    if (!r && s->kuser && !(c->bcopy = malloc(s->kuser * sizeof *c->bcopy)))
+        r = tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (r) {
+        tsf_arima_state_free(c);
+        return r;
+    }
+    if (s->kuser) memcpy(c->bcopy, s->bcopy, s->kuser * sizeof *c->bcopy);
+    c->buser = c->bcopy;
+    *out = c;
+    return TSF_OK;
+}
+
 void tsf_arima_state_free(void *st)
 {
     arima_state *s = st;

@@ -238,6 +238,29 @@ static tsf_status auto_load(const tsf_st *doc, void **impl)
     return TSF_OK;
 }
 
+static tsf_status auto_state_clone(const void *st, void **out)
+{
+    if (!tsf_arima_type.state_clone) return unsup("state copies");
+    return tsf_arima_type.state_clone(st, out);
+}
+
+static tsf_status auto_smooth(const void *impl, const double *y, size_t n,
+                              const tsf_xreg *xreg, tsf_smooth_result *res)
+{
+    const tsf_auto *a = impl;
+    if (!tsf_arima_type.smooth) return unsup("smoothing");
+    return tsf_arima_type.smooth(a->chosen, y, n, xreg, res);
+}
+
+static tsf_status auto_smooth_draws(const void *impl, const double *y, size_t n,
+                                    const tsf_xreg *xreg, size_t npaths, uint64_t seed,
+                                    double *out)
+{
+    const tsf_auto *a = impl;
+    if (!tsf_arima_type.smooth_draws) return unsup("smoothing");
+    return tsf_arima_type.smooth_draws(a->chosen, y, n, xreg, npaths, seed, out);
+}
+
 const tsf_model_type tsf_auto_type = {
     .name = "auto",
     .neural = 0,
@@ -258,4 +281,7 @@ const tsf_model_type tsf_auto_type = {
     .save = auto_save,
     .load = auto_load,
     .free = auto_free,
+    .state_clone = auto_state_clone,
+    .smooth = auto_smooth,
+    .smooth_draws = auto_smooth_draws,
 };
