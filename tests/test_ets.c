@@ -163,6 +163,37 @@ static double *airpass(size_t *n)
     return y;
 }
 
+/* The Gaussian flag of combos and evaluate (tsf_forecast_result.normal):
+ * set for classes 1 and 2, whose forecasts are reported as N(mean, se^2)
+ * (intervals mean -/+ z se), not for class 3 (normal intervals of a
+ * non-Gaussian distribution) nor for simulated forms (A,*,M). */
+static void test_normal_flag(void **state)
+{
+    (void)state;
+    size_t n;
+    double *y = airpass(&n);
+    const struct {
+        const char *spec;
+        int normal;
+    } cases[] = {{"ets(AAN)", 1}, {"ets(ANA)", 1}, {"ets(MAN)", 1}, {"ets(MAA)", 1},
+                 {"ets(MAM)", 0}, {"ets(AAM)", 0}};
+    const double lv = 95.0, z = 1.959963984540054;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tsf_model *m = NULL;
+        tsf_forecast_result *fc = NULL;
+        assert_int_equal(tsf_model_new(cases[c].spec, &m), TSF_OK);
+        assert_int_equal(tsf_fit(m, y, n, NULL, 12, NULL), TSF_OK);
+        assert_int_equal(tsf_forecast(m, y, n, NULL, 6, &lv, 1, NULL, &fc), TSF_OK);
+        assert_int_equal(fc->normal, cases[c].normal);
+        if (fc->normal)
+            for (size_t i = 0; i < fc->h; i++)
+                assert_rel(fc->lower[i], fc->mean[i] - z * fc->se[i], 1e-12, 1e-12);
+        tsf_forecast_free(fc);
+        tsf_model_free(m);
+    }
+    free(y);
+}
+
 /* The one-step densities of a streaming state sum to tsf_loglik, which at
  * the fitted data is the reported loglik; its forecast is tsf_forecast's;
  * model files and saved states give back the same answers. */
@@ -319,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_admissible_region),
         cmocka_unit_test(test_variance_vs_simulation),
         cmocka_unit_test(test_state_and_files),
+        cmocka_unit_test(test_normal_flag),
         cmocka_unit_test(test_missing),
         cmocka_unit_test(test_bad_input),
     };
