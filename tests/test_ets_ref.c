@@ -55,7 +55,7 @@ static void r_params(json_t *c, tsf_ets_par *p)
     if (p->f.season != ETS_N) {
         double s = 0.0;
         for (int j = 0; j < p->f.m - 1; j++) {
-            char nm[8];
+            char nm[16];
             snprintf(nm, sizeof nm, "s%d", j);
             s += p->x0[k + j] = num(par, nm);
         }

@@ -154,7 +154,7 @@ static void print_table(const eval_run *e, const char *file)
     printf(" %10s %7s %9s\n", "log_score", "failed", "seconds");
     for (size_t r = 0; r < e->cfg.nspecs; r++) {
         const eval_acc *a = &e->total[order[r]];
-        char rank[8];
+        char rank[24];
         snprintf(rank, sizeof rank, "%zu", r + 1);
         printf("%-4s %-28s %8.3f %8.4f %8.4f %11.5g", isnan(mean_of(a, EM_MASE)) ? "-" : rank,
                e->cfg.specs[order[r]], mean_of(a, EM_SMAPE), mean_of(a, EM_MASE),

@@ -339,7 +339,7 @@ static tsf_status combo_save(const void *impl, tsf_st *doc)
 {
     const tsf_combo *c = impl;
     tsf_status st = TSF_OK;
-    char pre[16];
+    char pre[24];
     for (size_t j = 0; j < c->k && !st; j++) {
         tsf_st *sub;
         if ((st = tsf_st_new(&sub))) break;
@@ -365,7 +365,7 @@ static tsf_status combo_load(const tsf_st *doc, void **impl)
     if ((size_t)k != c->k || k != floor(k))
         return tsf_set_error(TSF_EPARSE, "combo model file: %g members stored, the spec has %zu",
                              k, c->k);
-    char pre[16], name[48];
+    char pre[24], name[48];
     for (size_t j = 0; j < c->k && !st; j++) {
         tsf_st *sub;
         if ((st = tsf_st_new(&sub))) break;

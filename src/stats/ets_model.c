@@ -118,7 +118,7 @@ static void fill_coef(tsf_ets *e)
     if (f->trend != ETS_N) PUT("b", p->x0[j++]);
     for (int i = 0; f->season != ETS_N && i < f->m; i++) {
         char nm[8];
-        snprintf(nm, sizeof nm, "s%d", i);
+        snprintf(nm, sizeof nm, "s%d", i % 100); /* i < m <= TSF_ETS_MAXM */
         PUT(nm, p->x0[j++]);
     }
 #undef PUT
