@@ -42,10 +42,6 @@ tsf_status tsf_neural_state_sample(void *st, const double *x, size_t k, double u
     if (x || k) return tsf_no_regressors("neural");
     tsf_nn_stream *s = ns->s;
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
-    if (!hd->quantile)
-        return tsf_set_error(TSF_EUNSUP, "sequential Monte Carlo needs the inverse CDF of the "
-                             "%s head, which is not implemented yet; use head=gaussian or "
-                             "head=student-t", hd->name);
     tsf_nn_stream_predict(s);
     double v = hd->quantile(&s->nn->cfg, s->o, u) * s->scale;
     tsf_nn_stream_push(s, &v);
