@@ -5,36 +5,12 @@ offending text; good runs print no NaN and agree with R where R's numbers
 are known.  Usage: cli_test.py TSF_BINARY SOURCE_DIR"""
 import json, math, os, subprocess, sys, tempfile
 
-tsf, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-os.chdir(src)
-failures = []
-ran = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil
+from cliutil import run, check, bad, tmpfile
 
-def run(args, stdin=None):
-    p = subprocess.run([tsf] + args, capture_output=True, text=True, input=stdin, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-def check(name, cond, detail=""):
-    global ran
-    ran += 1
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-def bad(name, args, rc, *needles):
-    code, out, err = run(args)
-    check(name + " status", code == rc, f"exit {code}, expected {rc}; stderr={err!r}")
-    check(name + " one line", err.count("\n") == 1 and err.startswith("tsf: "), repr(err))
-    for n in needles:
-        check(name + " message", n in err, f"{err!r} lacks {n!r}")
-    check(name + " no stdout", out == "", repr(out[:200]))
-    check(name + " no signal", code >= 0, str(code))
-
-tmp = tempfile.mkdtemp()
-def tmpfile(name, content, mode="w"):
-    path = os.path.join(tmp, name)
-    with open(path, mode) as f:
-        f.write(content)
-    return path
+cliutil.setup(sys.argv)
+tmp = cliutil.tmp
 
 D = "tests/data/csv/"
 # --- bad input: CSV ---------------------------------------------------------
@@ -339,7 +315,4 @@ check("ets forecast from file", c1 == 0 and c2 == 0 and
 code, out, err = run(["simulate", "--model", em, "-n", "24", "--paths", "2", "--seed", "1"])
 check("ets simulate", code == 0 and "nan" not in out.lower() and len(out.strip().split("\n")) >= 25, err)
 
-print(f"{ran - len(failures)} passed, {len(failures)} failed")
-for f in failures:
-    print("FAIL", f)
-sys.exit(1 if failures else 0)
+cliutil.finish()

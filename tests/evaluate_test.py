@@ -6,22 +6,13 @@ Standard library only.  Usage: evaluate_test.py TSF_BINARY SOURCE_DIR"""
 import csv, io, json, math, os, subprocess, sys, tempfile
 from statistics import NormalDist
 
-tsf, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-os.chdir(src)
-failures, ran = [], 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil
+from cliutil import run, check
+
+cliutil.setup(sys.argv)
+tmp = cliutil.tmp
 N = NormalDist()
-
-
-def run(args):
-    p = subprocess.run([tsf] + args, capture_output=True, text=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(name, cond, detail=""):
-    global ran
-    ran += 1
-    if not cond:
-        failures.append(f"{name}: {detail}")
 
 
 def close(name, got, want, rel=1e-7):
@@ -29,7 +20,6 @@ def close(name, got, want, rel=1e-7):
           f"got {got}, expected {want}")
 
 
-tmp = tempfile.mkdtemp()
 a = [10, 12, 11, 13, 15, 14, 16, 18, 17, 19, 21, 20]
 b = [5, 5, 6, 7, 7, 8, 8, 9, 10, 11, 11, 13]
 wide = os.path.join(tmp, "two.csv")
@@ -175,7 +165,4 @@ code, out, err = run(["evaluate", "-m", "theta", "-h", "3", "--origins", "6", "-
 check("no -o file on error", code == 1 and not os.path.exists(os.path.join(tmp, "never.csv")),
       f"{code}")
 
-print(f"{ran} checks, {len(failures)} failures")
-for f in failures:
-    print("FAIL", f)
-sys.exit(1 if failures else 0)
+cliutil.finish()

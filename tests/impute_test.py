@@ -3,35 +3,18 @@
 Usage: impute_test.py TSF_BINARY SOURCE_DIR"""
 import csv, io, json, math, os, subprocess, sys, tempfile
 
-tsf, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-os.chdir(src)
-failures = []
-ran = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil
+from cliutil import run, check, bad, tmpfile
 
-def run(args):
-    p = subprocess.run([tsf] + args, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-def check(name, cond, detail=""):
-    global ran
-    ran += 1
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-def bad(name, args, rc, *needles):
-    code, out, err = run(args)
-    check(name + " status", code == rc, f"exit {code}, expected {rc}; stderr={err!r}")
-    check(name + " one line", err.count("\n") == 1 and err.startswith("tsf: "), repr(err))
-    for n in needles:
-        check(name + " message", n in err, f"{err!r} lacks {n!r}")
-    check(name + " no stdout", out == "", repr(out[:200]))
+cliutil.setup(sys.argv)
+tmp = cliutil.tmp
 
 def series(path):
     with open(path) as f:
         rows = list(csv.DictReader(f))
     return [float(r["value"]) if r["value"] not in ("", "NA") else None for r in rows]
 
-tmp = tempfile.mkdtemp()
 pres = series("datasets/presidents.csv")
 
 # --- impute ------------------------------------------------------------------
@@ -174,7 +157,4 @@ bad("given exact neural", ["forecast", "-m", "gru(hidden=4, context=8)", "--epoc
 bad("conditioning bad", ["forecast", "-m", "auto", "-h", "6", "--conditioning", "x", AP], 1,
     "--conditioning")
 
-print(f"{ran - len(failures)} passed, {len(failures)} failed")
-for f in failures:
-    print("FAIL", f)
-sys.exit(1 if failures else 0)
+cliutil.finish()
