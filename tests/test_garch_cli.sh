@@ -33,6 +33,25 @@ PY
 # returns of a price column, simple and log
 "$TSF" fit -m 'garch(1,1)' --returns simple -c DAX --json "$EU" >"$T/s.json" || fail "simple"
 grep -q '"nobs": 1859' "$T/s.json" || fail "1859 returns from 1860 prices"
+# trading days on a business-day grid: the holidays the grid fills are
+# skipped, the return after one spans it (independent: the prices of the
+# file's own rows, computed here), and residuals keep the rows' dates
+MS="$SRC/datasets/msft.csv"
+"$TSF" fit -m 'garch(1,1, dist=t)' --returns log --json "$MS" >"$T/ms.json" 2>/dev/null ||
+    fail "garch on msft prices with holidays"
+"$TSF" fit -m 'arima(0,0,0)' --returns log --residuals "$T/res.csv" "$MS" >/dev/null 2>&1 ||
+    fail "residuals of msft returns"
+$py - "$MS" "$T/ms.json" "$T/res.csv" <<'PY' || fail "returns across holidays"
+import csv, json, math, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+assert json.load(open(sys.argv[2]))["nobs"] == len(rows) - 1
+res = list(csv.reader(open(sys.argv[3])))[1:]
+assert len(res) == len(rows) - 1
+for (t, p), (tp, pp), r in zip(rows[1:], rows, res):
+    assert r[0] == t, (r[0], t)
+    assert abs(float(r[1]) - 100 * math.log(float(p) / float(pp))) < 1e-7, (t, r[1])
+assert any(r[0] == "2000-11-24" for r in res)
+PY
 # prices without --returns: a warning, then the non-stationary estimate (exit 2)
 "$TSF" fit -m 'garch(1,1)' -c DAX "$EU" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] || fail "prices as returns: expected exit 2"

@@ -175,18 +175,19 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
     const batch_series *s = s0;
     double *ret = NULL;
     if (cfg->returns && s0->n >= 2) {
-        size_t bad;
-        if (!(ret = malloc((s0->n - 1) * sizeof *ret))) {
+        size_t bad, m = 0;
+        if (!(ret = malloc(s0->n * sizeof *ret))) {
             fclose(f);
             batch_result_free(r);
             return -1;
         }
-        if ((bad = cli_returns(s0->y, s0->n, cfg->returns, ret)))
+        if ((bad = cli_returns(s0->y, s0->n, cfg->returns, ret, NULL, &m)))
             snprintf(reason, sizeof reason, "--returns: price %g at row %zu is not positive",
                      s0->y[bad - 1], bad);
         rs.y = ret;
-        rs.n = s0->n - 1;
-        rs.labels = s0->labels ? s0->labels + 1 : NULL;
+        rs.n = m;
+        rs.labels = NULL; /* rows of returns are not rows of the input; the
+                           * output's future stamps come from rs.axis */
         s = &rs;
     }
     const char *pre = reason[0] ? reason : precheck(s);

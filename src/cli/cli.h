@@ -85,7 +85,7 @@ typedef struct {
     size_t col;                 /* chosen column */
     const double *y;
     size_t n;
-    size_t t0;                  /* frame row of y[0] (1 with --returns) */
+    size_t *rows;               /* --returns: frame row of y[i] (cli_row); NULL: row i */
     double *ybuf;               /* the returns made by --returns */
     double *xbuf;               /* regressor columns (n rows) */
     tsf_xreg xreg;
@@ -104,10 +104,16 @@ void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
  * an error listing them unless allow_many), builds --xreg columns. */
 int cli_load(const cli_args *a, int allow_many, cli_data *d);
 void cli_data_free(cli_data *d);
-/* --returns: percent returns 100 (log p_t - log p_{t-1}) (RETURNS_LOG) or
- * 100 (p_t - p_{t-1}) / p_{t-1} of prices p[0..n) into r[0..n-1); NaN stays
- * missing.  Returns 0, or the 1-based index of a price that is not positive. */
-size_t cli_returns(const double *p, size_t n, int kind, double *r);
+/* --returns: percent returns 100 (log p_t - log p_s) (RETURNS_LOG) or
+ * 100 (p_t - p_s) / p_s of prices p[0..n), s the last observed price before
+ * t: a missing price (NaN: an empty field, or a holiday the time grid
+ * filled) is skipped, so the return after it spans the gap, as returns of
+ * trading days do.  r receives *m returns (at most n - 1); rows (may be
+ * NULL) the index in p of each one's closing price.  Returns 0, or the
+ * 1-based index of a price that is not positive. */
+size_t cli_returns(const double *p, size_t n, int kind, double *r, size_t *rows, size_t *m);
+/* The frame row of y[i] (differs from i with --returns). */
+size_t cli_row(const cli_data *d, size_t i);
 /* Future regressors for h steps from --xreg-future (NULL when not needed). */
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);

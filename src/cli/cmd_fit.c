@@ -173,8 +173,8 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
     FILE *f = tsf_atomic_stream(af);
     fprintf(f, "%s,value,fitted,residual\n", d->frame->time ? "time" : "index");
     for (size_t i = 0; i < d->n; i++) {
-        if (d->frame->time) fprintf(f, "%s,", d->frame->time[i + d->t0]);
-        else fprintf(f, "%zu,", i + 1 + d->t0);
+        if (d->frame->time) fprintf(f, "%s,", d->frame->time[cli_row(d, i)]);
+        else fprintf(f, "%zu,", cli_row(d, i) + 1);
         if (!isnan(d->y[i])) fprintf(f, "%.10g", d->y[i]);
         fputc(',', f);
         if (!isnan(fit[i])) fprintf(f, "%.10g", fit[i]);

@@ -9,6 +9,7 @@ void cli_data_free(cli_data *d)
     if (!d) return;
     tsf_frame_free(d->frame);
     free(d->ybuf);
+    free(d->rows);
     free(d->xbuf);
     free(d->xnames);
     memset(d, 0, sizeof *d);
@@ -83,36 +84,57 @@ int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out)
     return 0;
 }
 
-size_t cli_returns(const double *p, size_t n, int kind, double *r)
+size_t cli_returns(const double *p, size_t n, int kind, double *r, size_t *rows, size_t *m)
 {
+    *m = 0;
     for (size_t t = 0; t < n; t++)
         if (!isnan(p[t]) && !(p[t] > 0.0)) return t + 1;
-    for (size_t t = 1; t < n; t++)
-        r[t - 1] = kind == RETURNS_LOG ? 100.0 * log(p[t] / p[t - 1])
-                                       : 100.0 * (p[t] - p[t - 1]) / p[t - 1];
+    size_t prev = n; /* the last observed price so far */
+    for (size_t t = 0; t < n; t++) {
+        if (isnan(p[t])) continue;
+        if (prev < n) {
+            r[*m] = kind == RETURNS_LOG ? 100.0 * log(p[t] / p[prev])
+                                        : 100.0 * (p[t] - p[prev]) / p[prev];
+            if (rows) rows[*m] = t;
+            (*m)++;
+        }
+        prev = t;
+    }
     return 0;
 }
 
-/* --returns on the chosen column; the first row has no return. */
+size_t cli_row(const cli_data *d, size_t i) { return d->rows ? d->rows[i] : i; }
+
+/* --returns on the chosen column: returns between consecutive observed
+ * prices (cli_returns), each at the row of its closing price. */
 static int make_returns(const cli_args *a, cli_data *d)
 {
     const char *name = d->frame->names[d->col];
     if (a->xreg) return cli_usage("%s: --returns cannot be combined with --xreg", a->file);
-    if (d->n < 2) return cli_usage("%s: --returns needs at least two prices in %s", a->file, name);
-    double *r = malloc((d->n - 1) * sizeof *r);
-    if (!r) return cli_usage("out of memory");
-    size_t bad = cli_returns(d->y, d->n, a->returns, r);
-    if (bad) {
-        int e = cli_usage("%s: data row %zu, column %s: price %g is not positive; --returns "
-                          "needs prices above 0 (are these returns already? then drop "
-                          "--returns)", a->file, bad, name, d->y[bad - 1]);
+    double *r = malloc((d->n ? d->n : 1) * sizeof *r);
+    size_t *rows = malloc((d->n ? d->n : 1) * sizeof *rows), m;
+    if (!r || !rows) {
         free(r);
+        free(rows);
+        return cli_usage("out of memory");
+    }
+    size_t bad = cli_returns(d->y, d->n, a->returns, r, rows, &m);
+    int e = 0;
+    if (bad)
+        e = cli_usage("%s: data row %zu, column %s: price %g is not positive; --returns "
+                      "needs prices above 0 (are these returns already? then drop "
+                      "--returns)", a->file, bad, name, d->y[bad - 1]);
+    else if (m == 0)
+        e = cli_usage("%s: --returns needs at least two prices in %s", a->file, name);
+    if (e) {
+        free(r);
+        free(rows);
         return e;
     }
     d->ybuf = r;
     d->y = r;
-    d->n--;
-    d->t0 = 1;
+    d->n = m;
+    d->rows = rows;
     return 0;
 }
 

@@ -38,7 +38,7 @@ static double nice_step(double range, int n)
 /* Label of x index i: history labels, then the forecast's. */
 static const char *label_at(const cli_data *d, char *const *fut, size_t i)
 {
-    if (i < d->n) return d->frame->time ? d->frame->time[i + d->t0] : NULL;
+    if (i < d->n) return d->frame->time ? d->frame->time[cli_row(d, i)] : NULL;
     return fut ? fut[i - d->n] : NULL;
 }
 
