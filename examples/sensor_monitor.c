@@ -52,7 +52,7 @@ static int read_value(double *v, size_t line)
 }
 
 /* Log density threshold for the next value: a 4-sd miss of the forecast. */
-static double next_threshold(const tsf_state *st, double fixed)
+static double next_threshold(tsf_state *st, double fixed)
 {
     if (!isnan(fixed)) return fixed;
     const double lv = 95.0;

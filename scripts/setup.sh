@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc clang pkg-config meson ninja-build
           libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev
-          libcmocka-dev libomp-dev libcairo2-dev libopenmpi-dev openmpi-bin python3)
+          libcmocka-dev libomp-dev libcairo2-dev libopenmpi-dev openmpi-bin python3
+          abigail-tools doxygen groff-base python3-numpy python3-pytest python3-pandas)
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 missing=()

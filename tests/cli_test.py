@@ -5,36 +5,12 @@ offending text; good runs print no NaN and agree with R where R's numbers
 are known.  Usage: cli_test.py TSF_BINARY SOURCE_DIR"""
 import json, math, os, subprocess, sys, tempfile
 
-tsf, src = os.path.abspath(sys.argv[1]), sys.argv[2]
-os.chdir(src)
-failures = []
-ran = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cliutil
+from cliutil import run, check, bad, tmpfile
 
-def run(args, stdin=None):
-    p = subprocess.run([tsf] + args, capture_output=True, text=True, input=stdin, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-def check(name, cond, detail=""):
-    global ran
-    ran += 1
-    if not cond:
-        failures.append(f"{name}: {detail}")
-
-def bad(name, args, rc, *needles):
-    code, out, err = run(args)
-    check(name + " status", code == rc, f"exit {code}, expected {rc}; stderr={err!r}")
-    check(name + " one line", err.count("\n") == 1 and err.startswith("tsf: "), repr(err))
-    for n in needles:
-        check(name + " message", n in err, f"{err!r} lacks {n!r}")
-    check(name + " no stdout", out == "", repr(out[:200]))
-    check(name + " no signal", code >= 0, str(code))
-
-tmp = tempfile.mkdtemp()
-def tmpfile(name, content, mode="w"):
-    path = os.path.join(tmp, name)
-    with open(path, mode) as f:
-        f.write(content)
-    return path
+cliutil.setup(sys.argv)
+tmp = cliutil.tmp
 
 D = "tests/data/csv/"
 # --- bad input: CSV ---------------------------------------------------------
@@ -205,7 +181,138 @@ check("simulate xreg", code == 0 and len(out.strip().split("\n")) == 6, err)
 bad("simulate xreg foreign column", ["simulate", "--model", bjm, "-n", "3", "--xreg-future",
                                      "tests/data/xreg/future.csv"], 1, "not a regressor")
 
-print(f"{ran - len(failures)} passed, {len(failures)} failed")
-for f in failures:
-    print("FAIL", f)
-sys.exit(1 if failures else 0)
+# --- time stamps (docs/file-formats.md): grid, gaps, period, future stamps ---
+code, out, err = run(["forecast", "-m", "auto", "-h", "48", "--json", "datasets/taylor.csv"])
+check("taylor forecast", code == 0, err)
+if code == 0:
+    t = json.loads(out)["time"]
+    check("taylor future stamps", t[0] == "2000-08-28 00:00" and t[47] == "2000-08-28 23:30",
+          f"{t[:2]} ... {t[-1:]}")
+for spec in ["auto", "ar", "arima(1,0,0)", "gru(hidden=4, layers=1, context=8)"]:
+    code, out, err = run(["fit", "-m", spec, "--json", "--epochs", "1", "--seed", "1",
+                          "datasets/taylor.csv"] if spec.startswith("gru") else
+                         ["fit", "-m", spec, "--json", "datasets/taylor.csv"])
+    check("period " + spec, code == 0, err)
+    if code == 0:
+        j = json.loads(out)
+        check("period 48 " + spec, j["period"] == 48 and j["interval"] == "30 minutes",
+              f"{j['period']} {j.get('interval')}")
+code, out, err = run(["fit", "-m", "ar", "--json", "datasets/msft.csv"])
+check("msft business days", code == 0 and json.loads(out)["period"] == 5 and
+      json.loads(out)["interval"] == "1 business day", err)
+check("msft note", err == "datasets/msft.csv: 13 missing time stamps filled as missing values, "
+      "first 2000-11-23\n", repr(err))
+code, out, err = run(["forecast", "-m", "arima(0,1,0)", "-h", "2", "datasets/msft.csv"])
+check("msft skips the weekend", code == 0 and "2001-09-28" in out and "2001-10-01" in out and
+      "2001-09-29" not in out, out)
+code, out, err = run(["fit", "-m", "ar", "--period", "3", "--json", "datasets/msft.csv"])
+check("--period overrides", code == 0 and json.loads(out)["period"] == 3, err)
+gap = tmpfile("gap.csv", "time,value\n" + "".join(
+    f"2020-{m:02d},{v}\n" for m, v in [(1, 5), (2, 6), (4, 8), (5, 7), (6, 9), (8, 6), (9, 7),
+                                        (10, 8), (11, 6), (12, 9)]))
+code, out, err = run(["forecast", "-m", "arima(1,0,0)", "-h", "2", "--json", gap])
+check("gap note", err == gap + ": 2 missing time stamps filled as missing values, first 2020-03\n",
+      repr(err))
+check("gap future", code == 0 and json.loads(out)["time"] == ["2021-01", "2021-02"], out)
+# the absent rows and explicit empty rows give the same likelihood
+explicit = tmpfile("explicit.csv", open(gap).read().replace("2020-02,6\n", "2020-02,6\n2020-03,\n")
+                   .replace("2020-06,9\n", "2020-06,9\n2020-07,\n"))
+for spec in ["arima(1,0,0)", "gru(hidden=4, layers=1, context=4)"]:
+    lls = []
+    for f in (gap, explicit):
+        code, out, err = run(["fit", "-m", spec, "--json", "--epochs", "2", "--seed", "3", f])
+        lls.append(json.loads(out)["loglik"] if code == 0 else None)
+    check("gap loglik " + spec, lls[0] is not None and lls[0] == lls[1], str(lls))
+one = tmpfile("onegap.csv", "time,value\n2020-01,1\n2020-02,2\n2020-04,3\n2020-05,5\n")
+code, out, err = run(["fit", "-m", "arima(0,0,0)", one])
+check("one gap note", err == one + ": 1 missing time stamp filled as a missing value, "
+      "first 2020-03\n", repr(err))
+unsorted = tmpfile("unsorted.csv", "time,value\n2020-03,1\n2020-04,2\n2020-01,3\n2020-02,4\n")
+bad("unsorted stamps", ["fit", "-m", "ar(1)", unsorted], 1,
+    unsorted + ":4:1: time '2020-01' comes before '2020-04' on line 3; sort the file by time")
+dup = tmpfile("dup.csv", "time,value\n2020-01,1\n2020-02,2\n2020-02,3\n2020-03,4\n")
+bad("repeated stamp", ["fit", "-m", "ar(1)", dup], 1,
+    dup + ":4:1: time '2020-02' repeats the stamp of line 3")
+hourly = tmpfile("hourly.csv", "time,value\n" + "".join(
+    f"2024-01-05T{h:02d}:{m:02d},{v}\n" for h, m, v in
+    [(0, 0, 1), (1, 0, 3), (2, 0, 2), (3, 0, 4), (4, 7, 3), (5, 0, 5), (6, 0, 4), (7, 0, 6),
+     (8, 0, 5), (9, 0, 7), (10, 0, 6), (11, 0, 8)]))
+bad("off the grid", ["fit", "-m", "ar(1)", hourly], 1,
+    hourly + ":6:1: time '2024-01-05T04:07' is off the 1 hour grid", "--round-time")
+code, out, err = run(["forecast", "-m", "ar(1)", "-h", "1", "--json", "--interval", "1 hour",
+                      "--round-time", hourly])
+check("--round-time", code == 0 and json.loads(out)["time"] == ["2024-01-05T12:00"], err + out)
+near = tmpfile("near.csv", "time,value\n2024-01-05T12:00,1\n2024-01-05T12:58,2\n"
+               "2024-01-05T13:04,3\n2024-01-05T14:00,4\n")
+bad("two rows on one step", ["fit", "-m", "ar(1)", "--interval", "1 hour", "--round-time", near],
+    1, near + ":4:1: time '2024-01-05T13:04' falls on the same 1 hour step as "
+    "'2024-01-05T12:58' on line 3")
+bad("bad --interval", ["fit", "-m", "ar(1)", "--interval", "1 fortnight", hourly], 1,
+    "--interval", "1 fortnight", "'1 hour'")
+bad("--interval of another unit", ["fit", "-m", "ar(1)", "--interval", "1 month", hourly], 1,
+    "the interval '1 month' does not suit time stamps like '2024-01-05T00:00'")
+sparse = tmpfile("sparse.csv", "time,value\n2020-01-01,1\n2020-01-02,2\n2020-03-01,3\n")
+bad("more gaps than rows", ["fit", "-m", "ar(1)", sparse], 1, "more missing stamps than rows")
+mixed = tmpfile("mixed.csv", "time,value\n2024-01-05,1\n2024-01-06 00:00,2\n")
+bad("mixed forms", ["fit", "-m", "ar(1)", mixed], 1,
+    mixed + ":3:1: time '2024-01-06 00:00' is not written like '2024-01-05' on line 2")
+# --xreg-future with stamps continues the series' grid
+xs = tmpfile("xs.csv", "date,y,x\n" + "".join(
+    f"2024-01-{d:02d},{v},{x}\n" for d, v, x in
+    [(1, 5, 1), (2, 6, 2), (3, 8, 2), (4, 7, 1), (5, 9, 3), (6, 6, 1), (7, 7, 2), (8, 8, 3),
+     (9, 6, 1), (10, 9, 3), (11, 7, 2), (12, 8, 2)]))
+xf_ok = tmpfile("xf_ok.csv", "date,x\n2024-01-13,1\n2024-01-14,2\n")
+xf_bad = tmpfile("xf_bad.csv", "date,x\n2024-01-14,1\n2024-01-15,2\n")
+code, out, err = run(["forecast", "-m", "arima(0,0,0)", "-c", "y", "--xreg", "x", "-h", "2",
+                      "--json", "--xreg-future", xf_ok, xs])
+check("xreg future stamps", code == 0 and json.loads(out)["time"] == ["2024-01-13", "2024-01-14"],
+      err + out)
+bad("xreg future start", ["forecast", "-m", "arima(0,0,0)", "-c", "y", "--xreg", "x", "-h", "2",
+                          "--xreg-future", xf_bad, xs], 1,
+    "the future values start at '2024-01-14', but the step after the last stamp", "'2024-01-13'")
+# long format: the rules per series; a bad series gets its error row, the rest go on
+longf = tmpfile("long.csv", "id,time,value\n" +
+                "".join(f"a,2020-{m:02d},{v}\n" for m, v in
+                        [(1, 5), (2, 6), (4, 8), (5, 7), (6, 9), (7, 6), (8, 7), (9, 8)]) +
+                "b,2020-01,1\nb,2020-03,2\nb,2020-02,3\nb,2020-04,4\n" +
+                "".join(f"c,2024-01-{d:02d},{v}\n" for d, v in
+                        [(4, 1), (5, 2), (8, 3), (9, 2), (10, 4), (11, 3), (12, 5)]))
+outp = os.path.join(tmp, "long_out.csv")
+code, out, err = run(["batch", "-m", "arima(0,0,0)", "-h", "2", "--format", "long", "--quiet",
+                      "-o", outp, longf])
+check("long time exit", code == 3, f"{code} {err}")
+check("long time note", longf + ": series 'a': 1 missing time stamp filled as a missing value, "
+      "first 2020-03" in err, repr(err))
+rows = open(outp).read().splitlines() if os.path.exists(outp) else []
+check("long a future", any(r.startswith("a,1,2020-10,") for r in rows) and
+      any(r.startswith("a,2,2020-11,") for r in rows), rows)
+check("long b error", any(r.startswith("b,") and ":12:2: time '2020-02' comes before '2020-03' "
+                          "on line 11" in r for r in rows), rows)
+check("long c business days", any(r.startswith("c,1,2024-01-15,") for r in rows), rows)
+
+# --- ets -------------------------------------------------------------------
+zero = tmpfile("zero.csv", "value\n" + "".join(f"{v}\n" for v in [5, 6, 0, 7, 8, 6, 5, 7, 8, 9, 6, 7]))
+bad("ets multiplicative on zero", ["fit", "-m", "ets(MAM)", "--period", "4", zero], 1,
+    "ets(MAM)", "strictly positive", "observation 3 is 0")
+bad("ets multiplicative trend", ["fit", "-m", "ets(AMN)", "datasets/lh.csv"], 1,
+    'spec "ets(AMN)"', "column 6", "multiplicative trend")
+bad("ets unknown letter", ["fit", "-m", "ets(XNN)", "datasets/lh.csv"], 1, "column 5", "'X'")
+bad("ets seasonal without period", ["fit", "-m", "ets(ANA)", "datasets/lh.csv"], 1, "period")
+code, out, err = run(["fit", "-m", "ets", "--json", "datasets/AirPassengers.csv"])
+check("ets fit", code == 0 and "nan" not in out.lower(), err)
+if code == 0:
+    j = json.loads(out)
+    check("ets model field", j["model"].startswith("ETS(") and "alpha" in j["coef"]
+          and "s11" in j["coef"], j["model"])
+    check("ets aicc", j["aicc"] > j["aic"], str(j))
+em = os.path.join(tmp, "ets.safetensors")
+code, out, err = run(["fit", "-m", "ets(MAdM)", "-o", em, "datasets/AirPassengers.csv"])
+check("ets model saved", code == 0, err)
+c1, o1, e1 = run(["forecast", "--model", em, "-h", "12", "--json", "datasets/AirPassengers.csv"])
+c2, o2, e2 = run(["forecast", "-m", "ets(MAdM)", "-h", "12", "--json", "datasets/AirPassengers.csv"])
+check("ets forecast from file", c1 == 0 and c2 == 0 and
+      json.loads(o1)["mean"] == json.loads(o2)["mean"], e1 + e2)
+code, out, err = run(["simulate", "--model", em, "-n", "24", "--paths", "2", "--seed", "1"])
+check("ets simulate", code == 0 and "nan" not in out.lower() and len(out.strip().split("\n")) >= 25, err)
+
+cliutil.finish()

@@ -363,11 +363,13 @@ static void test_infer_period(void **state)
     char *dates[] = {"1949-01-01", "1949-02-01"};
     char *mixed[] = {"1949-01", "1949-Q2"};
     char *badmonth[] = {"1949-13"};
-    assert_int_equal(tsf_infer_period(monthly, 4), 12);
+    /* An empty stamp breaks the grid rules: no period. */
+    assert_int_equal(tsf_infer_period(monthly, 4), 1);
+    assert_int_equal(tsf_infer_period(monthly, 2), 12);
     assert_int_equal(tsf_infer_period(quarterly, 2), 4);
     assert_int_equal(tsf_infer_period(yearly, 2), 1);
     assert_int_equal(tsf_infer_period(unpadded, 2), 1);
-    assert_int_equal(tsf_infer_period(dates, 2), 1);
+    assert_int_equal(tsf_infer_period(dates, 2), 12); /* dates on the 1st: calendar months */
     assert_int_equal(tsf_infer_period(mixed, 2), 1);
     assert_int_equal(tsf_infer_period(badmonth, 1), 1);
     assert_int_equal(tsf_infer_period(monthly, 0), 1);
@@ -391,13 +393,18 @@ static void test_future_label(void **state)
     char *y[] = {"1960"};
     assert_int_equal(tsf_future_label(y, 1, 1, 1, buf, sizeof buf), 1);
     assert_string_equal(buf, "1961");
-    /* A trailing missing label still takes its step. */
+    /* An empty stamp is an error of the grid (rows for missing stamps are
+     * left out, not written empty): no future labels. */
     char *gap[] = {"1960-11", ""};
-    assert_int_equal(tsf_future_label(gap, 2, 12, 1, buf, sizeof buf), 1);
-    assert_string_equal(buf, "1961-01");
-    char *d[] = {"1960-12-31"};
     strcpy(buf, "junk");
-    assert_int_equal(tsf_future_label(d, 1, 1, 1, buf, sizeof buf), 0);
+    assert_int_equal(tsf_future_label(gap, 2, 12, 1, buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    char *d[] = {"1960-12-31"}; /* one date: daily */
+    assert_int_equal(tsf_future_label(d, 1, 1, 1, buf, sizeof buf), 1);
+    assert_string_equal(buf, "1961-01-01");
+    char *txt[] = {"x"};
+    strcpy(buf, "junk");
+    assert_int_equal(tsf_future_label(txt, 1, 1, 1, buf, sizeof buf), 0);
     assert_string_equal(buf, "");
     strcpy(buf, "junk");
     assert_int_equal(tsf_future_label(NULL, 0, 1, 1, buf, sizeof buf), 0);

@@ -39,4 +39,6 @@ grep -q '^AR(2)' "$DEST/out" || fail "unexpected output: $(cat "$DEST/out")"
 [ "$(grep -c '^ *[1-5] ' "$DEST/out")" -eq 5 ] || fail "expected 5 forecast steps: $(cat "$DEST/out")"
 # The tsf program is installed too.
 [ -x "$DEST$prefix/bin/tsf" ] || fail "bin/tsf not installed"
+# And its manual page, tsf(1).
+[ -n "$(find "$DEST" -path '*/man1/tsf.1*')" ] || fail "man page tsf.1 not installed"
 echo ok

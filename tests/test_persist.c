@@ -114,7 +114,7 @@ static tsf_status fake_state_update(void *st, double y, const double *x, size_t 
     return TSF_OK;
 }
 
-static tsf_status fake_state_forecast(const void *st, size_t h, const double *levels,
+static tsf_status fake_state_forecast(void *st, size_t h, const double *levels,
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result *fc)
 {

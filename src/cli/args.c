@@ -47,19 +47,18 @@ static int parse_double(const char *opt, const char *v, double lo, double hi, do
     return 0;
 }
 
-static int parse_levels(const char *v, cli_args *a)
+/* --level and --risk: percentages, comma-separated. */
+static int parse_percents(const char *opt, const char *v, double lo, double *out, size_t *n)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", v);
-    a->nlevels = 0;
+    *n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (a->nlevels == MAX_LEVELS) return cli_usage("--level: at most %d levels", MAX_LEVELS);
-        double x;
-        if (parse_double("--level", tok, 1e-9, 100.0 - 1e-9, &x)) return EXIT_INPUT;
-        a->levels[a->nlevels++] = x;
+        if (*n == MAX_LEVELS) return cli_usage("%s: at most %d levels", opt, MAX_LEVELS);
+        if (parse_double(opt, tok, lo, 100.0 - 1e-9, &out[*n])) return EXIT_INPUT;
+        (*n)++;
     }
-    if (!a->nlevels) return cli_usage("--level '%s': give levels in percent, e.g. --level 80,95", v);
-    a->levels_given = 1;
+    if (!*n) return cli_usage("%s '%s': give levels in percent, e.g. %s 80,95", opt, v, opt);
     return 0;
 }
 
@@ -90,18 +89,21 @@ static const optdef opts[] = {
     {"-m", OPT_MODEL, 1}, {"--model-spec", OPT_MODEL, 1},
     {"-c", 0, 1}, {"--column", 0, 1},
     {"--method", OPT_MODEL, 1}, {"--period", OPT_MODEL, 1}, {"--xreg", OPT_MODEL, 1},
-    {"--no-mean", OPT_MODEL, 0}, {"--drift", OPT_MODEL, 0}, {"--transform", OPT_MODEL, 1},
+    {"--no-mean", OPT_MODEL, 0}, {"--returns", OPT_MODEL, 1}, {"--risk", OPT_HORIZON, 1}, {"--drift", OPT_MODEL, 0}, {"--transform", OPT_MODEL, 1},
     {"--epochs", OPT_MODEL, 1}, {"--batch", OPT_MODEL, 1}, {"--lr", OPT_MODEL, 1},
     {"--seed", 0, 1}, {"--device", OPT_MODEL, 1}, {"--precision", OPT_MODEL, 1},
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
-    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON, 1},
+    {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON | OPT_IMPUTE, 1},
     {"--xreg-future", OPT_HORIZON | OPT_SIM, 1}, {"--biasadj", OPT_HORIZON, 0},
     {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
-    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM, 1},
+    {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM | OPT_IMPUTE, 1},
     {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
+    {"--interval", OPT_MODEL, 1}, {"--round-time", OPT_MODEL, 0},
+    {"--origins", OPT_EVAL, 1}, {"--step", OPT_EVAL, 1},
+    {"--given", OPT_GIVEN, 1}, {"--conditioning", OPT_GIVEN, 1},
 };
 
 static int set_option(const char *name, const char *v, cli_args *a)
@@ -121,7 +123,10 @@ static int set_option(const char *name, const char *v, cli_args *a)
     } else if (!strcmp(name, "--period")) {
         if (parse_long(name, v, 1, 100000, &l)) return EXIT_INPUT;
         f->period = (int)l;
-    } else if (!strcmp(name, "--xreg")) a->xreg = v;
+    } else if (!strcmp(name, "--interval")) {
+        if (tsf_interval_parse(v, &a->time.interval)) return cli_usage("--interval: %s", tsf_errmsg());
+    } else if (!strcmp(name, "--round-time")) a->time.round = 1;
+    else if (!strcmp(name, "--xreg")) a->xreg = v;
     else if (!strcmp(name, "--no-mean")) f->include_mean = -1;
     else if (!strcmp(name, "--drift")) f->include_drift = 1;
     else if (!strcmp(name, "--transform")) return parse_transform(v, f);
@@ -154,8 +159,16 @@ static int set_option(const char *name, const char *v, cli_args *a)
     } else if (!strcmp(name, "--json")) a->json = 1;
     else if (!strcmp(name, "-h") || !strcmp(name, "--horizon")) {
         if (parse_long(name, v, 1, 1000000, &a->horizon)) return EXIT_INPUT;
-    } else if (!strcmp(name, "--level")) return parse_levels(v, a);
-    else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
+    } else if (!strcmp(name, "--level")) {
+        if (parse_percents(name, v, 1e-9, a->levels, &a->nlevels)) return EXIT_INPUT;
+        a->levels_given = 1;
+    } else if (!strcmp(name, "--risk")) {
+        if (parse_percents(name, v, 50.0 + 1e-9, a->risk, &a->nrisk)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--returns")) {
+        if (!strcmp(v, "log")) a->returns = RETURNS_LOG;
+        else if (!strcmp(v, "simple")) a->returns = RETURNS_SIMPLE;
+        else return cli_usage("--returns '%s': use log or simple", v);
+    } else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
     else if (!strcmp(name, "--biasadj")) a->fc.biasadj = 1;
     else if (!strcmp(name, "-o") || !strcmp(name, "--output")) a->out = v;
     else if (!strcmp(name, "--model")) a->model_path = v;
@@ -165,6 +178,7 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 100000000, &a->nsim)) return EXIT_INPUT;
     } else if (!strcmp(name, "--paths")) {
         if (parse_long(name, v, 1, 100000, &a->paths)) return EXIT_INPUT;
+        a->paths_given = 1;
     } else if (!strcmp(name, "--residuals")) a->residuals = v;
     else if (!strcmp(name, "--plot")) a->plot = v;
     else if (!strcmp(name, "--format")) {
@@ -178,14 +192,27 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 4096, &l)) return EXIT_INPUT;
         a->threads = (int)l;
         f->threads = (int)l;
+    } else if (!strcmp(name, "--origins")) {
+        if (parse_long(name, v, 1, 100000, &a->origins)) return EXIT_INPUT;
+    } else if (!strcmp(name, "--step")) {
+        if (parse_long(name, v, 1, 100000000, &a->step)) return EXIT_INPUT;
     } else if (!strcmp(name, "--summary")) a->summary = v;
     else if (!strcmp(name, "--quiet")) a->quiet = 1;
+    else if (!strcmp(name, "--given")) a->given = v;
+    else if (!strcmp(name, "--conditioning")) {
+        if (!strcmp(v, "exact")) a->fc.conditioning = TSF_CONDITIONING_EXACT;
+        else if (!strcmp(v, "smc")) a->fc.conditioning = TSF_CONDITIONING_SMC;
+        else return cli_usage("--conditioning '%s': use exact or smc", v);
+    }
     return 0;
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a)
 {
     memset(a, 0, sizeof *a);
+    /* this header's layout (size set): fields after the 1.0 ones count */
+    tsf_fit_opts_init(&a->fit);
+    tsf_forecast_opts_init(&a->fc);
     a->cmd = cmd;
     a->horizon = -1;
     a->holdout = -1;

@@ -19,6 +19,7 @@ typedef struct {
     const double *levels;
     size_t nlevels;
     int has_time;          /* the output has a time column */
+    int returns;           /* --returns: model the percent returns of each series */
 } batch_cfg;
 
 /* One input series.  Wide input borrows y and labels from the frame; long
@@ -29,6 +30,8 @@ typedef struct {
     size_t n;
     char **labels;         /* n time labels, or NULL */
     int period;            /* frequency implied by the labels (1 when unknown) */
+    tsf_time_axis axis;    /* their grid (form.kind TSF_TIME_TEXT: none) */
+    char *error;           /* why the series cannot be used (its time column), or NULL */
     int owned;
 } batch_series;
 
@@ -50,6 +53,13 @@ void batch_result_free(batch_result *r);
  * nonzero only when memory for the result itself ran out. */
 int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r);
 
+/* 1 when every mean and interval end of fc is finite. */
+int batch_forecast_finite(const tsf_forecast_result *fc);
+
+/* The series of a wide frame (one per numeric column, borrowing its
+ * arrays), malloc'd; NULL when out of memory. */
+batch_series *batch_wide_series(const tsf_frame *fr);
+
 /* The CSV header line of the output (with newline), malloc'd. */
 char *batch_header(const batch_cfg *cfg);
 
@@ -60,10 +70,14 @@ void batch_csv_field(FILE *f, const char *field);
 typedef struct batch_long batch_long;
 
 /* Opens path and reads its header; idc/timec/valc are the column names
- * (NULL: id|unique_id, time|ds|date, value|y).  Prints the error and
- * returns EXIT_INPUT on failure. */
+ * (NULL: id|unique_id, time|ds|date, value|y).  topts says how each
+ * series' time grid is found (NULL: inferred; a series gets the rules of a
+ * wide file's time column, and one whose stamps break them keeps the
+ * reason in its error while the others go on); notes: print the notes
+ * about filled stamps (rank 0 only).  Prints the error and returns
+ * EXIT_INPUT on failure. */
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
-                    batch_long **out);
+                    const tsf_time_opts *topts, int notes, batch_long **out);
 int batch_long_has_time(const batch_long *r);
 /* Reads the next at most max complete series into out[0..*n).  *eof is
  * set when nothing is left.  Prints the error and returns EXIT_INPUT on
@@ -84,6 +98,9 @@ FILE *batch_file_stream(batch_file *f);
 int batch_file_commit(batch_file *f);
 /* Removes the temp file; frees f.  NULL is harmless. */
 void batch_file_discard(batch_file *f);
+
+/* Seconds from a monotonic clock. */
+double batch_now(void);
 
 /* ---- progress bar on stderr (only when it is a terminal) ---- */
 typedef struct {

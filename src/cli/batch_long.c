@@ -101,7 +101,10 @@ struct batch_long {
     int have[3];
     /* the series being assembled */
     batch_series cur;
+    unsigned long *lines;  /* line of each of its rows */
     size_t cap;
+    const tsf_time_opts *topts;
+    int notes;
     int has_cur;
     /* finished series waiting to be handed out */
     batch_series *queue;
@@ -212,11 +215,47 @@ static int queue_push(batch_long *r, batch_series *s)
     return 0;
 }
 
+/* Puts the current series on its time grid, rows for missing stamps
+ * filled with NaN; a series whose stamps break the rules keeps the reason
+ * (its error row) and the file goes on. */
+static void place_on_grid(batch_long *r, batch_series *s)
+{
+    size_t n = s->n, *pos = malloc((n ? n : 1) * sizeof *pos);
+    if (!pos) {
+        fail(r, "out of memory%s%s", "", "");
+        return;
+    }
+    tsf_time_source src = {r->path, r->lines, (size_t)r->col[1] + 1};
+    if (tsf_time_grid(s->labels, n, r->topts, &src, &s->axis, pos)) {
+        if (!(s->error = strdup(tsf_errmsg()))) fail(r, "out of memory%s%s", "", "");
+        free(pos);
+        return;
+    }
+    size_t ng = s->axis.n;
+    if (ng > n) {
+        double *y = realloc(s->y, ng * sizeof *y);
+        if (y) s->y = y;
+        char **l = y ? realloc(s->labels, ng * sizeof *l) : NULL;
+        if (l) s->labels = l;
+        if (!l) {
+            fail(r, "out of memory%s%s", "", "");
+        } else {
+            tsf_time_spread(pos, n, ng, s->y);
+            if (tsf_time_spread_labels(&s->axis, pos, n, s->labels))
+                fail(r, "out of memory%s%s", "", "");
+            s->n = ng;
+            if (r->notes) cli_note_gaps(r->path, s->id, &s->axis, s->labels);
+        }
+    }
+    s->period = s->axis.period;
+    free(pos);
+}
+
 static void finish_current(batch_long *r)
 {
     if (!r->has_cur) return;
-    r->cur.period = r->cur.labels ? tsf_infer_period(r->cur.labels, r->cur.n) : 1;
-    if (r->cur.period < 1) r->cur.period = 1;
+    r->cur.period = 1;
+    if (r->cur.labels) place_on_grid(r, &r->cur);
     if (queue_push(r, &r->cur)) fail(r, "out of memory%s%s", "", "");
     r->has_cur = 0;
     r->cap = 0;
@@ -231,7 +270,9 @@ static void append(batch_long *r, double v)
         if (y) s->y = y;
         char **l = r->col[1] >= 0 ? realloc(s->labels, cap * sizeof *l) : NULL;
         if (l) s->labels = l;
-        if (!y || (r->col[1] >= 0 && !l)) {
+        unsigned long *ln = l ? realloc(r->lines, cap * sizeof *ln) : NULL;
+        if (ln) r->lines = ln;
+        if (!y || (r->col[1] >= 0 && (!l || !ln))) {
             fail(r, "out of memory%s%s", "", "");
             return;
         }
@@ -239,6 +280,7 @@ static void append(batch_long *r, double v)
     }
     if (r->col[1] >= 0) {
         s->labels[s->n] = r->cell[1];
+        r->lines[s->n] = (unsigned long)r->line;
         r->cell[1] = NULL;
     }
     s->y[s->n++] = v;
@@ -293,12 +335,14 @@ static void on_record(int c, void *data)
 }
 
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
-                    batch_long **out)
+                    const tsf_time_opts *topts, int notes, batch_long **out)
 {
     *out = NULL;
     batch_long *r = calloc(1, sizeof *r);
     if (!r) return cli_usage("out of memory");
     r->path = path;
+    r->topts = topts;
+    r->notes = notes;
     r->want[0] = idc;
     r->want[1] = timec;
     r->want[2] = valc;
@@ -393,6 +437,7 @@ void batch_long_close(batch_long *r)
     if (r->has_cur) batch_series_free(&r->cur);
     else free(r->cur.y);
     for (int k = 0; k < 3; k++) free(r->cell[k]);
+    free(r->lines);
     idset_free(&r->ids);
     free(r);
 }

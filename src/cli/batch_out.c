@@ -1,17 +1,10 @@
-/* tsf batch: output files written atomically, and the progress bar.
- *
- * An output file is first written under another name in the same directory
- * (same filesystem, so rename(2) is atomic) and renamed into place only when
- * complete: a run that fails or is killed leaves either the old file or no
- * file, never half of one.  On Linux the temp file is an unnamed O_TMPFILE
- * inode that gets a name only at commit, so even SIGKILL leaves nothing
- * behind; elsewhere a hidden ".NAME.XXXXXX" file is used and removed on
- * failure and on SIGINT/SIGTERM/SIGHUP. */
-#define _GNU_SOURCE /* O_TMPFILE */
+/* tsf batch: output files written atomically (src/core/atomic.h: a
+ * temporary file in the same directory renamed into place when complete,
+ * so a run that fails or is killed leaves the old file or none, never half
+ * of one), and the progress bar.  Where the temporary file has a name (no
+ * O_TMPFILE), SIGINT/SIGTERM/SIGHUP remove it. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +12,12 @@
 #include <unistd.h>
 #include "batch.h"
 #include "cli.h"
+#include "core/atomic.h"
 
 struct batch_file {
     FILE *fp;
-    char *path;      /* final name; NULL for stdout */
-    char *tmp;       /* named temp file, or NULL with O_TMPFILE */
-    int fd;
+    tsf_atomic_file *af; /* NULL for stdout */
+    char *tmp;           /* copy of the temporary file's name, for the signal handler */
 };
 
 /* Named temp files to remove when a signal ends the run (CLI only: the
@@ -57,58 +50,24 @@ static void track_tmp(char *name, int add)
     }
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash) return strdup(".");
-    if (slash == path) return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 int batch_file_open(const char *path, batch_file **out)
 {
     *out = NULL;
     batch_file *f = calloc(1, sizeof *f);
     if (!f) return cli_usage("out of memory");
-    f->fd = -1;
     if (!path || !strcmp(path, "-")) {
         f->fp = stdout;
         *out = f;
         return 0;
     }
-    char *dir = dir_of(path);
-    if (!dir || !(f->path = strdup(path))) {
-        free(dir);
+    tsf_status st = tsf_atomic_open(path, &f->af);
+    if (st) {
         free(f);
-        return cli_usage("out of memory");
+        return cli_fail(st);
     }
-#ifdef O_TMPFILE
-    f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~0022);
-#endif
-    if (f->fd < 0) {
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        size_t len = strlen(dir) + strlen(base) + 16;
-        if ((f->tmp = malloc(len))) {
-            snprintf(f->tmp, len, "%s/.%s.XXXXXX", dir, base);
-            f->fd = mkstemp(f->tmp);
-            if (f->fd >= 0) {
-                fchmod(f->fd, 0644);
-                track_tmp(f->tmp, 1);
-            }
-        }
-    }
-    int e = errno;
-    free(dir);
-    if (f->fd < 0 || !(f->fp = fdopen(f->fd, "w"))) {
-        if (f->fd >= 0) close(f->fd);
-        if (f->tmp) unlink(f->tmp);
-        int r = cli_usage("%s: cannot write: %s (check that the directory exists and is "
-                          "writable)", path, strerror(e));
-        free(f->tmp);
-        free(f->path);
-        free(f);
-        return r;
-    }
+    f->fp = tsf_atomic_stream(f->af);
+    const char *tmp = tsf_atomic_tmpname(f->af);
+    if (tmp && (f->tmp = strdup(tmp))) track_tmp(f->tmp, 1);
     *out = f;
     return 0;
 }
@@ -122,63 +81,31 @@ static void release(batch_file *f)
 {
     if (f->tmp) track_tmp(f->tmp, 0);
     free(f->tmp);
-    free(f->path);
     free(f);
 }
 
 int batch_file_commit(batch_file *f)
 {
-    if (!f->path) {
+    if (!f->af) {
         int bad = fflush(stdout) != 0;
         release(f);
         return bad ? cli_usage("cannot write the output: %s", strerror(errno)) : 0;
     }
-    int bad = fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0;
-    int e = errno;
-    if (!bad && !f->tmp) {
-        /* Give the O_TMPFILE inode a hidden name, then rename over path. */
-        char proc[64];
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(f->fp));
-        char *dir = dir_of(f->path);
-        const char *base = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
-        size_t len = (dir ? strlen(dir) : 0) + strlen(base) + 32;
-        f->tmp = dir ? malloc(len) : NULL;
-        if (f->tmp) snprintf(f->tmp, len, "%s/.%s.%ld", dir, base, (long)getpid());
-        free(dir);
-        if (!f->tmp) bad = 1, e = ENOMEM;
-        else {
-            track_tmp(f->tmp, 1);
-            if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) != 0) {
-                bad = 1;
-                e = errno;
-                track_tmp(f->tmp, 0);
-                free(f->tmp);
-                f->tmp = NULL;
-            }
-        }
-    }
-    if (fclose(f->fp) != 0 && !bad) bad = 1, e = errno;
-    if (!bad && rename(f->tmp, f->path) != 0) bad = 1, e = errno;
-    if (bad && f->tmp) unlink(f->tmp);
-    int r = bad ? cli_usage("%s: write failed: %s", f->path, strerror(e)) : 0;
+    tsf_status st = tsf_atomic_commit(f->af);
     release(f);
-    return r;
+    return st ? cli_fail(st) : 0;
 }
 
 void batch_file_discard(batch_file *f)
 {
     if (!f) return;
-    if (f->path) {
-        fclose(f->fp);
-        if (f->tmp) unlink(f->tmp);
-    } else {
-        fflush(stdout);
-    }
+    if (f->af) tsf_atomic_discard(f->af);
+    else fflush(stdout);
     release(f);
 }
 
 /* ---- progress ---- */
-static double now_s(void)
+double batch_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -190,7 +117,7 @@ void batch_progress_init(batch_progress *p, int quiet, size_t total)
     memset(p, 0, sizeof *p);
     p->on = !quiet && isatty(STDERR_FILENO);
     p->total = total;
-    p->start = p->last = now_s();
+    p->start = p->last = batch_now();
 }
 
 static void fmt_time(double s, char *buf, size_t n)
@@ -207,7 +134,7 @@ static void fmt_time(double s, char *buf, size_t n)
 void batch_progress_show(batch_progress *p, size_t done, int force)
 {
     if (!p->on) return;
-    double t = now_s();
+    double t = batch_now();
     if (!force && t - p->last < 0.2) return;
     p->last = t;
     p->shown = done;

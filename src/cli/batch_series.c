@@ -8,6 +8,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "batch.h"
+#include "cli.h"
 
 void batch_series_free(batch_series *s)
 {
@@ -18,8 +19,23 @@ void batch_series_free(batch_series *s)
         if (s->labels)
             for (size_t i = 0; i < s->n; i++) free(s->labels[i]);
         free(s->labels);
+        free(s->error);
     }
     memset(s, 0, sizeof *s);
+}
+
+batch_series *batch_wide_series(const tsf_frame *fr)
+{
+    batch_series *s = calloc(fr->ncols ? fr->ncols : 1, sizeof *s);
+    for (size_t j = 0; s && j < fr->ncols; j++) {
+        s[j].id = fr->names[j];
+        s[j].y = fr->cols[j];
+        s[j].n = fr->nrows;
+        s[j].labels = fr->time;
+        s[j].period = fr->period > 0 ? fr->period : 1;
+        s[j].axis = fr->axis;
+    }
+    return s;
 }
 
 void batch_result_free(batch_result *r)
@@ -100,7 +116,7 @@ static char *summary_entry(const batch_series *s, const tsf_fit_info *info, cons
     return txt;
 }
 
-static int all_finite(const tsf_forecast_result *fc)
+int batch_forecast_finite(const tsf_forecast_result *fc)
 {
     for (size_t i = 0; i < fc->h; i++) {
         if (!isfinite(fc->mean[i])) return 0;
@@ -118,10 +134,12 @@ static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_for
         batch_csv_field(f, s->id);
         fprintf(f, ",%zu", i + 1);
         if (cfg->has_time) {
-            char lab[64];
+            char lab[80];
             fputc(',', f);
-            if (s->labels &&
-                tsf_future_label(s->labels, s->n, s->period, i + 1, lab, sizeof lab))
+            /* the axis is the input's: with --returns s is one row shorter,
+             * the future still starts after the input's last row */
+            if (s->axis.form.kind != TSF_TIME_TEXT &&
+                tsf_time_label(&s->axis, (int64_t)(s->axis.n + i), lab, sizeof lab) == TSF_OK)
                 batch_csv_field(f, lab);
         }
         put_num(f, fc->mean[i]);
@@ -136,13 +154,14 @@ static void good_rows(const batch_cfg *cfg, const batch_series *s, const tsf_for
 /* Why the series cannot be used before the library is asked, or NULL. */
 static const char *precheck(const batch_series *s)
 {
+    if (s->error) return s->error;
     size_t obs = 0;
     for (size_t i = 0; i < s->n; i++) obs += !isnan(s->y[i]);
     if (s->n == 0 || obs == 0) return "no observed values (every value is missing)";
     return NULL;
 }
 
-int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *r)
+int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result *r)
 {
     memset(r, 0, sizeof *r);
     FILE *f = open_memstream(&r->rows, &r->rows_len);
@@ -151,11 +170,31 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *
     tsf_model *m = NULL;
     tsf_forecast_result *fc = NULL;
     tsf_fit_info info;
-    const char *pre = precheck(s);
+    /* --returns: the series of returns, one shorter, labelled from row 2 */
+    batch_series rs = *s0;
+    const batch_series *s = s0;
+    double *ret = NULL;
+    if (cfg->returns && s0->n >= 2) {
+        size_t bad, m = 0;
+        if (!(ret = malloc(s0->n * sizeof *ret))) {
+            fclose(f);
+            batch_result_free(r);
+            return -1;
+        }
+        if ((bad = cli_returns(s0->y, s0->n, cfg->returns, ret, NULL, &m)))
+            snprintf(reason, sizeof reason, "--returns: price %g at row %zu is not positive",
+                     s0->y[bad - 1], bad);
+        rs.y = ret;
+        rs.n = m;
+        rs.labels = NULL; /* rows of returns are not rows of the input; the
+                           * output's future stamps come from rs.axis */
+        s = &rs;
+    }
+    const char *pre = reason[0] ? reason : precheck(s);
     tsf_status st = TSF_OK;
     tsf_clear_error();
     if (pre) {
-        snprintf(reason, sizeof reason, "%s", pre);
+        if (pre != reason) snprintf(reason, sizeof reason, "%s", pre);
     } else if ((st = tsf_model_new(cfg->spec, &m)) ||
                (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
                (st = tsf_model_info(m, &info)) ||
@@ -164,7 +203,7 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *
         /* Same thread, right after the failing call: the detail is ours. */
         const char *msg = tsf_errmsg();
         snprintf(reason, sizeof reason, "%s", *msg ? msg : tsf_strerror(st));
-    } else if (!all_finite(fc)) {
+    } else if (!batch_forecast_finite(fc)) {
         snprintf(reason, sizeof reason, "the forecast is not finite (numerical failure)");
     }
     if (reason[0]) {
@@ -177,6 +216,7 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s, batch_result *
     }
     tsf_forecast_free(fc);
     tsf_model_free(m);
+    free(ret);
     int bad = fclose(f) != 0 || !r->rows || !r->summary;
     if (bad) batch_result_free(r);
     else r->summary_len = strlen(r->summary);

@@ -12,6 +12,8 @@ enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_NUMERIC = 2, EXIT_PARTIAL = 3 };
 #define MAX_SPECS 32
 #define MAX_LEVELS 16
 
+enum { RETURNS_NONE = 0, RETURNS_LOG, RETURNS_SIMPLE };
+
 /* Which options a subcommand takes (bit per group). */
 enum {
     OPT_MODEL = 1 << 0,    /* -m, --method, --period, --xreg, --no-mean, --transform, neural */
@@ -23,7 +25,10 @@ enum {
     OPT_FITOUT = 1 << 6,   /* --residuals */
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */
-    OPT_MANYSPEC = 1 << 9  /* -m may repeat */
+    OPT_MANYSPEC = 1 << 9, /* -m may repeat */
+    OPT_EVAL = 1 << 10,    /* --origins, --step */
+    OPT_IMPUTE = 1 << 11,  /* --level, --paths (impute) */
+    OPT_GIVEN = 1 << 12    /* --given, --conditioning (forecast) */
 };
 
 typedef struct {
@@ -38,19 +43,26 @@ typedef struct {
     const char *plot;         /* --plot */
     const char *xreg;         /* --xreg trend | COL1,COL2 */
     const char *xreg_future;  /* --xreg-future FILE */
+    const char *given;        /* --given LIST|FILE */
     const char *summary;      /* --summary */
     const char *format;       /* --format wide|long */
     const char *id_col, *time_col, *value_col;
     int json, quiet, drift;
     long horizon;             /* -h; -1 when absent */
     long holdout;             /* --holdout; -1 when absent */
+    long origins, step;       /* --origins, --step; 0 when absent */
     long nsim, paths;
+    int paths_given;
     double levels[MAX_LEVELS];
     size_t nlevels;
     int levels_given;
+    double risk[MAX_LEVELS];  /* --risk levels, percent */
+    size_t nrisk;
+    int returns;              /* --returns: RETURNS_NONE, RETURNS_LOG, RETURNS_SIMPLE */
     int threads;
     tsf_fit_opts fit;
     tsf_forecast_opts fc;
+    tsf_time_opts time;       /* --interval, --round-time */
 } cli_args;
 
 /* Parses argv (after the subcommand) into a; allowed is a mask of OPT_*.
@@ -73,19 +85,44 @@ typedef struct {
     size_t col;                 /* chosen column */
     const double *y;
     size_t n;
+    size_t *rows;               /* --returns: frame row of y[i] (cli_row); NULL: row i */
+    double *ybuf;               /* the returns made by --returns */
     double *xbuf;               /* regressor columns (n rows) */
     tsf_xreg xreg;
     const tsf_xreg *xp;         /* &xreg or NULL */
     char **xnames;
 } cli_data;
 
+/* Reads path with the time options of a; on success prints to stderr how
+ * many missing time stamps were filled (the library does not print). */
+int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out);
+/* The note about filled stamps, for a series of the file path. */
+void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
+                   char *const *labels);
+
 /* Reads a->file, picks the column (several numeric columns without -c is
  * an error listing them unless allow_many), builds --xreg columns. */
 int cli_load(const cli_args *a, int allow_many, cli_data *d);
 void cli_data_free(cli_data *d);
+/* --returns: percent returns 100 (log p_t - log p_s) (RETURNS_LOG) or
+ * 100 (p_t - p_s) / p_s of prices p[0..n), s the last observed price before
+ * t: a missing price (NaN: an empty field, or a holiday the time grid
+ * filled) is skipped, so the return after it spans the gap, as returns of
+ * trading days do.  r receives *m returns (at most n - 1); rows (may be
+ * NULL) the index in p of each one's closing price.  Returns 0, or the
+ * 1-based index of a price that is not positive. */
+size_t cli_returns(const double *p, size_t n, int kind, double *r, size_t *rows, size_t *m);
+/* The frame row of y[i] (differs from i with --returns). */
+size_t cli_row(const cli_data *d, size_t i);
 /* Future regressors for h steps from --xreg-future (NULL when not needed). */
 int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double **buf,
                          tsf_xreg *xf);
+
+/* --given of forecast (src/cli/given.c): the steps (1..h) and values,
+ * arrays of *ng owned by the caller (NULL, 0 without --given).  labels:
+ * the h future time labels (entries may be NULL). */
+int cli_given(const cli_args *a, const cli_data *d, size_t h, char **labels, size_t **steps,
+              double **vals, size_t *ng);
 
 /* Fits spec (or loads --model) on y[0..n) with the options in a. */
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
@@ -102,6 +139,8 @@ int cmd_forecast(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_impute(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

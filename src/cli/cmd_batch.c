@@ -76,15 +76,8 @@ static int run_chunk(batch_run *b, const batch_series *s, size_t n, size_t base)
 
 static int run_wide(batch_run *b, const cli_args *a, tsf_frame *fr)
 {
-    batch_series *s = calloc(fr->ncols ? fr->ncols : 1, sizeof *s);
+    batch_series *s = batch_wide_series(fr);
     if (!s) return cli_usage("out of memory");
-    for (size_t j = 0; j < fr->ncols; j++) {
-        s[j].id = fr->names[j];
-        s[j].y = fr->cols[j];
-        s[j].n = fr->nrows;
-        s[j].labels = fr->time;
-        s[j].period = fr->period > 0 ? fr->period : 1;
-    }
     (void)a;
     int r = run_chunk(b, s, fr->ncols, 0);
     free(s);
@@ -157,6 +150,7 @@ static int batch_main(const cli_args *a)
     b.cfg.h = (size_t)a->horizon;
     b.cfg.levels = a->levels;
     b.cfg.nlevels = a->nlevels;
+    b.cfg.returns = a->returns;
 #ifdef _OPENMP
     b.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
 #else
@@ -170,11 +164,14 @@ static int batch_main(const cli_args *a)
     tsf_frame *fr = NULL;
     batch_long *rd = NULL;
     if (is_long) {
-        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &rd))) return r;
+        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time,
+                                 b.rank == 0, &rd)))
+            return r;
         b.cfg.has_time = batch_long_has_time(rd);
     } else {
-        tsf_status st = tsf_csv_read(a->file, &fr);
+        tsf_status st = tsf_csv_read_time(a->file, &a->time, &fr);
         if (st) return cli_fail(st);
+        if (b.rank == 0) cli_note_gaps(a->file, NULL, &fr->axis, fr->time);
         if (fr->ncols == 0) r = cli_usage("%s: no numeric column to forecast", a->file);
         b.cfg.has_time = fr->time != NULL;
     }

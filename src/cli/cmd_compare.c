@@ -3,10 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
 #include "cli.h"
 #include "json.h"
+#include "metrics.h"
 
 typedef struct {
     const char *spec;
@@ -14,27 +13,6 @@ typedef struct {
     int ok;
     char err[512];
 } result;
-
-/* CRPS of N(mu, s^2) at x (Gneiting & Raftery 2007, eq. 5):
- * s [ z (2 Phi(z) - 1) + 2 phi(z) - 1/sqrt(pi) ],  z = (x - mu)/s. */
-static double crps_normal(double mu, double s, double x)
-{
-    if (!(s > 0)) return fabs(x - mu);
-    double z = (x - mu) / s;
-    return s * (z * (2.0 * gsl_cdf_ugaussian_P(z) - 1.0) + 2.0 * gsl_ran_ugaussian_pdf(z) -
-                1.0 / sqrt(M_PI));
-}
-
-/* MASE scale (Hyndman & Koehler 2006): in-sample MAE of the seasonal naive
- * forecast (lag m = period, 1 when non-seasonal), as forecast::accuracy. */
-static double mase_scale(const double *y, size_t n, int period)
-{
-    size_t m = period > 1 ? (size_t)period : 1, c = 0;
-    double s = 0.0;
-    for (size_t i = m; i < n; i++)
-        if (!isnan(y[i]) && !isnan(y[i - m])) { s += fabs(y[i] - y[i - m]); c++; }
-    return c ? s / (double)c : NAN;
-}
 
 static void run_one(const cli_args *a, const cli_data *d, size_t ntrain, result *res)
 {
@@ -58,15 +36,19 @@ static void run_one(const cli_args *a, const cli_data *d, size_t ntrain, result 
         xf.x = d->xp->x + ntrain;  /* rows ntrain.. of each column */
         fo.xreg_future = &xf;
     }
-    static const double lv[1] = {95};
-    if ((st = tsf_forecast(m, d->y, ntrain, d->xp, h, lv, 1, &fo, &fc))) goto fail;
-    double scale = mase_scale(d->y, ntrain, info.period), mae = 0, crps = 0;
+    /* the quantiles of metrics.h give the CRPS of a non-Gaussian forecast */
+    double lv[METRIC_QGRID / 2];
+    metric_quantile_levels(lv);
+    if ((st = tsf_forecast(m, d->y, ntrain, d->xp, h, lv, METRIC_QGRID / 2, &fo, &fc)))
+        goto fail;
+    double scale = metric_naive_scale(d->y, ntrain, info.period, 1), mae = 0, crps = 0;
     size_t c = 0;
     for (size_t i = 0; i < h; i++) {
         double x = d->y[ntrain + i];
         if (isnan(x)) continue;
         mae += fabs(x - fc->mean[i]);
-        crps += crps_normal(fc->mean[i], fc->se[i], x);
+        crps += fc->normal ? metric_crps_normal(fc->mean[i], fc->se[i], x)
+                           : metric_crps_quantiles(fc, 0, i, x);
         c++;
     }
     res->loglik = info.loglik;

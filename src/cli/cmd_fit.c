@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "json.h"
+#include "core/atomic.h"
 
 /* Ljung-Box lag as forecast::checkresiduals: min(10, n/5), or min(2m, n/5)
  * for seasonal data. */
@@ -24,9 +25,46 @@ static void print_ljung_box(const tsf_model *m, const cli_data *d, const tsf_fit
     free(res);
 }
 
+/* The sampling interval of the time column in words ("1 hour"), or NULL. */
+static const char *interval_words(const cli_data *d, char *buf, size_t n)
+{
+    return tsf_interval_format(&d->frame->axis.interval, buf, n) ? buf : NULL;
+}
+
+/* Volatility models: one row per coefficient as fGarch's summary, with
+ * Hessian and robust (sandwich) standard errors, then the persistence and
+ * the half-life of a variance shock, log(1/2) / log(persistence). */
+static void print_volatility(const cli_data *d, const tsf_fit_info *info, int returns)
+{
+    static const char *const what[] = {"", ", percent log returns", ", percent simple returns"};
+    printf("Series: %s (%s)%s\n%s\n\nCoefficients:\n", d->frame->names[d->col], d->frame->path,
+           what[returns], info->model);
+    printf("%-8s %12s %12s %9s %10s %12s\n", "", "Estimate", "Std. Error", "t value", "Pr(>|t|)",
+           "Robust s.e.");
+    for (size_t i = 0; i < info->ncoef; i++) {
+        double c = info->coef[i], se = info->se[i], t = c / se;
+        printf("%-8s %12.6g", info->coef_names[i], c);
+        if (isnan(se)) printf(" %12s %9s %10s", "NA", "NA", "NA");
+        else if (erfc(fabs(t) / sqrt(2.0)) < 2e-16) printf(" %12.6g %9.3f %10s", se, t, "<2e-16");
+        else printf(" %12.6g %9.3f %10.3g", se, t, erfc(fabs(t) / sqrt(2.0)));
+        if (isnan(info->se_robust[i])) printf(" %12s\n", "NA");
+        else printf(" %12.6g\n", info->se_robust[i]);
+    }
+    printf("\nLog likelihood: %.6f   (%zu observations, normalized %.6f)\n", info->loglik,
+           info->nobs, info->loglik / (double)info->nobs);
+    printf("AIC=%.2f   AICc=%.2f   BIC=%.2f\n", info->aic, info->aicc, info->bic);
+    printf("Persistence: %.6f   half-life of a variance shock: %.1f steps\n", info->persistence,
+           log(0.5) / log(info->persistence));
+    printf("Unconditional variance: %.6g (sd %.6g)\n", info->sigma2, sqrt(info->sigma2));
+    if (!info->converged) printf("warning: the optimiser did not report convergence\n");
+}
+
 static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_info *info)
 {
+    char iv[64];
     printf("Series: %s (%s)\n", d->frame->names[d->col], d->frame->path);
+    if (interval_words(d, iv, sizeof iv))
+        printf("Interval: %s (%zu steps), period %d\n", iv, d->n, info->period);
     printf("%s\n", info->model);
     if (!isnan(info->lambda)) printf("Box-Cox transformation: lambda = %.6g\n", info->lambda);
     if (info->ncoef) {
@@ -46,7 +84,10 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
         printf("\n");
     }
     if (!isnan(info->mean)) printf("\nMean: %.6g\n", info->mean);
-    printf("\nsigma^2 = %.6g:  log likelihood = %.2f\n", info->sigma2, info->loglik);
+    if (isfinite(info->sigma2)) /* a combination has no single innovation variance */
+        printf("\nsigma^2 = %.6g:  log likelihood = %.2f\n", info->sigma2, info->loglik);
+    else
+        printf("\nlog likelihood = %.2f\n", info->loglik);
     printf("AIC=%.2f   AICc=%.2f   BIC=%.2f\n", info->aic, info->aicc, info->bic);
     if (!info->converged) printf("warning: the optimiser did not report convergence\n");
     if (info->ntrace) {
@@ -63,7 +104,7 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
     if (!tsf_model_is_neural(m)) print_ljung_box(m, d, info);
 }
 
-static json_t *info_json(const char *spec, const tsf_fit_info *info)
+static json_t *info_json(const char *spec, const tsf_fit_info *info, const char *interval)
 {
     json_t *j = json_object(), *coef = json_object(), *se = json_object();
     json_object_set_new(j, "spec", json_string(spec));
@@ -72,6 +113,7 @@ static json_t *info_json(const char *spec, const tsf_fit_info *info)
     json_object_set_new(j, "seasonal",
                         json_pack("[iii]", info->seasonal[0], info->seasonal[1], info->seasonal[2]));
     json_object_set_new(j, "period", json_integer(info->period));
+    if (interval) json_object_set_new(j, "interval", json_string(interval));
     for (size_t i = 0; i < info->ncoef; i++) {
         json_object_set_new(coef, info->coef_names[i], jnum(info->coef[i]));
         json_object_set_new(se, info->coef_names[i], jnum(info->se[i]));
@@ -87,6 +129,16 @@ static json_t *info_json(const char *spec, const tsf_fit_info *info)
     json_object_set_new(j, "nobs", json_integer((json_int_t)info->nobs));
     json_object_set_new(j, "converged", json_boolean(info->converged));
     json_object_set_new(j, "fit_seconds", jnum(info->fit_seconds));
+    if (info->se_robust) {
+        json_t *rs = json_object();
+        for (size_t i = 0; i < info->ncoef; i++)
+            json_object_set_new(rs, info->coef_names[i], jnum(info->se_robust[i]));
+        json_object_set_new(j, "se_robust", rs);
+    }
+    if (!isnan(info->persistence)) {
+        json_object_set_new(j, "persistence", jnum(info->persistence));
+        json_object_set_new(j, "half_life", jnum(log(0.5) / log(info->persistence)));
+    }
     if (!isnan(info->lambda)) json_object_set_new(j, "lambda", jnum(info->lambda));
     if (info->ntrace) {
         json_t *t = json_array();
@@ -113,17 +165,16 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
         free(fit); free(res);
         return cli_fail(st);
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
+    tsf_atomic_file *af;
+    if ((st = tsf_atomic_open(path, &af))) {
         free(fit); free(res);
-        return cli_usage("%s: cannot write: %s", path, "check the directory exists and is writable");
+        return cli_fail(st);
     }
+    FILE *f = tsf_atomic_stream(af);
     fprintf(f, "%s,value,fitted,residual\n", d->frame->time ? "time" : "index");
     for (size_t i = 0; i < d->n; i++) {
-        if (d->frame->time) fprintf(f, "%s,", d->frame->time[i]);
-        else fprintf(f, "%zu,", i + 1);
+        if (d->frame->time) fprintf(f, "%s,", d->frame->time[cli_row(d, i)]);
+        else fprintf(f, "%zu,", cli_row(d, i) + 1);
         if (!isnan(d->y[i])) fprintf(f, "%.10g", d->y[i]);
         fputc(',', f);
         if (!isnan(fit[i])) fprintf(f, "%.10g", fit[i]);
@@ -132,11 +183,7 @@ static int write_residuals(const char *path, const tsf_model *m, const cli_data 
         fputc('\n', f);
     }
     free(fit); free(res);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_usage("%s: write failed", path);
-    }
-    return 0;
+    return (st = tsf_atomic_commit(af)) ? cli_fail(st) : 0;
 }
 
 int cmd_fit(int argc, char **argv)
@@ -151,8 +198,11 @@ int cmd_fit(int argc, char **argv)
         if ((r = cli_fit_model(&a, a.specs[0], &d, d.n, &m)) == 0) {
             tsf_fit_info info;
             tsf_status st = tsf_model_info(m, &info);
+            char iv[64];
             if (st) r = cli_fail(st);
-            else if (a.json) r = write_json(stdout, info_json(a.specs[0], &info));
+            else if (a.json)
+                r = write_json(stdout, info_json(a.specs[0], &info, interval_words(&d, iv, sizeof iv)));
+            else if (info.se_robust) print_volatility(&d, &info, a.returns);
             else print_human(m, &d, &info);
             if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);
             if (!r && a.residuals) r = write_residuals(a.residuals, m, &d);

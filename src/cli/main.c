@@ -12,17 +12,25 @@ typedef struct {
 } command;
 
 static const char model_opts[] =
-    "Model options (fit, forecast, compare, batch):\n"
+    "Model options (fit, forecast, compare, batch, evaluate):\n"
     "  -m SPEC              model: ar(p), ar(max=K, method=yule-walker|burg|ols|mle),\n"
     "                       arima(p,d,q), arima(p,d,q)(P,D,Q)[s], auto,\n"
-    "                       gru(...), lstm(...), transformer(...)\n"
+    "                       ets, ets(ANN|AAdN|MAM|...), theta, theta(optimized),\n"
+    "                       garch(p,q, mean=constant|zero|arma(P,Q), dist=normal|t,\n"
+    "                       type=garch|gjr), combo(SPEC, SPEC, ..., combine=mean|median),\n"
+    "                       gru(...), lstm(...), transformer(...), wavenet(...)\n"
     "  -c NAME              the column to model (default: the only numeric column)\n"
     "  --method ml|css-ml|css   ARIMA estimation (default css-ml, as R)\n"
-    "  --period N           seasonal period (default: from the time column, else 1)\n"
+    "  --period N           seasonal period (default: from the time column's interval,\n"
+    "                       e.g. monthly 12, daily 7, hourly 24; else 1)\n"
+    "  --interval \"N UNIT\"  interval of the time stamps (\"1 hour\", \"1 business day\")\n"
+    "                       instead of the most common difference\n"
+    "  --round-time         with --interval: move stamps to the nearest step\n"
     "  --no-mean            no intercept when d+D = 0\n"
     "  --drift              drift term (d+D = 1)\n"
     "  --xreg trend|C1,C2   regressors: a linear trend, or columns of the file\n"
     "  --transform log|boxcox(LAMBDA)|boxcox(auto)\n"
+    "  --returns log|simple the column holds prices: model their percent returns\n"
     "  --epochs E --batch B --lr LR --seed S --samples N --threads T\n"
     "  --device auto|cpu|cuda --precision fp32|tf32|bf16   (neural models)\n"
     "  --json               machine-readable output\n";
@@ -32,12 +40,19 @@ static const command commands[] = {
      "Fits a model and prints its coefficients (with standard errors), sigma^2,\n"
      "log-likelihood, AIC/AICc/BIC and a Ljung-Box test of the residuals.\n"},
     {"forecast", cmd_forecast,
-     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [options] FILE.csv",
+     "tsf forecast (-m SPEC | --model MODEL.safetensors) -h N [--level 80,95] [--given T=V,...] "
+     "[options] FILE.csv",
      "Forecasts N steps after the end of the series with prediction intervals.\n"
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --risk L1,L2         value-at-risk and expected shortfall at these levels (garch)\n"
+     "  --given T=V,+k=V     scenario forecast given future values (TIME as printed in\n"
+     "                       the time column, or +k steps ahead); or --given F.csv\n"
+     "                       with a time column and a value column\n"
+     "  --conditioning exact|smc   exact (ar, arima, auto) or sequential Monte Carlo\n"
+     "                       with --samples particles (reports the effective sample size)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
@@ -61,6 +76,38 @@ static const command commands[] = {
      "  --quiet              no progress bar\n"
      "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
      "docs/batch.md has the details.\n"},
+    {"evaluate", cmd_evaluate,
+     "tsf evaluate -m SPEC [-m SPEC ...] -h H [--origins K] [--step S] [--format wide|long]\n"
+     "             [--level 80,95] [--threads T] [-o PER_SERIES.csv] [--json] FILE.csv",
+     "Rolling-origin backtest: for every series and each of K origins n-H-(K-1)S, ...,\n"
+     "n-H-S, n-H, fits every model on the data before the origin, forecasts H steps\n"
+     "and scores them on the held-out values.  Prints one table ranked by MASE: sMAPE,\n"
+     "MASE, RMSSE, CRPS, coverage and mean width per level, mean held-out log score\n"
+     "per observation, failed fits and fit+forecast seconds.\n"
+     "  -h H                 horizon (values held out at each origin)\n"
+     "  --origins K          forecast origins per series (default 1)\n"
+     "  --step S             distance between origins (default H)\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --format wide|long   as tsf batch (--id/--time/--value for long)\n"
+     "  --threads T          worker threads (default: all cores)\n"
+     "  -o OUT.csv           one row per series x model x origin, written atomically\n"
+     "  --json               {\"models\":[{\"spec\",\"smape\",\"mase\",...}]} in the order given\n"
+     "Exit status: 0, 3 when some fits failed, 1 bad input or usage.\n"
+     "docs/evaluate.md has the definitions.\n"},
+    {"impute", cmd_impute,
+     "tsf impute (-m SPEC | --model MODEL.safetensors) [--level 80,95] [--paths K --seed S] "
+     "[-o OUT.csv] [--json] FILE.csv",
+     "Replaces every missing value (empty field or NA) by its conditional mean given\n"
+     "all observed values, before and after it (Kalman smoothing for ar, arima, auto;\n"
+     "a particle smoother for neural models).\n"
+     "Output CSV: time,VALUE,imputed,se,lo80,hi80,lo95,hi95 (imputed 1 for filled\n"
+     "rows; se 0 and lo = hi = value where observed).  docs/conditioning.md.\n"
+     "  --level L1,L2        interval levels in percent (default 80,95)\n"
+     "  --paths K            K joint draws of the missing values from their\n"
+     "                       conditional distribution: columns path1..pathK\n"
+     "  --seed S             seed of the draws\n"
+     "  -o OUT.csv           output file, written atomically (default: stdout)\n"
+     "  --json               {time, value, imputed, mean, se, lower, upper, paths}\n"},
     {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
      "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
@@ -87,7 +134,7 @@ int cmd_help(int argc, char **argv)
             printf("\n%s", model_opts);
         return 0;
     }
-    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, simulate",
+    return cli_usage("help: unknown command '%s'; commands: fit, forecast, compare, batch, evaluate, impute, simulate",
                      argv[0]);
 }
 

@@ -26,9 +26,9 @@ int future_labels(const cli_data *d, size_t h, char ***labels)
     char **l = calloc(h ? h : 1, sizeof *l);
     if (!l) return cli_usage("out of memory");
     const tsf_frame *f = d->frame;
-    for (size_t i = 0; f->time && i < h; i++) {
-        char buf[64];
-        if (tsf_future_label(f->time, f->nrows, f->period, i + 1, buf, sizeof buf) &&
+    for (size_t i = 0; f->axis.form.kind != TSF_TIME_TEXT && i < h; i++) {
+        char buf[80];
+        if (tsf_time_label(&f->axis, (int64_t)(f->axis.n - 1 + i + 1), buf, sizeof buf) == TSF_OK &&
             !(l[i] = strdup(buf))) {
             free_labels(l, h);
             return cli_usage("out of memory");

@@ -9,6 +9,7 @@
 #include <cairo.h>
 #include <cairo-svg.h>
 #include "plot.h"
+#include "core/atomic.h"
 
 enum { W = 960, H = 540, ML = 80, MR = 30, MT = 60, MB = 70 };
 
@@ -37,7 +38,7 @@ static double nice_step(double range, int n)
 /* Label of x index i: history labels, then the forecast's. */
 static const char *label_at(const cli_data *d, char *const *fut, size_t i)
 {
-    if (i < d->n) return d->frame->time ? d->frame->time[i] : NULL;
+    if (i < d->n) return d->frame->time ? d->frame->time[cli_row(d, i)] : NULL;
     return fut ? fut[i - d->n] : NULL;
 }
 
@@ -234,20 +235,28 @@ static void data_frame(const cli_data *d, const tsf_forecast_result *fc, frame_t
     if (f->x1 <= 0) f->x1 = 1;
 }
 
+/* cairo's output callback: the bytes into the atomic file's stream. */
+static cairo_status_t write_stream(void *closure, const unsigned char *data, unsigned int len)
+{
+    return fwrite(data, 1, len, closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
 int cli_plot(const char *path, const cli_data *d, const tsf_forecast_result *fc,
              char *const *labels, const char *title)
 {
     const char *ext = strrchr(path, '.');
     int svg = ext && !strcasecmp(ext, ".svg"), png = ext && !strcasecmp(ext, ".png");
     if (!svg && !png) return cli_usage("--plot '%s': the file name must end in .svg or .png", path);
-    /* Written to a temp name and renamed: no half file on failure. */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    cairo_surface_t *s = svg ? cairo_svg_surface_create(tmp, W, H)
+    /* Written through the atomic-file helper: no half file on failure. */
+    tsf_atomic_file *af;
+    tsf_status ast = tsf_atomic_open(path, &af);
+    if (ast) return cli_fail(ast);
+    FILE *out = tsf_atomic_stream(af);
+    cairo_surface_t *s = svg ? cairo_svg_surface_create_for_stream(write_stream, out, W, H)
                              : cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
-        remove(tmp);
+        tsf_atomic_discard(af);
         return cli_usage("--plot '%s': cannot create the image", path);
     }
     cairo_t *cr = cairo_create(s);
@@ -272,14 +281,14 @@ int cli_plot(const char *path, const cli_data *d, const tsf_forecast_result *fc,
     text_at(cr, title, W / 2.0, 22, 0.5, 0.0);
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
-    if (png && cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_write_to_png(s, tmp);
+    if (png && cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_write_to_png_stream(s, write_stream, out);
     cairo_surface_finish(s);
     if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
-    if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        tsf_atomic_discard(af);
         return cli_usage("--plot '%s': cannot write the image: %s", path,
                          cairo_status_to_string(cs));
     }
-    return 0;
+    return (ast = tsf_atomic_commit(af)) ? cli_fail(ast) : 0;
 }

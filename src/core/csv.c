@@ -44,30 +44,11 @@ typedef struct {
     size_t nrows, cap;
     double **vals; /* nhdr columns; NULL for the time column */
     char **labels; /* time labels (column time_col, or column 0 while undecided) */
+    unsigned long *lines; /* line of each row, kept with the labels (messages) */
+    const tsf_time_opts *topts; /* how the time column's grid is found (NULL: inferred) */
     char *scratch; /* NUL-terminated copy of a cell for strtod */
     size_t scratch_cap;
 } reader;
-
-/* Writes text (len bytes) quoted for a one-line message: at most 40 bytes,
- * control and non-ASCII bytes escaped. */
-static const char *show(char *out, size_t n, const char *text, size_t len)
-{
-    size_t o = 0;
-    const size_t max = 40;
-    for (size_t i = 0; i < len && i < max && o + 5 < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n') o += (size_t)snprintf(out + o, n - o, "\\n");
-        else if (c == '\r') o += (size_t)snprintf(out + o, n - o, "\\r");
-        else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
-        else out[o++] = (char)c;
-    }
-    if (len > max && o + 4 < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o < n ? o : n - 1] = '\0';
-    return out;
-}
 
 /* Names one byte for a message: 'x' or byte 0xHH. */
 static const char *describe(char *buf, size_t n, unsigned char c)
@@ -143,8 +124,8 @@ static int parse_cell(reader *r, const char *text, size_t len, double *v)
 static void cell_error(reader *r, int kind, size_t j, const char *text, size_t len)
 {
     char s[200], name[200];
-    show(s, sizeof s, text, len);
-    show(name, sizeof name, r->hdr[j], strlen(r->hdr[j]));
+    tsf_show_text(s, sizeof s, text, len);
+    tsf_show_text(name, sizeof name, r->hdr[j], strlen(r->hdr[j]));
     if (kind == CELL_NOTNUM)
         fail_at(r, TSF_EPARSE, r->field_line, j + 1,
                 "column '%s': '%s' is not a number; write numbers like 12.5 (with a '.' "
@@ -190,6 +171,9 @@ static int grow_rows(reader *r)
         if (!l) return 0;
         for (size_t i = r->cap; i < cap; i++) l[i] = NULL; /* a failed row may leave one */
         r->labels = l;
+        unsigned long *ln = realloc(r->lines, cap * sizeof *ln);
+        if (!ln) return 0;
+        r->lines = ln;
     }
     r->cap = cap;
     return 1;
@@ -212,6 +196,8 @@ static void drop_labels(reader *r)
     for (size_t i = 0; i < r->cap; i++) free(r->labels[i]);
     free(r->labels);
     r->labels = NULL;
+    free(r->lines);
+    r->lines = NULL;
     r->first = FIRST_NUMERIC;
 }
 
@@ -219,6 +205,7 @@ static void data_cell(reader *r, size_t j, const char *text, size_t len)
 {
     while (len && is_blank(text[0])) text++, len--;
     while (len && is_blank(text[len - 1])) len--;
+    if (j == 0 && r->lines) r->lines[r->nrows] = r->row_line;
     if ((long)j == r->time_col) {
         store_label(r, text, len);
         return;
@@ -352,7 +339,7 @@ static void finish_header(reader *r)
         fail_at(r, TSF_EPARSE, r->row_line, dj + 1,
                 "column name '%s' is used twice (columns %zu and %zu); "
                 "give every column its own name",
-                show(s, sizeof s, r->hdr[dj], strlen(r->hdr[dj])), dk + 1, dj + 1);
+                tsf_show_text(s, sizeof s, r->hdr[dj], strlen(r->hdr[dj])), dk + 1, dj + 1);
         return;
     }
     for (size_t j = 0; j < r->nhdr && r->time_col < 0; j++)
@@ -422,7 +409,7 @@ static void feed(reader *r, const unsigned char *p, size_t n)
                 while (elen && is_blank(eb[elen - 1])) elen--;
                 if (elen && eb[elen - 1] == '"') elen--;
             }
-            show(s, sizeof s, eb, elen);
+            tsf_show_text(s, sizeof s, eb, elen);
             if (p[done] == '"')
                 fail_at(r, TSF_EPARSE, r->line, r->nfield + 1,
                         "stray '\"' after '%s' in an unquoted field; a field that contains "
@@ -496,8 +483,45 @@ static void parse_source(reader *r, source *src)
         fail_at(r, TSF_EPARSE, r->field_line, r->nfield + 1,
                 "unterminated quoted field starting '\"%s'; close it with '\"' (and double "
                 "any '\"' inside it)",
-                show(s, sizeof s, (const char *)r->p.entry_buf, r->p.entry_pos));
+                tsf_show_text(s, sizeof s, (const char *)r->p.entry_buf, r->p.entry_pos));
     }
+}
+
+/* Finds the grid of the time column and inserts rows (NaN values) for the
+ * stamps missing from it, so that lags stay aligned. */
+static tsf_status place_on_grid(reader *r, tsf_frame *f)
+{
+    size_t n = f->nrows;
+    size_t *pos = malloc(n * sizeof *pos);
+    if (!pos) return tsf_set_error(TSF_ENOMEM, "%s: out of memory", r->path);
+    tsf_time_source src = {r->path, r->lines, (size_t)r->time_col + 1};
+    tsf_status st = tsf_time_grid(f->time, n, r->topts, &src, &f->axis, pos);
+    size_t ng = f->axis.n;
+    if (!st && ng > n) {
+        char **l = realloc(f->time, ng * sizeof *l);
+        if (l) f->time = l;
+        for (size_t j = 0; l && j < f->ncols; j++) {
+            double *v = realloc(f->cols[j], ng * sizeof *v);
+            if (!v) {
+                l = NULL;
+                break;
+            }
+            f->cols[j] = v;
+            tsf_time_spread(pos, n, ng, v);
+        }
+        if (!l) st = tsf_set_error(TSF_ENOMEM, "%s: out of memory filling the time gaps", r->path);
+        else st = tsf_time_spread_labels(&f->axis, pos, n, f->time);
+        if (l) f->nrows = ng; /* every label is in place (NULL where memory ran out) */
+    }
+    free(pos);
+    if (!st && f->axis.form.kind != TSF_TIME_TEXT) {
+        if (!(f->stamps = malloc(f->nrows * sizeof *f->stamps)))
+            st = tsf_set_error(TSF_ENOMEM, "%s: out of memory", r->path);
+        for (size_t i = 0; !st && i < f->nrows; i++)
+            st = tsf_time_stamp(&f->axis, (int64_t)i, &f->stamps[i]);
+    }
+    f->period = st ? 1 : f->axis.period;
+    return st;
 }
 
 /* Moves the parsed columns into a frame. */
@@ -540,12 +564,17 @@ static tsf_status build_frame(reader *r, tsf_frame **out)
         }
         r->hdr[j] = NULL;
     }
+    f->period = 1;
+    f->axis.n = f->nrows;
+    f->axis.period = 1;
     if (r->time_col >= 0) {
         f->time = r->labels;
         r->labels = NULL;
-        f->period = tsf_infer_period(f->time, f->nrows);
-    } else {
-        f->period = 1;
+        tsf_status st = place_on_grid(r, f);
+        if (st) {
+            tsf_frame_free(f);
+            return st;
+        }
     }
     *out = f;
     return TSF_OK;
@@ -562,15 +591,18 @@ static void reader_free(reader *r)
     if (r->labels)
         for (size_t i = 0; i < r->cap; i++) free(r->labels[i]);
     free(r->labels);
+    free(r->lines);
     free(r->scratch);
     csv_free(&r->p);
 }
 
-static tsf_status read_source(const char *path, source *src, tsf_frame **out)
+static tsf_status read_source(const char *path, source *src, const tsf_time_opts *topts,
+                              tsf_frame **out)
 {
     reader r;
     memset(&r, 0, sizeof r);
     r.path = path;
+    r.topts = topts;
     r.line = r.field_line = r.row_line = 1;
     r.time_col = -1;
     if (csv_init(&r.p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL) != 0)
@@ -593,6 +625,11 @@ static tsf_status read_source(const char *path, source *src, tsf_frame **out)
 
 tsf_status tsf_csv_read(const char *path, tsf_frame **out)
 {
+    return tsf_csv_read_time(path, NULL, out);
+}
+
+tsf_status tsf_csv_read_time(const char *path, const tsf_time_opts *topts, tsf_frame **out)
+{
     if (!path || !out) return tsf_set_error(TSF_EINVAL, "tsf_csv_read: NULL argument");
     *out = NULL;
     source src = {0};
@@ -600,7 +637,7 @@ tsf_status tsf_csv_read(const char *path, tsf_frame **out)
     if (!src.fp)
         return tsf_set_error(TSF_EIO, "%s: cannot open the file (%s); check the path", path,
                              strerror(errno));
-    tsf_status st = read_source(path, &src, out);
+    tsf_status st = read_source(path, &src, topts, out);
     fclose(src.fp);
     return st;
 }
@@ -615,7 +652,7 @@ tsf_status tsf_csv_read_mem_chunked(const char *name, const void *data, size_t l
     src.mem = data;
     src.len = len;
     src.chunk = chunk;
-    return read_source(name, &src, out);
+    return read_source(name, &src, NULL, out);
 }
 
 tsf_status tsf_csv_read_mem(const char *name, const void *data, size_t len, tsf_frame **out)

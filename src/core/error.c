@@ -1,6 +1,7 @@
 /* Status strings and the per-thread detail message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "internal.h"
 
 /* Thread-local, so distinct threads never see each other's messages; this
@@ -35,4 +36,25 @@ tsf_status tsf_set_error(tsf_status code, const char *fmt, ...)
     vsnprintf(errbuf, sizeof errbuf, fmt, ap);
     va_end(ap);
     return code;
+}
+
+/* Writes text (len bytes) quoted for a one-line message: at most 40 bytes,
+ * control and non-ASCII bytes escaped. */
+const char *tsf_show_text(char *out, size_t n, const char *text, size_t len)
+{
+    size_t o = 0;
+    const size_t max = 40;
+    for (size_t i = 0; i < len && i < max && o + 5 < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n') o += (size_t)snprintf(out + o, n - o, "\\n");
+        else if (c == '\r') o += (size_t)snprintf(out + o, n - o, "\\r");
+        else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
+        else out[o++] = (char)c;
+    }
+    if (len > max && o + 4 < n) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o < n ? o : n - 1] = '\0';
+    return out;
 }

@@ -2,6 +2,7 @@
  * (fit on g(y), likelihood in y's units via the Jacobian, back-transformed
  * forecasts) and dispatch to the family's type object. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -15,10 +16,17 @@ tsf_status tsf_model_new(const char *spec_text, tsf_model **out)
 
 tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_model **out)
 {
+    return tsf_model_new_in(spec_text, NULL, 0, find, out);
+}
+
+tsf_status tsf_model_new_in(const char *spec_text, const char *outer, size_t offset,
+                            tsf_type_finder find, tsf_model **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_model_new: no output pointer");
     *out = NULL;
     if (!spec_text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *spec = NULL;
-    tsf_status st = tsf_spec_parse(spec_text, &spec);
+    tsf_status st = tsf_spec_parse_in(spec_text, outer, offset, &spec);
     if (st) return st;
     const tsf_model_type *type = find(spec->name);
     if (!type) {
@@ -43,6 +51,9 @@ tsf_status tsf_model_new_find(const char *spec_text, tsf_type_finder find, tsf_m
         return tsf_set_error(TSF_ENOMEM, "out of memory creating a model");
     }
     st = type->parse(spec, &m->impl);
+    /* the family's parse has checked [s]'s range (or refused it) */
+    m->spec_period = st == TSF_OK && spec->period > 0 && spec->period <= INT32_MAX
+                         ? (int)spec->period : 0;
     tsf_spec_free(spec);
     if (st) {
         tsf_model_free(m);
@@ -60,9 +71,9 @@ void tsf_model_free(tsf_model *m)
     free(m);
 }
 
-const char *tsf_model_spec(const tsf_model *m) { return m->spec; }
-const char *tsf_model_family(const tsf_model *m) { return m->type->name; }
-int tsf_model_is_neural(const tsf_model *m) { return m->type->neural; }
+const char *tsf_model_spec(const tsf_model *m) { return m ? m->spec : ""; }
+const char *tsf_model_family(const tsf_model *m) { return m ? m->type->name : ""; }
+int tsf_model_is_neural(const tsf_model *m) { return m ? m->type->neural : 0; }
 
 static int has_transform(const tsf_model *m) { return !isnan(m->lambda); }
 
@@ -128,22 +139,26 @@ static tsf_status fit_prepare(tsf_model *m, const double *const *ys, const size_
     return tsf_set_error(TSF_EINVAL, "unknown transform %d", (int)opts->transform);
 }
 
-static int resolve_period(const tsf_fit_opts *opts, int series_period)
+/* The one rule for the period a fit uses: the caller's option (--period),
+ * else the spec's [s], else the data's (the time labels' frequency), else
+ * 1.  Families receive the result and apply no rule of their own. */
+int tsf_fit_period(int opt_period, int spec_period, int series_period)
 {
-    if (opts->period > 0) return opts->period;
+    if (opt_period > 0) return opt_period;
+    if (spec_period > 0) return spec_period;
     return series_period > 0 ? series_period : 1;
 }
 
 tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                    int series_period, const tsf_fit_opts *opts)
 {
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, &y, &n, 1, period, opts);
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit: no model given");
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
+    st = fit_prepare(m, &y, &n, 1, period, opts);
     if (st) return st;
     double *buf;
     const double *use;
@@ -162,17 +177,19 @@ tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg
 tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                         size_t nseries, int series_period, const tsf_fit_opts *opts)
 {
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no model given");
+    if (nseries == 0 || !ys || !ns)
+        return tsf_set_error(TSF_EINVAL, "tsf_fit_many: no series given");
     if (nseries == 1) return tsf_fit(m, ys[0], ns[0], NULL, series_period, opts);
     if (!m->type->fit_many)
         return tsf_set_error(TSF_EUNSUP, "model '%s' fits one series at a time; choose a "
                              "column with -c", m->type->name);
-    tsf_fit_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    int period = resolve_period(opts, series_period);
-    tsf_status st = fit_prepare(m, ys, ns, nseries, period, opts);
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    opts = &o;
+    int period = tsf_fit_period(opts->period, m->spec_period, series_period);
+    st = fit_prepare(m, ys, ns, nseries, period, opts);
     if (st) return st;
     if (has_transform(m))
         return tsf_set_error(TSF_EUNSUP, "--transform with several series is not supported");
@@ -202,8 +219,10 @@ tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info)
 {
     tsf_status st = need_fitted(m);
     if (st) return st;
+    if (!info) return tsf_set_error(TSF_EINVAL, "tsf_model_info: no output struct");
     memset(info, 0, sizeof *info);
     info->mean = NAN;
+    info->persistence = NAN;
     if (!m->type->info) return unsupported(m, "a summary");
     if ((st = m->type->info(m->impl, info))) return st;
     info->fit_seconds = m->fit_seconds;
@@ -224,6 +243,7 @@ tsf_status tsf_loglik(const tsf_model *m, const double *y, size_t n, const tsf_x
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->loglik) return unsupported(m, "log-likelihoods");
+    if (!ll) return tsf_set_error(TSF_EINVAL, "tsf_loglik: no output pointer");
     if (start > n) return tsf_set_error(TSF_EINVAL, "start %zu is past the end (%zu)", start, n);
     if ((st = check_series(y, n))) return st;
     double *buf;
@@ -244,41 +264,169 @@ tsf_status tsf_check_levels(const double *levels, size_t nlevels)
     return TSF_OK;
 }
 
+tsf_status tsf_forecast_begin(size_t h, const double *levels, size_t nlevels,
+                              const tsf_forecast_opts *opts, tsf_forecast_opts *o,
+                              tsf_forecast_result **fc)
+{
+    *fc = NULL;
+    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
+    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
+    tsf_status st = tsf_check_levels(levels, nlevels);
+    if (st || (st = tsf_forecast_opts_read(opts, o))) return st;
+    tsf_forecast_result *r = calloc(1, sizeof *r);
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if ((st = tsf_forecast_alloc(r, h, levels, nlevels))) {
+        free(r);
+        return st;
+    }
+    *fc = r;
+    return TSF_OK;
+}
+
+/* Given future values (scenario forecasts): steps in 1..h, distinct,
+ * finite values, a family that answers exactly. */
+static tsf_status check_given(const tsf_model *m, size_t h, const tsf_forecast_opts *o)
+{
+    if (!o->given_step || !o->given_value)
+        return tsf_set_error(TSF_EINVAL, "given values without their steps or values");
+    for (size_t i = 0; i < o->ngiven; i++) {
+        size_t k = o->given_step[i];
+        if (k < 1 || k > h)
+            return tsf_set_error(TSF_EINVAL, "given value %zu is at step %zu, outside the "
+                                 "horizon 1..%zu", i + 1, k, h);
+        if (!isfinite(o->given_value[i]))
+            return tsf_set_error(TSF_EINVAL, "given value %zu (step %zu) is not a finite number",
+                                 i + 1, k);
+        for (size_t j = 0; j < i; j++)
+            if (o->given_step[j] == k)
+                return tsf_set_error(TSF_EINVAL, "step %zu is given twice", k);
+    }
+    if (o->conditioning == TSF_CONDITIONING_EXACT && !m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "model '%s' has no exact conditioning on given future "
+                             "values (ar, arima, auto have); use sequential Monte Carlo",
+                             m->spec);
+    if (o->conditioning != TSF_CONDITIONING_EXACT && o->conditioning != TSF_CONDITIONING_SMC &&
+        o->conditioning != TSF_CONDITIONING_DEFAULT)
+        return tsf_set_error(TSF_EINVAL, "unknown conditioning %d", (int)o->conditioning);
+    return TSF_OK;
+}
+
 tsf_status tsf_forecast(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
                         size_t h, const double *levels, size_t nlevels,
                         const tsf_forecast_opts *opts, tsf_forecast_result **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_forecast: no output pointer");
     *out = NULL;
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->forecast) return unsupported(m, "forecasts");
-    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if ((st = tsf_check_levels(levels, nlevels)) || (st = check_series(y, n))) return st;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((st = tsf_forecast_alloc(fc, h, levels, nlevels))) {
-        free(fc);
-        return st;
+    if ((st = check_series(y, n))) return st;
+    tsf_forecast_opts o;
+    tsf_forecast_result *fc;
+    if ((st = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc))) return st;
+    opts = &o;
+    double *gbuf = NULL;
+    const tsf_forecast_opts *uopts = opts;
+    tsf_forecast_opts gopts;
+    int smc = opts->ngiven && (opts->conditioning == TSF_CONDITIONING_SMC ||
+                               (opts->conditioning == TSF_CONDITIONING_DEFAULT &&
+                                !m->type->smooth));
+    if (opts->ngiven) {
+        if ((st = check_given(m, h, opts))) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+        if (has_transform(m) && !smc) {
+            /* the family sees given values on its scale */
+            gopts = *opts;
+            if ((st = transformed(m, opts->given_value, opts->ngiven, &gbuf,
+                                  &gopts.given_value))) {
+                tsf_forecast_free(fc);
+                return st;
+            }
+            opts = &gopts;
+        }
     }
     double *buf;
     const double *use;
-    if ((st = transformed(m, y, n, &buf, &use))) {
-        tsf_forecast_free(fc);
-        return st;
+    if (smc) {
+        /* the streaming state applies the transform itself */
+        if ((st = tsf_smc_forecast(m, y, n, xreg, h, opts, fc))) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+    } else {
+        if ((st = transformed(m, y, n, &buf, &use))) {
+            tsf_forecast_free(fc);
+            free(gbuf);
+            return st;
+        }
+        st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
+        free(buf);
+        free(gbuf);
+        if (st) {
+            tsf_forecast_free(fc);
+            return st;
+        }
+        if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     }
-    st = m->type->forecast(m->impl, use, n, xreg, h, levels, nlevels, opts, fc);
-    free(buf);
-    if (st) {
-        tsf_forecast_free(fc);
-        return st;
+    for (size_t i = 0; i < uopts->ngiven; i++) {
+        /* given steps echoed exactly, in y's units */
+        size_t k = uopts->given_step[i] - 1;
+        double v = uopts->given_value[i];
+        fc->mean[k] = v;
+        fc->se[k] = 0.0;
+        for (size_t l = 0; l < nlevels; l++) fc->lower[l * h + k] = fc->upper[l * h + k] = v;
     }
-    if (has_transform(m)) tsf_boxcox_forecast_inv(fc, m->lambda, opts->biasadj);
     *out = fc;
+    return TSF_OK;
+}
+
+void tsf_risk_free(tsf_risk_result *rk)
+{
+    if (!rk) return;
+    free(rk->levels);
+    free(rk->var);
+    free(rk->es);
+    free(rk);
+}
+
+tsf_status tsf_risk(const tsf_model *m, const double *y, size_t n, size_t h,
+                    const double *levels, size_t nlevels, const tsf_forecast_opts *opts,
+                    tsf_risk_result **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_risk: no output pointer");
+    *out = NULL;
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if (!m->type->risk) return unsupported(m, "value-at-risk (use a volatility model: garch)");
+    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "tsf_risk: no levels array");
+    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
+    if (has_transform(m))
+        return tsf_set_error(TSF_EUNSUP, "value-at-risk is for returns: fit without --transform");
+    for (size_t k = 0; k < nlevels; k++)
+        if (!(levels[k] > 50.0 && levels[k] < 100.0))
+            return tsf_set_error(TSF_EINVAL, "risk level %g is not a percentage in (50, 100); "
+                                 "use e.g. --risk 99,97.5", levels[k]);
+    if ((st = check_series(y, n))) return st;
+    tsf_forecast_opts o;
+    if ((st = tsf_forecast_opts_read(opts, &o))) return st;
+    opts = &o;
+    tsf_risk_result *rk = calloc(1, sizeof *rk);
+    size_t cells = (nlevels ? nlevels : 1) * h;
+    if (!rk || !(rk->levels = calloc(nlevels ? nlevels : 1, sizeof *rk->levels)) ||
+        !(rk->var = calloc(cells, sizeof *rk->var)) || !(rk->es = calloc(cells, sizeof *rk->es))) {
+        tsf_risk_free(rk);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for a %zu-step risk forecast", h);
+    }
+    rk->h = h;
+    rk->nlevels = nlevels;
+    if (nlevels) memcpy(rk->levels, levels, nlevels * sizeof *levels);
+    if ((st = m->type->risk(m->impl, y, n, h, levels, nlevels, opts, rk))) {
+        tsf_risk_free(rk);
+        return st;
+    }
+    *out = rk;
     return TSF_OK;
 }
 
@@ -293,6 +441,7 @@ tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t 
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->simulate) return unsupported(m, "simulation");
+    if (!out && n && npaths) return tsf_set_error(TSF_EINVAL, "tsf_simulate: no output array");
     if (xreg && xreg->k == 0) xreg = NULL;
     if (xreg && (!xreg->x || xreg->ld < n))
         return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
@@ -309,6 +458,7 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->residuals) return unsupported(m, "residuals");
+    if ((st = check_series(y, n))) return st;
     double *buf, *f = fitted;
     const double *use;
     if ((st = transformed(m, y, n, &buf, &use))) return st;
@@ -329,4 +479,72 @@ tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n, const ts
     if (f != fitted) free(f);
     free(buf);
     return st;
+}
+
+/* Checks shared by tsf_smooth and tsf_smooth_draws. */
+static tsf_status smooth_check(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg)
+{
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if ((!m->type->smooth || !m->type->smooth_draws) && !m->type->state_clone)
+        return unsupported(m, "smoothing (it has no Kalman smoother and its states cannot be "
+                           "copied for particles)");
+    if (has_transform(m) && m->type->smooth)
+        return tsf_set_error(TSF_EUNSUP, "smoothing a model fitted with a transform is not "
+                             "supported; fit without --transform");
+    if (xreg && xreg->k && (!xreg->x || xreg->ld < n))
+        return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the series %zu",
+                             xreg->x ? xreg->ld : 0, n);
+    return check_series(y, n);
+}
+
+tsf_status tsf_smooth(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                      tsf_smooth_result **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_smooth: no output pointer");
+    *out = NULL;
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    tsf_smooth_result *res = calloc(1, sizeof *res);
+    if (!res) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    res->n = n;
+    res->mean = malloc((n ? n : 1) * sizeof *res->mean);
+    res->se = malloc((n ? n : 1) * sizeof *res->se);
+    if (!res->mean || !res->se) st = tsf_set_error(TSF_ENOMEM, "out of memory smoothing");
+    if (!st) st = m->type->smooth ? m->type->smooth(m->impl, y, n, xreg, res)
+                                  : tsf_smc_smooth(m, y, n, xreg, 0, 0, res->mean, res->se, 0,
+                                                   NULL);
+    if (st) {
+        tsf_smooth_free(res);
+        return st;
+    }
+    *out = res;
+    return TSF_OK;
+}
+
+void tsf_smooth_free(tsf_smooth_result *res)
+{
+    if (!res) return;
+    free(res->mean);
+    free(res->se);
+    free(res->state_mean);
+    free(res->state_var);
+    free(res);
+}
+
+tsf_status tsf_smooth_draws(const tsf_model *m, const double *y, size_t n, const tsf_xreg *xreg,
+                            size_t npaths, uint64_t seed, double *out)
+{
+    tsf_status st = smooth_check(m, y, n, xreg);
+    if (st) return st;
+    if (n && npaths && !out) return tsf_set_error(TSF_EINVAL, "no output buffer for the draws");
+    if (!m->type->smooth_draws) {
+        /* particles: the means are computed and dropped */
+        double *mu = malloc(2 * (n ? n : 1) * sizeof *mu);
+        if (!mu) return tsf_set_error(TSF_ENOMEM, "out of memory");
+        st = tsf_smc_smooth(m, y, n, xreg, 0, seed, mu, mu + n, npaths, out);
+        free(mu);
+        return st;
+    }
+    return m->type->smooth_draws(m->impl, y, n, xreg, npaths, seed, out);
 }

@@ -29,13 +29,6 @@ static tsf_status bad(const char *file, const char *what, const char *detail)
                          tsf_st_clean(detail, b, sizeof b));
 }
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 /* The metadata tsf itself owns.  Set after the family's save() too, so a
  * family cannot shadow them. */
 static tsf_status put_core_meta(const tsf_model *m, tsf_st *doc)
@@ -47,33 +40,39 @@ static tsf_status put_core_meta(const tsf_model *m, tsf_st *doc)
         (st = tsf_st_set_meta(doc, "spec", m->spec)))
         return st;
     if (isnan(m->lambda)) st = tsf_st_set_meta(doc, "lambda", "none");
-    else st = put_num(doc, "lambda", m->lambda);
-    if (st || (st = put_num(doc, "fit_seconds", m->fit_seconds)) ||
-        (st = put_num(doc, "jacobian", m->jacobian)))
+    else st = tsf_st_set_meta_num(doc, "lambda", m->lambda);
+    if (st || (st = tsf_st_set_meta_num(doc, "fit_seconds", m->fit_seconds)) ||
+        (st = tsf_st_set_meta_num(doc, "jacobian", m->jacobian)))
         return st;
     return TSF_OK;
 }
 
-tsf_status tsf_save(const tsf_model *m, const char *path)
+tsf_status tsf_model_to_doc(const tsf_model *m, tsf_st *doc)
 {
-    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_save: no model or no path given");
     if (!m->fitted)
         return tsf_set_error(TSF_EINVAL, "the model '%s' has not been fitted; fit it before "
                              "saving", m->spec);
     if (!m->type->save || !m->type->load)
         return tsf_set_error(TSF_EUNSUP, "model '%s' cannot be saved: the %s family has no "
                              "model files yet", m->spec, m->type->name);
+    tsf_status st;
+    if (!(st = put_core_meta(m, doc)) && !(st = m->type->save(m->impl, doc)))
+        st = put_core_meta(m, doc);
+    return st;
+}
+
+tsf_status tsf_save(const tsf_model *m, const char *path)
+{
+    if (!m || !path) return tsf_set_error(TSF_EINVAL, "tsf_save: no model or no path given");
     tsf_st *doc;
     tsf_status st = tsf_st_new(&doc);
     if (st) return st;
-    if (!(st = put_core_meta(m, doc)) && !(st = m->type->save(m->impl, doc)) &&
-        !(st = put_core_meta(m, doc)))
-        st = tsf_st_write(doc, path);
+    if (!(st = tsf_model_to_doc(m, doc))) st = tsf_st_write(doc, path);
     tsf_st_free(doc);
     return st;
 }
 
-/* A finite number stored by put_num; "none" gives NaN when allow_none. */
+/* A finite number stored by tsf_st_set_meta_num; "none" gives NaN when allow_none. */
 static tsf_status get_num(const tsf_st *doc, const char *file, const char *key, int allow_none,
                           double lo, double hi, double *out)
 {
@@ -175,6 +174,7 @@ tsf_status tsf_load_doc(const tsf_st *doc, const char *file, tsf_type_finder fin
 
 tsf_status tsf_load_find(const char *path, tsf_type_finder find, tsf_model **out)
 {
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_load: no output pointer");
     *out = NULL;
     if (!path) return tsf_set_error(TSF_EINVAL, "tsf_load: no path given");
     tsf_st *doc;

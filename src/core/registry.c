@@ -6,6 +6,10 @@
 extern const tsf_model_type tsf_ar_type;
 extern const tsf_model_type tsf_arima_type;
 extern const tsf_model_type tsf_auto_type;
+extern const tsf_model_type tsf_ets_type;
+extern const tsf_model_type tsf_garch_type;
+extern const tsf_model_type tsf_theta_type;
+extern const tsf_model_type tsf_combo_type;
 extern const tsf_model_type tsf_gru_type;
 extern const tsf_model_type tsf_lstm_type;
 extern const tsf_model_type tsf_transformer_type;
@@ -15,6 +19,10 @@ static const tsf_model_type *const types[] = {
     &tsf_ar_type,
     &tsf_arima_type,
     &tsf_auto_type,
+    &tsf_ets_type,
+    &tsf_garch_type,
+    &tsf_theta_type,
+    &tsf_combo_type,
     &tsf_gru_type,
     &tsf_lstm_type,
     &tsf_transformer_type,

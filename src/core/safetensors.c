@@ -231,6 +231,13 @@ tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *nam
     return TSF_OK;
 }
 
+tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return tsf_st_set_meta(doc, key, buf);
+}
+
 tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
                            double hi, double *v)
 {
@@ -242,4 +249,39 @@ tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *ke
         return tsf_set_error(TSF_EPARSE, "%s model file: metadata %s=\"%.40s\" is not a number "
                              "in [%g, %g]", family, key, s, lo, hi);
     return TSF_OK;
+}
+
+/* name with the prefix from replaced by to (malloc'd), or NULL when name
+ * does not begin with from; *nomem set when memory ran out. */
+static char *reprefix(const char *name, const char *from, const char *to, int *nomem)
+{
+    size_t lf = strlen(from);
+    if (strncmp(name, from, lf) != 0) return NULL;
+    char *k = malloc(strlen(to) + strlen(name + lf) + 1);
+    if (!k) {
+        *nomem = 1;
+        return NULL;
+    }
+    strcpy(k, to);
+    strcat(k, name + lf);
+    return k;
+}
+
+tsf_status tsf_st_copy_prefixed(tsf_st *dst, const tsf_st *src, const char *from,
+                                const char *to)
+{
+    int nomem = 0;
+    tsf_status st = TSF_OK;
+    for (size_t i = 0; i < src->nmeta && !st && !nomem; i++) {
+        char *k = reprefix(src->meta[i].key, from, to, &nomem);
+        if (k) st = tsf_st_set_meta(dst, k, src->meta[i].value);
+        free(k);
+    }
+    for (size_t i = 0; i < src->ntensors && !st && !nomem; i++) {
+        const st_tensor *t = &src->tensors[i];
+        char *k = reprefix(t->name, from, to, &nomem);
+        if (k) st = tsf_st_add(dst, k, t->dtype, t->ndim, t->shape, t->data);
+        free(k);
+    }
+    return nomem ? tsf_st_nomem() : st;
 }

@@ -33,9 +33,18 @@ tsf_status tsf_st_get(const tsf_st *doc, const char *name, tsf_st_dtype dtype, s
  * tensor otherwise). */
 tsf_status tsf_st_get_vec(const tsf_st *doc, const char *family, const char *name, size_t n,
                           const double **data);
+/* Sets metadata key to v written with %.17g (strtod reads back the same
+ * double). */
+tsf_status tsf_st_set_meta_num(tsf_st *doc, const char *key, double v);
 /* Metadata key as a finite number in [lo, hi] (TSF_EPARSE otherwise). */
 tsf_status tsf_st_meta_num(const tsf_st *doc, const char *family, const char *key, double lo,
                            double hi, double *v);
+
+/* Copies every metadata entry and tensor of src whose name begins with
+ * from into dst, with that prefix replaced by to ("" for either: all /
+ * none).  Used to nest the documents of a combination's members. */
+tsf_status tsf_st_copy_prefixed(tsf_st *dst, const tsf_st *src, const char *from,
+                                const char *to);
 
 /* Writes atomically (temp file in the same directory + rename). */
 tsf_status tsf_st_write(const tsf_st *doc, const char *path);

@@ -1,16 +1,13 @@
-/* Writing safetensors files atomically: temp file in the same directory
- * (mkstemp), fsync, rename; on failure the temp file is removed and the
- * target is left as it was. */
+/* Writing safetensors files, atomically (src/core/atomic.h): on failure
+ * the target is left as it was. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <jansson.h>
 #include "safetensors_impl.h"
+#include "atomic.h"
 
 /* Element i of t's host-order data as raw bits. */
 static uint64_t elem_bits(const st_tensor *t, size_t i)
@@ -103,25 +100,6 @@ static tsf_status write_all(FILE *f, const tsf_st *doc, const size_t *order, con
     return TSF_OK;
 }
 
-/* fsync of the directory so that the rename itself is durable; best effort. */
-static void sync_dir(const char *path)
-{
-    char *dir = strdup(path);
-    if (!dir) return;
-    char *slash = strrchr(dir, '/');
-    const char *d = ".";
-    if (slash) {
-        slash[slash == dir ? 1 : 0] = '\0';
-        d = dir;
-    }
-    int fd = open(d, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 tsf_status tsf_st_write(const tsf_st *doc, const char *path)
 {
     if (!doc || !path) return tsf_set_error(TSF_EINVAL, "tsf_st_write: NULL argument");
@@ -136,47 +114,18 @@ tsf_status tsf_st_write(const tsf_st *doc, const char *path)
     }
     size_t hlen = strlen(hdr), padded = (hlen + 7) / 8 * 8;
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(hdr);
-        free(order);
-        return tsf_st_nomem();
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmpXXXXXX", 11);
-    tsf_status st = TSF_OK;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = tsf_set_error(TSF_EIO, "%s: cannot create a temporary file next to it (%s); "
-                           "check that the directory exists and is writable",
-                           path, strerror(errno));
-        goto out;
-    }
-    /* mkstemp makes the file 0600; keep the mode of a file we replace,
-     * else the usual mode of a data file. */
-    struct stat sb;
-    (void)fchmod(fd, stat(path, &sb) == 0 ? (sb.st_mode & 07777) : 0644);
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        st = TSF_EIO;
-    } else {
-        st = write_all(f, doc, order, hdr, hlen, padded);
-        if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = TSF_EIO;
-        if (fclose(f) != 0) st = TSF_EIO;
-    }
-    if (!st && rename(tmp, path) != 0) st = TSF_EIO;
-    if (st) {
+    tsf_atomic_file *af;
+    tsf_status st = tsf_atomic_open(path, &af);
+    if (st) goto out;
+    if ((st = write_all(tsf_atomic_stream(af), doc, order, hdr, hlen, padded))) {
         int e = errno;
-        unlink(tmp);
+        tsf_atomic_discard(af);
         st = tsf_set_error(TSF_EIO, "%s: cannot write the model file (%s); nothing was "
                            "written", path, strerror(e));
-    } else {
-        sync_dir(path);
+        goto out;
     }
+    st = tsf_atomic_commit(af);
 out:
-    free(tmp);
     free(hdr);
     free(order);
     return st;

@@ -1,6 +1,8 @@
 /* Generic spec parser:  name [ '(' args ')' [ '(' args ')' ] ] [ '[' int ']' ]
  * args := arg { ',' arg },  arg := value | key '=' value,
- * value := one or more characters other than , ( ) [ ] = and spaces. */
+ * value := word { '(' ... ')' | '[' ... ']' }, word := one or more characters
+ * other than , ( ) [ ] = and spaces; a nested spec such as mean=arma(1,0)
+ * is one value, its balanced brackets kept as text for the family to read. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -21,6 +23,7 @@ void tsf_spec_free(tsf_spec *s)
         free(s->groups[g].args);
     }
     free(s->text);
+    free(s->outer);
     free(s->name);
     free(s);
 }
@@ -34,16 +37,17 @@ tsf_status tsf_spec_error(const tsf_spec *s, size_t pos, tsf_status code, const 
     va_end(ap);
     /* Quote the spec on one line: control bytes become '?', and a long
      * spec is cut (the column still points into the original). */
+    const char *whole = s->outer ? s->outer : s->text;
     size_t i = 0;
-    for (; s->text[i] && i + 1 < sizeof text; i++) {
-        unsigned char c = (unsigned char)s->text[i];
+    for (; whole[i] && i + 1 < sizeof text; i++) {
+        unsigned char c = (unsigned char)whole[i];
         text[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
     text[i] = '\0';
     for (char *m = msg; *m; m++)
         if ((unsigned char)*m < 0x20 || *m == 0x7f) *m = '?';
     return tsf_set_error(code, "spec \"%s%s\" at column %zu: %s", text,
-                         s->text[i] ? "..." : "", pos + 1, msg);
+                         whole[i] ? "..." : "", s->offset + pos + 1, msg);
 }
 
 static void skip_space(const char *t, size_t *i)
@@ -76,6 +80,43 @@ static const char *what_at(const char *t, size_t i, char *buf, size_t n)
     return buf;
 }
 
+/* Scans a value from t[*i]: value characters, and balanced (...) or [...]
+ * groups after them (a nested spec such as arima(1,1,1)(0,1,1)[12]). */
+static tsf_status scan_value(tsf_spec *s, size_t *i, int depth)
+{
+    const char *t = s->text;
+    char w[16];
+    size_t a = *i;
+    while (is_value_char(t[*i])) (*i)++;
+    if (*i == a) return TSF_OK;
+    while (t[*i] == '(' || t[*i] == '[') {
+        char close = t[*i] == '(' ? ')' : ']';
+        size_t open = *i;
+        /* brackets count too: the recursion stays bounded on any input */
+        if (depth + 1 >= TSF_SPEC_MAX_DEPTH)
+            return tsf_spec_error(s, open, TSF_EPARSE, "specs are nested too deeply (at most %d "
+                                  "levels of brackets)", TSF_SPEC_MAX_DEPTH);
+        (*i)++;
+        for (;;) {
+            while (t[*i] == ' ' || t[*i] == '\t' || t[*i] == ',' || t[*i] == '=') (*i)++;
+            if (t[*i] == close) break;
+            if (!t[*i])
+                return tsf_spec_error(s, *i, TSF_EPARSE, "missing '%c' to close the '%c' at "
+                                      "column %zu", close, t[open], s->offset + open + 1);
+            size_t b = *i;
+            tsf_status st = scan_value(s, i, depth + 1);
+            if (st) return st;
+            if (*i == b)
+                return tsf_spec_error(s, *i, TSF_EPARSE, "expected '%c' to close the '%c' at "
+                                      "column %zu, found %s", close, t[open],
+                                      s->offset + open + 1, what_at(t, *i, w, sizeof w));
+        }
+        (*i)++;
+        while (is_value_char(t[*i])) (*i)++;
+    }
+    return TSF_OK;
+}
+
 static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
 {
     const char *t = s->text;
@@ -90,7 +131,8 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
     for (;;) {
         skip_space(t, i);
         size_t a = *i;
-        while (is_value_char(t[*i])) (*i)++;
+        tsf_status st = scan_value(s, i, 1);
+        if (st) return st;
         if (*i == a)
             return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value, found %s",
                                   what_at(t, *i, w, sizeof w));
@@ -102,7 +144,7 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
             (*i)++;
             skip_space(t, i);
             size_t va = *i;
-            while (is_value_char(t[*i])) (*i)++;
+            if ((st = scan_value(s, i, 1))) return st;
             if (*i == va)
                 return tsf_spec_error(s, *i, TSF_EPARSE, "expected a value after '=', found %s",
                                       what_at(t, *i, w, sizeof w));
@@ -126,7 +168,7 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
         if (t[*i] == ')') { (*i)++; return TSF_OK; }
         if (!t[*i])
             return tsf_spec_error(s, *i, TSF_EPARSE, "missing ')' to close the '(' at column %zu",
-                                  g->pos + 1);
+                                  s->offset + g->pos + 1);
         return tsf_spec_error(s, *i, TSF_EPARSE, "expected ',' or ')', found %s",
                               what_at(t, *i, w, sizeof w));
     }
@@ -134,13 +176,21 @@ static tsf_status parse_group(tsf_spec *s, size_t *i, tsf_spec_group *g)
 
 tsf_status tsf_spec_parse(const char *text, tsf_spec **out)
 {
+    return tsf_spec_parse_in(text, NULL, 0, out);
+}
+
+tsf_status tsf_spec_parse_in(const char *text, const char *outer, size_t offset,
+                             tsf_spec **out)
+{
     *out = NULL;
     if (!text) return tsf_set_error(TSF_EINVAL, "no model spec given");
     tsf_spec *s = calloc(1, sizeof *s);
-    if (!s || !(s->text = strdup(text))) {
+    if (!s || !(s->text = strdup(text)) || (outer && !(s->outer = strdup(outer)))) {
+        if (s) free(s->text);
         free(s);
         return tsf_set_error(TSF_ENOMEM, "out of memory parsing a spec");
     }
+    s->offset = outer ? offset : 0;
     const char *t = s->text;
     char w[16];
     size_t i = 0;

@@ -1,4 +1,7 @@
 /* Spec parser: the generic grammar  name[(args)[(args)]][[s]]
+ * A value may itself be a spec with balanced (...) and [...] groups, as the
+ * members of combo(arima(1,1,1), theta) are; nesting is limited to
+ * TSF_SPEC_MAX_DEPTH levels of brackets of either kind.
  * e.g. "arima(1,1,1)(0,1,1)[12]", "ar(max=10, method=burg)", "auto",
  * "gru(hidden=64, head=student-t)".  Per-model validation lives with each
  * model family and uses the helpers below, whose error messages quote the
@@ -22,8 +25,12 @@ typedef struct {
     size_t pos;   /* offset of the '(' */
 } tsf_spec_group;
 
+#define TSF_SPEC_MAX_DEPTH 6
+
 typedef struct {
     char *text;            /* the whole spec as given */
+    char *outer;           /* the enclosing spec this one is part of, or NULL */
+    size_t offset;         /* where text begins in outer (0 without one) */
     char *name;            /* lower-case model name */
     size_t ngroups;        /* 0, 1 or 2 parenthesised groups */
     tsf_spec_group groups[2];
@@ -34,6 +41,10 @@ typedef struct {
 /* Parses text.  TSF_EPARSE with e.g.
  *   spec "arima(1,1" at column 10: missing ')' */
 tsf_status tsf_spec_parse(const char *text, tsf_spec **out);
+/* The same for text found at offset in the enclosing spec outer (NULL for
+ * none): errors then quote outer and count columns in it. */
+tsf_status tsf_spec_parse_in(const char *text, const char *outer, size_t offset,
+                             tsf_spec **out);
 void tsf_spec_free(tsf_spec *s);
 
 /* Sets this thread's error: spec "TEXT" at column C: MESSAGE.  Returns code. */

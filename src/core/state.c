@@ -94,6 +94,55 @@ tsf_status tsf_state_new(const tsf_model *m, tsf_state **out)
     return st ? st : make_state(m, model_fingerprint(m), NULL, out);
 }
 
+tsf_status tsf_state_clone(const tsf_state *st, tsf_state **out)
+{
+    if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_clone: no output pointer");
+    *out = NULL;
+    if (!st) return tsf_set_error(TSF_EINVAL, "no streaming state given");
+    if (!st->type->state_clone)
+        return tsf_set_error(TSF_EUNSUP, "states of the %s family cannot be copied",
+                             st->type->name);
+    tsf_state *c = malloc(sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory copying a streaming state");
+    *c = *st;
+    tsf_status s = st->type->state_clone(st->fam, &c->fam);
+    if (s) {
+        free(c);
+        return s;
+    }
+    *out = c;
+    return TSF_OK;
+}
+
+tsf_status tsf_state_sample(tsf_state *st, const double *x, size_t k, double u, double *y)
+{
+    const tsf_model_type *t = st->type;
+    double z = NAN;
+    tsf_status s;
+    if (t->state_sample) {
+        /* draws and feeds the value */
+        if ((s = t->state_sample(st->fam, x, k, u, &z))) return s;
+        *y = isnan(st->lambda) ? z : tsf_boxcox_inv(z, st->lambda);
+        return TSF_OK;
+    }
+    if (t->neural)
+        return tsf_set_error(TSF_EUNSUP, "states of the %s family cannot be sampled one step "
+                             "at a time yet", t->name);
+    /* the one-step predictive of a Kalman state is Gaussian */
+    tsf_forecast_result *fc = calloc(1, sizeof *fc);
+    tsf_xreg xr = {k, x, 1, NULL};
+    tsf_forecast_opts o = {0};
+    o.xreg_future = k ? &xr : NULL;
+    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (!(s = tsf_forecast_alloc(fc, 1, NULL, 0)) &&
+        !(s = t->state_forecast(st->fam, 1, NULL, 0, &o, fc)))
+        z = fc->mean[0] + fc->se[0] * tsf_qnorm(u);
+    tsf_forecast_free(fc);
+    if (s) return s;
+    *y = isnan(st->lambda) ? z : tsf_boxcox_inv(z, st->lambda);
+    return tsf_state_update_x(st, *y, x, k, NULL);
+}
+
 void tsf_state_free(tsf_state *st)
 {
     if (!st) return;
@@ -127,28 +176,18 @@ tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k
     return TSF_OK;
 }
 
-tsf_status tsf_state_forecast(const tsf_state *st, size_t h, const double *levels,
+tsf_status tsf_state_forecast(tsf_state *st, size_t h, const double *levels,
                               size_t nlevels, const tsf_forecast_opts *opts,
                               tsf_forecast_result **out)
 {
     if (!out) return tsf_set_error(TSF_EINVAL, "tsf_state_forecast: no output pointer");
     *out = NULL;
     if (!st) return tsf_set_error(TSF_EINVAL, "no streaming state given");
-    if (h == 0) return tsf_set_error(TSF_EINVAL, "the horizon must be at least 1 (-h N)");
-    if (nlevels && !levels) return tsf_set_error(TSF_EINVAL, "no levels given");
-    tsf_status s = tsf_check_levels(levels, nlevels);
+    tsf_forecast_opts o;
+    tsf_forecast_result *fc;
+    tsf_status s = tsf_forecast_begin(h, levels, nlevels, opts, &o, &fc);
     if (s) return s;
-    tsf_forecast_opts defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        opts = &defaults;
-    }
-    tsf_forecast_result *fc = calloc(1, sizeof *fc);
-    if (!fc) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    if ((s = tsf_forecast_alloc(fc, h, levels, nlevels))) {
-        free(fc);
-        return s;
-    }
+    opts = &o;
     if ((s = st->type->state_forecast(st->fam, h, levels, nlevels, opts, fc))) {
         tsf_forecast_free(fc);
         return s;

@@ -118,6 +118,7 @@ tsf_status tsf_boxcox_guerrero(const double *y, size_t n, int period, double *la
  * the bias-adjusted mean, the se by the delta method. */
 void tsf_boxcox_forecast_inv(tsf_forecast_result *fc, double lambda, int biasadj)
 {
+    fc->normal = 0;
     for (size_t i = 0; i < fc->h; i++) {
         double mu = fc->mean[i], se = fc->se[i];
         double med = tsf_boxcox_inv(mu, lambda);

@@ -5,6 +5,7 @@
  * scale; stream.c turns them into the data's units. */
 #include <math.h>
 #include <stddef.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include "cpu_ops.h"
 #include "net.h"
@@ -32,6 +33,15 @@ static double sample_param(const tsf_nn_config *c, const float *o, gsl_rng *r)
     int t = c->head == TSF_NN_HEAD_STUDENT_T;
     tsf_cpu_head_params(&mu, &sg, t ? &nu : NULL, o, 1, c->head);
     double e = t ? gsl_ran_tdist(r, nu) : gsl_ran_gaussian_ziggurat(r, 1.0);
+    return (double)mu + (double)sg * e;
+}
+
+static double quantile_param(const tsf_nn_config *c, const float *o, double u)
+{
+    float mu, sg, nu;
+    int t = c->head == TSF_NN_HEAD_STUDENT_T;
+    tsf_cpu_head_params(&mu, &sg, t ? &nu : NULL, o, 1, c->head);
+    double e = t ? gsl_cdf_tdist_Pinv(u, (double)nu) : gsl_cdf_ugaussian_Pinv(u);
     return (double)mu + (double)sg * e;
 }
 
@@ -98,6 +108,29 @@ static double sample_mix(const tsf_nn_config *c, const float *o, gsl_rng *r)
     softmax(o, M, w);
     size_t k = draw_index(w, M, r);
     return (double)o[M + k] + mix_sigma(o + 2 * M + k) * gsl_ran_gaussian_ziggurat(r, 1.0);
+}
+
+/* the u-quantile of the mixture: its CDF sum_k w_k Phi((x - mu_k) / s_k)
+ * is increasing, so bisection between bounds that hold every component's
+ * mass but 1e-16 */
+static double quantile_mix(const tsf_nn_config *c, const float *o, double u)
+{
+    size_t M = mix_m(c);
+    double w[16], lo = INFINITY, hi = -INFINITY;
+    softmax(o, M, w);
+    for (size_t k = 0; k < M; k++) {
+        double mu = o[M + k], sg = mix_sigma(o + 2 * M + k);
+        lo = fmin(lo, mu - 9.0 * sg);
+        hi = fmax(hi, mu + 9.0 * sg);
+    }
+    for (int it = 0; it < 200 && hi - lo > 1e-13 * fmax(1.0, fabs(lo) + fabs(hi)); it++) {
+        double x = 0.5 * (lo + hi), F = 0.0;
+        for (size_t k = 0; k < M; k++)
+            F += w[k] * gsl_cdf_ugaussian_P((x - o[M + k]) / mix_sigma(o + 2 * M + k));
+        if (F < u) lo = x;
+        else hi = x;
+    }
+    return 0.5 * (lo + hi);
 }
 
 static void moments_mix(const tsf_nn_config *c, const float *o, double *mean, double *var)
@@ -181,6 +214,24 @@ static double sample_bin(const tsf_nn_config *c, const float *o, gsl_rng *r)
     return lo + ((double)(j - 1) + gsl_rng_uniform(r)) * w;
 }
 
+/* the u-quantile of the binned density: uniform within an interior bin,
+ * P(X <= x) = p_0 exp((x - lo) / tau) below lo and
+ * P(X > x) = p_{N-1} exp(-(x - hi) / tau) above hi */
+static double quantile_bin(const tsf_nn_config *c, const float *o, double u)
+{
+    size_t N = (size_t)c->head_n;
+    double lo, hi, w, tau, p[4096];
+    bin_range(c, &lo, &hi, &w, &tau);
+    softmax(o, N, p);
+    if (u < p[0]) return lo + tau * log(u / p[0]);
+    double C = p[0];
+    for (size_t j = 1; j + 1 < N; j++) {
+        if (u < C + p[j]) return lo + ((double)(j - 1) + (u - C) / p[j]) * w;
+        C += p[j];
+    }
+    return hi - tau * log(fmax(1.0 - u, 1e-300) / p[N - 1]);
+}
+
 static void moments_bin(const tsf_nn_config *c, const float *o, double *mean, double *var)
 {
     size_t N = (size_t)c->head_n;
@@ -202,15 +253,15 @@ static const tsf_nn_need bin_needs[] = {TSF_NN_NEED(binned_loss), {NULL, 0}};
 
 static const tsf_nn_head_ops heads[] = {
     {.name = "gaussian", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .sample = sample_param, .moments = moments_param},
+     .sample = sample_param, .moments = moments_param, .quantile = quantile_param},
     {.name = "student-t", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .sample = sample_param, .moments = moments_param},
+     .sample = sample_param, .moments = moments_param, .quantile = quantile_param},
     {.name = "mixture", .nkey = "components", .nlo = 1, .nhi = 16, .ndef = 3, .k = k_mix,
      .init_bias = bias_mix, .loss = loss_mix, .sample = sample_mix, .moments = moments_mix,
-     .needs = mix_needs},
+     .quantile = quantile_mix, .needs = mix_needs},
     {.name = "binned", .nkey = "bins", .nlo = 16, .nhi = 4096, .ranged = 1, .k = k_bin,
      .prepare = prepare_bin, .init_bias = bias_bin, .loss = loss_bin, .sample = sample_bin,
-     .moments = moments_bin, .needs = bin_needs},
+     .moments = moments_bin, .quantile = quantile_bin, .needs = bin_needs},
 };
 
 const char *const tsf_nn_head_names[] = {"gaussian", "student-t", "mixture", "binned", NULL};

@@ -188,6 +188,9 @@ struct tsf_nn_head_ops {
     double (*sample)(const tsf_nn_config *c, const float *o, gsl_rng *r);
     /* Host: the mean and variance of one position's distribution. */
     void (*moments)(const tsf_nn_config *c, const float *o, double *mean, double *var);
+    /* Host: the u-quantile (0 < u < 1) of one position's distribution, for
+     * the particle hooks (particles.c). */
+    double (*quantile)(const tsf_nn_config *c, const float *o, double u);
     const tsf_nn_need *needs;
 };
 

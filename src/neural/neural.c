@@ -101,7 +101,6 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
     if ((st = tsf_spec_check_unused(s, known))) return st;
     tsf_neural *m = tsf_neural_alloc(&c);
     if (!m) return tsf_set_error(TSF_ENOMEM, "out of memory creating '%s'", s->text);
-    m->spec_period = s->period;
     *impl = m;
     return TSF_OK;
 }
@@ -119,7 +118,7 @@ tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg 
                           const tsf_fit_opts *opts)
 {
     if (xreg && xreg->k)
-        return tsf_set_error(TSF_EUNSUP, "neural models take no regressors (--xreg)");
+        return tsf_no_regressors("neural");
     return tsf_neural_fit_many(impl, &y, &n, 1, period, opts);
 }
 
@@ -139,10 +138,8 @@ tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
     fi->sigma2 = NAN;
     fi->mean = NAN;
     fi->loglik = m->loglik;
-    double k = (double)m->nn->nparams, n = (double)m->nobs;
-    fi->aic = -2.0 * m->loglik + 2.0 * k;
-    fi->aicc = n - k - 1.0 > 0.0 ? fi->aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : NAN;
-    fi->bic = -2.0 * m->loglik + k * log(n);
+    tsf_info_criteria(m->loglik, (double)m->nn->nparams, (double)m->nobs, &fi->aic, &fi->aicc,
+                      &fi->bic);
     fi->nobs = m->nobs;
     fi->converged = 1;
     fi->lambda = NAN;
@@ -173,7 +170,7 @@ tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const 
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st) return st;
-    if (xreg && xreg->k) return tsf_set_error(TSF_EUNSUP, "neural models take no regressors");
+    if (xreg && xreg->k) return tsf_no_regressors("neural");
     return tsf_neural_series_loglik(m, y, n, start, ll, NULL);
 }
 
@@ -235,7 +232,7 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
 tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
                                const tsf_xreg *xreg, double *out)
 {
-    if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+    if (xreg) return tsf_no_regressors("neural");
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st || n == 0 || npaths == 0) return st;
@@ -251,11 +248,8 @@ tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64
     return st;
 }
 
-/* Streaming state: its own copy of the network and a one-sequence stream. */
-typedef struct {
-    tsf_nn *nn;
-    tsf_nn_stream *s;
-} neural_state;
+/* Streaming state (tsf_neural_state, neural.h). */
+typedef tsf_neural_state neural_state;
 
 void tsf_neural_state_free(void *p)
 {
@@ -289,7 +283,7 @@ tsf_status tsf_neural_state_new(const void *impl, void **out)
 tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp)
 {
     neural_state *ns = p;
-    if (x || k) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+    if (x || k) return tsf_no_regressors("neural");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double lp;
     tsf_nn_stream_update(ns->s, y, &lp, NULL);
@@ -297,12 +291,12 @@ tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k,
     return TSF_OK;
 }
 
-tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_neural_state_forecast(void *p, size_t h, const double *levels, size_t nlevels,
                                      const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;
     if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
+        return tsf_no_regressors("neural");
     (void)levels; (void)nlevels;
     return sample_forecast(ns->s, h, opts, fc);
 }

@@ -19,7 +19,6 @@
 
 typedef struct {
     tsf_nn_config cfg;  /* from the spec; period set by the fit */
-    long spec_period;   /* [s] of the spec, 0 when absent */
     tsf_nn *nn;         /* NULL until fitted */
     double scale;       /* training-time mean |y| (pooled over series) */
     /* training record (saved as metadata) */
@@ -53,6 +52,19 @@ typedef struct {
     double *hist;     /* (B,P) ring of scaled values, NaN = missing */
     float *x, *o;     /* (B,nin), (B,K) */
 } tsf_nn_stream;
+
+/* A model's streaming state (tsf_state): its own copy of the network and
+ * a one-sequence stream. */
+typedef struct {
+    tsf_nn *nn;
+    tsf_nn_stream *s;
+} tsf_neural_state;
+
+/* Particle hooks of the type table (src/neural/particles.c): a copy of a
+ * state with its own network copy, and one draw of the next value by the
+ * head's inverse CDF at u, fed to the state. */
+tsf_status tsf_neural_state_clone(const void *st, void **out);
+tsf_status tsf_neural_state_sample(void *st, const double *x, size_t k, double u, double *y);
 
 tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_stream **out);
 void tsf_nn_stream_free(tsf_nn_stream *s);
@@ -98,7 +110,7 @@ tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n,
                                 const tsf_xreg *xreg, double *fitted, double *resid);
 tsf_status tsf_neural_state_new(const void *impl, void **out);
 tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_neural_state_forecast(const void *p, size_t h, const double *levels,
+tsf_status tsf_neural_state_forecast(void *p, size_t h, const double *levels,
                                      size_t nlevels, const tsf_forecast_opts *opts,
                                      tsf_forecast_result *fc);
 void tsf_neural_state_free(void *p);
@@ -119,6 +131,7 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
         .state_update = tsf_neural_state_update, .state_forecast = tsf_neural_state_forecast,  \
         .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \
         .state_load = tsf_neural_state_load, .save = tsf_neural_save, .load = tsf_neural_load, \
-        .free = tsf_neural_free}
+        .free = tsf_neural_free, .state_clone = tsf_neural_state_clone,                        \
+        .state_sample = tsf_neural_state_sample}
 
 #endif

@@ -270,8 +270,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     m->lr = opts->lr > 0.0 ? opts->lr : m->cfg.arch->lr;
     m->seed = opts->seed;
     m->threads = opts->threads;
-    m->cfg.period = opts->period > 0 ? opts->period : m->spec_period > 0 ? (int)m->spec_period
-                                                                        : period;
+    m->cfg.period = period; /* resolved by the core (tsf_fit_period) */
     if (m->cfg.period < 1) m->cfg.period = 1;
     if (m->cfg.arch->configure) m->cfg.arch->configure(&m->cfg);
     train_data d;

@@ -108,10 +108,7 @@ static tsf_status finish_fit(tsf_ar_impl *a, const double *y, size_t n)
     tsf_status st = tsf_ar_loglik(a, y, n, NULL, 0, &a->loglik);
     if (st) return st;
     a->nobs = a->est.n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     return make_names(a);
 }
 
@@ -119,12 +116,11 @@ static tsf_status ar_fit(void *impl, const double *y, size_t n, const tsf_xreg *
                          const tsf_fit_opts *opts)
 {
     tsf_ar_impl *a = impl;
-    (void)period;
+    a->period = period > 0 ? period : 1;
     a->fitted = 0;
     tsf_ar_est_clear(&a->est);
     if (xreg && xreg->k)
-        return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors; use arima(p,0,0) with "
-                             "--xreg");
+        return tsf_no_regressors("ar");
     if (opts && opts->include_mean < 0)
         return tsf_set_error(TSF_EUNSUP, "ar() always estimates the mean (R's demean = TRUE); "
                              "use arima(p,0,0) with --no-mean for a zero-mean model");
@@ -161,7 +157,7 @@ static tsf_status ar_info(const void *impl, tsf_fit_info *info)
     info->order[0] = (int)p;
     info->order[1] = info->order[2] = 0;
     info->seasonal[0] = info->seasonal[1] = info->seasonal[2] = 0;
-    info->period = 1;
+    info->period = a->period > 0 ? a->period : 1;
     info->ncoef = p;
     info->coef_names = a->names;
     info->coef = a->est.ar;
@@ -182,13 +178,6 @@ static tsf_status ar_info(const void *impl, tsf_fit_info *info)
 
 /* ---- persistence: tensors "ar", "se", "aic"; metadata as text ---- */
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 static tsf_status ar_save(const void *impl, tsf_st *doc)
 {
     const tsf_ar_impl *a = impl;
@@ -202,10 +191,10 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
         (st = tsf_st_add(doc, "aic", TSF_ST_F64, 1, &nt, a->est.aic)) ||
         (st = tsf_st_set_meta(doc, "order", buf)) ||
         (st = tsf_st_set_meta(doc, "method", tsf_ar_method_name(a->method))) ||
-        (st = put_num(doc, "mean", a->est.x_mean)) ||
-        (st = put_num(doc, "var_pred", a->est.var_pred)) ||
-        (st = put_num(doc, "x_intercept", a->est.x_intercept)) ||
-        (st = put_num(doc, "loglik", a->loglik)))
+        (st = tsf_st_set_meta_num(doc, "mean", a->est.x_mean)) ||
+        (st = tsf_st_set_meta_num(doc, "var_pred", a->est.var_pred)) ||
+        (st = tsf_st_set_meta_num(doc, "x_intercept", a->est.x_intercept)) ||
+        (st = tsf_st_set_meta_num(doc, "loglik", a->loglik)))
         return st;
     snprintf(buf, sizeof buf, "%zu", a->est.order_min);
     if ((st = tsf_st_set_meta(doc, "order_min", buf))) return st;
@@ -213,6 +202,8 @@ static tsf_status ar_save(const void *impl, tsf_st *doc)
     if ((st = tsf_st_set_meta(doc, "order_max", buf))) return st;
     snprintf(buf, sizeof buf, "%zu", a->nobs);
     if ((st = tsf_st_set_meta(doc, "nobs", buf))) return st;
+    snprintf(buf, sizeof buf, "%d", a->period);
+    if ((st = tsf_st_set_meta(doc, "period", buf))) return st;
     snprintf(buf, sizeof buf, "%d", a->est.converged);
     return tsf_st_set_meta(doc, "converged", buf);
 }
@@ -250,6 +241,14 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     tsf_ar_impl *a = calloc(1, sizeof *a);
     if (!a) return tsf_set_error(TSF_ENOMEM, "out of memory loading an ar model");
     a->method = (tsf_ar_method)method;
+    double period = 1; /* files written before the period was stored have none */
+    if (tsf_st_meta(doc, "period") &&
+        ((st = tsf_st_meta_num(doc, "ar", "period", 1, 1000000, &period)) ||
+         period != floor(period))) {
+        free(a);
+        return st ? st : tsf_set_error(TSF_EPARSE, "ar model file: period must be a whole number");
+    }
+    a->period = (int)period;
     a->order = parsed ? parsed->order : (long)order;
     a->max = parsed ? parsed->max : -1;
     size_t p = (size_t)order, lo = (size_t)omin, hi = (size_t)omax;
@@ -290,10 +289,7 @@ static tsf_status ar_load(const tsf_st *doc, void **impl)
     for (size_t j = 0; j < p; j++) sum += e->ar[j];
     a->mu = e->x_mean + e->x_intercept / (1.0 - sum);
     a->nobs = e->n_obs;
-    double k = (double)p + 2.0, nn = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * k;
-    a->bic = -2.0 * a->loglik + k * log(nn > 0 ? nn : 1.0);
-    a->aicc = nn - k - 1.0 > 0.0 ? a->aic + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : INFINITY;
+    tsf_info_criteria(a->loglik, (double)p + 2.0, (double)a->nobs, &a->aic, &a->aicc, &a->bic);
     if ((st = make_names(a))) goto fail;
     a->fitted = 1;
     ar_free(*impl);
@@ -324,4 +320,7 @@ const tsf_model_type tsf_ar_type = {
     .save = ar_save,
     .load = ar_load,
     .free = ar_free,
+    .state_clone = tsf_ar_state_clone,
+    .smooth = tsf_ar_smooth,
+    .smooth_draws = tsf_ar_smooth_draws,
 };

@@ -23,6 +23,7 @@ typedef struct {
     double mu;               /* process mean: x.mean (+ x.intercept / (1 - sum ar) for ols) */
     double loglik, aic, aicc, bic;
     size_t nobs;
+    int period;              /* the series' period: reported, not modelled */
     char model[32];          /* "AR(3)" */
     char (*namebuf)[TSF_AR_NAME_LEN]; /* coefficient names then trace labels */
     const char **names;      /* p coefficient names, then the trace labels */
@@ -47,14 +48,19 @@ tsf_status tsf_ar_residuals(const void *impl, const double *y, size_t n, const t
                             double *fitted, double *resid);
 tsf_status tsf_ar_state_new(const void *impl, void **st);
 tsf_status tsf_ar_state_update(void *st, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_ar_state_forecast(const void *st, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_ar_state_forecast(void *st, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc);
 void tsf_ar_state_free(void *st);
+tsf_status tsf_ar_state_clone(const void *st, void **out);
 typedef struct tsf_st tsf_st;
 tsf_status tsf_ar_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **st);
 
-/* Fills fc's intervals from its mean and se at fc->levels (normal quantiles). */
-void tsf_ar_intervals(tsf_forecast_result *fc);
+/* Kalman smoothing of y - mu (the model type's smooth entries). */
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res);
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
+
 
 #endif

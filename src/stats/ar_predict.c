@@ -22,7 +22,7 @@ static tsf_status centred(const tsf_ar_impl *a, const double *y, size_t n, doubl
 
 static tsf_status no_xreg(const tsf_xreg *xreg)
 {
-    if (xreg && xreg->k) return tsf_set_error(TSF_EUNSUP, "ar() takes no regressors");
+    if (xreg && xreg->k) return tsf_no_regressors("ar");
     return TSF_OK;
 }
 
@@ -39,17 +39,6 @@ tsf_status tsf_ar_loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
-void tsf_ar_intervals(tsf_forecast_result *fc)
-{
-    for (size_t k = 0; k < fc->nlevels; k++) {
-        double z = tsf_qnorm(0.5 + fc->levels[k] / 200.0);
-        for (size_t i = 0; i < fc->h; i++) {
-            fc->lower[k * fc->h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * fc->h + i] = fc->mean[i] + z * fc->se[i];
-        }
-    }
-}
-
 tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                            size_t h, const double *levels, size_t nlevels,
                            const tsf_forecast_opts *opts, tsf_forecast_result *fc)
@@ -57,16 +46,24 @@ tsf_status tsf_ar_forecast(const void *impl, const double *y, size_t n, const ts
     const tsf_ar_impl *a = impl;
     (void)levels;
     (void)nlevels;
-    (void)opts;
     double *x;
     tsf_status st = no_xreg(xreg);
     if (st || (st = centred(a, y, n, &x))) return st;
     tsf_arima_ss m = tsf_ar_ss(a);
-    st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    if (opts && opts->ngiven) {
+        double *gv = malloc(opts->ngiven * sizeof *gv);
+        if (!gv) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+        for (size_t i = 0; gv && i < opts->ngiven; i++) gv[i] = opts->given_value[i] - a->mu;
+        if (gv) st = tsf_arima_ss_forecast_given(&m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                 fc->mean, fc->se);
+        free(gv);
+    } else {
+        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+    }
     free(x);
     if (st) return st;
     for (size_t i = 0; i < h; i++) fc->mean[i] += a->mu;
-    tsf_ar_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 
@@ -74,7 +71,7 @@ tsf_status tsf_ar_simulate(const void *impl, size_t n, size_t npaths, uint64_t s
                            const tsf_xreg *xreg, double *out)
 {
     const tsf_ar_impl *a = impl;
-    if (xreg) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (xreg) return tsf_no_regressors("ar");
     tsf_arima_ss m = tsf_ar_ss(a);
     tsf_status st = tsf_arima_ss_simulate(&m, n, npaths, seed, out);
     if (st) return st;
@@ -125,6 +122,22 @@ void tsf_ar_state_free(void *vst)
     free(st);
 }
 
+tsf_status tsf_ar_state_clone(const void *vst, void **out)
+{
+    const ar_state *st = vst;
+    *out = NULL;
+    ar_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    *c = *st;
+    tsf_status s = tsf_arima_kf_clone(st->kf, &c->kf);
+    if (s) {
+        free(c);
+        return s;
+    }
+    *out = c;
+    return TSF_OK;
+}
+
 tsf_status tsf_ar_state_new(const void *impl, void **out)
 {
     const tsf_ar_impl *a = impl;
@@ -147,28 +160,28 @@ tsf_status tsf_ar_state_new(const void *impl, void **out)
 tsf_status tsf_ar_state_update(void *vst, double y, const double *x, size_t k, double *logp)
 {
     ar_state *st = vst;
-    if (x || k) return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+    if (x || k) return tsf_no_regressors("ar");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
     double pred, F;
     int contributes = tsf_arima_kf_step(st->kf, y - st->mu, &pred, &F);
     double lp = 0.0;
     if (contributes) {
         double v = st->sigma2 * F, e = y - st->mu - pred;
-        lp = -0.5 * (log(2.0 * M_PI * v) + e * e / v);
+        lp = tsf_gauss_logpdf(e, v);
     }
     if (logp) *logp = lp;
     return TSF_OK;
 }
 
-tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels, size_t nlevels,
+tsf_status tsf_ar_state_forecast(void *vst, size_t h, const double *levels, size_t nlevels,
                                  const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
-    const ar_state *st = vst;
+    ar_state *st = vst;
     (void)levels;
     (void)nlevels;
     (void)opts;
     if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_set_error(TSF_EINVAL, "ar models take no regressors");
+        return tsf_no_regressors("ar");
     /* kf_predict only writes the workspace's scratch arrays, never the
      * filter state; a state is used by one thread at a time. */
     tsf_arima_kf_predict(st->kf, h, fc->mean, fc->se);
@@ -176,7 +189,7 @@ tsf_status tsf_ar_state_forecast(const void *vst, size_t h, const double *levels
         fc->mean[i] += st->mu;
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * st->sigma2);
     }
-    tsf_ar_intervals(fc);
+    tsf_forecast_normal(fc);
     return TSF_OK;
 }
 
@@ -199,4 +212,32 @@ tsf_status tsf_ar_state_load(const void *impl, const tsf_st *doc, void **out)
     }
     *out = st;
     return TSF_OK;
+}
+
+tsf_status tsf_ar_smooth(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                         tsf_smooth_result *res)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_into(&m, x, n, NULL, res);
+    for (size_t t = 0; !st && t < n; t++) res->mean[t] += a->mu;
+    free(x);
+    return st;
+}
+
+tsf_status tsf_ar_smooth_draws(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out)
+{
+    const tsf_ar_impl *a = impl;
+    double *x;
+    tsf_status st = no_xreg(xreg);
+    if (st || (st = centred(a, y, n, &x))) return st;
+    tsf_arima_ss m = tsf_ar_ss(a);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t i = 0; !st && i < n * npaths; i++) out[i] += a->mu;
+    free(x);
+    return st;
 }

@@ -45,7 +45,7 @@ void tsf_arima_free(tsf_arima *a)
     free(a);
 }
 
-static tsf_status parse(const tsf_spec *s, void **impl)
+static tsf_status arima_parse(const tsf_spec *s, void **impl)
 {
     *impl = NULL;
     tsf_arima_order o = {0, 0, 0, 0, 0, 0, 0};
@@ -157,14 +157,11 @@ tsf_status tsf_arima_fit_order(const tsf_arima_order *ord, const double *y, size
     return st;
 }
 
-static tsf_status fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
-                      const tsf_fit_opts *opts)
+static tsf_status arima_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
+                            const tsf_fit_opts *opts)
 {
     tsf_arima *a = impl;
-    /* period: --period, else the spec's [s], else the series' (the core
-     * passes opts->period or the series period). */
-    if (opts && opts->period > 0) a->ord.s = opts->period;
-    else if (a->ord.s <= 0 || a->ord.s == 1) a->ord.s = period > 0 ? period : 1;
+    a->ord.s = period; /* resolved by the core (tsf_fit_period) */
     return tsf_arima_fit(a, y, n, xreg, opts);
 }
 
@@ -195,7 +192,7 @@ tsf_status tsf_arima_info(const tsf_arima *a, tsf_fit_info *info)
     return TSF_OK;
 }
 
-static tsf_status info_fn(const void *impl, tsf_fit_info *info)
+static tsf_status arima_info(const void *impl, tsf_fit_info *info)
 {
     return tsf_arima_info(impl, info);
 }
@@ -237,8 +234,8 @@ static tsf_status reg_adjusted(const tsf_arima *a, const double *y, size_t n, co
     return st;
 }
 
-static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                         size_t start, double *ll)
+static tsf_status arima_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                               size_t start, double *ll)
 {
     const tsf_arima *a = impl;
     double *x;
@@ -251,11 +248,32 @@ static tsf_status loglik(const void *impl, const double *y, size_t n, const tsf_
     return st;
 }
 
-static tsf_status forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                           size_t h, const double *levels, size_t nlevels,
-                           const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+/* Scenario forecast: the given values less their regression part enter
+ * the smoother as observations. */
+static tsf_status forecast_given(const tsf_arima *a, const tsf_arima_ss *m, const double *x,
+                                 size_t n, size_t h, const double *Xf,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
+{
+    double *gv = malloc(opts->ngiven * sizeof *gv);
+    if (!gv) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < opts->ngiven; i++) {
+        size_t k = opts->given_step[i] - 1;
+        gv[i] = opts->given_value[i];
+        for (size_t j = 0; j < a->nreg; j++) gv[i] -= a->coef[a->narma + j] * Xf[j * h + k];
+    }
+    tsf_status st = tsf_arima_ss_forecast_given(m, x, n, h, opts->given_step, gv, opts->ngiven,
+                                                fc->mean, fc->se);
+    free(gv);
+    return st;
+}
+
+static tsf_status arima_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                                 size_t h, const double *levels, size_t nlevels,
+                                 const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const tsf_arima *a = impl;
+    (void)levels; /* fc->levels: the intervals come from tsf_forecast_normal */
+    (void)nlevels;
     const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
     if (a->kuser && !xf)
         return tsf_set_error(TSF_EINVAL, "the model has %zu regressors: give their %zu future "
@@ -271,7 +289,8 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
     if (!(st = tsf_arima_regmatrix(a, h, n, xf, Xf))) {
         tsf_arima_ss m;
         tsf_arima_ssview(a, &m);
-        st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
+        if (opts && opts->ngiven) st = forecast_given(a, &m, x, n, h, Xf, opts, fc);
+        else st = tsf_arima_ss_forecast(&m, x, n, h, fc->mean, fc->se);
     }
     if (!st) {
         const double *beta = a->coef + a->narma;
@@ -285,21 +304,15 @@ static tsf_status forecast(const void *impl, const double *y, size_t n, const ts
                 }
                 fc->mean[i] += beta[j] * v;
             }
-        for (size_t k = 0; !st && k < nlevels; k++) {
-            double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-            for (size_t i = 0; i < h; i++) {
-                fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-                fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-            }
-        }
+        if (!st) tsf_forecast_normal(fc);
     }
     free(x);
     free(Xf);
     return st;
 }
 
-static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                           const tsf_xreg *xreg, double *out)
+static tsf_status arima_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                                 const tsf_xreg *xreg, double *out)
 {
     const tsf_arima *a = impl;
     tsf_status cs = check_usable(a);
@@ -325,8 +338,8 @@ static tsf_status simulate(const void *impl, size_t n, size_t npaths, uint64_t s
     return st;
 }
 
-static tsf_status residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
-                            double *fitted, double *resid)
+static tsf_status arima_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
+                                  double *fitted, double *resid)
 {
     const tsf_arima *a = impl;
     double *x;
@@ -354,29 +367,93 @@ static tsf_status residuals(const void *impl, const double *y, size_t n, const t
     return st;
 }
 
-static void free_impl(void *impl) { tsf_arima_free(impl); }
+/* The regression part X beta of n rows into a fresh array and x = y - X
+ * beta into another: the series the state-space engine smooths. */
+static tsf_status smooth_inputs(const tsf_arima *a, const double *y, size_t n,
+                                const tsf_xreg *xreg, double **xb, double **x)
+{
+    *xb = NULL;
+    tsf_status st = reg_adjusted(a, y, n, xreg, x);
+    if (st) return st;
+    double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
+    double *b = malloc((n ? n : 1) * sizeof *b);
+    if (!X || !b) st = tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (!st) st = tsf_arima_regmatrix(a, n, 0, xreg, X);
+    for (size_t t = 0; !st && t < n; t++) {
+        b[t] = 0.0;
+        for (size_t j = 0; j < a->nreg; j++) b[t] += a->coef[a->narma + j] * X[j * n + t];
+        if (isnan(b[t]))
+            st = tsf_set_error(TSF_EINVAL, "a regressor is missing at row %zu: smoothing needs "
+                               "every regressor value", t + 1);
+    }
+    free(X);
+    if (st) {
+        free(b);
+        free(*x);
+        *x = NULL;
+        return st;
+    }
+    *xb = b;
+    return TSF_OK;
+}
+
+static tsf_status arima_smooth(const void *impl, const double *y, size_t n,
+                               const tsf_xreg *xreg, tsf_smooth_result *res)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_into(&m, x, n, xb, res);
+    free(x);
+    free(xb);
+    return st;
+}
+
+static tsf_status arima_smooth_draws(const void *impl, const double *y, size_t n,
+                                     const tsf_xreg *xreg, size_t npaths, uint64_t seed,
+                                     double *out)
+{
+    const tsf_arima *a = impl;
+    double *xb, *x;
+    tsf_status st = smooth_inputs(a, y, n, xreg, &xb, &x);
+    if (st) return st;
+    tsf_arima_ss m;
+    tsf_arima_ssview(a, &m);
+    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
+    for (size_t k = 0; !st && k < npaths; k++)
+        for (size_t t = 0; t < n; t++) out[k * n + t] += xb[t];
+    free(x);
+    free(xb);
+    return st;
+}
+
+static void arima_free(void *impl) { tsf_arima_free(impl); }
 
 /* streaming state: arima_state.c */
 tsf_status tsf_arima_state_new(const void *impl, void **st);
 tsf_status tsf_arima_state_update(void *st, double y, const double *x, size_t k, double *logp);
-tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc);
 void tsf_arima_state_free(void *st);
+tsf_status tsf_arima_state_clone(const void *st, void **out);
 tsf_status tsf_arima_state_save(const void *st, tsf_st *doc);
 tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 
 const tsf_model_type tsf_arima_type = {
     .name = "arima",
     .neural = 0,
-    .parse = parse,
-    .fit = fit,
+    .parse = arima_parse,
+    .fit = arima_fit,
     .fit_many = NULL,
-    .info = info_fn,
-    .loglik = loglik,
-    .forecast = forecast,
-    .simulate = simulate,
-    .residuals = residuals,
+    .info = arima_info,
+    .loglik = arima_loglik,
+    .forecast = arima_forecast,
+    .simulate = arima_simulate,
+    .residuals = arima_residuals,
     .state_new = tsf_arima_state_new,
     .state_update = tsf_arima_state_update,
     .state_forecast = tsf_arima_state_forecast,
@@ -385,5 +462,8 @@ const tsf_model_type tsf_arima_type = {
     .state_load = tsf_arima_state_load,
     .save = tsf_arima_save,
     .load = tsf_arima_load,
-    .free = free_impl,
+    .free = arima_free,
+    .state_clone = tsf_arima_state_clone,
+    .smooth = arima_smooth,
+    .smooth_draws = arima_smooth_draws,
 };

@@ -103,6 +103,7 @@ static void fctx_free(fctx *c)
     free(c->phi);
     free(c->theta);
     free(c->tw);
+    free(c->mats);
     tsf_arima_kf_free(c->kf);
 }
 
@@ -126,8 +127,10 @@ static tsf_status fctx_init(fctx *c, tsf_arima *a, const double *y, size_t n, co
     c->phi = calloc(a->pf + 1, sizeof(double));
     c->theta = calloc(a->qf + 1, sizeof(double));
     c->tw = calloc(3 * np + 16, sizeof(double));
+    c->matsz = a->ncoef * a->ncoef;
+    c->mats = calloc(TSF_ARIMA_MAT_N * c->matsz + 1, sizeof(double));
     if (!c->beta0 || !c->L || !c->x || !c->w || !c->e || !c->gw || !c->arma || !c->beta || !c->phi ||
-        !c->theta || !c->tw)
+        !c->theta || !c->tw || !c->mats)
         return tsf_set_error(TSF_ENOMEM, "out of memory fitting the ARIMA");
     return tsf_arima_kf_new(a->pf, a->qf, a->nd, &c->kf);
 }
@@ -169,22 +172,12 @@ static void to_raw(fctx *c, double *par)
  * the raw point does not map back to untr (an AR block was reset). */
 static int raw_hessian(fctx *c, const double *raw, const double *untr, size_t np, double *H)
 {
-    const tsf_arima_order *o = &c->a->ord;
-    double G[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], T[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double *G = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_G), *T = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_T);
     double back[TSF_ARIMA_MAXPAR];
     tsf_arima_par_arma(c, raw, back);  /* c->transform is set */
     for (size_t i = 0; i < c->a->narma; i++)
         if (fabs(back[i] - untr[i]) > 1e-8) return 1;
-    memset(G, 0, np * np * sizeof *G);
-    for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
-    size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
-    for (int b = 0; b < 2; b++) {
-        size_t off = blocks[b][0], len = blocks[b][1];
-        if (!len) continue;
-        if (tsf_arima_partrans_jac(raw + off, len, T)) return 1;
-        for (size_t i = 0; i < len; i++)
-            for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
-    }
+    if (!tsf_arima_raw_jacobian(c, raw, np, G, T)) return 1;
     /* T = H G, H = G' T */
     for (size_t i = 0; i < np; i++)
         for (size_t j = 0; j < np; j++) {
@@ -220,7 +213,7 @@ static tsf_status ml_from(fctx *c, double *par, const double *Hpre, double *ll, 
 {
     tsf_arima *a = c->a;
     size_t np = a->ncoef;
-    double H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], untr[TSF_ARIMA_MAXPAR];
+    double *H = tsf_arima_mat(c, TSF_ARIMA_MAT_ML_H), untr[TSF_ARIMA_MAXPAR];
     int have_h = Hpre != NULL;
     if (have_h) memcpy(H, Hpre, np * np * sizeof *H);
     c->ml = 1;
@@ -310,7 +303,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         }
     }
     int conv = 1, have_h = 0, hraw_ok = 0, css_hess_exact = 0;
-    double Hcss[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], Hraw[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double *Hcss = tsf_arima_mat(&c, TSF_ARIMA_MAT_HCSS), *Hraw = tsf_arima_mat(&c, TSF_ARIMA_MAT_HRAW);
     double rawfinal[TSF_ARIMA_MAXPAR];
     c.ncond = a->nd + a->pf;
     /* The CSS stage follows R's path on series up to TSF_ARIMA_LM_NOBS
@@ -359,7 +352,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
          * estimates are close (both consistent) and one start suffices. */
         int multi = a->method == TSF_METHOD_ML && css_possible &&
                     a->nobs <= TSF_ARIMA_MULTISTART;
-        double alt[TSF_ARIMA_MAXPAR], Halt[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+        double alt[TSF_ARIMA_MAXPAR], *Halt = tsf_arima_mat(&c, TSF_ARIMA_MAT_HALT);
         int have_halt = 0, conv2 = 0;
         if (multi) {
             memset(alt, 0, np * sizeof *alt);
@@ -378,7 +371,7 @@ tsf_status tsf_arima_fit_run(tsf_arima *a, const double *y, size_t n, const doub
         double ll, ll2;
         st = ml_from(&c, par, have_h ? Hcss : NULL, &ll, Hraw, rawfinal, &hraw_ok, &conv);
         if (multi) {
-            double Hraw2[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], raw2[TSF_ARIMA_MAXPAR];
+            double *Hraw2 = tsf_arima_mat(&c, TSF_ARIMA_MAT_HRAW2), raw2[TSF_ARIMA_MAXPAR];
             int ok2;
             tsf_status st2 = ml_from(&c, alt, have_halt ? Halt : NULL, &ll2, Hraw2, raw2, &ok2,
                                      &conv2);

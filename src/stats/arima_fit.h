@@ -31,7 +31,29 @@ typedef struct {
     tsf_arima_sums sums;
     double css_ssq;
     size_t css_nu;
+    /* The fit's np x np matrices, on the heap: a program that embeds tsf
+     * may fit in a thread with a small stack (tests/test_api.c fits in a
+     * 256 KiB one).  Slot s at mats + s * np * np (tsf_arima_mat). */
+    double *mats;
+    size_t matsz;
 } fctx;
+
+/* The slots of fctx.mats: each function of the fit that needs np x np
+ * scratch has its own, so none overwrites a caller's. */
+enum {
+    TSF_ARIMA_MAT_HCSS, TSF_ARIMA_MAT_HRAW, TSF_ARIMA_MAT_HALT, TSF_ARIMA_MAT_HRAW2, /* fit_run */
+    TSF_ARIMA_MAT_ML_H,                                   /* ml_from */
+    TSF_ARIMA_MAT_JAC_G, TSF_ARIMA_MAT_JAC_T,             /* raw_hessian, cov_from_raw */
+    TSF_ARIMA_MAT_COV_HI,                                 /* cov_from_raw */
+    TSF_ARIMA_MAT_PRE_H,                                  /* precondition */
+    TSF_ARIMA_MAT_CT, TSF_ARIMA_MAT_HN, TSF_ARIMA_MAT_L,  /* minimize */
+    TSF_ARIMA_MAT_N
+};
+
+static inline double *tsf_arima_mat(const fctx *c, int slot)
+{
+    return c->mats + (size_t)slot * c->matsz;
+}
 
 /* parameters -> ARMA coefficients (AR blocks transformed when c->transform) */
 void tsf_arima_par_arma(const fctx *c, const double *par, double *arma);
@@ -46,6 +68,10 @@ int tsf_arima_css_objgrad(fctx *c, double *g);
 /* Minimises the ML objective from par (see arima_optim.c). */
 tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, const double *H0,
                               double *Hout, int *hout_ok, int *converged);
+/* G = d untransformed / d raw at raw (np x np, block diagonal: the
+ * partrans Jacobian on the AR blocks, identity elsewhere); T: np x np
+ * scratch.  0 when the Jacobian cannot be computed. */
+int tsf_arima_raw_jacobian(fctx *c, const double *raw, size_t np, double *G, double *T);
 /* Covariance of the untransformed coefficients from the transformed-space
  * Hessian at the optimum; 0 when not positive definite. */
 int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov);

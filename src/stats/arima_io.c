@@ -8,13 +8,6 @@
 #include <string.h>
 #include "stats/arima_impl.h"
 
-static tsf_status put_num(tsf_st *doc, const char *key, double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return tsf_st_set_meta(doc, key, buf);
-}
-
 tsf_status tsf_arima_save(const void *impl, tsf_st *doc)
 {
     const tsf_arima *a = impl;
@@ -27,8 +20,8 @@ tsf_status tsf_arima_save(const void *impl, tsf_st *doc)
     snprintf(buf, sizeof buf, "%d %d %zu %d %zu", (int)a->method, a->regflags, a->kuser,
              a->converged, a->nobs);
     if ((st = tsf_st_set_meta(doc, "arima.flags", buf))) return st;
-    if ((st = put_num(doc, "arima.sigma2", a->sigma2)) ||
-        (st = put_num(doc, "arima.loglik", a->loglik)))
+    if ((st = tsf_st_set_meta_num(doc, "arima.sigma2", a->sigma2)) ||
+        (st = tsf_st_set_meta_num(doc, "arima.loglik", a->loglik)))
         return st;
     size_t len = 1;
     for (size_t i = 0; i < a->ncoef; i++) len += strlen(a->names[i]) + 1;

@@ -46,6 +46,29 @@ tsf_status tsf_arima_kf_new(size_t pmax, size_t qmax, size_t nd, tsf_arima_kf **
     return TSF_OK;
 }
 
+tsf_status tsf_arima_kf_clone(const tsf_arima_kf *kf, tsf_arima_kf **out)
+{
+    /* r = max(rcap, 0 + 1) = rcap: the same workspace sizes */
+    tsf_status st = tsf_arima_kf_new(kf->rcap, 0, kf->ndcap, out);
+    if (st) return st;
+    tsf_arima_kf *c = *out;
+    size_t r = kf->rcap, rd = r + kf->ndcap;
+    memcpy(c->phi, kf->phi, r * sizeof(double));
+    memcpy(c->theta, kf->theta, r * sizeof(double));
+    memcpy(c->delta, kf->delta, (kf->ndcap ? kf->ndcap : 1) * sizeof(double));
+    memcpy(c->P0, kf->P0, r * r * sizeof(double));
+    memcpy(c->a, kf->a, rd * sizeof(double));
+    memcpy(c->P, kf->P, rd * rd * sizeof(double));
+    memcpy(c->M, kf->M, rd * sizeof(double));
+    c->r = kf->r;
+    c->nd = kf->nd;
+    c->rd = kf->rd;
+    c->exact_diffuse = kf->exact_diffuse;
+    c->steady = kf->steady;
+    c->Fss = kf->Fss;
+    return TSF_OK;
+}
+
 void tsf_arima_kf_free(tsf_arima_kf *kf)
 {
     if (!kf) return;

@@ -59,6 +59,8 @@ typedef struct tsf_arima_kf {
 /* Workspace for models with p <= pmax, q <= qmax and nd lagged values. */
 tsf_status tsf_arima_kf_new(size_t pmax, size_t qmax, size_t nd, tsf_arima_kf **out);
 void tsf_arima_kf_free(tsf_arima_kf *kf);
+/* A copy of kf's model and filter state (not its cached series). */
+tsf_status tsf_arima_kf_clone(const tsf_arima_kf *kf, tsf_arima_kf **out);
 
 /* Loads the polynomials of m (sigma2 unused), computes the stationary
  * covariance and resets to the start of a series.  TSF_EDOMAIN when the AR

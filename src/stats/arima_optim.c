@@ -241,7 +241,7 @@ static void gfdf(const gsl_vector *v, void *p, double *f, gsl_vector *g)
  * definite there). */
 static void precondition(fctx *c, const double *p0, size_t np, const double *H0, double *Ct)
 {
-    double h[TSF_ARIMA_MAXPAR], H[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double h[TSF_ARIMA_MAXPAR], *H = tsf_arima_mat(c, TSF_ARIMA_MAT_PRE_H);
     for (size_t i = 0; i < np; i++) h[i] = 1e-4 * fmax(1.0, fabs(p0[i]));
     memset(Ct, 0, np * np * sizeof *Ct);
     int ok = 1;
@@ -275,8 +275,8 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
     if (!tsf_arima_eval(c, par, &f0))
         return tsf_set_error(TSF_EDEGENERATE, "the starting values of the ARIMA fit give no finite "
                              "likelihood; try method=ml or another order");
-    double p0[TSF_ARIMA_MAXPAR], Ct[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], pw[TSF_ARIMA_MAXPAR];
-    double Hn[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], L[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    double p0[TSF_ARIMA_MAXPAR], *Ct = tsf_arima_mat(c, TSF_ARIMA_MAT_CT), pw[TSF_ARIMA_MAXPAR];
+    double *Hn = tsf_arima_mat(c, TSF_ARIMA_MAT_HN), *L = tsf_arima_mat(c, TSF_ARIMA_MAT_L);
     double g[TSF_ARIMA_MAXPAR], h[TSF_ARIMA_MAXPAR], xg[TSF_ARIMA_MAXPAR];
     zctx z = {c, np, p0, Ct, pw, {0}, 0.0, 0, 0};
     gsl_vector *x = gsl_vector_alloc(np);
@@ -393,11 +393,9 @@ tsf_status tsf_arima_minimize(fctx *c, double *par, size_t np, double tol_ll, co
  * Hessian in transformed coordinates at the optimum (where the gradient
  * vanishes): H = G^-T H_raw G^-1 with G = d untransformed / d raw, so
  * inv(nobs H) = G inv(nobs H_raw) G'. */
-int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov)
+int tsf_arima_raw_jacobian(fctx *c, const double *raw, size_t np, double *G, double *T)
 {
     const tsf_arima_order *o = &c->a->ord;
-    double G[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], T[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
-    double Hi[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
     memset(G, 0, np * np * sizeof *G);
     for (size_t i = 0; i < np; i++) G[i * np + i] = 1.0;
     size_t blocks[2][2] = {{0, (size_t)o->p}, {(size_t)(o->p + o->q), (size_t)o->P}};
@@ -408,6 +406,14 @@ int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_
         for (size_t i = 0; i < len; i++)
             for (size_t j = 0; j < len; j++) G[(off + i) * np + off + j] = T[i * len + j];
     }
+    return 1;
+}
+
+int tsf_arima_cov_from_raw(fctx *c, const double *raw, const double *Hraw, size_t np, double *cov)
+{
+    double *G = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_G), *T = tsf_arima_mat(c, TSF_ARIMA_MAT_JAC_T);
+    double *Hi = tsf_arima_mat(c, TSF_ARIMA_MAT_COV_HI);
+    if (!tsf_arima_raw_jacobian(c, raw, np, G, T)) return 0;
     for (size_t i = 0; i < np * np; i++) Hi[i] = Hraw[i] * (double)c->a->nobs;
     if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;
     if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)np, Hi, (lapack_int)np)) return 0;

@@ -154,11 +154,8 @@ tsf_status tsf_arima_alloc_coef(tsf_arima *a, const char *const *unames)
 tsf_status tsf_arima_finish(tsf_arima *a)
 {
     const tsf_arima_order *o = &a->ord;
-    double npar = (double)a->ncoef + 1.0, nobs = (double)a->nobs;
-    a->aic = -2.0 * a->loglik + 2.0 * npar;
-    a->bic = a->aic + npar * (log(nobs) - 2.0);
-    a->aicc = nobs - npar - 1.0 > 0.0 ? a->aic + 2.0 * npar * (npar + 1.0) / (nobs - npar - 1.0)
-                                      : INFINITY;
+    tsf_info_criteria(a->loglik, (double)a->ncoef + 1.0, (double)a->nobs, &a->aic, &a->aicc,
+                      &a->bic);
     char core[64];
     if (o->P || o->D || o->Q)
         snprintf(core, sizeof core, "ARIMA(%d,%d,%d)(%d,%d,%d)[%d]", o->p, o->d, o->q, o->P,

@@ -52,4 +52,35 @@ tsf_status tsf_arima_ss_fitted(const tsf_arima_ss *m, const double *x, size_t n,
 tsf_status tsf_arima_ss_simulate(const tsf_arima_ss *m, size_t n, size_t npaths,
                                  uint64_t seed, double *out);
 
+/* Fixed-interval smoother (arima_smooth.c) of the filter's model over
+ * x[0..n) (NaN = missing), consistent with its kappa start: ymean[t] =
+ * E[x_t | observed x] (x_t itself where observed), yvar[t] its variance
+ * (sigma2 included; 0 where observed), smean[t*dim + i] and svar[t*dim + i]
+ * the smoothed mean and variance of state element i (dim =
+ * tsf_arima_ss_dim(m); the state of arima_kf.h).  Any output may be NULL;
+ * without yvar and svar only the mean recursions run. */
+tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
+                               double *ymean, double *yvar, double *smean, double *svar);
+size_t tsf_arima_ss_dim(const tsf_arima_ss *m);
+
+/* h-step forecasts after x[0..n) given x at ng future steps gs[i]
+ * (1-based, distinct, <= h) equal to gv[i]: mean and se (sigma2 included;
+ * 0 at the given steps). */
+tsf_status tsf_arima_ss_forecast_given(const tsf_arima_ss *m, const double *x, size_t n,
+                                       size_t h, const size_t *gs, const double *gv, size_t ng,
+                                       double *mean, double *se);
+
+/* npaths joint draws of x[0..n) given its observed values (Durbin &
+ * Koopman 2002 simulation smoother), path k at out + k*n; observed values
+ * are copied. */
+/* tsf_arima_ss_smooth into a tsf_smooth_result whose mean and se hold n
+ * values: allocates its state arrays, turns variances into standard
+ * errors and adds xb[t] (the regression part, NULL for none) to the mean. */
+typedef struct tsf_smooth_result tsf_smooth_result;
+tsf_status tsf_arima_ss_smooth_into(const tsf_arima_ss *m, const double *x, size_t n,
+                                    const double *xb, tsf_smooth_result *res);
+
+tsf_status tsf_arima_ss_smooth_draws(const tsf_arima_ss *m, const double *x, size_t n,
+                                     size_t npaths, uint64_t seed, double *out);
+
 #endif

@@ -88,18 +88,20 @@ tsf_status tsf_arima_state_update(void *st, double y, const double *xr, size_t k
     double lp = 0.0;
     if (c) {
         double v = x - pred, f = s->sigma2 * F;
-        lp = -0.5 * (log(2.0 * M_PI * f) + v * v / f);
+        lp = tsf_gauss_logpdf(v, f);
     }
     if (logp) *logp = lp;
     s->t++;
     return TSF_OK;
 }
 
-tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *levels,
+tsf_status tsf_arima_state_forecast(void *st, size_t h, const double *levels,
                                     size_t nlevels, const tsf_forecast_opts *opts,
                                     tsf_forecast_result *fc)
 {
-    const arima_state *s = st;
+    arima_state *s = st;
+    (void)levels; /* fc->levels: the intervals come from tsf_forecast_normal */
+    (void)nlevels;
     const tsf_xreg *xf = opts && opts->xreg_future && opts->xreg_future->k ? opts->xreg_future
                                                                            : NULL;
     if (xf && (!xf->x || xf->ld < h))
@@ -112,21 +114,38 @@ tsf_status tsf_arima_state_forecast(const void *st, size_t h, const double *leve
             if (!isfinite(xf->x[j * xf->ld + i]))
                 return tsf_set_error(TSF_EINVAL, "future regressor %zu at step %zu is not "
                                      "finite", j + 1, i + 1);
-    /* tsf_arima_kf_predict only writes the filter's scratch space, never
-     * its state, so the const state is unchanged. */
-    tsf_arima_kf_predict((tsf_arima_kf *)s->kf, h, fc->mean, fc->se);
+    /* tsf_arima_kf_predict writes only the filter's scratch space, never
+     * its state: later updates see the same filter. */
+    tsf_arima_kf_predict(s->kf, h, fc->mean, fc->se);
     for (size_t i = 0; i < h; i++) {
         fc->mean[i] += reg_at(s, s->t + i);
         for (size_t j = 0; xf && j < xf->k; j++) fc->mean[i] += s->buser[j] * xf->x[j * xf->ld + i];
         fc->se[i] = sqrt(fmax(fc->se[i], 0.0) * s->sigma2);
     }
-    for (size_t k = 0; k < nlevels; k++) {
-        double z = tsf_qnorm(0.5 + levels[k] / 200.0);
-        for (size_t i = 0; i < h; i++) {
-            fc->lower[k * h + i] = fc->mean[i] - z * fc->se[i];
-            fc->upper[k * h + i] = fc->mean[i] + z * fc->se[i];
-        }
+    tsf_forecast_normal(fc);
+    return TSF_OK;
+}
+
+tsf_status tsf_arima_state_clone(const void *st, void **out);
+tsf_status tsf_arima_state_clone(const void *st, void **out)
+{
+    const arima_state *s = st;
+    *out = NULL;
+    arima_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    *c = *s;
+    c->kf = NULL;
+    c->bcopy = NULL;
+    tsf_status r = tsf_arima_kf_clone(s->kf, &c->kf);
+    if (!r && s->kuser && !(c->bcopy = malloc(s->kuser * sizeof *c->bcopy)))
+        r = tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (r) {
+        tsf_arima_state_free(c);
+        return r;
     }
+    if (s->kuser) memcpy(c->bcopy, s->bcopy, s->kuser * sizeof *c->bcopy);
+    c->buser = c->bcopy;
+    *out = c;
     return TSF_OK;
 }
 

@@ -10,7 +10,6 @@
 
 typedef struct {
     tsf_auto_opts opts;
-    int spec_period;        /* [s] of the spec, 0 when absent */
     tsf_arima *chosen;      /* fitted or loaded model; NULL before */
     tsf_auto_trace trace;   /* empty after load */
     char **labels;          /* trace labels (info) */
@@ -83,7 +82,6 @@ static tsf_status auto_parse(const tsf_spec *s, void **impl)
     }
     o->ic = (tsf_ic)ic;
     o->approximation = ap == 0 ? -1 : ap == 2;
-    a->spec_period = (int)s->period;
     *impl = a;
     return TSF_OK;
 }
@@ -92,7 +90,6 @@ static tsf_status auto_fit(void *impl, const double *y, size_t n, const tsf_xreg
                            int period, const tsf_fit_opts *opts)
 {
     tsf_auto *a = impl;
-    if ((!opts || opts->period == 0) && a->spec_period > 0) period = a->spec_period;
     tsf_auto_result r;
     tsf_status st = tsf_auto_arima(&a->opts, y, n, period, xreg, opts, &r);
     if (st != TSF_OK) return st;
@@ -198,7 +195,7 @@ static tsf_status auto_state_load(const void *impl, const tsf_st *doc, void **st
     return tsf_arima_type.state_load(a->chosen, doc, st);
 }
 
-static tsf_status auto_state_forecast(const void *st, size_t h, const double *levels,
+static tsf_status auto_state_forecast(void *st, size_t h, const double *levels,
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result *fc)
 {
@@ -241,6 +238,29 @@ static tsf_status auto_load(const tsf_st *doc, void **impl)
     return TSF_OK;
 }
 
+static tsf_status auto_state_clone(const void *st, void **out)
+{
+    if (!tsf_arima_type.state_clone) return unsup("state copies");
+    return tsf_arima_type.state_clone(st, out);
+}
+
+static tsf_status auto_smooth(const void *impl, const double *y, size_t n,
+                              const tsf_xreg *xreg, tsf_smooth_result *res)
+{
+    const tsf_auto *a = impl;
+    if (!tsf_arima_type.smooth) return unsup("smoothing");
+    return tsf_arima_type.smooth(a->chosen, y, n, xreg, res);
+}
+
+static tsf_status auto_smooth_draws(const void *impl, const double *y, size_t n,
+                                    const tsf_xreg *xreg, size_t npaths, uint64_t seed,
+                                    double *out)
+{
+    const tsf_auto *a = impl;
+    if (!tsf_arima_type.smooth_draws) return unsup("smoothing");
+    return tsf_arima_type.smooth_draws(a->chosen, y, n, xreg, npaths, seed, out);
+}
+
 const tsf_model_type tsf_auto_type = {
     .name = "auto",
     .neural = 0,
@@ -261,4 +281,7 @@ const tsf_model_type tsf_auto_type = {
     .save = auto_save,
     .load = auto_load,
     .free = auto_free,
+    .state_clone = auto_state_clone,
+    .smooth = auto_smooth,
+    .smooth_draws = auto_smooth_draws,
 };

@@ -44,10 +44,12 @@ static void normal_eq(const double *J, const double *e, size_t n, size_t np, dou
 }
 
 /* Gain in log-likelihood units (nu/2) log(ssq/ssq_min) ~ nu g'A^-1 g /
- * (2 ssq) that a full Gauss-Newton step promises from here. */
-static double promised_gain(const double *A, const double *g, size_t np, double ssq, size_t nu)
+ * (2 ssq) that a full Gauss-Newton step promises from here.  M: np x np
+ * scratch. */
+static double promised_gain(const double *A, const double *g, size_t np, double ssq, size_t nu,
+                            double *M)
 {
-    double M[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], d[TSF_ARIMA_MAXPAR];
+    double d[TSF_ARIMA_MAXPAR];
     memcpy(M, A, np * np * sizeof *M);
     for (size_t i = 0; i < np; i++) {
         M[i * np + i] += 1e-12 * fmax(A[i * np + i], 1e-300);
@@ -103,10 +105,12 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
     c.x = malloc(n * sizeof *c.x);
     c.e = malloc(n * sizeof *c.e);
     c.J = malloc(n * np * sizeof *c.J);
-    double A[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR], M[TSF_ARIMA_MAXPAR * TSF_ARIMA_MAXPAR];
+    /* the np x np matrices on the heap (fits may run on small stacks) */
+    double *A = malloc(3 * np * np * sizeof *A), *M = A ? A + np * np : NULL;
+    double *M2 = A ? M + np * np : NULL;
     double g[TSF_ARIMA_MAXPAR], d[TSF_ARIMA_MAXPAR], trial[TSF_ARIMA_MAXPAR];
     tsf_status st = TSF_OK;
-    if (!c.x || !c.e || !c.J || !c.work) {
+    if (!c.x || !c.e || !c.J || !c.work || !A) {
         st = tsf_set_error(TSF_ENOMEM, "out of memory in the CSS fit");
         goto done;
     }
@@ -120,7 +124,7 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
             normal_eq(c.J, c.e, n, np, A, g);
             need_j = 0;
             jpar = 1;
-            if (promised_gain(A, g, np, ssq, nu) < tol_ll) {
+            if (promised_gain(A, g, np, ssq, nu, M2) < tol_ll) {
                 *converged = 1;
                 break;
             }
@@ -168,7 +172,7 @@ tsf_status tsf_arima_css_lm(const tsf_arima *a, const double *y, size_t n, const
             /* converged when a full Gauss-Newton step promises less than
              * tol_ll log-likelihood units (a one-step decrease would stop
              * early on the ridges of nearly cancelling AR and MA roots) */
-            if (promised_gain(A, g, np, ssq, nu) < tol_ll) {
+            if (promised_gain(A, g, np, ssq, nu, M2) < tol_ll) {
                 *converged = 1;
                 break;
             }
@@ -201,5 +205,6 @@ done:
     free(c.e);
     free(c.J);
     free(c.work);
+    free(A);
     return st;
 }

@@ -6,6 +6,7 @@
 tsf_status tsf_ljung_box(const double *x, size_t n, size_t lag, size_t fitdf, double *q,
                          double *pvalue)
 {
+    if (!x || !q || !pvalue) return tsf_set_error(TSF_EINVAL, "tsf_ljung_box: NULL argument");
     if (lag <= fitdf || lag >= n)
         return tsf_set_error(TSF_EINVAL, "Ljung-Box test: lag %zu must exceed the %zu fitted "
                              "parameters and be below n = %zu", lag, fitdf, n);

@@ -49,7 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_same(f, g);
     tsf_frame_free(g);
     check(f != NULL && f->nrows > 0 && f->ncols > 0);
-    check(f->period == 1 || f->period == 4 || f->period == 12);
+    /* The period is the interval's (1 for labels that are not stamps), and
+     * the rows are the grid's. */
+    int text = f->axis.form.kind == TSF_TIME_TEXT;
+    check(f->period == (text ? 1 : tsf_interval_period(&f->axis.interval)));
+    check(f->axis.n == f->nrows && f->axis.nfilled < f->nrows);
+    check(text || f->time != NULL);
+    check(!text || f->stamps == NULL);
     for (size_t j = 0; j < f->ncols; j++) {
         size_t idx = (size_t)-1;
         check(tsf_frame_column(f, f->names[j], &idx) == TSF_OK && idx <= j);
@@ -66,12 +72,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (f->time) {
         check(f->time_name != NULL);
         for (size_t i = 0; i < f->nrows; i++) check(f->time[i] != NULL);
-        char buf[32];
+        char buf[80];
         for (size_t h = 1; h <= 13; h += 12)
             if (tsf_future_label(f->time, f->nrows, f->period, h, buf, sizeof buf))
-                check(buf[0] != '\0');
+                check(buf[0] != '\0' && !text);
             else
                 check(buf[0] == '\0');
+        /* Every stamp, read or filled in, lies on its own step of the grid
+         * and is written as the grid writes it. */
+        for (size_t i = 0; !text && i < f->nrows; i++) {
+            int64_t k = -1;
+            check(tsf_time_locate(&f->axis, f->time[i], &k) == TSF_OK && k == (int64_t)i);
+            check(tsf_time_label(&f->axis, k, buf, sizeof buf) == TSF_OK);
+            double a, b;
+            tsf_time_form fa, fb;
+            check(tsf_time_parse(buf, &fb, &b) == TSF_OK);
+            check(tsf_time_parse(f->time[i], &fa, &a) == TSF_OK && a == b);
+            check(f->stamps != NULL && f->stamps[i] == a);
+        }
     }
     tsf_frame_free(f);
     return 0;

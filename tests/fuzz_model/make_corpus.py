@@ -4,7 +4,13 @@ corpus/): valid safetensors and tsf model files, and one file per class of
 damage the reader must reject.  Run from this directory; the output is
 checked in, crashes found by the fuzzer are added next to these seeds.
 tsf_ar_*.safetensors are real files written by tsf_save from fitted ar
-models (ar family branch), so the family's load() is fuzzed too."""
+models (ar family branch), so the family's load() is fuzzed too; likewise
+tsf_ets_*.safetensors (tsf fit -m "ets(MAdM)" -o ... datasets/AirPassengers.csv,
+tsf fit -m "ets(ANN)" -o ... datasets/Nile.csv).
+tsf_garch_t.safetensors was written by `tsf fit -m "garch(1,1, dist=t,
+mean=arma(1,0))" --returns log -c DAX -o ...` on datasets/EuStockMarkets.csv;
+tsf_garch_nonstationary.safetensors is a copy with alpha1 = 0.5 and
+beta1 = 0.6, which the garch loader must refuse."""
 import json
 import os
 import struct

@@ -1,0 +1,52 @@
+/* The "combo" family (src/core/combo*.c): an equally weighted combination
+ * of models given by any specs (classical or neural).
+ *
+ *   combo(SPEC, SPEC, ..., combine=mean|median)
+ *
+ * Each member is fitted on its own.  With members k = 1..K:
+ *   point forecast    mean (or median) of the members' point forecasts;
+ *   distribution      the equal-weight mixture (1/K) sum_k F_k of the
+ *                     members' predictive distributions at each step: F_k
+ *                     is N(mean, se^2) for a Gaussian member, else the
+ *                     piecewise-linear CDF through its quantiles at a grid
+ *                     of levels; intervals are the mixture's quantiles
+ *                     (root of the mixture CDF);
+ *   likelihood        log p(y[s..n) | y[0..s)) = log (1/K) sum_k p_k(...),
+ *                     the mixture of the members' joint predictive
+ *                     densities (log-sum-exp), so that for one held-out
+ *                     value it is the log of the mean of their densities;
+ *   streaming         one-step densities sum_k w_k p_k(y_t | y_<t) with
+ *                     w_k proportional to p_k(y_0..y_{t-1}) (the factors of
+ *                     that joint mixture); forecasts stay equal-weight. */
+#ifndef TSF_CORE_COMBO_H
+#define TSF_CORE_COMBO_H
+
+#include "internal.h"
+
+#define TSF_COMBO_MAX 16
+
+typedef struct {
+    size_t k;
+    tsf_model *m[TSF_COMBO_MAX];
+    int median;          /* combine=median */
+    int fitted;
+    int period;
+    double loglik, aic, aicc, bic;
+    size_t nobs;
+    char *model;         /* "Combo(mean: ARIMA(0,1,1), Theta)" */
+} tsf_combo;
+
+/* Combines K member forecasts made at the levels of tsf_combo_levels()
+ * into fc (whose levels are the first fc->nlevels of those). */
+tsf_status tsf_combo_combine(size_t k, int median, tsf_forecast_result *const *mem,
+                             tsf_forecast_result *fc);
+
+/* The levels members are asked for: the nlevels user levels first, then a
+ * grid that describes non-Gaussian members' distributions.  *out is
+ * malloc'd. */
+tsf_status tsf_combo_levels(const double *levels, size_t nlevels, double **out, size_t *nout);
+
+/* log((1/K) sum exp(v_k)) without overflow. */
+double tsf_combo_logmeanexp(const double *v, size_t k);
+
+#endif

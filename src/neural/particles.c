@@ -1,0 +1,50 @@
+/* Particle hooks of the neural families (src/core/smc.c uses them for
+ * --given and impute by sequential Monte Carlo): copying a streaming state
+ * and drawing its next value by the inverse CDF of the head. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neural.h"
+
+static void clone_free(tsf_neural_state *c)
+{
+    tsf_nn_stream_free(c->s);
+    tsf_nn_free(c->nn);
+    free(c);
+}
+
+tsf_status tsf_neural_state_clone(const void *st, void **out)
+{
+    const tsf_neural_state *src = st;
+    *out = NULL;
+    tsf_neural_state *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory copying a state");
+    /* its own weights, so that the copy outlives the original */
+    tsf_status r = tsf_nn_new(&src->nn->cfg, &c->nn);
+    if (!r) {
+        memcpy(c->nn->params, src->nn->params, src->nn->nparams * sizeof(float));
+        r = tsf_nn_stream_new(c->nn, src->s->scale, 1, &c->s);
+    }
+    if (r) {
+        clone_free(c);
+        return r;
+    }
+    tsf_nn_run_broadcast(c->nn, c->s->run, src->s->run);
+    c->s->count = src->s->count;
+    memcpy(c->s->hist, src->s->hist, src->s->P * sizeof *c->s->hist);
+    *out = c;
+    return TSF_OK;
+}
+
+tsf_status tsf_neural_state_sample(void *st, const double *x, size_t k, double u, double *y)
+{
+    tsf_neural_state *ns = st;
+    if (x || k) return tsf_no_regressors("neural");
+    tsf_nn_stream *s = ns->s;
+    const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
+    tsf_nn_stream_predict(s);
+    double v = hd->quantile(&s->nn->cfg, s->o, u) * s->scale;
+    tsf_nn_stream_push(s, &v);
+    *y = v;
+    return TSF_OK;
+}

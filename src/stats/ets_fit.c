@@ -1,0 +1,575 @@
+/* ETS estimation: heuristic initial states, the parameter space, maximum
+ * likelihood by Nelder-Mead and selection by AICc. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_poly.h>
+#include "ets.h"
+
+/* R's "usual" bounds (forecast::ets defaults lower = c(rep(1e-4, 3), 0.8),
+ * upper = c(rep(0.9999, 3), 0.98)). */
+#define LO 1e-4
+#define HI 0.9999
+#define PHI_LO 0.8
+#define PHI_HI 0.98
+
+/* Schur-Cohn: 1 when every root of a[0] + a[1] z + .. + a[d] z^d lies
+ * strictly inside the unit circle; 0 when not, -1 when a reflection
+ * coefficient |a[0]/a[d]| falls within 1e-9 of 1 (undecided: rounding).
+ * Seasonal models with small gamma have roots within 1e-4 of the circle,
+ * hence the extended precision. */
+static int schur_stable(const double *c, int d)
+{
+    long double a[TSF_ETS_MAXM + 4], b[TSF_ETS_MAXM + 4];
+    for (int i = 0; i <= d; i++) a[i] = c[i];
+    while (d > 0) {
+        long double a0 = a[0], ad = a[d];
+        if (!(fabsl(a0) < fabsl(ad))) return fabsl(a0) > (1.0L + 1e-9L) * fabsl(ad) ? 0 : -1;
+        if (fabsl(a0) > (1.0L - 1e-9L) * fabsl(ad)) return -1;
+        for (int i = 0; i < d; i++) b[i] = ad * a[i + 1] - a0 * a[d - 1 - i];
+        memcpy(a, b, (size_t)d * sizeof *a);
+        d--;
+    }
+    return 1;
+}
+
+/* Admissible region (HKOS ch. 10): the discount matrix D = F - g w' has
+ * its eigenvalues inside the unit circle, apart from the unit eigenvalue
+ * every seasonal model has (the level and the sum of the seasonal states
+ * are not separately identified).  By the matrix determinant lemma
+ *   det(I - D z) = det(I - F z) (1 + z w'(I - F z)^{-1} g),
+ * which for additive trend and season with S(z) = 1 + z + .. + z^{m-1} is
+ *   (1 - z) Q(z),  Q(z) = (1 - phi z)(1 - z^m) + z S(z)(alpha(1 - phi z) + phi beta z)
+ *                        + phi beta z (1 - z^m) + gamma z^m (1 - phi z),
+ * and (1 - phi z)(1 - z) + z(alpha(1 - phi z) + phi beta z) + phi beta z(1 - z)
+ * without season.  Eigenvalues inside <=> roots of Q outside <=> roots of
+ * the reversed polynomial inside. */
+static int admissible(const tsf_ets_form *f, double alpha, double beta, double gamma,
+                      double phi)
+{
+    double q[TSF_ETS_MAXM + 4] = {0};
+    int m = f->season != ETS_N ? f->m : 1, tr = f->trend != ETS_N, d;
+    if (!tr) {
+        beta = 0.0;
+        phi = 0.0; /* no (1 - phi z) factor */
+    }
+    if (f->season == ETS_N) {
+        /* (1 - z)(1 - phi z) + alpha z (1 - phi z) + phi beta z^2 + phi beta z (1 - z) */
+        q[0] = 1.0;
+        q[1] = -1.0 - phi + alpha + phi * beta;
+        q[2] = phi - alpha * phi + phi * beta - phi * beta;
+        d = 2;
+    } else {
+        /* (1 - phi z)(1 - z^m) */
+        q[0] += 1.0;
+        q[1] -= phi;
+        q[m] -= 1.0;
+        q[m + 1] += phi;
+        /* z S(z) (alpha + (phi beta - alpha phi) z) */
+        for (int i = 0; i < m; i++) {
+            q[i + 1] += alpha;
+            q[i + 2] += phi * beta - alpha * phi;
+        }
+        /* phi beta z (1 - z^m) */
+        q[1] += phi * beta;
+        q[m + 1] -= phi * beta;
+        /* gamma z^m (1 - phi z) */
+        q[m] += gamma;
+        q[m + 1] -= gamma * phi;
+        d = m + 1;
+    }
+    double rev[TSF_ETS_MAXM + 4];
+    for (int i = 0; i <= d; i++) rev[i] = q[d - i];
+    int sc = schur_stable(rev, d);
+    if (sc >= 0) return sc;
+    /* Schur-Cohn loses accuracy with roots near the circle: decide those
+     * from the roots themselves, allowing moduli up to 1 + 1e-10 (R's
+     * tolerance).  Q(0) = 1, so z = 0 is never a root. */
+    while (d > 0 && q[d] == 0.0) d--;
+    if (d == 0) return 1;
+    double zr[2 * (TSF_ETS_MAXM + 4)];
+    gsl_poly_complex_workspace *w = gsl_poly_complex_workspace_alloc((size_t)d + 1);
+    int ok = w && gsl_poly_complex_solve(q, (size_t)d + 1, w, zr) == GSL_SUCCESS;
+    gsl_poly_complex_workspace_free(w);
+    for (int i = 0; ok && i < d; i++)
+        ok = hypot(zr[2 * i], zr[2 * i + 1]) * (1.0 + 1e-10) >= 1.0;
+    return ok;
+}
+
+int tsf_ets_params_ok(const tsf_ets_form *f, double alpha, double beta, double gamma,
+                      double phi)
+{
+    if (!(alpha >= LO && alpha <= HI)) return 0;
+    if (f->trend != ETS_N && !(beta >= LO && beta <= HI && beta <= alpha)) return 0;
+    if (f->season != ETS_N && !(gamma >= LO && gamma <= HI && gamma <= 1.0 - alpha)) return 0;
+    if (f->damped && !(phi >= PHI_LO && phi <= PHI_HI)) return 0;
+    return admissible(f, alpha, beta, gamma, f->damped ? phi : 1.0);
+}
+
+/* Least squares of y on the columns of X (n x k) into c; 0 on success. */
+static int ols(const double *X, const double *y, size_t n, size_t k, double *c)
+{
+    gsl_matrix_const_view xv = gsl_matrix_const_view_array(X, n, k);
+    gsl_vector_const_view yv = gsl_vector_const_view_array(y, n);
+    gsl_vector *cv = gsl_vector_alloc(k);
+    gsl_matrix *cov = gsl_matrix_alloc(k, k);
+    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, k);
+    double chi2;
+    int r = !cv || !cov || !w ||
+            gsl_multifit_linear(&xv.matrix, &yv.vector, cv, cov, &chi2, w) != GSL_SUCCESS;
+    for (size_t i = 0; !r && i < k; i++) c[i] = gsl_vector_get(cv, i);
+    gsl_vector_free(cv);
+    gsl_matrix_free(cov);
+    gsl_multifit_linear_free(w);
+    return r ? -1 : 0;
+}
+
+/* Seasonal pattern of the first periods (HKOS sec. 2.6.1): with three
+ * full periods, a classical decomposition (centred 2 x m moving average,
+ * seasonal means of the detrended values, normalised); with fewer, the
+ * values less a fitted line and first Fourier pair's trend.  seas[t] for
+ * t = 0..m-1 (the first period). */
+static int initial_season(int season, int m, const double *y, size_t n, double *seas)
+{
+    if (n >= (size_t)(3 * m)) {
+        double sum[TSF_ETS_MAXM] = {0};
+        int cnt[TSF_ETS_MAXM] = {0};
+        int h = m / 2;
+        for (int t = h; t + h < 3 * m; t++) {
+            double f = 0.0;
+            if (m % 2 == 0) {
+                f = 0.5 * (y[t - h] + y[t + h]);
+                for (int i = t - h + 1; i < t + h; i++) f += y[i];
+            } else {
+                for (int i = t - h; i <= t + h; i++) f += y[i];
+            }
+            f /= m;
+            sum[t % m] += season == ETS_A ? y[t] - f : y[t] / f;
+            cnt[t % m]++;
+        }
+        double mean = 0.0;
+        for (int i = 0; i < m; i++) {
+            seas[i] = sum[i] / cnt[i];
+            mean += seas[i] / m;
+        }
+        for (int i = 0; i < m; i++) seas[i] = season == ETS_A ? seas[i] - mean : seas[i] / mean;
+        return 0;
+    }
+    /* y_t on 1, t, cos(2 pi t/m) and (m > 2) sin(2 pi t/m) */
+    size_t k = m > 2 ? 4 : 3;
+    if (n < k + 1) return -1;
+    double *X = malloc(n * k * sizeof *X), c[4];
+    if (!X) return -1;
+    for (size_t t = 0; t < n; t++) {
+        double a = 2.0 * M_PI * (double)(t + 1) / m;
+        X[t * k] = 1.0;
+        X[t * k + 1] = (double)(t + 1);
+        X[t * k + 2] = cos(a);
+        if (k == 4) X[t * k + 3] = sin(a);
+    }
+    int r = ols(X, y, n, k, c);
+    free(X);
+    if (r) return -1;
+    for (int t = 0; t < m; t++) {
+        double tr = c[0] + c[1] * (t + 1);
+        seas[t] = season == ETS_A ? y[t] - tr : y[t] / tr;
+    }
+    return 0;
+}
+
+/* Initial states into p->x0 (R's order), from the first periods of y
+ * (missing values interpolated for this purpose only). */
+static int initial_states(tsf_ets_par *p, const double *y, size_t n)
+{
+    const tsf_ets_form *f = &p->f;
+    int m = f->m, k = 0;
+    double seas[TSF_ETS_MAXM];
+    double *z = malloc(n * sizeof *z);
+    if (!z) return -1;
+    /* linear interpolation of missing values, carried flat at the ends */
+    size_t last = n;
+    for (size_t t = 0; t < n; t++) {
+        if (isnan(y[t])) continue;
+        for (size_t u = (last == n ? 0 : last + 1); u < t; u++)
+            z[u] = last == n ? y[t] : y[last] + (y[t] - y[last]) * (double)(u - last) / (double)(t - last);
+        z[t] = y[t];
+        last = t;
+    }
+    for (size_t u = last + 1; last < n && u < n; u++) z[u] = y[last];
+    if (last == n) {
+        free(z);
+        return -1;
+    }
+    if (f->season != ETS_N) {
+        if (initial_season(f->season, m, z, n, seas)) {
+            free(z);
+            return -1;
+        }
+        if (f->season == ETS_M)
+            for (int i = 0; i < m; i++) seas[i] = fmax(seas[i], 1e-2);
+        for (size_t t = 0; t < n; t++)
+            z[t] = f->season == ETS_A ? z[t] - seas[t % m] : z[t] / seas[t % m];
+    }
+    size_t maxn = (size_t)(2 * m > 10 ? 2 * m : 10);
+    if (maxn > n) maxn = n;
+    if (f->trend == ETS_N) {
+        double s = 0.0;
+        for (size_t t = 0; t < maxn; t++) s += z[t];
+        p->x0[k++] = s / (double)maxn;
+    } else { /* regression on t = 1..maxn: level at t = 0 and slope */
+        double st = 0.0, sy = 0.0, stt = 0.0, sty = 0.0, nn = (double)maxn;
+        for (size_t t = 0; t < maxn; t++) {
+            double u = (double)(t + 1);
+            st += u;
+            sy += z[t];
+            stt += u * u;
+            sty += u * z[t];
+        }
+        double den = nn * stt - st * st;
+        double b = den > 0.0 ? (nn * sty - st * sy) / den : 0.0;
+        p->x0[k++] = (sy - b * st) / nn;
+        p->x0[k++] = b;
+    }
+    /* s0 is the state of the last time of the first period, s(m-1) of the first */
+    if (f->season != ETS_N)
+        for (int i = 0; i < m; i++) p->x0[k + i] = seas[m - 1 - i];
+    free(z);
+    return 0;
+}
+
+/* The optimiser's vector: alpha, beta, gamma, phi (those present), l0,
+ * b0, s0..s(m-2); s(m-1) normalises the seasonal states to sum 0 (A) or
+ * m (M). */
+typedef struct {
+    tsf_ets_par par;
+    const double *y;
+    size_t n;
+    int np, ns;         /* smoothing parameters, free states */
+    double scale[2 + TSF_ETS_MAXM + 4], origin[2 + TSF_ETS_MAXM + 4];
+    int evals;
+} ets_problem;
+
+/* The smoothing parameters are optimised on logit scales that map onto
+ * the usual region (alpha in [LO, HI], beta in [LO, alpha], gamma in
+ * [LO, 1 - alpha], phi in [PHI_LO, PHI_HI]): the simplex moves freely and
+ * optima on a bound (gamma = 1e-4 is common) are approached smoothly. */
+static double squash(double v, double lo, double hi) { return lo + (hi - lo) / (1.0 + exp(-v)); }
+
+static double unsquash(double x, double lo, double hi)
+{
+    double t = hi > lo ? (x - lo) / (hi - lo) : 0.5;
+    t = fmin(fmax(t, 1e-6), 1.0 - 1e-6);
+    return log(t / (1.0 - t));
+}
+
+static void unpack(ets_problem *q, const double *u)
+{
+    tsf_ets_par *p = &q->par;
+    const tsf_ets_form *f = &p->f;
+    double v[2 + TSF_ETS_MAXM + 4];
+    int dim = q->np + q->ns, k = 0;
+    for (int i = 0; i < dim; i++) v[i] = q->origin[i] + q->scale[i] * u[i];
+    p->alpha = squash(v[k++], LO, HI);
+    if (f->trend != ETS_N) p->beta = squash(v[k++], LO, p->alpha);
+    if (f->season != ETS_N) p->gamma = squash(v[k++], LO, 1.0 - p->alpha);
+    if (f->damped) p->phi = squash(v[k++], PHI_LO, PHI_HI);
+    memcpy(p->x0, v + k, (size_t)q->ns * sizeof *v);
+    if (f->season != ETS_N) {
+        int s0 = q->ns - (f->m - 1);
+        double s = 0.0;
+        for (int i = 0; i < f->m - 1; i++) s += p->x0[s0 + i];
+        p->x0[s0 + f->m - 1] = (f->season == ETS_A ? 0.0 : f->m) - s;
+    }
+}
+
+#define PENALTY 1e100
+
+/* R's opt.crit = "lik": n log(SSE) + 2 sum log|mu| (the negative
+ * concentrated log-likelihood, times 2, less a constant). */
+static double objective(const gsl_vector *x, void *ctx)
+{
+    ets_problem *q = ctx;
+    q->evals++;
+    unpack(q, x->data);
+    const tsf_ets_par *p = &q->par;
+    const tsf_ets_form *f = &p->f;
+    if (!tsf_ets_params_ok(f, p->alpha, p->beta, p->gamma, p->phi)) return PENALTY;
+    if (f->season == ETS_M) {
+        int s0 = 1 + (f->trend != ETS_N);
+        for (int i = 0; i < f->m; i++)
+            if (!(p->x0[s0 + i] > 0.0)) return PENALTY;
+    }
+    double sse, lm;
+    size_t k;
+    if (tsf_ets_filter(p, q->y, q->n, &sse, &lm, &k) || k == 0 || !(sse > 0.0))
+        return PENALTY;
+    double v = (double)k * log(sse) + 2.0 * lm;
+    return isfinite(v) ? v : PENALTY;
+}
+
+#define BUDGET 2000 /* R's maxit: likelihood evaluations of the search */
+
+/* Nelder-Mead (GSL nmsimplex2) on the scaled vector from u.  refine = 0:
+ * one simplex with at most BUDGET evaluations (the budget of R's search).
+ * refine = 1: up to three simplexes of 3 BUDGET evaluations each,
+ * restarted from the optimum until a restart gains nothing (a simplex
+ * collapses early in 10-20 dimensions). */
+static int minimise(ets_problem *q, double *u, int refine)
+{
+    size_t dim = (size_t)(q->np + q->ns);
+    const gsl_multimin_fminimizer_type *T = gsl_multimin_fminimizer_nmsimplex2;
+    gsl_multimin_fminimizer *s = gsl_multimin_fminimizer_alloc(T, dim);
+    gsl_vector *x = gsl_vector_alloc(dim), *step = gsl_vector_alloc(dim);
+    if (!s || !x || !step) {
+        gsl_multimin_fminimizer_free(s);
+        gsl_vector_free(x);
+        gsl_vector_free(step);
+        return -1;
+    }
+    gsl_multimin_function fn = {objective, dim, q};
+    double best = objective(&(gsl_vector){dim, 1, u, NULL, 0}, q);
+    int converged = 0;
+    for (int round = 0; round < (refine ? 3 : 1); round++) {
+        for (size_t i = 0; i < dim; i++) gsl_vector_set(x, i, u[i]);
+        gsl_vector_set_all(step, round == 0 ? 1.0 : 0.3);
+        q->evals = 0;
+        if (gsl_multimin_fminimizer_set(s, &fn, x, step) != GSL_SUCCESS) break;
+        int status = GSL_CONTINUE;
+        double tol = refine ? 1e-3 : 1e-5;
+        /* also stop when the best value has not moved by 1e-8 (relative,
+         * as R's reltol) over 20 dim + 50 iterations: a simplex creeping
+         * along a bound */
+        double last = HUGE_VAL; /* (the minimiser's value is set by iterate only) */
+        int still = 0;
+        while (q->evals < (refine ? 3 * BUDGET : BUDGET) && status == GSL_CONTINUE) {
+            if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) break;
+            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), tol);
+            double fm = gsl_multimin_fminimizer_minimum(s);
+            if (fm < last - 1e-8 * (fabs(last) + 1e-8)) {
+                last = fm;
+                still = 0;
+            } else if (++still > 20 * (int)dim + 50) {
+                status = GSL_SUCCESS;
+            }
+        }
+        double f = gsl_multimin_fminimizer_minimum(s);
+        int gain = f < best - 1e-7 * (fabs(best) + 1.0);
+        if (f < best) {
+            best = f;
+            for (size_t i = 0; i < dim; i++) u[i] = gsl_vector_get(s->x, i);
+        }
+        converged = status == GSL_SUCCESS;
+        if (!gain && round > 0) break;
+    }
+    gsl_multimin_fminimizer_free(s);
+    gsl_vector_free(x);
+    gsl_vector_free(step);
+    unpack(q, u);
+    q->par.converged = converged;
+    return best < PENALTY ? 0 : -1;
+}
+
+/* Starting smoothing parameters inside the usual region: a slow level,
+ * slower slope and season, almost no damping. */
+static void start_params(const tsf_ets_form *f, double *v, int *k)
+{
+    double m = f->season != ETS_N ? f->m : 1.0;
+    double alpha = LO + 0.2 * (HI - LO) / m;
+    v[(*k)++] = alpha;
+    if (f->trend != ETS_N) v[(*k)++] = LO + 0.1 * (alpha - LO);
+    if (f->season != ETS_N) v[(*k)++] = LO + 0.05 * (1.0 - alpha - LO);
+    if (f->damped) v[(*k)++] = PHI_LO + 0.99 * (PHI_HI - PHI_LO);
+}
+
+/* The optimiser's vector of p (smoothing parameters, free states). */
+static int pack(const tsf_ets_par *p, double *v)
+{
+    const tsf_ets_form *f = &p->f;
+    int k = 0;
+    v[k++] = unsquash(p->alpha, LO, HI);
+    if (f->trend != ETS_N) v[k++] = unsquash(p->beta, LO, p->alpha);
+    if (f->season != ETS_N) v[k++] = unsquash(p->gamma, LO, 1.0 - p->alpha);
+    if (f->damped) v[k++] = unsquash(p->phi, PHI_LO, PHI_HI);
+    int ns = tsf_ets_nstate(f) - (f->season != ETS_N);
+    memcpy(v + k, p->x0, (size_t)ns * sizeof *v);
+    return k;
+}
+
+/* Statistics of a fitted p: sigma^2 (MLE and R's), exact loglik. */
+static int finish(tsf_ets_par *p, const double *y, size_t n)
+{
+    double sse, lm;
+    size_t nobs;
+    if (tsf_ets_filter(p, y, n, &sse, &lm, &nobs)) return -1;
+    double nn = (double)nobs;
+    p->nobs = nobs;
+    p->sigma2ml = sse / nn;
+    /* R divides by n less the estimated parameters other than sigma^2 */
+    int npar = tsf_ets_npar(&p->f) - 1;
+    p->sigma2 = nobs > (size_t)npar ? sse / (nn - npar) : sse / nn;
+    p->loglik = -0.5 * nn * (log(2.0 * M_PI * p->sigma2ml) + 1.0) - lm;
+    return isfinite(p->loglik) && p->sigma2ml > 0.0 ? 0 : -1;
+}
+
+/* Fits one form by maximum likelihood from *start (NULL: the heuristic
+ * start) into *out: a budgeted search (refine = 0) or restarted simplexes
+ * to convergence (refine = 1); 0 on success. */
+static int fit_form(const tsf_ets_form *f, const double *y, size_t n, int refine,
+                    const tsf_ets_par *start, tsf_ets_par *out)
+{
+    ets_problem q;
+    memset(&q, 0, sizeof q);
+    q.y = y;
+    q.n = n;
+    int k = 0;
+    if (start) {
+        q.par = *start;
+        k = pack(start, q.origin);
+    } else {
+        q.par.f = *f;
+        q.par.phi = 1.0;
+        if (initial_states(&q.par, y, n)) return -1;
+        start_params(f, q.origin, &k);
+        tsf_ets_par sp = q.par;
+        int j = 0;
+        sp.alpha = q.origin[j++];
+        if (f->trend != ETS_N) sp.beta = q.origin[j++];
+        if (f->season != ETS_N) sp.gamma = q.origin[j++];
+        if (f->damped) sp.phi = q.origin[j++];
+        pack(&sp, q.origin);
+    }
+    q.np = k;
+    q.ns = tsf_ets_nstate(f) - (f->season != ETS_N);
+    for (int i = 0; i < q.ns; i++) q.origin[k + i] = q.par.x0[i];
+    { /* scales: the smoothing parameters' range, the states' size */
+        double sd = 0.0, mean = 0.0;
+        size_t cnt = 0;
+        for (size_t t = 0; t < n; t++)
+            if (!isnan(y[t])) {
+                mean += y[t];
+                cnt++;
+            }
+        mean /= (double)cnt;
+        for (size_t t = 0; t < n; t++)
+            if (!isnan(y[t])) sd += (y[t] - mean) * (y[t] - mean);
+        sd = sqrt(sd / (double)cnt);
+        if (!(sd > 0.0)) sd = fabs(mean) > 0.0 ? fabs(mean) : 1.0;
+        for (int i = 0; i < k; i++) q.scale[i] = 1.0;
+        for (int i = 0; i < q.ns; i++) q.scale[k + i] = 0.1 * sd;
+        if (f->trend != ETS_N) q.scale[k + 1] = 0.01 * sd;
+        if (f->season == ETS_M)
+            for (int i = 1 + (f->trend != ETS_N); i < q.ns; i++) q.scale[k + i] = 0.05;
+    }
+    double u[2 + TSF_ETS_MAXM + 4] = {0};
+    if (minimise(&q, u, refine) || finish(&q.par, y, n)) return -1;
+    *out = q.par;
+    return 0;
+}
+
+void tsf_ets_ic(const tsf_ets_par *p, double *aic, double *aicc, double *bic)
+{
+    tsf_info_criteria(p->loglik, tsf_ets_npar(&p->f), (double)p->nobs, aic, aicc, bic);
+}
+
+tsf_status tsf_ets_select(const tsf_ets_choice *c, const char *spec, const double *y, size_t n,
+                          int period, tsf_ets_par *best, tsf_ets_trace *trace)
+{
+    unsigned errors = c->errors, seasons = c->seasons;
+    size_t nobs = 0, bad = n;
+    for (size_t t = 0; t < n; t++) {
+        if (isnan(y[t])) continue;
+        nobs++;
+        if (!(y[t] > 0.0) && bad == n) bad = t;
+    }
+    if (nobs == 0) return tsf_set_error(TSF_EINVAL, "%s: the series has no observed values", spec);
+    int fixed_e = errors == (1u << ETS_M), fixed_s = seasons == (1u << ETS_M);
+    if (bad < n) {
+        if (fixed_e || fixed_s)
+            return tsf_set_error(TSF_EINVAL, "%s: multiplicative %s needs strictly positive "
+                                 "data, but observation %zu is %g; use an additive model "
+                                 "(e.g. ets(AAA)) or ets",
+                                 spec, fixed_e ? "error" : "seasonality", bad + 1, y[bad]);
+        errors &= ~(1u << ETS_M);
+        seasons &= ~(1u << ETS_M);
+    }
+    int seasonal_only = !(seasons & 1u);
+    if (period <= 1 || period > TSF_ETS_MAXM || nobs <= (size_t)period) {
+        if (seasonal_only) {
+            if (period <= 1)
+                return tsf_set_error(TSF_EINVAL, "%s: a seasonal model needs a period above 1 "
+                                     "(give one with [s] or --period)", spec);
+            if (period > TSF_ETS_MAXM)
+                return tsf_set_error(TSF_EINVAL, "%s: period %d is too high for a seasonal "
+                                     "ETS model (at most %d); use season N", spec, period,
+                                     TSF_ETS_MAXM);
+            return tsf_set_error(TSF_EINVAL, "%s: %zu observations are not more than one "
+                                 "period (%d); use season N", spec, nobs, period);
+        }
+        seasons = 1u;
+    }
+    int m = (seasons & ~1u) ? period : 1;
+    best->loglik = NAN;
+    double best_ic = INFINITY;
+    trace->n = 0;
+    for (int e = ETS_A; e <= ETS_M; e++) {
+        if (!(errors & (1u << e))) continue;
+        for (int tr = ETS_N; tr <= ETS_A; tr++) {
+            if (!(c->trends & (1u << tr))) continue;
+            for (int d = 0; d <= 1; d++) {
+                if (d && tr == ETS_N) continue;
+                if (tr == ETS_A && c->damped >= 0 && d != c->damped) continue;
+                for (int s = ETS_N; s <= ETS_M; s++) {
+                    if (!(seasons & (1u << s))) continue;
+                    /* R's restrict = TRUE: additive error with
+                     * multiplicative season only when asked for */
+                    if (e == ETS_A && s == ETS_M && !fixed_s) continue;
+                    tsf_ets_form f = {e, tr, s, d, s != ETS_N ? m : 1};
+                    /* forecast::ets skips a model with too few observations
+                     * for its parameters */
+                    if (nobs <= (size_t)(tsf_ets_npar(&f) - 1 + 4)) continue;
+                    tsf_ets_par p;
+                    double aic, aicc = 1e300, bic;
+                    if (fit_form(&f, y, n, 0, NULL, &p) == 0) {
+                        tsf_ets_ic(&p, &aic, &aicc, &bic);
+                        if (aicc < best_ic) {
+                            best_ic = aicc;
+                            *best = p;
+                        }
+                    }
+                    if (trace->n < sizeof trace->aicc / sizeof trace->aicc[0]) {
+                        tsf_ets_label(&f, trace->labels[trace->n], sizeof trace->labels[0]);
+                        trace->aicc[trace->n++] = isfinite(aicc) ? aicc : 1e300;
+                    }
+                }
+            }
+        }
+    }
+    if (isnan(best->loglik)) {
+        if (trace->n == 0)
+            return tsf_set_error(TSF_EINVAL, "%s: %zu observations are too few for the ETS "
+                                 "models asked for (a model needs more than its parameters "
+                                 "+ 4)", spec, nobs);
+        return tsf_set_error(TSF_ENOCONV, "%s: no ETS model could be fitted to the data", spec);
+    }
+    /* the chosen model's estimates, refined to convergence */
+    tsf_ets_par r, s0 = *best;
+    if (fit_form(&best->f, y, n, 1, &s0, &r) == 0 && r.loglik > best->loglik) *best = r;
+    /* and a search from a fast-adapting start (a simplex rarely crosses
+     * from slow to fast smoothing: a second local optimum), refined when
+     * it does better */
+    s0 = *best;
+    if (initial_states(&s0, y, n)) return TSF_OK;
+    s0.alpha = 0.9;
+    s0.beta = s0.f.trend != ETS_N ? 0.01 : 0.0;
+    s0.gamma = s0.f.season != ETS_N ? 0.01 : 0.0;
+    if (fit_form(&best->f, y, n, 0, &s0, &r) == 0 && r.loglik > best->loglik) {
+        s0 = r;
+        if (fit_form(&best->f, y, n, 1, &s0, &r) == 0 && r.loglik > s0.loglik) *best = r;
+        else *best = s0;
+    }
+    return TSF_OK;
+}
