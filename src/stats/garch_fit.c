@@ -427,8 +427,9 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
         goto done;
     }
     /* BFGS to a loose tolerance (gradient 1e-2 in the preconditioned
-     * coordinates, where Newton's quadratic convergence takes over), then Newton; where Newton cannot finish
-     * (the Hessian is not positive definite there), BFGS again, tightly */
+     * coordinates, where Newton's quadratic convergence takes over), then
+     * Newton; where Newton cannot finish (the Hessian is not positive
+     * definite there), BFGS again, tightly */
     int conv = bfgs(&c, u, &f, 1e-2);
     to_theta(L, u, c.theta);
     /* heading for persistence 1 (prices given as returns, an integrated
