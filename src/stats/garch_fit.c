@@ -291,19 +291,23 @@ static int grad_theta(void *p, const double *th, double *g)
 static int polish(fit_ctx *c, double *u, double *f)
 {
     int n = c->L->npar;
-    double *H = malloc(((size_t)n * n + 3 * (size_t)n) * sizeof *H);
+    double *H = malloc(((size_t)n * n + 4 * (size_t)n) * sizeof *H);
     if (!H) return 0;
-    double *g = H + n * n, *step = g + n, *ut = step + n;
+    double *g = H + n * n, *step = g + n, *ut = step + n, *gt = ut + n;
     gsl_matrix_view Hm = gsl_matrix_view_array(H, (size_t)n, (size_t)n);
     gsl_vector_view gv = gsl_vector_view_array(g, (size_t)n);
     gsl_vector_view sv = gsl_vector_view_array(step, (size_t)n);
     /* The Hessian is computed at the first point and reused (a chord
      * method: each further step costs one gradient), and again only where
-     * a step fails to descend. */
+     * a step fails to descend.  The line search evaluates the gradient
+     * with the value, so an accepted point needs no second pass. */
     int done = 0, have = 0;
+    double f0;
+    if (eval(c, u, &f0, g)) {
+        free(H);
+        return 0;
+    }
     for (int it = 0; it < 30; it++) {
-        double f0;
-        if (eval(c, u, &f0, g)) break;
         int fresh = !have;
         if (fresh && (fd_hessian(grad_u, c, u, g, n, H) || gsl_linalg_cholesky_decomp1(&Hm.matrix)))
             break;
@@ -321,7 +325,7 @@ static int polish(fit_ctx *c, double *u, double *f)
         double lam = 1.0, ft = f0;
         for (; lam > 1e-3; lam *= 0.5) {
             for (int k = 0; k < n; k++) ut[k] = u[k] - lam * step[k];
-            if (!eval(c, ut, &ft, NULL) && ft <= f0) break;
+            if (!eval(c, ut, &ft, gt) && ft <= f0) break;
         }
         if (lam <= 1e-3) {
             if (fresh) { /* no descent along a fresh Newton step: rounding */
@@ -332,9 +336,11 @@ static int polish(fit_ctx *c, double *u, double *f)
             continue;
         }
         memcpy(u, ut, (size_t)n * sizeof *u);
-        *f = ft;
+        memcpy(g, gt, (size_t)n * sizeof *g);
+        double gain = f0 - ft;
+        *f = f0 = ft;
         /* after a step that gained less than 1e-8 the next gains about nothing */
-        if ((f0 - ft) * (double)c->n < 1e-8) {
+        if (gain * (double)c->n < 1e-8) {
             done = 1;
             break;
         }
@@ -343,27 +349,40 @@ static int polish(fit_ctx *c, double *u, double *f)
     return done;
 }
 
-/* Standard errors: inverse of minus the Hessian of the log-likelihood in
- * theta, and the sandwich A^-1 B A^-1 with B the outer product of the
- * per-observation scores; NaN when -H is not positive definite. */
-static void std_errors(fit_ctx *c, tsf_garch *g)
+/* At the optimum u: one pass gives the log-likelihood, the pre-sample
+ * variance, the gradient (the convergence check, in u as the optimiser
+ * saw it) and the per-observation scores; then the standard errors:
+ * inverse of minus the Hessian of the log-likelihood in theta, and the
+ * sandwich A^-1 B A^-1 with B the outer product of the scores; NaN when
+ * -H is not positive definite. */
+static tsf_status finish(fit_ctx *c, tsf_garch *g, const double *u)
 {
     size_t n = (size_t)c->L->npar;
     for (size_t k = 0; k < n; k++) g->se[k] = g->rse[k] = NAN;
-    double *A = malloc((3 * n * n + c->n * n + n) * sizeof *A);
-    if (!A) return;
-    double *B = A + n * n, *T = B + n * n, *S = T + n * n, *g0 = S + c->n * n;
+    double *A = malloc((3 * n * n + c->n * n + 2 * n) * sizeof *A);
+    if (!A) return tsf_set_error(TSF_ENOMEM, "out of memory for a GARCH fit");
+    double *B = A + n * n, *T = B + n * n, *S = T + n * n, *g0 = S + c->n * n, *gu = g0 + n;
     double ll;
-    if (tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, g0, S, NULL) ||
-        fd_hessian(grad_theta, c, g->coef, g0, (int)n, A)) {
+    to_theta(c->L, u, g->coef);
+    if (tsf_garch_lik(c->L, g->coef, c->r, c->n, c->w, &ll, g0, S, &g->h0)) {
         free(A);
-        return;
+        return tsf_set_error(TSF_ENOCONV, "garch: the optimiser found no finite likelihood");
+    }
+    g->loglik = ll;
+    memcpy(gu, g0, n * sizeof *gu);
+    chain(c->L, u, g->coef, gu);
+    double gmax = 0.0;
+    for (size_t k = 0; k < n; k++) gmax = fmax(gmax, fabs(gu[k]) / (double)c->n);
+    g->converged = gmax < 1e-5;
+    if (fd_hessian(grad_theta, c, g->coef, g0, (int)n, A)) {
+        free(A);
+        return TSF_OK;
     }
     for (size_t k = 0; k < n * n; k++) A[k] = -A[k];
     gsl_matrix_view Am = gsl_matrix_view_array(A, n, n);
     if (gsl_linalg_cholesky_decomp1(&Am.matrix) || gsl_linalg_cholesky_invert(&Am.matrix)) {
         free(A);
-        return;
+        return TSF_OK;
     }
     /* B = S'S (the scores' outer product), T = A^-1 B; the sandwich's
      * diagonal (A^-1 B A^-1)_kk = sum_j T_kj A^-1_jk */
@@ -380,6 +399,7 @@ static void std_errors(fit_ctx *c, tsf_garch *g)
         g->rse[k] = s > 0.0 ? sqrt(s) : NAN;
     }
     free(A);
+    return TSF_OK;
 }
 
 tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
@@ -406,9 +426,11 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
                            "starting values; check the returns for extreme values");
         goto done;
     }
-    /* BFGS to a loose tolerance, then Newton; where Newton cannot finish
-     * (the Hessian is not positive definite there), BFGS again, tightly */
-    int conv = bfgs(&c, u, &f, 3e-3);
+    /* BFGS to a loose tolerance (gradient 1e-2 in the preconditioned
+     * coordinates, where Newton's quadratic convergence takes over), then
+     * Newton; where Newton cannot finish (the Hessian is not positive
+     * definite there), BFGS again, tightly */
+    int conv = bfgs(&c, u, &f, 1e-2);
     to_theta(L, u, c.theta);
     /* heading for persistence 1 (prices given as returns, an integrated
      * variance): the fit fails there anyway, without a long polish */
@@ -419,25 +441,7 @@ tsf_status tsf_garch_estimate(tsf_garch *g, const double *r, size_t n)
         st = tsf_set_error(TSF_ENOMEM, "out of memory for the optimiser");
         goto done;
     }
-    double *gu = malloc(np * sizeof *gu);
-    if (!gu) {
-        st = tsf_set_error(TSF_ENOMEM, "out of memory");
-        goto done;
-    }
-    double gmax = 0.0;
-    if (!eval(&c, u, &f, gu))
-        for (size_t k = 0; k < np; k++) gmax = fmax(gmax, fabs(gu[k]));
-    free(gu);
-    g->converged = isfinite(f) && gmax < 1e-5;
-    if (!isfinite(f)) {
-        st = tsf_set_error(TSF_ENOCONV, "garch: the optimiser found no finite likelihood");
-        goto done;
-    }
-    to_theta(L, u, g->coef);
-    double ll;
-    if ((st = tsf_garch_lik(L, g->coef, r, n, c.w, &ll, NULL, NULL, &g->h0))) goto done;
-    g->loglik = ll;
-    std_errors(&c, g);
+    st = finish(&c, g, u);
 done:
     tsf_garch_ws_free(c.w);
     free(u);
