@@ -483,7 +483,7 @@ static void run_fastgen(tsf_nn_head head, int hn)
         }
         tsf_nn_run_free(run);
         for (size_t b = 0; b < B; b++) {
-            y[b * n + p] = hd->sample(&cfg, o + b * K, r);
+            y[b * n + p] = hd->draw(&cfg, o + b * K, tsf_nn_noise(hd, r));
             if (y[b * n + p] != paths[b * h + p - n0])
                 fail_msg("%s head, path %zu, step %zu: queues %.17g, recomputed %.17g", hd->name,
                          b, p - n0, paths[b * h + p - n0], y[b * n + p]);

@@ -77,12 +77,22 @@ typedef struct {
     void *progress_ctx;
 } tsf_fit_opts;
 
+/* How sampling-based (neural) forecasts draw their paths; the same seed
+ * gives the same paths either way (docs/neural.md, "Sampling"). */
+typedef enum {
+    TSF_SAMPLER_AUTO = 0,  /* parallel where it is measured faster, else ancestral */
+    TSF_SAMPLER_ANCESTRAL, /* one step at a time, each sample the next input */
+    TSF_SAMPLER_PARALLEL   /* fixed-point iteration over all steps (transformer, wavenet) */
+} tsf_sampler;
+
 /* Forecast options (zero-initialise). */
 typedef struct {
     const tsf_xreg *xreg_future; /* h rows of future regressors, when fitted with xreg */
     uint64_t seed;               /* sampling-based models */
     size_t samples;              /* sample paths; 0 = model default (200) */
     int biasadj;                 /* back-transformed mean instead of median */
+    tsf_sampler sampler;         /* neural models; 0 = auto.  parallel with gru/lstm, or
+                                  * with a streaming state: TSF_EUNSUP */
 } tsf_forecast_opts;
 
 typedef struct {
