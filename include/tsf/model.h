@@ -183,6 +183,13 @@ tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t se
 tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
                           const tsf_xreg *xreg, double *out);
 
+/* tsf_simulate_x with the seed and, for neural models, the sampler of
+ * opts (opts NULL: seed 0, auto); the other fields are ignored.  Same
+ * statuses as tsf_simulate_x, plus TSF_EUNSUP for TSF_SAMPLER_PARALLEL
+ * with a gru or lstm.  Thread safety as tsf_simulate. */
+tsf_status tsf_simulate_opts(const tsf_model *m, size_t n, size_t npaths, const tsf_xreg *xreg,
+                             const tsf_forecast_opts *opts, double *out);
+
 /* One-step-ahead fitted values (in y's units) and innovation residuals (on
  * the model's scale: after --transform, of the transformed series, as
  * forecast's residuals(type = "innovation")) over y; either may be NULL;

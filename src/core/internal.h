@@ -67,6 +67,10 @@ typedef struct tsf_model_type {
     tsf_status (*save)(const void *impl, tsf_st *doc);
     tsf_status (*load)(const tsf_st *doc, void **impl);
     void (*free)(void *impl);
+    /* simulate with forecast options (seed, sampler; opts may be NULL);
+     * NULL: the core calls simulate with opts->seed */
+    tsf_status (*simulate_opts)(const void *impl, size_t n, size_t npaths,
+                                const tsf_forecast_opts *opts, const tsf_xreg *xreg, double *out);
 } tsf_model_type;
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */

@@ -290,6 +290,14 @@ tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uint64_t se
 tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
                           const tsf_xreg *xreg, double *out)
 {
+    tsf_forecast_opts o = {.seed = seed};
+    return tsf_simulate_opts(m, n, npaths, xreg, &o, out);
+}
+
+tsf_status tsf_simulate_opts(const tsf_model *m, size_t n, size_t npaths, const tsf_xreg *xreg,
+                             const tsf_forecast_opts *opts, double *out)
+{
+    uint64_t seed = opts ? opts->seed : 0;
     tsf_status st = need_fitted(m);
     if (st) return st;
     if (!m->type->simulate) return unsupported(m, "simulation");
@@ -297,7 +305,9 @@ tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t 
     if (xreg && (!xreg->x || xreg->ld < n))
         return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
                              xreg->x ? xreg->ld : 0, n);
-    if ((st = m->type->simulate(m->impl, n, npaths, seed, xreg, out))) return st;
+    st = m->type->simulate_opts ? m->type->simulate_opts(m->impl, n, npaths, opts, xreg, out)
+                                : m->type->simulate(m->impl, n, npaths, seed, xreg, out);
+    if (st) return st;
     if (has_transform(m))
         for (size_t i = 0; i < n * npaths; i++) out[i] = tsf_boxcox_inv(out[i], m->lambda);
     return TSF_OK;

@@ -262,23 +262,34 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
     return st;
 }
 
-tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
-                               const tsf_xreg *xreg, double *out)
+tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
+                                    const tsf_forecast_opts *opts, const tsf_xreg *xreg,
+                                    double *out)
 {
     if (xreg) return tsf_set_error(TSF_EINVAL, "neural models take no regressors");
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
-    if (st || n == 0 || npaths == 0) return st;
+    tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
+    if (st || (st = check_sampler(m, smp)) || n == 0 || npaths == 0) return st;
     tsf_nn_stream *s;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    gsl_rng_set(r, (unsigned long)seed);
-    if (!(st = tsf_nn_stream_new(m->nn, m->scale, npaths, &s))) {
+    gsl_rng_set(r, (unsigned long)(opts ? opts->seed : 0));
+    if (use_parallel(m, 0, n, npaths, smp)) {
+        st = tsf_nn_sample_parallel(m->nn, m->scale, NULL, 0, n, npaths, r, 0, out, NULL);
+    } else if (!(st = tsf_nn_stream_new(m->nn, m->scale, npaths, &s))) {
         st = tsf_nn_stream_sample(s, n, r, out);
         tsf_nn_stream_free(s);
     }
     gsl_rng_free(r);
     return st;
+}
+
+tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
+                               const tsf_xreg *xreg, double *out)
+{
+    tsf_forecast_opts o = {.seed = seed};
+    return tsf_neural_simulate_opts(impl, n, npaths, &o, xreg, out);
 }
 
 /* Streaming state: its own copy of the network and a one-sequence stream. */

@@ -110,6 +110,9 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n,
                                tsf_forecast_result *fc);
 tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
                                const tsf_xreg *xreg, double *out);
+tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
+                                    const tsf_forecast_opts *opts, const tsf_xreg *xreg,
+                                    double *out);
 tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n,
                                 const tsf_xreg *xreg, double *fitted, double *resid);
 tsf_status tsf_neural_state_new(const void *impl, void **out);
@@ -131,6 +134,7 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
         .name = nm, .neural = 1, .parse = parsefn, .fit = tsf_neural_fit,                      \
         .fit_many = tsf_neural_fit_many, .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
         .forecast = tsf_neural_forecast, .simulate = tsf_neural_simulate,                      \
+        .simulate_opts = tsf_neural_simulate_opts,                                             \
         .residuals = tsf_neural_residuals, .state_new = tsf_neural_state_new,                  \
         .state_update = tsf_neural_state_update, .state_forecast = tsf_neural_state_forecast,  \
         .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \
