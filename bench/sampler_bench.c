@@ -7,8 +7,15 @@
  * through the stream, then the paths step by step; parallel: the fixed-
  * point iteration over the last reach values), and prints one JSON line
  *   {"h", "paths", "ancestral_s", "parallel_s", "ratio", "iterations",
- *    "max_rel_diff"}
- * ratio = ancestral_s / parallel_s (above 1: parallel is faster). */
+ *    "max_rel_diff", "diff_at", "perturbed_diff_at"}
+ * ratio = ancestral_s / parallel_s (above 1: parallel is faster);
+ * max_rel_diff: the largest difference of the two samplers' values,
+ * relative to max(|value|, scale); diff_at: the same at steps 1, 8, 24,
+ * 96, 384 (those <= h); perturbed_diff_at: ancestral sampling against
+ * itself after the last observation is changed by 1e-7 relative (a float
+ * rounding): how much the fitted network amplifies a rounding difference
+ * along a path, which bounds how closely any two float computations of
+ * the paths can agree. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +25,38 @@
 #include "core/internal.h"
 #include "core/model_impl.h"
 #include "neural/neural.h"
+
+/* ancestral paths (S,h) after y (n) */
+static int ancestral(const tsf_neural *nm, const double *y, size_t n, size_t h, size_t S,
+                     gsl_rng *r, double *pa)
+{
+    tsf_nn_stream *s1, *sN;
+    if (tsf_nn_stream_new(nm->nn, nm->scale, 1, &s1)) return 1;
+    for (size_t t = 0; t < n; t++) tsf_nn_stream_update(s1, y[t], NULL, NULL);
+    if (tsf_nn_stream_fork(s1, S, &sN) || tsf_nn_stream_sample(sN, h, r, pa)) return 1;
+    tsf_nn_stream_free(s1);
+    tsf_nn_stream_free(sN);
+    return 0;
+}
+
+/* largest difference at step k (0-based) relative to max(|a|, scale) */
+static double diff_at(const double *a, const double *b, size_t S, size_t h, size_t k, double sc)
+{
+    double w = 0.0;
+    for (size_t i = 0; i < S; i++)
+        w = fmax(w, fabs(a[i * h + k] - b[i * h + k]) / fmax(fabs(a[i * h + k]), sc));
+    return w;
+}
+
+static void print_diffs(const char *key, const double *a, const double *b, size_t S, size_t h,
+                        double sc)
+{
+    static const size_t at[] = {1, 8, 24, 96, 384};
+    printf(", \"%s\": {", key);
+    for (size_t j = 0; j < 5 && at[j] <= h; j++)
+        printf("%s\"%zu\": %.1e", j ? ", " : "", at[j], diff_at(a, b, S, h, at[j] - 1, sc));
+    printf("}");
+}
 
 static int fail(void)
 {
@@ -45,15 +84,10 @@ int main(int argc, char **argv)
     for (int a = 5; a < argc; a++) {
         size_t h = (size_t)atol(argv[a]), it = 0;
         double *pa = malloc(S * h * sizeof *pa), *pp = malloc(S * h * sizeof *pp);
-        tsf_nn_stream *s1, *sN;
         gsl_rng_set(r, 7);
         t0 = tsf_now();
-        if (tsf_nn_stream_new(nm->nn, nm->scale, 1, &s1)) return fail();
-        for (size_t t = 0; t < n; t++) tsf_nn_stream_update(s1, y[t], NULL, NULL);
-        if (tsf_nn_stream_fork(s1, S, &sN) || tsf_nn_stream_sample(sN, h, r, pa)) return fail();
+        if (ancestral(nm, y, n, h, S, r, pa)) return fail();
         double ta = tsf_now() - t0;
-        tsf_nn_stream_free(s1);
-        tsf_nn_stream_free(sN);
         gsl_rng_set(r, 7);
         t0 = tsf_now();
         if (tsf_nn_sample_parallel(nm->nn, nm->scale, y, n, h, S, r, 0, pp, &it)) return fail();
@@ -61,8 +95,17 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < S * h; i++)
             worst = fmax(worst, fabs(pa[i] - pp[i]) / fmax(fabs(pa[i]), nm->scale));
         printf("{\"h\": %zu, \"paths\": %zu, \"ancestral_s\": %.4f, \"parallel_s\": %.4f, "
-               "\"ratio\": %.3f, \"iterations\": %zu, \"max_rel_diff\": %.2e}\n",
+               "\"ratio\": %.3f, \"iterations\": %zu, \"max_rel_diff\": %.2e",
                h, S, ta, tp, ta / tp, it, worst);
+        print_diffs("diff_at", pa, pp, S, h, nm->scale);
+        double *y2 = malloc(n * sizeof *y2);
+        memcpy(y2, y, n * sizeof *y2);
+        y2[n - 1] *= 1.0 + 1e-7;
+        gsl_rng_set(r, 7);
+        if (ancestral(nm, y2, n, h, S, r, pp)) return fail();
+        print_diffs("perturbed_diff_at", pa, pp, S, h, nm->scale);
+        printf("}\n");
+        free(y2);
         fflush(stdout);
         free(pa);
         free(pp);

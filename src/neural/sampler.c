@@ -20,6 +20,12 @@
 #include "neural.h"
 
 #define FP_TOL 1e-6
+/* a prefix counts as final only when it did not move at all: one frozen
+ * with a change of FP_TOL would carry that error into every later step,
+ * amplified where the network is expansive */
+#ifndef FP_FREEZE
+#define FP_FREEZE 0.0
+#endif
 /* activation arena of one pass at most this many floats (1 GiB): paths
  * beyond it are run in several chunks of the same pass */
 #define FP_ARENA_FLOATS ((size_t)1 << 28)
@@ -111,19 +117,19 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
             }
         }
         it++;
-        /* the first step that moved; everything before it, and it, is final */
+        /* the first step that moved; everything before it, and it, is
+         * final; stop when nothing moved by more than FP_TOL */
         size_t first = h;
-        for (size_t k = conv; k < h && first == h; k++)
+        double worst = 0.0;
+        for (size_t k = conv; k < h; k++)
             for (size_t b = 0; b < S; b++) {
-                double a = nxt[b * h + k], d = fabs(a - fut[b * h + k]);
-                if (!(d <= FP_TOL * fmax(fabs(a), 1.0))) {
-                    first = k;
-                    break;
-                }
+                double a = nxt[b * h + k], d = fabs(a - fut[b * h + k]) / fmax(fabs(a), 1.0);
+                if (!(d <= FP_FREEZE) && first == h) first = k;
+                if (!(d <= worst)) worst = d; /* NaN too */
             }
         for (size_t b = 0; b < S; b++)
             memcpy(fut + b * h + conv, nxt + b * h + conv, (h - conv) * sizeof *fut);
-        conv = first == h ? h : first + 1 > conv + 1 ? first + 1 : conv + 1;
+        conv = first == h || worst <= FP_TOL ? h : first + 1 > conv + 1 ? first + 1 : conv + 1;
     }
     for (size_t i = 0; i < S * h; i++) {
         if (!isfinite(fut[i])) {
