@@ -68,7 +68,8 @@ static void run_case(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng *r)
     size_t S = 7, h = 25, nmax = 30;
     double *y = malloc(nmax * sizeof *y), *pa = malloc(S * h * sizeof *pa);
     double *pp = malloc(S * h * sizeof *pp);
-    for (size_t t = 0; t < nmax; t++) y[t] = 0.7 * sin(0.9 * (double)t) + 0.3 * gsl_ran_gaussian(r, 1);
+    for (size_t t = 0; t < nmax; t++)
+        y[t] = 0.7 * sin(0.9 * (double)t) + 0.3 * gsl_ran_gaussian(r, 1);
     y[nmax - 3] = NAN; /* a missing value in the window */
     /* history longer than the reach (the pass starts inside it), shorter
      * (from the series' start) and none (simulation) */

@@ -103,7 +103,7 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
                                  P > 1 ? value_at(&v, b0 + b, a - (long)P) : NAN,
                                  x + (b * T + p) * F);
                 }
-            nn->cfg.arch->fb(nn, acts, x, yn, bc, T, o, NULL, 0.0f);
+            tsf_nn_forward_backward(nn, acts, x, yn, bc, T, o, NULL, 0.0f);
             for (size_t b = 0; b < bc; b++)
                 for (size_t k = conv; k < h; k++)
                     nxt[(b0 + b) * h + k] =
