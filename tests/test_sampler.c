@@ -124,6 +124,35 @@ static void test_wavenet(void **state)
     gsl_rng_free(r);
 }
 
+/* The draws of the gaussian (mu + sigma e) and student-t (quantile of a
+ * uniform) heads from tsf_nn_noise: their mean and variance against the
+ * closed forms mu, sigma^2 and sigma^2 nu / (nu - 2). */
+static void test_param_draws(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 12);
+    float o[3] = {0.7f, 1.2f, 6.0f}; /* mu, raw sigma, raw nu (nu ~ 8) */
+    for (int hd = 0; hd < 2; hd++) {
+        tsf_nn_config c = {.head = (tsf_nn_head)hd};
+        const tsf_nn_head_ops *h = tsf_nn_head_get(c.head);
+        double sg = log1p(exp(1.2)) + TSF_NN_SIGMA_MIN, nu = 2.0 + log1p(exp(6.0));
+        double var = hd ? sg * sg * nu / (nu - 2.0) : sg * sg, s1 = 0.0, s2 = 0.0;
+        size_t N = 400000;
+        for (size_t i = 0; i < N; i++) {
+            double z = h->draw(&c, o, tsf_nn_noise(h, r));
+            s1 += z;
+            s2 += z * z;
+        }
+        double m = s1 / (double)N, v = s2 / (double)N - m * m;
+        print_message("%s draws: mean %.4f (%.4f), variance %.4f (%.4f)\n", h->name, m, 0.7, v,
+                      var);
+        assert_close(m, 0.7, 5.0 * sqrt(var / (double)N));
+        assert_close(v, var, 0.03 * var);
+    }
+    gsl_rng_free(r);
+}
+
 /* Through tsf_forecast: a fitted model's forecasts by either sampler
  * agree; gru refuses parallel with a message naming it, but auto works. */
 static void test_forecast_api(void **state)
@@ -172,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transformer),
         cmocka_unit_test(test_wavenet),
+        cmocka_unit_test(test_param_draws),
         cmocka_unit_test(test_forecast_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
