@@ -7,7 +7,7 @@
  * through the stream, then the paths step by step; parallel: the fixed-
  * point iteration over the last reach values), and prints one JSON line
  *   {"h", "paths", "ancestral_s", "parallel_s", "ratio", "iterations",
- *    "max_rel_diff", "diff_at", "perturbed_diff_at"}
+ *    "max_rel_diff", "diff_at", "perturbed_diff_at", "perturbed_max_rel_diff"}
  * ratio = ancestral_s / parallel_s (above 1: parallel is faster);
  * max_rel_diff: the largest difference of the two samplers' values,
  * relative to max(|value|, scale); diff_at: the same at steps 1, 8, 24,
@@ -104,6 +104,10 @@ int main(int argc, char **argv)
         gsl_rng_set(r, 7);
         if (ancestral(nm, y2, n, h, S, r, pp)) return fail();
         print_diffs("perturbed_diff_at", pa, pp, S, h, nm->scale);
+        double pw = 0.0;
+        for (size_t i = 0; i < S * h; i++)
+            pw = fmax(pw, fabs(pa[i] - pp[i]) / fmax(fabs(pa[i]), nm->scale));
+        printf(", \"perturbed_max_rel_diff\": %.2e", pw);
         printf("}\n");
         free(y2);
         fflush(stdout);
