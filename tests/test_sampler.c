@@ -5,6 +5,7 @@
  * are already the ancestral ones; through the library's forecast call the
  * two samplers give the same forecast, and gru refuses parallel. */
 #include "testutil.h"
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
@@ -153,6 +154,60 @@ static void test_param_draws(void **state)
     gsl_rng_free(r);
 }
 
+/* The mixture's and the binned head's draws are quantiles: the CDF,
+ * written out here from the densities of docs/neural.md, at the draw of
+ * u is u. */
+static double mix_cdf(const float *o, size_t M, double z)
+{
+    double Z = 0.0, F = 0.0;
+    for (size_t k = 0; k < M; k++) Z += exp(o[k]);
+    for (size_t k = 0; k < M; k++)
+        F += exp(o[k]) / Z * gsl_cdf_gaussian_P(z - o[M + k], log1p(exp(o[2 * M + k])) + 1e-4);
+    return F;
+}
+
+static double bin_cdf(const float *o, size_t N, double lo, double hi, double z)
+{
+    double Z = 0.0, tau = (hi - lo) / 16.0, w = (hi - lo) / (double)(N - 2), F;
+    for (size_t k = 0; k < N; k++) Z += exp(o[k]);
+    if (z < lo) return exp(o[0]) / Z * exp(-(lo - z) / tau);
+    F = exp(o[0]) / Z;
+    for (size_t j = 1; j + 1 < N; j++) {
+        double a = lo + (double)(j - 1) * w, p = exp(o[j]) / Z;
+        if (z < a + w) return F + p * (z - a) / w;
+        F += p;
+    }
+    return 1.0 - exp(o[N - 1]) / Z * exp(-(z - hi) / tau);
+}
+
+static void test_quantiles(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    float om[9] = {0.3f, -1.0f, 0.8f, -2.0f, 0.5f, 2.5f, -1.0f, 0.2f, -0.5f};
+    float ob[16];
+    for (size_t k = 0; k < 16; k++) ob[k] = (float)gsl_ran_gaussian(r, 1.0);
+    tsf_nn_config cm = {.head = TSF_NN_HEAD_MIXTURE, .head_n = 3};
+    tsf_nn_config cb = {.head = TSF_NN_HEAD_BINNED, .head_n = 16, .head_lo = -2.0,
+                        .head_hi = 3.0};
+    const tsf_nn_head_ops *hm = tsf_nn_head_get(cm.head), *hb = tsf_nn_head_get(cb.head);
+    double wm = 0.0, wb = 0.0;
+    for (int i = 0; i < 2000; i++) {
+        /* uniform, and far into both tails */
+        double u = i < 1000 ? gsl_rng_uniform_pos(r)
+                   : i % 2 ? 1e-9 * (i - 999) : 1 - 1e-9 * (i - 999);
+        /* relative to the tail probability, plus the rounding of 1 - u */
+        double tol = 1e-8 * fmin(u, 1 - u) + 1e-15;
+        wm = fmax(wm, fabs(mix_cdf(om, 3, hm->draw(&cm, om, u)) - u) / tol);
+        wb = fmax(wb, fabs(bin_cdf(ob, 16, -2.0, 3.0, hb->draw(&cb, ob, u)) - u) / tol);
+    }
+    print_message("quantiles: worst |F(draw(u)) - u| / (1e-8 min(u, 1-u) + 1e-15): mixture "
+                  "%.2f, binned %.2f\n", wm, wb);
+    assert_true(wm <= 1.0 && wb <= 1.0);
+    gsl_rng_free(r);
+}
+
 /* Through tsf_forecast: a fitted model's forecasts by either sampler
  * agree; gru refuses parallel with a message naming it, but auto works. */
 static void test_forecast_api(void **state)
@@ -202,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_transformer),
         cmocka_unit_test(test_wavenet),
         cmocka_unit_test(test_param_draws),
+        cmocka_unit_test(test_quantiles),
         cmocka_unit_test(test_forecast_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,7 +112,12 @@ static double draw_mix(const tsf_nn_config *c, const float *o, double u)
         if (F < 0.0) lo = z;
         else hi = z;
         double zn = f > 0.0 ? z - F / f : lo - 1.0;
-        z = zn > lo && zn < hi ? zn : 0.5 * (lo + hi);
+        if (!(zn > lo && zn < hi)) zn = 0.5 * (lo + hi);
+        /* Newton converging from one side leaves the bracket wide: stop
+         * when its step is below rounding */
+        int done = fabs(zn - z) <= 1e-14 * (1.0 + fabs(z));
+        z = zn;
+        if (done) break;
     }
     return z;
 }
