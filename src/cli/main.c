@@ -38,6 +38,8 @@ static const command commands[] = {
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
+     "  --sampler ancestral|parallel|auto   how neural sample paths are drawn (parallel:\n"
+     "                       fixed-point iteration, transformer and wavenet; same paths)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
@@ -61,8 +63,10 @@ static const command commands[] = {
      "  --quiet              no progress bar\n"
      "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
      "docs/batch.md has the details.\n"},
-    {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
-     "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
+    {"simulate", cmd_simulate,
+     "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S] [--sampler S]",
+     "Simulates K paths of length N from a saved model; CSV on standard output.\n"
+     "  --sampler ancestral|parallel|auto   neural models, as forecast's\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
