@@ -26,9 +26,9 @@
 #ifndef FP_FREEZE
 #define FP_FREEZE 0.0
 #endif
-/* activation arena of one pass at most this many floats (1 GiB): paths
+/* activation arena of one pass at most this many floats (256 MiB): paths
  * beyond it are run in several chunks of the same pass */
-#define FP_ARENA_FLOATS ((size_t)1 << 28)
+#define FP_ARENA_FLOATS ((size_t)1 << 26)
 
 typedef struct {
     const double *zh; /* scaled history values of positions [h0, n) */
