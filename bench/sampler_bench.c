@@ -6,9 +6,11 @@
  * ways with the same seed, as tsf_forecast does (ancestral: the history
  * through the stream, then the paths step by step; parallel: the fixed-
  * point iteration over the last reach values), and prints one JSON line
- *   {"h", "paths", "ancestral_s", "parallel_s", "ratio", "iterations",
+ *   {"h", "paths", "ancestral_s", "parallel_s", "ratio", "ancestral_steps_per_s",
+ *    "parallel_steps_per_s", "iterations",
  *    "max_rel_diff", "diff_at", "perturbed_diff_at", "perturbed_max_rel_diff"}
  * ratio = ancestral_s / parallel_s (above 1: parallel is faster);
+ * *_steps_per_s: paths x steps per second;
  * max_rel_diff: the largest difference of the two samplers' values,
  * relative to max(|value|, scale); diff_at: the same at steps 1, 8, 24,
  * 96, 384 (those <= h); perturbed_diff_at: ancestral sampling against
@@ -95,8 +97,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < S * h; i++)
             worst = fmax(worst, fabs(pa[i] - pp[i]) / fmax(fabs(pa[i]), nm->scale));
         printf("{\"h\": %zu, \"paths\": %zu, \"ancestral_s\": %.4f, \"parallel_s\": %.4f, "
-               "\"ratio\": %.3f, \"iterations\": %zu, \"max_rel_diff\": %.2e",
-               h, S, ta, tp, ta / tp, it, worst);
+               "\"ratio\": %.3f, \"ancestral_steps_per_s\": %.0f, \"parallel_steps_per_s\": "
+               "%.0f, \"iterations\": %zu, \"max_rel_diff\": %.2e",
+               h, S, ta, tp, ta / tp, (double)(S * h) / ta, (double)(S * h) / tp, it, worst);
         print_diffs("diff_at", pa, pp, S, h, nm->scale);
         double *y2 = malloc(n * sizeof *y2);
         memcpy(y2, y, n * sizeof *y2);
