@@ -125,7 +125,7 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
             for (size_t b = 0; b < S; b++) {
                 double a = nxt[b * h + k], d = fabs(a - fut[b * h + k]) / fmax(fabs(a), 1.0);
                 if (!(d <= FP_FREEZE) && first == h) first = k;
-                if (!(d <= worst)) worst = d; /* NaN too */
+                worst = isnan(d) ? INFINITY : fmax(worst, d);
             }
         for (size_t b = 0; b < S; b++)
             memcpy(fut + b * h + conv, nxt + b * h + conv, (h - conv) * sizeof *fut);
