@@ -154,7 +154,7 @@ done:
 
 /* auto's rule, from bench/sampler.sh (docs/neural.md, Sampling): on the
  * CPU reference parallel sampling was slower for every architecture and
- * horizon measured (h = 24 .. 384, 200 paths: 20 to 500 times), since an
+ * horizon measured (h = 24 .. 384, 200 paths: 20 to 250 times), since an
  * iteration costs a pass over reach + h positions and fitted networks need
  * nearly h iterations.  A device backend favours it, but it has not been
  * measured there, so auto stays ancestral everywhere for now. */
