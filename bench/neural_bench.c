@@ -113,7 +113,8 @@ int main(int argc, char **argv)
                 tsf_nn_run_step(nn, run, xx, oo);
             }
             tsf_nn_run_free(run);
-            for (size_t b = 0; b < S; b++) yy[b * nt + p] = hd->sample(&cfg, oo + b * nn->K, r);
+            for (size_t b = 0; b < S; b++)
+                yy[b * nt + p] = hd->draw(&cfg, oo + b * nn->K, tsf_nn_noise(hd, r));
         }
         rs = (double)(S * H) / (tsf_now() - t2);
         free(yy); free(xx); free(oo);

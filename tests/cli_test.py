@@ -315,4 +315,42 @@ check("ets forecast from file", c1 == 0 and c2 == 0 and
 code, out, err = run(["simulate", "--model", em, "-n", "24", "--paths", "2", "--seed", "1"])
 check("ets simulate", code == 0 and "nan" not in out.lower() and len(out.strip().split("\n")) >= 25, err)
 
+# --- neural samplers: --sampler ancestral|parallel|auto (same seed, same paths) ---
+tfm = os.path.join(tmp, "tf.safetensors")
+code, out, err = run(["fit", "-m", "transformer(d=8, heads=2, layers=1, context=16)", "--epochs",
+                      "1", "--seed", "1", "-o", tfm, "datasets/lh.csv"])
+check("sampler model saved", code == 0, err)
+fcs = {}
+for smp in ["ancestral", "parallel", "auto"]:
+    code, out, err = run(["forecast", "--model", tfm, "-h", "6", "--seed", "3", "--samples", "40",
+                          "--json", "--sampler", smp, "datasets/lh.csv"])
+    check("forecast --sampler " + smp, code == 0 and "nan" not in out.lower(), err)
+    fcs[smp] = json.loads(out) if code == 0 else None
+def close(a, b, rel=1e-5):
+    return all(abs(x - y) <= rel * max(abs(x), 1e-300) for x, y in zip(a, b))
+if fcs["ancestral"] and fcs["parallel"]:
+    for key in ["mean", "se"]:
+        check("sampler forecast " + key, close(fcs["ancestral"][key], fcs["parallel"][key]),
+              f"{fcs['ancestral'][key]} vs {fcs['parallel'][key]}")
+    check("sampler forecast lower", close(fcs["ancestral"]["lower"]["95"],
+                                          fcs["parallel"]["lower"]["95"]))
+sims = {}
+for smp in ["ancestral", "parallel"]:
+    code, out, err = run(["simulate", "--model", tfm, "-n", "8", "--paths", "3", "--seed", "4",
+                          "--sampler", smp])
+    check("simulate --sampler " + smp, code == 0 and len(out.strip().split("\n")) == 9, err)
+    sims[smp] = [float(v) for line in out.strip().split("\n")[1:] for v in line.split(",")[1:]]
+check("simulate samplers agree", len(sims["ancestral"]) == 24 and
+      close(sims["ancestral"], sims["parallel"]), f"{sims}")
+bad("sampler bad value", ["forecast", "--model", tfm, "-h", "3", "--sampler", "fast",
+                          "datasets/lh.csv"], 1, "--sampler 'fast'", "ancestral, parallel or auto")
+bad("sampler bad value simulate", ["simulate", "--model", tfm, "-n", "3", "--sampler", ""], 1,
+    "--sampler ''")
+bad("sampler gru parallel", ["forecast", "-m", "gru(hidden=4, layers=1, context=8)", "--epochs",
+                             "1", "-h", "3", "--sampler", "parallel", "datasets/lh.csv"], 1,
+    "gru", "--sampler ancestral")
+code, out, err = run(["forecast", "-m", "gru(hidden=4, layers=1, context=8)", "--epochs", "1",
+                      "-h", "3", "--sampler", "auto", "datasets/lh.csv"])
+check("sampler gru auto", code == 0, err)
+
 cliutil.finish()

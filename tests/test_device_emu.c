@@ -5,7 +5,8 @@
  * memset, reading a loss -- is a segmentation fault here.  The passes on
  * it must then equal the CPU backend's bit for bit: training forward and
  * backward of all three architectures, outputs, gradients, AdamW steps,
- * and the incremental steps with broadcast and clone.  Runs everywhere. */
+ * and the incremental steps with broadcast and clone, and the fixed-point
+ * sampler's passes (transformer, wavenet).  Runs everywhere. */
 #include "testutil.h"
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <gsl/gsl_rng.h>
 #include "neural/cpu_ops.h"
 #include "neural/net.h"
+#include "neural/neural.h"
 #include "emu_backend.h"
 
 #define emu tsf_emu_backend
@@ -93,6 +95,21 @@ static void same_net(tsf_nn_config cfg)
     tsf_nn_run_step(nc, rcc, x4, o4c);
     tsf_nn_run_step(ne, rec, x4, o4e);
     assert_memory_equal(o4c, o4e, 4 * K * sizeof(float));
+    /* the fixed-point sampler (transformer, wavenet): its passes on the device */
+    if (cfg.arch->reach(&cfg) != SIZE_MAX) {
+        double yh[9] = {0.3, -0.2, NAN, 0.8, 0.1, -0.5, 0.4, 0.0, 0.2}, pc[21], pd[21];
+        size_t ic = 0, ie = 0;
+        gsl_rng *r1 = gsl_rng_alloc(gsl_rng_mt19937), *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_true(r1 && r2);
+        gsl_rng_set(r1, 8);
+        gsl_rng_set(r2, 8);
+        assert_int_equal(tsf_nn_sample_parallel(nc, 1.0, yh, 9, 7, 3, r1, 0, pc, &ic), TSF_OK);
+        assert_int_equal(tsf_nn_sample_parallel(ne, 1.0, yh, 9, 7, 3, r2, 0, pd, &ie), TSF_OK);
+        assert_true(ic == ie && ic >= 1 && ic <= 7);
+        assert_memory_equal(pc, pd, sizeof pc);
+        gsl_rng_free(r1);
+        gsl_rng_free(r2);
+    }
     tsf_nn_run_free(rc); tsf_nn_run_free(re); tsf_nn_run_free(rc4); tsf_nn_run_free(re4);
     tsf_nn_run_free(rcc); tsf_nn_run_free(rec);
     tsf_nn_acts_free(ac);

@@ -393,7 +393,8 @@ static void run_head2(tsf_nn_config cfg, const char *name)
     double mean, var, s1 = 0.0, s2 = 0.0;
     hd->moments(&cfg, c.o, &mean, &var);
     for (size_t k = 0; k < S; k++) {
-        double z = hd->sample(&cfg, c.o, rng);
+        /* the quantile of a uniform draw (mixture, binned) */
+        double z = hd->draw(&cfg, c.o, gsl_rng_uniform_pos(rng));
         s1 += z;
         s2 += z * z;
     }

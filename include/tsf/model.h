@@ -118,6 +118,14 @@ typedef enum {
     TSF_CONDITIONING_SMC          /**< sequential Monte Carlo through the streaming state */
 } tsf_conditioning;
 
+/** How sampling-based (neural) forecasts draw their paths; the same seed
+ * gives the same paths either way (docs/neural.md, "Sampling"). */
+typedef enum {
+    TSF_SAMPLER_AUTO = 0,  /**< parallel where it is measured faster, else ancestral */
+    TSF_SAMPLER_ANCESTRAL, /**< one step at a time, each sample the next input */
+    TSF_SAMPLER_PARALLEL   /**< fixed-point iteration over all steps (transformer, wavenet) */
+} tsf_sampler;
+
 /** Forecast options.  Initialise with tsf_forecast_opts_init() (or zero the
  * whole struct); size follows the rule of ::tsf_fit_opts.
  *
@@ -140,6 +148,9 @@ typedef struct {
     const size_t *given_step;    /**< ngiven steps, 1-based; read during the call only */
     const double *given_value;   /**< ngiven values; read during the call only */
     tsf_conditioning conditioning; /**< how to condition on them */
+    /** neural models: how paths are drawn (0 = auto); ::TSF_SAMPLER_PARALLEL
+     * with a gru or lstm, or with a streaming state: ::TSF_EUNSUP */
+    tsf_sampler sampler;
 } tsf_forecast_opts;
 
 /** A forecast, allocated by the library (tsf_forecast(),
@@ -341,6 +352,15 @@ TSF_API tsf_status tsf_simulate(const tsf_model *m, size_t n, size_t npaths, uin
  * errors).  Return statuses as tsf_simulate(). */
 TSF_API tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t seed,
                                   const tsf_xreg *xreg, double *out);
+
+/** tsf_simulate_x() with the seed and, for neural models, the sampler of
+ * opts (opts NULL: seed 0, auto; the other fields are ignored).
+ * @return the statuses of tsf_simulate_x(), and ::TSF_EUNSUP for
+ * ::TSF_SAMPLER_PARALLEL with a gru or lstm.  Thread safety as
+ * tsf_simulate(). */
+TSF_API tsf_status tsf_simulate_opts(const tsf_model *m, size_t n, size_t npaths,
+                                     const tsf_xreg *xreg, const tsf_forecast_opts *opts,
+                                     double *out);
 
 /** One-step-ahead fitted values (in y's units) and innovation residuals (on
  * the model's scale: after a transform, of the transformed series, as

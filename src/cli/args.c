@@ -95,6 +95,7 @@ static const optdef opts[] = {
     {"--samples", OPT_MODEL, 1}, {"--json", 0, 0},
     {"-h", OPT_HORIZON, 1}, {"--horizon", OPT_HORIZON, 1}, {"--level", OPT_HORIZON | OPT_IMPUTE, 1},
     {"--xreg-future", OPT_HORIZON | OPT_SIM, 1}, {"--biasadj", OPT_HORIZON, 0},
+    {"--sampler", OPT_HORIZON | OPT_SIM, 1},
     {"-o", OPT_OUTPUT, 1}, {"--output", OPT_OUTPUT, 1}, {"--model", OPT_LOADMODEL, 1},
     {"--holdout", OPT_HOLDOUT, 1}, {"-n", OPT_SIM, 1}, {"--paths", OPT_SIM | OPT_IMPUTE, 1},
     {"--residuals", OPT_FITOUT, 1}, {"--plot", OPT_PLOT, 1},
@@ -170,6 +171,12 @@ static int set_option(const char *name, const char *v, cli_args *a)
         else return cli_usage("--returns '%s': use log or simple", v);
     } else if (!strcmp(name, "--xreg-future")) a->xreg_future = v;
     else if (!strcmp(name, "--biasadj")) a->fc.biasadj = 1;
+    else if (!strcmp(name, "--sampler")) {
+        if (!strcmp(v, "auto")) a->fc.sampler = TSF_SAMPLER_AUTO;
+        else if (!strcmp(v, "ancestral")) a->fc.sampler = TSF_SAMPLER_ANCESTRAL;
+        else if (!strcmp(v, "parallel")) a->fc.sampler = TSF_SAMPLER_PARALLEL;
+        else return cli_usage("--sampler '%s': use ancestral, parallel or auto", v);
+    }
     else if (!strcmp(name, "-o") || !strcmp(name, "--output")) a->out = v;
     else if (!strcmp(name, "--model")) a->model_path = v;
     else if (!strcmp(name, "--holdout")) {

@@ -17,11 +17,11 @@ enum { RETURNS_NONE = 0, RETURNS_LOG, RETURNS_SIMPLE };
 /* Which options a subcommand takes (bit per group). */
 enum {
     OPT_MODEL = 1 << 0,    /* -m, --method, --period, --xreg, --no-mean, --transform, neural */
-    OPT_HORIZON = 1 << 1,  /* -h, --level, --xreg-future, --samples, --biasadj */
+    OPT_HORIZON = 1 << 1,  /* -h, --level, --xreg-future, --samples, --biasadj, --sampler */
     OPT_OUTPUT = 1 << 2,   /* -o */
     OPT_LOADMODEL = 1 << 3,/* --model */
     OPT_HOLDOUT = 1 << 4,  /* --holdout */
-    OPT_SIM = 1 << 5,      /* -n, --paths */
+    OPT_SIM = 1 << 5,      /* -n, --paths, --sampler */
     OPT_FITOUT = 1 << 6,   /* --residuals */
     OPT_PLOT = 1 << 7,     /* --plot */
     OPT_BATCH = 1 << 8,    /* --format, --id, --time, --value, --threads, --summary, --quiet */

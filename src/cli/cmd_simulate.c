@@ -77,7 +77,11 @@ int cmd_simulate(int argc, char **argv)
         tsf_model_free(m);
         return cli_usage("simulate: out of memory for %zu values", n * k);
     }
-    if ((st = tsf_simulate_x(m, n, k, a.fit.seed, xf.k ? &xf : NULL, out))) r = cli_fail(st);
+    tsf_forecast_opts so;
+    tsf_forecast_opts_init(&so);
+    so.seed = a.fit.seed;
+    so.sampler = a.fc.sampler;
+    if ((st = tsf_simulate_opts(m, n, k, xf.k ? &xf : NULL, &so, out))) r = cli_fail(st);
     else {
         printf("step");
         for (size_t j = 0; j < k; j++) printf(",path%zu", j + 1);

@@ -53,6 +53,8 @@ static const command commands[] = {
      "                       with a time column and a value column\n"
      "  --conditioning exact|smc   exact (ar, arima, auto) or sequential Monte Carlo\n"
      "                       with --samples particles (reports the effective sample size)\n"
+     "  --sampler ancestral|parallel|auto   how neural sample paths are drawn (parallel:\n"
+     "                       fixed-point iteration, transformer and wavenet; same paths)\n"
      "  --plot OUT.svg|OUT.png   plot history, forecast and bands (builds with cairo)\n"},
     {"compare", cmd_compare, "tsf compare -m SPEC -m SPEC ... --holdout N [options] FILE.csv",
      "Fits each model on all but the last N observations and ranks them by the exact\n"
@@ -108,8 +110,10 @@ static const command commands[] = {
      "  --seed S             seed of the draws\n"
      "  -o OUT.csv           output file, written atomically (default: stdout)\n"
      "  --json               {time, value, imputed, mean, se, lower, upper, paths}\n"},
-    {"simulate", cmd_simulate, "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S]",
-     "Simulates K paths of length N from a saved model; CSV on standard output.\n"},
+    {"simulate", cmd_simulate,
+     "tsf simulate --model MODEL.safetensors -n N [--paths K] [--seed S] [--sampler S]",
+     "Simulates K paths of length N from a saved model; CSV on standard output.\n"
+     "  --sampler ancestral|parallel|auto   neural models, as forecast's\n"},
     {"help", cmd_help, "tsf help [COMMAND]", "Shows help for a command.\n"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

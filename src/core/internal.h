@@ -94,6 +94,10 @@ typedef struct tsf_model_type {
                          tsf_smooth_result *res);
     tsf_status (*smooth_draws)(const void *impl, const double *y, size_t n,
                                const tsf_xreg *xreg, size_t npaths, uint64_t seed, double *out);
+    /* simulate with forecast options (seed, sampler; opts may be NULL);
+     * NULL: the core calls simulate with opts->seed */
+    tsf_status (*simulate_opts)(const void *impl, size_t n, size_t npaths,
+                                const tsf_forecast_opts *opts, const tsf_xreg *xreg, double *out);
 } tsf_model_type;
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */

@@ -184,8 +184,13 @@ struct tsf_nn_head_ops {
      * sum of nll.  In be's memory. */
     double (*loss)(const tsf_nn_backend *be, const tsf_nn_config *c, float *nll, float *dout,
                    const float *o, const float *y, size_t BT, float weight);
-    /* Host: one draw from one position's distribution (o: K floats). */
-    double (*sample)(const tsf_nn_config *c, const float *o, gsl_rng *r);
+    /* Host: one draw from one position's distribution (o: K floats) as a
+     * function of its pre-drawn noise e: one standard normal when
+     * normal_noise (the value is mu + sigma e), else one uniform in (0, 1)
+     * (the value is the quantile at e).  Continuous in o, so that the
+     * fixed-point sampler (sampler.c) converges to the ancestral paths. */
+    int normal_noise;
+    double (*draw)(const tsf_nn_config *c, const float *o, double e);
     /* Host: the mean and variance of one position's distribution. */
     void (*moments)(const tsf_nn_config *c, const float *o, double *mean, double *var);
     /* Host: the u-quantile (0 < u < 1) of one position's distribution, for

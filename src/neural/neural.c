@@ -191,26 +191,52 @@ tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, con
     return st;
 }
 
-/* Samples N paths of h steps from a (one-sequence) stream into fc. */
-static tsf_status sample_forecast(const tsf_nn_stream *s1, size_t h, const tsf_forecast_opts *o,
+static size_t n_samples(const tsf_forecast_opts *o)
+{
+    return o && o->samples ? o->samples : TSF_NN_DEFAULT_SAMPLES;
+}
+
+/* Samples N paths of h steps into fc: from a (one-sequence) stream s1
+ * ancestrally, or (s1 NULL) from the series y by the parallel sampler. */
+static tsf_status sample_forecast(const tsf_neural *m, const tsf_nn_stream *s1, const double *y,
+                                  size_t n, size_t h, const tsf_forecast_opts *o,
                                   tsf_forecast_result *fc)
 {
-    size_t N = o && o->samples ? o->samples : TSF_NN_DEFAULT_SAMPLES;
+    size_t N = n_samples(o);
     tsf_nn_stream *s = NULL;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     double *paths = malloc(N * h * sizeof *paths);
     tsf_status st = TSF_OK;
     if (!r || !paths) st = tsf_set_error(TSF_ENOMEM, "out of memory for %zu sample paths", N);
-    if (!st) st = tsf_nn_stream_fork(s1, N, &s);
-    if (!st) {
-        gsl_rng_set(r, (unsigned long)(o ? o->seed : 0));
-        st = tsf_nn_stream_sample(s, h, r, paths);
-    }
+    if (!st) gsl_rng_set(r, (unsigned long)(o ? o->seed : 0));
+    if (!st && !s1) st = tsf_nn_sample_parallel(m->nn, m->scale, y, n, h, N, r, 0, paths, NULL);
+    if (!st && s1) st = tsf_nn_stream_fork(s1, N, &s);
+    if (!st && s1) st = tsf_nn_stream_sample(s, h, r, paths);
     if (!st) st = tsf_nn_summarise(paths, N, h, fc);
     tsf_nn_stream_free(s);
     gsl_rng_free(r);
     free(paths);
     return st;
+}
+
+/* The sampler asked for: parallel is refused where it cannot run. */
+static tsf_status check_sampler(const tsf_neural *m, tsf_sampler smp)
+{
+    if (smp != TSF_SAMPLER_AUTO && smp != TSF_SAMPLER_ANCESTRAL && smp != TSF_SAMPLER_PARALLEL)
+        return tsf_set_error(TSF_EINVAL, "unknown sampler %d; use auto, ancestral or parallel",
+                             (int)smp);
+    if (smp == TSF_SAMPLER_PARALLEL && m->cfg.arch->reach(&m->cfg) == SIZE_MAX)
+        return tsf_set_error(TSF_EUNSUP, "the %s model samples ancestrally only (parallel "
+                             "sampling is for transformer and wavenet): use --sampler "
+                             "ancestral", m->cfg.arch->name);
+    return TSF_OK;
+}
+
+static int use_parallel(const tsf_neural *m, size_t n, size_t h, size_t N, tsf_sampler smp)
+{
+    if (smp == TSF_SAMPLER_PARALLEL) return 1;
+    return smp == TSF_SAMPLER_AUTO && m->cfg.arch->reach(&m->cfg) != SIZE_MAX &&
+           tsf_nn_parallel_pays(m->nn, n, h, N);
 }
 
 tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
@@ -221,31 +247,46 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
     tsf_status st = need_nn(m);
     if (st) return st;
     (void)xreg; (void)levels; (void)nlevels;
+    tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
+    if ((st = check_sampler(m, smp))) return st;
+    if (use_parallel(m, n, h, n_samples(opts), smp))
+        return sample_forecast(m, NULL, y, n, h, opts, fc);
     tsf_nn_stream *s;
     if ((st = tsf_nn_stream_new(m->nn, m->scale, 1, &s))) return st;
     for (size_t t = 0; t < n; t++) tsf_nn_stream_update(s, y[t], NULL, NULL);
-    st = sample_forecast(s, h, opts, fc);
+    st = sample_forecast(m, s, NULL, 0, h, opts, fc);
     tsf_nn_stream_free(s);
+    return st;
+}
+
+tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
+                                    const tsf_forecast_opts *opts, const tsf_xreg *xreg,
+                                    double *out)
+{
+    if (xreg) return tsf_no_regressors("neural");
+    const tsf_neural *m = impl;
+    tsf_status st = need_nn(m);
+    tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
+    if (st || (st = check_sampler(m, smp)) || n == 0 || npaths == 0) return st;
+    tsf_nn_stream *s;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    gsl_rng_set(r, (unsigned long)(opts ? opts->seed : 0));
+    if (use_parallel(m, 0, n, npaths, smp)) {
+        st = tsf_nn_sample_parallel(m->nn, m->scale, NULL, 0, n, npaths, r, 0, out, NULL);
+    } else if (!(st = tsf_nn_stream_new(m->nn, m->scale, npaths, &s))) {
+        st = tsf_nn_stream_sample(s, n, r, out);
+        tsf_nn_stream_free(s);
+    }
+    gsl_rng_free(r);
     return st;
 }
 
 tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
                                const tsf_xreg *xreg, double *out)
 {
-    if (xreg) return tsf_no_regressors("neural");
-    const tsf_neural *m = impl;
-    tsf_status st = need_nn(m);
-    if (st || n == 0 || npaths == 0) return st;
-    tsf_nn_stream *s;
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    gsl_rng_set(r, (unsigned long)seed);
-    if (!(st = tsf_nn_stream_new(m->nn, m->scale, npaths, &s))) {
-        st = tsf_nn_stream_sample(s, n, r, out);
-        tsf_nn_stream_free(s);
-    }
-    gsl_rng_free(r);
-    return st;
+    tsf_forecast_opts o = {.seed = seed};
+    return tsf_neural_simulate_opts(impl, n, npaths, &o, xreg, out);
 }
 
 /* Streaming state (tsf_neural_state, neural.h). */
@@ -298,7 +339,10 @@ tsf_status tsf_neural_state_forecast(void *p, size_t h, const double *levels, si
     if (opts && opts->xreg_future && opts->xreg_future->k)
         return tsf_no_regressors("neural");
     (void)levels; (void)nlevels;
-    return sample_forecast(ns->s, h, opts, fc);
+    if (opts && opts->sampler == TSF_SAMPLER_PARALLEL)
+        return tsf_set_error(TSF_EUNSUP, "a streaming state samples ancestrally (it keeps no "
+                             "series to iterate over): use --sampler ancestral or auto");
+    return sample_forecast(NULL, ns->s, NULL, 0, h, opts, fc);
 }
 
 /* Saved: the run's state proper (the span its architecture describes:

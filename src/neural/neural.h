@@ -78,9 +78,25 @@ void tsf_nn_stream_push(tsf_nn_stream *s, const double *y);
 void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean);
 /* dst (B sequences) := copies of src (one sequence). */
 tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream **out);
+/* The noise of one draw of head hd (hd->draw's e).  Every sampler draws
+ * it in one order: step by step, within a step path by path. */
+double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r);
 /* Samples h steps of every sequence by ancestral sampling: paths (B,h) in
  * data units. */
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths);
+/* The same paths, S of them, from a series y (n values, data units, NaN
+ * missing; n may be 0) by fixed-point (Jacobi) iteration over all h
+ * steps at once (sampler.c): each iteration is one batched forward pass
+ * of the training kind.  Stops when no value changes by more than 1e-6
+ * relative, or after max_iter iterations (0: h; it never needs more);
+ * *iters (may be NULL) receives the count.  TSF_EUNSUP for an
+ * architecture whose reach is unbounded (the RNNs). */
+tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *y, size_t n,
+                                  size_t h, size_t S, gsl_rng *r, size_t max_iter,
+                                  double *paths, size_t *iters);
+/* Whether auto picks the parallel sampler for S paths of h steps after a
+ * history of n (docs/neural.md: where it was measured faster). */
+int tsf_nn_parallel_pays(const tsf_nn *nn, size_t n, size_t h, size_t S);
 /* Mean, sample sd and quantile intervals from paths (N,h). */
 tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc);
 
@@ -106,6 +122,9 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n,
                                tsf_forecast_result *fc);
 tsf_status tsf_neural_simulate(const void *impl, size_t n, size_t npaths, uint64_t seed,
                                const tsf_xreg *xreg, double *out);
+tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
+                                    const tsf_forecast_opts *opts, const tsf_xreg *xreg,
+                                    double *out);
 tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n,
                                 const tsf_xreg *xreg, double *fitted, double *resid);
 tsf_status tsf_neural_state_new(const void *impl, void **out);
@@ -127,6 +146,7 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
         .name = nm, .neural = 1, .parse = parsefn, .fit = tsf_neural_fit,                      \
         .fit_many = tsf_neural_fit_many, .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
         .forecast = tsf_neural_forecast, .simulate = tsf_neural_simulate,                      \
+        .simulate_opts = tsf_neural_simulate_opts,                                             \
         .residuals = tsf_neural_residuals, .state_new = tsf_neural_state_new,                  \
         .state_update = tsf_neural_state_update, .state_forecast = tsf_neural_state_forecast,  \
         .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include "neural.h"
@@ -95,6 +96,11 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
     return TSF_OK;
 }
 
+double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r)
+{
+    return hd->normal_noise ? gsl_ran_gaussian_ziggurat(r, 1.0) : gsl_rng_uniform_pos(r);
+}
+
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths)
 {
     size_t B = s->B, K = s->nn->K;
@@ -104,7 +110,7 @@ tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *
     for (size_t k = 0; k < h; k++) {
         tsf_nn_stream_predict(s);
         for (size_t b = 0; b < B; b++) {
-            y[b] = hd->sample(&s->nn->cfg, s->o + b * K, r) * s->scale;
+            y[b] = hd->draw(&s->nn->cfg, s->o + b * K, tsf_nn_noise(hd, r)) * s->scale;
             paths[b * h + k] = y[b];
         }
         tsf_nn_stream_push(s, y);
