@@ -58,7 +58,7 @@ typedef struct {
     double *Z;          /* rd */
     const double *x;    /* the series (NaN = missing) */
     /* P nodes: the distinct predicted covariances of the zero-start filter */
-    double *pd;         /* nP x ps: P (rd*rd), M = P Z (rd), F = Z'P Z */
+    double *pd;         /* nP x ps: P (rd*rd), M = P Z (rd), F = Z'P Z, 1 / F */
     uint32_t *pnext;    /* nP x 2: the node after a missing (0) / observed (1) step */
     size_t nP, capd, capn, ps;
     uint32_t *pfix;     /* the P nodes that are fixed points when observed */
@@ -118,52 +118,72 @@ static int grow(void *p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* Values below DBL_MIN to 0.  The paths of the initial lags are fitted
+/* Values below DBL_MIN to 0 (applied by t_vec_k and tt_vec_k, which
+ * every recursion passes through).  The paths of the initial lags are fitted
  * exactly after a few steps and their ARMA part decays geometrically
  * into the subnormal range, where it can stay (phi times the smallest
  * subnormal rounds back to it) and every operation on it is a
  * microcode assist, 40% of the smoother's time; 1e-308 is far below
  * anything the results can resolve. */
-static inline void flush_tiny(double *u, size_t len)
+static inline double ftz(double v) { return fabs(v) < DBL_MIN ? 0.0 : v; }
+
+/* The hot loops take the shape (r, nd) as arguments: called with
+ * constants (SHAPES below) the compiler unrolls them. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
+HOT double zdot_k(const double *u, size_t r, size_t nd, const double *delta)
 {
-    for (size_t i = 0; i < len; i++) u[i] = fabs(u[i]) < DBL_MIN ? 0.0 : u[i];
+    double z = u[0];
+    for (size_t j = 0; j < nd; j++) z += delta[j] * u[r + j];
+    return z;
 }
 
 static inline double zdot(const smoother *s, const double *u)
 {
-    double z = u[0];
-    for (size_t j = 0; j < s->nd; j++) z += s->kf->delta[j] * u[s->r + j];
-    return z;
+    return zdot_k(u, s->r, s->nd, s->kf->delta);
 }
 
 /* out = T' u, O(rd) through the structure of T (arima_kf.h): the
  * Harvey block (phi in column 0, ones on the superdiagonal) and the shift
  * of the lags, whose head is Z' alpha. */
-static void tt_vec(const smoother *s, const double *u, double *out)
+HOT void tt_vec_k(const double *u, double *out, size_t r, size_t nd, const double *phi,
+                  const double *delta)
 {
-    size_t r = s->r, nd = s->nd;
-    const double *phi = s->kf->phi, *delta = s->kf->delta;
     double o0 = nd ? u[r] : 0.0;
     for (size_t i = 0; i < r; i++) o0 += phi[i] * u[i];
     for (size_t i = r - 1; i >= 1; i--) out[i] = u[i - 1];
-    out[0] = o0;
-    for (size_t j = 0; j < nd; j++) out[r + j] = delta[j] * u[r] + (j + 1 < nd ? u[r + j + 1] : 0.0);
+    out[0] = ftz(o0);
+    for (size_t j = 0; j < nd; j++)
+        out[r + j] = ftz(delta[j] * u[r] + (j + 1 < nd ? u[r + j + 1] : 0.0));
 }
 
 /* out = T u, O(rd) */
-static void t_vec(const smoother *s, const double *u, double *out)
+HOT void t_vec_k(const double *u, double *out, size_t r, size_t nd, const double *phi,
+                 const double *delta)
 {
-    size_t r = s->r, nd = s->nd;
-    const double *phi = s->kf->phi, *delta = s->kf->delta;
     double u0 = u[0];
     if (nd) {
         double z = u0;
         for (size_t j = 0; j < nd; j++) z += delta[j] * u[r + j];
         for (size_t j = nd - 1; j >= 1; j--) out[r + j] = u[r + j - 1];
-        out[r] = z;
+        out[r] = ftz(z);
     }
-    for (size_t i = 0; i + 1 < r; i++) out[i] = phi[i] * u0 + u[i + 1];
-    out[r - 1] = phi[r - 1] * u0;
+    for (size_t i = 0; i + 1 < r; i++) out[i] = ftz(phi[i] * u0 + u[i + 1]);
+    out[r - 1] = ftz(phi[r - 1] * u0);
+}
+
+static void tt_vec(const smoother *s, const double *u, double *out)
+{
+    tt_vec_k(u, out, s->r, s->nd, s->kf->phi, s->kf->delta);
+}
+
+static void t_vec(const smoother *s, const double *u, double *out)
+{
+    t_vec_k(u, out, s->r, s->nd, s->kf->phi, s->kf->delta);
 }
 
 /* out = op S op' for symmetric S, op = T (t_vec) or T' (tt_vec), in
@@ -219,6 +239,7 @@ static uint32_t p_new(smoother *s, const double *P)
         f += s->Z[i] * M[i];
     }
     M[rd] = f;
+    M[rd + 1] = 1.0 / f;
     s->pnext[2 * k] = s->pnext[2 * k + 1] = NONE;
     s->nP++;
     return (uint32_t)k;
@@ -407,7 +428,7 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     s->r = kf->r;
     s->nd = nd;
     s->x = x;
-    s->ps = rd * rd + rd + 1;
+    s->ps = rd * rd + rd + 2;
     s->steady_ok = steady_ok;
     s->Z = malloc(rd * sizeof *s->Z);
     s->pid = malloc(nn * sizeof *s->pid);
@@ -431,10 +452,10 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
  * initial lags, the filter over x and the c_l at once (same gains), what
  * fs asks for, and the posterior of L (de Jong 1991):
  *   Q = I / kappa + sum V V' / F,  s = sum V v / F,  Lhat = Q^-1 s. */
-static tsf_status sm_forward(smoother *s, const fwd_store *fs)
+HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
 {
-    size_t n = s->n, rd = s->rd, nd = s->nd, nd1 = nd + 1;
-    const double *delta = s->kf->delta, *x = s->x;
+    size_t n = s->n, rd = r + nd, nd1 = nd + 1;
+    const double *delta = s->kf->delta, *phi = s->kf->phi, *x = s->x;
     double *buf = malloc((2 * nd1 * rd + nd1) * sizeof *buf);
     if (!buf) return oom();
     double *a = buf, *b = buf + nd1 * rd, *vtmp = b + nd1 * rd;
@@ -444,7 +465,7 @@ static tsf_status sm_forward(smoother *s, const fwd_store *fs)
     for (size_t t = 0; t < n; t++) {
         s->pid[t] = k;
         const double *M = pnode(s, k) + rd * rd;
-        double F = M[rd];
+        double Fi = M[rd + 1];
         int obs = !isnan(x[t]);
         /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j} */
         double *ct = s->C + t * nd;
@@ -460,23 +481,23 @@ static tsf_status sm_forward(smoother *s, const fwd_store *fs)
                 for (size_t i = 0; i < rd; i++) fs->ax[t * rd + i] = a[i];
             if (fs->ac)
                 for (size_t i = 0; i < nd * rd; i++) fs->ac[t * nd * rd + i] = a[rd + i];
-            if (fs->prx) fs->prx[t] = zdot(s, a);
-            for (size_t l = 0; fs->prc && l < nd; l++) fs->prc[t * nd + l] = zdot(s, a + (l + 1) * rd);
+            if (fs->prx) fs->prx[t] = zdot_k(a, r, nd, delta);
+            for (size_t l = 0; fs->prc && l < nd; l++) fs->prc[t * nd + l] = zdot_k(a + (l + 1) * rd, r, nd, delta);
         }
         if (obs) {
             double *vt = fs && fs->V ? fs->V + t * nd1 : vtmp;
             for (size_t j = 0; j < nd1; j++) {
                 double *aj = a + j * rd;
-                double kk = (vt[j] = (j ? ct[j - 1] : x[t]) - zdot(s, aj)) / F;
+                double kk = (vt[j] = (j ? ct[j - 1] : x[t]) - zdot_k(aj, r, nd, delta)) * Fi;
                 for (size_t i = 0; i < rd; i++) aj[i] += M[i] * kk;
             }
             for (size_t i = 0; i < nd; i++) {
-                s->Lhat[i] += vt[1 + i] * vt[0] / F;
-                for (size_t j = 0; j < nd; j++) s->Q[j * nd + i] += vt[1 + i] * vt[1 + j] / F;
+                double vi = vt[1 + i] * Fi;
+                s->Lhat[i] += vi * vt[0];
+                for (size_t j = 0; j < nd; j++) s->Q[j * nd + i] += vi * vt[1 + j];
             }
         }
-        for (size_t j = 0; j < nd1; j++) t_vec(s, a + j * rd, b + j * rd);
-        flush_tiny(b, nd1 * rd);
+        for (size_t j = 0; j < nd1; j++) t_vec_k(a + j * rd, b + j * rd, r, nd, phi, delta);
         double *tmp = a;
         a = b;
         b = tmp;
@@ -495,24 +516,34 @@ static tsf_status sm_forward(smoother *s, const fwd_store *fs)
     return TSF_OK;
 }
 
-/* g' Q^-1 g for the Cholesky factor in s->Q (g overwritten) */
-static double qinv_form(const smoother *s, double *g)
+#define SHAPES(X) X(1, 0) X(2, 0) X(3, 0) X(4, 0) X(1, 1) X(2, 1) X(3, 1) X(4, 1) \
+    X(1, 2) X(2, 2) X(3, 2) X(4, 2)
+
+static tsf_status sm_forward(smoother *s, const fwd_store *fs)
 {
-    size_t nd = s->nd;
+#define FWD(R, D) if (s->r == R && s->nd == D) return fwd_loop(s, fs, R, D);
+    SHAPES(FWD)
+#undef FWD
+    return fwd_loop(s, fs, s->r, s->nd);
+}
+
+/* g' Q^-1 g for the Cholesky factor in s->Q (g overwritten) */
+HOT double qinv_k(const double *Q, double *g, size_t nd)
+{
     double q = 0.0;
     for (size_t i = 0; i < nd; i++) {
         double v = g[i];
-        for (size_t k = 0; k < i; k++) v -= s->Q[k * nd + i] * g[k];
-        g[i] = v / s->Q[i * nd + i];
+        for (size_t k = 0; k < i; k++) v -= Q[k * nd + i] * g[k];
+        g[i] = v / Q[i * nd + i];
         q += g[i] * g[i];
     }
     return q;
 }
 
 /* The lag block of the state carries c: alpha_t[r + j] = c_{t-1-j}. */
-static inline double lag_path(const smoother *s, size_t t, size_t j, size_t l)
+HOT double lag_path(const double *C, size_t nd, size_t t, size_t j, size_t l)
 {
-    return t >= j + 1 ? s->C[(t - 1 - j) * s->nd + l] : (double)(j - t == l);
+    return t >= j + 1 ? C[(t - 1 - j) * nd + l] : (double)(j - t == l);
 }
 
 /* The backward pass: r_t of x and of the c_l (Durbin & Koopman 2012, sec.
@@ -522,11 +553,12 @@ static inline double lag_path(const smoother *s, size_t t, size_t j, size_t l)
  * ax/ac of fs may be smean/svar themselves: row t is read before it is
  * written.  With sd the y variances are written as standard deviations;
  * xb (may be NULL) is added to the y means. */
-static tsf_status sm_backward(smoother *s, const fwd_store *fs, double sigma2, double *ymean,
-                              double *yvar, double *smean, double *svar, const double *xb,
-                              int sd)
+HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double *ymean,
+                       double *yvar, double *smean, double *svar, const double *xb, int sd,
+                       size_t r, size_t nd)
 {
-    size_t n = s->n, rd = s->rd, r = s->r, nd = s->nd, nd1 = nd + 1, rd2 = rd * rd;
+    size_t n = s->n, rd = r + nd, nd1 = nd + 1, rd2 = rd * rd;
+    const double *phi = s->kf->phi, *delta = s->kf->delta;
     int var = yvar || svar, state = smean || svar;
     const double *x = s->x, *Lh = s->Lhat;
     double *buf = malloc((3 * nd1 * rd + rd * nd + 2 * nd + 1) * sizeof *buf);
@@ -551,20 +583,19 @@ static tsf_status sm_backward(smoother *s, const fwd_store *fs, double sigma2, d
             ev = s->evar + ent * (rd + 1);
         }
         const double *P = pnode(s, k), *M = P + rd2;
-        double F = M[rd];
+        double Fi = M[rd + 1];
         /* r_{t-1} = T' r_t, and if observed + Z (v - M'T'r_t) / F */
         for (size_t j = 0; j < nd1; j++) {
             double *w = wv + j * rd;
-            tt_vec(s, rv + j * rd, w);
+            tt_vec_k(rv + j * rd, w, r, nd, phi, delta);
             if (obs) {
                 double mw = 0.0;
                 for (size_t i = 0; i < rd; i++) mw += M[i] * w[i];
-                double c = (fs->V[t * nd1 + j] - mw) / F;
+                double c = (fs->V[t * nd1 + j] - mw) * Fi;
                 w[0] += c;
-                for (size_t i = 0; i < nd; i++) w[r + i] += s->kf->delta[i] * c;
+                for (size_t i = 0; i < nd; i++) w[r + i] += delta[i] * c;
             }
         }
-        flush_tiny(wv, nd1 * rd);
         double *tmp = rv;
         rv = wv;
         wv = tmp;
@@ -580,20 +611,20 @@ static tsf_status sm_backward(smoother *s, const fwd_store *fs, double sigma2, d
                     e[j * rd + i] = q;
                 }
             }
-            ym = zdot(s, e);
+            ym = zdot_k(e, r, nd, delta);
             for (size_t l = 0; l < nd; l++) {
-                gy[l] = ct[l] - zdot(s, e + (l + 1) * rd);
+                gy[l] = ct[l] - zdot_k(e + (l + 1) * rd, r, nd, delta);
                 ym += gy[l] * Lh[l];
                 for (size_t i = 0; i < rd; i++)
-                    gs[i * nd + l] = (i >= r ? lag_path(s, t, i - r, l) : 0.0) - e[(l + 1) * rd + i];
+                    gs[i * nd + l] = (i >= r ? lag_path(s->C, nd, t, i - r, l) : 0.0) - e[(l + 1) * rd + i];
             }
             for (size_t i = 0; i < rd; i++) {
                 double q = e[i], v;
                 for (size_t l = 0; l < nd; l++) q += gs[i * nd + l] * Lh[l];
                 if (smean) smean[t * rd + i] = q;
                 if (svar) {
-                    memcpy(g, gs + i * nd, nd * sizeof *g);
-                    v = ev[i] + (nd ? qinv_form(s, g) : 0.0);
+                    for (size_t l = 0; l < nd; l++) g[l] = gs[i * nd + l];
+                    v = ev[i] + qinv_k(s->Q, g, nd);
                     svar[t * rd + i] = v * sigma2;
                 }
             }
@@ -610,12 +641,24 @@ static tsf_status sm_backward(smoother *s, const fwd_store *fs, double sigma2, d
         if (ymean) ymean[t] = (obs ? x[t] : ym) + (xb ? xb[t] : 0.0);
         if (yvar) {
             double v = 0.0;
-            if (!obs) v = (ev[rd] + (nd ? qinv_form(s, gy) : 0.0)) * sigma2;
+            if (!obs) v = (ev[rd] + qinv_k(s->Q, gy, nd)) * sigma2;
             yvar[t] = sd ? sqrt(v) : v;
         }
     }
     free(buf);
     return TSF_OK;
+}
+
+static tsf_status sm_backward(smoother *s, const fwd_store *fs, double sigma2, double *ymean,
+                              double *yvar, double *smean, double *svar, const double *xb,
+                              int sd)
+{
+#define BWD(R, D)                                                                        \
+    if (s->r == R && s->nd == D)                                                         \
+        return bwd_loop(s, fs, sigma2, ymean, yvar, smean, svar, xb, sd, R, D);
+    SHAPES(BWD)
+#undef BWD
+    return bwd_loop(s, fs, sigma2, ymean, yvar, smean, svar, xb, sd, s->r, s->nd);
 }
 
 /* E0[u_t | observed u] of the zero-start model into hat (u NaN where x
@@ -631,11 +674,10 @@ static void mean_pass(const smoother *s, const double *u, double *v, double *pr,
         const double *M = pnode(s, s->pid[t]) + rd * rd;
         pr[t] = zdot(s, a);
         if (!isnan(s->x[t])) {
-            double k = (v[t] = u[t] - pr[t]) / M[rd];
+            double k = (v[t] = u[t] - pr[t]) * M[rd + 1];
             for (size_t i = 0; i < rd; i++) a[i] += M[i] * k;
         }
         t_vec(s, a, w);
-        flush_tiny(w, rd);
         tmp = a;
         a = w;
         w = tmp;
@@ -647,11 +689,10 @@ static void mean_pass(const smoother *s, const double *u, double *v, double *pr,
         if (!isnan(s->x[t])) {
             double mw = 0.0;
             for (size_t i = 0; i < rd; i++) mw += M[i] * w[i];
-            double c = (v[t] - mw) / M[rd];
+            double c = (v[t] - mw) * M[rd + 1];
             w[0] += c;
             for (size_t i = 0; i < nd; i++) w[r + i] += s->kf->delta[i] * c;
         }
-        flush_tiny(w, rd);
         tmp = a;
         a = w;
         w = tmp;
