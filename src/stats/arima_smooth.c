@@ -54,7 +54,7 @@
 typedef struct {
     tsf_arima_kf *kf;
     size_t n, rd, r, nd;
-    int steady_ok;      /* 0: no fixed points, every step its own matrices */
+    int steady_ok;      /* 0: no fixed points (every step its own matrices), no settling */
     double *Z;          /* rd */
     const double *x;    /* the series (NaN = missing) */
     /* P nodes: the distinct predicted covariances of the zero-start filter */
@@ -79,7 +79,9 @@ typedef struct {
     /* the initial lags */
     double *C;          /* n x nd: c_t of initial lag l at C[t*nd + l] */
     double *Q;          /* nd x nd: Cholesky factor (lower, column-major) of Q */
+    double *Qi;         /* nd x nd: its inverse (g'Q^-1 g = |Qi g|^2, no division) */
     double *Lhat;       /* nd: E[L | y] = Q^-1 s */
+    size_t tset;        /* the c_l's filters settled from this t on (fwd_loop) */
     double *W;          /* 3 rd*rd + 2 rd scratch for the node updates */
 } smoother;
 
@@ -99,6 +101,7 @@ static void sm_free(smoother *s)
     free(s->evar);
     free(s->C);
     free(s->Q);
+    free(s->Qi);
     free(s->Lhat);
     free(s->W);
 }
@@ -434,9 +437,10 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     s->pid = malloc(nn * sizeof *s->pid);
     s->C = malloc(nn * nd1 * sizeof *s->C);
     s->Q = calloc(nd1 * nd1, sizeof *s->Q);
+    s->Qi = calloc(nd1 * nd1, sizeof *s->Qi);
     s->Lhat = calloc(nd1, sizeof *s->Lhat);
     s->W = malloc((3 * rd * rd + 2 * rd) * sizeof *s->W);
-    if (!s->Z || !s->pid || !s->C || !s->Q || !s->Lhat || !s->W) return oom();
+    if (!s->Z || !s->pid || !s->C || !s->Q || !s->Qi || !s->Lhat || !s->W) return oom();
     memset(s->Z, 0, rd * sizeof *s->Z);
     s->Z[0] = 1.0;
     for (size_t j = 0; j < nd; j++) s->Z[s->r + j] = kf->delta[j];
@@ -452,6 +456,24 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
  * initial lags, the filter over x and the c_l at once (same gains), what
  * fs asks for, and the posterior of L (de Jong 1991):
  *   Q = I / kappa + sum V V' / F,  s = sum V v / F,  Lhat = Q^-1 s. */
+/* Whether the filters of the c_l have settled in a (their predicted
+ * states at t + 1): ARMA part exactly 0 (decayed and flushed, see ftz)
+ * and lags exactly the paths c_t, ..., c_{t-nd+1}.  From then on every
+ * step repeats the differencing recursion in the same order of
+ * operations: innovations exactly 0, r_t of the c_l exactly 0 and
+ * g = c - E0[c] exactly 0, so their recursions stop (s->tset). */
+HOT int settled(const double *a, const double *C, size_t t, size_t r, size_t nd)
+{
+    for (size_t l = 0; l < nd; l++) {
+        const double *al = a + l * (r + nd);
+        for (size_t i = 0; i < r; i++)
+            if (al[i] != 0.0) return 0;
+        for (size_t j = 0; j < nd; j++)
+            if (al[r + j] != (t >= j ? C[(t - j) * nd + l] : (double)(j - t - 1 == l))) return 0;
+    }
+    return 1;
+}
+
 HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
 {
     size_t n = s->n, rd = r + nd, nd1 = nd + 1;
@@ -462,6 +484,8 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
     memset(a, 0, nd1 * rd * sizeof *a);
     for (size_t i = 0; i < nd; i++) s->Q[i * nd + i] = 1.0 / TSF_ARIMA_KAPPA;
     uint32_t k = 0;
+    size_t nr = nd1; /* the filters still running: x, then the c_l until settled */
+    s->tset = nd ? n : 0;
     for (size_t t = 0; t < n; t++) {
         s->pid[t] = k;
         const double *M = pnode(s, k) + rd * rd;
@@ -479,25 +503,30 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
             /* element loops, not memcpy: rd is small and this runs n times */
             if (fs->ax)
                 for (size_t i = 0; i < rd; i++) fs->ax[t * rd + i] = a[i];
-            if (fs->ac)
+            if (fs->ac && nr > 1)
                 for (size_t i = 0; i < nd * rd; i++) fs->ac[t * nd * rd + i] = a[rd + i];
             if (fs->prx) fs->prx[t] = zdot_k(a, r, nd, delta);
-            for (size_t l = 0; fs->prc && l < nd; l++) fs->prc[t * nd + l] = zdot_k(a + (l + 1) * rd, r, nd, delta);
+            for (size_t l = 0; fs->prc && nr > 1 && l < nd; l++)
+                fs->prc[t * nd + l] = zdot_k(a + (l + 1) * rd, r, nd, delta);
         }
         if (obs) {
             double *vt = fs && fs->V ? fs->V + t * nd1 : vtmp;
-            for (size_t j = 0; j < nd1; j++) {
+            for (size_t j = 0; j < nr; j++) {
                 double *aj = a + j * rd;
                 double kk = (vt[j] = (j ? ct[j - 1] : x[t]) - zdot_k(aj, r, nd, delta)) * Fi;
                 for (size_t i = 0; i < rd; i++) aj[i] += M[i] * kk;
             }
-            for (size_t i = 0; i < nd; i++) {
+            for (size_t i = 0; i < nd && nr > 1; i++) {
                 double vi = vt[1 + i] * Fi;
                 s->Lhat[i] += vi * vt[0];
                 for (size_t j = 0; j < nd; j++) s->Q[j * nd + i] += vi * vt[1 + j];
             }
         }
-        for (size_t j = 0; j < nd1; j++) t_vec_k(a + j * rd, b + j * rd, r, nd, phi, delta);
+        for (size_t j = 0; j < nr; j++) t_vec_k(a + j * rd, b + j * rd, r, nd, phi, delta);
+        if (s->steady_ok && nr > 1 && settled(b + rd, s->C, t, r, nd)) {
+            nr = 1;
+            s->tset = t + 1;
+        }
         double *tmp = a;
         a = b;
         b = tmp;
@@ -510,7 +539,9 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
     if (!nd) return TSF_OK;
     lapack_int ki = (lapack_int)nd;
     if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', ki, s->Q, ki) ||
-        LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', ki, 1, s->Q, ki, s->Lhat, ki))
+        LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', ki, 1, s->Q, ki, s->Lhat, ki) ||
+        (memcpy(s->Qi, s->Q, nd * nd * sizeof *s->Qi),
+         LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'L', 'N', ki, s->Qi, ki)))
         return tsf_set_error(TSF_EDEGENERATE, "smoothing: the information about the series' "
                              "start is not positive definite");
     return TSF_OK;
@@ -527,15 +558,14 @@ static tsf_status sm_forward(smoother *s, const fwd_store *fs)
     return fwd_loop(s, fs, s->r, s->nd);
 }
 
-/* g' Q^-1 g for the Cholesky factor in s->Q (g overwritten) */
-HOT double qinv_k(const double *Q, double *g, size_t nd)
+/* g' Q^-1 g = |Qi g|^2, Qi the inverse Cholesky factor; g[l] at g[l * gs] */
+HOT double qinv_k(const double *Qi, const double *g, size_t gs, size_t nd)
 {
     double q = 0.0;
     for (size_t i = 0; i < nd; i++) {
-        double v = g[i];
-        for (size_t k = 0; k < i; k++) v -= Q[k * nd + i] * g[k];
-        g[i] = v / Q[i * nd + i];
-        q += g[i] * g[i];
+        double v = 0.0;
+        for (size_t k = 0; k <= i; k++) v += Qi[k * nd + i] * g[k * gs];
+        q += v * v;
     }
     return q;
 }
@@ -564,11 +594,13 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
     double *buf = malloc((3 * nd1 * rd + rd * nd + 2 * nd + 1) * sizeof *buf);
     if (!buf) return oom();
     double *rv = buf, *wv = rv + nd1 * rd, *e = wv + nd1 * rd, *gs = e + nd1 * rd;
-    double *gy = gs + rd * nd, *g = gy + nd;
-    memset(rv, 0, nd1 * rd * sizeof *rv);
+    double *gy = gs + rd * nd;
+    memset(rv, 0, 2 * nd1 * rd * sizeof *rv); /* the c_l's rows stay 0 after tset */
     uint32_t nid = 0, ent = NONE;
     uint64_t last = EMPTY;
     for (size_t t = n; t-- > 0;) {
+        /* the initial lags' terms: exactly 0 from tset on (settled) */
+        size_t ndc = t < s->tset ? nd : 0, nrc = ndc + 1;
         uint32_t k = s->pid[t];
         int obs = !isnan(x[t]);
         const double *ev = NULL;
@@ -585,7 +617,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         const double *P = pnode(s, k), *M = P + rd2;
         double Fi = M[rd + 1];
         /* r_{t-1} = T' r_t, and if observed + Z (v - M'T'r_t) / F */
-        for (size_t j = 0; j < nd1; j++) {
+        for (size_t j = 0; j < nrc; j++) {
             double *w = wv + j * rd;
             tt_vec_k(rv + j * rd, w, r, nd, phi, delta);
             if (obs) {
@@ -602,7 +634,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         const double *ct = s->C + t * nd;
         double ym;
         if (state) {
-            for (size_t j = 0; j < nd1; j++) {
+            for (size_t j = 0; j < nrc; j++) {
                 const double *aj = j ? fs->ac + (t * nd + j - 1) * rd : fs->ax + t * rd;
                 const double *rj = rv + j * rd;
                 for (size_t i = 0; i < rd; i++) {
@@ -612,7 +644,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                 }
             }
             ym = zdot_k(e, r, nd, delta);
-            for (size_t l = 0; l < nd; l++) {
+            for (size_t l = 0; l < ndc; l++) {
                 gy[l] = ct[l] - zdot_k(e + (l + 1) * rd, r, nd, delta);
                 ym += gy[l] * Lh[l];
                 for (size_t i = 0; i < rd; i++)
@@ -620,18 +652,17 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
             }
             for (size_t i = 0; i < rd; i++) {
                 double q = e[i], v;
-                for (size_t l = 0; l < nd; l++) q += gs[i * nd + l] * Lh[l];
+                for (size_t l = 0; l < ndc; l++) q += gs[i * nd + l] * Lh[l];
                 if (smean) smean[t * rd + i] = q;
                 if (svar) {
-                    for (size_t l = 0; l < nd; l++) g[l] = gs[i * nd + l];
-                    v = ev[i] + qinv_k(s->Q, g, nd);
+                    v = ev[i] + (ndc ? qinv_k(s->Qi, gs + i * nd, 1, nd) : 0.0);
                     svar[t * rd + i] = v * sigma2;
                 }
             }
         } else {
             ym = fs->prx[t];
             for (size_t i = 0; i < rd; i++) ym += M[i] * rv[i];
-            for (size_t l = 0; l < nd; l++) {
+            for (size_t l = 0; l < ndc; l++) {
                 double q = fs->prc[t * nd + l];
                 for (size_t i = 0; i < rd; i++) q += M[i] * rv[(l + 1) * rd + i];
                 gy[l] = ct[l] - q;
@@ -641,7 +672,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         if (ymean) ymean[t] = (obs ? x[t] : ym) + (xb ? xb[t] : 0.0);
         if (yvar) {
             double v = 0.0;
-            if (!obs) v = (ev[rd] + qinv_k(s->Q, gy, nd)) * sigma2;
+            if (!obs) v = (ev[rd] + (ndc ? qinv_k(s->Qi, gy, 1, nd) : 0.0)) * sigma2;
             yvar[t] = sd ? sqrt(v) : v;
         }
     }
