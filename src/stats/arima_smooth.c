@@ -493,7 +493,8 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
         int obs = !isnan(x[t]);
         /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j} */
         double *ct = s->C + t * nd;
-        for (size_t l = 0; l < nd; l++) {
+        /* (the backward pass reads C only before tset; the draws everywhere) */
+        for (size_t l = 0; l < nd && (nr > 1 || !fs); l++) {
             double c = 0.0;
             for (size_t i = 1; i <= nd; i++)
                 c += delta[i - 1] * (t >= i ? s->C[(t - i) * nd + l] : (double)(i - t - 1 == l));
@@ -672,8 +673,11 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         if (ymean) ymean[t] = (obs ? x[t] : ym) + (xb ? xb[t] : 0.0);
         if (yvar) {
             double v = 0.0;
-            if (!obs) v = (ev[rd] + (ndc ? qinv_k(s->Qi, gy, 1, nd) : 0.0)) * sigma2;
-            yvar[t] = sd ? sqrt(v) : v;
+            if (!obs) {
+                v = (ev[rd] + (ndc ? qinv_k(s->Qi, gy, 1, nd) : 0.0)) * sigma2;
+                if (sd) v = sqrt(v);
+            }
+            yvar[t] = v;
         }
     }
     free(buf);
