@@ -28,9 +28,12 @@
  * The observation y_t = Z' alpha_t has no noise, so its smoothed variance
  * is zero where it is observed.
  *
- * The filter's P_t stops changing once it has converged (its steady
- * state); the forward pass stores one copy of P per change, not per
- * observation. */
+ * P_t depends only on P_{t-1} and whether y_{t-1} was observed, N_{t-1}
+ * only on N_t, P_t and whether y_t was observed: the distinct matrices
+ * are nodes, each step between nodes is computed once and then looked up,
+ * and converged P and N (the steady state, a fixed point) map to
+ * themselves, so away from gaps only the mean recursions run (see
+ * docs/conditioning.md, "Steady state"). */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
