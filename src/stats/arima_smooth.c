@@ -52,6 +52,12 @@
 #define STEADY_TOL 1e-13
 #define MERGE_TOL 1e-12
 #define NONE UINT32_MAX
+/* Up to this state dimension an observed step is one matrix-vector product
+ * with B = T (I - M Z'/F): forward a_{t+1} = B a_t + (T M / F) y_t,
+ * backward r_{t-1} = B' r_t + Z v_t / F.  One dot product deep instead of
+ * the chain Z'a, v, update, T (about half the latency); O(rd^2), so not
+ * for large states. */
+#define BMAX 6
 #define EMPTY UINT64_MAX
 
 typedef struct {
@@ -61,7 +67,8 @@ typedef struct {
     double *Z;          /* rd */
     const double *x;    /* the series (NaN = missing) */
     /* P nodes: the distinct predicted covariances of the zero-start filter */
-    double *pd;         /* nP x ps: P (rd*rd), M = P Z (rd), F = Z'P Z, 1 / F */
+    double *pd;         /* nP x ps: P (rd*rd), M = P Z (rd), F = Z'P Z, 1 / F, and for
+                         * rd <= BMAX B = T (I - M Z'/F) (rd*rd), T M / F (rd) */
     uint32_t *pnext;    /* nP x 2: the node after a missing (0) / observed (1) step */
     size_t nP, capd, capn, ps;
     uint32_t *pfix;     /* the P nodes that are fixed points when observed */
@@ -246,6 +253,16 @@ static uint32_t p_new(smoother *s, const double *P)
     }
     M[rd] = f;
     M[rd + 1] = 1.0 / f;
+    if (rd <= BMAX) {
+        double *B = M + rd + 2, *kg = B + rd * rd, *col = s->W, *out = col + rd;
+        for (size_t j = 0; j < rd; j++) {
+            for (size_t i = 0; i < rd; i++) col[i] = (i == j) - M[i] * M[rd + 1] * s->Z[j];
+            t_vec(s, col, out);
+            for (size_t i = 0; i < rd; i++) B[i * rd + j] = out[i];
+        }
+        for (size_t i = 0; i < rd; i++) col[i] = M[i] * M[rd + 1];
+        t_vec(s, col, kg);
+    }
     s->pnext[2 * k] = s->pnext[2 * k + 1] = NONE;
     s->nP++;
     return (uint32_t)k;
@@ -434,7 +451,7 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     s->r = kf->r;
     s->nd = nd;
     s->x = x;
-    s->ps = rd * rd + rd + 2;
+    s->ps = rd * rd + rd + 2 + (rd <= BMAX ? rd * rd + rd : 0);
     s->steady_ok = steady_ok;
     s->Z = malloc(rd * sizeof *s->Z);
     s->pid = malloc(nn * sizeof *s->pid);
@@ -450,8 +467,9 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     /* the zero start: the lags known to be 0 */
     tsf_arima_kf_reset(kf);
     for (size_t i = kf->r; i < rd; i++) kf->P[i * rd + i] = 0.0;
-    memset(s->W, 0, rd * rd * sizeof *s->W);
-    if (p_new(s, kf->P) == NONE || n_new(s, s->W) == NONE) return oom();
+    if (p_new(s, kf->P) == NONE) return oom();
+    memset(s->W, 0, rd * rd * sizeof *s->W); /* (p_new uses W) */
+    if (n_new(s, s->W) == NONE) return oom();
     return TSF_OK;
 }
 
@@ -515,10 +533,19 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
         }
         if (obs) {
             double *vt = fs && fs->V ? fs->V + t * nd1 : vtmp;
+            const double *B = M + rd + 2, *kg = B + rd * rd;
             for (size_t j = 0; j < nr; j++) {
-                double *aj = a + j * rd;
-                double kk = (vt[j] = (j ? ct[j - 1] : x[t]) - zdot_k(aj, r, nd, delta)) * Fi;
-                for (size_t i = 0; i < rd; i++) aj[i] += M[i] * kk;
+                double *aj = a + j * rd, u = j ? ct[j - 1] : x[t];
+                double kk = (vt[j] = u - zdot_k(aj, r, nd, delta)) * Fi;
+                if (rd <= BMAX) {
+                    for (size_t i = 0; i < rd; i++) {
+                        double q = kg[i] * u;
+                        for (size_t l = 0; l < rd; l++) q += B[i * rd + l] * aj[l];
+                        b[j * rd + i] = ftz(q);
+                    }
+                } else {
+                    for (size_t i = 0; i < rd; i++) aj[i] += M[i] * kk;
+                }
             }
             for (size_t i = 0; i < nd && nr > 1; i++) {
                 double vi = vt[1 + i] * Fi;
@@ -526,7 +553,8 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
                 for (size_t j = 0; j < nd; j++) s->Q[j * nd + i] += vi * vt[1 + j];
             }
         }
-        for (size_t j = 0; j < nr; j++) t_vec_k(a + j * rd, b + j * rd, r, nd, phi, delta);
+        if (!obs || rd > BMAX)
+            for (size_t j = 0; j < nr; j++) t_vec_k(a + j * rd, b + j * rd, r, nd, phi, delta);
         if (s->steady_ok && nr > 1 && settled(b + rd, s->C, t, r, nd)) {
             nr = 1;
             s->tset = t + 1;
@@ -623,6 +651,16 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         /* r_{t-1} = T' r_t, and if observed + Z (v - M'T'r_t) / F */
         for (size_t j = 0; j < nrc; j++) {
             double *w = wv + j * rd;
+            if (obs && rd <= BMAX) {
+                const double *B = M + rd + 2, *rj = rv + j * rd;
+                double c = fs->V[t * nd1 + j] * Fi;
+                for (size_t i = 0; i < rd; i++) {
+                    double q = s->Z[i] * c;
+                    for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rj[l];
+                    w[i] = ftz(q);
+                }
+                continue;
+            }
             tt_vec_k(rv + j * rd, w, r, nd, phi, delta);
             if (obs) {
                 double mw = 0.0;
