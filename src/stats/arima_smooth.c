@@ -87,7 +87,10 @@ typedef struct {
     double *evar;       /* nE x (rd + 1): diag(P - P N P), then F - M'N M (0 observed) */
     size_t nE, capen, capev;
     /* the initial lags */
-    double *C;          /* n x nd: c_t of initial lag l at C[t*nd + l] */
+    double *C;          /* c_t of initial lag l at C[t*nd + l]: up to tset (all n
+                         * for the draws), grown as the forward pass goes */
+    double *vc;         /* innovations of the c_l, vc[t*nd + l], up to tset */
+    size_t capc, capvc;
     double *Q;          /* nd x nd: Cholesky factor (lower, column-major) of Q */
     double *Qi;         /* nd x nd: its inverse (g'Q^-1 g = |Qi g|^2, no division) */
     double *Lhat;       /* nd: E[L | y] = Q^-1 s */
@@ -110,6 +113,7 @@ static void sm_free(smoother *s)
     free(s->enext);
     free(s->evar);
     free(s->C);
+    free(s->vc);
     free(s->Q);
     free(s->Qi);
     free(s->Lhat);
@@ -425,7 +429,7 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
 
 /* What the forward pass keeps for the backward one (any may be NULL). */
 typedef struct {
-    double *V;    /* n x (nd+1): innovations of x and of each c_l (observed t) */
+    double *vx;   /* n: innovations of x (observed t; those of the c_l in s->vc) */
     double *ax;   /* n x rd: predicted state a_t of x */
     double *ac;   /* n x nd x rd: those of the c_l */
     double *prx;  /* n: Z'a_t of x */
@@ -455,12 +459,11 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     s->steady_ok = steady_ok;
     s->Z = malloc(rd * sizeof *s->Z);
     s->pid = malloc(nn * sizeof *s->pid);
-    s->C = malloc(nn * nd1 * sizeof *s->C);
     s->Q = calloc(nd1 * nd1, sizeof *s->Q);
     s->Qi = calloc(nd1 * nd1, sizeof *s->Qi);
     s->Lhat = calloc(nd1, sizeof *s->Lhat);
     s->W = malloc((3 * rd * rd + 2 * rd) * sizeof *s->W);
-    if (!s->Z || !s->pid || !s->C || !s->Q || !s->Qi || !s->Lhat || !s->W) return oom();
+    if (!s->Z || !s->pid || !s->Q || !s->Qi || !s->Lhat || !s->W) return oom();
     memset(s->Z, 0, rd * sizeof *s->Z);
     s->Z[0] = 1.0;
     for (size_t j = 0; j < nd; j++) s->Z[s->r + j] = kf->delta[j];
@@ -512,14 +515,23 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
         const double *M = pnode(s, k) + rd * rd;
         double Fi = M[rd + 1];
         int obs = !isnan(x[t]);
-        /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j} */
-        double *ct = s->C + t * nd;
-        /* (the backward pass reads C only before tset; the draws everywhere) */
-        for (size_t l = 0; l < nd && (nr > 1 || !fs); l++) {
-            double c = 0.0;
-            for (size_t i = 1; i <= nd; i++)
-                c += delta[i - 1] * (t >= i ? s->C[(t - i) * nd + l] : (double)(i - t - 1 == l));
-            ct[l] = c;
+        /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j}
+         * (the backward pass reads C and vc only before tset, the draws
+         * all of C) */
+        double *ct = NULL;
+        if (nd && (nr > 1 || !fs)) {
+            if (grow(&s->C, &s->capc, (t + 1) * nd, sizeof *s->C) ||
+                (nr > 1 && grow(&s->vc, &s->capvc, (t + 1) * nd, sizeof *s->vc))) {
+                free(buf);
+                return oom();
+            }
+            ct = s->C + t * nd;
+            for (size_t l = 0; l < nd; l++) {
+                double c = 0.0;
+                for (size_t i = 1; i <= nd; i++)
+                    c += delta[i - 1] * (t >= i ? s->C[(t - i) * nd + l] : (double)(i - t - 1 == l));
+                ct[l] = c;
+            }
         }
         if (fs) {
             /* element loops, not memcpy: rd is small and this runs n times */
@@ -532,7 +544,7 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
                 fs->prc[t * nd + l] = zdot_k(a + (l + 1) * rd, r, nd, delta);
         }
         if (obs) {
-            double *vt = fs && fs->V ? fs->V + t * nd1 : vtmp;
+            double *vt = vtmp;
             const double *B = M + rd + 2, *kg = B + rd * rd;
             for (size_t j = 0; j < nr; j++) {
                 double *aj = a + j * rd, u = j ? ct[j - 1] : x[t];
@@ -547,7 +559,9 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
                     for (size_t i = 0; i < rd; i++) aj[i] += M[i] * kk;
                 }
             }
+            if (fs) fs->vx[t] = vt[0];
             for (size_t i = 0; i < nd && nr > 1; i++) {
+                s->vc[t * nd + i] = vt[1 + i];
                 double vi = vt[1 + i] * Fi;
                 s->Lhat[i] += vi * vt[0];
                 for (size_t j = 0; j < nd; j++) s->Q[j * nd + i] += vi * vt[1 + j];
@@ -653,7 +667,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
             double *w = wv + j * rd;
             if (obs && rd <= BMAX) {
                 const double *B = M + rd + 2, *rj = rv + j * rd;
-                double c = fs->V[t * nd1 + j] * Fi;
+                double c = (j ? s->vc[t * nd + j - 1] : fs->vx[t]) * Fi;
                 for (size_t i = 0; i < rd; i++) {
                     double q = s->Z[i] * c;
                     for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rj[l];
@@ -665,7 +679,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
             if (obs) {
                 double mw = 0.0;
                 for (size_t i = 0; i < rd; i++) mw += M[i] * w[i];
-                double c = (fs->V[t * nd1 + j] - mw) * Fi;
+                double c = ((j ? s->vc[t * nd + j - 1] : fs->vx[t]) - mw) * Fi;
                 w[0] += c;
                 for (size_t i = 0; i < nd; i++) w[r + i] += delta[i] * c;
             }
@@ -673,7 +687,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         double *tmp = rv;
         rv = wv;
         wv = tmp;
-        const double *ct = s->C + t * nd;
+        const double *ct = ndc ? s->C + t * nd : NULL;
         double ym;
         if (state) {
             for (size_t j = 0; j < nrc; j++) {
@@ -793,18 +807,18 @@ static tsf_status smooth_run(const tsf_arima_ss *m, const double *x, size_t n, d
     if (st) goto done;
     /* the forward pass's states go straight into the outputs they become
      * (smean; svar when there is one initial lag) */
-    size_t need = nn * nd1, off = nd1 * nn;
+    size_t need = yvar ? 0 : nn, off = need;
     if (state) {
         if (!smean) need += nn * rd;
         if (nd && !(svar && nd == 1)) need += nn * rd * nd;
     } else {
         need += nn * nd1;
     }
-    if (!(blk = malloc(need * sizeof *blk))) {
+    if (!(blk = malloc((need ? need : 1) * sizeof *blk))) {
         st = oom();
         goto done;
     }
-    fs.V = blk;
+    fs.vx = yvar ? yvar : blk;
     if (state) {
         if (smean) {
             fs.ax = smean;
