@@ -655,6 +655,11 @@ static void test_steady_vs_full(void **state)
     double phi[2] = {0.5, -0.3}, th[1] = {0.4}, delta[1] = {1.0};
     tsf_arima_ss m = {2, 1, 1, phi, th, delta, 2.0};
     compare_paths(&m, 4000, 31, 0.02);
+    /* ARIMA(5,1,0): state dimension 6, general loops with the one-product
+     * observed step */
+    double phi5[5] = {0.3, -0.2, 0.1, 0.15, -0.1};
+    tsf_arima_ss m5 = {5, 0, 1, phi5, NULL, delta, 1.0};
+    compare_paths(&m5, 1500, 34, 0.03);
     /* seasonal, state dimension 11 (the general loops) */
     double phi4[1] = {0.5}, th4[5] = {0.4, 0, 0, -0.6, -0.24}, d4[5] = {1, 0, 0, 1, -1};
     tsf_arima_ss m4 = {1, 5, 5, phi4, th4, d4, 0.7};
