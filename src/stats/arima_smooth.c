@@ -58,6 +58,10 @@
  * the chain Z'a, v, update, T (about half the latency); O(rd^2), so not
  * for large states. */
 #define BMAX 6
+/* Past this many doubles of N nodes (recursions that do not converge, large
+ * states) the backward pass stops keeping them: N_{t-1} goes into one of
+ * two scratch nodes and the step is recomputed every time. */
+#define NBUDGET ((size_t)1 << 24)
 #define EMPTY UINT64_MAX
 
 typedef struct {
@@ -83,6 +87,9 @@ typedef struct {
     uint64_t *hkey;
     uint32_t *hval;
     size_t hcap, hn;
+    uint32_t nscr;      /* first of the two scratch N nodes and the scratch entry
+                         * (NONE until the budget is reached) */
+    uint32_t escr;
     uint32_t *enext;    /* nE: the node of N_{t-1} */
     double *evar;       /* nE x (rd + 1): diag(P - P N P), then F - M'N M (0 observed) */
     size_t nE, capen, capev;
@@ -370,6 +377,15 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
             if (s->hkey[h] == key) return s->hval[h];
     size_t rd = s->rd, rd2 = rd * rd;
     double *A = s->W, *Nn = A + rd2, *wk = Nn + rd2;
+    if (s->nscr == NONE && s->nN * rd2 > NBUDGET) {
+        /* over budget: two scratch nodes and one scratch entry from now on */
+        s->nscr = (uint32_t)s->nN;
+        if (n_new(s, Nn) == NONE || n_new(s, Nn) == NONE ||
+            grow(&s->enext, &s->capen, s->nE + 1, sizeof *s->enext) ||
+            grow(&s->evar, &s->capev, (s->nE + 1) * (rd + 1), sizeof *s->evar))
+            return NONE;
+        s->escr = (uint32_t)s->nE++;
+    }
     const double *N = s->nn + nid * rd2, *M = pnode(s, k) + rd2;
     double F = M[rd];
     sandwich(s, tt_vec, N, A, wk);
@@ -389,7 +405,13 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
         memcpy(Nn, A, rd2 * sizeof *A);
     }
     uint32_t nx = NONE;
-    if (s->steady_ok) {
+    size_t e = s->nE;
+    if (s->nscr != NONE) {
+        /* the other scratch node (nid may be one of them) */
+        nx = nid == s->nscr ? s->nscr + 1 : s->nscr;
+        memcpy(s->nn + nx * rd2, Nn, rd2 * sizeof *Nn);
+        e = s->escr;
+    } else if (s->steady_ok) {
         if (obs && s->pnext[2 * k + 1] == k && near(Nn, N, rd2, STEADY_TOL)) {
             if (push_id(&s->nfix, &s->nnfix, &s->capnfix, nid)) return NONE;
             nx = nid;
@@ -398,10 +420,10 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
             if (near(Nn, s->nn + s->nfix[i] * rd2, rd2, MERGE_TOL)) nx = s->nfix[i];
     }
     if (nx == NONE && (nx = n_new(s, Nn)) == NONE) return NONE;
-    size_t e = s->nE;
-    if (grow(&s->enext, &s->capen, e + 1, sizeof *s->enext) ||
-        grow(&s->evar, &s->capev, (e + 1) * (rd + 1), sizeof *s->evar) ||
-        h_insert(s, key, (uint32_t)e))
+    int scratch = s->nscr != NONE && e == s->escr;
+    if (!scratch && (grow(&s->enext, &s->capen, e + 1, sizeof *s->enext) ||
+                     grow(&s->evar, &s->capev, (e + 1) * (rd + 1), sizeof *s->evar) ||
+                     h_insert(s, key, (uint32_t)e)))
         return NONE;
     const double *P = pnode(s, k), *Nx = s->nn + nx * rd2;
     double *ev = s->evar + e * (rd + 1);
@@ -423,7 +445,7 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
     }
     ev[rd] = obs ? 0.0 : fmax(F - q, 0.0);
     s->enext[e] = nx;
-    s->nE++;
+    if (!scratch) s->nE++;
     return (uint32_t)e;
 }
 
@@ -457,6 +479,7 @@ static tsf_status sm_setup(const tsf_arima_ss *m, const double *x, size_t n, int
     s->x = x;
     s->ps = rd * rd + rd + 2 + (rd <= BMAX ? rd * rd + rd : 0);
     s->steady_ok = steady_ok;
+    s->nscr = s->escr = NONE;
     s->Z = malloc(rd * sizeof *s->Z);
     s->pid = malloc(nn * sizeof *s->pid);
     s->Q = calloc(nd1 * nd1, sizeof *s->Q);
