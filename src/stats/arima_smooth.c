@@ -711,7 +711,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         rv = wv;
         wv = tmp;
         const double *ct = ndc ? s->C + t * nd : NULL;
-        double ym;
+        double ym = 0.0; /* E[y_t | y] and gy: only needed where y_t is missing */
         if (state) {
             for (size_t j = 0; j < nrc; j++) {
                 const double *aj = j ? fs->ac + (t * nd + j - 1) * rd : fs->ax + t * rd;
@@ -722,10 +722,12 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                     e[j * rd + i] = q;
                 }
             }
-            ym = zdot_k(e, r, nd, delta);
+            if (!obs) ym = zdot_k(e, r, nd, delta);
             for (size_t l = 0; l < ndc; l++) {
-                gy[l] = ct[l] - zdot_k(e + (l + 1) * rd, r, nd, delta);
-                ym += gy[l] * Lh[l];
+                if (!obs) {
+                    gy[l] = ct[l] - zdot_k(e + (l + 1) * rd, r, nd, delta);
+                    ym += gy[l] * Lh[l];
+                }
                 for (size_t i = 0; i < rd; i++)
                     gs[i * nd + l] = (i >= r ? lag_path(s->C, nd, t, i - r, l) : 0.0) - e[(l + 1) * rd + i];
             }
@@ -738,7 +740,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                     svar[t * rd + i] = v * sigma2;
                 }
             }
-        } else {
+        } else if (!obs) {
             ym = fs->prx[t];
             for (size_t i = 0; i < rd; i++) ym += M[i] * rv[i];
             for (size_t l = 0; l < ndc; l++) {
