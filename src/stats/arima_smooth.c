@@ -673,6 +673,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         uint32_t k = s->pid[t];
         int obs = !isnan(x[t]);
         const double *ev = NULL;
+        uint32_t nprev = nid;
         if (var) {
             uint64_t key = ((uint64_t)nid << 33) | ((uint64_t)k << 1) | (uint64_t)obs;
             if (key != last && (ent = n_step(s, nid, k, obs)) == NONE) {
@@ -685,6 +686,41 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         }
         const double *P = pnode(s, k), *M = P + rd2;
         double Fi = M[rd + 1];
+        if (rd <= BMAX && ndc == 0 && obs && var && nid == nprev && smean && svar && ymean &&
+            yvar) {
+            /* the steady state (P_t and N_t fixed points) with every output
+             * asked for: the same step as below without its branches, for
+             * the run of observed times with this P node */
+            const double *B = M + rd + 2;
+            double evs[BMAX];
+            for (size_t i = 0; i < rd; i++) evs[i] = ev[i] * sigma2;
+            for (;;) {
+                double c = fs->vx[t] * Fi; /* (vx may be yvar: read first) */
+                for (size_t i = 0; i < rd; i++) {
+                    double q = s->Z[i] * c;
+                    for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rv[l];
+                    wv[i] = ftz(q);
+                }
+                double *tmp = rv;
+                rv = wv;
+                wv = tmp;
+                const double *at = fs->ax + t * rd;
+                for (size_t i = 0; i < rd; i++) {
+                    double q = at[i];
+                    for (size_t l = 0; l < rd; l++) q += P[i * rd + l] * rv[l];
+                    e[i] = q;
+                }
+                for (size_t i = 0; i < rd; i++) {
+                    smean[t * rd + i] = e[i];
+                    svar[t * rd + i] = evs[i];
+                }
+                ymean[t] = x[t] + (xb ? xb[t] : 0.0);
+                yvar[t] = 0.0;
+                if (t == 0 || t - 1 < s->tset || s->pid[t - 1] != k || isnan(x[t - 1])) break;
+                t--;
+            }
+            continue;
+        }
         /* r_{t-1} = T' r_t, and if observed + Z (v - M'T'r_t) / F */
         for (size_t j = 0; j < nrc; j++) {
             double *w = wv + j * rd;
