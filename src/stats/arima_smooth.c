@@ -538,6 +538,28 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
         const double *M = pnode(s, k) + rd * rd;
         double Fi = M[rd + 1];
         int obs = !isnan(x[t]);
+        if (rd <= BMAX && nr == 1 && fs && fs->ax && obs && s->pnext[2 * k + 1] == k) {
+            /* the steady state, the lag paths settled: the same step as
+             * below without its branches, for the run of observed times */
+            const double *B = M + rd + 2, *kg = B + rd * rd;
+            for (;;) {
+                s->pid[t] = k;
+                for (size_t i = 0; i < rd; i++) fs->ax[t * rd + i] = a[i];
+                double u = x[t];
+                fs->vx[t] = u - zdot_k(a, r, nd, delta);
+                for (size_t i = 0; i < rd; i++) {
+                    double q = kg[i] * u;
+                    for (size_t l = 0; l < rd; l++) q += B[i * rd + l] * a[l];
+                    b[i] = ftz(q);
+                }
+                double *tmp = a;
+                a = b;
+                b = tmp;
+                if (t + 1 == n || isnan(x[t + 1])) break;
+                t++;
+            }
+            continue;
+        }
         /* c_t = sum_i delta_i c_{t-i}, c before the start: lag j is x_{-1-j}
          * (the backward pass reads C and vc only before tset, the draws
          * all of C) */
