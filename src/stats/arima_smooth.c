@@ -550,7 +550,7 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
                 for (size_t i = 0; i < rd; i++) {
                     double q = kg[i] * u;
                     for (size_t l = 0; l < rd; l++) q += B[i * rd + l] * a[l];
-                    b[i] = ftz(q);
+                    b[i] = q; /* (y does not decay: no flush) */
                 }
                 double *tmp = a;
                 a = b;
@@ -721,7 +721,7 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                 for (size_t i = 0; i < rd; i++) {
                     double q = s->Z[i] * c;
                     for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rv[l];
-                    wv[i] = ftz(q);
+                    wv[i] = q; /* (no flush: as in the forward loop) */
                 }
                 double *tmp = rv;
                 rv = wv;
