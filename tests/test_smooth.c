@@ -612,6 +612,67 @@ static void test_neural_clone(void **state)
     }
 }
 
+/* The steady-state path (fixed points of P and N, each step's matrices
+ * computed once and looked up) against the same recursions run at every
+ * step (tsf_arima_ss_smooth_full), all outputs and the y-only mode, to
+ * 1e-9 relative. */
+static void compare_paths(const tsf_arima_ss *m, size_t n, uint64_t seed, double pmiss)
+{
+    size_t dim = tsf_arima_ss_dim(m), len[4] = {n, n, n * dim, n * dim};
+    double *x = malloc(n * sizeof *x), *o[2][4], *ym = malloc(n * sizeof *ym);
+    double *yv = malloc(n * sizeof *yv);
+    for (int k = 0; k < 2; k++)
+        for (int a = 0; a < 4; a++) o[k][a] = malloc(len[a] * sizeof(double));
+    tsf_arima_ss_simulate(m, n, 1, seed, x);
+    uint64_t s = seed;
+    for (size_t t = 0; t < n; t++)
+        if (t < 3 || (t >= n / 2 && t < n / 2 + 7) || t + 4 >= n || unif(&s) < pmiss) x[t] = NAN;
+    assert_int_equal(tsf_arima_ss_smooth(m, x, n, o[0][0], o[0][1], o[0][2], o[0][3]), TSF_OK);
+    assert_int_equal(tsf_arima_ss_smooth_full(m, x, n, o[1][0], o[1][1], o[1][2], o[1][3]),
+                     TSF_OK);
+    assert_int_equal(tsf_arima_ss_smooth(m, x, n, ym, yv, NULL, NULL), TSF_OK);
+    for (int a = 0; a < 4; a++) {
+        double scale = 0.0;
+        for (size_t i = 0; i < len[a]; i++) scale = fmax(scale, fabs(o[1][a][i]));
+        for (size_t i = 0; i < len[a]; i++)
+            assert_rel(o[0][a][i], o[1][a][i], 1e-9, 1e-12 * scale);
+        if (a < 2)
+            for (size_t i = 0; i < n; i++)
+                assert_rel(a ? yv[i] : ym[i], o[1][a][i], 1e-9, 1e-12 * scale);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int a = 0; a < 4; a++) free(o[k][a]);
+    free(x);
+    free(ym);
+    free(yv);
+}
+
+static void test_steady_vs_full(void **state)
+{
+    (void)state;
+    /* long, gaps at the start, the middle, the end and 2% at random: the
+     * filter and the backward recursion reach their fixed points between
+     * gaps (the bench's model; the shape-specialised loops) */
+    double phi[2] = {0.5, -0.3}, th[1] = {0.4}, delta[1] = {1.0};
+    tsf_arima_ss m = {2, 1, 1, phi, th, delta, 2.0};
+    compare_paths(&m, 4000, 31, 0.02);
+    /* ARIMA(5,1,0): state dimension 6, general loops with the one-product
+     * observed step */
+    double phi5[5] = {0.3, -0.2, 0.1, 0.15, -0.1};
+    tsf_arima_ss m5 = {5, 0, 1, phi5, NULL, delta, 1.0};
+    compare_paths(&m5, 1500, 34, 0.03);
+    /* seasonal, state dimension 11 (the general loops) */
+    double phi4[1] = {0.5}, th4[5] = {0.4, 0, 0, -0.6, -0.24}, d4[5] = {1, 0, 0, 1, -1};
+    tsf_arima_ss m4 = {1, 5, 5, phi4, th4, d4, 0.7};
+    compare_paths(&m4, 2000, 32, 0.05);
+    /* short monthly airline model with MA roots near 1: the recursions
+     * never converge in 48 steps, every step is its own */
+    double th12[13] = {-0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0.9, 0.81};
+    double d12[13] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1};
+    tsf_arima_ss m12 = {0, 13, 13, NULL, th12, d12, 1.3};
+    compare_paths(&m12, 48, 33, 0.1);
+}
+
 static void test_bad(void **state)
 {
     (void)state;
@@ -638,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_given),
         cmocka_unit_test(test_particle_smoother),
         cmocka_unit_test(test_neural_clone),
+        cmocka_unit_test(test_steady_vs_full),
         cmocka_unit_test(test_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

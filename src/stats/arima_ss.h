@@ -61,6 +61,10 @@ tsf_status tsf_arima_ss_simulate(const tsf_arima_ss *m, size_t n, size_t npaths,
  * without yvar and svar only the mean recursions run. */
 tsf_status tsf_arima_ss_smooth(const tsf_arima_ss *m, const double *x, size_t n,
                                double *ymean, double *yvar, double *smean, double *svar);
+/* The same without the steady-state shortcut: the variance recursions
+ * run at every step (the tests' reference for the fast path). */
+tsf_status tsf_arima_ss_smooth_full(const tsf_arima_ss *m, const double *x, size_t n,
+                                    double *ymean, double *yvar, double *smean, double *svar);
 size_t tsf_arima_ss_dim(const tsf_arima_ss *m);
 
 /* h-step forecasts after x[0..n) given x at ng future steps gs[i]
