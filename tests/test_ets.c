@@ -5,6 +5,7 @@
  * and the errors of bad specs and data. */
 #include "testutil.h"
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "series_reader.h"
 #include "state_resume.h"
@@ -291,6 +292,52 @@ static void test_missing(void **state)
     free(y);
 }
 
+/* Held-out data that take a multiplicative-error model's one-step forecast
+ * below zero (a downward trend carried past zero): the likelihood is the
+ * proper density y ~ N(mu, sigma^2 mu^2), with |mu| (Hyndman et al. 2008,
+ * ch. 5), computed here by the ETS(M,A,N) recursions from the fitted
+ * parameters and states, sigma^2 the ML value over the training part. */
+static void test_negative_forecast(void **state)
+{
+    (void)state;
+    enum { NT = 40, N = 60 };
+    double y[N];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 3);
+    for (size_t t = 0; t < N; t++)
+        y[t] = (100.0 - 2.2 * (double)t) * (1.0 + 0.02 * gsl_ran_gaussian(r, 1.0));
+    gsl_rng_free(r);
+    tsf_model *m = NULL;
+    assert_int_equal(tsf_model_new("ets(MAN)", &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, NT, NULL, 1, NULL), TSF_OK);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    double c[4];
+    for (size_t k = 0; k < 4; k++) {
+        const char *want[4] = {"alpha", "beta", "l", "b"};
+        assert_string_equal(info.coef_names[k], want[k]);
+        c[k] = info.coef[k];
+    }
+    double l = c[2], b = c[3], sse = 0.0, ll = 0.0, mu[N];
+    for (size_t t = 0; t < N; t++) {
+        mu[t] = l + b;
+        double e = (y[t] - mu[t]) / mu[t];
+        if (t < NT) sse += e * e;
+        l = mu[t] * (1.0 + c[0] * e);
+        b = b + c[1] * mu[t] * e;
+    }
+    assert_true(mu[N - 1] < 0.0); /* the case this test is about */
+    double s2 = sse / NT;
+    for (size_t t = NT; t < N; t++) {
+        double e = (y[t] - mu[t]) / mu[t];
+        ll += -0.5 * log(2.0 * M_PI * s2) - 0.5 * e * e / s2 - log(fabs(mu[t]));
+    }
+    double got;
+    assert_int_equal(tsf_loglik(m, y, N, NULL, NT, &got), TSF_OK);
+    assert_rel(got, ll, 1e-9, 1e-9);
+    tsf_model_free(m);
+}
+
 static void expect_spec_error(const char *spec, const char *needle)
 {
     tsf_model *m = NULL;
@@ -352,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_state_and_files),
         cmocka_unit_test(test_normal_flag),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_negative_forecast),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,18 +90,24 @@ void tsf_ets_advance(const tsf_ets_par *p, tsf_ets_run *r, double y, double mu)
     advance(p, r, y, mu);
 }
 
+/* A fitted model run over data (likelihood, states, held-out scores):
+ * the multiplicative parts divide by mu (error) or by its trend and
+ * seasonal factors (season), so mu must be finite and non-zero; a
+ * negative one-step forecast is a proper density (y ~ N(mu, sigma^2 mu^2)
+ * for multiplicative errors: the |mu| of Hyndman et al. 2008's likelihood). */
 static inline int mu_valid(const tsf_ets_par *p, double mu)
 {
-    return isfinite(mu) && (p->f.error != ETS_M && p->f.season != ETS_M ? 1 : mu > 0.0);
+    return isfinite(mu) && (p->f.error != ETS_M && p->f.season != ETS_M ? 1 : mu != 0.0);
 }
 
 int tsf_ets_mu_valid(const tsf_ets_par *p, double mu) { return mu_valid(p, mu); }
 
-/* mu must be positive where the model multiplies by it or divides by it;
- * in the estimation the parts of a multiplicative season too. */
+/* In the estimation, as R's ets: mu positive where the model multiplies by
+ * it or divides by it, and the parts of a multiplicative season too. */
 static int mu_ok(const tsf_ets_par *p, double mu, const tsf_ets_run *r)
 {
-    if (!mu_valid(p, mu)) return 0;
+    if (!isfinite(mu)) return 0;
+    if ((p->f.error == ETS_M || p->f.season == ETS_M) && !(mu > 0.0)) return 0;
     if (p->f.season == ETS_M && !(trend_part(p, r) > 0.0 && r->ring[r->j] > 0.0)) return 0;
     return 1;
 }

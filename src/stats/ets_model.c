@@ -189,8 +189,8 @@ static tsf_status run_over(const tsf_ets_par *p, const double *y, size_t n, size
         double f = tsf_ets_mu(p, r);
         if (!tsf_ets_mu_valid(p, f))
             return tsf_set_error(TSF_EDOMAIN, "ets: the one-step forecast at observation %zu is "
-                                 "%g, outside a multiplicative model's range; use an additive "
-                                 "model", t + 1, f);
+                                 "%g, where a multiplicative model divides by it; use an "
+                                 "additive model", t + 1, f);
         if (mu) mu[t] = f;
         if (t >= start && !isnan(y[t])) s += tsf_ets_logdens(p, y[t], f, p->sigma2ml);
         tsf_ets_advance(p, r, y[t], f);
@@ -280,7 +280,7 @@ static tsf_status ets_state_update(void *st, double y, const double *x, size_t k
     double mu = tsf_ets_mu(p, &s->run);
     if (!tsf_ets_mu_valid(p, mu))
         return tsf_set_error(TSF_EDOMAIN, "ets: the one-step forecast at observation %zu is %g, "
-                             "outside a multiplicative model's range", s->t + 1, mu);
+                             "where a multiplicative model divides by it", s->t + 1, mu);
     if (logp) *logp = isnan(y) ? 0.0 : tsf_ets_logdens(p, y, mu, p->sigma2ml);
     tsf_ets_advance(p, &s->run, y, mu);
     s->t++;
