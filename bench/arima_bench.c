@@ -9,14 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "tsf/tsf.h"
-
-/* CPU seconds of this process: robust to other load on the machine. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -24,26 +17,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: arima_bench SPEC FILE.csv [reps] [period]\n");
         return 1;
     }
-    FILE *f = fopen(argv[2], "r");
-    if (!f) {
-        fprintf(stderr, "%s: cannot open\n", argv[2]);
-        return 1;
-    }
     int reps = argc > 3 ? atoi(argv[3]) : 3, period = argc > 4 ? atoi(argv[4]) : 1;
-    size_t n = 0, cap = 1024;
-    double *y = malloc(cap * sizeof *y);
-    char line[256];
-    if (!fgets(line, sizeof line, f)) return 1;
-    while (fgets(line, sizeof line, f)) {
-        char *c = strrchr(line, ',');
-        c = c ? c + 1 : line;
-        while (*c == '"') c++;
-        char *e;
-        double v = strtod(c, &e);
-        if (n == cap) y = realloc(y, (cap *= 2) * sizeof *y);
-        y[n++] = e == c ? NAN : v;
-    }
-    fclose(f);
+    size_t n;
+    double *y = bench_read_values(argv[2], &n);
+    if (!y) return 1;
     double best = INFINITY;
     tsf_fit_info info;
     for (int r = 0; r < reps; r++) {
@@ -52,12 +29,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", tsf_errmsg());
             return 1;
         }
-        double t0 = cpu_now();
+        double t0 = bench_cpu_now();
         if (tsf_fit(m, y, n, NULL, period, NULL)) {
             fprintf(stderr, "fit: %s\n", tsf_errmsg());
             return 2;
         }
-        double dt = cpu_now() - t0;
+        double dt = bench_cpu_now() - t0;
         if (dt < best) best = dt;
         tsf_model_info(m, &info);
         if (r == reps - 1) {

@@ -15,13 +15,7 @@
 #include <gsl/gsl_errno.h>
 #include <tsf/tsf.h>
 #include "core/internal.h"
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -43,9 +37,9 @@ int main(int argc, char **argv)
     size_t n = f->nrows;
     double best = 1e300;
     for (long r = 0; r < (!strcmp(argv[1], "fit") ? count : 1); r++) {
-        double t0 = cpu_now();
+        double t0 = bench_cpu_now();
         st = tsf_fit(m, y, n, NULL, 0, NULL);
-        double t1 = cpu_now();
+        double t1 = bench_cpu_now();
         if (st) {
             fprintf(stderr, "garch_bench: %s\n", tsf_errmsg());
             return 1;

@@ -114,5 +114,5 @@ cat(sprintf("tsf_smooth's first call in the process (page faults on its fresh re
 REOF
 
 echo
-echo "== 3. parallel vs ancestral sampling of the transformer =="
-echo "not implemented (tsf has no --sampler yet; see docs/conditioning.md)"
+echo "== 3. parallel vs ancestral sampling =="
+echo "bench/sampler.sh (fits transformer and wavenet models first; docs/neural.md, Sampling)"

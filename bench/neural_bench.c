@@ -22,16 +22,8 @@
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
 #include "neural/neural.h"
+#include "bench_util.h"
 
-
-/* CPU seconds of this process: on a shared, loaded machine the honest
- * measure of the work done (wall time counts other programs' turns). */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -79,7 +71,7 @@ int main(int argc, char **argv)
     for (int s = -2; s < steps; s++) { /* two warm-up steps */
         if (s == 0) {
             t0 = tsf_now();
-            c0 = cpu_now();
+            c0 = bench_cpu_now();
         }
         memset(g, 0, np * sizeof *g);
         tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
@@ -87,16 +79,16 @@ int main(int argc, char **argv)
         if (gn > 5.0) be->scale(g, (float)(5.0 / gn), np);
         be->adamw_update(nn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
     }
-    double dt = tsf_now() - t0, dc = cpu_now() - c0;
+    double dt = tsf_now() - t0, dc = bench_cpu_now() - c0;
     /* sampling: S paths, H steps after a history of T values */
     tsf_nn_stream *s1, *sN;
     double *paths = malloc(S * H * sizeof *paths);
     tsf_nn_stream_new(nn, 1.0, 1, &s1);
     for (size_t t = 0; t < T; t++) tsf_nn_stream_update(s1, z[t], NULL, NULL);
-    double t1 = tsf_now(), c1 = cpu_now();
+    double t1 = tsf_now(), c1 = bench_cpu_now();
     tsf_nn_stream_fork(s1, S, &sN);
     tsf_nn_stream_sample(sN, H, r, paths);
-    double ds = tsf_now() - t1, dsc = cpu_now() - c1, rs = 0.0;
+    double ds = tsf_now() - t1, dsc = bench_cpu_now() - c1, rs = 0.0;
     if (wn) { /* the same sampling, recomputing the receptive field each step */
         size_t RF = ((size_t)1 << cfg.layers), F = nn->nin, n0 = T, nt = n0 + H;
         double *yy = malloc(S * nt * sizeof *yy);

@@ -13,13 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "tsf/tsf.h"
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -27,25 +21,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: smooth_bench SPEC FILE.csv [reps]\n");
         return 1;
     }
-    FILE *f = fopen(argv[2], "r");
-    if (!f) {
-        fprintf(stderr, "%s: cannot open\n", argv[2]);
-        return 1;
-    }
     int reps = argc > 3 ? atoi(argv[3]) : 3;
-    size_t n = 0, cap = 1024;
-    double *y = malloc(cap * sizeof *y);
-    char line[256];
-    if (!y || !fgets(line, sizeof line, f)) return 1;
-    while (fgets(line, sizeof line, f)) {
-        char *c = strrchr(line, ',');
-        c = c ? c + 1 : line;
-        if (n == cap && !(y = realloc(y, (cap *= 2) * sizeof *y))) return 1;
-        char *end;
-        double v = strtod(c, &end);
-        y[n++] = end == c ? NAN : v;
-    }
-    fclose(f);
+    size_t n;
+    double *y = bench_read_values(argv[2], &n);
+    if (!y) return 1;
     tsf_model *m;
     tsf_status st = tsf_model_new(argv[1], &m);
     if (!st) st = tsf_fit(m, y, n, NULL, 1, NULL);
@@ -57,12 +36,12 @@ int main(int argc, char **argv)
     tsf_smooth_result *res = NULL;
     for (int r = 0; r < reps; r++) {
         tsf_smooth_free(res);
-        double t0 = cpu_now();
+        double t0 = bench_cpu_now();
         if ((st = tsf_smooth(m, y, n, NULL, &res))) {
             fprintf(stderr, "%s\n", tsf_errmsg());
             return 1;
         }
-        double dt = cpu_now() - t0;
+        double dt = bench_cpu_now() - t0;
         if (dt < best) best = dt;
         if (r == 0) first = dt;
     }
