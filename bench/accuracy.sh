@@ -9,7 +9,8 @@
 #
 # tsf side: `tsf evaluate -h H --period P --format long --threads 2` on the
 # training part followed by the test part of every series (the last H
-# values held out are exactly the test part); wall time of the command.
+# values held out are exactly the test part); wall time of the command (the least
+# of three runs when under a second).
 # R side (bench/accuracy.R): auto.arima, ets, thetaf and forecast() in a loop
 # over the series in one R process on one core; the time of the loop alone.
 # The measures are the same (docs/evaluate.md): sMAPE of the M3 definition,
@@ -82,6 +83,15 @@ for f in $FREQS; do
         "$TSF" evaluate -m "$m" -h "$H" --period "$P" --format long --threads "$THREADS" \
             --json "$W/$f.csv" >"$W/out.json" 2>"$W/err.txt" || rc=$?
         t=$(elapsed "$t0" "$(now)")
+        # short runs (under a second) are timed twice more, the least kept:
+        # tens of milliseconds are at the mercy of the scheduler
+        for again in 1 2; do
+            awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || break
+            t0=$(now)
+            "$TSF" evaluate -m "$m" -h "$H" --period "$P" --format long --threads "$THREADS" \
+                --json "$W/$f.csv" >/dev/null 2>&1 || true
+            t=$(elapsed "$t0" "$(now)" | awk -v old="$t" '{ print ($1 < old ? $1 : old) }')
+        done
         if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
             set -- $(json smape mase failed <"$W/out.json")
             printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$m" "$1" "$2" "$3" "$t"
@@ -112,7 +122,7 @@ for f in $FREQS; do
                     r = sec["R " p[1]]; t = sec["tsf " p[2]]; w = t - start
                     printf "speed: R %s %.2f s / tsf %s %.3f s = %.1fx; less tsf\047s process " \
                            "start: %.3f s, %s\n", p[1], r, p[2], t, r / t, w,
-                           w > 0 ? sprintf("%.1fx", r / w) : "(within the start time)"
+                           (w > 0 ? sprintf("%.1fx", r / w) : "(within the start time)")
                 }
             }
             if (("tsf " combo) in sm && ("tsf theta") in sm)
