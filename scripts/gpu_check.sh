@@ -23,7 +23,12 @@ if [ "${1:-}" = --pack ]; then # on the build machine: the non-system libraries
         grep -v -E '^(libc|libm|libgcc_s|libstdc\+\+|libdl|libpthread|librt|libcuda|libcudart|libcublas|libcublasLt)\.so' |
         sort -u | while read -r name path; do cp -L "$path" ".gpu/libs/$name"; done
     tar -C .gpu/libs -cJf .gpu/libs.tar.xz . && rm -rf .gpu/libs
-    ls -la .gpu
+    echo "packed: $(tar -tJf .gpu/libs.tar.xz | grep -c '\.so')  libraries; left to the GPU machine:"
+    for b in "$BUILD"/tsf "$BUILD"/tests/test_backend_ops "$BUILD"/tests/test_neural_truth \
+             "$BUILD"/tests/tsf_gpu_bench "$BUILD"/gpu/libtsf_cuda.so; do ldd "$b"; done |
+        awk '/=>/ {print $1}' | sort -u | while read -r name; do
+            tar -tJf .gpu/libs.tar.xz "./$name" >/dev/null 2>&1 || echo "  $name"
+        done
     exit 0
 fi
 
