@@ -139,10 +139,11 @@ tsf_status tsf_nn_backend_get(tsf_device device, tsf_precision precision,
     case TSF_DEVICE_CPU: *out = tsf_nn_backend_cpu(); return TSF_OK;
     case TSF_DEVICE_CUDA: return get_cuda(precision, out);
     case TSF_DEVICE_AUTO:
-        /* The CUDA kernels compile and their arithmetic is tested on the
-         * host, but they have not yet run on a GPU (docs/gpu.md): until
-         * tests/test_backend_ops passes on one, auto means the verified CPU
-         * reference and the GPU is opt-in with --device cuda. */
+        /* The CUDA kernels compile, their arithmetic is tested on the host
+         * and they have run on a GPU (the bench), but tests/test_backend_ops
+         * has not yet compared them with the CPU twins on one (docs/gpu.md):
+         * until it passes, auto means the verified CPU reference and the
+         * GPU is opt-in with --device cuda. */
         (void)precision;
         *out = tsf_nn_backend_cpu();
         return TSF_OK;
