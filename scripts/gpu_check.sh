@@ -18,17 +18,16 @@ BUILD=${BUILD:-build-gpu}
 
 if [ "${1:-}" = --pack ]; then # on the build machine: the non-system libraries
     mkdir -p .gpu/libs
-    for b in "$BUILD"/tsf "$BUILD"/tests/test_backend_ops "$BUILD"/tests/test_neural_truth \
-             "$BUILD"/tests/tsf_gpu_bench; do ldd "$b"; done | awk '/=>/ {print $1, $3}' |
-        grep -v -E '^(libc|libm|libgcc_s|libstdc\+\+|libdl|libpthread|librt|libcuda|libcudart|libcublas|libcublasLt)\.so' |
-        sort -u | while read -r name path; do cp -L "$path" ".gpu/libs/$name"; done
+    # every library the programs that run there load: "NAME PATH" lines
+    libs=$(for b in "$BUILD"/tsf "$BUILD"/tests/test_backend_ops "$BUILD"/tests/test_neural_truth \
+                    "$BUILD"/tests/tsf_gpu_bench "$BUILD"/gpu/libtsf_cuda.so; do ldd "$b"; done |
+           awk '/=>/ {print $1, $3}' | sort -u)
+    system='^(libc|libm|libgcc_s|libstdc\+\+|libdl|libpthread|librt|libcuda|libcudart|libcublas|libcublasLt)\.so'
+    echo "$libs" | grep -v -E "$system" |
+        while read -r name path; do cp -L "$path" ".gpu/libs/$name"; done
     tar -C .gpu/libs -cJf .gpu/libs.tar.xz . && rm -rf .gpu/libs
-    echo "packed: $(tar -tJf .gpu/libs.tar.xz | grep -c '\.so')  libraries; left to the GPU machine:"
-    for b in "$BUILD"/tsf "$BUILD"/tests/test_backend_ops "$BUILD"/tests/test_neural_truth \
-             "$BUILD"/tests/tsf_gpu_bench "$BUILD"/gpu/libtsf_cuda.so; do ldd "$b"; done |
-        awk '/=>/ {print $1}' | sort -u | while read -r name; do
-            tar -tJf .gpu/libs.tar.xz "./$name" >/dev/null 2>&1 || echo "  $name"
-        done
+    echo "packed $(echo "$libs" | grep -v -c -E "$system") libraries; left to the GPU machine:"
+    echo "$libs" | grep -E "$system" | awk '{print "  " $1}'
     exit 0
 fi
 
