@@ -78,19 +78,16 @@ for f in $FREQS; do
     printf '%-5s %-30s %9s %9s %7s %10s\n' side method sMAPE MASE failed seconds
     : >"$W/$f.times"
     for m in $TSF_METHODS; do
-        t0=$(now)
-        rc=0
-        "$TSF" evaluate -m "$m" -h "$H" --period "$P" --format long --threads "$THREADS" \
-            --json "$W/$f.csv" >"$W/out.json" 2>"$W/err.txt" || rc=$?
-        t=$(elapsed "$t0" "$(now)")
-        # short runs (under a second) are timed twice more, the least kept:
-        # tens of milliseconds are at the mercy of the scheduler
-        for again in 1 2; do
-            awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || break
+        # one run, then (when under a second: tens of milliseconds are at
+        # the mercy of the scheduler) two more, the least time kept
+        t=
+        for run in 1 2 3; do
             t0=$(now)
+            rc=0
             "$TSF" evaluate -m "$m" -h "$H" --period "$P" --format long --threads "$THREADS" \
-                --json "$W/$f.csv" >/dev/null 2>&1 || true
-            t=$(elapsed "$t0" "$(now)" | awk -v old="$t" '{ print ($1 < old ? $1 : old) }')
+                --json "$W/$f.csv" >"$W/out.json" 2>"$W/err.txt" || rc=$?
+            t=$(elapsed "$t0" "$(now)" | awk -v old="$t" '{ print (old == "" || $1 < old ? $1 : old) }')
+            awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || break
         done
         if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
             set -- $(json smape mase failed <"$W/out.json")
