@@ -445,20 +445,19 @@ tsf_status tsf_simulate_x(const tsf_model *m, size_t n, size_t npaths, uint64_t 
 }
 
 tsf_status tsf_simulate_opts(const tsf_model *m, size_t n, size_t npaths, const tsf_xreg *xreg,
-                             const tsf_forecast_opts *opts_in, double *out)
+                             const tsf_forecast_opts *opts, double *out)
 {
-    tsf_forecast_opts o, *opts = &o;
-    tsf_status st = tsf_forecast_opts_read(opts_in, &o);
+    tsf_forecast_opts o;
+    tsf_status st = tsf_forecast_opts_read(opts, &o);
     if (st || (st = need_fitted(m))) return st;
-    uint64_t seed = opts->seed;
     if (!m->type->simulate) return unsupported(m, "simulation");
     if (!out && n && npaths) return tsf_set_error(TSF_EINVAL, "tsf_simulate: no output array");
     if (xreg && xreg->k == 0) xreg = NULL;
     if (xreg && (!xreg->x || xreg->ld < n))
         return tsf_set_error(TSF_EINVAL, "the regressors have %zu rows, the simulation needs %zu",
                              xreg->x ? xreg->ld : 0, n);
-    st = m->type->simulate_opts ? m->type->simulate_opts(m->impl, n, npaths, opts, xreg, out)
-                                : m->type->simulate(m->impl, n, npaths, seed, xreg, out);
+    st = m->type->simulate_opts ? m->type->simulate_opts(m->impl, n, npaths, &o, xreg, out)
+                                : m->type->simulate(m->impl, n, npaths, o.seed, xreg, out);
     if (st) return st;
     if (has_transform(m))
         for (size_t i = 0; i < n * npaths; i++) out[i] = tsf_boxcox_inv(out[i], m->lambda);
