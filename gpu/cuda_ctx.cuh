@@ -118,6 +118,13 @@ void tk_gated_forward(float *, const float *, size_t, size_t);
 void tk_gated_backward(float *, const float *, const float *, size_t, size_t);
 void tk_relu_forward(float *, const float *, size_t);
 void tk_relu_backward(float *, const float *, const float *, size_t);
+void tk_additive_forward(float *, float *, const float *, const float *, const float *,
+                         const float *, const tsf_nn_add_geom *);
+void tk_additive_backward(float *, float *, float *, float *, const float *, const float *,
+                          const float *, const float *, const float *, const float *,
+                          const tsf_nn_add_geom *, float *);
+void tk_additive_step(float *, const float *, const float *, const float *, const float *, size_t,
+                      size_t, size_t, size_t, size_t, int, float *);
 void tk_scale(float *, float, size_t);
 void tk_adamw_update(float *, const float *, float *, float *, size_t, float, float, float, float,
                      float, int);
