@@ -228,7 +228,9 @@ static void layout(tsf_nn *nn)
         T_(ln1b, "ln1.bias", H, 0);
         T_(wqkv, "attn.qkv.weight", 3 * H, H);
         T_(bqkv, "attn.qkv.bias", 3 * H, 0);
-        if (ADDITIVE(&nn->cfg)) T_(av, "attn.v", H, 0);
+        if (ADDITIVE(&nn->cfg)) {
+            T_(av, "attn.v", H, 0);
+        }
         T_(wo, "attn.proj.weight", H, H);
         T_(bo, "attn.proj.bias", H, 0);
         T_(ln2w, "ln2.weight", H, 0);

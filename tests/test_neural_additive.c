@@ -1,0 +1,464 @@
+/* Additive (Bahdanau) attention: the backend ops against a dense
+ * reference computed the slow way in double from the definition
+ *   s_tj = va . tanh(q_t + k_j) - m_h (t - j),  p = softmax_j,  out_t = sum p_tj v_j
+ * (both geometries: the transformer's packed qkv with ALiBi, the RNN's
+ * time-major states without); their gradients and the whole networks'
+ * against central finite differences; the KV-ring steps against the full
+ * pass; streaming log densities against the log-likelihood; save/load and
+ * resume; and the spec errors. */
+#include "testutil.h"
+#include <unistd.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include "core/internal.h"
+#include "core/model_impl.h"
+#include "neural/neural.h"
+#include "state_resume.h"
+
+static gsl_rng *rng;
+static const tsf_nn_backend *be;
+
+static float *fa(size_t n)
+{
+    float *p = calloc(n ? n : 1, sizeof(float));
+    assert_non_null(p);
+    return p;
+}
+
+static float *rnd(size_t n, double sd)
+{
+    float *p = fa(n);
+    for (size_t i = 0; i < n; i++) p[i] = (float)gsl_ran_gaussian(rng, sd);
+    return p;
+}
+
+static double dotd(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+/* One case: q, k, v views into one buffer (packed: the transformer's qkv
+ * rows; else three (T,B,hs) arrays side by side), out (strided). */
+typedef struct {
+    tsf_nn_add_geom g;
+    size_t nin, nout;       /* floats of the input buffer and of out */
+    float *in, *q, *k, *v, *va, *out, *att, *R;
+    float *o;               /* where out's first row starts in out */
+} add_case;
+
+static add_case make_case(int packed, size_t B, size_t T, size_t NH, size_t hs, size_t W)
+{
+    add_case c;
+    memset(&c, 0, sizeof c);
+    size_t C = NH * hs;
+    if (packed) {
+        c.g = (tsf_nn_add_geom){B, T, NH, hs, W, T * 3 * C, 3 * C, T * C, C, 1};
+        c.nin = B * T * 3 * C;
+        c.nout = B * T * C;
+        c.in = rnd(c.nin, 1.0);
+        c.q = c.in;
+        c.k = c.in + C;
+        c.v = c.in + 2 * C;
+    } else { /* time-major, out into the second half of (T,B,2C) rows */
+        c.g = (tsf_nn_add_geom){B, T, NH, hs, W, C, B * C, 2 * C, B * 2 * C, 0};
+        c.nin = 3 * T * B * C;
+        c.nout = T * B * 2 * C;
+        c.in = rnd(c.nin, 1.0);
+        c.q = c.in;
+        c.k = c.in + T * B * C;
+        c.v = c.in + 2 * T * B * C;
+    }
+    c.va = rnd(C, 1.0);
+    c.out = fa(c.nout);
+    c.o = packed ? c.out : c.out + C;
+    c.att = fa(B * NH * T * W);
+    c.R = rnd(c.nout, 1.0);
+    return c;
+}
+
+static void free_case(add_case *c)
+{
+    free(c->in); free(c->va); free(c->out); free(c->att); free(c->R);
+}
+
+static double case_loss(void *v)
+{
+    add_case *c = v;
+    be->additive_forward(c->o, c->att, c->q, c->k, c->v, c->va, &c->g);
+    return dotd(c->out, c->R, c->nout);
+}
+
+/* the definition, in double */
+static void dense_reference(const add_case *c)
+{
+    const tsf_nn_add_geom *g = &c->g;
+    double s[512], o[64];
+    for (size_t b = 0; b < g->B; b++)
+        for (size_t h = 0; h < g->NH; h++)
+            for (size_t t = 0; t < g->T; t++) {
+                double m = g->alibi ? exp2(-8.0 * (double)(h + 1) / (double)g->NH) : 0.0;
+                size_t lo = t + 1 > g->W ? t + 1 - g->W : 0;
+                double mx = -INFINITY, sum = 0.0;
+                for (size_t j = lo; j <= t; j++) {
+                    double e = 0.0;
+                    for (size_t d = 0; d < g->hs; d++)
+                        e += c->va[h * g->hs + d] *
+                             tanh((double)c->q[b * g->sb + t * g->st + h * g->hs + d] +
+                                  c->k[b * g->sb + j * g->st + h * g->hs + d]);
+                    s[j - lo] = e - m * (double)(t - j);
+                    if (s[j - lo] > mx) mx = s[j - lo];
+                }
+                for (size_t j = lo; j <= t; j++) sum += exp(s[j - lo] - mx);
+                memset(o, 0, sizeof o);
+                for (size_t j = lo; j <= t; j++) {
+                    double p = exp(s[j - lo] - mx) / sum;
+                    const float *pa = c->att + ((b * g->NH + h) * g->T + t) * g->W;
+                    assert_close(pa[j + g->W - 1 - t], p, 1e-6);
+                    for (size_t d = 0; d < g->hs; d++)
+                        o[d] += p * c->v[b * g->sb + j * g->st + h * g->hs + d];
+                }
+                const float *po = c->o + b * g->ob + t * g->ot + h * g->hs;
+                for (size_t d = 0; d < g->hs; d++) assert_close(po[d], o[d], 1e-5);
+                /* the entries before the series' start are zero */
+                for (size_t w = 0; w + t + 1 < g->W; w++)
+                    assert_true(c->att[((b * g->NH + h) * g->T + t) * g->W + w] == 0.0f);
+            }
+}
+
+static const size_t shapes[][6] = {
+    /* packed, B, T, NH, hs, W */
+    {1, 2, 9, 2, 4, 4},   /* window shorter than T */
+    {1, 1, 7, 3, 5, 7},   /* full causal window */
+    {0, 3, 8, 1, 6, 3},   /* RNN geometry */
+    {0, 2, 11, 1, 8, 16}, /* window longer than T */
+};
+#define NSHAPES (sizeof shapes / sizeof *shapes)
+
+static void test_dense_reference(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NSHAPES; i++) {
+        const size_t *s = shapes[i];
+        add_case c = make_case((int)s[0], s[1], s[2], s[3], s[4], s[5]);
+        case_loss(&c);
+        dense_reference(&c);
+        free_case(&c);
+    }
+}
+
+/* Compares grad with central differences of f over a sample of x. */
+static void check(const char *what, float *x, const float *grad, size_t n, void *ctx,
+                  double (*f)(void *), float h, double tol)
+{
+    double worst = 0.0;
+    size_t step = n > 40 ? n / 40 : 1;
+    for (size_t i = 0; i < n; i += step) {
+        float x0 = x[i];
+        x[i] = x0 + h;
+        double lp = f(ctx);
+        x[i] = x0 - h;
+        double lm = f(ctx);
+        x[i] = x0;
+        double fd = (lp - lm) / ((double)(x0 + h) - (double)(x0 - h));
+        double err = fabs(fd - grad[i]) / (fabs(fd) + fabs(grad[i]) + 1e-2);
+        if (err > worst) worst = err;
+        if (err > tol)
+            fail_msg("%s: d/dx[%zu] analytic %.7g, finite difference %.7g", what, i,
+                     (double)grad[i], fd);
+    }
+    print_message("%-34s worst relative error %.2e\n", what, worst);
+}
+
+static void test_op_gradients(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NSHAPES; i++) {
+        const size_t *s = shapes[i];
+        add_case c = make_case((int)s[0], s[1], s[2], s[3], s[4], s[5]);
+        case_loss(&c);
+        size_t C = c.g.NH * c.g.hs;
+        float *din = fa(c.nin), *dva = fa(C), *scr = fa(c.g.W + c.g.hs);
+        float *dq = din + (c.q - c.in), *dk = din + (c.k - c.in), *dv = din + (c.v - c.in);
+        float *dout = fa(c.nout);
+        memcpy(dout, c.R, c.nout * sizeof *dout);
+        be->additive_backward(dq, dk, dv, dva, dout + (c.o - c.out), c.q, c.k, c.v,
+                              c.va, c.att, &c.g, scr);
+        char what[64];
+        snprintf(what, sizeof what, "additive %s d(q,k,v)", s[0] ? "packed" : "time-major");
+        check(what, c.in, din, c.nin, &c, case_loss, 1e-2f, 3e-3);
+        snprintf(what, sizeof what, "additive %s dva", s[0] ? "packed" : "time-major");
+        check(what, c.va, dva, C, &c, case_loss, 1e-2f, 3e-3);
+        free(din); free(dva); free(scr); free(dout);
+        free_case(&c);
+    }
+}
+
+/* The ring step reproduces every row of the full pass (the ring wraps). */
+static void test_step(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NSHAPES; i++) {
+        const size_t *s = shapes[i];
+        add_case c = make_case((int)s[0], s[1], s[2], s[3], s[4], s[5]);
+        case_loss(&c);
+        size_t B = c.g.B, W = c.g.W, NH = c.g.NH, hs = c.g.hs, C = NH * hs;
+        float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o = fa(B * C);
+        float *sc = fa(NH * W);
+        for (size_t t = 0; t < c.g.T; t++) {
+            for (size_t b = 0; b < B; b++) {
+                size_t r = b * c.g.sb + t * c.g.st;
+                memcpy(q + b * C, c.q + r, C * sizeof(float));
+                memcpy(kc + (b * W + t % W) * C, c.k + r, C * sizeof(float));
+                memcpy(vc + (b * W + t % W) * C, c.v + r, C * sizeof(float));
+            }
+            be->additive_step(o, q, kc, vc, c.va, B, NH, hs, W, t, c.g.alibi, sc);
+            for (size_t b = 0; b < B; b++)
+                for (size_t d = 0; d < C; d++)
+                    assert_close(o[b * C + d], c.o[b * c.g.ob + t * c.g.ot + d], 1e-5);
+        }
+        free(q); free(kc); free(vc); free(o); free(sc);
+        free_case(&c);
+    }
+}
+
+/* ---- whole networks ---- */
+typedef struct { tsf_nn *nn; tsf_nn_acts *a; float *x, *y; size_t B, T; } net_ctx;
+static double net_loss(void *v)
+{
+    net_ctx *c = v;
+    return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
+}
+
+/* attention=additive: transformer hp[3] = 1; RNN hp[0] = 1, hp[1] = W */
+static tsf_nn_config additive_cfg(const tsf_nn_arch_ops *arch, tsf_nn_head head, int W)
+{
+    tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
+                         .context = 4, .period = 3, .head_n = 2};
+    if (arch == &tsf_nn_arch_transformer) cfg.hp[3] = 1;
+    else {
+        cfg.hp[0] = 1;
+        cfg.hp[1] = W;
+    }
+    return cfg;
+}
+
+static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head)
+{
+    tsf_nn_config cfg = additive_cfg(arch, head, 3);
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 7);
+    for (size_t i = 0; i < nn->nparams; i++) nn->params[i] += (float)gsl_ran_gaussian(rng, 0.1);
+    size_t B = 2, T = 6;
+    net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
+    assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
+    for (size_t i = 0; i < B * T; i++) {
+        tsf_nn_input(nn, gsl_ran_gaussian(rng, 1), i % 4 == 1 ? NAN : gsl_ran_gaussian(rng, 1),
+                     c.x + i * nn->nin);
+        c.y[i] = (float)gsl_ran_gaussian(rng, 1);
+    }
+    c.y[3] = NAN;
+    float *g = fa(nn->nparams);
+    tsf_nn_forward_backward(nn, c.a, c.x, c.y, B, T, NULL, g, 1.0f);
+    int seen = 0;
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const tsf_nn_tensor *t = &nn->tens[k];
+        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
+        char what[80];
+        snprintf(what, sizeof what, "%s %s", arch->name, t->name);
+        seen += strstr(t->name, "attn.v") != NULL;
+        check(what, nn->params + t->off, g + t->off, n < 12 ? n : 12, &c, net_loss, 1e-2f, 1e-2);
+    }
+    assert_int_equal(seen, arch == &tsf_nn_arch_transformer ? 2 : 1);
+    tsf_nn_acts_free(c.a);
+    free(c.x); free(c.y); free(g);
+    tsf_nn_free(nn);
+}
+
+static void test_net_gradients(void **state)
+{
+    (void)state;
+    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T);
+    run_net(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN);
+    run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE);
+}
+
+/* Full training pass over B windows vs one-position steps through a
+ * stream (KV caches of the transformer, state rings of the RNNs, which
+ * wrap: W < T). */
+static void run_incremental(const tsf_nn_arch_ops *arch)
+{
+    tsf_nn_config cfg = additive_cfg(arch, TSF_NN_HEAD_STUDENT_T, 4);
+    cfg.hidden = 16;
+    cfg.heads = 4;
+    cfg.context = 5;
+    tsf_nn *nn;
+    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+    tsf_nn_init(nn, 11);
+    size_t B = 2, T = 13, F = nn->nin, K = nn->K;
+    double *z = malloc(B * T * sizeof *z);
+    for (size_t i = 0; i < B * T; i++) z[i] = gsl_ran_gaussian(rng, 1.0);
+    z[4] = NAN;
+    float *x = fa(B * T * F), *y = fa(B * T), *o = fa(B * T * K);
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++) {
+            const double *s = z + b * T;
+            tsf_nn_input(nn, t >= 1 ? s[t - 1] : NAN, t >= 3 ? s[t - 3] : NAN,
+                         x + (b * T + t) * F);
+            y[b * T + t] = (float)s[t];
+        }
+    tsf_nn_acts *a;
+    assert_int_equal(tsf_nn_acts_new(nn, B, T, &a), TSF_OK);
+    tsf_nn_forward_backward(nn, a, x, y, B, T, o, NULL, 1.0f);
+    double worst = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        tsf_nn_stream *s;
+        assert_int_equal(tsf_nn_stream_new(nn, 1.0, 1, &s), TSF_OK);
+        for (size_t t = 0; t < T; t++) {
+            tsf_nn_stream_predict(s);
+            for (size_t k = 0; k < K; k++) {
+                double d = fabs(s->o[k] - o[(b * T + t) * K + k]);
+                if (d > worst) worst = d;
+                assert_close(s->o[k], o[(b * T + t) * K + k], 2e-5);
+            }
+            tsf_nn_stream_push(s, &z[b * T + t]);
+        }
+        tsf_nn_stream_free(s);
+    }
+    print_message("%s(attention=additive): largest |full pass - incremental| = %.2e\n",
+                  arch->name, worst);
+    tsf_nn_acts_free(a);
+    tsf_nn_free(nn);
+    free(z); free(x); free(y); free(o);
+}
+
+static void test_incremental(void **state)
+{
+    (void)state;
+    run_incremental(&tsf_nn_arch_transformer);
+    run_incremental(&tsf_nn_arch_gru);
+    run_incremental(&tsf_nn_arch_lstm);
+}
+
+/* ---- models: streaming = loglik, save/load, resume ---- */
+static const char *const specs[] = {
+    "transformer(d=8, heads=2, layers=2, context=6, attention=additive, head=student-t)",
+    "gru(hidden=8, layers=2, context=16, attention=additive, window=5)",
+    "lstm(hidden=8, layers=1, context=16, attention=additive, window=4, head=mixture)",
+};
+#define NSPECS (sizeof specs / sizeof *specs)
+
+static double *series(size_t n)
+{
+    double *y = malloc(n * sizeof *y), a = 0.0;
+    assert_non_null(y);
+    for (size_t t = 0; t < n; t++) y[t] = a = 3.0 + 0.6 * (a - 3.0) + gsl_ran_gaussian(rng, 1.0);
+    return y;
+}
+
+static tsf_model *fit_small(const char *spec, const double *y, size_t n)
+{
+    tsf_model *m;
+    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
+    tsf_fit_opts o = {0};
+    o.epochs = 2;
+    o.batch = 4;
+    o.seed = 3;
+    if (tsf_fit(m, y, n, NULL, 4, &o)) fail_msg("fit %s: %s", spec, tsf_errmsg());
+    return m;
+}
+
+static void test_models(void **state)
+{
+    (void)state;
+    size_t n = 80;
+    double *y = series(n);
+    y[33] = NAN;
+    char path[] = "/tmp/tsf_additive_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (size_t i = 0; i < NSPECS; i++) {
+        tsf_model *m = fit_small(specs[i], y, n), *m2 = NULL;
+        tsf_fit_info fi;
+        assert_int_equal(tsf_model_info(m, &fi), TSF_OK);
+        assert_non_null(strstr(fi.model, "attention=additive"));
+        double ll, sum = 0.0;
+        assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
+        tsf_state *st;
+        assert_int_equal(tsf_state_new(m, &st), TSF_OK);
+        for (size_t t = 0; t < n; t++) {
+            double lp;
+            assert_int_equal(tsf_state_update(st, y[t], &lp), TSF_OK);
+            sum += lp;
+        }
+        tsf_state_free(st);
+        print_message("%s: loglik %.6f, streaming sum %.6f\n", specs[i], ll, sum);
+        assert_true(isfinite(ll));
+        assert_rel(sum, ll, 1e-5, 0.0);
+        /* save / load: the same model, bit for bit */
+        assert_int_equal(tsf_save(m, path), TSF_OK);
+        if (tsf_load(path, &m2)) fail_msg("load %s: %s", specs[i], tsf_errmsg());
+        double l2;
+        assert_int_equal(tsf_loglik(m2, y, n, NULL, 0, &l2), TSF_OK);
+        assert_true(ll == l2);
+        assert_int_equal(tsf_model_info(m2, &fi), TSF_OK);
+        assert_non_null(strstr(fi.model, "attention=additive"));
+        /* resumed states: before and after the window fills */
+        check_resume(m, m, y, n, 3);
+        check_resume(m, m2, y, n, 41);
+        tsf_model_free(m2);
+        tsf_model_free(m);
+    }
+    remove(path);
+    free(y);
+}
+
+static void test_specs(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"transformer(attention=foo)", "dot|additive"},
+        {"gru(attention=dot)", "none|additive"},
+        {"lstm(attention=additive, window=0)", "window=0 is out of range"},
+        {"gru(window=8)", "window= goes with attention=additive"},
+        {"wavenet(attention=additive)", "unknown key 'attention'"},
+        {"transformer(window=8)", "unknown key 'window'"},
+    };
+    tsf_model *m = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(tsf_model_new(bad[i][0], &m), TSF_EPARSE);
+        print_message("%s: %s\n", bad[i][0], tsf_errmsg());
+        assert_errmsg_has(bad[i][0]);
+        assert_errmsg_has(bad[i][1]);
+        assert_null(strchr(tsf_errmsg(), '\n'));
+    }
+    /* defaults: the name shows what differs from them only */
+    assert_int_equal(tsf_model_new("gru(attention=additive)", &m), TSF_OK);
+    const tsf_neural *nm = m->impl;
+    assert_int_equal(nm->cfg.hp[1], 64);
+    assert_non_null(strstr(nm->name, "attention=additive"));
+    assert_null(strstr(nm->name, "window"));
+    tsf_model_free(m);
+    assert_int_equal(tsf_model_new("transformer(attention=dot)", &m), TSF_OK);
+    assert_null(strstr(((const tsf_neural *)m->impl)->name, "attention"));
+    tsf_model_free(m);
+}
+
+int main(void)
+{
+    rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 2015);
+    be = tsf_nn_backend_cpu();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_reference), cmocka_unit_test(test_op_gradients),
+        cmocka_unit_test(test_step),            cmocka_unit_test(test_net_gradients),
+        cmocka_unit_test(test_incremental),     cmocka_unit_test(test_models),
+        cmocka_unit_test(test_specs),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    gsl_rng_free(rng);
+    return rc;
+}
