@@ -164,22 +164,13 @@ __global__ void k_add_step(float *out, const float *q, const float *kc, const fl
         p[jj] = ad_score(qs, kj, vs, hs) - m * (float)(pos - j);
         mx = fmaxf(mx, p[jj]);
     }
-    mx = tk_warp_max(mx);
-    if (tid % 32 == 0) red[tid / 32] = mx;
-    __syncthreads();
-    mx = red[0];
-    for (unsigned k = 1; k < blockDim.x / 32; k++) mx = fmaxf(mx, red[k]);
-    __syncthreads();
+    mx = tk_block_max(mx, red);
     float s = 0.0f;
     for (int jj = tid; jj < n; jj += blockDim.x) {
         p[jj] = expf(p[jj] - mx);
         s += p[jj];
     }
-    s = tk_warp_sum(s);
-    if (tid % 32 == 0) red[tid / 32] = s;
-    __syncthreads();
-    s = 0.0f;
-    for (unsigned k = 0; k < blockDim.x / 32; k++) s += red[k];
+    s = tk_block_sum(s, red);
     float inv = 1.0f / s;
     for (int d = tid; d < hs; d += blockDim.x) {
         float acc = 0.0f;

@@ -4,31 +4,19 @@
  * (both geometries: the transformer's packed qkv with ALiBi, the RNN's
  * time-major states without); their gradients and the whole networks'
  * against central finite differences; the KV-ring steps against the full
- * pass; streaming log densities against the log-likelihood; save/load and
- * resume; and the spec errors. */
-#include "testutil.h"
-#include <unistd.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+ * pass; and the spec errors.  The models' streaming, save/load and resume
+ * run with the other architectures' in test_neural_model.c. */
+#include "twin_util.h"
 #include "core/internal.h"
 #include "core/model_impl.h"
 #include "neural/neural.h"
-#include "state_resume.h"
 
-static gsl_rng *rng;
 static const tsf_nn_backend *be;
-
-static float *fa(size_t n)
-{
-    float *p = calloc(n ? n : 1, sizeof(float));
-    assert_non_null(p);
-    return p;
-}
 
 static float *rnd(size_t n, double sd)
 {
     float *p = fa(n);
-    for (size_t i = 0; i < n; i++) p[i] = (float)gsl_ran_gaussian(rng, sd);
+    randn(p, n, sd);
     return p;
 }
 
@@ -285,137 +273,6 @@ static void test_net_gradients(void **state)
     run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE);
 }
 
-/* Full training pass over B windows vs one-position steps through a
- * stream (KV caches of the transformer, state rings of the RNNs, which
- * wrap: W < T). */
-static void run_incremental(const tsf_nn_arch_ops *arch)
-{
-    tsf_nn_config cfg = additive_cfg(arch, TSF_NN_HEAD_STUDENT_T, 4);
-    cfg.hidden = 16;
-    cfg.heads = 4;
-    cfg.context = 5;
-    tsf_nn *nn;
-    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
-    tsf_nn_init(nn, 11);
-    size_t B = 2, T = 13, F = nn->nin, K = nn->K;
-    double *z = malloc(B * T * sizeof *z);
-    for (size_t i = 0; i < B * T; i++) z[i] = gsl_ran_gaussian(rng, 1.0);
-    z[4] = NAN;
-    float *x = fa(B * T * F), *y = fa(B * T), *o = fa(B * T * K);
-    for (size_t b = 0; b < B; b++)
-        for (size_t t = 0; t < T; t++) {
-            const double *s = z + b * T;
-            tsf_nn_input(nn, t >= 1 ? s[t - 1] : NAN, t >= 3 ? s[t - 3] : NAN,
-                         x + (b * T + t) * F);
-            y[b * T + t] = (float)s[t];
-        }
-    tsf_nn_acts *a;
-    assert_int_equal(tsf_nn_acts_new(nn, B, T, &a), TSF_OK);
-    tsf_nn_forward_backward(nn, a, x, y, B, T, o, NULL, 1.0f);
-    double worst = 0.0;
-    for (size_t b = 0; b < B; b++) {
-        tsf_nn_stream *s;
-        assert_int_equal(tsf_nn_stream_new(nn, 1.0, 1, &s), TSF_OK);
-        for (size_t t = 0; t < T; t++) {
-            tsf_nn_stream_predict(s);
-            for (size_t k = 0; k < K; k++) {
-                double d = fabs(s->o[k] - o[(b * T + t) * K + k]);
-                if (d > worst) worst = d;
-                assert_close(s->o[k], o[(b * T + t) * K + k], 2e-5);
-            }
-            tsf_nn_stream_push(s, &z[b * T + t]);
-        }
-        tsf_nn_stream_free(s);
-    }
-    print_message("%s(attention=additive): largest |full pass - incremental| = %.2e\n",
-                  arch->name, worst);
-    tsf_nn_acts_free(a);
-    tsf_nn_free(nn);
-    free(z); free(x); free(y); free(o);
-}
-
-static void test_incremental(void **state)
-{
-    (void)state;
-    run_incremental(&tsf_nn_arch_transformer);
-    run_incremental(&tsf_nn_arch_gru);
-    run_incremental(&tsf_nn_arch_lstm);
-}
-
-/* ---- models: streaming = loglik, save/load, resume ---- */
-static const char *const specs[] = {
-    "transformer(d=8, heads=2, layers=2, context=6, attention=additive, head=student-t)",
-    "gru(hidden=8, layers=2, context=16, attention=additive, window=5)",
-    "lstm(hidden=8, layers=1, context=16, attention=additive, window=4, head=mixture)",
-};
-#define NSPECS (sizeof specs / sizeof *specs)
-
-static double *series(size_t n)
-{
-    double *y = malloc(n * sizeof *y), a = 0.0;
-    assert_non_null(y);
-    for (size_t t = 0; t < n; t++) y[t] = a = 3.0 + 0.6 * (a - 3.0) + gsl_ran_gaussian(rng, 1.0);
-    return y;
-}
-
-static tsf_model *fit_small(const char *spec, const double *y, size_t n)
-{
-    tsf_model *m;
-    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
-    tsf_fit_opts o = {0};
-    o.epochs = 2;
-    o.batch = 4;
-    o.seed = 3;
-    if (tsf_fit(m, y, n, NULL, 4, &o)) fail_msg("fit %s: %s", spec, tsf_errmsg());
-    return m;
-}
-
-static void test_models(void **state)
-{
-    (void)state;
-    size_t n = 80;
-    double *y = series(n);
-    y[33] = NAN;
-    char path[] = "/tmp/tsf_additive_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    for (size_t i = 0; i < NSPECS; i++) {
-        tsf_model *m = fit_small(specs[i], y, n), *m2 = NULL;
-        tsf_fit_info fi;
-        assert_int_equal(tsf_model_info(m, &fi), TSF_OK);
-        assert_non_null(strstr(fi.model, "attention=additive"));
-        double ll, sum = 0.0;
-        assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);
-        tsf_state *st;
-        assert_int_equal(tsf_state_new(m, &st), TSF_OK);
-        for (size_t t = 0; t < n; t++) {
-            double lp;
-            assert_int_equal(tsf_state_update(st, y[t], &lp), TSF_OK);
-            sum += lp;
-        }
-        tsf_state_free(st);
-        print_message("%s: loglik %.6f, streaming sum %.6f\n", specs[i], ll, sum);
-        assert_true(isfinite(ll));
-        assert_rel(sum, ll, 1e-5, 0.0);
-        /* save / load: the same model, bit for bit */
-        assert_int_equal(tsf_save(m, path), TSF_OK);
-        if (tsf_load(path, &m2)) fail_msg("load %s: %s", specs[i], tsf_errmsg());
-        double l2;
-        assert_int_equal(tsf_loglik(m2, y, n, NULL, 0, &l2), TSF_OK);
-        assert_true(ll == l2);
-        assert_int_equal(tsf_model_info(m2, &fi), TSF_OK);
-        assert_non_null(strstr(fi.model, "attention=additive"));
-        /* resumed states: before and after the window fills */
-        check_resume(m, m, y, n, 3);
-        check_resume(m, m2, y, n, 41);
-        tsf_model_free(m2);
-        tsf_model_free(m);
-    }
-    remove(path);
-    free(y);
-}
-
 static void test_specs(void **state)
 {
     (void)state;
@@ -455,7 +312,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_reference), cmocka_unit_test(test_op_gradients),
         cmocka_unit_test(test_step),            cmocka_unit_test(test_net_gradients),
-        cmocka_unit_test(test_incremental),     cmocka_unit_test(test_models),
         cmocka_unit_test(test_specs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
