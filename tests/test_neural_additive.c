@@ -2,11 +2,13 @@
  * reference computed the slow way in double from the definition
  *   s_tj = va . tanh(q_t + k_j) - m_h (t - j),  p = softmax_j,  out_t = sum p_tj v_j
  * (both geometries: the transformer's packed qkv with ALiBi, the RNN's
- * time-major states without); their gradients and the whole networks'
- * against central finite differences; the KV-ring steps against the full
- * pass; and the spec errors.  The models' streaming, save/load and resume
- * run with the other architectures' in test_neural_model.c. */
+ * time-major states without); their gradients against central finite
+ * differences; the KV-ring steps against the full pass; and the spec
+ * errors.  The whole networks' gradients are checked in test_neural_grad.c,
+ * the models' streaming, save/load and resume in test_neural_model.c, with
+ * the other architectures'. */
 #include "twin_util.h"
+#include "fd_check.h"
 #include "core/internal.h"
 #include "core/model_impl.h"
 #include "neural/neural.h"
@@ -136,29 +138,6 @@ static void test_dense_reference(void **state)
     }
 }
 
-/* Compares grad with central differences of f over a sample of x. */
-static void check(const char *what, float *x, const float *grad, size_t n, void *ctx,
-                  double (*f)(void *), float h, double tol)
-{
-    double worst = 0.0;
-    size_t step = n > 40 ? n / 40 : 1;
-    for (size_t i = 0; i < n; i += step) {
-        float x0 = x[i];
-        x[i] = x0 + h;
-        double lp = f(ctx);
-        x[i] = x0 - h;
-        double lm = f(ctx);
-        x[i] = x0;
-        double fd = (lp - lm) / ((double)(x0 + h) - (double)(x0 - h));
-        double err = fabs(fd - grad[i]) / (fabs(fd) + fabs(grad[i]) + 1e-2);
-        if (err > worst) worst = err;
-        if (err > tol)
-            fail_msg("%s: d/dx[%zu] analytic %.7g, finite difference %.7g", what, i,
-                     (double)grad[i], fd);
-    }
-    print_message("%-34s worst relative error %.2e\n", what, worst);
-}
-
 static void test_op_gradients(void **state)
 {
     (void)state;
@@ -175,9 +154,9 @@ static void test_op_gradients(void **state)
                               c.va, c.att, &c.g, scr);
         char what[64];
         snprintf(what, sizeof what, "additive %s d(q,k,v)", s[0] ? "packed" : "time-major");
-        check(what, c.in, din, c.nin, &c, case_loss, 1e-2f, 3e-3);
+        check(what, case_loss, &c, c.in, din, c.nin, 1e-2f, 3e-3);
         snprintf(what, sizeof what, "additive %s dva", s[0] ? "packed" : "time-major");
-        check(what, c.va, dva, C, &c, case_loss, 1e-2f, 3e-3);
+        check(what, case_loss, &c, c.va, dva, C, 1e-2f, 3e-3);
         free(din); free(dva); free(scr); free(dout);
         free_case(&c);
     }
@@ -209,68 +188,6 @@ static void test_step(void **state)
         free(q); free(kc); free(vc); free(o); free(sc);
         free_case(&c);
     }
-}
-
-/* ---- whole networks ---- */
-typedef struct { tsf_nn *nn; tsf_nn_acts *a; float *x, *y; size_t B, T; } net_ctx;
-static double net_loss(void *v)
-{
-    net_ctx *c = v;
-    return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
-}
-
-/* attention=additive: transformer hp[3] = 1; RNN hp[0] = 1, hp[1] = W */
-static tsf_nn_config additive_cfg(const tsf_nn_arch_ops *arch, tsf_nn_head head, int W)
-{
-    tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
-                         .context = 4, .period = 3, .head_n = 2};
-    if (arch == &tsf_nn_arch_transformer) cfg.hp[3] = 1;
-    else {
-        cfg.hp[0] = 1;
-        cfg.hp[1] = W;
-    }
-    return cfg;
-}
-
-static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head)
-{
-    tsf_nn_config cfg = additive_cfg(arch, head, 3);
-    tsf_nn *nn;
-    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
-    tsf_nn_init(nn, 7);
-    for (size_t i = 0; i < nn->nparams; i++) nn->params[i] += (float)gsl_ran_gaussian(rng, 0.1);
-    size_t B = 2, T = 6;
-    net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
-    assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
-    for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nn, gsl_ran_gaussian(rng, 1), i % 4 == 1 ? NAN : gsl_ran_gaussian(rng, 1),
-                     c.x + i * nn->nin);
-        c.y[i] = (float)gsl_ran_gaussian(rng, 1);
-    }
-    c.y[3] = NAN;
-    float *g = fa(nn->nparams);
-    tsf_nn_forward_backward(nn, c.a, c.x, c.y, B, T, NULL, g, 1.0f);
-    int seen = 0;
-    for (size_t k = 0; k < nn->ntens; k++) {
-        const tsf_nn_tensor *t = &nn->tens[k];
-        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
-        char what[80];
-        snprintf(what, sizeof what, "%s %s", arch->name, t->name);
-        seen += strstr(t->name, "attn.v") != NULL;
-        check(what, nn->params + t->off, g + t->off, n < 12 ? n : 12, &c, net_loss, 1e-2f, 1e-2);
-    }
-    assert_int_equal(seen, arch == &tsf_nn_arch_transformer ? 2 : 1);
-    tsf_nn_acts_free(c.a);
-    free(c.x); free(c.y); free(g);
-    tsf_nn_free(nn);
-}
-
-static void test_net_gradients(void **state)
-{
-    (void)state;
-    run_net(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T);
-    run_net(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN);
-    run_net(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE);
 }
 
 static void test_specs(void **state)
@@ -311,7 +228,7 @@ int main(void)
     be = tsf_nn_backend_cpu();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_reference), cmocka_unit_test(test_op_gradients),
-        cmocka_unit_test(test_step),            cmocka_unit_test(test_net_gradients),
+        cmocka_unit_test(test_step),
         cmocka_unit_test(test_specs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
