@@ -154,9 +154,12 @@ static void test_op_gradients(void **state)
                               c.va, c.att, &c.g, scr);
         char what[64];
         snprintf(what, sizeof what, "additive %s d(q,k,v)", s[0] ? "packed" : "time-major");
-        check(what, case_loss, &c, c.in, din, c.nin, 1e-2f, 3e-3);
+        /* the loss sums up to 2000 fp32 outputs: rounding noise of ~1e-6
+         * calls for a step of 2e-2 and a tolerance of 1e-2 (as the dot
+         * product's long case in test_neural_grad.c) */
+        check(what, case_loss, &c, c.in, din, c.nin, 2e-2f, 1e-2);
         snprintf(what, sizeof what, "additive %s dva", s[0] ? "packed" : "time-major");
-        check(what, case_loss, &c, c.va, dva, C, 1e-2f, 3e-3);
+        check(what, case_loss, &c, c.va, dva, C, 2e-2f, 1e-2);
         free(din); free(dva); free(scr); free(dout);
         free_case(&c);
     }
