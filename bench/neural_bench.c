@@ -1,7 +1,8 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
  *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
- * ARCH is gru, lstm, transformer or wavenet (HIDDEN = channels = skip
+ * ARCH is gru, lstm, transformer, transformer-additive (attention=additive)
+ * or wavenet (HIDDEN = channels = skip
  * channels, kernel 2, one stack; HEADS unused).  Prints one JSON line:
  *   {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "sample_steps_per_s",
  *    "cpu_sample_steps_per_s", "recompute_sample_steps_per_s", "maxrss_mb",
@@ -37,6 +38,10 @@ int main(int argc, char **argv)
                          .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strcmp(argv[1], "transformer-additive")) { /* attention=additive */
+        cfg.arch = &tsf_nn_arch_transformer;
+        cfg.hp[3] = 1;
+    }
     int wn = !strcmp(argv[1], "wavenet");
     if (wn) {
         cfg.arch = &tsf_nn_arch_wavenet;

@@ -236,6 +236,64 @@ static void test_attention(void **state)
     }
 }
 
+/* additive attention (ABI 3) in both geometries: the transformer's packed
+ * qkv with ALiBi, and time-major RNN states with the output in the second
+ * half of (T,B,2H) rows */
+static void test_additive(void **state)
+{
+    (void)state;
+    static const size_t shapes[][6] = {{1, 2, 70, 4, 16, 70}, {1, 2, 70, 4, 16, 17},
+                                       {0, 32, 40, 1, 64, 16}, {0, 3, 20, 1, 33, 64}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int packed = (int)shapes[s][0];
+        size_t B = shapes[s][1], T = shapes[s][2], NH = shapes[s][3], hs = shapes[s][4];
+        size_t W = shapes[s][5], C = NH * hs, A = B * NH * T * W, nin = 3 * B * T * C;
+        size_t nout = packed ? B * T * C : 2 * B * T * C, oo = packed ? 0 : C;
+        tsf_nn_add_geom g = packed ? (tsf_nn_add_geom){B, T, NH, hs, W, T * 3 * C, 3 * C, T * C,
+                                                       C, 1}
+                                   : (tsf_nn_add_geom){B, T, NH, hs, W, C, B * C, 2 * C,
+                                                       B * 2 * C, 0};
+        size_t dk = packed ? C : B * T * C, dv = 2 * dk;
+        float *in = rnd(nin, 1), *va = rnd(C, 1), *out = fa(nout), *att = fa(A);
+        float *dout = rnd(nout, 1), *din = rnd(nin, 0.1), *dva = rnd(C, 0.1);
+        float *scr = fa(W + hs);
+        float *Din = up(in, nin), *Dva = up(va, C), *Dout = up(out, nout), *Datt = up(att, A);
+        float *Ddout = up(dout, nout), *Ddin = up(din, nin), *Ddva = up(dva, C);
+        cpu->additive_forward(out + oo, att, in, in + dk, in + dv, va, &g);
+        gpu[0]->additive_forward(Dout + oo, Datt, Din, Din + dk, Din + dv, Dva, &g);
+        cmp("additive_forward out", Dout, out, nout, TOL_FP32);
+        cmp("additive_forward att", Datt, att, A, TOL_FP32);
+        cpu->additive_backward(din, din + dk, din + dv, dva, dout + oo, in, in + dk, in + dv, va,
+                               att, &g, scr);
+        gpu[0]->additive_backward(Ddin, Ddin + dk, Ddin + dv, Ddva, Ddout + oo, Din, Din + dk,
+                                  Din + dv, Dva, Datt, &g, NULL);
+        cmp("additive_backward dq, dk, dv", Ddin, din, nin, TOL_FP32);
+        cmp("additive_backward dva", Ddva, dva, C, TOL_FP32);
+        /* step: rings of the last W positions reproduce row T-1 */
+        size_t pos = T - 1;
+        float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
+              *sc = fa(NH * W);
+        for (size_t b = 0; b < B; b++) {
+            size_t r = b * g.sb + pos * g.st;
+            memcpy(q + b * C, in + r, C * sizeof(float));
+            for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
+                r = b * g.sb + j * g.st;
+                memcpy(kc + (b * W + j % W) * C, in + dk + r, C * sizeof(float));
+                memcpy(vc + (b * W + j % W) * C, in + dv + r, C * sizeof(float));
+            }
+        }
+        float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
+              *Do1 = up(o1, B * C);
+        cpu->additive_step(o1, q, kc, vc, va, B, NH, hs, W, pos, g.alibi, sc);
+        gpu[0]->additive_step(Do1, Dq, Dkc, Dvc, Dva, B, NH, hs, W, pos, g.alibi, NULL);
+        cmp("additive_step", Do1, o1, B * C, TOL_FP32);
+        float *T_[] = {Din, Dva, Dout, Datt, Ddout, Ddin, Ddva, Dq, Dkc, Dvc, Do1};
+        for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+        free(in); free(va); free(out); free(att); free(dout); free(din); free(dva); free(scr);
+        free(q); free(kc); free(vc); free(o1); free(sc);
+    }
+}
+
 static void test_heads_optimiser(void **state)
 {
     (void)state;
@@ -418,6 +476,19 @@ static void test_train_wavenet(void **state)
     train20(&cfg, 16);
 }
 
+/* attention=additive (transformer hp[3], RNN hp[0] and window hp[1]) */
+static void test_train_additive(void **state)
+{
+    (void)state;
+    tsf_nn_config tf = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_GAUSSIAN,
+                        .hidden = 32, .layers = 2, .heads = 4, .context = 32, .period = 1,
+                        .hp = {0, 0, 0, 1}};
+    train20(&tf, 8);
+    tsf_nn_config gru = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32,
+                         .layers = 2, .context = 24, .period = 1, .hp = {1, 8}};
+    train20(&gru, 16);
+}
+
 /* argv[1] "ops": the op tests only, without the 20-step trainings (for
  * compute-sanitizer, under which the trainings are slow). */
 int main(int argc, char **argv)
@@ -435,10 +506,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_matmul),        cmocka_unit_test(test_layernorm_gelu),
         cmocka_unit_test(test_rnn_cells),     cmocka_unit_test(test_attention),
         cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_conv_heads),
+        cmocka_unit_test(test_additive),
     };
     const struct CMUnitTest train[] = {
         cmocka_unit_test(test_train_gru), cmocka_unit_test(test_train_transformer),
-        cmocka_unit_test(test_train_wavenet),
+        cmocka_unit_test(test_train_wavenet), cmocka_unit_test(test_train_additive),
     };
     int rc = cmocka_run_group_tests(ops, NULL, NULL);
     if (argc < 2 || strcmp(argv[1], "ops")) rc |= cmocka_run_group_tests(train, NULL, NULL);

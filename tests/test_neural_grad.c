@@ -10,6 +10,7 @@
 #include "neural/cpu_ops.h"
 #include "neural/backend.h"
 #include "neural/net.h"
+#include "fd_check.h"
 
 static gsl_rng *rng;
 
@@ -25,34 +26,6 @@ static double dotd(const float *a, const float *b, size_t n)
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
     return s;
-}
-
-typedef double (*lossfn)(void *ctx);
-
-/* Compares grad[i] with a central difference of f w.r.t. x[i] for every
- * index (n small) or a sample of them; returns the worst relative error. */
-static double check(const char *what, lossfn f, void *ctx, float *x, const float *grad, size_t n,
-                    float h, double tol)
-{
-    double worst = 0.0;
-    size_t step = n > 60 ? n / 60 : 1;
-    for (size_t i = 0; i < n; i += step) {
-        float x0 = x[i];
-        x[i] = x0 + h;
-        double lp = f(ctx);
-        x[i] = x0 - h;
-        double lm = f(ctx);
-        x[i] = x0;
-        double fd = (lp - lm) / (2.0 * ((double)(x0 + h) - (double)(x0 - h)) / 2.0);
-        double err = fabs(fd - grad[i]) / (fabs(fd) + fabs(grad[i]) + 1e-2);
-        if (err > worst) worst = err;
-        if (err > tol)
-            fail_msg("%s: d/dx[%zu] analytic %.7g, finite difference %.7g", what, i,
-                     (double)grad[i], fd);
-    }
-    print_message("%-28s worst relative error %.2e over %zu entries\n", what, worst,
-                  (n + step - 1) / step);
-    return worst;
 }
 
 static const tsf_nn_backend *be;
@@ -428,12 +401,15 @@ static double net_loss(void *v)
     return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
 }
 
-static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
+/* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
+ * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1]) */
+static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name,
+                       const int hp[4])
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
                          .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
-                         .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
                          .head_lo = -2.0, .head_hi = 2.0};
+    memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
@@ -469,6 +445,22 @@ static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *n
     tsf_nn_acts_free(c.a);
     free(c.x); free(c.y); free(g);
     tsf_nn_free(nn);
+}
+
+static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
+{
+    static const int hp[4] = {5, 2, 2, 0}; /* wavenet: skip 5, kernel 2, 2 stacks */
+    run_net_hp(arch, head, name, hp);
+}
+
+/* attention=additive: every tensor, the attention's included */
+static void test_net_additive(void **state)
+{
+    (void)state;
+    static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 3, 0, 0};
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", tf);
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", rnn);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", rnn);
 }
 
 static void test_net_gru(void **state)
@@ -593,7 +585,7 @@ int main(void)
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
         cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
-        cmocka_unit_test(test_net_wavenet),
+        cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_additive),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

@@ -30,11 +30,13 @@ static double *ar_series(size_t n, unsigned long seed)
 
 /* Full pass over B windows vs one-position steps through the stream. */
 
-static void run_incremental(const tsf_nn_arch_ops *arch)
+/* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
+ * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1]) */
+static void run_incremental_hp(const tsf_nn_arch_ops *arch, const int hp[4])
 {
     tsf_nn_config cfg = {.arch = arch, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16, .layers = 2,
-                         .heads = 4, .context = 5, .period = 3,
-                         .hp = {6, 3, 2}}; /* wavenet: skip 6, kernel 3, 2 stacks */
+                         .heads = 4, .context = 5, .period = 3};
+    memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 11);
@@ -70,11 +72,28 @@ static void run_incremental(const tsf_nn_arch_ops *arch)
         }
         tsf_nn_stream_free(s);
     }
-    print_message("%s: largest |full pass - incremental| = %.2e\n",
-                  arch->name, worst);
+    print_message("%s (hp %d %d %d %d): largest |full pass - incremental| = %.2e\n",
+                  arch->name, hp[0], hp[1], hp[2], hp[3], worst);
     tsf_nn_acts_free(a);
     tsf_nn_free(nn);
     free(z); free(x); free(y); free(o);
+}
+
+static void run_incremental(const tsf_nn_arch_ops *arch)
+{
+    static const int hp[4] = {6, 3, 2, 0}; /* wavenet: skip 6, kernel 3, 2 stacks */
+    run_incremental_hp(arch, hp);
+}
+
+/* attention=additive: the KV cache, and the RNNs' state rings, which wrap
+ * (window 4 < T) */
+static void test_incremental_additive(void **s)
+{
+    (void)s;
+    static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 4, 0, 0};
+    run_incremental_hp(&tsf_nn_arch_transformer, tf);
+    run_incremental_hp(&tsf_nn_arch_gru, rnn);
+    run_incremental_hp(&tsf_nn_arch_lstm, rnn);
 }
 
 static void test_incremental_gru(void **s) { (void)s; run_incremental(&tsf_nn_arch_gru); }
@@ -105,6 +124,9 @@ static const char *const small_specs[] = {
     "wavenet(channels=8, skip=8, layers=3, context=16, head=binned, bins=16)",
     "gru(hidden=8, layers=1, context=16, head=mixture)",
     "lstm(hidden=8, layers=1, context=16, head=binned)",
+    "transformer(d=8, heads=2, layers=2, context=6, attention=additive, head=student-t)",
+    "gru(hidden=8, layers=2, context=16, attention=additive, window=5)",
+    "lstm(hidden=8, layers=1, context=16, attention=additive, window=4, head=mixture)",
 };
 #define NSMALL (sizeof small_specs / sizeof *small_specs)
 
@@ -512,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_incremental_gru),
         cmocka_unit_test(test_incremental_lstm),
         cmocka_unit_test(test_kv_cache_transformer),
+        cmocka_unit_test(test_incremental_additive),
         cmocka_unit_test(test_queues_wavenet),
         cmocka_unit_test(test_fastgen_wavenet),
         cmocka_unit_test(test_streaming_equals_loglik),

@@ -6,7 +6,8 @@
  *    y_t = 1 + 0.6 y_{t-1} + e_t        if y_{t-1} <= 0,
  *    y_t = -0.5 y_{t-1} + 0.4 e_t       otherwise:
  *    close at least 3/4 of the gap between the best linear AR (least
- *    squares, order by AIC) and the true process.
+ *    squares, order by AIC) and the true process; also with additive
+ *    attention (transformer and gru, attention=additive).
  *  - AR(1) with bimodal noise, y_t = 0.6 y_{t-1} + e_t,
  *    e_t ~ 0.5 N(-2, 0.5^2) + 0.5 N(2, 0.5^2): mixture heads close at
  *    least 3/4, the binned head (256 bins) at least 1/2 of the gap between
@@ -206,6 +207,13 @@ static void test_bimodal_wavenet_mixture(void **s)
     (void)s;
     run_bimodal("wavenet(head=mixture)", 0.75);
 }
+/* additive (Bahdanau) attention, default options otherwise */
+static void test_tar_transformer_additive(void **s)
+{
+    (void)s;
+    run_tar("transformer(attention=additive)");
+}
+static void test_tar_gru_additive(void **s) { (void)s; run_tar("gru(attention=additive)"); }
 static void test_bimodal_gru_binned(void **s)
 {
     (void)s;
@@ -301,7 +309,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ar2_transformer),
         cmocka_unit_test(test_tar_transformer),
     };
+    const struct CMUnitTest add_tf[] = {cmocka_unit_test(test_tar_transformer_additive)};
+    const struct CMUnitTest add_gru[] = {cmocka_unit_test(test_tar_gru_additive)};
     int rc = 0;
+    if (argc < 2 || !strcmp(argv[1], "additive_transformer"))
+        rc |= cmocka_run_group_tests(add_tf, NULL, NULL);
+    if (argc < 2 || !strcmp(argv[1], "additive_gru"))
+        rc |= cmocka_run_group_tests(add_gru, NULL, NULL);
     if (argc < 2 || !strcmp(argv[1], "gru")) rc |= cmocka_run_group_tests(gru, NULL, NULL);
     if (argc < 2 || !strcmp(argv[1], "transformer"))
         rc |= cmocka_run_group_tests(transformer, NULL, NULL);

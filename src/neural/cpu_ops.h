@@ -100,6 +100,14 @@ double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float 
  * of z within bin j (per unit probability of the bin). */
 size_t tsf_cpu_binned_index(double z, size_t N, double lo, double hi);
 double tsf_cpu_binned_logdens(size_t j, double z, size_t N, double lo, double hi);
+void tsf_cpu_additive_forward(float *out, float *att, const float *q, const float *k,
+                              const float *v, const float *va, const tsf_nn_add_geom *g);
+void tsf_cpu_additive_backward(float *dq, float *dk, float *dv, float *dva, const float *dout,
+                               const float *q, const float *k, const float *v, const float *va,
+                               const float *att, const tsf_nn_add_geom *g, float *scratch);
+void tsf_cpu_additive_step(float *out, const float *q, const float *kc, const float *vc,
+                           const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
+                           int alibi, float *scratch);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
 void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);

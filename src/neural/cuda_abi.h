@@ -9,7 +9,8 @@
 #include "backend.h"
 
 /* 2: ops appended for wavenet and the mixture/binned heads (backend.h) */
-#define TSF_CUDA_ABI 2
+/* 3: additive attention ops */
+#define TSF_CUDA_ABI 3
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"
 

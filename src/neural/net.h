@@ -49,6 +49,24 @@ static inline int *tsf_nn_hp(tsf_nn_config *c, const tsf_nn_hparam *h)
     return (int *)(void *)((char *)c + h->off);
 }
 
+/* An optional hyperparameter of an architecture (arch->opts): a choice
+ * among names (names != NULL: the value is the index) or an integer in
+ * [lo, hi], default def.  Unlike tsf_nn_hparam it appears in the model's
+ * name and file only when it differs from its default, so the models that
+ * leave it alone keep their names and files (a file without it loads the
+ * default). */
+typedef struct {
+    const char *key;           /* spec key and metadata key neural.KEY */
+    size_t off;                /* its int field in tsf_nn_config */
+    const char *const *names;  /* NULL-terminated, or NULL: an integer */
+    long lo, hi, def;
+} tsf_nn_opt;
+
+static inline int *tsf_nn_opt_val(tsf_nn_config *c, const tsf_nn_opt *o)
+{
+    return (int *)(void *)((char *)c + o->off);
+}
+
 typedef struct {
     char name[32];
     size_t off;     /* into params */
@@ -60,6 +78,7 @@ typedef struct {
     size_t w_ih, b_ih, w_hh, b_hh;                      /* RNN layer */
     size_t ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b;  /* transformer block */
     size_t wfc, bfc, wpr, bpr;
+    size_t aq, abq, ak, av;  /* additive attention: W_q, b_q, W_k (RNN top layer), v */
 } tsf_nn_layer_off;
 
 typedef struct tsf_nn {
@@ -159,6 +178,7 @@ struct tsf_nn_arch_ops {
     /* x (B,nin) -> o (B,K) for position r->pos, updating the state */
     void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
+    const tsf_nn_opt *opts;     /* optional hyperparameters, key == NULL ends (NULL: none) */
 };
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include "neural.h"
 
+/* attention=dot (0, scaled dot product) or additive (1, cpu_additive.c):
+ * the optional hyperparameter in hp[3] */
+#define ADDITIVE(c) ((c)->hp[3] == 1)
+
 typedef struct {
     float *ln1, *ln1m, *ln1r, *qkv, *att, *atty, *res2;   /* per layer */
     float *ln2, *ln2m, *ln2r, *fch, *fchg, *res3;
@@ -34,7 +38,7 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
         TSF_NN_TAKE(q->ln1m, BT);
         TSF_NN_TAKE(q->ln1r, BT);
         TSF_NN_TAKE(q->qkv, BT * 3 * C);
-        TSF_NN_TAKE(q->att, B * NH * T * T);
+        TSF_NN_TAKE(q->att, B * NH * T * (ADDITIVE(&nn->cfg) ? (size_t)nn->cfg.context : T));
         TSF_NN_TAKE(q->atty, BT * C);
         TSF_NN_TAKE(q->res2, BT * C);
         TSF_NN_TAKE(q->ln2, BT * C);
@@ -52,7 +56,8 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
     TSF_NN_TAKE(a->dres, BT * C);
     TSF_NN_TAKE(a->dln, BT * C);
     TSF_NN_TAKE(a->dqkv, BT * 3 * C);
-    TSF_NN_TAKE(a->datt, B * NH * T * T);
+    /* additive attention: its backward pass's scratch (W + hs) */
+    TSF_NN_TAKE(a->datt, ADDITIVE(&nn->cfg) ? (size_t)nn->cfg.context + C : B * NH * T * T);
     TSF_NN_TAKE(a->datty, BT * C);
     TSF_NN_TAKE(a->dfch, BT * 4 * C);
     TSF_NN_TAKE(a->dfchg, BT * 4 * C);
@@ -77,6 +82,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     carve(nn, B, T, A->mem, &a);
     be->upload(a.x, x, BT * F);
     be->upload(a.y, y, BT);
+    /* additive attention's view of the packed qkv rows */
+    tsf_nn_add_geom g = {B, T, NH, C / NH, W, T * 3 * C, 3 * C, T * C, C, 1};
 
     be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
     const float *res = a.emb;
@@ -85,7 +92,11 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         tf_layer_acts *q = &a.l[l];
         be->layernorm_forward(q->ln1, q->ln1m, q->ln1r, res, P + lo->ln1w, P + lo->ln1b, BT, C);
         be->matmul_forward(q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
-        be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_forward(q->atty, q->att, q->qkv, q->qkv + C, q->qkv + 2 * C,
+                                 P + lo->av, &g);
+        else
+            be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
         be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
         be->residual_forward(q->res2, res, a.tmp, BT * C);
         be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, q->res2, P + lo->ln2w, P + lo->ln2b, BT,
@@ -129,7 +140,12 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
                             C);
         be->zero(a.dqkv, BT * 3 * C);
-        be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_backward(a.dqkv, a.dqkv + C, a.dqkv + 2 * C, G + lo->av, a.datty,
+                                  q->qkv, q->qkv + C, q->qkv + 2 * C, P + lo->av, q->att, &g,
+                                  a.datt);
+        else
+            be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
         be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
                             C, 3 * C);
@@ -179,7 +195,10 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
         be->copy2d(vc + slot * C, W * C, qkv + 2 * C, 3 * C, C, B);
         be->copy2d(ln, C, qkv, 3 * C, C, B);
-        be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_step(atty, ln, kc, vc, P + lo->av, B, NH, C / NH, W, r->pos, 1, sc);
+        else
+            be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
         be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
@@ -209,6 +228,9 @@ static void layout(tsf_nn *nn)
         T_(ln1b, "ln1.bias", H, 0);
         T_(wqkv, "attn.qkv.weight", 3 * H, H);
         T_(bqkv, "attn.qkv.bias", 3 * H, 0);
+        if (ADDITIVE(&nn->cfg)) {
+            T_(av, "attn.v", H, 0);
+        }
         T_(wo, "attn.proj.weight", H, H);
         T_(bo, "attn.proj.bias", H, 0);
         T_(ln2w, "ln2.weight", H, 0);
@@ -235,6 +257,9 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
         tsf_nn_fill_const(P + o->ln1w, H, 1.0f);
         tsf_nn_fill_const(P + o->ln2w, H, 1.0f);
         tsf_nn_fill_normal(P + o->wqkv, 3 * H * H, 0.02, r);
+        /* additive scores: v as a linear layer's weights (fan-in hs) */
+        if (ADDITIVE(&nn->cfg))
+            tsf_nn_fill_uniform(P + o->av, H, sqrt((double)nn->cfg.heads / (double)H), r);
         tsf_nn_fill_normal(P + o->wo, H * H, rs, r);
         tsf_nn_fill_normal(P + o->wfc, 4 * H * H, 0.02, r);
         tsf_nn_fill_normal(P + o->wpr, 4 * H * H, rs, r);
@@ -266,11 +291,22 @@ static const tsf_nn_hparam hparams[] = {
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
+static const char *const attention_names[] = {"dot", "additive", NULL};
+static const tsf_nn_opt opts[] = {
+    {"attention", offsetof(tsf_nn_config, hp[3]), attention_names, 0, 1, 0},
+    {NULL, 0, NULL, 0, 0, 0},
+};
+
+static const tsf_nn_need needs[] = {TSF_NN_NEED(additive_forward),
+                                    TSF_NN_NEED(additive_backward),
+                                    TSF_NN_NEED(additive_step), {NULL, 0}};
+
 /* Windows are twice as long as the RNNs': fewer per batch. */
 const tsf_nn_arch_ops tsf_nn_arch_transformer = {
     .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
     .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
-    .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step};
+    .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,
+    .needs = needs, .opts = opts};
 
 static tsf_status parse_transformer(const tsf_spec *s, void **impl)
 {
