@@ -236,13 +236,16 @@ static void sandwich(const smoother *s, void (*op)(const smoother *, const doubl
             0.5 * (out[i * rd + j] + out[j * rd + i]);
 }
 
-/* max |A - B| <= tol max(1, max |B|) */
+/* max |A - B| <= tol max(1, max |B|); false when a difference is NaN
+ * (comparisons, not fmax: fmax is a libm call here, and it would skip a
+ * NaN) */
 static int near(const double *A, const double *B, size_t len, double tol)
 {
     double d = 0.0, sc = 1.0;
     for (size_t i = 0; i < len; i++) {
-        d = fmax(d, fabs(A[i] - B[i]));
-        sc = fmax(sc, fabs(B[i]));
+        double a = fabs(A[i] - B[i]), b = fabs(B[i]);
+        if (!(a <= d)) d = a;
+        if (b > sc) sc = b;
     }
     return d <= tol * sc;
 }
@@ -443,7 +446,7 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
             for (size_t l = 0; l < rd; l++) v += Nx[j * rd + l] * Pi[l];
             q += Pi[j] * v;
         }
-        ev[i] = fmax(Pi[i] - q, 0.0);
+        ev[i] = Pi[i] - q > 0.0 ? Pi[i] - q : 0.0;
     }
     double q = 0.0;
     for (size_t i = 0; i < rd && !obs; i++) {
@@ -451,7 +454,7 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
         for (size_t j = 0; j < rd; j++) v += Nx[i * rd + j] * M[j];
         q += M[i] * v;
     }
-    ev[rd] = obs ? 0.0 : fmax(F - q, 0.0);
+    ev[rd] = !obs && F - q > 0.0 ? F - q : 0.0;
     s->enext[e] = nx;
     if (!scratch) {
         if (grow(&s->eskey, &s->capsk, e + 1, sizeof *s->eskey) ||
