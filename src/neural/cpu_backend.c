@@ -55,6 +55,7 @@ static const tsf_nn_backend cpu = {
     .relu_backward = tsf_cpu_relu_backward,
     .mixture_loss = tsf_cpu_mixture_loss,
     .binned_loss = tsf_cpu_binned_loss,
+    .head_draw = tsf_cpu_head_draw,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }
