@@ -267,6 +267,12 @@ static void test_heads(void **state)
 static void test_draw_special(void **state)
 {
     (void)state;
+    const double ab[] = {0.5, 1.0, 3.7, 9.99, 10.0, 47.5, 5000.0, 5e6};
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < 8; j++) {
+            double r = gsl_sf_lnbeta(ab[i], ab[j]);
+            assert_close(tk_lbeta(ab[i], ab[j]), r, 1e-14 * (1.0 + fabs(r)));
+        }
     const double a[] = {0.5, 1.0, 1.0001, 2.5, 15.0, 500.0}, x[] = {1e-9, 0.01, 0.3, 0.5, 0.77,
                                                                     0.999, 1.0 - 1e-9};
     for (size_t i = 0; i < 6; i++)
