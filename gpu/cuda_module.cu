@@ -161,6 +161,8 @@ static tsf_nn_backend make_table(int precision)
     t.relu_backward = tk_relu_backward;
     t.mixture_loss = tk_mixture_loss;
     t.binned_loss = tk_binned_loss;
+    /* ABI 3 */
+    t.head_draw = tk_head_draw_op;
     return t;
 }
 

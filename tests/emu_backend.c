@@ -142,6 +142,8 @@ W1(mixture_loss, (float *nll, float *d, const float *o, const float *y, size_t B
 W1(binned_loss, (float *nll, float *d, const float *o, const float *y, size_t BT, size_t N,
                  float lo, float hi, float w), (nll, d, o, y, BT, N, lo, hi, w))
 W1(sumsq, (const float *g, size_t N), (g, N))
+W0(head_draw, (double *z, const double *e, const float *o, size_t B, tsf_nn_head h, size_t n,
+               float lo, float hi), (z, e, o, B, h, n, lo, hi))
 
 const tsf_nn_backend tsf_emu_backend = {
     .name = "emulated-device",
@@ -160,5 +162,6 @@ const tsf_nn_backend tsf_emu_backend = {
     .gated_forward = e_gated_forward, .gated_backward = e_gated_backward,
     .relu_forward = e_relu_forward, .relu_backward = e_relu_backward,
     .mixture_loss = e_mixture_loss, .binned_loss = e_binned_loss,
+    .head_draw = e_head_draw,
 };
 

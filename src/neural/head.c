@@ -29,16 +29,21 @@ static double loss_param(const tsf_nn_backend *be, const tsf_nn_config *c, float
 
 static size_t mix_m(const tsf_nn_config *c);
 
+size_t tsf_nn_head_n(const tsf_nn_config *c)
+{
+    return c->head == TSF_NN_HEAD_MIXTURE  ? mix_m(c)
+           : c->head == TSF_NN_HEAD_BINNED ? (size_t)c->head_n
+                                           : 0;
+}
+
 /* One draw of one position from its pre-drawn noise e, through the
  * backend op's CPU implementation (the device runs the same arithmetic:
  * tsf_cpu_head_draw, gpu/kernel_math.h). */
 static double draw_one(const tsf_nn_config *c, const float *o, double e)
 {
-    size_t n = c->head == TSF_NN_HEAD_MIXTURE  ? mix_m(c)
-               : c->head == TSF_NN_HEAD_BINNED ? (size_t)c->head_n
-                                               : 0;
     double z;
-    tsf_cpu_head_draw(&z, &e, o, 1, c->head, n, (float)c->head_lo, (float)c->head_hi);
+    tsf_cpu_head_draw(&z, &e, o, 1, c->head, tsf_nn_head_n(c), (float)c->head_lo,
+                      (float)c->head_hi);
     return z;
 }
 
