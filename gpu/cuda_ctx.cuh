@@ -133,6 +133,8 @@ void tk_attention_step(float *, const float *, const float *, const float *, siz
 double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
 void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
 double tk_sumsq(const float *, size_t);
+void tk_head_draw_op(double *, const double *, const float *, size_t, tsf_nn_head, size_t, float,
+                     float);
 double tk_mixture_loss(float *, float *, const float *, const float *, size_t, size_t, float);
 double tk_binned_loss(float *, float *, const float *, const float *, size_t, size_t, float, float,
                       float);

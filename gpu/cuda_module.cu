@@ -165,6 +165,7 @@ static tsf_nn_backend make_table(int precision)
     t.additive_forward = tk_additive_forward;
     t.additive_backward = tk_additive_backward;
     t.additive_step = tk_additive_step;
+    t.head_draw = tk_head_draw_op;
     return t;
 }
 

@@ -151,6 +151,8 @@ W0(additive_backward, (float *dq, float *dk, float *dv, float *dva, const float 
 W0(additive_step, (float *o, const float *q, const float *k, const float *v, const float *va,
                    size_t B, size_t NH, size_t hs, size_t W, size_t pos, int al, float *s),
    (o, q, k, v, va, B, NH, hs, W, pos, al, s))
+W0(head_draw, (double *z, const double *e, const float *o, size_t B, tsf_nn_head h, size_t n,
+               float lo, float hi), (z, e, o, B, h, n, lo, hi))
 
 const tsf_nn_backend tsf_emu_backend = {
     .name = "emulated-device",
@@ -171,5 +173,6 @@ const tsf_nn_backend tsf_emu_backend = {
     .mixture_loss = e_mixture_loss, .binned_loss = e_binned_loss,
     .additive_forward = e_additive_forward, .additive_backward = e_additive_backward,
     .additive_step = e_additive_step,
+    .head_draw = e_head_draw,
 };
 

@@ -385,6 +385,31 @@ static void test_conv_heads(void **state)
         gpu[0]->free(Do); gpu[0]->free(Dy); gpu[0]->free(Dnll); gpu[0]->free(Dd);
         free(o); free(y); free(nll); free(d);
     }
+    /* head_draw: every head, the extreme uniforms included; the device's
+     * libm (erfc, log, lgamma) differs from glibc's in the last bits */
+    for (int h = 0; h < 4; h++) {
+        size_t n = h == 2 ? 5 : h == 3 ? 128 : 0, K = h < 2 ? (size_t)(2 + h) : h == 2 ? 15 : n;
+        float *o = rnd(BT * K, 1.5), *Do = up(o, BT * K);
+        double *e = malloc(2 * BT * sizeof *e), *z = e + BT, *zg = malloc(BT * sizeof *zg);
+        assert_true(e && zg);
+        float *De = up((const float *)(const void *)e, 2 * BT), *Dz = gpu[0]->alloc(2 * BT);
+        for (size_t i = 0; i < BT; i++) {
+            double u = gsl_ran_gaussian(rng, 1.0);
+            e[i] = h == 0 ? u : 0.5 + 0.4999 * tanh(u);
+        }
+        if (h) {
+            e[0] = 2.3283064365386963e-10;
+            e[1] = 1.0 - 2.3283064365386963e-10;
+        }
+        gpu[0]->upload(De, (const float *)(const void *)e, 2 * BT);
+        cpu->head_draw(z, e, o, BT, (tsf_nn_head)h, n, -2.5f, 3.0f);
+        gpu[0]->head_draw((double *)(void *)Dz, (const double *)(const void *)De, Do, BT,
+                          (tsf_nn_head)h, n, -2.5f, 3.0f);
+        gpu[0]->download((float *)(void *)zg, Dz, 2 * BT);
+        for (size_t i = 0; i < BT; i++) assert_rel(zg[i], z[i], 1e-10, 1e-12);
+        gpu[0]->free(Do); gpu[0]->free(De); gpu[0]->free(Dz);
+        free(o); free(e); free(zg);
+    }
 }
 
 /* 20 AdamW steps of the same network from the same weights and batches on

@@ -196,6 +196,17 @@ typedef struct tsf_nn_backend {
     void (*additive_step)(float *out, const float *q, const float *kc, const float *vc,
                           const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
                           int alibi, float *scratch);
+    /* ---- ABI 3 also: sampling on the device. ---- */
+
+    /* One draw per row from the head's distribution: o (B,K) raw outputs,
+     * e (B) pre-drawn noise (a standard normal for the Gaussian head, the
+     * value is mu + sigma e; a uniform in (0, 1) for the others, the value
+     * is its quantile) -> z (B) in scaled units.  n: the mixture's
+     * components or the bin count (0 otherwise), lo, hi: the binned
+     * head's range.  z and e are B doubles each in the backend's memory
+     * (2B floats from alloc). */
+    void (*head_draw)(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                      size_t n, float lo, float hi);
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the

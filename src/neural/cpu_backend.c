@@ -58,6 +58,7 @@ static const tsf_nn_backend cpu = {
     .additive_forward = tsf_cpu_additive_forward,
     .additive_backward = tsf_cpu_additive_backward,
     .additive_step = tsf_cpu_additive_step,
+    .head_draw = tsf_cpu_head_draw,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

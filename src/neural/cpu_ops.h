@@ -94,6 +94,8 @@ void tsf_cpu_relu_forward(float *out, const float *inp, size_t N);
 void tsf_cpu_relu_backward(float *dinp, const float *inp, const float *dout, size_t N);
 double tsf_cpu_mixture_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
                             size_t M, float weight);
+void tsf_cpu_head_draw(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                       size_t n, float lo, float hi);
 double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
                            size_t N, float lo, float hi, float weight);
 /* The binned head's bin of z (0 and N-1: the tails) and the log density

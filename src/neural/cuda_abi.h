@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include "backend.h"
 
-/* 2: ops appended for wavenet and the mixture/binned heads (backend.h) */
-/* 3: additive attention ops */
+/* 2: ops appended for wavenet and the mixture/binned heads (backend.h);
+ * 3: additive attention, head_draw (sampling on the device) */
 #define TSF_CUDA_ABI 3
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"

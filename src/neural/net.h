@@ -127,6 +127,13 @@ tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out);
 void tsf_nn_run_free(tsf_nn_run *r);
 /* x (B,nin) -> o (B,K) for the next position. */
 void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
+/* x (B,nin) -> one draw z (B, scaled units) from each sequence's next
+ * distribution, from its pre-drawn noise e (B, tsf_nn_head_ops.draw's
+ * convention); o (B,K) host scratch.  On a device backend with head_draw
+ * the draws are made there and only z comes back; otherwise o comes back
+ * and the host draws, through the same arithmetic (tsf_cpu_head_draw). */
+void tsf_nn_run_step_draw(const tsf_nn *nn, tsf_nn_run *r, const float *x, const double *e,
+                          double *z, float *o);
 /* dst (B sequences) := B copies of src's sequence 0. */
 void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *src);
 tsf_status tsf_nn_run_clone(const tsf_nn *nn, const tsf_nn_run *src, tsf_nn_run **out);
@@ -223,6 +230,8 @@ struct tsf_nn_head_ops {
 const tsf_nn_head_ops *tsf_nn_head_get(tsf_nn_head h);
 /* NULL-terminated list of the head names, in tsf_nn_head order. */
 extern const char *const tsf_nn_head_names[];
+/* The head's size: mixture components or bins (0 for the others). */
+size_t tsf_nn_head_n(const tsf_nn_config *c);
 /* Raw head outputs of a configuration. */
 size_t tsf_nn_cfg_k(const tsf_nn_config *c);
 
@@ -264,6 +273,7 @@ struct tsf_nn_run {
     size_t nstate;   /* floats of the state proper */
     float *scratch;  /* mem + nstate: per-step temporaries */
     float *dx, *dout; /* device backends: x (B,nin) and o (B,K) in device memory */
+    double *dnoise;   /* device backends with head_draw: the noise e (B), then the draws z (B) */
     const tsf_nn_backend *be; /* whose memory mem, dx, dout are */
 };
 
