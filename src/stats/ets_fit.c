@@ -666,14 +666,28 @@ static int fit_profiled(const tsf_ets_form *f, const double *y, size_t n, tsf_et
             if (fm < last - 1e-10 * (fabs(last) + 1e-8)) {
                 last = fm;
                 still = 0;
-            } else if (++still > 10 * np + 10) {
+            } else if (++still > (round ? 10 : 5) * (np + 1)) {
                 status = GSL_SUCCESS;
             }
         }
         for (int i = 0; i < np; i++) bv[i] = gsl_vector_get(s->x, (size_t)i);
     }
-    if (!(gsl_multimin_fminimizer_minimum(s) < PENALTY)) goto done;
-    profile_objective(s->x, &q);
+    best = gsl_multimin_fminimizer_minimum(s);
+    if (!(best < PENALTY)) goto done;
+    /* optima on a bound (phi = 0.98, beta = 1e-4, ..) are approached
+     * only asymptotically on the logit scale: a parameter within 1% of
+     * its range from a bound is tried on the bound itself */
+    for (int i = 0; i < np; i++) {
+        if (fabs(bv[i]) < 4.6) continue; /* logit(0.99) */
+        memcpy(v, bv, sizeof v);
+        v[i] = bv[i] > 0 ? 40.0 : -40.0;
+        double o = profile_objective(&(gsl_vector){(size_t)np, 1, v, NULL, 0}, &q);
+        if (o < best) {
+            best = o;
+            memcpy(bv, v, sizeof v);
+        }
+    }
+    profile_objective(&(gsl_vector){(size_t)np, 1, bv, NULL, 0}, &q);
     q.par.converged = status == GSL_SUCCESS;
     if (finish(&q.par, y, n) == 0) {
         *out = q.par;
