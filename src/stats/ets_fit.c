@@ -530,6 +530,20 @@ static int profile_states(ets_profile *q, double *crit)
                 for (int j = 0; j <= i; j++) A[i * k + j] += ci * c[j];
             }
         }
+        /* the non-seasonal forms (level, slope) in closed form: GSL's
+         * factorisations go through BLAS, whose per-call buffer allocation
+         * costs more than the solve at this size */
+        if (k <= 2) {
+            double det = k == 1 ? A[0] : A[0] * A[3] - A[2] * A[2];
+            if (!(A[0] > 0.0) || !(det > (k == 1 ? 0.0 : 1e-12 * A[0] * A[3]))) return -1;
+            if (k == 1) {
+                z[0] = b[0] / A[0];
+            } else {
+                z[0] = (A[3] * b[0] - A[2] * b[1]) / det;
+                z[1] = (A[0] * b[1] - A[2] * b[0]) / det;
+            }
+            continue;
+        }
         /* modified Cholesky (GSL): a nearly singular system is solved with
          * a small diagonal correction instead of failing */
         gsl_matrix_view Av = gsl_matrix_view_array(A, (size_t)k, (size_t)k);
