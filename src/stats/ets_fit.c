@@ -64,6 +64,11 @@ static int admissible(const tsf_ets_form *f, double alpha, double beta, double g
         q[1] = -1.0 - phi + alpha + phi * beta;
         q[2] = phi - alpha * phi + phi * beta - phi * beta;
         d = 2;
+        /* degree 2: the roots of the reversed polynomial z^2 + q1 z + q2
+         * lie inside the unit circle iff |q2| < 1 and |q1| < 1 + q2 (Jury);
+         * decided here unless within rounding of the boundary */
+        double c = fmin(fmin(1.0 + q[1] + q[2], 1.0 - q[1] + q[2]), 1.0 - fabs(q[2]));
+        if (fabs(c) > 1e-9) return c > 0.0;
     } else {
         /* (1 - phi z)(1 - z^m) */
         q[0] += 1.0;
