@@ -55,6 +55,9 @@ static const tsf_nn_backend cpu = {
     .relu_backward = tsf_cpu_relu_backward,
     .mixture_loss = tsf_cpu_mixture_loss,
     .binned_loss = tsf_cpu_binned_loss,
+    .sparse_attention_forward = tsf_cpu_sparse_attention_forward,
+    .sparse_attention_backward = tsf_cpu_sparse_attention_backward,
+    .sparse_attention_step = tsf_cpu_sparse_attention_step,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

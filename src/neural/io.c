@@ -38,8 +38,12 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     if ((st = put(doc, "arch", "%s", c->arch->name)) ||
         (st = put(doc, "head", "%s", hd->name)))
         return st;
-    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++)
-        if ((st = put(doc, h->meta, "%d", *tsf_nn_hp((tsf_nn_config *)c, h)))) return st;
+    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++) {
+        int v = *tsf_nn_hp((tsf_nn_config *)c, h);
+        const char *const *names = tsf_nn_hp_names(c->arch, h);
+        if ((st = names ? put(doc, h->meta, "%s", names[v]) : put(doc, h->meta, "%d", v)))
+            return st;
+    }
     if (hd->nkey && (st = put(doc, hd->nkey, "%d", c->head_n))) return st;
     if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
                        (st = put(doc, "head_hi", "%.17g", c->head_hi))))
@@ -139,7 +143,14 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     const tsf_nn_head_ops *hd = tsf_nn_head_get(c.head);
     long v, period;
     for (const tsf_nn_hparam *h = c.arch->hp; h->key; h++) {
-        if ((st = get_long(doc, h->meta, h->lo, h->hi, &v))) return st;
+        const char *hv = meta(doc, h->meta), *const *names = tsf_nn_hp_names(c.arch, h);
+        if (!hv) /* saved before the key existed */
+            v = h->def;
+        else if (names && (v = choice(hv, names)) < 0)
+            return tsf_set_error(TSF_EPARSE, "model file: neural.%s = '%s' is not a known %s",
+                                 h->meta, hv, h->key);
+        else if (!names && (st = get_long(doc, h->meta, h->lo, h->hi, &v)))
+            return st;
         *tsf_nn_hp(&c, h) = (int)v;
     }
     if (hd->nkey) {

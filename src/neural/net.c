@@ -39,6 +39,13 @@ static tsf_status check_needs(const tsf_nn_backend *be, const tsf_nn_need *needs
     return TSF_OK;
 }
 
+const char *const *tsf_nn_hp_names(const tsf_nn_arch_ops *arch, const tsf_nn_hparam *h)
+{
+    for (const tsf_nn_choice *c = arch->choices; c && c->key; c++)
+        if (!strcmp(c->key, h->key)) return c->names;
+    return NULL;
+}
+
 tsf_status tsf_nn_new(const tsf_nn_config *cfg, tsf_nn **out)
 {
     return tsf_nn_new_on(cfg, tsf_nn_backend_cpu(), out);
@@ -59,6 +66,8 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
                              cfg->heads, cfg->context, cfg->head_n, *why ? ": " : "", why);
     tsf_status st;
     if ((st = check_needs(be, cfg->arch->needs, cfg->arch->name)) ||
+        (cfg->arch->cfg_needs &&
+         (st = check_needs(be, cfg->arch->cfg_needs(cfg), cfg->arch->name))) ||
         (st = check_needs(be, hd->needs, hd->name)))
         return st;
     tsf_nn *nn = calloc(1, sizeof *nn);

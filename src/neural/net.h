@@ -35,13 +35,22 @@ typedef struct {
 /* A hyperparameter of an architecture: its spec key, the metadata key it
  * is saved under, where it lives in tsf_nn_config, its range and its
  * default (0 with auto = 1: chosen at fit time by the architecture's
- * configure(), shown as "auto" until then). */
+ * configure(), shown as "auto" until then).  A model file saved before
+ * a key existed (without its metadata) loads with the default. */
 typedef struct {
     const char *key, *meta;
     size_t off;
     long lo, hi, def;
     int autoval;
 } tsf_nn_hparam;
+
+/* A hyperparameter whose value is a name (pattern=logsparse): key and
+ * its NULL-terminated names; the int holds the index (lo, hi: 0 and the
+ * last index).  Listed in the architecture's choices. */
+typedef struct {
+    const char *key;
+    const char *const *names;
+} tsf_nn_choice;
 
 /* The int field of c a hyperparameter names. */
 static inline int *tsf_nn_hp(tsf_nn_config *c, const tsf_nn_hparam *h)
@@ -159,7 +168,13 @@ struct tsf_nn_arch_ops {
     /* x (B,nin) -> o (B,K) for position r->pos, updating the state */
     void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
+    /* Backend ops that configuration c needs besides (NULL: none). */
+    const tsf_nn_need *(*cfg_needs)(const tsf_nn_config *c);
+    const tsf_nn_choice *choices; /* named hyperparameters, key == NULL ends (NULL: none) */
 };
+
+/* The names of hyperparameter h of arch when it is a choice, else NULL. */
+const char *const *tsf_nn_hp_names(const tsf_nn_arch_ops *arch, const tsf_nn_hparam *h);
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,
     tsf_nn_arch_wavenet;

@@ -7,6 +7,29 @@
 #include <stdio.h>
 #include "neural.h"
 
+/* Attention pattern (attn_pattern.h): hp[0] = kind, hp[1] = band.  Dense
+ * runs the GEMM kernels of cpu_attention.c; the others the gather kernels
+ * of the sparse_attention_* ops, with (B,NH,T,N) probabilities and KV
+ * caches of span positions instead of context. */
+static tsf_nn_pattern pattern(const tsf_nn_config *c)
+{
+    tsf_nn_pattern p = {c->hp[0], c->context, c->hp[1]};
+    return p;
+}
+static int sparse(const tsf_nn_config *c) { return c->hp[0] != TSF_NN_PAT_DENSE; }
+/* Entries per query row of the probability arrays. */
+static size_t att_row(const tsf_nn_config *c, size_t T)
+{
+    tsf_nn_pattern p = pattern(c);
+    return sparse(c) ? (size_t)tsf_pat_width(&p, c->heads) : T;
+}
+/* Positions of the KV caches (the ring of attention_step). */
+static size_t ring(const tsf_nn_config *c)
+{
+    tsf_nn_pattern p = pattern(c);
+    return sparse(c) ? (size_t)tsf_pat_span(&p, c->heads) : (size_t)c->context;
+}
+
 typedef struct {
     float *ln1, *ln1m, *ln1r, *qkv, *att, *atty, *res2;   /* per layer */
     float *ln2, *ln2m, *ln2r, *fch, *fchg, *res3;
@@ -22,7 +45,7 @@ typedef struct {
 static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *a)
 {
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t K = nn->K, BT = B * T, off = 0;
+    size_t K = nn->K, BT = B * T, off = 0, N = att_row(&nn->cfg, T);
     tf_acts tmp;
     if (!a) a = &tmp;
     TSF_NN_TAKE(a->x, BT * nn->nin);
@@ -34,7 +57,7 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
         TSF_NN_TAKE(q->ln1m, BT);
         TSF_NN_TAKE(q->ln1r, BT);
         TSF_NN_TAKE(q->qkv, BT * 3 * C);
-        TSF_NN_TAKE(q->att, B * NH * T * T);
+        TSF_NN_TAKE(q->att, B * NH * T * N);
         TSF_NN_TAKE(q->atty, BT * C);
         TSF_NN_TAKE(q->res2, BT * C);
         TSF_NN_TAKE(q->ln2, BT * C);
@@ -52,7 +75,7 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
     TSF_NN_TAKE(a->dres, BT * C);
     TSF_NN_TAKE(a->dln, BT * C);
     TSF_NN_TAKE(a->dqkv, BT * 3 * C);
-    TSF_NN_TAKE(a->datt, B * NH * T * T);
+    TSF_NN_TAKE(a->datt, B * NH * T * N);
     TSF_NN_TAKE(a->datty, BT * C);
     TSF_NN_TAKE(a->dfch, BT * 4 * C);
     TSF_NN_TAKE(a->dfchg, BT * 4 * C);
@@ -73,6 +96,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
     size_t W = (size_t)nn->cfg.context, K = nn->K, BT = B * T, F = nn->nin;
     const float *P = nn->params;
+    tsf_nn_pattern pat = pattern(&nn->cfg);
+    int sp = sparse(&nn->cfg);
     tf_acts a = {0}; /* carve fills it; the initialiser quiets -Wmaybe-uninitialized at -O3 */
     carve(nn, B, T, A->mem, &a);
     be->upload(a.x, x, BT * F);
@@ -85,7 +110,10 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         tf_layer_acts *q = &a.l[l];
         be->layernorm_forward(q->ln1, q->ln1m, q->ln1r, res, P + lo->ln1w, P + lo->ln1b, BT, C);
         be->matmul_forward(q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
-        be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
+        if (sp)
+            be->sparse_attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, pat);
+        else
+            be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
         be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
         be->residual_forward(q->res2, res, a.tmp, BT * C);
         be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, q->res2, P + lo->ln2w, P + lo->ln2b, BT,
@@ -129,7 +157,11 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
                             C);
         be->zero(a.dqkv, BT * 3 * C);
-        be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
+        if (sp)
+            be->sparse_attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH,
+                                          pat);
+        else
+            be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
         be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
                             C, 3 * C);
@@ -140,12 +172,13 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     return loss;
 }
 
-/* Run state: K caches (L,B,W,C), then V caches (L,B,W,C): one block
- * per layer and kind. */
+/* Run state: K caches (L,B,R,C), then V caches (L,B,R,C): one block
+ * per layer and kind.  R = ring(): the context for dense attention, the
+ * largest offset + 1 of a sparse pattern (the keys it can still reach). */
 static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
     size_t nb = 2 * (size_t)nn->cfg.layers;
-    for (size_t j = 0; n && j < nb; j++) n[j] = (size_t)nn->cfg.context * (size_t)nn->cfg.hidden;
+    for (size_t j = 0; n && j < nb; j++) n[j] = ring(&nn->cfg) * (size_t)nn->cfg.hidden;
     return nb;
 }
 
@@ -162,8 +195,9 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 {
     const tsf_nn_backend *be = nn->be;
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t W = (size_t)nn->cfg.context, K = nn->K, B = r->B;
+    size_t W = ring(&nn->cfg), K = nn->K, B = r->B;
     const float *P = nn->params;
+    tsf_nn_pattern pat = pattern(&nn->cfg);
     float *res = r->scratch, *ln = res + B * C, *atty = ln + B * C, *tmp = atty + B * C;
     float *qkv = tmp + B * C, *fch = qkv + 3 * B * C, *fchg = fch + 4 * B * C;
     float *sc = fchg + 4 * B * C;
@@ -179,7 +213,10 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
         be->copy2d(vc + slot * C, W * C, qkv + 2 * C, 3 * C, C, B);
         be->copy2d(ln, C, qkv, 3 * C, C, B);
-        be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
+        if (sparse(&nn->cfg))
+            be->sparse_attention_step(atty, ln, kc, vc, B, C, NH, r->pos, pat, sc);
+        else
+            be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
         be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
@@ -244,25 +281,46 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
 
 static int check(const tsf_nn_config *c, char *why, size_t len, const char **key)
 {
-    if (c->heads >= 1 && c->hidden % c->heads == 0) return 0;
-    snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
     *key = "heads";
-    return 1;
+    if (c->heads < 1 || c->hidden % c->heads) {
+        snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
+        return 1;
+    }
+    if (c->hp[0] == TSF_NN_PAT_STRIDED && c->heads % 2) {
+        snprintf(why, len, "pattern=strided splits the heads in two halves: heads=%d is odd",
+                 c->heads);
+        return 1;
+    }
+    return 0;
 }
 
-/* The prediction at t depends on positions back to t - L (W - 1) only:
- * each layer's window is W. */
+/* The prediction at t depends on positions back to t - L (R - 1) only:
+ * each layer reaches R - 1 back (the window, or a pattern's largest offset). */
 static size_t reach(const tsf_nn_config *c)
 {
-    return (size_t)c->layers * (size_t)(c->context - 1);
+    return (size_t)c->layers * (ring(c) - 1);
 }
 
-/* Defaults (docs/neural.md): d=64, heads=4, layers=2, context=256. */
+static const tsf_nn_need sparse_needs[] = {TSF_NN_NEED(sparse_attention_forward),
+                                           TSF_NN_NEED(sparse_attention_backward),
+                                           TSF_NN_NEED(sparse_attention_step), {NULL, 0}};
+static const tsf_nn_need *cfg_needs(const tsf_nn_config *c)
+{
+    return sparse(c) ? sparse_needs : NULL;
+}
+
+static const char *const pattern_names[] = {"dense", "local", "logsparse", "strided", NULL};
+static const tsf_nn_choice choices[] = {{"pattern", pattern_names}, {NULL, NULL}};
+
+/* Defaults (docs/neural.md): d=64, heads=4, layers=2, context=256,
+ * pattern=dense, band=8. */
 static const tsf_nn_hparam hparams[] = {
     {"d", "hidden", offsetof(tsf_nn_config, hidden), 1, 1024, 64, 0},
     {"heads", "heads", offsetof(tsf_nn_config, heads), 1, 64, 4, 0},
     {"layers", "layers", offsetof(tsf_nn_config, layers), 1, TSF_NN_MAX_LAYERS, 2, 0},
     {"context", "context", offsetof(tsf_nn_config, context), 2, 4096, 256, 0},
+    {"pattern", "pattern", offsetof(tsf_nn_config, hp), 0, 3, TSF_NN_PAT_DENSE, 0},
+    {"band", "band", offsetof(tsf_nn_config, hp) + sizeof(int), 1, 4096, 8, 0},
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
@@ -270,7 +328,8 @@ static const tsf_nn_hparam hparams[] = {
 const tsf_nn_arch_ops tsf_nn_arch_transformer = {
     .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
     .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
-    .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step};
+    .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,
+    .cfg_needs = cfg_needs, .choices = choices};
 
 static tsf_status parse_transformer(const tsf_spec *s, void **impl)
 {

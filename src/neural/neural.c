@@ -39,8 +39,10 @@ void tsf_neural_set_name(tsf_neural *m)
     for (const tsf_nn_hparam *h = c->arch->hp; h->key && w >= 0 && (used += (size_t)w) < n;
          h++) {
         int v = *tsf_nn_hp(c, h);
-        w = v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
-                             : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
+        const char *const *names = tsf_nn_hp_names(c->arch, h);
+        w = names              ? snprintf(m->name + used, n - used, "%s=%s, ", h->key, names[v])
+            : v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
+                               : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
     }
     if (w >= 0 && (used += (size_t)w) < n) {
         if (hd->nkey && c->head_n)
@@ -69,8 +71,12 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
     size_t used = 0;
     for (const tsf_nn_hparam *h = arch->hp; h->key; h++) {
         long v = h->def;
-        if ((st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v))) return st;
-        *tsf_nn_hp(&c, h) = (int)v;
+        int k = (int)h->def;
+        const char *const *names = tsf_nn_hp_names(arch, h);
+        if (names ? (st = tsf_spec_get_choice(s, 0, h->key, names, &k))
+                  : (st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v)))
+            return st;
+        *tsf_nn_hp(&c, h) = names ? k : (int)v;
         int w = snprintf(known + used, sizeof known - used, "%s, ", h->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
