@@ -286,7 +286,8 @@ static int check(const tsf_nn_config *c, char *why, size_t len, const char **key
         snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
         return 1;
     }
-    if (c->hp[0] < TSF_NN_PAT_DENSE || c->hp[0] > TSF_NN_PAT_STRIDED || c->hp[1] < 1) {
+    if (c->hp[0] < TSF_NN_PAT_DENSE || c->hp[0] > TSF_NN_PAT_STRIDED ||
+        (c->hp[1] < 1 && (c->hp[0] == TSF_NN_PAT_LOCAL || c->hp[0] == TSF_NN_PAT_LOGSPARSE))) {
         snprintf(why, len, "unknown attention pattern %d or band %d", c->hp[0], c->hp[1]);
         *key = "pattern";
         return 1;
