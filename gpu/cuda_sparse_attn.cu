@@ -19,7 +19,7 @@
 #include "kernel_math.h"
 
 #define SP_ROWS 4 /* query rows (warps) per block */
-#define SP_MAXD 8 /* head size <= 32 * SP_MAXD */
+#define SP_MAXD 8 /* head size <= 32 * SP_MAXD (tk_attn_shape_ok) */
 
 #define SQKV(b, t, which) (qkv + ((size_t)(b) * T + (t)) * 3 * C + (which) * C + (size_t)h * hs)
 
@@ -210,18 +210,10 @@ __global__ void k_sparse_step(float *out, const float *q, const float *kc, const
 #undef RING
 }
 
-static int sp_shape_ok(size_t C, size_t NH, const char *what)
-{
-    if (NH && C % NH == 0 && C / NH <= 32 * SP_MAXD && C <= 1u << 20) return 1;
-    tk_fail("%s: head size %zu unsupported by the CUDA kernels (at most %d)", what,
-            NH ? C / NH : 0, 32 * SP_MAXD);
-    return 0;
-}
-
 void tk_sparse_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
                                  size_t C, size_t NH, tsf_nn_pattern p)
 {
-    if (!B || !T || !sp_shape_ok(C, NH, "sparse_attention_forward")) return;
+    if (!B || !T || !tk_attn_shape_ok(C, NH, "sparse_attention_forward")) return;
     int N = tsf_pat_width(&p, (int)NH);
     dim3 grid((unsigned)((T + SP_ROWS - 1) / SP_ROWS), (unsigned)NH, (unsigned)B);
     k_sparse_fwd<<<grid, 32 * SP_ROWS, 0, cudaStreamPerThread>>>(out, att, qkv, (int)T, (int)C,
@@ -233,7 +225,7 @@ void tk_sparse_attention_backward(float *dqkv, float *datt, const float *dout, c
                                   const float *att, size_t B, size_t T, size_t C, size_t NH,
                                   tsf_nn_pattern p)
 {
-    if (!B || !T || !sp_shape_ok(C, NH, "sparse_attention_backward")) return;
+    if (!B || !T || !tk_attn_shape_ok(C, NH, "sparse_attention_backward")) return;
     int N = tsf_pat_width(&p, (int)NH), t = (int)T, c = (int)C, nh = (int)NH;
     dim3 grid((unsigned)((T + SP_ROWS - 1) / SP_ROWS), (unsigned)NH, (unsigned)B);
     k_sparse_dq<<<grid, 32 * SP_ROWS, 0, cudaStreamPerThread>>>(dqkv, datt, dout, qkv, att, t, c,
@@ -249,7 +241,7 @@ void tk_sparse_attention_step(float *out, const float *q, const float *kc, const
                               float *scratch)
 {
     (void)scratch; /* scores live in shared memory, one row per block */
-    if (!B || !sp_shape_ok(C, NH, "sparse_attention_step")) return;
+    if (!B || !tk_attn_shape_ok(C, NH, "sparse_attention_step")) return;
     size_t bytes = (size_t)tsf_pat_width(&p, (int)NH) * sizeof(float); /* <= 16 KB */
     dim3 grid((unsigned)NH, (unsigned)B);
     k_sparse_step<<<grid, 32, bytes, cudaStreamPerThread>>>(out, q, kc, vc, (int)C, (int)NH,

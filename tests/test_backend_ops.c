@@ -191,6 +191,20 @@ static void test_rnn_cells(void **state)
     }
 }
 
+/* The KV-cache step's inputs at position pos from a full pass's qkv
+ * (B,T,3C): q rows (B,C) and rings kc, vc (B,R,C) of the last R positions. */
+static void fill_rings(float *q, float *kc, float *vc, const float *qkv, size_t B, size_t T,
+                       size_t C, size_t R, size_t pos)
+{
+    for (size_t b = 0; b < B; b++) {
+        memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
+        for (size_t j = pos + 1 > R ? pos + 1 - R : 0; j <= pos; j++) {
+            memcpy(kc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
+            memcpy(vc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + 2 * C, C * sizeof(float));
+        }
+    }
+}
+
 static void test_attention(void **state)
 {
     (void)state;
@@ -216,14 +230,7 @@ static void test_attention(void **state)
         size_t pos = T - 1;
         float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
               *scr = fa(NH * W);
-        for (size_t b = 0; b < B; b++) {
-            memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
-            for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
-                memcpy(kc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
-                memcpy(vc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + 2 * C,
-                       C * sizeof(float));
-            }
-        }
+        fill_rings(q, kc, vc, qkv, B, T, C, W, pos);
         float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
               *Do1 = up(o1, B * C), *Dscr = up(scr, NH * W);
         cpu->attention_step(o1, q, kc, vc, B, C, NH, W, pos, scr);
@@ -266,14 +273,7 @@ static void test_sparse_attention(void **state)
         size_t pos = T - 1;
         float *q = fa(B * C), *kc = fa(B * R * C), *vc = fa(B * R * C), *o1 = fa(B * C),
               *scr = fa(NH * N);
-        for (size_t b = 0; b < B; b++) {
-            memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
-            for (size_t j = pos + 1 > R ? pos + 1 - R : 0; j <= pos; j++) {
-                memcpy(kc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
-                memcpy(vc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + 2 * C,
-                       C * sizeof(float));
-            }
-        }
+        fill_rings(q, kc, vc, qkv, B, T, C, R, pos);
         float *Dq = up(q, B * C), *Dkc = up(kc, B * R * C), *Dvc = up(vc, B * R * C),
               *Do1 = up(o1, B * C), *Dscr = up(scr, NH * N);
         cpu->sparse_attention_step(o1, q, kc, vc, B, C, NH, pos, p, scr);

@@ -136,7 +136,7 @@ static void test_forward(void **state)
     for (size_t s = 0; s < NCASES; s++) {
         const pcase *c = &cases[s];
         tsf_nn_pattern p = pat_of(c);
-        size_t B = c->B, T = c->T, C = c->C, NH = c->NH, hs = C / NH;
+        size_t B = c->B, T = c->T, C = c->C, NH = c->NH;
         size_t N = (size_t)tsf_pat_width(&p, (int)NH);
         float *qkv = fa(B * T * 3 * C), *out = fa(B * T * C), *att = fa(B * NH * T * N);
         randn(qkv, B * T * 3 * C, 1.0);
@@ -164,7 +164,6 @@ static void test_forward(void **state)
         print_message("pattern %d W %d band %d: largest error %.2e\n", c->kind, c->W, c->band,
                       worst);
         assert_true(worst <= 1e-6);
-        (void)hs;
         free(qkv); free(out); free(att); free(dq); free(ro); free(rp);
     }
 }

@@ -14,7 +14,7 @@
 
 #define MAXN 4096 /* the largest window (transformer context) */
 
-static float dot(const float *x, const float *y, size_t n)
+static inline float dot(const float *restrict x, const float *restrict y, size_t n)
 {
     float s = 0.0f;
 #pragma omp simd reduction(+ : s)
@@ -22,7 +22,7 @@ static float dot(const float *x, const float *y, size_t n)
     return s;
 }
 
-static void axpy(float *y, float a, const float *x, size_t n)
+static inline void axpy(float *restrict y, float a, const float *restrict x, size_t n)
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) y[i] += a * x[i];
