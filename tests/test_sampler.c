@@ -24,7 +24,12 @@ static tsf_nn *small_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng 
      * 2, 2 stacks (reach 14); period 4 (lag inputs) */
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = arch ==
                          &tsf_nn_arch_wavenet ? 3 : 2, .heads = 2, .context = 5, .period = 4,
-                         .hp = {6, 2, 2}, .head_n = hn, .head_lo = -3.0, .head_hi = 3.0};
+                         .head_n = hn, .head_lo = -3.0, .head_hi = 3.0};
+    if (arch == &tsf_nn_arch_wavenet) { /* the transformer's hp: pattern dense */
+        cfg.hp[0] = 6;
+        cfg.hp[1] = 2;
+        cfg.hp[2] = 2;
+    }
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     assert_int_equal(tsf_nn_init(nn, 5), TSF_OK);
