@@ -42,6 +42,12 @@ int main(int argc, char **argv)
         cfg.arch = &tsf_nn_arch_transformer;
         cfg.hp[3] = 1;
     }
+    /* bench/sparse.sh: the transformer's attention pattern (attn_pattern.h's
+     * kind: 0 dense, 1 local, 2 logsparse, 3 strided) and band */
+    if (cfg.arch == &tsf_nn_arch_transformer && getenv("TSF_BENCH_PATTERN")) {
+        cfg.hp[0] = atoi(getenv("TSF_BENCH_PATTERN"));
+        cfg.hp[1] = getenv("TSF_BENCH_BAND") ? atoi(getenv("TSF_BENCH_BAND")) : 8;
+    }
     int wn = !strcmp(argv[1], "wavenet");
     if (wn) {
         cfg.arch = &tsf_nn_arch_wavenet;
@@ -120,9 +126,11 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"cpu_steps_per_s\": %.3f, "
            "\"sample_steps_per_s\": %.0f, \"cpu_sample_steps_per_s\": %.0f, "
-           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
+           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu, "
+           "\"acts_mb\": %.1f}\n",
            steps / dt, 1e3 * dt / steps, steps / dc, (double)(S * H) / ds,
-           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np);
+           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np,
+           (double)acts->size * sizeof(float) / 1e6);
     tsf_nn_stream_free(s1);
     tsf_nn_stream_free(sN);
     tsf_nn_acts_free(acts);

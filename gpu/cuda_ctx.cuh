@@ -130,6 +130,15 @@ void tk_attention_backward(float *, float *, const float *, const float *, const
                            size_t, size_t, size_t, size_t);
 void tk_attention_step(float *, const float *, const float *, const float *, size_t, size_t,
                        size_t, size_t, size_t, float *);
+/* The attention kernels' head-size limit (C / NH <= 256); records an
+ * error naming what and returns 0 beyond it. */
+int tk_attn_shape_ok(size_t C, size_t NH, const char *what);
+void tk_sparse_attention_forward(float *, float *, const float *, size_t, size_t, size_t, size_t,
+                                 tsf_nn_pattern);
+void tk_sparse_attention_backward(float *, float *, const float *, const float *, const float *,
+                                  size_t, size_t, size_t, size_t, tsf_nn_pattern);
+void tk_sparse_attention_step(float *, const float *, const float *, const float *, size_t,
+                              size_t, size_t, size_t, tsf_nn_pattern, float *);
 double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
 void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
 double tk_sumsq(const float *, size_t);

@@ -166,6 +166,9 @@ static tsf_nn_backend make_table(int precision)
     t.additive_backward = tk_additive_backward;
     t.additive_step = tk_additive_step;
     t.head_draw = tk_head_draw_op;
+    t.sparse_attention_forward = tk_sparse_attention_forward;
+    t.sparse_attention_backward = tk_sparse_attention_backward;
+    t.sparse_attention_step = tk_sparse_attention_step;
     return t;
 }
 

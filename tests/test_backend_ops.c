@@ -191,6 +191,20 @@ static void test_rnn_cells(void **state)
     }
 }
 
+/* The KV-cache step's inputs at position pos from a full pass's qkv
+ * (B,T,3C): q rows (B,C) and rings kc, vc (B,R,C) of the last R positions. */
+static void fill_rings(float *q, float *kc, float *vc, const float *qkv, size_t B, size_t T,
+                       size_t C, size_t R, size_t pos)
+{
+    for (size_t b = 0; b < B; b++) {
+        memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
+        for (size_t j = pos + 1 > R ? pos + 1 - R : 0; j <= pos; j++) {
+            memcpy(kc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
+            memcpy(vc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + 2 * C, C * sizeof(float));
+        }
+    }
+}
+
 static void test_attention(void **state)
 {
     (void)state;
@@ -216,14 +230,7 @@ static void test_attention(void **state)
         size_t pos = T - 1;
         float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
               *scr = fa(NH * W);
-        for (size_t b = 0; b < B; b++) {
-            memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
-            for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
-                memcpy(kc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
-                memcpy(vc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + 2 * C,
-                       C * sizeof(float));
-            }
-        }
+        fill_rings(q, kc, vc, qkv, B, T, C, W, pos);
         float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
               *Do1 = up(o1, B * C), *Dscr = up(scr, NH * W);
         cpu->attention_step(o1, q, kc, vc, B, C, NH, W, pos, scr);
@@ -291,6 +298,49 @@ static void test_additive(void **state)
         for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
         free(in); free(va); free(out); free(att); free(dout); free(din); free(dva); free(scr);
         free(q); free(kc); free(vc); free(o1); free(sc);
+    }
+}
+
+/* The sparse attention patterns (ABI 3): forward, backward and the step
+ * over rings of the pattern's span, every pattern, against the CPU's. */
+static void test_sparse_attention(void **state)
+{
+    (void)state;
+    static const int pats[][3] = {{TSF_NN_PAT_LOCAL, 64, 9},      {TSF_NN_PAT_LOGSPARSE, 256, 8},
+                                  {TSF_NN_PAT_LOGSPARSE, 1024, 2}, {TSF_NN_PAT_STRIDED, 300, 8},
+                                  {TSF_NN_PAT_DENSE, 40, 8}};
+    size_t B = 2, T = 600, C = 64, NH = 4;
+    for (size_t s = 0; s < sizeof pats / sizeof *pats; s++) {
+        tsf_nn_pattern p = {pats[s][0], pats[s][1], pats[s][2]};
+        size_t N = (size_t)tsf_pat_width(&p, (int)NH), R = (size_t)tsf_pat_span(&p, (int)NH);
+        size_t A = B * NH * T * N, nq = B * T * 3 * C;
+        float *qkv = rnd(nq, 1), *out = fa(B * T * C), *att = fa(A), *datt = fa(A);
+        float *dout = rnd(B * T * C, 1), *dqkv = rnd(nq, 0.1);
+        float *Dqkv = up(qkv, nq), *Dout = up(out, B * T * C), *Datt = up(att, A);
+        float *Ddatt = up(datt, A), *Ddout = up(dout, B * T * C), *Ddqkv = up(dqkv, nq);
+        print_message("pattern %d, window %d, band %d: %zu keys per query\n", p.kind, p.window,
+                      p.band, N);
+        cpu->sparse_attention_forward(out, att, qkv, B, T, C, NH, p);
+        gpu[0]->sparse_attention_forward(Dout, Datt, Dqkv, B, T, C, NH, p);
+        cmp("sparse_attention_forward out", Dout, out, B * T * C, TOL_FP32);
+        cmp("sparse_attention_forward att", Datt, att, A, TOL_FP32);
+        cpu->sparse_attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, p);
+        gpu[0]->sparse_attention_backward(Ddqkv, Ddatt, Ddout, Dqkv, Datt, B, T, C, NH, p);
+        cmp("sparse_attention_backward dqkv", Ddqkv, dqkv, nq, TOL_FP32);
+        /* step: rings of the last R positions reproduce row T-1 */
+        size_t pos = T - 1;
+        float *q = fa(B * C), *kc = fa(B * R * C), *vc = fa(B * R * C), *o1 = fa(B * C),
+              *scr = fa(NH * N);
+        fill_rings(q, kc, vc, qkv, B, T, C, R, pos);
+        float *Dq = up(q, B * C), *Dkc = up(kc, B * R * C), *Dvc = up(vc, B * R * C),
+              *Do1 = up(o1, B * C), *Dscr = up(scr, NH * N);
+        cpu->sparse_attention_step(o1, q, kc, vc, B, C, NH, pos, p, scr);
+        gpu[0]->sparse_attention_step(Do1, Dq, Dkc, Dvc, B, C, NH, pos, p, Dscr);
+        cmp("sparse_attention_step", Do1, o1, B * C, TOL_FP32);
+        float *T_[] = {Dqkv, Dout, Datt, Ddatt, Ddout, Ddqkv, Dq, Dkc, Dvc, Do1, Dscr};
+        for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+        free(qkv); free(out); free(att); free(datt); free(dout); free(dqkv);
+        free(q); free(kc); free(vc); free(o1); free(scr);
     }
 }
 
@@ -489,6 +539,10 @@ static void test_train_transformer(void **state)
     tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64,
                          .layers = 2, .heads = 4, .context = 32, .period = 1};
     train20(&cfg, 8);
+    cfg.context = 64; /* logsparse: 6 + 4 keys of 64 per query */
+    cfg.hp[0] = TSF_NN_PAT_LOGSPARSE;
+    cfg.hp[1] = 5;
+    train20(&cfg, 8);
 }
 
 
@@ -532,6 +586,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rnn_cells),     cmocka_unit_test(test_attention),
         cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_conv_heads),
         cmocka_unit_test(test_additive),
+        cmocka_unit_test(test_sparse_attention),
     };
     const struct CMUnitTest train[] = {
         cmocka_unit_test(test_train_gru), cmocka_unit_test(test_train_transformer),

@@ -402,12 +402,14 @@ static double net_loss(void *v)
 }
 
 /* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
- * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1]) */
+ * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1];
+ * the transformer's pattern hp[0], band hp[1]) */
 static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name,
-                       const int hp[4])
+                       int context, size_t T, const int *hp, double tol)
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
-                         .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
+                         .context = context, .period = 3,
+                         .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
                          .head_lo = -2.0, .head_hi = 2.0};
     memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
@@ -423,7 +425,7 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
         if (strstr(nm, "skip.bias") || !strcmp(nm, "out.bias"))
             for (size_t i = 0; i < nn->tens[k].shape[0]; i++) nn->params[nn->tens[k].off + i] += 1.0f;
     }
-    size_t B = 2, T = 6;
+    size_t B = 2;
     net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
     assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
     for (size_t b = 0; b < B; b++)
@@ -440,7 +442,7 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
         size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
         char what[80];
         snprintf(what, sizeof what, "%s %s", name, t->name);
-        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, 1e-2);
+        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, tol);
     }
     tsf_nn_acts_free(c.a);
     free(c.x); free(c.y); free(g);
@@ -449,8 +451,8 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
 
 static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
-    static const int hp[4] = {5, 2, 2, 0}; /* wavenet: skip 5, kernel 2, 2 stacks */
-    run_net_hp(arch, head, name, hp);
+    static const int wn[4] = {5, 2, 2, 0}, tf[4] = {0, 8, 0, 0}; /* wavenet: skip 5, kernel 2, 2 stacks */
+    run_net_hp(arch, head, name, 4, 6, arch == &tsf_nn_arch_transformer ? tf : wn, 1e-2);
 }
 
 /* attention=additive: every tensor, the attention's included */
@@ -458,9 +460,25 @@ static void test_net_additive(void **state)
 {
     (void)state;
     static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 3, 0, 0};
-    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", tf);
-    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", rnn);
-    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", rnn);
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", 4, 6, tf, 1e-2);
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", 4, 6, rnn, 1e-2);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", 4, 6, rnn, 1e-2);
+}
+
+/* The sparse attention patterns (pattern kind, band in hp) through the
+ * whole network: windows of 12 over a context of 9 (rows past the span).
+ * Tolerance 3e-2: the fp32 loss over 24 positions puts ~1e-4 of rounding
+ * into a central difference with h = 1e-2, which is a few percent of the
+ * smallest gradients here (the attention kernels themselves are checked
+ * to 2e-5 against double-precision differences in test_sparse_attention). */
+static void test_net_transformer_patterns(void **state)
+{
+    (void)state;
+    static const int hp[][4] = {{0, 8, 0, 0}, {1, 2, 0, 0}, {2, 1, 0, 0}, {3, 8, 0, 0}};
+    static const char *const nm[] = {"transformer dense", "transformer local", "transformer logsparse",
+                                     "transformer strided"};
+    for (size_t i = 0; i < 4; i++)
+        run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, nm[i], 9, 12, hp[i], 3e-2);
 }
 
 static void test_net_gru(void **state)
@@ -586,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
         cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
         cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_additive),
+        cmocka_unit_test(test_net_transformer_patterns),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

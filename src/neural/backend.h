@@ -12,6 +12,7 @@
 #define TSF_NEURAL_BACKEND_H
 
 #include <stddef.h>
+#include "attn_pattern.h"
 
 /* Distributional heads: p(y_t | y_<t) from K raw outputs per position. */
 typedef enum {
@@ -207,6 +208,25 @@ typedef struct tsf_nn_backend {
      * (2B floats from alloc). */
     void (*head_draw)(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
                       size_t n, float lo, float hi);
+    /* ---- ABI 3 also: sparse attention patterns (attn_pattern.h).
+     * The attention above restricted to the keys of pattern p: query t of
+     * head h sees key t - d for d = tsf_pat_offset(p, h, NH, m),
+     * m < tsf_pat_count(p, h, NH), d <= t.  Only those entries are
+     * computed and stored: att and datt are (B,NH,T,N), N =
+     * tsf_pat_width(p, NH), entry m of a row the probability of offset m
+     * (0 past the count or where d > t). ---- */
+    void (*sparse_attention_forward)(float *out, float *att, const float *qkv, size_t B,
+                                     size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+    /* dout (B,T,C) -> dqkv (B,T,3C) (+=); datt scratch (B,NH,T,N) */
+    void (*sparse_attention_backward)(float *dqkv, float *datt, const float *dout,
+                                      const float *qkv, const float *att, size_t B, size_t T,
+                                      size_t C, size_t NH, tsf_nn_pattern p);
+    /* One query at absolute position pos against rings kc, vc (B,R,C) of
+     * R = tsf_pat_span(p, NH) positions, position a in slot a % R, filled
+     * for max(0, pos-R+1) <= a <= pos -> out (B,C); scratch (NH,N) */
+    void (*sparse_attention_step)(float *out, const float *q, const float *kc, const float *vc,
+                                  size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
+                                  float *scratch);
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the

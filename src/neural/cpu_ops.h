@@ -73,6 +73,8 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
 void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const float *dc,
                            const float *gates, const float *c, const float *c_prev, size_t B,
                            size_t H);
+/* ALiBi slope of head h of NH (Press et al. 2022): 2^(-8(h+1)/NH). */
+float tsf_cpu_alibi_slope(size_t h, size_t NH);
 void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
                                size_t C, size_t NH, size_t W);
 void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
@@ -110,6 +112,14 @@ void tsf_cpu_additive_backward(float *dq, float *dk, float *dv, float *dva, cons
 void tsf_cpu_additive_step(float *out, const float *q, const float *kc, const float *vc,
                            const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
                            int alibi, float *scratch);
+void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, size_t B,
+                                      size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_backward(float *dqkv, float *datt, const float *dout,
+                                       const float *qkv, const float *att, size_t B, size_t T,
+                                       size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, const float *vc,
+                                   size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
+                                   float *scratch);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
 void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);

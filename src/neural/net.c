@@ -59,6 +59,8 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
                              cfg->heads, cfg->context, cfg->head_n, *why ? ": " : "", why);
     tsf_status st;
     if ((st = check_needs(be, cfg->arch->needs, cfg->arch->name)) ||
+        (cfg->arch->cfg_needs &&
+         (st = check_needs(be, cfg->arch->cfg_needs(cfg), cfg->arch->name))) ||
         (st = check_needs(be, hd->needs, hd->name)))
         return st;
     tsf_nn *nn = calloc(1, sizeof *nn);

@@ -186,6 +186,8 @@ struct tsf_nn_arch_ops {
     void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
     const tsf_nn_opt *opts;     /* optional hyperparameters, key == NULL ends (NULL: none) */
+    /* Backend ops that configuration c needs besides (NULL: none). */
+    const tsf_nn_need *(*cfg_needs)(const tsf_nn_config *c);
 };
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,
