@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "neural.h"
+#include "prune.h"
 
 static int is_gru(const tsf_nn *nn) { return nn->cfg.arch == &tsf_nn_arch_gru; }
 
@@ -189,7 +190,6 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, B = r->B;
     int gru = is_gru(nn);
     size_t GH = (gru ? 3 : 4) * H, K = nn->K;
-    const float *P = nn->params;
     float *xg = r->scratch, *hg = xg + B * 4 * H, *gt = hg + B * 4 * H, *pre = gt + B * 4 * H;
     float *hn = pre + B * 4 * H, *cn = hn + B * H;
     const float *in = x;
@@ -197,8 +197,8 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? nn->nin : H;
         float *h = r->mem + l * B * H;
-        be->matmul_forward(xg, in, P + lo->w_ih, P + lo->b_ih, B, I, GH);
-        be->matmul_forward(hg, h, P + lo->w_hh, P + lo->b_hh, B, H, GH);
+        tsf_nn_linear(nn, xg, in, lo->w_ih, lo->b_ih, B, I, GH);
+        tsf_nn_linear(nn, hg, h, lo->w_hh, lo->b_hh, B, H, GH);
         if (gru) {
             be->gru_forward(hn, gt, xg, hg, h, B, H);
         } else {
@@ -210,7 +210,7 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy(h, hn, B * H);
         in = h;
     }
-    be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, H, K);
+    tsf_nn_linear(nn, o, in, nn->w_out, nn->b_out, B, H, K);
 }
 
 /* Layout: per layer weight_ih (GH,I), bias_ih, weight_hh (GH,H), bias_hh
