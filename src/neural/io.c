@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "neural.h"
+#include "prune.h"
 
 
 static tsf_status put(tsf_st *doc, const char *key, const char *fmt, ...)
@@ -50,6 +51,7 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
                        (st = put(doc, "head_hi", "%.17g", c->head_hi))))
         return st;
+    if (c->sparsity > 0.0 && (st = put(doc, "sparsity", "%.17g", c->sparsity))) return st;
     if ((st = put(doc, "period", "%d", c->period)) ||
         (st = put(doc, "scale", "%.17g", m->scale)) ||
         (st = put(doc, "epochs", "%d", m->epochs)) || (st = put(doc, "batch", "%d", m->batch)) ||
@@ -169,6 +171,12 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
             return tsf_set_error(TSF_EPARSE, "model file: neural.head_lo must be below "
                                  "neural.head_hi");
     }
+    /* absent in files of dense models (and in files before pruning) */
+    c.sparsity = meta(doc, "sparsity") ? get_real(doc, "sparsity", 0, &st) : 0.0;
+    if (st) return st;
+    if (!(c.sparsity >= 0.0 && c.sparsity < 1.0))
+        return tsf_set_error(TSF_EPARSE, "model file: neural.sparsity = '%s' is not in [0, 1)",
+                             meta(doc, "sparsity"));
     if ((st = get_long(doc, "period", 1, 100000, &period))) return st;
     c.period = (int)period;
     char why[160] = "";
@@ -212,6 +220,9 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
                 st = tsf_set_error(TSF_EPARSE, "model file: tensor %s holds a non-finite value",
                                    t->name);
     }
+    /* the sparse copies come from the weights' exact zeros, whatever the
+     * metadata claims */
+    if (!st) st = tsf_nn_sparsify(m->nn);
     if (st) {
         tsf_neural_free(m);
         return st;

@@ -30,6 +30,7 @@ typedef struct {
     int hp[4];   /* architecture-specific hyperparameters (its file says which) */
     int head_n;  /* mixture components / bins; 0: the head's default */
     double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
+    double sparsity; /* 0 <= S < 1: fraction of pruned weight blocks (prune.h) */
 } tsf_nn_config;
 
 /* A hyperparameter of an architecture: its spec key, the metadata key it
@@ -93,6 +94,7 @@ typedef struct tsf_nn {
     size_t w_in, b_in, lnf_w, lnf_b, w_out, b_out;
     size_t ftop;    /* width of the features the head layer reads */
     size_t K;       /* raw head outputs per position */
+    struct tsf_nn_sparse *sparse; /* block-sparse copies of pruned weights (prune.h), or NULL */
 } tsf_nn;
 
 /* Builds the layout and allocates params (zero) on the CPU backend. */
