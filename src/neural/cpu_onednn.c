@@ -1,0 +1,238 @@
+/* The CPU backend with its GEMM ops on oneDNN (Intel's Deep Neural Network
+ * Library, Debian's libdnnl 2.x): every other op is the reference's
+ * (cpu_*.c), so the two tables differ only in matmul_forward and
+ * matmul_backward, and the reference stays the twin they are tested
+ * against (tests/test_onednn_ops.c).
+ *
+ *  - fp32: dnnl_sgemm, oneDNN's BLAS-style single-precision GEMM.  It
+ *    uses the AVX-512 kernels the CPU has (the environment pins OpenBLAS
+ *    to its AVX2 ones) and threads through OpenMP, so the thread count is
+ *    the fit's (omp_set_num_threads), not OpenBLAS's process-wide one.
+ *  - bf16: the matmul primitive on bfloat16 operands (1 sign, 8 exponent,
+ *    7 stored significand bits) with fp32 accumulation and an fp32
+ *    result.  Operands are rounded to nearest even from the fp32
+ *    activations and master weights at each call; bias and the += of the
+ *    backward pass are fp32 (a sum post-op).
+ *
+ * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
+ * DNNL_CPU_THREADING_RUNTIME = OMP).  Its engines, streams and primitive
+ * descriptors are created per call and freed before returning: oneDNN's
+ * own primitive cache makes re-creating a primitive of a known shape
+ * cheap, and tsf keeps no state between calls. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <oneapi/dnnl/dnnl.h>
+#include "core/internal.h"
+#include "cpu_ops.h"
+#include "onednn.h"
+
+/* fp32 -> bf16, round to nearest even (the 16 low bits of the fp32
+ * pattern decide; inputs are finite here: the trainer stops on a
+ * non-finite gradient norm before they could reach a GEMM). */
+TSF_SIMD_CLONES
+static void to_bf16(uint16_t *dst, const float *src, size_t n)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, src + i, sizeof u);
+        u += 0x7fffu + ((u >> 16) & 1u);
+        dst[i] = (uint16_t)(u >> 16);
+    }
+}
+
+/* ---- fp32 ---- */
+
+// inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
+static void sgemm_forward(float *out, const float *inp, const float *weight, const float *bias,
+                          size_t BT, size_t C, size_t OC)
+{
+    if (bias)
+        for (size_t i = 0; i < BT; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
+    dnnl_sgemm('N', 'T', (dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)C, 1.0f, inp,
+               (dnnl_dim_t)C, weight, (dnnl_dim_t)C, bias ? 1.0f : 0.0f, out, (dnnl_dim_t)OC);
+}
+
+// dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
+static void sgemm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
+{
+    if (dinp)
+        dnnl_sgemm('N', 'N', (dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)OC, 1.0f, dout,
+                   (dnnl_dim_t)OC, weight, (dnnl_dim_t)C, 1.0f, dinp, (dnnl_dim_t)C);
+    if (dweight)
+        dnnl_sgemm('T', 'N', (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 1.0f, dout,
+                   (dnnl_dim_t)OC, inp, (dnnl_dim_t)C, 1.0f, dweight, (dnnl_dim_t)C);
+    if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+}
+
+/* ---- bf16 ---- */
+
+/* A 2-D operand: dims (rows, cols) with element strides (rs, cs). */
+typedef struct {
+    dnnl_dim_t r, c, rs, cs;
+} mat;
+
+/* dst (M,N) f32 (+= when acc) = a (M,K) @ b (K,N) [+ bias (1,N)], a and b
+ * bf16.  Returns 0, or -1 when oneDNN failed (out of memory; the shapes
+ * and types are always supported where the table is offered); dst is
+ * then untouched (oneDNN fails before it executes). */
+static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint16_t *b, mat bm,
+                       const float *bias, int acc)
+{
+    dnnl_engine_t eng = NULL;
+    dnnl_stream_t str = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
+    dnnl_memory_desc_t ad, bd, dd, biasd;
+    int ok = dnnl_engine_create(&eng, dnnl_cpu, 0) == dnnl_success &&
+             dnnl_stream_create(&str, eng, dnnl_stream_default_flags) == dnnl_success &&
+             dnnl_primitive_attr_create(&attr) == dnnl_success;
+    if (ok) {
+        dnnl_dims_t adim = {am.r, am.c}, ast = {am.rs, am.cs}, bdim = {bm.r, bm.c},
+                    bst = {bm.rs, bm.cs}, ddim = {dm.r, dm.c}, dst_ = {dm.rs, dm.cs},
+                    bidim = {1, dm.c}, bist = {dm.c, 1};
+        ok = dnnl_memory_desc_init_by_strides(&ad, 2, adim, dnnl_bf16, ast) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&bd, 2, bdim, dnnl_bf16, bst) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&dd, 2, ddim, dnnl_f32, dst_) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&biasd, 2, bidim, dnnl_f32, bist) == dnnl_success;
+    }
+    if (ok && acc)
+        ok = dnnl_post_ops_create(&po) == dnnl_success &&
+             dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+    dnnl_matmul_desc_t md;
+    if (ok)
+        ok = dnnl_matmul_desc_init(&md, &ad, &bd, bias ? &biasd : NULL, &dd) == dnnl_success &&
+             dnnl_primitive_desc_create(&pd, &md, attr, eng, NULL) == dnnl_success &&
+             dnnl_primitive_create(&prim, pd) == dnnl_success;
+    if (ok)
+        ok = dnnl_memory_create(&mem[0], &ad, eng, (void *)a) == dnnl_success &&
+             dnnl_memory_create(&mem[1], &bd, eng, (void *)b) == dnnl_success &&
+             dnnl_memory_create(&mem[2], &dd, eng, dst) == dnnl_success &&
+             (!bias || dnnl_memory_create(&mem[3], &biasd, eng, (void *)bias) == dnnl_success);
+    if (ok) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]},
+                                   {DNNL_ARG_DST, mem[2]}, {DNNL_ARG_BIAS, mem[3]}};
+        ok = dnnl_primitive_execute(prim, str, bias ? 4 : 3, args) == dnnl_success &&
+             dnnl_stream_wait(str) == dnnl_success;
+    }
+    for (int i = 0; i < 4; i++) dnnl_memory_destroy(mem[i]);
+    dnnl_primitive_destroy(prim);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(po);
+    dnnl_primitive_attr_destroy(attr);
+    dnnl_stream_destroy(str);
+    dnnl_engine_destroy(eng);
+    return ok ? 0 : -1;
+}
+
+/* The backend ops cannot return an error (backend.h): when a buffer or a
+ * primitive cannot be made (out of memory), the op is computed by the
+ * fp32 reference instead, which allocates nothing. */
+
+// inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
+static void bf16_forward(float *out, const float *inp, const float *weight, const float *bias,
+                         size_t BT, size_t C, size_t OC)
+{
+    uint16_t *a = malloc(BT * C * sizeof *a), *w = malloc(OC * C * sizeof *w);
+    int rc = -1;
+    if (a && w) {
+        to_bf16(a, inp, BT * C);
+        to_bf16(w, weight, OC * C);
+        /* weight (OC,C) row-major read as (C,OC): strides (1, C) */
+        rc = bf16_matmul(out, (mat){(dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)OC, 1}, a,
+                         (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, w,
+                         (mat){(dnnl_dim_t)C, (dnnl_dim_t)OC, 1, (dnnl_dim_t)C}, bias, 0);
+    }
+    if (rc) tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
+    free(a);
+    free(w);
+}
+
+// dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
+static void bf16_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                          const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
+{
+    if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+    if (!dinp && !dweight) return;
+    uint16_t *d = malloc(BT * OC * sizeof *d);
+    if (d) to_bf16(d, dout, BT * OC);
+    if (dinp) { /* dinp (BT,C) += dout (BT,OC) @ weight (OC,C) */
+        uint16_t *w = d ? malloc(OC * C * sizeof *w) : NULL;
+        if (w) to_bf16(w, weight, OC * C);
+        if (!w || bf16_matmul(dinp, (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, d,
+                              (mat){(dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)OC, 1}, w,
+                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, NULL, 1))
+            tsf_cpu_matmul_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        free(w);
+    }
+    if (dweight) { /* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
+        uint16_t *x = d ? malloc(BT * C * sizeof *x) : NULL;
+        if (x) to_bf16(x, inp, BT * C);
+        if (!x || bf16_matmul(dweight, (mat){(dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, d,
+                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)BT, 1, (dnnl_dim_t)OC}, x,
+                              (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, NULL, 1))
+            tsf_cpu_matmul_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+        free(x);
+    }
+    free(d);
+}
+
+static const tsf_nn_backend onednn_fp32 = TSF_CPU_TABLE("cpu-onednn", sgemm_forward,
+                                                         sgemm_backward);
+static const tsf_nn_backend onednn_bf16 = TSF_CPU_TABLE("cpu-onednn-bf16", bf16_forward,
+                                                         bf16_backward);
+
+/* oneDNN's ISA bits (dnnl_types.h): each ISA value includes the bits of
+ * the ones it extends. */
+static int has_isa(dnnl_cpu_isa_t want)
+{
+    return ((unsigned)dnnl_get_effective_cpu_isa() & (unsigned)want) == (unsigned)want;
+}
+
+const char *tsf_onednn_isa(void)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    static const struct {
+        dnnl_cpu_isa_t isa;
+        const char *name;
+    } names[] = {
+        {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"},
+        {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+        {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"},
+        {dnnl_cpu_isa_avx512_core, "avx512_core"},
+        {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"},
+        {dnnl_cpu_isa_avx2, "avx2"},
+        {dnnl_cpu_isa_avx, "avx"},
+        {dnnl_cpu_isa_sse41, "sse41"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (((unsigned)isa & (unsigned)names[i].isa) == (unsigned)names[i].isa) return names[i].name;
+    return "none";
+}
+
+tsf_status tsf_nn_backend_onednn(tsf_precision precision, const tsf_nn_backend **out)
+{
+    *out = NULL;
+    if (precision == TSF_PRECISION_BF16) {
+        if (!has_isa(dnnl_cpu_isa_avx512_core_bf16))
+            return tsf_set_error(TSF_EUNSUP, "--precision bf16 on the CPU needs AVX512_BF16 "
+                                 "instructions, which this CPU lacks (oneDNN's ISA: %s); use "
+                                 "--precision fp32", tsf_onednn_isa());
+        *out = &onednn_bf16;
+        return TSF_OK;
+    }
+    /* fp32: oneDNN's AVX-512 GEMM beats the AVX2 OpenBLAS kernels
+     * (docs/neural.md, "Precision on the CPU"); below AVX-512 the
+     * reference is as fast, and stays. */
+    if (!has_isa(dnnl_cpu_isa_avx512_core))
+        return tsf_set_error(TSF_EUNSUP, "oneDNN's fp32 GEMM is used from AVX-512 on (this "
+                             "CPU: %s)", tsf_onednn_isa());
+    *out = &onednn_fp32;
+    return TSF_OK;
+}
