@@ -42,6 +42,25 @@ static void to_bf16(uint16_t *dst, const float *src, size_t n)
     }
 }
 
+/* src (R,C) fp32 -> dst (C,R) bf16, transposed in tiles of 32 x 32 (the
+ * weight-gradient GEMM reads dout^T: oneDNN 2.6's brgemm runs a
+ * transposed source with a long reduction (K = B T) 30-50 times slower
+ * than a plain one, ONEDNN_VERBOSE shows, so it gets a plain copy). */
+static void to_bf16_t(uint16_t *dst, const float *src, size_t R, size_t C)
+{
+    for (size_t r0 = 0; r0 < R; r0 += 32)
+        for (size_t c0 = 0; c0 < C; c0 += 32) {
+            size_t r1 = r0 + 32 < R ? r0 + 32 : R, c1 = c0 + 32 < C ? c0 + 32 : C;
+            for (size_t c = c0; c < c1; c++)
+                for (size_t r = r0; r < r1; r++) {
+                    uint32_t u;
+                    memcpy(&u, src + r * C + c, sizeof u);
+                    u += 0x7fffu + ((u >> 16) & 1u);
+                    dst[c * R + r] = (uint16_t)(u >> 16);
+                }
+        }
+}
+
 /* ---- fp32 ---- */
 
 // inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
@@ -173,9 +192,12 @@ static void bf16_backward(float *dinp, float *dweight, float *dbias, const float
     }
     if (dweight) { /* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
         uint16_t *x = d ? malloc(BT * C * sizeof *x) : NULL;
-        if (x) to_bf16(x, inp, BT * C);
+        if (x) {
+            to_bf16(x, inp, BT * C);
+            to_bf16_t(d, dout, BT, OC); /* d is dout^T from here on */
+        }
         if (!x || bf16_matmul(dweight, (mat){(dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, d,
-                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)BT, 1, (dnnl_dim_t)OC}, x,
+                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)BT, (dnnl_dim_t)BT, 1}, x,
                               (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, NULL, 1))
             tsf_cpu_matmul_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
         free(x);
