@@ -4,7 +4,11 @@ batch and context as tsf's neural CPU reference, timed over the same
 training step (forward, Gaussian NLL, backward, global-norm clipping,
 AdamW).  One configuration per process so ru_maxrss is its own.
 
-usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS
+usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS [PRECISION]
+PRECISION fp32 (default) or bf16: the forward pass under
+torch.autocast("cpu", dtype=torch.bfloat16) (PyTorch's mixed precision on
+the CPU: its autocast list runs linear maps, convolutions and matrix
+products in bf16), the loss in fp32.
 prints one JSON line: {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "maxrss_mb",
 "nparams"} (cpu_*: per CPU-second of the process, for loaded machines)
 """
@@ -101,6 +105,7 @@ class WaveNetNet(nn.Module):
 def main():
     arch, H, L, NH, T, B, steps, threads = sys.argv[1:9]
     H, L, NH, T, B, steps, threads = map(int, (H, L, NH, T, B, steps, threads))
+    bf16 = len(sys.argv) > 9 and sys.argv[9] == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     if arch == "transformer":
@@ -121,7 +126,9 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        o = net(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            o = net(x)
+        o = o.float()
         sigma = F.softplus(o[..., 1]) + 1e-4
         loss = (torch.log(sigma) + 0.5 * ((y - o[..., 0]) / sigma) ** 2).mean()
         loss.backward()
