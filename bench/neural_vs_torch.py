@@ -44,13 +44,16 @@ class Block(nn.Module):
 
     def forward(self, x, bias):
         B, T, C = x.shape
+        # LayerNorm in fp32 (as tsf's; PyTorch 1.13's CPU autocast leaves
+        # layer_norm out of its lists and refuses a bf16 input with fp32 weights)
+        x = x.float()
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
         hs = C // self.heads
         q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
         att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
         y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
-        x = x + self.proj(y)
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        x = x + self.proj(y).float()
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")).float()
 
 
 class TransformerNet(nn.Module):
@@ -73,7 +76,7 @@ class TransformerNet(nn.Module):
         x = self.embed(x)
         for b in self.blocks:
             x = b(x, bias)
-        return self.head(self.lnf(x))
+        return self.head(self.lnf(x.float()))
 
 
 class WaveNetNet(nn.Module):

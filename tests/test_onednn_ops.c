@@ -27,16 +27,13 @@
  * without AVX512_BF16 the bf16 tests instead check that --precision bf16
  * is refused with a message that says what to do (the no-BF16 path:
  * meson runs this test a second time with ONEDNN_MAX_CPU_ISA=AVX512_CORE). */
-#include "testutil.h"
 #include <unistd.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+#include "twin_util.h"
 #include "core/internal.h"
 #include "neural/device.h"
 #include "neural/net.h"
 #include "neural/onednn.h"
 
-static gsl_rng *rng;
 static const tsf_nn_backend *ref, *var[2]; /* fp32, bf16 variants (NULL: not offered) */
 static const char *const pname[2] = {"fp32", "bf16"};
 
@@ -45,17 +42,10 @@ static double tol_of(int p, size_t K)
     return p ? 3.0 * sqrt(2.0 / 3.0) * ldexp(1.0, -8) + (double)K * ldexp(1.0, -24) : 1e-5;
 }
 
-static float *fa(size_t n)
-{
-    float *p = calloc(n ? n : 1, sizeof(float));
-    assert_non_null(p);
-    return p;
-}
-
 static float *rnd(size_t n, double sd)
 {
     float *p = fa(n);
-    for (size_t i = 0; i < n; i++) p[i] = (float)gsl_ran_gaussian(rng, sd);
+    randn(p, n, sd);
     return p;
 }
 
@@ -64,17 +54,6 @@ static float *fdup(const float *x, size_t n)
     float *p = fa(n);
     memcpy(p, x, n * sizeof *p);
     return p;
-}
-
-static double nerr(const float *a, const float *b, size_t n)
-{
-    double e = 0.0, r = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)a[i] - b[i];
-        e += d * d;
-        r += (double)b[i] * b[i];
-    }
-    return r > 0.0 ? sqrt(e / r) : sqrt(e);
 }
 
 static void cmp(const char *what, const float *v, const float *r, size_t n, double tol)

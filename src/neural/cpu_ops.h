@@ -26,31 +26,6 @@
 #define TSF_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TSF_SIMD_CLONES
-/* A CPU backend table: the reference ops with the GEMMs MMF, MMB
- * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's), so
- * that the variants share every other entry by construction. */
-#define TSF_CPU_TABLE(NAME, MMF, MMB)                                                          \
-    {                                                                                          \
-        .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB,                           \
-        .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
-        .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
-        .gelu_backward = tsf_cpu_gelu_backward, .residual_forward = tsf_cpu_residual_forward,  \
-        .gru_forward = tsf_cpu_gru_forward, .gru_backward = tsf_cpu_gru_backward,              \
-        .lstm_forward = tsf_cpu_lstm_forward, .lstm_backward = tsf_cpu_lstm_backward,          \
-        .attention_forward = tsf_cpu_attention_forward,                                        \
-        .attention_backward = tsf_cpu_attention_backward,                                      \
-        .attention_step = tsf_cpu_attention_step, .head_loss = tsf_cpu_head_loss,              \
-        .head_params = tsf_cpu_head_params, .sumsq = tsf_cpu_sumsq, .scale = tsf_cpu_scale,    \
-        .adamw_update = tsf_cpu_adamw_update, .on_device = 0, .alloc = tsf_cpu_alloc,          \
-        .free = tsf_cpu_free, .upload = tsf_cpu_copy, .download = tsf_cpu_copy,                \
-        .copy = tsf_cpu_copy, .copy2d = tsf_cpu_copy2d, .zero = tsf_cpu_zero,                  \
-        .sync = tsf_cpu_sync, .dilated_im2col = tsf_cpu_dilated_im2col,                        \
-        .dilated_col2im = tsf_cpu_dilated_col2im, .gated_forward = tsf_cpu_gated_forward,      \
-        .gated_backward = tsf_cpu_gated_backward, .relu_forward = tsf_cpu_relu_forward,        \
-        .relu_backward = tsf_cpu_relu_backward, .mixture_loss = tsf_cpu_mixture_loss,          \
-        .binned_loss = tsf_cpu_binned_loss,                                                    \
-    }
-
 #endif
 
 static inline float tsf_expf(float x)
