@@ -67,6 +67,10 @@ static void to_bf16_t(uint16_t *dst, const float *src, size_t R, size_t C)
 static void sgemm_forward(float *out, const float *inp, const float *weight, const float *bias,
                           size_t BT, size_t C, size_t OC)
 {
+    if (BT == 1) { /* a matrix-vector product: OpenBLAS's sgemv takes 1/10 of the time */
+        tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
     if (bias)
         for (size_t i = 0; i < BT; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
     dnnl_sgemm('N', 'T', (dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)C, 1.0f, inp,
