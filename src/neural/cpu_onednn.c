@@ -12,7 +12,8 @@
  *    7 stored significand bits) with fp32 accumulation and an fp32
  *    result.  Operands are rounded to nearest even from the fp32
  *    activations and master weights at each call; bias and the += of the
- *    backward pass are fp32 (a sum post-op).
+ *    backward pass are fp32 (a sum post-op).  Products too small for the
+ *    conversion to pay (use_bf16 below) run in fp32 as in the fp32 table.
  *
  * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
  * DNNL_CPU_THREADING_RUNTIME = OMP).  Its engines, streams and primitive
@@ -154,6 +155,21 @@ static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint
     return ok ? 0 : -1;
 }
 
+/* Which products run in bf16.  The operands are converted at every call
+ * (the activations come from fp32 ops), one pass over the M K + K N
+ * input elements, so a product of output (M,N) does 2 M N / (M + N)
+ * multiply-adds per converted element.  Measured on an EPYC with
+ * AVX512_BF16 (docs/neural.md, "Precision on the CPU"), the conversion
+ * costs more than the bf16 kernel saves below about 256 of them (wavenet's
+ * 8192 x 64 products: 127; the recurrent (32, 384): 59), and those
+ * products run in fp32 through dnnl_sgemm: no slower and more accurate. */
+#define BF16_MIN_WORK 256.0
+
+static int use_bf16(size_t M, size_t N)
+{
+    return 2.0 * (double)M * (double)N / (double)(M + N) >= BF16_MIN_WORK;
+}
+
 /* The backend ops cannot return an error (backend.h): when a buffer or a
  * primitive cannot be made (out of memory), the op is computed by the
  * fp32 reference instead, which allocates nothing. */
@@ -162,6 +178,10 @@ static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint
 static void bf16_forward(float *out, const float *inp, const float *weight, const float *bias,
                          size_t BT, size_t C, size_t OC)
 {
+    if (!use_bf16(BT, OC)) {
+        sgemm_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
     uint16_t *a = malloc(BT * C * sizeof *a), *w = malloc(OC * C * sizeof *w);
     int rc = -1;
     if (a && w) {
@@ -182,6 +202,14 @@ static void bf16_backward(float *dinp, float *dweight, float *dbias, const float
                           const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
 {
     if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+    if (dinp && !use_bf16(BT, C)) { /* fp32 (see use_bf16) */
+        sgemm_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        dinp = NULL;
+    }
+    if (dweight && !use_bf16(OC, C)) {
+        sgemm_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+        dweight = NULL;
+    }
     if (!dinp && !dweight) return;
     uint16_t *d = malloc(BT * OC * sizeof *d);
     if (d) to_bf16(d, dout, BT * OC);
