@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <oneapi/dnnl/dnnl.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "core/internal.h"
 #include "cpu_ops.h"
 #include "onednn.h"
@@ -62,32 +65,82 @@ static void to_bf16_t(uint16_t *dst, const float *src, size_t R, size_t C)
         }
 }
 
+/* Threads for a product of M N K multiply-adds: one per 2^20 of them, at
+ * most the caller's OpenMP thread count.  oneDNN forks an OpenMP team for
+ * every call; below ~1M multiply-adds (10-20 us of work) the fork and
+ * join cost more than the second thread gives, and on a loaded machine a
+ * team of spinning threads for a 10 us product was measured 30x slower
+ * than one thread (tests/test_neural_model: 109 s against 3.4 s).  The
+ * count is set with omp_set_num_threads, which changes the calling
+ * thread's own ICV only (OpenMP 5.2, sec. 2.4.1), and restored after. */
+static int gemm_threads(size_t M, size_t N, size_t K)
+{
+#ifdef _OPENMP
+    int max = omp_get_max_threads();
+    double want = 1.0 + (double)M * (double)N * (double)K / 1048576.0;
+    int n = want < (double)max ? (int)want : max;
+    if (n != max) omp_set_num_threads(n);
+    return max;
+#else
+    (void)M, (void)N, (void)K;
+    return 1;
+#endif
+}
+
+static void threads_restore(int max)
+{
+#ifdef _OPENMP
+    if (omp_get_max_threads() != max) omp_set_num_threads(max);
+#else
+    (void)max;
+#endif
+}
+
+/* Products below this many multiply-adds stay on OpenBLAS: dnnl_sgemm
+ * costs about 6-15 us a call whatever the size, OpenBLAS 1-3 us on the
+ * tiny products of small networks. */
+#define SGEMM_MIN_WORK 32768.0
+
+static int tiny(size_t M, size_t N, size_t K)
+{
+    return (double)M * (double)N * (double)K < SGEMM_MIN_WORK;
+}
+
 /* ---- fp32 ---- */
 
 // inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
 static void sgemm_forward(float *out, const float *inp, const float *weight, const float *bias,
                           size_t BT, size_t C, size_t OC)
 {
-    if (BT == 1) { /* a matrix-vector product: OpenBLAS's sgemv takes 1/10 of the time */
+    /* one row (streaming): OpenBLAS's sgemv takes 1/10 of dnnl_sgemm's time */
+    if (BT == 1 || tiny(BT, OC, C)) {
         tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
         return;
     }
     if (bias)
         for (size_t i = 0; i < BT; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
+    int nt = gemm_threads(BT, OC, C);
     dnnl_sgemm('N', 'T', (dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)C, 1.0f, inp,
                (dnnl_dim_t)C, weight, (dnnl_dim_t)C, bias ? 1.0f : 0.0f, out, (dnnl_dim_t)OC);
+    threads_restore(nt);
 }
 
 // dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
 static void sgemm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
 {
+    if (tiny(BT, C, OC)) {
+        tsf_cpu_matmul_backward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+        return;
+    }
+    int nt = gemm_threads(BT, C, OC);
     if (dinp)
         dnnl_sgemm('N', 'N', (dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)OC, 1.0f, dout,
                    (dnnl_dim_t)OC, weight, (dnnl_dim_t)C, 1.0f, dinp, (dnnl_dim_t)C);
     if (dweight)
         dnnl_sgemm('T', 'N', (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 1.0f, dout,
                    (dnnl_dim_t)OC, inp, (dnnl_dim_t)C, 1.0f, dweight, (dnnl_dim_t)C);
+    threads_restore(nt);
     if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
 }
 
@@ -105,6 +158,7 @@ typedef struct {
 static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint16_t *b, mat bm,
                        const float *bias, int acc)
 {
+    int nt = gemm_threads((size_t)dm.r, (size_t)dm.c, (size_t)am.c);
     dnnl_engine_t eng = NULL;
     dnnl_stream_t str = NULL;
     dnnl_primitive_attr_t attr = NULL;
@@ -152,6 +206,7 @@ static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint
     dnnl_primitive_attr_destroy(attr);
     dnnl_stream_destroy(str);
     dnnl_engine_destroy(eng);
+    threads_restore(nt);
     return ok ? 0 : -1;
 }
 
