@@ -37,7 +37,7 @@ WN=
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc --all) cores;" \
      "bf16 instructions: $(grep -qw avx512_bf16 /proc/cpuinfo && echo yes || echo no)"
-ISA=$(OMP_NUM_THREADS=1 ONEDNN_VERBOSE=1 "$DRV" gru 8 1 1 8 2 1 1 1 bf16 2>/dev/null |
+ISA=$(OMP_NUM_THREADS=1 ONEDNN_VERBOSE=1 "$DRV" transformer 64 1 4 64 8 1 1 1 bf16 2>/dev/null |
       grep -m1 'info,cpu,isa' | cut -d, -f4- || true)
 echo "oneDNN (ONEDNN_VERBOSE): ${ISA:-not used (no oneDNN or no bf16)}"
 echo "torch $($PY -c 'import torch; print(torch.__version__, torch.backends.mkldnn.is_available() and "mkldnn" or "")')"
