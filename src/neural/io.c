@@ -58,6 +58,7 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
         (st = put(doc, "lr", "%.17g", m->lr)) ||
         (st = put(doc, "seed", "%llu", (unsigned long long)m->seed)) ||
         (st = put(doc, "threads", "%d", m->threads)) ||
+        (st = put(doc, "precision", "%s", tsf_precision_name(m->precision))) ||
         (st = put(doc, "epochs_run", "%d", m->epochs_run)) ||
         (st = put(doc, "best_epoch", "%d", m->best_epoch)) ||
         (st = put(doc, "valid_nll", "%.17g", m->valid_nll)) ||
@@ -200,6 +201,14 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     double ep = get_real(doc, "epochs", 1, &st), ba = get_real(doc, "batch", 1, &st);
     m->epochs = ep >= 0.0 && ep < 1e9 ? (int)ep : 0;
     m->batch = ba >= 0.0 && ba < 1e9 ? (int)ba : 0;
+    /* training precision: a record (absent in files before it: fp32) */
+    static const char *const precisions[] = {"fp32", "tf32", "bf16", NULL};
+    const char *pv = meta(doc, "precision");
+    int pi = pv ? choice(pv, precisions) : 0;
+    if (pi < 0 && !st)
+        st = tsf_set_error(TSF_EPARSE, "model file: neural.precision = '%s' is not fp32, tf32 "
+                           "or bf16", pv);
+    m->precision = pi > 0 ? (tsf_precision)pi : TSF_PRECISION_FP32;
     if (!st) st = tsf_nn_new(&c, &m->nn);
     for (size_t k = 0; !st && k < m->nn->ntens; k++) {
         const tsf_nn_tensor *t = &m->nn->tens[k];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/model_impl.h"
 #include "neural.h"
 #include "prune.h"
 
@@ -178,6 +179,28 @@ tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
     fi->converged = 1;
     fi->lambda = NAN;
     return TSF_OK;
+}
+
+tsf_status tsf_model_precision(const tsf_model *m, tsf_precision *out)
+{
+    if (!m || !out || !tsf_model_is_neural(m))
+        return tsf_set_error(TSF_EINVAL, "tsf_model_precision: %s", !m || !out
+                             ? "NULL argument" : "not a neural model");
+    const tsf_neural *nm = m->impl;
+    tsf_status st = need_nn(nm);
+    if (st) return st;
+    *out = nm->precision;
+    return TSF_OK;
+}
+
+const char *tsf_precision_name(tsf_precision p)
+{
+    switch (p) {
+    case TSF_PRECISION_FP32: return "fp32";
+    case TSF_PRECISION_TF32: return "tf32";
+    case TSF_PRECISION_BF16: return "bf16";
+    }
+    return NULL;
 }
 
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,

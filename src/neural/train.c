@@ -158,8 +158,8 @@ static void release(train_data *d)
     free(d->wcum);
 }
 
-/* Trains nn, which is m->nn or, on a device backend, a device copy of it
- * whose weights go back to m->nn for validation and at the end. */
+/* Trains nn, which is m->nn or, on another backend, a copy of it whose
+ * weights go back to m->nn for validation and at the end. */
 static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_opts *opts,
                       gsl_rng *r)
 {
@@ -284,6 +284,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     m->lr = opts->lr > 0.0 ? opts->lr : m->cfg.arch->lr;
     m->seed = opts->seed;
     m->threads = opts->threads;
+    m->precision = opts->precision;
     m->cfg.period = period; /* resolved by the core (tsf_fit_period) */
     if (m->cfg.period < 1) m->cfg.period = 1;
     if (m->cfg.arch->configure) m->cfg.arch->configure(&m->cfg);
@@ -302,9 +303,10 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     int saved = omp_get_max_threads();
     if (opts->threads > 0) omp_set_num_threads(opts->threads);
 #endif
-    /* The fitted model lives on the CPU (loglik, forecasts, streaming,
-     * saving); on a device backend only the training runs there, on a
-     * copy of the network. */
+    /* The fitted model lives on the CPU reference (loglik, forecasts,
+     * streaming, saving, validation: fp32); on another backend (a device,
+     * or oneDNN's CPU GEMMs in fp32 or bf16) only the training runs there,
+     * on a copy of the network. */
     const tsf_nn_backend *be = NULL;
     tsf_nn *dev = NULL;
     if (!st) st = tsf_nn_backend_get(opts->device, opts->precision, &be);
@@ -315,7 +317,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     if (!st) st = tsf_nn_init(m->nn, m->seed);
     if (!st) {
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
-        if (be->on_device && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
+        if (be != m->nn->be && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
             be->upload(dev->params, m->nn->params, m->nn->nparams);
         if (!st) st = run(m, dev ? dev : m->nn, &d, opts, r);
     }
