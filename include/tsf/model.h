@@ -108,6 +108,16 @@ typedef struct {
      * may be NULL. */
     void (*progress)(void *ctx, const char *line);
     void *progress_ctx;    /**< passed to progress() */
+    /** Data-parallel neural training over nshards processes (docs/neural.md,
+     * "Data-parallel training"): every process draws the same windows and
+     * computes the gradient of those b with b % nshards == shard; after
+     * each batch allreduce(allreduce_ctx, buf, n) must replace the n
+     * doubles of buf by their sum over the processes (each calls it the
+     * same number of times) and return 0 (nonzero stops the fit with
+     * ::TSF_EIO).  nshards 0 or 1: one process, allreduce unused. */
+    int shard, nshards;
+    int (*allreduce)(void *ctx, double *buf, size_t n);
+    void *allreduce_ctx;   /**< passed to allreduce() */
 } tsf_fit_opts;
 
 /** How tsf_forecast() conditions on given future values (scenario
@@ -151,6 +161,9 @@ typedef struct {
     /** neural models: how paths are drawn (0 = auto); ::TSF_SAMPLER_PARALLEL
      * with a gru or lstm, or with a streaming state: ::TSF_EUNSUP */
     tsf_sampler sampler;
+    /** global models (tsf_fit_global()): the id of the series forecast,
+     * one of those it was fitted on (required there); NULL otherwise */
+    const char *series;
 } tsf_forecast_opts;
 
 /** A forecast, allocated by the library (tsf_forecast(),
@@ -273,6 +286,20 @@ TSF_API tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xr
  * family. */
 TSF_API tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                                 size_t nseries, int series_period, const tsf_fit_opts *opts);
+
+/** Fits one global neural model to nseries series ys[k][0..ns[k]), each
+ * with its own scale (its mean |y|, whose log the network reads too) and,
+ * with the spec key embed=D, a learned D-wide series embedding
+ * (docs/neural.md, "Global models").  ids[k] names series k (non-NULL,
+ * distinct; copied into the model and its file); tsf_forecast() then
+ * needs ::tsf_forecast_opts.series.  Period and options as tsf_fit().
+ * @return as tsf_fit(); ::TSF_EUNSUP for a classical family or a
+ * transform, ::TSF_EINVAL for a missing or repeated id.
+ * @par Thread safety
+ * Needs m to itself. */
+TSF_API tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *ns,
+                                  const char *const *ids, size_t nseries, int series_period,
+                                  const tsf_fit_opts *opts);
 
 /** Summary of a fitted model into *info (see ::tsf_fit_info for the
  * lifetime of its pointers).
