@@ -115,7 +115,9 @@ typedef struct {
      * doubles of buf by their sum over the processes (each calls it the
      * same number of times) and return 0 (nonzero stops the fit with
      * ::TSF_EIO).  nshards 0 or 1: one process, allreduce unused. */
-    int shard, nshards;
+    int shard;
+    int nshards;           /**< processes of a data-parallel fit (0, 1: none) */
+    /** Sums buf (n doubles) over the processes in place; 0 on success. */
     int (*allreduce)(void *ctx, double *buf, size_t n);
     void *allreduce_ctx;   /**< passed to allreduce() */
 } tsf_fit_opts;
