@@ -51,6 +51,19 @@ grep -q "series 'nope' is not one of the 4 series" "$T/e" || fail "unknown serie
 [ $rc -eq 1 ] || fail "no --series: exit $rc"
 grep -q -- "--series ID" "$T/e" || fail "no --series: $(cat "$T/e")"
 
+# a combo with a neural member: that member is trained globally, the others
+# per series; its point forecast is the mean of its members' (docs/models.md)
+"$TSF" batch -m "combo(theta,gru(embed=2))" -h 3 $G -o "$T/combo.csv" "$T/long.csv" ||
+    fail "combo --global failed"
+"$TSF" batch -m theta -h 3 --format long --threads 1 --quiet -o "$T/theta.csv" "$T/long.csv" ||
+    fail "theta failed"
+paste -d, "$T/combo.csv" "$T/theta.csv" "$T/one.csv" | awk -F, 'NR > 1 {
+    c = $4; t = $13; g = $22; d = c - (t + g) / 2; if (d < 0) d = -d;
+    if (d > 1e-6 * (c < 0 ? -c : c)) { print "row " NR ": combo " c ", theta " t ", gru " g; bad = 1 } }
+    END { exit bad }' || fail "combo --global is not the mean of theta and the global gru"
+"$TSF" batch -m "combo(theta,ets)" -h 3 $G "$T/long.csv" >"$T/o" 2>"$T/e"; rc=$?
+[ $rc -eq 1 ] || fail "combo without a neural member: exit $rc"
+
 # MPI: 2 ranks = 1 process within the tolerance; a rank failing to read
 if [ "$2" != 1 ] || ! command -v mpirun >/dev/null 2>&1; then
     echo "ok (MPI part skipped: built without MPI or no mpirun)"; exit 0

@@ -303,6 +303,14 @@ TSF_API tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const s
                                   const char *const *ids, size_t nseries, int series_period,
                                   const tsf_fit_opts *opts);
 
+/** 1 when tsf_fit_global() applies to m: a neural model, or a combination
+ * with a neural member (which is then trained on all series while the
+ * others are fitted to each series as it is forecast); 0 otherwise and
+ * for NULL.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API int tsf_model_can_fit_global(const tsf_model *m);
+
 /** Summary of a fitted model into *info (see ::tsf_fit_info for the
  * lifetime of its pointers).
  * @return ::TSF_OK; ::TSF_EINVAL when m is not fitted or an argument is

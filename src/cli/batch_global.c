@@ -63,10 +63,11 @@ int batch_global_fit(const batch_cfg *cfg, const batch_series *s, size_t n, int 
     tsf_model *m = NULL;
     tsf_status st = tsf_model_new(cfg->spec, &m);
     if (st) return cli_fail(st);
-    if (!tsf_model_is_neural(m)) {
+    if (!tsf_model_can_fit_global(m)) {
         tsf_model_free(m);
-        return cli_usage("batch --global: '%s' is not a neural network; --global trains one "
-                         "network on every series (gru(), lstm(), transformer(), wavenet()); "
+        return cli_usage("batch --global: '%s' is not a neural network (nor a combo with a "
+                         "neural member); --global trains one network on every series (gru(), "
+                         "lstm(), transformer(), wavenet()); "
                          "drop --global to fit '%s' to each series on its own", cfg->spec,
                          cfg->spec);
     }

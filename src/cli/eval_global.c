@@ -23,7 +23,7 @@ int eval_global_fit(eval_cfg *cfg, const batch_series *s, size_t n, int threads,
     for (size_t j = 0; !r && j < cfg->nspecs; j++) {
         tsf_model *m = NULL;
         tsf_status st = tsf_model_new(cfg->specs[j], &m);
-        int neural = !st && tsf_model_is_neural(m);
+        int neural = !st && tsf_model_can_fit_global(m);
         tsf_model_free(m);
         if (!neural) continue; /* fitted to each series as without --global */
         any = 1;
@@ -43,8 +43,8 @@ int eval_global_fit(eval_cfg *cfg, const batch_series *s, size_t n, int threads,
         }
     }
     if (!r && !any)
-        r = cli_usage("evaluate --global: no -m spec is a neural network; --global trains one "
-                      "network on every series (gru(), lstm(), transformer(), wavenet())");
+        r = cli_usage("evaluate --global: no -m spec is a neural network or a combo with "
+                      "one; --global trains one network on every series (gru(), lstm(), transformer(), wavenet())");
     free(cut);
     return r;
 }

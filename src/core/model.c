@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "combo.h"
 #include "model_impl.h"
 #include "transform.h"
 
@@ -230,6 +231,12 @@ tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *n
         m->jacobian = 0.0;
     }
     return st;
+}
+
+int tsf_model_can_fit_global(const tsf_model *m)
+{
+    if (!m || !m->type->fit_global) return 0;
+    return m->type->neural || (m->type == &tsf_combo_type && tsf_combo_has_global(m->impl));
 }
 
 static tsf_status need_fitted(const tsf_model *m)
