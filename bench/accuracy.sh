@@ -63,6 +63,18 @@ m = json.load(sys.stdin)["models"][0]
 print(" ".join("%.4f" % m[k] if isinstance(m[k], float) else str(m[k]) for k in sys.argv[1:]))' "$@"
 }
 
+# row LABEL KEY RC SECONDS: one tsf line from $W/out.json (or its error),
+# and KEY's sMAPE and time for the goal and speed lines
+row() {
+    if [ "$3" -eq 0 ] || [ "$3" -eq 3 ]; then
+        set -- "$1" "$2" "$4" $(json smape mase failed <"$W/out.json")
+        printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$1" "$4" "$5" "$6" "$3"
+        echo "tsf $2 $4 $3" >>"$W/$f.times"
+    else
+        printf '%-5s %-30s failed: %s\n' tsf "$1" "$(head -c 150 "$W/err.txt")"
+    fi
+}
+
 # tsf's process start (loading its shared libraries: ~40 ms here), the
 # least of 5 runs of `tsf help`: R's times are of its loop alone, without
 # R's start and library(forecast), so the speed lines also give tsf's time
@@ -95,13 +107,7 @@ for f in $FREQS; do
             t=$(elapsed "$t0" "$(now)" | awk -v old="$t" '{ print (old == "" || $1 < old ? $1 : old) }')
             awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || break
         done
-        if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
-            set -- $(json smape mase failed <"$W/out.json")
-            printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$m" "$1" "$2" "$3" "$t"
-            echo "tsf $m $1 $t" >>"$W/$f.times"
-        else
-            printf '%-5s %-30s failed: %s\n' tsf "$m" "$(head -c 150 "$W/err.txt")"
-        fi
+        row "$m" "$m" "$rc" "$t"
     done
     for m in $GLOBAL_METHODS; do
         t0=$(now)
@@ -109,13 +115,7 @@ for f in $FREQS; do
         "$TSF" evaluate -m "$m" --global --quiet -h "$H" --period "$P" --format long \
             --threads "$THREADS" --json "$W/$f.csv" >"$W/out.json" 2>"$W/err.txt" || rc=$?
         t=$(elapsed "$t0" "$(now)")
-        if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
-            set -- $(json smape mase failed <"$W/out.json")
-            printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$m --global" "$1" "$2" "$3" "$t"
-            echo "tsf $m--global $1 $t" >>"$W/$f.times"
-        else
-            printf '%-5s %-30s failed: %s\n' tsf "$m --global" "$(head -c 150 "$W/err.txt")"
-        fi
+        row "$m --global" "$m--global" "$rc" "$t"
     done
     if [ -n "$R_METHODS" ]; then
         if Rscript "$HERE/accuracy.R" "$M1/m1_${f}_train.csv" "$M1/m1_${f}_test.csv" "$P" "$H" \
