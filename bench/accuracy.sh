@@ -16,6 +16,11 @@
 # The measures are the same (docs/evaluate.md): sMAPE of the M3 definition,
 # MASE with the in-sample seasonal-naive scale, both averaged over series.
 #
+# Global neural models (GLOBAL_METHODS, default "gru() lstm() transformer()
+# wavenet() combo(auto,ets,theta,gru())"; empty to skip): `tsf evaluate --global`, one network trained
+# on all series of the frequency (docs/neural.md, "Global models"), one
+# run; the seconds are training plus forecasting.  The goal line says
+# whether the better of gru() and wavenet() beats tsf auto's sMAPE.
 # Environment: FREQS ("yearly quarterly monthly"), TSF_METHODS ("auto ets
 # theta theta(optimized) combo(auto,ets,theta)"), R_METHODS ("auto.arima ets thetaf"; empty
 # to skip R), THREADS (2), M1 (datasets/m1).  A tsf spec this build does not
@@ -29,6 +34,7 @@ M1=${M1:-datasets/m1}
 FREQS=${FREQS:-yearly quarterly monthly}
 TSF_METHODS=${TSF_METHODS:-auto ets theta theta(optimized) combo(auto,ets,theta)}
 R_METHODS=${R_METHODS-auto.arima ets thetaf}
+GLOBAL_METHODS=${GLOBAL_METHODS-gru() lstm() transformer() wavenet() combo(auto,ets,theta,gru())}
 HERE=$(dirname "$0")
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -55,6 +61,18 @@ json() {
     python3 -c 'import json,sys
 m = json.load(sys.stdin)["models"][0]
 print(" ".join("%.4f" % m[k] if isinstance(m[k], float) else str(m[k]) for k in sys.argv[1:]))' "$@"
+}
+
+# row LABEL KEY RC SECONDS: one tsf line from $W/out.json (or its error),
+# and KEY's sMAPE and time for the goal and speed lines
+row() {
+    if [ "$3" -eq 0 ] || [ "$3" -eq 3 ]; then
+        set -- "$1" "$2" "$4" $(json smape mase failed <"$W/out.json")
+        printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$1" "$4" "$5" "$6" "$3"
+        echo "tsf $2 $4 $3" >>"$W/$f.times"
+    else
+        printf '%-5s %-30s failed: %s\n' tsf "$1" "$(head -c 150 "$W/err.txt")"
+    fi
 }
 
 # tsf's process start (loading its shared libraries: ~40 ms here), the
@@ -89,13 +107,15 @@ for f in $FREQS; do
             t=$(elapsed "$t0" "$(now)" | awk -v old="$t" '{ print (old == "" || $1 < old ? $1 : old) }')
             awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || break
         done
-        if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then
-            set -- $(json smape mase failed <"$W/out.json")
-            printf '%-5s %-30s %9s %9s %7s %10s\n' tsf "$m" "$1" "$2" "$3" "$t"
-            echo "tsf $m $1 $t" >>"$W/$f.times"
-        else
-            printf '%-5s %-30s failed: %s\n' tsf "$m" "$(head -c 150 "$W/err.txt")"
-        fi
+        row "$m" "$m" "$rc" "$t"
+    done
+    for m in $GLOBAL_METHODS; do
+        t0=$(now)
+        rc=0
+        "$TSF" evaluate -m "$m" --global --quiet -h "$H" --period "$P" --format long \
+            --threads "$THREADS" --json "$W/$f.csv" >"$W/out.json" 2>"$W/err.txt" || rc=$?
+        t=$(elapsed "$t0" "$(now)")
+        row "$m --global" "$m--global" "$rc" "$t"
     done
     if [ -n "$R_METHODS" ]; then
         if Rscript "$HERE/accuracy.R" "$M1/m1_${f}_train.csv" "$M1/m1_${f}_test.csv" "$P" "$H" \
@@ -122,6 +142,17 @@ for f in $FREQS; do
                            (w > 0 ? sprintf("%.1fx", r / w) : "(within the start time)")
                 }
             }
+            best = ""
+            if (("tsf gru()--global") in sm) best = sm["tsf gru()--global"]
+            if (("tsf wavenet()--global") in sm && (best == "" || sm["tsf wavenet()--global"] + 0 < best + 0))
+                best = sm["tsf wavenet()--global"]
+            if (best != "" && ("tsf auto") in sm)
+                printf "goal: best of global gru()/wavenet() sMAPE %s < auto sMAPE %s: %s\n", best,
+                       sm["tsf auto"], (best + 0 < sm["tsf auto"] + 0) ? "yes" : "NO"
+            gc = "combo(auto,ets,theta,gru())--global"
+            if (("tsf " gc) in sm && ("tsf " combo) in sm)
+                printf "goal: %s sMAPE %s < %s sMAPE %s: %s\n", gc, sm["tsf " gc], combo,
+                       sm["tsf " combo], (sm["tsf " gc] + 0 < sm["tsf " combo] + 0) ? "yes" : "NO"
             if (("tsf " combo) in sm && ("tsf theta") in sm)
                 printf "goal: %s sMAPE %s < theta sMAPE %s: %s\n", combo, sm["tsf " combo],
                        sm["tsf theta"], (sm["tsf " combo] + 0 < sm["tsf theta"] + 0) ? "yes" : "NO"

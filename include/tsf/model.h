@@ -108,6 +108,18 @@ typedef struct {
      * may be NULL. */
     void (*progress)(void *ctx, const char *line);
     void *progress_ctx;    /**< passed to progress() */
+    /** Data-parallel neural training over nshards processes (docs/neural.md,
+     * "Data-parallel training"): every process draws the same windows and
+     * computes the gradient of those b with b % nshards == shard; after
+     * each batch allreduce(allreduce_ctx, buf, n) must replace the n
+     * doubles of buf by their sum over the processes (each calls it the
+     * same number of times) and return 0 (nonzero stops the fit with
+     * ::TSF_EIO).  nshards 0 or 1: one process, allreduce unused. */
+    int shard;
+    int nshards;           /**< processes of a data-parallel fit (0, 1: none) */
+    /** Sums buf (n doubles) over the processes in place; 0 on success. */
+    int (*allreduce)(void *ctx, double *buf, size_t n);
+    void *allreduce_ctx;   /**< passed to allreduce() */
 } tsf_fit_opts;
 
 /** How tsf_forecast() conditions on given future values (scenario
@@ -151,6 +163,9 @@ typedef struct {
     /** neural models: how paths are drawn (0 = auto); ::TSF_SAMPLER_PARALLEL
      * with a gru or lstm, or with a streaming state: ::TSF_EUNSUP */
     tsf_sampler sampler;
+    /** global models (tsf_fit_global()): the id of the series forecast,
+     * one of those it was fitted on (required there); NULL otherwise */
+    const char *series;
 } tsf_forecast_opts;
 
 /** A forecast, allocated by the library (tsf_forecast(),
@@ -289,6 +304,28 @@ TSF_API tsf_status tsf_fit(tsf_model *m, const double *y, size_t n, const tsf_xr
  * family. */
 TSF_API tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
                                 size_t nseries, int series_period, const tsf_fit_opts *opts);
+
+/** Fits one global neural model to nseries series ys[k][0..ns[k]), each
+ * with its own scale (its mean |y|, whose log the network reads too) and,
+ * with the spec key embed=D, a learned D-wide series embedding
+ * (docs/neural.md, "Global models").  ids[k] names series k (non-NULL,
+ * distinct; copied into the model and its file); tsf_forecast() then
+ * needs ::tsf_forecast_opts.series.  Period and options as tsf_fit().
+ * @return as tsf_fit(); ::TSF_EUNSUP for a classical family or a
+ * transform, ::TSF_EINVAL for a missing or repeated id.
+ * @par Thread safety
+ * Needs m to itself. */
+TSF_API tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *ns,
+                                  const char *const *ids, size_t nseries, int series_period,
+                                  const tsf_fit_opts *opts);
+
+/** 1 when tsf_fit_global() applies to m: a neural model, or a combination
+ * with a neural member (which is then trained on all series while the
+ * others are fitted to each series as it is forecast); 0 otherwise and
+ * for NULL.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API int tsf_model_can_fit_global(const tsf_model *m);
 
 /** Summary of a fitted model into *info (see ::tsf_fit_info for the
  * lifetime of its pointers).

@@ -102,6 +102,7 @@ static const optdef opts[] = {
     {"--format", OPT_BATCH, 1}, {"--id", OPT_BATCH, 1}, {"--time", OPT_BATCH, 1},
     {"--value", OPT_BATCH, 1}, {"--threads", OPT_BATCH | OPT_MODEL, 1},
     {"--summary", OPT_BATCH, 1}, {"--quiet", OPT_BATCH, 0},
+    {"--global", OPT_BATCH, 0}, {"--save-model", OPT_BATCH, 1}, {"--series", OPT_LOADMODEL, 1},
     {"--interval", OPT_MODEL, 1}, {"--round-time", OPT_MODEL, 0},
     {"--origins", OPT_EVAL, 1}, {"--step", OPT_EVAL, 1},
     {"--given", OPT_GIVEN, 1}, {"--conditioning", OPT_GIVEN, 1},
@@ -205,6 +206,9 @@ static int set_option(const char *name, const char *v, cli_args *a)
         if (parse_long(name, v, 1, 100000000, &a->step)) return EXIT_INPUT;
     } else if (!strcmp(name, "--summary")) a->summary = v;
     else if (!strcmp(name, "--quiet")) a->quiet = 1;
+    else if (!strcmp(name, "--global")) a->global = 1;
+    else if (!strcmp(name, "--save-model")) a->save_model = v;
+    else if (!strcmp(name, "--series")) a->fc.series = v;
     else if (!strcmp(name, "--given")) a->given = v;
     else if (!strcmp(name, "--conditioning")) {
         if (!strcmp(v, "exact")) a->fc.conditioning = TSF_CONDITIONING_EXACT;

@@ -20,6 +20,7 @@ typedef struct {
     size_t nlevels;
     int has_time;          /* the output has a time column */
     int returns;           /* --returns: model the percent returns of each series */
+    const tsf_model *global; /* --global: the fitted network, forecast for each series */
 } batch_cfg;
 
 /* One input series.  Wide input borrows y and labels from the frame; long
@@ -116,6 +117,15 @@ void batch_progress_init(batch_progress *p, int quiet, size_t total);
 void batch_progress_show(batch_progress *p, size_t done, int force);
 void batch_progress_end(batch_progress *p, size_t done);
 
+/* ---- --global (batch_global.c): one network trained on every series ---- */
+/* Checks, then fits *out on s[0..n) (every rank; MPI ranks share the
+ * windows of each batch).  Progress on stderr unless quiet.  Returns 0 or
+ * an exit status (message printed). */
+int batch_global_fit(const batch_cfg *cfg, const batch_series *s, size_t n, int threads,
+                     int quiet, tsf_model **out);
+/* Reads every series of a long file into *out (*n of them). */
+int batch_long_all(batch_long *rd, batch_series **out, size_t *n);
+
 /* ---- MPI shim: series are dealt to ranks round-robin by global index ---- */
 int batch_mpi_init(void);
 int batch_mpi_rank(void);
@@ -125,6 +135,10 @@ int batch_mpi_size(void);
 int batch_mpi_gather(batch_result *res, size_t n, size_t base);
 /* Rank 0's value of v on every rank. */
 int batch_mpi_bcast_int(int v);
+/* The largest v of any rank, on every rank (an error anywhere stops all). */
+int batch_mpi_max_int(int v);
+/* tsf_fit_opts.allreduce: buf (n doubles) := its sum over the ranks. */
+int batch_mpi_allreduce(void *ctx, double *buf, size_t n);
 void batch_mpi_finalize(void);
 
 #endif

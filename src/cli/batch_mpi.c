@@ -140,6 +140,29 @@ int batch_mpi_bcast_int(int v)
     return v;
 }
 
+int batch_mpi_max_int(int v)
+{
+    if (g_size < 2) return v;
+    int out = v;
+    MPI_Allreduce(&v, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return out;
+}
+
+int batch_mpi_allreduce(void *ctx, double *buf, size_t n)
+{
+    (void)ctx;
+    if (g_size < 2) return 0;
+    /* one call for the whole flat buffer (sizes beyond INT_MAX in pieces) */
+    for (size_t off = 0; off < n;) {
+        int c = n - off > (size_t)1 << 30 ? 1 << 30 : (int)(n - off);
+        if (MPI_Allreduce(MPI_IN_PLACE, buf + off, c, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) !=
+            MPI_SUCCESS)
+            return -1;
+        off += (size_t)c;
+    }
+    return 0;
+}
+
 void batch_mpi_finalize(void)
 {
     if (g_inited) MPI_Finalize();

@@ -191,15 +191,20 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
         s = &rs;
     }
     const char *pre = reason[0] ? reason : precheck(s);
+    tsf_forecast_opts fco = cfg->fc; /* --global: the series forecast is named */
+    fco.series = s->id;
     tsf_status st = TSF_OK;
     tsf_clear_error();
     if (pre) {
         if (pre != reason) snprintf(reason, sizeof reason, "%s", pre);
-    } else if ((st = tsf_model_new(cfg->spec, &m)) ||
-               (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
-               (st = tsf_model_info(m, &info)) ||
-               (st = tsf_forecast(m, s->y, s->n, NULL, cfg->h, cfg->levels, cfg->nlevels,
-                                  &cfg->fc, &fc))) {
+    } else if (cfg->global ? (st = tsf_model_info(cfg->global, &info)) ||
+                                 (st = tsf_forecast(cfg->global, s->y, s->n, NULL, cfg->h,
+                                                    cfg->levels, cfg->nlevels, &fco, &fc))
+                           : (st = tsf_model_new(cfg->spec, &m)) ||
+                                 (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
+                                 (st = tsf_model_info(m, &info)) ||
+                                 (st = tsf_forecast(m, s->y, s->n, NULL, cfg->h, cfg->levels,
+                                                    cfg->nlevels, &cfg->fc, &fc))) {
         /* Same thread, right after the failing call: the detail is ours. */
         const char *msg = tsf_errmsg();
         snprintf(reason, sizeof reason, "%s", *msg ? msg : tsf_strerror(st));

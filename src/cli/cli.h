@@ -48,6 +48,8 @@ typedef struct {
     const char *format;       /* --format wide|long */
     const char *id_col, *time_col, *value_col;
     int json, quiet, drift;
+    int global;               /* --global: one neural network over every series */
+    const char *save_model;   /* --save-model PATH (batch --global) */
     long horizon;             /* -h; -1 when absent */
     long holdout;             /* --holdout; -1 when absent */
     long origins, step;       /* --origins, --step; 0 when absent */

@@ -126,6 +126,11 @@ static int check_args(const cli_args *a)
         return cli_usage("batch: --xreg takes only 'trend' here (regressor columns would need "
                          "future values for every series)");
     if (a->column) return cli_usage("batch: -c does not apply; every series is forecast");
+    if (a->global && a->returns)
+        return cli_usage("batch: --returns does not combine with --global");
+    if (a->save_model && !a->global)
+        return cli_usage("batch: --save-model needs --global (otherwise each series has its "
+                         "own model)");
     int is_long = a->format && !strcmp(a->format, "long");
     if (!is_long && (a->id_col || a->time_col || a->value_col))
         return cli_usage("batch: --id/--time/--value apply to --format long");
@@ -163,17 +168,37 @@ static int batch_main(const cli_args *a)
     int is_long = a->format && !strcmp(a->format, "long");
     tsf_frame *fr = NULL;
     batch_long *rd = NULL;
+    batch_series *all = NULL; /* --global: every series, read before training */
+    size_t nall = 0;
+    tsf_model *gm = NULL;
     if (is_long) {
-        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time,
-                                 b.rank == 0, &rd)))
-            return r;
-        b.cfg.has_time = batch_long_has_time(rd);
+        r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time, b.rank == 0,
+                            &rd);
+        if (!r) b.cfg.has_time = batch_long_has_time(rd);
+        if (!r && a->global) r = batch_long_all(rd, &all, &nall);
     } else {
         tsf_status st = tsf_csv_read_time(a->file, &a->time, &fr);
-        if (st) return cli_fail(st);
-        if (b.rank == 0) cli_note_gaps(a->file, NULL, &fr->axis, fr->time);
-        if (fr->ncols == 0) r = cli_usage("%s: no numeric column to forecast", a->file);
-        b.cfg.has_time = fr->time != NULL;
+        if (st) r = cli_fail(st);
+        if (!r && b.rank == 0) cli_note_gaps(a->file, NULL, &fr->axis, fr->time);
+        if (!r && fr->ncols == 0) r = cli_usage("%s: no numeric column to forecast", a->file);
+        if (!r) b.cfg.has_time = fr->time != NULL;
+        if (!r && a->global && !(all = batch_wide_series(fr))) r = cli_usage("out of memory");
+        nall = fr ? fr->ncols : 0;
+    }
+    /* --global: every rank read the file; one failing stops them all */
+    if (a->global && (r = batch_mpi_max_int(r)) == 0) {
+        r = batch_global_fit(&b.cfg, all, nall, b.threads, a->quiet, &gm);
+        b.cfg.global = gm;
+        if (!r && gm && a->save_model && b.rank == 0) {
+            tsf_status st = tsf_save(gm, a->save_model);
+            if (st) r = cli_fail(st);
+        }
+        r = batch_mpi_max_int(r);
+    }
+    if (r && !a->global) {
+        tsf_frame_free(fr);
+        batch_long_close(rd);
+        return r;
     }
     char *header = r ? NULL : batch_header(&b.cfg);
     if (!r && !header) r = cli_usage("out of memory");
@@ -189,8 +214,8 @@ static int batch_main(const cli_args *a)
     /* Whether rank 0 could open its files decides for every rank. */
     r = batch_mpi_bcast_int(r);
     if (!r) {
-        batch_progress_init(&b.prog, a->quiet || b.rank != 0, fr ? fr->ncols : 0);
-        r = fr ? run_wide(&b, a, fr) : run_long(&b, rd);
+        batch_progress_init(&b.prog, a->quiet || b.rank != 0, fr ? fr->ncols : nall);
+        r = all ? run_chunk(&b, all, nall, 0) : fr ? run_wide(&b, a, fr) : run_long(&b, rd);
         if (b.rank == 0) batch_progress_end(&b.prog, b.done);
     }
     if (!r && b.rank == 0) {
@@ -213,6 +238,9 @@ static int batch_main(const cli_args *a)
     }
     batch_file_discard(b.out);
     batch_file_discard(b.sum);
+    for (size_t i = 0; is_long && all && i < nall; i++) batch_series_free(&all[i]);
+    free(all);
+    tsf_model_free(gm);
     tsf_frame_free(fr);
     batch_long_close(rd);
     return batch_mpi_bcast_int(r);

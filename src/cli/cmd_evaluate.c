@@ -175,6 +175,7 @@ static int check_args(const cli_args *a)
     if (a->xreg) return cli_usage("evaluate: --xreg is not supported");
     if (a->summary) return cli_usage("evaluate: --summary does not apply; use -o and --json");
     if (a->column) return cli_usage("evaluate: -c does not apply; every series is evaluated");
+    if (a->save_model) return cli_usage("evaluate: --save-model applies to tsf batch --global");
     int is_long = a->format && !strcmp(a->format, "long");
     if (!is_long && (a->id_col || a->time_col || a->value_col))
         return cli_usage("evaluate: --id/--time/--value apply to --format long");
@@ -238,7 +239,20 @@ static int evaluate_main(const cli_args *a)
         else if (!(r = batch_file_open(a->out, &e.out))) fputs(header, batch_file_stream(e.out));
         free(header);
     }
-    if (!r) r = fr ? run_wide(&e, fr) : run_long(&e, rd);
+    batch_series *all = NULL; /* --global: every series, read before training */
+    size_t nall = 0;
+    if (!r && a->global) {
+        if (rd) r = batch_long_all(rd, &all, &nall);
+        else if (!(all = batch_wide_series(fr))) r = cli_usage("out of memory");
+        else nall = fr->ncols;
+        if (!r) r = eval_global_fit(&e.cfg, all, nall, e.threads, a->quiet);
+        if (!r) r = run_chunk(&e, all, nall);
+    } else if (!r) {
+        r = fr ? run_wide(&e, fr) : run_long(&e, rd);
+    }
+    for (size_t i = 0; rd && all && i < nall; i++) batch_series_free(&all[i]);
+    free(all);
+    eval_global_free(&e.cfg);
     if (!r && e.series == 0) r = cli_usage("%s: no series to evaluate", a->file);
     if (!r && e.too_short == e.series) r = all_too_short(&e);
     if (!r && e.out) {

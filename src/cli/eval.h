@@ -20,6 +20,10 @@ typedef struct {
     size_t h, origins, step;
     const double *levels;
     size_t nlevels;
+    /* --global: for spec j and origin o, global[j * origins + o] is the
+     * network trained on every series up to that origin (NULL: spec j is
+     * fitted to each series) */
+    tsf_model **global;
 } eval_cfg;
 
 /* Sums over rows of one model: measure k summed over the rows where it is
@@ -46,5 +50,9 @@ char *eval_header(const eval_cfg *cfg);
  * result ran out; failures are recorded in r. */
 int eval_run_series(const eval_cfg *cfg, const batch_series *s, eval_result *r);
 void eval_result_free(eval_result *r);
+/* --global (eval_global.c): trains cfg->global for every neural spec and
+ * origin on s[0..n); returns 0 or an exit status (message printed). */
+int eval_global_fit(eval_cfg *cfg, const batch_series *s, size_t n, int threads, int quiet);
+void eval_global_free(eval_cfg *cfg);
 
 #endif

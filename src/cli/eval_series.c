@@ -74,20 +74,30 @@ static void score(const eval_cfg *cfg, const double *y, size_t T, int period,
 }
 
 /* Fits spec on y[0..T) and scores it; reason gets the failure, if any. */
-static void run_one(const eval_cfg *cfg, const char *spec, const batch_series *s, size_t T,
-                    int period, const double *levels, size_t nlev, double *v, double *secs,
-                    char *reason, size_t rlen)
+static void run_one(const eval_cfg *cfg, const char *spec, const tsf_model *gm,
+                    const batch_series *s, size_t T, int period, const double *levels,
+                    size_t nlev, double *v, double *secs, char *reason, size_t rlen)
 {
     tsf_model *m = NULL;
     tsf_forecast_result *fc = NULL;
     double ll = NAN, t0 = batch_now();
     tsf_status st;
+    tsf_forecast_opts fo = cfg->fc;
+    fo.series = s->id; /* a global model forecasts the series it names */
     tsf_clear_error();
-    if ((st = tsf_model_new(spec, &m)) || (st = tsf_fit(m, s->y, T, NULL, s->period, &cfg->fit)) ||
-        (st = tsf_forecast(m, s->y, T, NULL, cfg->h, levels, nlev, &cfg->fc, &fc))) {
+    if (gm ? (st = tsf_forecast(gm, s->y, T, NULL, cfg->h, levels, nlev, &fo, &fc))
+           : (st = tsf_model_new(spec, &m)) ||
+                 (st = tsf_fit(m, s->y, T, NULL, s->period, &cfg->fit)) ||
+                 (st = tsf_forecast(m, s->y, T, NULL, cfg->h, levels, nlev, &cfg->fc, &fc))) {
         *secs = batch_now() - t0;
         const char *msg = tsf_errmsg();
         snprintf(reason, rlen, "%s", *msg ? msg : tsf_strerror(st));
+    } else if (gm) { /* no log score: the likelihood of a global model is not per series */
+        *secs = batch_now() - t0;
+        if (!batch_forecast_finite(fc))
+            snprintf(reason, rlen, "the forecast is not finite (numerical failure)");
+        else
+            score(cfg, s->y, T, period, fc, NAN, v);
     } else {
         *secs = batch_now() - t0;
         if ((st = tsf_loglik(m, s->y, T + cfg->h, NULL, T, &ll))) {
@@ -145,8 +155,9 @@ int eval_run_series(const eval_cfg *cfg, const batch_series *s, eval_result *r)
                          "--origins %zu --step %zu need at least %zu", s->n, cfg->h,
                          cfg->origins, cfg->step, need);
             else
-                run_one(cfg, cfg->specs[j], s, T, period, levels, nlev, v, &secs, reason,
-                        sizeof reason);
+                run_one(cfg, cfg->specs[j],
+                        cfg->global ? cfg->global[j * cfg->origins + o] : NULL, s, T, period,
+                        levels, nlev, v, &secs, reason, sizeof reason);
             put_row(f, cfg, s, j, o, T, v, secs, reason);
             eval_acc *a = &r->acc[j];
             a->rows++;

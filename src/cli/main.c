@@ -46,6 +46,7 @@ static const command commands[] = {
      "  -h N                 horizon\n"
      "  --level L1,L2        interval levels in percent (default 80,95)\n"
      "  --xreg-future F.csv  future values of the --xreg columns\n"
+     "  --series ID          with --model of a global model: the series to forecast\n"
      "  --biasadj            back-transformed mean instead of median (with --transform)\n"
      "  --risk L1,L2         value-at-risk and expected shortfall at these levels (garch)\n"
      "  --given T=V,+k=V     scenario forecast given future values (TIME as printed in\n"
@@ -75,7 +76,12 @@ static const command commands[] = {
      "  --threads T          worker threads (default: all cores)\n"
      "  -o OUT.csv           output file, written atomically (default: stdout)\n"
      "  --summary OUT.json   per series: model chosen, loglik, AICc, fit_seconds\n"
-     "  --quiet              no progress bar\n"
+     "  --quiet              no progress bar, no training progress\n"
+     "  --global             neural spec (or combo with one): one network trained on\n"
+     "                       every series (own scale each; embed=D: learned series\n"
+     "                       embeddings); under mpirun the ranks share the training\n"
+     "  --save-model M.safetensors   (--global) the network with the series' scales\n"
+     "                       and embeddings; tsf forecast --model M --series ID\n"
      "Exit status: 0 all series forecast, 3 some failed, 1 bad input or usage.\n"
      "docs/batch.md has the details.\n"},
     {"evaluate", cmd_evaluate,
@@ -94,6 +100,8 @@ static const command commands[] = {
      "  --threads T          worker threads (default: all cores)\n"
      "  -o OUT.csv           one row per series x model x origin, written atomically\n"
      "  --json               {\"models\":[{\"spec\",\"smape\",\"mase\",...}]} in the order given\n"
+     "  --global             neural specs (and combos with one): one network per origin\n"
+     "                       trained on every series cut there (docs/neural.md)\n"
      "Exit status: 0, 3 when some fits failed, 1 bad input or usage.\n"
      "docs/evaluate.md has the definitions.\n"},
     {"impute", cmd_impute,

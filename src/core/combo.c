@@ -132,6 +132,7 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
 {
     tsf_combo *c = impl;
     c->fitted = 0;
+    c->global = 0;
     /* y is already on the transformed scale: members must not transform again */
     tsf_fit_opts o;
     if (opts) o = *opts;
@@ -143,6 +144,47 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
     }
     c->period = period;
     tsf_status st = finish(c, y, n);
+    if (!st) c->fitted = 1;
+    return st;
+}
+
+int tsf_combo_has_global(const void *impl)
+{
+    const tsf_combo *c = impl;
+    for (size_t j = 0; j < c->k; j++)
+        if (tsf_model_can_fit_global(c->m[j])) return 1;
+    return 0;
+}
+
+/* A global combination (tsf_fit_global): the members that can be trained
+ * on all series at once (the neural ones) are; the others are fitted to
+ * each series when it is forecast (model_member_fc), as a combo without
+ * --global would. */
+static tsf_status combo_fit_global(void *impl, const double *const *ys, const size_t *ns,
+                                   const char *const *ids, size_t nseries, int period,
+                                   const tsf_fit_opts *opts)
+{
+    tsf_combo *c = impl;
+    c->fitted = 0;
+    c->global = 0;
+    int any = 0;
+    for (size_t j = 0; j < c->k; j++) {
+        if (!c->m[j]->type->fit_global) continue;
+        any = 1;
+        tsf_status st = tsf_fit_global(c->m[j], ys, ns, ids, nseries, period, opts);
+        if (st) return member_error(c, j, st);
+    }
+    if (!any)
+        return tsf_set_error(TSF_EUNSUP, "this combo has no neural member to train on all "
+                             "series at once");
+    c->period = period;
+    c->global = 1;
+    c->loglik = c->aic = c->aicc = c->bic = NAN;
+    c->nobs = 0;
+    for (size_t k = 0; k < nseries; k++)
+        for (size_t t = 0; t < ns[k]; t++) c->nobs += !isnan(ys[k][t]);
+    tsf_status st = make_name(c);
+    c->loglik = c->aic = c->aicc = c->bic = NAN; /* not per series */
     if (!st) c->fitted = 1;
     return st;
 }
@@ -199,7 +241,16 @@ static tsf_status model_member_fc(const void *vctx, size_t j, size_t h, const do
                                   tsf_forecast_result **out)
 {
     const series_ctx *x = vctx;
-    return tsf_forecast(x->c->m[j], x->y, x->n, x->xreg, h, lv, nlv, opts, out);
+    const tsf_model *m = x->c->m[j];
+    if (!x->c->global || m->fitted)
+        return tsf_forecast(m, x->y, x->n, x->xreg, h, lv, nlv, opts, out);
+    /* a global combination's classical member: fitted to this series now */
+    tsf_model *t = NULL;
+    tsf_status st = tsf_model_new_find(m->spec, tsf_registry_find, &t);
+    if (!st) st = tsf_fit(t, x->y, x->n, x->xreg, x->c->period, NULL);
+    if (!st) st = tsf_forecast(t, x->y, x->n, x->xreg, h, lv, nlv, opts, out);
+    tsf_model_free(t);
+    return st;
 }
 
 static tsf_status combo_forecast(const void *impl, const double *y, size_t n,
@@ -416,6 +467,7 @@ const tsf_model_type tsf_combo_type = {
     .neural = 0,
     .parse = combo_parse,
     .fit = combo_fit,
+    .fit_global = combo_fit_global,
     .info = combo_info,
     .loglik = combo_loglik,
     .forecast = combo_forecast,

@@ -34,7 +34,14 @@ typedef struct {
     double loglik, aic, aicc, bic;
     size_t nobs;
     char *model;         /* "Combo(mean: ARIMA(0,1,1), Theta)" */
+    int global;          /* tsf_fit_global: the neural members are global, the
+                          * others are fitted to each series when it is forecast */
 } tsf_combo;
+
+extern const tsf_model_type tsf_combo_type;
+
+/* 1 when some member of the combo impl can be fitted globally. */
+int tsf_combo_has_global(const void *impl);
 
 /* Combines K member forecasts made at the levels of tsf_combo_levels()
  * into fc (whose levels are the first fc->nlevels of those). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "combo.h"
 #include "model_impl.h"
 #include "transform.h"
 
@@ -201,6 +202,41 @@ tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const size_t *ns,
         m->jacobian = 0.0;
     }
     return st;
+}
+
+tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *ns,
+                          const char *const *ids, size_t nseries, int series_period,
+                          const tsf_fit_opts *opts)
+{
+    if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit_global: no model given");
+    if (nseries == 0 || !ys || !ns || !ids)
+        return tsf_set_error(TSF_EINVAL, "tsf_fit_global: no series given");
+    if (!m->type->fit_global)
+        return tsf_set_error(TSF_EUNSUP, "model '%s' is not a neural network: a global model "
+                             "is one network trained on all series (gru(), lstm(), "
+                             "transformer(), wavenet())", m->spec);
+    tsf_fit_opts o;
+    tsf_status st = tsf_fit_opts_read(opts, &o);
+    if (st) return st;
+    int period = tsf_fit_period(o.period, m->spec_period, series_period);
+    if ((st = fit_prepare(m, ys, ns, nseries, period, &o))) return st;
+    if (has_transform(m))
+        return tsf_set_error(TSF_EUNSUP, "a global model takes no transform (each series is "
+                             "divided by its own scale)");
+    double t0 = tsf_now();
+    st = m->type->fit_global(m->impl, ys, ns, ids, nseries, period, &o);
+    m->fit_seconds = tsf_now() - t0;
+    if (!st) {
+        m->fitted = 1;
+        m->jacobian = 0.0;
+    }
+    return st;
+}
+
+int tsf_model_can_fit_global(const tsf_model *m)
+{
+    if (!m || !m->type->fit_global) return 0;
+    return m->type->neural || (m->type == &tsf_combo_type && tsf_combo_has_global(m->impl));
 }
 
 static tsf_status need_fitted(const tsf_model *m)

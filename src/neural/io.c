@@ -64,7 +64,7 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
         (st = put(doc, "valid_nll", "%.17g", m->valid_nll)) ||
         (st = put(doc, "train_nll", "%.17g", m->train_nll)) ||
         (st = put(doc, "loglik", "%.17g", m->loglik)) ||
-        (st = put(doc, "nobs", "%zu", m->nobs)))
+        (st = put(doc, "nobs", "%zu", m->nobs)) || (st = tsf_neural_global_save(m, doc)))
         return st;
     const tsf_nn *nn = m->nn;
     for (size_t k = 0; k < nn->ntens; k++) {
@@ -184,6 +184,10 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     const char *key = NULL;
     if (c.arch->check && c.arch->check(&c, why, sizeof why, &key))
         return tsf_set_error(TSF_EPARSE, "model file: %s", why);
+    if (meta(doc, "embed")) { /* files before global models have none: 0 */
+        if ((st = get_long(doc, "embed", 0, 256, &v))) return st;
+        c.embed = (int)v;
+    }
     double scale = get_real(doc, "scale", 0, &st);
     if (st) return st;
     if (!(scale > 0.0))
@@ -209,7 +213,8 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
         st = tsf_set_error(TSF_EPARSE, "model file: neural.precision = '%s' is not fp32, tf32 "
                            "or bf16", pv);
     m->precision = pi > 0 ? (tsf_precision)pi : TSF_PRECISION_FP32;
-    if (!st) st = tsf_nn_new(&c, &m->nn);
+    if (!st) st = tsf_neural_global_load(m, doc);
+    if (!st) st = tsf_nn_new(&m->cfg, &m->nn);
     for (size_t k = 0; !st && k < m->nn->ntens; k++) {
         const tsf_nn_tensor *t = &m->nn->tens[k];
         size_t ndim, count;

@@ -69,10 +69,15 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
     nn->cfg = *cfg;
     nn->be = be;
     nn->nin = cfg->period > 1 ? 4 : 2;
+    nn->xser = nn->nin;
+    nn->nin += tsf_nn_nser_feat(cfg);
     nn->K = hd->k(cfg);
     cfg->arch->layout(nn);
     nn->w_out = tsf_nn_add_tensor(nn, "head.weight", nn->K, nn->ftop);
     nn->b_out = tsf_nn_add_tensor(nn, "head.bias", nn->K, 0);
+    if (cfg->nseries > 0 && cfg->embed > 0)
+        nn->emb = tsf_nn_add_tensor(nn, "series.embedding", (size_t)cfg->nseries,
+                                    (size_t)cfg->embed);
     nn->params = be->alloc(nn->nparams);
     if (!nn->params) {
         size_t np = nn->nparams;
@@ -124,6 +129,8 @@ tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
     /* head layer: small weights, then the head's own biases */
     tsf_nn_fill_uniform(P + nn->w_out, nn->K * nn->ftop, 0.1 / sqrt((double)nn->ftop), r);
     tsf_nn_head_get(nn->cfg.head)->init_bias(&nn->cfg, P + nn->b_out);
+    if (nn->cfg.nseries > 0 && nn->cfg.embed > 0)
+        tsf_nn_fill_normal(P + nn->emb, (size_t)nn->cfg.nseries * (size_t)nn->cfg.embed, 0.1, r);
     gsl_rng_free(r);
     if (P != nn->params) {
         nn->be->upload(nn->params, P, nn->nparams);
@@ -136,7 +143,7 @@ void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x)
 {
     x[0] = isnan(prev) ? 0.0f : (float)prev;
     x[1] = isnan(prev) ? 1.0f : 0.0f;
-    if (nn->nin == 4) {
+    if (nn->cfg.period > 1) {
         x[2] = isnan(lag) ? 0.0f : (float)lag;
         x[3] = isnan(lag) ? 1.0f : 0.0f;
     }
@@ -167,6 +174,7 @@ tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **o
 void tsf_nn_acts_free(tsf_nn_acts *a)
 {
     if (!a) return;
+    a->be->free(a->dx);
     a->be->free(a->mem);
     free(a->stage);
     free(a);

@@ -31,6 +31,11 @@ typedef struct {
     int head_n;  /* mixture components / bins; 0: the head's default */
     double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
     double sparsity; /* 0 <= S < 1: fraction of pruned weight blocks (prune.h) */
+    /* Global models (train_global.c): nseries > 0 appends the per-series
+     * features (the series' standardised log scale, then its embed-wide
+     * learned embedding, a tensor of the network) to every input. */
+    int embed;   /* embedding width D (spec key embed=, 0: none) */
+    int nseries; /* series of a global model (0: not global) */
 } tsf_nn_config;
 
 /* A hyperparameter of an architecture: its spec key, the metadata key it
@@ -86,6 +91,8 @@ typedef struct tsf_nn {
     tsf_nn_config cfg;
     const tsf_nn_backend *be;
     size_t nin;     /* input features per position */
+    size_t xser;    /* where the per-series features start in an input (== nin: none) */
+    size_t emb;     /* offset of the series embedding tensor (nseries, embed) in params */
     size_t nparams;
     float *params;
     size_t ntens;
@@ -112,6 +119,11 @@ tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed);
  * one lagged by period (NaN = missing or before the start):
  * [prev, prev missing, lag, lag missing] (the last two when period > 1). */
 void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x);
+/* Per-series features of a global model: nin - xser floats. */
+static inline size_t tsf_nn_nser_feat(const tsf_nn_config *c)
+{
+    return c->nseries > 0 ? 1 + (size_t)c->embed : 0;
+}
 
 /* Training pass over B windows of T positions. */
 typedef struct tsf_nn_acts tsf_nn_acts;
@@ -266,6 +278,11 @@ struct tsf_nn_acts {
     float *mem;
     size_t size;
     float *stage;    /* device backends: host staging for x, y and o */
+    /* With dx != NULL (be's memory, B*T*nin floats; global models with an
+     * embedding) fb also writes the gradient of the inputs there: rows in
+     * (b,t) order, or (t,b) when the architecture sets dx_tmajor. */
+    float *dx;
+    int dx_tmajor;
     const tsf_nn_backend *be; /* whose memory mem is */
 };
 

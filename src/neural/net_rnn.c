@@ -205,7 +205,11 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->matmul_backward(NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
         const float *in = l == 0 ? a.x : a.hs[l - 1];
         if (l) be->zero(dh_low, TB * H);
-        be->matmul_backward(l ? dh_low : NULL, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
+        if (!l && A->dx) { /* global models' embeddings: the input gradient, time-major */
+            be->zero(A->dx, TB * I);
+            A->dx_tmajor = 1;
+        }
+        be->matmul_backward(l ? dh_low : A->dx, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
                             P + lo->w_ih, TB, I, GH);
         float *sw = dh_top;
         dh_top = dh_low;

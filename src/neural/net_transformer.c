@@ -182,7 +182,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->layernorm_backward(a.dres, G + lo->ln1w, G + lo->ln1b, a.dln, resin, P + lo->ln1w,
                                q->ln1m, q->ln1r, BT, C);
     }
-    be->matmul_backward(NULL, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
+    if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
+    be->matmul_backward(A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
     return loss;
 }
 

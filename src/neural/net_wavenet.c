@@ -233,7 +233,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         /* h[i+1] = h[i] + ...: dh carries over, plus the convolution's part */
         be->dilated_col2im(a.dh, a.dcol, B, T, C, KW(c), dilation(c, i));
     }
-    be->matmul_backward(NULL, G + nn->w_in, G + nn->b_in, a.dh, a.x, P + nn->w_in, BT, F, C);
+    if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
+    be->matmul_backward(A->dx, G + nn->w_in, G + nn->b_in, a.dh, a.x, P + nn->w_in, BT, F, C);
     return loss;
 }
 

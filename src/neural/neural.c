@@ -27,6 +27,7 @@ void tsf_neural_free(void *impl)
     tsf_neural *m = impl;
     if (!m) return;
     tsf_nn_free(m->nn);
+    tsf_neural_global_free(m);
     free(m);
 }
 
@@ -108,9 +109,12 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
         int w = snprintf(known + used, sizeof known - used, "%s, ", o->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
-    snprintf(known + used, sizeof known - used, "sparsity, head, components (head=mixture), "
-             "bins (head=binned)");
+    snprintf(known + used, sizeof known - used, "sparsity, embed, head, components "
+             "(head=mixture), bins (head=binned)");
     if ((st = parse_sparsity(s, &c.sparsity))) return st;
+    long emb = 0;
+    if ((st = tsf_spec_get_int(s, 0, "embed", 0, 256, &emb))) return st;
+    c.embed = (int)emb;
     if ((st = tsf_spec_get_choice(s, 0, "head", tsf_nn_head_names, &head))) return st;
     c.head = (tsf_nn_head)head;
     /* the size keys of the heads: only the chosen head's is allowed */
@@ -163,6 +167,16 @@ static tsf_status need_nn(const tsf_neural *m)
     return TSF_OK;
 }
 
+/* What a global model cannot do without knowing the series. */
+static tsf_status not_global(const tsf_neural *m, const char *what)
+{
+    if (m->cfg.nseries > 0)
+        return tsf_set_error(TSF_EUNSUP, "%s of a global model (one network over %d series) "
+                             "is not supported; forecast a series of it instead", what,
+                             m->cfg.nseries);
+    return TSF_OK;
+}
+
 tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
 {
     const tsf_neural *m = impl;
@@ -206,8 +220,14 @@ const char *tsf_precision_name(tsf_precision p)
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted)
 {
+    return tsf_neural_series_loglik_k(m, 0, y, n, start, ll, fitted);
+}
+
+tsf_status tsf_neural_series_loglik_k(const tsf_neural *m, size_t k, const double *y, size_t n,
+                                      size_t start, double *ll, double *fitted)
+{
     tsf_nn_stream *s;
-    tsf_status st = tsf_nn_stream_new(m->nn, m->scale, 1, &s);
+    tsf_status st = tsf_neural_stream(m, k, 1, &s);
     if (st) return st;
     double sum = 0.0;
     for (size_t t = 0; t < n; t++) {
@@ -226,7 +246,7 @@ tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const 
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
-    if (st) return st;
+    if (st || (st = not_global(m, "the likelihood"))) return st;
     if (xreg && xreg->k) return tsf_no_regressors("neural");
     return tsf_neural_series_loglik(m, y, n, start, ll, NULL);
 }
@@ -236,7 +256,7 @@ tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, con
 {
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
-    if (st) return st;
+    if (st || (st = not_global(m, "residuals"))) return st;
     (void)xreg;
     double ll;
     double *f = fitted ? fitted : malloc((n ? n : 1) * sizeof *f);
@@ -305,11 +325,18 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
     if (st) return st;
     (void)xreg; (void)levels; (void)nlevels;
     tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
-    if ((st = check_sampler(m, smp))) return st;
-    if (use_parallel(m, n, h, n_samples(opts), smp))
+    size_t k = 0;
+    if ((st = check_sampler(m, smp)) ||
+        (st = tsf_neural_series_index(m, opts ? opts->series : NULL, &k)))
+        return st;
+    /* a global model's series inputs go through its stream: ancestral */
+    if (m->cfg.nseries > 0 && smp == TSF_SAMPLER_PARALLEL)
+        return tsf_set_error(TSF_EUNSUP, "a global model samples ancestrally: use --sampler "
+                             "ancestral or auto");
+    if (use_parallel(m, n, h, n_samples(opts), smp) && m->cfg.nseries == 0)
         return sample_forecast(m, NULL, y, n, h, opts, fc);
     tsf_nn_stream *s;
-    if ((st = tsf_nn_stream_new(m->nn, m->scale, 1, &s))) return st;
+    if ((st = tsf_neural_stream(m, k, 1, &s))) return st;
     for (size_t t = 0; t < n; t++) tsf_nn_stream_update(s, y[t], NULL, NULL);
     st = sample_forecast(m, s, NULL, 0, h, opts, fc);
     tsf_nn_stream_free(s);
@@ -324,7 +351,9 @@ tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
-    if (st || (st = check_sampler(m, smp)) || n == 0 || npaths == 0) return st;
+    if (st || (st = not_global(m, "simulation")) || (st = check_sampler(m, smp)) || n == 0 ||
+        npaths == 0)
+        return st;
     tsf_nn_stream *s;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory");
@@ -363,7 +392,7 @@ tsf_status tsf_neural_state_new(const void *impl, void **out)
     const tsf_neural *m = impl;
     *out = NULL;
     tsf_status st = need_nn(m);
-    if (st) return st;
+    if (st || (st = not_global(m, "a streaming state"))) return st;
     neural_state *ns = calloc(1, sizeof *ns);
     if (!ns) return tsf_set_error(TSF_ENOMEM, "out of memory for a state");
     if (!(st = tsf_nn_new(&m->cfg, &ns->nn))) {

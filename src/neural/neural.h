@@ -29,6 +29,11 @@ typedef struct {
     double loglik;      /* exact loglik of the training data, data units */
     size_t nobs;
     char name[160];
+    /* global models (global.c; cfg.nseries > 0): each series' id and scale,
+     * and the mean and sd of their logs (the log-scale input is standardised) */
+    char **ids;
+    double *sscale;
+    double ls_mu, ls_sd;
 } tsf_neural;
 
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg);
@@ -50,6 +55,7 @@ typedef struct {
     size_t B, P;      /* sequences; history length max(period, 1) */
     size_t count;     /* values pushed */
     double scale;
+    float *sfeat;     /* the per-series inputs of a global model (nin - xser), or NULL */
     double *hist;     /* (B,P) ring of scaled values, NaN = missing */
     float *x, *o;     /* (B,nin), (B,K) */
 } tsf_nn_stream;
@@ -105,6 +111,32 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted);
 
+/* Global models (global.c). */
+/* Trains a global model (tsf_fit_global): per-series scales, ids copied. */
+tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size_t *ns,
+                                 const char *const *ids, size_t nseries, int period,
+                                 const tsf_fit_opts *opts);
+/* The series of a global model whose id is id (its index into *k); a
+ * clear error for NULL or an unknown id.  Non-global models: *k = 0. */
+tsf_status tsf_neural_series_index(const tsf_neural *m, const char *id, size_t *k);
+/* The per-series inputs of series k (nin - xser floats; none when not
+ * global) with the embedding table emb (nseries, embed; unused when embed 0). */
+void tsf_neural_series_feat(const tsf_neural *m, const float *emb, size_t k, float *f);
+/* Sets a global model's per-series scales (mean |y| of each series) and
+ * the standardisation of their logs. */
+void tsf_neural_global_scales(tsf_neural *m, const double *const *ys, const size_t *ns);
+/* The scale of series k (m->scale when not global). */
+double tsf_neural_series_scale(const tsf_neural *m, size_t k);
+/* A stream of B sequences of series k (its scale and inputs). */
+tsf_status tsf_neural_stream(const tsf_neural *m, size_t k, size_t B, tsf_nn_stream **out);
+/* Exact log-likelihood of series k (data units) from position start. */
+tsf_status tsf_neural_series_loglik_k(const tsf_neural *m, size_t k, const double *y, size_t n,
+                                      size_t start, double *ll, double *fitted);
+tsf_status tsf_neural_global_save(const tsf_neural *m, tsf_st *doc);
+/* Reads the series of a global model (nseries from neural.nseries). */
+tsf_status tsf_neural_global_load(tsf_neural *m, const tsf_st *doc);
+void tsf_neural_global_free(tsf_neural *m);
+
 /* Persistence (io.c). */
 tsf_status tsf_neural_save(const void *impl, tsf_st *doc);
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl);
@@ -145,7 +177,8 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
 #define TSF_NEURAL_TYPE(var, nm, parsefn)                                                      \
     const tsf_model_type var = {                                                               \
         .name = nm, .neural = 1, .parse = parsefn, .fit = tsf_neural_fit,                      \
-        .fit_many = tsf_neural_fit_many, .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
+        .fit_many = tsf_neural_fit_many, .fit_global = tsf_neural_fit_global,                  \
+        .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
         .forecast = tsf_neural_forecast, .simulate = tsf_neural_simulate,                      \
         .simulate_opts = tsf_neural_simulate_opts,                                             \
         .residuals = tsf_neural_residuals, .state_new = tsf_neural_state_new,                  \

@@ -23,8 +23,10 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     s->hist = malloc(B * s->P * sizeof *s->hist);
     s->x = malloc(B * nn->nin * sizeof *s->x);
     s->o = malloc(B * nn->K * sizeof *s->o);
+    size_t nf = nn->nin - nn->xser;
+    if (nf) s->sfeat = calloc(nf, sizeof *s->sfeat);
     tsf_status st = TSF_OK;
-    if (!s->hist || !s->x || !s->o) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
+    if (!s->hist || !s->x || !s->o || (nf && !s->sfeat)) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
     if (!st) st = tsf_nn_run_new(nn, B, &s->run);
     if (st) {
         tsf_nn_stream_free(s);
@@ -41,6 +43,7 @@ void tsf_nn_stream_free(tsf_nn_stream *s)
     free(s->hist);
     free(s->x);
     free(s->o);
+    free(s->sfeat);
     free(s);
 }
 
@@ -53,6 +56,9 @@ static void stream_inputs(tsf_nn_stream *s)
         double prev = c >= 1 ? h[(c - 1) % P] : NAN;
         double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
         tsf_nn_input(s->nn, prev, lag, s->x + b * s->nn->nin);
+        if (s->sfeat)
+            memcpy(s->x + b * s->nn->nin + s->nn->xser, s->sfeat,
+                   (s->nn->nin - s->nn->xser) * sizeof *s->sfeat);
     }
 }
 
@@ -98,6 +104,7 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
     tsf_nn_stream *d = *out;
     tsf_nn_run_broadcast(src->nn, d->run, src->run);
     d->count = src->count;
+    if (src->sfeat) memcpy(d->sfeat, src->sfeat, (src->nn->nin - src->nn->xser) * sizeof *d->sfeat);
     for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
     return TSF_OK;
 }
