@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
     for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nn, z[i + 1], NAN, x + i * nn->nin);
+        tsf_nn_input(nn, z[i + 1], NAN, NULL, x + i * nn->nin);
         y[i] = (float)z[i + 2];
     }
     size_t np = nn->nparams;
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
             if (tsf_nn_run_new(nn, S, &run)) return 1;
             for (size_t q = p + 1 - RF; q <= p; q++) {
                 for (size_t b = 0; b < S; b++)
-                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, xx + b * F);
+                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, NULL, xx + b * F);
                 tsf_nn_run_step(nn, run, xx, oo);
             }
             tsf_nn_run_free(run);

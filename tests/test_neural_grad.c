@@ -428,12 +428,14 @@ static double net_loss(void *v)
     return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
 }
 
-static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
+/* nextra > 0: that many regressor features per position (the input
+ * path of --xreg), random values. */
+static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name, int nextra)
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
                          .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
                          .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
-                         .head_lo = -2.0, .head_hi = 2.0};
+                         .head_lo = -2.0, .head_hi = 2.0, .nextra = nextra};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
@@ -453,7 +455,9 @@ static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *n
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
             double prev = gsl_ran_gaussian(rng, 1), lag = t % 4 == 1 ? NAN : gsl_ran_gaussian(rng, 1);
-            tsf_nn_input(nn, prev, lag, c.x + (b * T + t) * nn->nin);
+            double ex[4] = {0};
+            for (int j = 0; j < nextra && j < 4; j++) ex[j] = gsl_ran_gaussian(rng, 1);
+            tsf_nn_input(nn, prev, lag, ex, c.x + (b * T + t) * nn->nin);
             c.y[b * T + t] = (float)gsl_ran_gaussian(rng, 1);
         }
     c.y[3] = NAN;
@@ -469,6 +473,21 @@ static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *n
     tsf_nn_acts_free(c.a);
     free(c.x); free(c.y); free(g);
     tsf_nn_free(nn);
+}
+
+static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
+{
+    run_net_x(arch, head, name, 0);
+}
+
+/* the regressor input path: extra features at every position */
+static void test_net_xreg(void **state)
+{
+    (void)state;
+    run_net_x(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 3);
+    run_net_x(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 2);
+    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4);
+    run_net_x(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 1);
 }
 
 static void test_net_gru(void **state)
@@ -593,7 +612,7 @@ int main(void)
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
         cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
-        cmocka_unit_test(test_net_wavenet),
+        cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_xreg),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

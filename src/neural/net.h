@@ -30,6 +30,7 @@ typedef struct {
     int hp[4];   /* architecture-specific hyperparameters (its file says which) */
     int head_n;  /* mixture components / bins; 0: the head's default */
     double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
+    int nextra;  /* extra input features per position (regressors at the predicted step) */
 } tsf_nn_config;
 
 /* A hyperparameter of an architecture: its spec key, the metadata key it
@@ -87,10 +88,15 @@ void tsf_nn_free(tsf_nn *nn);
 /* Random initialisation (PyTorch's RNN init, GPT-2's for the transformer). */
 tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed);
 
+/* Input features per position of a configuration (the one place nin is
+ * computed): 2, 2 more with a period lag, then cfg.nextra extra ones. */
+size_t tsf_nn_cfg_nin(const tsf_nn_config *c);
 /* Input features of one position from the previous scaled value and the
- * one lagged by period (NaN = missing or before the start):
- * [prev, prev missing, lag, lag missing] (the last two when period > 1). */
-void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x);
+ * one lagged by period (NaN = missing or before the start), then the
+ * extra features (cfg.nextra values, already scaled; NULL: zeros):
+ * [prev, prev missing, lag, lag missing, extra...] (lag and lag missing
+ * when period > 1). */
+void tsf_nn_input(const tsf_nn *nn, double prev, double lag, const double *extra, float *x);
 
 /* Training pass over B windows of T positions. */
 typedef struct tsf_nn_acts tsf_nn_acts;

@@ -21,6 +21,10 @@ typedef struct {
     tsf_nn_config cfg;  /* from the spec; period set by the fit */
     tsf_nn *nn;         /* NULL until fitted */
     double scale;       /* training-time mean |y| (pooled over series) */
+    /* regressors (cfg.nextra): each column's centre and scale (training
+     * mean and standard deviation, 1 for a constant column) and name */
+    double *xcenter, *xscale;
+    char **xnames;
     /* training record (saved as metadata) */
     int epochs, batch, epochs_run, best_epoch, threads;
     double lr, valid_nll, train_nll;
@@ -37,9 +41,16 @@ void tsf_neural_free(void *impl);
 /* The model's display name, e.g. "GRU(hidden=64, layers=2, context=128, head=gaussian)". */
 void tsf_neural_set_name(tsf_neural *m);
 
-/* Trains m->nn (allocated here) on the series, already transformed. */
+/* Trains m->nn (allocated here) on the series, already transformed; xs
+ * (NULL: none) the regressors of each series (m->cfg.nextra columns, the
+ * scaling already set by tsf_neural_set_x and the fit). */
 tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t *ns,
-                            size_t nseries, int period, const tsf_fit_opts *opts);
+                            const tsf_xreg *const *xs, size_t nseries, int period,
+                            const tsf_fit_opts *opts);
+/* Sets m up for k regressors (k = 0: none): cfg.nextra and zeroed
+ * xcenter, xscale (one allocation) and xnames; on allocation failure
+ * leaves none (xcenter NULL). */
+void tsf_neural_set_x(tsf_neural *m, size_t k);
 
 /* Streaming evaluation of B sequences: the network's run state plus the
  * recent scaled values each sequence needs for its inputs. */
@@ -51,6 +62,10 @@ typedef struct {
     double scale;
     double *hist;     /* (B,P) ring of scaled values, NaN = missing */
     float *x, *o;     /* (B,nin), (B,K) */
+    /* regressors (cfg.nextra of them): the scaled values at the next
+     * position, shared by all sequences, then the scaling (centre, scale:
+     * 1 by default; tsf_neural_stream sets the model's), one allocation */
+    double *xs, *xcenter, *xscale;
 } tsf_nn_stream;
 
 /* A model's streaming state (tsf_state): its own copy of the network and
@@ -71,6 +86,9 @@ void tsf_nn_stream_free(tsf_nn_stream *s);
 /* Runs the network one position: s->o holds the head outputs of the next
  * value of every sequence. */
 void tsf_nn_stream_predict(tsf_nn_stream *s);
+/* The regressors of the next position: x[j*stride], j < cfg.nextra, in
+ * data units (scaled here with s->xcenter, s->xscale). */
+void tsf_nn_stream_set_x(tsf_nn_stream *s, const double *x, size_t stride);
 /* Appends y (B values, data units, NaN = missing). */
 void tsf_nn_stream_push(tsf_nn_stream *s, const double *y);
 /* Feeds one observation of a single sequence: logp = log p(y | past) in
@@ -84,6 +102,10 @@ double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r);
 /* Samples h steps of every sequence by ancestral sampling: paths (B,h) in
  * data units. */
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths);
+/* The same with the regressors of the h steps from xf (h rows; NULL:
+ * none). */
+tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf, gsl_rng *r,
+                                  double *paths);
 /* The same paths, S of them, from a series y (n values, data units, NaN
  * missing; n may be 0) by fixed-point (Jacobi) iteration over all h
  * steps at once (sampler.c): each iteration is one batched forward pass
@@ -103,6 +125,18 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
 /* Exact log-likelihood of one series (data units) from position start. */
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted);
+/* The same with the regressors of the n rows (NULL: none; required when
+ * the model has them). */
+tsf_status tsf_neural_series_loglik_x(const tsf_neural *m, const double *y, size_t n,
+                                      const tsf_xreg *xreg, size_t start, double *ll,
+                                      double *fitted);
+/* A stream of B sequences for m's network with its regressor scaling. */
+tsf_status tsf_neural_stream(const tsf_neural *m, const tsf_nn *nn, size_t B,
+                             tsf_nn_stream **out);
+/* Checks regressors given to a model with k of them for n rows (NULL
+ * allowed only when k == 0): count, rows and finite values. */
+tsf_status tsf_neural_check_x(const tsf_neural *m, const tsf_xreg *x, size_t n,
+                              const char *what);
 
 /* Persistence (io.c). */
 tsf_status tsf_neural_save(const void *impl, tsf_st *doc);

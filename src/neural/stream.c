@@ -23,8 +23,15 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     s->hist = malloc(B * s->P * sizeof *s->hist);
     s->x = malloc(B * nn->nin * sizeof *s->x);
     s->o = malloc(B * nn->K * sizeof *s->o);
+    size_t nx = (size_t)nn->cfg.nextra;
+    s->xs = nx ? calloc(3 * nx, sizeof *s->xs) : NULL;
+    if (s->xs) {
+        s->xcenter = s->xs + nx;
+        s->xscale = s->xs + 2 * nx;
+        for (size_t j = 0; j < nx; j++) s->xscale[j] = 1.0;
+    }
     tsf_status st = TSF_OK;
-    if (!s->hist || !s->x || !s->o) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
+    if (!s->hist || !s->x || !s->o || (nn->cfg.nextra && !s->xs)) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
     if (!st) st = tsf_nn_run_new(nn, B, &s->run);
     if (st) {
         tsf_nn_stream_free(s);
@@ -41,7 +48,14 @@ void tsf_nn_stream_free(tsf_nn_stream *s)
     free(s->hist);
     free(s->x);
     free(s->o);
+    free(s->xs);
     free(s);
+}
+
+void tsf_nn_stream_set_x(tsf_nn_stream *s, const double *x, size_t stride)
+{
+    for (int j = 0; j < s->nn->cfg.nextra; j++)
+        s->xs[j] = (x[(size_t)j * stride] - s->xcenter[j]) / s->xscale[j];
 }
 
 void tsf_nn_stream_predict(tsf_nn_stream *s)
@@ -51,7 +65,7 @@ void tsf_nn_stream_predict(tsf_nn_stream *s)
         const double *h = s->hist + b * P;
         double prev = c >= 1 ? h[(c - 1) % P] : NAN;
         double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
-        tsf_nn_input(s->nn, prev, lag, s->x + b * s->nn->nin);
+        tsf_nn_input(s->nn, prev, lag, s->xs, s->x + b * s->nn->nin);
     }
     tsf_nn_run_step(s->nn, s->run, s->x, s->o);
 }
@@ -90,6 +104,8 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
     tsf_status st = tsf_nn_stream_new(src->nn, src->scale, B, out);
     if (st) return st;
     tsf_nn_stream *d = *out;
+    if (src->nn->cfg.nextra)
+        memcpy(d->xs, src->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *d->xs);
     tsf_nn_run_broadcast(src->nn, d->run, src->run);
     d->count = src->count;
     for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
@@ -103,11 +119,18 @@ double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r)
 
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths)
 {
+    return tsf_nn_stream_sample_x(s, h, NULL, r, paths);
+}
+
+tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf, gsl_rng *r,
+                                  double *paths)
+{
     size_t B = s->B, K = s->nn->K;
     double *y = malloc(B * sizeof *y);
     if (!y) return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     for (size_t k = 0; k < h; k++) {
+        if (xf) tsf_nn_stream_set_x(s, xf->x + k, xf->ld);
         tsf_nn_stream_predict(s);
         for (size_t b = 0; b < B; b++) {
             y[b] = hd->draw(&s->nn->cfg, s->o + b * K, tsf_nn_noise(hd, r)) * s->scale;
