@@ -430,12 +430,14 @@ static double net_loss(void *v)
 
 /* nextra > 0: that many regressor features per position (the input
  * path of --xreg), random values. */
-static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name, int nextra)
+static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name, int nextra,
+                      int cross)
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
                          .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
                          .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
                          .head_lo = -2.0, .head_hi = 2.0, .nextra = nextra};
+    if (cross) cfg.hp[3] = 1; /* transformer(cross=true) */
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
@@ -477,17 +479,20 @@ static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char 
 
 static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
-    run_net_x(arch, head, name, 0);
+    run_net_x(arch, head, name, 0, 0);
 }
 
 /* the regressor input path: extra features at every position */
 static void test_net_xreg(void **state)
 {
     (void)state;
-    run_net_x(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 3);
-    run_net_x(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 2);
-    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4);
-    run_net_x(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 1);
+    run_net_x(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 3, 0);
+    run_net_x(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 2, 0);
+    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4, 0);
+    run_net_x(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 1, 0);
+    /* transformer(cross=true): the cross-attention sublayers and the
+     * covariate encoding (its tensors are among those checked) */
+    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer(cross)", 3, 1);
 }
 
 static void test_net_gru(void **state)

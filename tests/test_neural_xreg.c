@@ -6,7 +6,9 @@
  *  - the same log-likelihood (bit for bit) and forecasts after save/load,
  *    and a resumed streaming state the same bits as an uninterrupted one;
  *  - one-line errors for missing, short or non-finite regressors.
- * The known-truth runs are in test_neural_truth.c ("xreg"). */
+ * transformer(cross=true) (cross-attention to the regressors) likewise,
+ * and is an error without regressors.
+ * The known-truth runs are in test_neural_truth.c ("xreg_*"). */
 #include "testutil.h"
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
@@ -146,6 +148,19 @@ static void test_transformer(void **s)
     one("transformer(d=16, heads=2, layers=1, context=16)");
 }
 static void test_wavenet(void **s) { (void)s; one("wavenet(channels=8, stacks=1, layers=3)"); }
+static void test_cross(void **s)
+{
+    (void)s;
+    one("transformer(d=16, heads=2, layers=2, context=16, cross=true)");
+    /* without regressors: an error that says why */
+    tsf_model *m;
+    assert_int_equal(tsf_model_new("transformer(cross=true)", &m), TSF_OK);
+    assert_string_equal(tsf_model_family(m), "transformer");
+    assert_int_equal(tsf_fit(m, y, N, NULL, 1, NULL), TSF_EINVAL);
+    assert_errmsg_has("--xreg");
+    tsf_model_free(m);
+    assert_int_equal(tsf_model_new("transformer(cross=maybe)", &m), TSF_EPARSE);
+}
 
 int main(void)
 {
@@ -154,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_transformer),
         cmocka_unit_test(test_wavenet),
+        cmocka_unit_test(test_cross),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

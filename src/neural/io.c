@@ -38,8 +38,11 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     if ((st = put(doc, "arch", "%s", c->arch->name)) ||
         (st = put(doc, "head", "%s", hd->name)))
         return st;
-    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++)
-        if ((st = put(doc, h->meta, "%d", *tsf_nn_hp((tsf_nn_config *)c, h)))) return st;
+    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++) {
+        int v = *tsf_nn_hp((tsf_nn_config *)c, h);
+        /* a switch that is off is not written: files as before it existed */
+        if ((h->autoval != TSF_NN_BOOL || v) && (st = put(doc, h->meta, "%d", v))) return st;
+    }
     if (hd->nkey && (st = put(doc, hd->nkey, "%d", c->head_n))) return st;
     if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
                        (st = put(doc, "head_hi", "%.17g", c->head_hi))))
@@ -179,7 +182,10 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     const tsf_nn_head_ops *hd = tsf_nn_head_get(c.head);
     long v, period;
     for (const tsf_nn_hparam *h = c.arch->hp; h->key; h++) {
-        if ((st = get_long(doc, h->meta, h->lo, h->hi, &v))) return st;
+        v = h->def;
+        if ((h->autoval != TSF_NN_BOOL || meta(doc, h->meta)) &&
+            (st = get_long(doc, h->meta, h->lo, h->hi, &v)))
+            return st;
         *tsf_nn_hp(&c, h) = (int)v;
     }
     if (hd->nkey) {

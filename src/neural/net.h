@@ -41,8 +41,11 @@ typedef struct {
     const char *key, *meta;
     size_t off;
     long lo, hi, def;
-    int autoval;
+    int autoval;  /* TSF_NN_BOOL: a switch written false/true (cross=true) */
 } tsf_nn_hparam;
+#define TSF_NN_BOOL 2
+/* The words of a TSF_NN_BOOL hyperparameter: "false", "true", NULL. */
+extern const char *const tsf_nn_bool_words[];
 
 /* The int field of c a hyperparameter names. */
 static inline int *tsf_nn_hp(tsf_nn_config *c, const tsf_nn_hparam *h)
@@ -61,6 +64,7 @@ typedef struct {
     size_t w_ih, b_ih, w_hh, b_hh;                      /* RNN layer */
     size_t ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b;  /* transformer block */
     size_t wfc, bfc, wpr, bpr;
+    size_t lncw, lncb, wcq, bcq, wckv, bckv, wco, bco; /* transformer cross-attention */
 } tsf_nn_layer_off;
 
 typedef struct tsf_nn {
@@ -73,6 +77,7 @@ typedef struct tsf_nn {
     tsf_nn_tensor tens[TSF_NN_MAX_TENSORS];
     tsf_nn_layer_off lo[TSF_NN_MAX_LAYERS];
     size_t w_in, b_in, lnf_w, lnf_b, w_out, b_out;
+    size_t w_cx, b_cx;  /* transformer(cross=true): the covariate encoding */
     size_t ftop;    /* width of the features the head layer reads */
     size_t K;       /* raw head outputs per position */
 } tsf_nn;
@@ -165,6 +170,9 @@ struct tsf_nn_arch_ops {
     /* x (B,nin) -> o (B,K) for position r->pos, updating the state */
     void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
+    /* Why a configuration cannot be fitted without regressors (NULL: it
+     * can; the function itself NULL: always can). */
+    const char *(*needs_x)(const tsf_nn_config *c);
 };
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,

@@ -9,6 +9,8 @@
 #include <string.h>
 #include "neural.h"
 
+const char *const tsf_nn_bool_words[] = {"false", "true", NULL};
+
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg)
 {
     tsf_neural *m = calloc(1, sizeof *m);
@@ -96,8 +98,14 @@ void tsf_neural_set_name(tsf_neural *m)
     for (const tsf_nn_hparam *h = c->arch->hp; h->key && w >= 0 && (used += (size_t)w) < n;
          h++) {
         int v = *tsf_nn_hp(c, h);
-        w = v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
-                             : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
+        if (h->autoval == TSF_NN_BOOL && !v) { /* a switch shows only when on */
+            w = 0;
+            continue;
+        }
+        w = h->autoval == TSF_NN_BOOL
+                ? snprintf(m->name + used, n - used, "%s=%s, ", h->key, tsf_nn_bool_words[v != 0])
+            : v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
+                               : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
     }
     if (w >= 0 && (used += (size_t)w) < n) {
         if (hd->nkey && c->head_n)
@@ -126,8 +134,12 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
     size_t used = 0;
     for (const tsf_nn_hparam *h = arch->hp; h->key; h++) {
         long v = h->def;
-        if ((st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v))) return st;
-        *tsf_nn_hp(&c, h) = (int)v;
+        int ch = (int)h->def;
+        int sw = h->autoval == TSF_NN_BOOL;
+        if (sw ? (st = tsf_spec_get_choice(s, 0, h->key, tsf_nn_bool_words, &ch))
+               : (st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v)))
+            return st;
+        *tsf_nn_hp(&c, h) = sw ? ch : (int)v;
         int w = snprintf(known + used, sizeof known - used, "%s, ", h->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
@@ -168,6 +180,9 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
     if (nseries == 0) return tsf_set_error(TSF_EINVAL, "no series given");
     for (size_t k = 0; k < nseries; k++)
         if (!ys[k] && ns[k]) return tsf_set_error(TSF_EINVAL, "series %zu has no data", k + 1);
+    tsf_neural *m = impl;
+    const char *why = m->cfg.arch->needs_x ? m->cfg.arch->needs_x(&m->cfg) : NULL;
+    if (why) return tsf_set_error(TSF_EINVAL, "%s", why);
     tsf_neural_set_x(impl, 0);
     return tsf_neural_train(impl, ys, ns, NULL, nseries, period, opts);
 }
