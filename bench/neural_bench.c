@@ -1,7 +1,8 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
  *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
- * ARCH is gru, lstm, transformer or wavenet (HIDDEN = channels = skip
+ * ARCH is gru, lstm, transformer, transformer-cross (cross=true with two
+ * regressors, an AR(1) and a dummy) or wavenet (HIDDEN = channels = skip
  * channels, kernel 2, one stack; HEADS unused).  Prints one JSON line:
  *   {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "sample_steps_per_s",
  *    "cpu_sample_steps_per_s", "recompute_sample_steps_per_s", "maxrss_mb",
@@ -36,7 +37,11 @@ int main(int argc, char **argv)
                          .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
                          .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
-    if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strncmp(argv[1], "transformer", 11)) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strcmp(argv[1], "transformer-cross")) {
+        cfg.hp[3] = 1;
+        cfg.nextra = 2;
+    }
     int wn = !strcmp(argv[1], "wavenet");
     if (wn) {
         cfg.arch = &tsf_nn_arch_wavenet;
@@ -60,8 +65,11 @@ int main(int argc, char **argv)
     z[0] = z[1] = 0.0;
     for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
+    double xa = 0.0;
     for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nn, z[i + 1], NAN, NULL, x + i * nn->nin);
+        xa = 0.8 * xa + gsl_ran_gaussian(r, 1);
+        double ex[2] = {xa, i % 7 ? 0.0 : 1.0};
+        tsf_nn_input(nn, z[i + 1], NAN, ex, x + i * nn->nin);
         y[i] = (float)z[i + 2];
     }
     size_t np = nn->nparams;

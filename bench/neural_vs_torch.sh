@@ -31,6 +31,7 @@ printf '%-34s %9s %9s %7s %9s %9s %7s %8s %8s %7s %11s\n' model "tsf st/s" "torc
 # ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (wavenet: HIDDEN = channels = skip, kernel 2)
 for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
            "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
+           "transformer-cross 64 2 4 256 8" "transformer-cross 64 2 4 256 32" \
            "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
     set -- $cfg
     t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24)
