@@ -74,4 +74,41 @@ check("calendar monthly", code == 0 and "Dec" in json.loads(out)["coef"], err)
 code, out, err = run(["forecast", "-m", "arima(1,0,0)", "--xreg", "calendar", "-h", "3", ACC])
 check("calendar forecast", code == 0, err)
 
+# --- neural models with regressors (tiny networks, one epoch) -------------
+SB = "datasets/Seatbelts.csv"
+G = "gru(hidden=4, layers=1, context=16)"
+fut = tmpfile("sb_future.csv", "time,PetrolPrice,law\n1985-01,0.1,1\n1985-02,0.1,1\n"
+              "1985-03,0.11,1\n")
+code, out, err = run(["forecast", "-m", G, "--epochs", "1", "--xreg", "PetrolPrice,law",
+                      "--xreg-future", fut, "-h", "3", "-c", "drivers", "--json", SB])
+check("neural xreg forecast", code == 0 and len(json.loads(out)["mean"]) == 3, err)
+bad("neural xreg future missing", ["forecast", "-m", G, "--epochs", "1", "--xreg",
+                                   "PetrolPrice,law", "-h", "3", "-c", "drivers", SB], 1,
+    "--xreg-future")
+short = tmpfile("sb_short.csv", "time,PetrolPrice,law\n1985-01,0.1,1\n")
+bad("neural xreg future short", ["forecast", "-m", G, "--epochs", "1", "--xreg",
+                                 "PetrolPrice,law", "--xreg-future", short, "-h", "3", "-c",
+                                 "drivers", SB], 1, "sb_short.csv", "horizon")
+other = tmpfile("sb_other.csv", "time,Petrol,law\n1985-01,0.1,1\n1985-02,0.1,1\n"
+                "1985-03,0.11,1\n")
+bad("neural xreg future other columns", ["forecast", "-m", G, "--epochs", "1", "--xreg",
+                                         "PetrolPrice,law", "--xreg-future", other, "-h", "3",
+                                         "-c", "drivers", SB], 1, "PetrolPrice")
+bad("unknown regressor column", ["fit", "-m", G, "--xreg", "Petrol", "-c", "drivers", SB], 1,
+    "Petrol")
+holes = tmpfile("holes.csv", "y,x\n1,0.5\n2,\n3,0.1\n4,0.2\n")
+bad("missing regressor cell", ["fit", "-m", G, "--xreg", "x", "-c", "y", holes], 1,
+    "holes.csv:3", "'x'", "missing")
+word = tmpfile("word.csv", "y,x\n1,0.5\n2,abc\n3,0.1\n")
+bad("non-numeric regressor cell", ["fit", "-m", G, "--xreg", "x", "-c", "y", word], 1,
+    "word.csv:3", "abc")
+bad("cross without regressors", ["fit", "-m", "transformer(cross=true)", "-c", "drivers", SB], 1,
+    "cross=true", "--xreg")
+bad("neural trend", ["fit", "-m", G, "--xreg", "trend", "-c", "drivers", SB], 1, "trend")
+code, out, err = run(["compare", "-m", "transformer(d=8, heads=2, layers=1, context=16, cross=true)",
+                      "-m", G, "-m", "arima(1,0,0)(1,0,0)", "--epochs", "1", "--xreg",
+                      "PetrolPrice,law,fourier(12,1)", "--holdout", "12", "-c", "drivers", SB])
+check("compare with regressors", code == 0 and "cross=true" in out and "nan" not in out.lower(),
+      out + err)
+
 cliutil.finish()
