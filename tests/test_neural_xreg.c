@@ -50,6 +50,12 @@ static void one(const char *spec)
     o.seed = 3;
     o.threads = 1;
     if (tsf_fit(m, y, N, &X, 1, &o) != TSF_OK) fail_msg("%s: %s", spec, tsf_errmsg());
+    size_t k;
+    const char *const *rn;
+    assert_int_equal(tsf_model_regressors(m, &k, &rn), TSF_OK);
+    assert_int_equal(k, 2);
+    assert_string_equal(rn[0], "x1");
+    assert_string_equal(rn[1], "x2");
     double ll, ll2;
     assert_int_equal(tsf_loglik(m, y, N, &X, 0, &ll), TSF_OK);
     assert_true(isfinite(ll));
@@ -111,6 +117,8 @@ static void one(const char *spec)
     remove(path);
     assert_int_equal(tsf_loglik(m2, y, N, &X, 0, &ll2), TSF_OK);
     assert_true(ll2 == ll);
+    assert_int_equal(tsf_model_regressors(m2, &k, &rn), TSF_OK);
+    assert_true(k == 2 && !strcmp(rn[1], "x2"));
     tsf_forecast_result *fc2 = NULL;
     assert_int_equal(tsf_forecast(m2, y, N, &X, H, NULL, 0, &fo, &fc2), TSF_OK);
     for (size_t i = 0; i < H; i++) assert_true(fc->mean[i] == fc2->mean[i]);

@@ -111,4 +111,14 @@ code, out, err = run(["compare", "-m", "transformer(d=8, heads=2, layers=1, cont
 check("compare with regressors", code == 0 and "cross=true" in out and "nan" not in out.lower(),
       out + err)
 
+model = os.path.join(cliutil.tmp, "gx.safetensors")
+code, out, err = run(["fit", "-m", G, "--epochs", "1", "--xreg", "PetrolPrice,law", "-c",
+                      "drivers", "-o", model, SB])
+check("neural xreg save", code == 0, err)
+code, out, err = run(["simulate", "--model", model, "-n", "3", "--paths", "2", "--seed", "1",
+                      "--xreg-future", fut])
+check("neural xreg simulate", code == 0 and len(out.strip().split("\n")) == 4, out + err)
+bad("neural xreg simulate without paths", ["simulate", "--model", model, "-n", "3"], 1,
+    "regressors")
+
 cliutil.finish()

@@ -411,6 +411,19 @@ TSF_API tsf_status tsf_fourier(double period, int K, size_t t0, size_t n, double
 TSF_API tsf_status tsf_calendar(const tsf_time_axis *axis, int64_t k0, size_t n, double *x,
                                 size_t ld, char (*names)[24], size_t *ncols);
 
+/** The user regressors a fitted neural model (gru, lstm, transformer,
+ * wavenet) takes, in the order of the fit: *k of them, named (*names)[j]
+ * (the tsf_xreg names at fit time, "xreg1".. when none were given).
+ * @return ::TSF_OK (k = 0 for a model fitted without); ::TSF_EINVAL (not
+ * fitted, NULL argument); ::TSF_EUNSUP for the other families (their
+ * regressors are among tsf_model_info()'s coefficient names).
+ * @par Ownership
+ * The names belong to the model and live as long as it.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API tsf_status tsf_model_regressors(const tsf_model *m, size_t *k,
+                                        const char *const **names);
+
 /** Saves a fitted model as safetensors, atomically (a temporary file in the
  * same directory, fsync, rename: path holds the old file or the whole new
  * one).

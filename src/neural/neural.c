@@ -235,6 +235,14 @@ static tsf_status need_nn(const tsf_neural *m)
     return TSF_OK;
 }
 
+tsf_status tsf_neural_regressors(const void *impl, size_t *k, const char *const **names)
+{
+    const tsf_neural *m = impl;
+    *k = (size_t)m->cfg.nextra;
+    *names = (const char *const *)m->xnames;
+    return TSF_OK;
+}
+
 tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
 {
     const tsf_neural *m = impl;

@@ -148,6 +148,7 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
 tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                           int period, const tsf_fit_opts *opts);
 tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi);
+tsf_status tsf_neural_regressors(const void *impl, size_t *k, const char *const **names);
 tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                              size_t start, double *ll);
 tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n,
@@ -186,6 +187,6 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
         .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \
         .state_load = tsf_neural_state_load, .save = tsf_neural_save, .load = tsf_neural_load, \
         .free = tsf_neural_free, .state_clone = tsf_neural_state_clone,                        \
-        .state_sample = tsf_neural_state_sample}
+        .state_sample = tsf_neural_state_sample, .regressors = tsf_neural_regressors}
 
 #endif
