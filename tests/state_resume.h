@@ -9,6 +9,20 @@
 #include "testutil.h"
 #include "tsf/tsf.h"
 
+/* m saved to a temporary file and loaded back (the caller frees it). */
+static inline tsf_model *saved_and_loaded(const tsf_model *m)
+{
+    char path[] = "/tmp/tsf_model_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    if (tsf_save(m, path) != TSF_OK) fail_msg("save: %s", tsf_errmsg());
+    tsf_model *m2 = NULL;
+    if (tsf_load(path, &m2) != TSF_OK) fail_msg("load: %s", tsf_errmsg());
+    unlink(path);
+    return m2;
+}
+
 /* One observation, with row i of the regressors x when there are some. */
 static inline tsf_status resume_update(tsf_state *s, double y, const tsf_xreg *x, size_t i, double *lp)
 {

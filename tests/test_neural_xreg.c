@@ -107,14 +107,7 @@ static void one(const char *spec)
     assert_int_equal(tsf_forecast(m, y, N, &X, H, NULL, 0, &fo, &fc), TSF_OK);
     for (size_t i = 0; i < H; i++) assert_true(isfinite(fc->mean[i]));
     /* save and load: the same numbers */
-    char path[] = "/tmp/tsf_xreg_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(tsf_save(m, path), TSF_OK);
-    tsf_model *m2 = NULL;
-    if (tsf_load(path, &m2) != TSF_OK) fail_msg("load: %s", tsf_errmsg());
-    remove(path);
+    tsf_model *m2 = saved_and_loaded(m);
     assert_int_equal(tsf_loglik(m2, y, N, &X, 0, &ll2), TSF_OK);
     assert_true(ll2 == ll);
     assert_int_equal(tsf_model_regressors(m2, &k, &rn), TSF_OK);
