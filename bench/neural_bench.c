@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strncmp(argv[1], "transformer", 11)) cfg.arch = &tsf_nn_arch_transformer;
     if (!strcmp(argv[1], "transformer-cross")) {
-        cfg.hp[3] = 1;
+        cfg.hp[2] = 1;
         cfg.nextra = 2;
     }
     int wn = !strcmp(argv[1], "wavenet");

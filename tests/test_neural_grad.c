@@ -437,7 +437,7 @@ static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char 
                          .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
                          .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
                          .head_lo = -2.0, .head_hi = 2.0, .nextra = nextra};
-    if (cross) cfg.hp[3] = 1; /* transformer(cross=true) */
+    if (arch == &tsf_nn_arch_transformer) cfg.hp[2] = cross; /* cross=true or not */
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);

@@ -13,8 +13,10 @@
 
 #include "net.h"
 
-/* cross=true is hp[3] of the transformer's configuration. */
-static inline int tsf_cross_on(const tsf_nn_config *c) { return c->hp[3] != 0; }
+/* cross=true is hp[2] of the transformer's configuration (hp[3] is
+ * attention=); the sublayers exist when there are regressors to attend to
+ * (fitting cross=true without them is refused, net_transformer.c). */
+static inline int tsf_cross_on(const tsf_nn_config *c) { return c->hp[2] != 0 && c->nextra > 0; }
 
 /* Activations of one block's sublayer over B windows of T. */
 typedef struct {

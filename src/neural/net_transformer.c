@@ -301,13 +301,13 @@ static const tsf_nn_hparam hparams[] = {
     {"heads", "heads", offsetof(tsf_nn_config, heads), 1, 64, 4, 0},
     {"layers", "layers", offsetof(tsf_nn_config, layers), 1, TSF_NN_MAX_LAYERS, 2, 0},
     {"context", "context", offsetof(tsf_nn_config, context), 2, 4096, 256, 0},
-    {"cross", "cross", offsetof(tsf_nn_config, hp) + 3 * sizeof(int), 0, 1, 0, TSF_NN_BOOL},
+    {"cross", "cross", offsetof(tsf_nn_config, hp) + 2 * sizeof(int), 0, 1, 0, TSF_NN_BOOL},
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
 static const char *needs_x(const tsf_nn_config *c)
 {
-    return tsf_cross_on(c) && !c->nextra
+    return c->hp[2] && !c->nextra
         ? "transformer(cross=true) attends from the series to its regressors, and there are "
           "none: give them with --xreg (columns, fourier(P,K) or calendar), or drop cross=true"
         : NULL;
