@@ -1,8 +1,9 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
  *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
- * ARCH is gru, lstm, transformer, transformer-cross (cross=true with two
- * regressors, an AR(1) and a dummy) or wavenet (HIDDEN = channels = skip
+ * ARCH is gru, lstm, transformer, transformer-additive (attention=additive),
+ * transformer-cross (cross=true with two regressors, an AR(1) and a dummy)
+ * or wavenet (HIDDEN = channels = skip
  * channels, kernel 2, one stack; HEADS unused).  Prints one JSON line:
  *   {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "sample_steps_per_s",
  *    "cpu_sample_steps_per_s", "recompute_sample_steps_per_s", "maxrss_mb",
@@ -38,9 +39,16 @@ int main(int argc, char **argv)
                          .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
     if (!strncmp(argv[1], "transformer", 11)) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strcmp(argv[1], "transformer-additive")) cfg.hp[3] = 1; /* attention=additive */
     if (!strcmp(argv[1], "transformer-cross")) {
         cfg.hp[2] = 1;
         cfg.nextra = 2;
+    }
+    /* bench/sparse.sh: the transformer's attention pattern (attn_pattern.h's
+     * kind: 0 dense, 1 local, 2 logsparse, 3 strided) and band */
+    if (cfg.arch == &tsf_nn_arch_transformer && getenv("TSF_BENCH_PATTERN")) {
+        cfg.hp[0] = atoi(getenv("TSF_BENCH_PATTERN"));
+        cfg.hp[1] = getenv("TSF_BENCH_BAND") ? atoi(getenv("TSF_BENCH_BAND")) : 8;
     }
     int wn = !strcmp(argv[1], "wavenet");
     if (wn) {
@@ -123,9 +131,11 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"cpu_steps_per_s\": %.3f, "
            "\"sample_steps_per_s\": %.0f, \"cpu_sample_steps_per_s\": %.0f, "
-           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu}\n",
+           "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu, "
+           "\"acts_mb\": %.1f}\n",
            steps / dt, 1e3 * dt / steps, steps / dc, (double)(S * H) / ds,
-           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np);
+           (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np,
+           (double)acts->size * sizeof(float) / 1e6);
     tsf_nn_stream_free(s1);
     tsf_nn_stream_free(sN);
     tsf_nn_acts_free(acts);

@@ -4,6 +4,8 @@ batch and context as tsf's neural CPU reference, timed over the same
 training step (forward, Gaussian NLL, backward, global-norm clipping,
 AdamW).  One configuration per process so ru_maxrss is its own.
 
+ARCH: gru, lstm, transformer, transformer-additive (additive attention),
+transformer-cross (cross=true, two regressors) or wavenet.
 usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS
 prints one JSON line: {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "maxrss_mb",
 "nparams"} (cpu_*: per CPU-second of the process, for loaded machines)
@@ -31,19 +33,27 @@ class RNNNet(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, d, heads):
+    def __init__(self, d, heads, additive=False):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
         self.fc, self.out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
         self.heads = heads
+        hs = d // heads
+        # additive (Bahdanau) scores: va_h . tanh(q_i + k_j), as tsf's attention=additive
+        self.va = nn.Parameter(torch.empty(heads, hs).uniform_(-hs ** -0.5, hs ** -0.5)) \
+            if additive else None
 
     def forward(self, x, bias):
         B, T, C = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
         hs = C // self.heads
         q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
+        if self.va is not None:
+            e = torch.tanh(q.unsqueeze(3) + k.unsqueeze(2))  # (B, NH, T, T, hs)
+            att = torch.einsum("bhijd,hd->bhij", e, self.va) + bias
+        else:
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
         y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
         x = x + self.proj(y)
         return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
@@ -79,13 +89,13 @@ class TransformerNet(nn.Module):
     """Pre-LN decoder with ALiBi biases over a causal window, as tsf's;
     nx > 0: transformer(cross=true) with nx regressors (the last nx inputs)."""
 
-    def __init__(self, nin, d, heads, layers, window, nx=0):
+    def __init__(self, nin, d, heads, layers, window, additive=False, nx=0):
         super().__init__()
         self.embed = nn.Linear(nin, d)
         self.nx = nx
         self.cx = nn.Linear(nx, d) if nx else None
-        blk = CrossBlock if nx else Block
-        self.blocks = nn.ModuleList(blk(d, heads) for _ in range(layers))
+        self.blocks = nn.ModuleList(CrossBlock(d, heads) if nx else Block(d, heads, additive)
+                                    for _ in range(layers))
         self.lnf, self.head = nn.LayerNorm(d), nn.Linear(d, 2)
         self.heads, self.window = heads, window
 
@@ -136,7 +146,7 @@ def main():
     torch.manual_seed(1)
     nx = 2 if arch == "transformer-cross" else 0
     if arch.startswith("transformer"):
-        net = TransformerNet(2 + nx, H, NH, L, T, nx)
+        net = TransformerNet(2 + nx, H, NH, L, T, arch == "transformer-additive", nx)
     elif arch == "wavenet":
         net = WaveNetNet(2, H, L)
     else:

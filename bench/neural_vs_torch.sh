@@ -28,10 +28,12 @@ field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" 
 echo "threads $THREADS, $STEPS timed steps each (after 2 warm-up steps); $NCPU cores, load $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-34s %9s %9s %7s %9s %9s %7s %8s %8s %7s %11s\n' model "tsf st/s" "torch" ratio \
     "cpu tsf" "cpu torch" "ratio" "tsf MB" "torch MB" "mem" "tsf samp/s"
-# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (wavenet: HIDDEN = channels = skip, kernel 2)
+# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (transformer-additive: attention=additive;
+# transformer-cross: cross=true with two regressors; wavenet: HIDDEN = channels = skip, kernel 2)
 for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
            "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
            "transformer-cross 64 2 4 256 8" "transformer-cross 64 2 4 256 32" \
+           "transformer-additive 64 2 4 256 8" \
            "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
     set -- $cfg
     t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24)

@@ -258,7 +258,7 @@ static int smem_ok(const void *kernel, size_t bytes, const char *what)
                                          (int)bytes), what);
 }
 
-static int shape_ok(size_t C, size_t NH, const char *what)
+int tk_attn_shape_ok(size_t C, size_t NH, const char *what)
 {
     if (NH && C % NH == 0 && C / NH <= 32 * AT_MAXD && C <= 1u << 20) return 1;
     tk_fail("%s: head size %zu unsupported by the CUDA kernels (at most %d)", what,
@@ -269,7 +269,7 @@ static int shape_ok(size_t C, size_t NH, const char *what)
 void tk_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T, size_t C,
                           size_t NH, size_t W)
 {
-    if (!B || !T || !shape_ok(C, NH, "attention_forward")) return;
+    if (!B || !T || !tk_attn_shape_ok(C, NH, "attention_forward")) return;
     size_t hs = C / NH, bytes = (2 * 32 * (hs + 1) + AT_ROWS * hs) * sizeof(float);
     if (!smem_ok((const void *)k_attn_fwd, bytes, "attention_forward")) return;
     dim3 grid((unsigned)((T + AT_ROWS - 1) / AT_ROWS), (unsigned)NH, (unsigned)B);
@@ -281,7 +281,7 @@ void tk_attention_forward(float *out, float *att, const float *qkv, size_t B, si
 void tk_attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
                            const float *att, size_t B, size_t T, size_t C, size_t NH, size_t W)
 {
-    if (!B || !T || !shape_ok(C, NH, "attention_backward")) return;
+    if (!B || !T || !tk_attn_shape_ok(C, NH, "attention_backward")) return;
     dim3 grid((unsigned)((T + AT_ROWS - 1) / AT_ROWS), (unsigned)NH, (unsigned)B);
     int t = (int)T, c = (int)C, nh = (int)NH, w = (int)W;
     k_attn_dot<<<grid, 32 * AT_ROWS, 0, cudaStreamPerThread>>>(datt, dout, qkv, att, t, c, nh, w);
@@ -298,7 +298,7 @@ void tk_attention_step(float *out, const float *q, const float *kc, const float 
                        size_t C, size_t NH, size_t W, size_t pos, float *scratch)
 {
     (void)scratch; /* scores live in shared memory, one window per block */
-    if (!B || !shape_ok(C, NH, "attention_step")) return;
+    if (!B || !tk_attn_shape_ok(C, NH, "attention_step")) return;
     size_t bytes = (C / NH + W + 32) * sizeof(float);
     if (bytes > 227 * 1024) {
         tk_fail("attention_step: window %zu too long for one block's shared memory", W);

@@ -54,6 +54,30 @@ __device__ __forceinline__ float tk_warp_max(float v)
     return v;
 }
 
+/* Max / sum over a block (blockDim.x a multiple of 32) through red
+ * (blockDim.x / 32 floats of shared memory); every thread gets the result. */
+__device__ __forceinline__ float tk_block_max(float v, float *red)
+{
+    v = tk_warp_max(v);
+    if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = v;
+    __syncthreads();
+    v = red[0];
+    for (unsigned k = 1; k < blockDim.x / 32; k++) v = fmaxf(v, red[k]);
+    __syncthreads();
+    return v;
+}
+
+__device__ __forceinline__ float tk_block_sum(float v, float *red)
+{
+    v = tk_warp_sum(v);
+    if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = v;
+    __syncthreads();
+    v = 0.0f;
+    for (unsigned k = 0; k < blockDim.x / 32; k++) v += red[k];
+    __syncthreads();
+    return v;
+}
+
 __device__ __forceinline__ double tk_warp_sumd(double v)
 {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
@@ -106,9 +130,20 @@ void tk_attention_backward(float *, float *, const float *, const float *, const
                            size_t, size_t, size_t, size_t);
 void tk_attention_step(float *, const float *, const float *, const float *, size_t, size_t,
                        size_t, size_t, size_t, float *);
+/* The attention kernels' head-size limit (C / NH <= 256); records an
+ * error naming what and returns 0 beyond it. */
+int tk_attn_shape_ok(size_t C, size_t NH, const char *what);
+void tk_sparse_attention_forward(float *, float *, const float *, size_t, size_t, size_t, size_t,
+                                 tsf_nn_pattern);
+void tk_sparse_attention_backward(float *, float *, const float *, const float *, const float *,
+                                  size_t, size_t, size_t, size_t, tsf_nn_pattern);
+void tk_sparse_attention_step(float *, const float *, const float *, const float *, size_t,
+                              size_t, size_t, size_t, tsf_nn_pattern, float *);
 double tk_head_loss(float *, float *, const float *, const float *, size_t, tsf_nn_head, float);
 void tk_head_params(float *, float *, float *, const float *, size_t, tsf_nn_head);
 double tk_sumsq(const float *, size_t);
+void tk_head_draw_op(double *, const double *, const float *, size_t, tsf_nn_head, size_t, float,
+                     float);
 double tk_mixture_loss(float *, float *, const float *, const float *, size_t, size_t, float);
 double tk_binned_loss(float *, float *, const float *, const float *, size_t, size_t, float, float,
                       float);
@@ -118,6 +153,13 @@ void tk_gated_forward(float *, const float *, size_t, size_t);
 void tk_gated_backward(float *, const float *, const float *, size_t, size_t);
 void tk_relu_forward(float *, const float *, size_t);
 void tk_relu_backward(float *, const float *, const float *, size_t);
+void tk_additive_forward(float *, float *, const float *, const float *, const float *,
+                         const float *, const tsf_nn_add_geom *);
+void tk_additive_backward(float *, float *, float *, float *, const float *, const float *,
+                          const float *, const float *, const float *, const float *,
+                          const tsf_nn_add_geom *, float *);
+void tk_additive_step(float *, const float *, const float *, const float *, const float *, size_t,
+                      size_t, size_t, size_t, size_t, int, float *);
 void tk_scale(float *, float, size_t);
 void tk_adamw_update(float *, const float *, float *, float *, size_t, float, float, float, float,
                      float, int);

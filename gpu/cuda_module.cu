@@ -161,6 +161,14 @@ static tsf_nn_backend make_table(int precision)
     t.relu_backward = tk_relu_backward;
     t.mixture_loss = tk_mixture_loss;
     t.binned_loss = tk_binned_loss;
+    /* ABI 3 */
+    t.additive_forward = tk_additive_forward;
+    t.additive_backward = tk_additive_backward;
+    t.additive_step = tk_additive_step;
+    t.head_draw = tk_head_draw_op;
+    t.sparse_attention_forward = tk_sparse_attention_forward;
+    t.sparse_attention_backward = tk_sparse_attention_backward;
+    t.sparse_attention_step = tk_sparse_attention_step;
     return t;
 }
 

@@ -384,6 +384,24 @@ double tk_binned_loss(float *nll, float *dout, const float *o, const float *y, s
     return reduce_result(c);
 }
 
+/* ---- sampling: one thread per row draws from its head (tk_head_draw,
+ * the arithmetic tsf_cpu_head_draw runs on the host) ---- */
+__global__ void __launch_bounds__(256) k_head_draw(double *z, const double *e, const float *o,
+                                                   size_t B, size_t K, int head, size_t n,
+                                                   float lo, float hi)
+{
+    GRID_STRIDE(b, B) z[b] = tk_head_draw(head, o + b * K, n, lo, hi, e[b]);
+}
+
+void tk_head_draw_op(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                     size_t n, float lo, float hi)
+{
+    size_t K = head == TSF_NN_HEAD_MIXTURE  ? 3 * n
+               : head == TSF_NN_HEAD_BINNED ? n
+                                            : tsf_nn_head_k(head);
+    LAUNCH(k_head_draw, B, "head_draw", z, e, o, B, K, (int)head, n, lo, hi);
+}
+
 /* ---- optimiser ---- */
 __global__ void k_scale(float *x, float a, size_t n)
 {

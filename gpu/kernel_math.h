@@ -253,6 +253,213 @@ TK_FN double tk_binned_nll(const float *p, size_t N, float y, float lo, float hi
     return -((double)p[j] - Z + ld);
 }
 
+/* ---- draws from the heads: the quantile of a pre-drawn uniform u (the
+ * Gaussian head draws mu + sigma e from a pre-drawn normal instead).
+ * The host (src/neural/cpu_head.c, tsf_cpu_head_draw) runs the same
+ * functions for the mixture and binned heads, and GSL's Student-t
+ * quantile, which tk_t_quantile is tested against. ---- */
+
+/* Standard normal CDF and density. */
+TK_FN double tk_phi_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+TK_FN double tk_phi_pdf(double x) { return 0.39894228040143267794 * exp(-0.5 * x * x); }
+
+/* lgamma(x) - ((x - 1/2) log x - x + log(2 pi)/2) for x >= 10: the
+ * Stirling series B_2k / (2k (2k-1) x^(2k-1)) to x^-13 (the next term is
+ * below 1e-16 there). */
+TK_FN double tk_lgamma_corr(double x)
+{
+    double f = 1.0 / (x * x);
+    return (1.0 / 12 +
+            f * (-1.0 / 360 +
+                 f * (1.0 / 1260 +
+                      f * (-1.0 / 1680 + f * (1.0 / 1188 + f * (-691.0 / 360360 + f / 156)))))) /
+           x;
+}
+
+/* log B(a, b) without the cancellation of lgamma(a) + lgamma(b) -
+ * lgamma(a + b) when an argument is large (each lgamma is then far larger
+ * than their sum): the Stirling forms' leading terms cancel analytically
+ * (q = max, p = min). */
+TK_FN double tk_lbeta(double a, double b)
+{
+    double p = a < b ? a : b, q = a < b ? b : a, r = p / (p + q);
+    if (q < 10.0) return lgamma(p) + lgamma(q) - lgamma(p + q);
+    double cq = tk_lgamma_corr(q) - tk_lgamma_corr(p + q);
+    if (p < 10.0) return lgamma(p) + cq + p - p * log(p + q) + (q - 0.5) * log1p(-r);
+    return 0.91893853320467274178 - 0.5 * log(q) + tk_lgamma_corr(p) + cq + (p - 0.5) * log(r) +
+           q * log1p(-r);
+}
+
+/* Regularised incomplete beta I_x(a, b), y = 1 - x given separately (so
+ * that x near 1 keeps its precision): the continued fraction of DLMF
+ * 8.17.22, d_{2m+1} = -(a+m)(a+b+m)x / ((a+2m)(a+2m+1)),
+ * d_{2m} = m(b-m)x / ((a+2m-1)(a+2m)), by the modified Lentz method; it
+ * converges fast for x < (a+1)/(a+b+2), and I_x(a,b) = 1 - I_y(b,a)
+ * covers the rest. */
+TK_FN double tk_ibeta_cf(double a, double b, double x, double y)
+{
+    const double tiny = 1e-300;
+    double lead = exp(a * log(x) + b * log(y) - tk_lbeta(a, b)) / a;
+    double f = 1.0, C = 1.0, D = 0.0;
+    for (int i = 1; i <= 400; i++) {
+        int m = i / 2;
+        double d = (i & 1) ? -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+                           : m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+        D = 1.0 + d * D;
+        if (fabs(D) < tiny) D = tiny;
+        C = 1.0 + d / C;
+        if (fabs(C) < tiny) C = tiny;
+        D = 1.0 / D;
+        double delta = C * D;
+        f *= delta;
+        if (fabs(delta - 1.0) < 1e-16) break;
+    }
+    return lead / f;
+}
+
+TK_FN double tk_ibeta(double a, double b, double x, double y)
+{
+    if (x <= 0.0) return 0.0;
+    if (y <= 0.0) return 1.0;
+    return x < (a + 1.0) / (a + b + 2.0) ? tk_ibeta_cf(a, b, x, y)
+                                         : 1.0 - tk_ibeta_cf(b, a, y, x);
+}
+
+/* Student-t with nu degrees of freedom: the lower tail F(t) for t <= 0,
+ * 0.5 I_{nu/(nu+t^2)}(nu/2, 1/2), and the density. */
+TK_FN double tk_t_lower(double t, double nu)
+{
+    double t2 = t * t;
+    return 0.5 * tk_ibeta(0.5 * nu, 0.5, nu / (nu + t2), t2 / (nu + t2));
+}
+
+TK_FN double tk_t_pdf(double t, double nu)
+{
+    /* 1 / (sqrt(nu) B(nu/2, 1/2)) (1 + t^2/nu)^(-(nu+1)/2) */
+    return exp(-tk_lbeta(0.5 * nu, 0.5) - 0.5 * log(nu) - 0.5 * (nu + 1.0) * log1p(t * t / nu));
+}
+
+/* The u-quantile (0 < u < 1) of Student-t(nu): by symmetry the lower
+ * tail p = min(u, 1 - u) <= 1/2 is solved for t <= 0.  A bracket
+ * [lo, lo/2] with F(lo) < p <= F(lo/2) by doubling from -1 (the tails are
+ * polynomial, so a factor of two is close), then Newton steps on
+ * log F(t) - log p (its derivative f/F; near-linear in the tails) kept
+ * inside the shrinking bracket, bisection when a step leaves it. */
+TK_FN double tk_t_quantile(double u, double nu)
+{
+    double p = u < 0.5 ? u : 1.0 - u;
+    if (!(p > 0.0)) return u < 0.5 ? -INFINITY : INFINITY;
+    if (p == 0.5) return 0.0;
+    double lo = -1.0, hi = 0.0;
+    for (int i = 0; i < 1100 && tk_t_lower(lo, nu) >= p; i++) {
+        hi = lo;
+        lo *= 2.0;
+    }
+    double t = hi < 0.0 ? 0.5 * (lo + hi) : 0.5 * lo, lp = log(p);
+    for (int it = 0; it < 200; it++) {
+        double F = tk_t_lower(t, nu), g = log(F) - lp;
+        if (g == 0.0) break;
+        if (g < 0.0) lo = t;
+        else hi = t;
+        double tn = t - g * F / tk_t_pdf(t, nu);
+        if (!(tn > lo && tn < hi)) tn = 0.5 * (lo + hi);
+        int done = fabs(tn - t) <= 1e-15 * (1.0 + fabs(t)) || hi - lo <= 1e-15 * fabs(lo);
+        t = tn;
+        if (done) break;
+    }
+    return u < 0.5 ? t : -t;
+}
+
+/* The u-quantile of a mixture of M <= 16 Gaussians, p = [logits | means |
+ * raw sigmas] (as tk_mixture_nll): F(z) = sum_k w_k Phi((z - mu_k)/s_k)
+ * is a weighted mean of the component CDFs, so the root lies between the
+ * smallest and the largest component quantile; [min mu - 8 s, max mu +
+ * 8 s] holds every u in [Phi(-8), 1 - Phi(-8)] and is widened otherwise.
+ * Newton steps (F' is the density, > 0) inside the shrinking bracket,
+ * bisection when a step leaves it.  Continuous in p, which the
+ * fixed-point sampler needs. */
+TK_FN double tk_mixture_quantile(const float *p, size_t M, double u)
+{
+    double w[16], s[16], mx = p[0], Z = 0.0, lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 1; k < M; k++) mx = p[k] > mx ? p[k] : mx;
+    for (size_t k = 0; k < M; k++) Z += (w[k] = exp((double)p[k] - mx));
+    for (size_t k = 0; k < M; k++) {
+        w[k] /= Z;
+        s[k] = tk_softplus(p[2 * M + k]) + TK_SIGMA_MIN;
+        double a = (double)p[M + k] - 8.0 * s[k], b = (double)p[M + k] + 8.0 * s[k];
+        lo = a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+    }
+    for (int i = 0; i < 64; i++) {
+        double F = 0.0, Fh = 0.0, width = hi - lo;
+        for (size_t k = 0; k < M; k++) {
+            F += w[k] * tk_phi_cdf((lo - (double)p[M + k]) / s[k]);
+            Fh += w[k] * tk_phi_cdf((hi - (double)p[M + k]) / s[k]);
+        }
+        if (F <= u && Fh >= u) break;
+        if (F > u) lo -= width;
+        if (Fh < u) hi += width;
+    }
+    double z = 0.5 * (lo + hi);
+    for (int it = 0; it < 200 && hi - lo > 1e-13 * (1.0 + fabs(z)); it++) {
+        double F = -u, f = 0.0;
+        for (size_t k = 0; k < M; k++) {
+            double v = (z - (double)p[M + k]) / s[k];
+            F += w[k] * tk_phi_cdf(v);
+            f += w[k] * tk_phi_pdf(v) / s[k];
+        }
+        if (F == 0.0) break;
+        if (F < 0.0) lo = z;
+        else hi = z;
+        double zn = f > 0.0 ? z - F / f : lo - 1.0;
+        if (!(zn > lo && zn < hi)) zn = 0.5 * (lo + hi);
+        /* Newton converging from one side leaves the bracket wide: stop
+         * when its step is below rounding */
+        int done = fabs(zn - z) <= 1e-14 * (1.0 + fabs(z));
+        z = zn;
+        if (done) break;
+    }
+    return z;
+}
+
+/* The u-quantile of the binned density (as tk_binned_nll): the tails'
+ * exponential CDFs P_0 exp(-(lo - z)/tau) and 1 - P_{N-1} exp(-(z -
+ * hi)/tau), linear inside an interior bin.  The probabilities are formed
+ * as the walk reaches them (no array of N: a GPU thread has no room for
+ * one).  Continuous in the probabilities. */
+TK_FN double tk_binned_quantile(const float *p, size_t N, float lo_f, float hi_f, double u)
+{
+    double lo = lo_f, hi = hi_f, w = (hi - lo) / (double)(N - 2), tau = TK_TAIL_FRAC * (hi - lo);
+    double mx = p[0], Z = 0.0;
+    for (size_t k = 1; k < N; k++) mx = p[k] > mx ? p[k] : mx;
+    for (size_t k = 0; k < N; k++) Z += exp((double)p[k] - mx);
+    double p0 = exp((double)p[0] - mx) / Z;
+    if (u < p0) return lo + tau * log(u / p0);
+    double cum = p0;
+    for (size_t j = 1; j + 1 < N; j++) {
+        double pj = exp((double)p[j] - mx) / Z;
+        if (u < cum + pj) return lo + ((double)(j - 1) + (u - cum) / pj) * w;
+        cum += pj;
+    }
+    /* upper tail: 1 - u = P_{N-1} exp(-(z - hi)/tau); cum may exceed u by
+     * rounding: the tail's start */
+    double r = (1.0 - u) / (exp((double)p[N - 1] - mx) / Z);
+    return r < 1.0 ? hi - tau * log(r) : hi;
+}
+
+/* One draw of one row (k_head_draw): head 0 Gaussian (mu + sigma e, e a
+ * standard normal), 1 Student-t, 2 mixture of n, 3 binned with n bins on
+ * [lo, hi] (the quantile of the uniform e) -- tsf_nn_head's values. */
+TK_FN double tk_head_draw(int head, const float *p, size_t n, float lo, float hi, double e)
+{
+    switch (head) {
+    case 0: return (double)p[0] + (double)tk_head_sigma(p[1]) * e;
+    case 1: return (double)p[0] + (double)tk_head_sigma(p[1]) * tk_t_quantile(e, tk_head_nu(p[2]));
+    case 2: return tk_mixture_quantile(p, n, e);
+    default: return tk_binned_quantile(p, n, lo, hi, e);
+    }
+}
+
 /* ---- AdamW (Loshchilov & Hutter 2019, Algorithm 2), bias corrections
  * c1 = 1 - beta1^t, c2 = 1 - beta2^t; fp32 master weights ---- */
 TK_FN float tk_adamw(float p, float g, float *m, float *v, float lr, float beta1, float beta2,

@@ -41,6 +41,15 @@ bad("spec unknown model", ["fit", "-m", "foo(1)", "datasets/lh.csv"], 1, "unknow
 bad("spec unknown key", ["fit", "-m", "ar(max=3, foo=1)", "datasets/lh.csv"], 1, "'foo'")
 bad("spec bad method", ["fit", "-m", "ar(method=magic)", "datasets/lh.csv"], 1, "magic")
 bad("arima bad order", ["fit", "-m", "arima(1,x,1)", "datasets/lh.csv"], 1, "'x'")
+# additive attention's keys (docs/neural.md)
+bad("attention foo", ["fit", "-m", "transformer(attention=foo)", "datasets/lh.csv"], 1,
+    'spec "transformer(attention=foo)"', "column 13", "dot|additive")
+bad("window 0", ["fit", "-m", "gru(attention=additive, window=0)", "datasets/lh.csv"], 1,
+    'spec "gru(attention=additive, window=0)"', "window=0 is out of range")
+bad("window without attention", ["fit", "-m", "lstm(window=8)", "datasets/lh.csv"], 1,
+    'spec "lstm(window=8)"', "goes with attention=additive")
+bad("attention on wavenet", ["fit", "-m", "wavenet(attention=additive)", "datasets/lh.csv"], 1,
+    'spec "wavenet(attention=additive)"', "unknown key 'attention'")
 bad("unknown option", ["fit", "--foo", "datasets/lh.csv"], 1, "--foo")
 bad("no horizon", ["forecast", "-m", "ar(1)", "datasets/lh.csv"], 1, "-h")
 bad("bad horizon", ["forecast", "-m", "ar(1)", "-h", "x", "datasets/lh.csv"], 1, "'x'")

@@ -142,6 +142,17 @@ W1(mixture_loss, (float *nll, float *d, const float *o, const float *y, size_t B
 W1(binned_loss, (float *nll, float *d, const float *o, const float *y, size_t BT, size_t N,
                  float lo, float hi, float w), (nll, d, o, y, BT, N, lo, hi, w))
 W1(sumsq, (const float *g, size_t N), (g, N))
+W0(additive_forward, (float *o, float *a, const float *q, const float *k, const float *v,
+                      const float *va, const tsf_nn_add_geom *g), (o, a, q, k, v, va, g))
+W0(additive_backward, (float *dq, float *dk, float *dv, float *dva, const float *d,
+                       const float *q, const float *k, const float *v, const float *va,
+                       const float *a, const tsf_nn_add_geom *g, float *s),
+   (dq, dk, dv, dva, d, q, k, v, va, a, g, s))
+W0(additive_step, (float *o, const float *q, const float *k, const float *v, const float *va,
+                   size_t B, size_t NH, size_t hs, size_t W, size_t pos, int al, float *s),
+   (o, q, k, v, va, B, NH, hs, W, pos, al, s))
+W0(head_draw, (double *z, const double *e, const float *o, size_t B, tsf_nn_head h, size_t n,
+               float lo, float hi), (z, e, o, B, h, n, lo, hi))
 
 const tsf_nn_backend tsf_emu_backend = {
     .name = "emulated-device",
@@ -160,5 +171,8 @@ const tsf_nn_backend tsf_emu_backend = {
     .gated_forward = e_gated_forward, .gated_backward = e_gated_backward,
     .relu_forward = e_relu_forward, .relu_backward = e_relu_backward,
     .mixture_loss = e_mixture_loss, .binned_loss = e_binned_loss,
+    .additive_forward = e_additive_forward, .additive_backward = e_additive_backward,
+    .additive_step = e_additive_step,
+    .head_draw = e_head_draw,
 };
 

@@ -191,6 +191,20 @@ static void test_rnn_cells(void **state)
     }
 }
 
+/* The KV-cache step's inputs at position pos from a full pass's qkv
+ * (B,T,3C): q rows (B,C) and rings kc, vc (B,R,C) of the last R positions. */
+static void fill_rings(float *q, float *kc, float *vc, const float *qkv, size_t B, size_t T,
+                       size_t C, size_t R, size_t pos)
+{
+    for (size_t b = 0; b < B; b++) {
+        memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
+        for (size_t j = pos + 1 > R ? pos + 1 - R : 0; j <= pos; j++) {
+            memcpy(kc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
+            memcpy(vc + (b * R + j % R) * C, qkv + (b * T + j) * 3 * C + 2 * C, C * sizeof(float));
+        }
+    }
+}
+
 static void test_attention(void **state)
 {
     (void)state;
@@ -216,19 +230,113 @@ static void test_attention(void **state)
         size_t pos = T - 1;
         float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
               *scr = fa(NH * W);
-        for (size_t b = 0; b < B; b++) {
-            memcpy(q + b * C, qkv + (b * T + pos) * 3 * C, C * sizeof(float));
-            for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
-                memcpy(kc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + C, C * sizeof(float));
-                memcpy(vc + (b * W + j % W) * C, qkv + (b * T + j) * 3 * C + 2 * C,
-                       C * sizeof(float));
-            }
-        }
+        fill_rings(q, kc, vc, qkv, B, T, C, W, pos);
         float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
               *Do1 = up(o1, B * C), *Dscr = up(scr, NH * W);
         cpu->attention_step(o1, q, kc, vc, B, C, NH, W, pos, scr);
         gpu[0]->attention_step(Do1, Dq, Dkc, Dvc, B, C, NH, W, pos, Dscr);
         cmp("attention_step", Do1, o1, B * C, TOL_FP32);
+        float *T_[] = {Dqkv, Dout, Datt, Ddatt, Ddout, Ddqkv, Dq, Dkc, Dvc, Do1, Dscr};
+        for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+        free(qkv); free(out); free(att); free(datt); free(dout); free(dqkv);
+        free(q); free(kc); free(vc); free(o1); free(scr);
+    }
+}
+
+/* additive attention (ABI 3) in both geometries: the transformer's packed
+ * qkv with ALiBi, and time-major RNN states with the output in the second
+ * half of (T,B,2H) rows */
+static void test_additive(void **state)
+{
+    (void)state;
+    static const size_t shapes[][6] = {{1, 2, 70, 4, 16, 70}, {1, 2, 70, 4, 16, 17},
+                                       {0, 32, 40, 1, 64, 16}, {0, 3, 20, 1, 33, 64}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int packed = (int)shapes[s][0];
+        size_t B = shapes[s][1], T = shapes[s][2], NH = shapes[s][3], hs = shapes[s][4];
+        size_t W = shapes[s][5], C = NH * hs, A = B * NH * T * W, nin = 3 * B * T * C;
+        size_t nout = packed ? B * T * C : 2 * B * T * C, oo = packed ? 0 : C;
+        tsf_nn_add_geom g = packed ? (tsf_nn_add_geom){B, T, NH, hs, W, T * 3 * C, 3 * C, T * C,
+                                                       C, 1}
+                                   : (tsf_nn_add_geom){B, T, NH, hs, W, C, B * C, 2 * C,
+                                                       B * 2 * C, 0};
+        size_t dk = packed ? C : B * T * C, dv = 2 * dk;
+        float *in = rnd(nin, 1), *va = rnd(C, 1), *out = fa(nout), *att = fa(A);
+        float *dout = rnd(nout, 1), *din = rnd(nin, 0.1), *dva = rnd(C, 0.1);
+        float *scr = fa(W + hs);
+        float *Din = up(in, nin), *Dva = up(va, C), *Dout = up(out, nout), *Datt = up(att, A);
+        float *Ddout = up(dout, nout), *Ddin = up(din, nin), *Ddva = up(dva, C);
+        cpu->additive_forward(out + oo, att, in, in + dk, in + dv, va, &g);
+        gpu[0]->additive_forward(Dout + oo, Datt, Din, Din + dk, Din + dv, Dva, &g);
+        cmp("additive_forward out", Dout, out, nout, TOL_FP32);
+        cmp("additive_forward att", Datt, att, A, TOL_FP32);
+        cpu->additive_backward(din, din + dk, din + dv, dva, dout + oo, in, in + dk, in + dv, va,
+                               att, &g, scr);
+        gpu[0]->additive_backward(Ddin, Ddin + dk, Ddin + dv, Ddva, Ddout + oo, Din, Din + dk,
+                                  Din + dv, Dva, Datt, &g, NULL);
+        cmp("additive_backward dq, dk, dv", Ddin, din, nin, TOL_FP32);
+        cmp("additive_backward dva", Ddva, dva, C, TOL_FP32);
+        /* step: rings of the last W positions reproduce row T-1 */
+        size_t pos = T - 1;
+        float *q = fa(B * C), *kc = fa(B * W * C), *vc = fa(B * W * C), *o1 = fa(B * C),
+              *sc = fa(NH * W);
+        for (size_t b = 0; b < B; b++) {
+            size_t r = b * g.sb + pos * g.st;
+            memcpy(q + b * C, in + r, C * sizeof(float));
+            for (size_t j = pos + 1 > W ? pos + 1 - W : 0; j <= pos; j++) {
+                r = b * g.sb + j * g.st;
+                memcpy(kc + (b * W + j % W) * C, in + dk + r, C * sizeof(float));
+                memcpy(vc + (b * W + j % W) * C, in + dv + r, C * sizeof(float));
+            }
+        }
+        float *Dq = up(q, B * C), *Dkc = up(kc, B * W * C), *Dvc = up(vc, B * W * C),
+              *Do1 = up(o1, B * C);
+        cpu->additive_step(o1, q, kc, vc, va, B, NH, hs, W, pos, g.alibi, sc);
+        gpu[0]->additive_step(Do1, Dq, Dkc, Dvc, Dva, B, NH, hs, W, pos, g.alibi, NULL);
+        cmp("additive_step", Do1, o1, B * C, TOL_FP32);
+        float *T_[] = {Din, Dva, Dout, Datt, Ddout, Ddin, Ddva, Dq, Dkc, Dvc, Do1};
+        for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+        free(in); free(va); free(out); free(att); free(dout); free(din); free(dva); free(scr);
+        free(q); free(kc); free(vc); free(o1); free(sc);
+    }
+}
+
+/* The sparse attention patterns (ABI 3): forward, backward and the step
+ * over rings of the pattern's span, every pattern, against the CPU's. */
+static void test_sparse_attention(void **state)
+{
+    (void)state;
+    static const int pats[][3] = {{TSF_NN_PAT_LOCAL, 64, 9},      {TSF_NN_PAT_LOGSPARSE, 256, 8},
+                                  {TSF_NN_PAT_LOGSPARSE, 1024, 2}, {TSF_NN_PAT_STRIDED, 300, 8},
+                                  {TSF_NN_PAT_DENSE, 40, 8}};
+    size_t B = 2, T = 600, C = 64, NH = 4;
+    for (size_t s = 0; s < sizeof pats / sizeof *pats; s++) {
+        tsf_nn_pattern p = {pats[s][0], pats[s][1], pats[s][2]};
+        size_t N = (size_t)tsf_pat_width(&p, (int)NH), R = (size_t)tsf_pat_span(&p, (int)NH);
+        size_t A = B * NH * T * N, nq = B * T * 3 * C;
+        float *qkv = rnd(nq, 1), *out = fa(B * T * C), *att = fa(A), *datt = fa(A);
+        float *dout = rnd(B * T * C, 1), *dqkv = rnd(nq, 0.1);
+        float *Dqkv = up(qkv, nq), *Dout = up(out, B * T * C), *Datt = up(att, A);
+        float *Ddatt = up(datt, A), *Ddout = up(dout, B * T * C), *Ddqkv = up(dqkv, nq);
+        print_message("pattern %d, window %d, band %d: %zu keys per query\n", p.kind, p.window,
+                      p.band, N);
+        cpu->sparse_attention_forward(out, att, qkv, B, T, C, NH, p);
+        gpu[0]->sparse_attention_forward(Dout, Datt, Dqkv, B, T, C, NH, p);
+        cmp("sparse_attention_forward out", Dout, out, B * T * C, TOL_FP32);
+        cmp("sparse_attention_forward att", Datt, att, A, TOL_FP32);
+        cpu->sparse_attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, p);
+        gpu[0]->sparse_attention_backward(Ddqkv, Ddatt, Ddout, Dqkv, Datt, B, T, C, NH, p);
+        cmp("sparse_attention_backward dqkv", Ddqkv, dqkv, nq, TOL_FP32);
+        /* step: rings of the last R positions reproduce row T-1 */
+        size_t pos = T - 1;
+        float *q = fa(B * C), *kc = fa(B * R * C), *vc = fa(B * R * C), *o1 = fa(B * C),
+              *scr = fa(NH * N);
+        fill_rings(q, kc, vc, qkv, B, T, C, R, pos);
+        float *Dq = up(q, B * C), *Dkc = up(kc, B * R * C), *Dvc = up(vc, B * R * C),
+              *Do1 = up(o1, B * C), *Dscr = up(scr, NH * N);
+        cpu->sparse_attention_step(o1, q, kc, vc, B, C, NH, pos, p, scr);
+        gpu[0]->sparse_attention_step(Do1, Dq, Dkc, Dvc, B, C, NH, pos, p, Dscr);
+        cmp("sparse_attention_step", Do1, o1, B * C, TOL_FP32);
         float *T_[] = {Dqkv, Dout, Datt, Ddatt, Ddout, Ddqkv, Dq, Dkc, Dvc, Do1, Dscr};
         for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
         free(qkv); free(out); free(att); free(datt); free(dout); free(dqkv);
@@ -327,6 +435,31 @@ static void test_conv_heads(void **state)
         gpu[0]->free(Do); gpu[0]->free(Dy); gpu[0]->free(Dnll); gpu[0]->free(Dd);
         free(o); free(y); free(nll); free(d);
     }
+    /* head_draw: every head, the extreme uniforms included; the device's
+     * libm (erfc, log, lgamma) differs from glibc's in the last bits */
+    for (int h = 0; h < 4; h++) {
+        size_t n = h == 2 ? 5 : h == 3 ? 128 : 0, K = h < 2 ? (size_t)(2 + h) : h == 2 ? 15 : n;
+        float *o = rnd(BT * K, 1.5), *Do = up(o, BT * K);
+        double *e = malloc(2 * BT * sizeof *e), *z = e + BT, *zg = malloc(BT * sizeof *zg);
+        assert_true(e && zg);
+        float *De = up((const float *)(const void *)e, 2 * BT), *Dz = gpu[0]->alloc(2 * BT);
+        for (size_t i = 0; i < BT; i++) {
+            double u = gsl_ran_gaussian(rng, 1.0);
+            e[i] = h == 0 ? u : 0.5 + 0.4999 * tanh(u);
+        }
+        if (h) {
+            e[0] = 2.3283064365386963e-10;
+            e[1] = 1.0 - 2.3283064365386963e-10;
+        }
+        gpu[0]->upload(De, (const float *)(const void *)e, 2 * BT);
+        cpu->head_draw(z, e, o, BT, (tsf_nn_head)h, n, -2.5f, 3.0f);
+        gpu[0]->head_draw((double *)(void *)Dz, (const double *)(const void *)De, Do, BT,
+                          (tsf_nn_head)h, n, -2.5f, 3.0f);
+        gpu[0]->download((float *)(void *)zg, Dz, 2 * BT);
+        for (size_t i = 0; i < BT; i++) assert_rel(zg[i], z[i], 1e-10, 1e-12);
+        gpu[0]->free(Do); gpu[0]->free(De); gpu[0]->free(Dz);
+        free(o); free(e); free(zg);
+    }
 }
 
 /* 20 AdamW steps of the same network from the same weights and batches on
@@ -406,6 +539,10 @@ static void test_train_transformer(void **state)
     tsf_nn_config cfg = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 64,
                          .layers = 2, .heads = 4, .context = 32, .period = 1};
     train20(&cfg, 8);
+    cfg.context = 64; /* logsparse: 6 + 4 keys of 64 per query */
+    cfg.hp[0] = TSF_NN_PAT_LOGSPARSE;
+    cfg.hp[1] = 5;
+    train20(&cfg, 8);
 }
 
 
@@ -416,6 +553,19 @@ static void test_train_wavenet(void **state)
                          .hidden = 32, .layers = 5, .context = 64, .period = 1,
                          .hp = {32, 2, 1}, .head_n = 3};
     train20(&cfg, 16);
+}
+
+/* attention=additive (transformer hp[3], RNN hp[0] and window hp[1]) */
+static void test_train_additive(void **state)
+{
+    (void)state;
+    tsf_nn_config tf = {.arch = &tsf_nn_arch_transformer, .head = TSF_NN_HEAD_GAUSSIAN,
+                        .hidden = 32, .layers = 2, .heads = 4, .context = 32, .period = 1,
+                        .hp = {0, 0, 0, 1}};
+    train20(&tf, 8);
+    tsf_nn_config gru = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 32,
+                         .layers = 2, .context = 24, .period = 1, .hp = {1, 8}};
+    train20(&gru, 16);
 }
 
 /* argv[1] "ops": the op tests only, without the 20-step trainings (for
@@ -435,10 +585,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_matmul),        cmocka_unit_test(test_layernorm_gelu),
         cmocka_unit_test(test_rnn_cells),     cmocka_unit_test(test_attention),
         cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_conv_heads),
+        cmocka_unit_test(test_additive),
+        cmocka_unit_test(test_sparse_attention),
     };
     const struct CMUnitTest train[] = {
         cmocka_unit_test(test_train_gru), cmocka_unit_test(test_train_transformer),
-        cmocka_unit_test(test_train_wavenet),
+        cmocka_unit_test(test_train_wavenet), cmocka_unit_test(test_train_additive),
     };
     int rc = cmocka_run_group_tests(ops, NULL, NULL);
     if (argc < 2 || strcmp(argv[1], "ops")) rc |= cmocka_run_group_tests(train, NULL, NULL);

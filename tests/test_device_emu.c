@@ -95,6 +95,28 @@ static void same_net(tsf_nn_config cfg)
     tsf_nn_run_step(nc, rcc, x4, o4c);
     tsf_nn_run_step(ne, rec, x4, o4e);
     assert_memory_equal(o4c, o4e, 4 * K * sizeof(float));
+    /* ancestral sampling: on the device the draws are made there
+     * (head_draw) and only they come back; the same paths as the host's */
+    {
+        tsf_nn_stream *sc, *se;
+        double pc[5 * 9], pd[5 * 9];
+        gsl_rng *r1 = gsl_rng_alloc(gsl_rng_mt19937), *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_true(r1 && r2);
+        gsl_rng_set(r1, 5);
+        gsl_rng_set(r2, 5);
+        assert_int_equal(tsf_nn_stream_new(nc, 2.5, 5, &sc), TSF_OK);
+        assert_int_equal(tsf_nn_stream_new(ne, 2.5, 5, &se), TSF_OK);
+        assert_non_null(se->run->dnoise);
+        assert_null(sc->run->dnoise);
+        assert_int_equal(tsf_nn_stream_sample(sc, 9, r1, pc), TSF_OK);
+        assert_int_equal(tsf_nn_stream_sample(se, 9, r2, pd), TSF_OK);
+        assert_memory_equal(pc, pd, sizeof pc);
+        for (size_t i = 0; i < 5 * 9; i++) assert_true(isfinite(pc[i]));
+        tsf_nn_stream_free(sc);
+        tsf_nn_stream_free(se);
+        gsl_rng_free(r1);
+        gsl_rng_free(r2);
+    }
     /* the fixed-point sampler (transformer, wavenet): its passes on the device */
     if (cfg.arch->reach(&cfg) != SIZE_MAX) {
         double yh[9] = {0.3, -0.2, NAN, 0.8, 0.1, -0.5, 0.4, 0.0, 0.2}, pc[21], pd[21];

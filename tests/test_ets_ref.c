@@ -156,9 +156,23 @@ static void check_forecast(tsf_model *m, const double *y, size_t n, json_t *c)
     tsf_forecast_free(fc);
 }
 
-/* Fits for which R's optimiser stopped at a higher likelihood than tsf's
- * (a different local optimum of the same likelihood; see docs/models.md). */
-static int known_lower(const char *id) { return strcmp(id, "woolyrnq ets(MNA)") == 0; }
+/* tsf's AICc of a fixed form fitted to y (the form as R prints it). */
+static double tsf_aicc_of(const char *method, const double *y, size_t n, int period)
+{
+    tsf_ets_form f;
+    char spec[16];
+    parse_method(method, period, &f);
+    snprintf(spec, sizeof spec, "ets(%c%s%c)", "NAM"[f.error], f.trend == ETS_N ? "N" : f.damped ? "Ad" : "A",
+             "NAM"[f.season]);
+    tsf_model *m = NULL;
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
+    assert_int_equal(tsf_fit(m, y, n, NULL, period, NULL), TSF_OK);
+    assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+    double a = info.aicc;
+    tsf_model_free(m);
+    return a;
+}
 
 static void test_against_r(void **state)
 {
@@ -181,10 +195,21 @@ static void test_against_r(void **state)
         if (strcmp(spec, "ets") == 0) {
             nauto++;
             same += is_same;
-            /* another model: its AICc must not exceed R's choice's */
-            double raicc = num(c, "aicc") - 2.0 * (rll - num(c, "loglik"));
-            if (!is_same && !(info.aicc <= raicc + 1e-6))
-                printf("#   AICc %.3f above R's %.3f\n", info.aicc, raicc);
+            /* Another model than R's: the likelihoods are the same function
+             * (test_loglik_at_r_estimates), so the choice differs only when
+             * one optimiser found a better optimum than the other.  tsf's
+             * choice must then be the better model by the likelihoods
+             * actually reached: its AICc below that of R's choice as R
+             * fitted it (R's AICc in the data's units) and as tsf fits it. */
+            if (!is_same) {
+                double raicc = num(c, "aicc") - 2.0 * (rll - num(c, "loglik"));
+                double taicc = tsf_aicc_of(rm, y, n, (int)json_integer_value(json_object_get(c, "period")));
+                printf("#   AICc: tsf's choice %.3f; R's choice %.3f as R fits it, %.3f as tsf does\n",
+                       info.aicc, raicc, taicc);
+                if (!(info.aicc < raicc && info.aicc <= taicc + 1e-6))
+                    fail_msg("%s: tsf chose %s (AICc %.3f), not better than R's %s (%.3f, tsf %.3f)",
+                             id, info.model, info.aicc, rm, raicc, taicc);
+            }
         } else if (!is_same) {
             fail_msg("%s: fitted %s, R %s", id, info.model, rm);
         }
@@ -193,7 +218,7 @@ static void test_against_r(void **state)
             double pen = 2.0 * npar + 2.0 * npar * (npar + 1.0) / (nobs - npar - 1.0);
             assert_rel(info.aicc + 2.0 * info.loglik, pen, 1e-9, 1e-9);
             assert_rel(num(c, "aicc") + 2.0 * num(c, "loglik"), pen, 1e-6, 1e-6);
-            if (!known_lower(id) && !(info.loglik >= rll - 1e-3))
+            if (!(info.loglik >= rll - 1e-3))
                 fail_msg("%s: loglik %.6f below R's %.6f", id, info.loglik, rll);
             /* at the same optimum: parameters and forecasts */
             if (fabs(info.loglik - rll) < 0.05) {
@@ -209,8 +234,9 @@ static void test_against_r(void **state)
     }
     printf("# automatic selection: %zu of %zu series the same model as R\n", same, nauto);
     assert_true(nauto >= 12);
-    /* see docs/models.md: where tsf differs it found a better optimum */
-    assert_true(same * 100 >= 70 * nauto);
+    /* see docs/models.md: where tsf differs, R's optimiser stopped short
+     * on the model tsf chose (checked above, series by series) */
+    assert_true(same * 100 >= 75 * nauto);
     printf("# %zu fits at R's optimum: parameters and forecasts compared\n", compared);
     json_decref(root);
 }

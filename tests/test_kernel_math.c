@@ -17,6 +17,9 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_psi.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_errno.h>
 #include "neural/cpu_ops.h"
 #include "../gpu/kernel_math.h"
 
@@ -258,6 +261,173 @@ static void test_heads(void **state)
     }
 }
 
+/* ---- draws (k_head_draw): the device's special functions against GSL,
+ * the quantiles against their CDFs written out independently, and the
+ * row function against the CPU op ---- */
+static void test_draw_special(void **state)
+{
+    (void)state;
+    const double ab[] = {0.5, 1.0, 3.7, 9.99, 10.0, 47.5, 5000.0, 5e6};
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < 8; j++) {
+            double r = gsl_sf_lnbeta(ab[i], ab[j]);
+            assert_close(tk_lbeta(ab[i], ab[j]), r, 1e-14 * (1.0 + fabs(r)));
+        }
+    const double a[] = {0.5, 1.0, 1.0001, 2.5, 15.0, 500.0}, x[] = {1e-9, 0.01, 0.3, 0.5, 0.77,
+                                                                    0.999, 1.0 - 1e-9};
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 6; j++)
+            for (size_t k = 0; k < 7; k++) {
+                gsl_sf_result res;
+                gsl_error_handler_t *old = gsl_set_error_handler_off();
+                int bad = gsl_sf_beta_inc_e(a[i], a[j], x[k], &res);
+                gsl_set_error_handler(old);
+                double r = bad ? 0.0 : res.val; /* GSL's underflow: below 1e-300 */
+                /* relative error of exp(L): a few ulps of the terms of L */
+                double L = fabs(lgamma(a[i] + a[j])) + fabs(lgamma(a[i])) + fabs(lgamma(a[j])) +
+                           fabs(a[i] * log(x[k])) + fabs(a[j] * log1p(-x[k]));
+                assert_close(tk_ibeta(a[i], a[j], x[k], 1.0 - x[k]), r,
+                             (1e-13 + 1e-15 * L) * r + 1e-300);
+            }
+    /* R 4.2's qt(u, nu) for nu in 2.0001, 2.3, 3, 5, 30, 1e4 and u in
+     * 2^-32, 1e-6, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 2^-32 (the extreme
+     * uniforms gsl_rng_uniform_pos gives).  GSL's quantile agrees in the
+     * middle; in the far tails it is up to 5e-8 off (R's agrees with
+     * tk_t_quantile there to 1e-12). */
+    static const double qt_r[][3] = {
+        {2.3283064365386963e-10, 2.0001000000000002, -46317.577266531451},
+        {9.9999999999999995e-07, 2.0001000000000002, -706.89689131539194},
+        {0.01, 2.0001000000000002, -6.9640830007416747},
+        {0.29999999999999999, 2.0001000000000002, -0.61720834496292265},
+        {0.5, 2.0001000000000002, 0},
+        {0.69999999999999996, 2.0001000000000002, 0.61720834496292198},
+        {0.98999999999999999, 2.0001000000000002, 6.9640830007416703},
+        {0.99999999976716936, 2.0001000000000002, 46317.577266531451},
+        {2.3283064365386963e-10, 2.2999999999999998, -12501.867788319683},
+        {9.9999999999999995e-07, 2.2999999999999998, -329.1725418859649},
+        {0.01, 2.2999999999999998, -5.8538967681157974},
+        {0.29999999999999999, 2.2999999999999998, -0.60415991028366478},
+        {0.5, 2.2999999999999998, 0},
+        {0.69999999999999996, 2.2999999999999998, 0.604159910283664},
+        {0.98999999999999999, 2.2999999999999998, 5.8538967681157947},
+        {0.99999999976716936, 2.2999999999999998, 12501.867788319683},
+        {2.3283064365386963e-10, 3, -1679.3195828326},
+        {9.9999999999999995e-07, 3, -103.29946778041933},
+        {0.01, 3, -4.5407028585681335},
+        {0.29999999999999999, 3, -0.58438972743981865},
+        {0.5, 3, 0},
+        {0.69999999999999996, 3, 0.58438972743981854},
+        {0.98999999999999999, 3, 4.5407028585681317},
+        {0.99999999976716936, 3, 1679.3195828326},
+        {2.3283064365386963e-10, 5, -132.43222935320873},
+        {9.9999999999999995e-07, 5, -24.771029720515955},
+        {0.01, 5, -3.3649299989072183},
+        {0.29999999999999999, 5, -0.55942964446936105},
+        {0.5, 5, 0},
+        {0.69999999999999996, 5, 0.55942964446936083},
+        {0.98999999999999999, 5, 3.3649299989072174},
+        {0.99999999976716936, 5, 132.43222935320873},
+        {2.3283064365386963e-10, 30, -9.0301507362709703},
+        {9.9999999999999995e-07, 30, -5.8711171204188828},
+        {0.01, 30, -2.4572615424005919},
+        {0.29999999999999999, 30, -0.53001900390650458},
+        {0.5, 30, 0},
+        {0.69999999999999996, 30, 0.53001900390650436},
+        {0.98999999999999999, 30, 2.4572615424005915},
+        {0.99999999976716936, 30, 9.0301507362709703},
+        {2.3283064365386963e-10, 10000, -6.2364670583886568},
+        {9.9999999999999995e-07, 10000, -4.7562296850567796},
+        {0.01, 10000, -2.3267208386694751},
+        {0.29999999999999999, 10000, -0.52441722834546667},
+        {0.5, 10000, 0},
+        {0.69999999999999996, 10000, 0.52441722834546667},
+        {0.98999999999999999, 10000, 2.3267208386694751},
+        {0.99999999976716936, 10000, 6.2364670583886568},
+    };
+    for (size_t i = 0; i < sizeof qt_r / sizeof qt_r[0]; i++) {
+        double u = qt_r[i][0], nu = qt_r[i][1], t = tk_t_quantile(u, nu);
+        assert_close(t, qt_r[i][2], 1e-12 * (1.0 + fabs(qt_r[i][2])));
+        if (u > 1e-3 && u < 1.0 - 1e-3)
+            assert_close(t, gsl_cdf_tdist_Pinv(u, nu), 1e-11 * (1.0 + fabs(t)));
+        assert_close(tk_t_pdf(t, nu), gsl_ran_tdist_pdf(t, nu), 1e-10 * gsl_ran_tdist_pdf(t, nu));
+    }
+    for (double z = -9.0; z <= 9.0; z += 0.37) {
+        assert_close(tk_phi_cdf(z), gsl_cdf_ugaussian_P(z), 1e-15 + 1e-13 * gsl_cdf_ugaussian_P(z));
+        assert_close(tk_phi_pdf(z), gsl_ran_ugaussian_pdf(z), 1e-16);
+    }
+}
+
+/* the mixture's CDF and the binned CDF, from their definitions */
+static double mix_cdf(const float *p, size_t M, double z)
+{
+    double mx = p[0], Z = 0.0, F = 0.0;
+    for (size_t k = 1; k < M; k++) mx = fmax(mx, p[k]);
+    for (size_t k = 0; k < M; k++) Z += exp(p[k] - mx);
+    for (size_t k = 0; k < M; k++) {
+        double s = log1p(exp((double)p[2 * M + k])) + 1e-4;
+        F += exp(p[k] - mx) / Z * gsl_cdf_gaussian_P(z - p[M + k], s);
+    }
+    return F;
+}
+
+static double bin_cdf(const float *p, size_t N, double lo, double hi, double z)
+{
+    double mx = p[0], Z = 0.0, w = (hi - lo) / (double)(N - 2), tau = 0.0625 * (hi - lo), cum;
+    for (size_t k = 1; k < N; k++) mx = fmax(mx, p[k]);
+    for (size_t k = 0; k < N; k++) Z += exp(p[k] - mx);
+#define PB(k) (exp((double)p[k] - mx) / Z)
+    if (z < lo) return PB(0) * exp(-(lo - z) / tau);
+    cum = PB(0);
+    for (size_t j = 1; j + 1 < N; j++) {
+        double a = lo + (double)(j - 1) * w;
+        if (z < a + w) return cum + PB(j) * (z - a) / w;
+        cum += PB(j);
+    }
+    return 1.0 - PB(N - 1) * exp(-(z - hi) / tau);
+#undef PB
+}
+
+static void test_draw_rows(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    const float lo = -2.5f, hi = 3.0f;
+    for (int head = 0; head < 4; head++) {
+        size_t n = head == 2 ? 5 : head == 3 ? 64 : 0;
+        size_t K = head < 2 ? (size_t)(2 + head) : head == 2 ? 3 * n : n, B = 300;
+        float *o = fa(B * K);
+        double *e = malloc(B * sizeof *e), *zr = malloc(B * sizeof *zr);
+        randn(o, B * K, 1.5);
+        for (size_t b = 0; b < B; b++) {
+            e[b] = head == 0 ? gsl_ran_gaussian(r, 1.0) : gsl_rng_uniform_pos(r);
+            if (b == 0 && head) e[b] = 2.3283064365386963e-10; /* the extreme uniforms */
+            if (b == 1 && head) e[b] = 1.0 - 2.3283064365386963e-10;
+        }
+        tsf_cpu_head_draw(zr, e, o, B, (tsf_nn_head)head, n, lo, hi);
+        for (size_t b = 0; b < B; b++) {
+            const float *p = o + b * K;
+            double z = tk_head_draw(head, p, n, lo, hi, e[b]); /* k_head_draw's row */
+            assert_close(z, zr[b], 1e-10 * (1.0 + fabs(zr[b])));
+            if (head == 2) assert_close(mix_cdf(p, n, z), e[b], 1e-11);
+            if (head == 3) assert_close(bin_cdf(p, n, lo, hi, z), e[b], 1e-11);
+            if (head == 1) {
+                double mu = p[0], s = tk_head_sigma(p[1]), nu = tk_head_nu(p[2]);
+                assert_close(gsl_cdf_tdist_P((z - mu) / s, nu), e[b], 1e-8 * e[b] + 1e-15);
+            }
+        }
+        free(o);
+        free(e);
+        free(zr);
+    }
+    /* a one-component mixture is a Gaussian: its quantile in closed form */
+    float p1[3] = {0.3f, -1.25f, 0.7f};
+    double s1 = log1p(exp((double)0.7f)) + 1e-4; /* the float the head reads */
+    for (double u = 0.001; u < 1.0; u += 0.0777)
+        assert_close(tk_mixture_quantile(p1, 1, u), -1.25 + s1 * gsl_cdf_ugaussian_Pinv(u), 1e-11);
+    gsl_rng_free(r);
+}
+
 static void test_digamma(void **state)
 {
     (void)state;
@@ -493,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_gelu),        cmocka_unit_test(test_gru),
         cmocka_unit_test(test_lstm),        cmocka_unit_test(test_layernorm),
         cmocka_unit_test(test_heads),       cmocka_unit_test(test_digamma),
+        cmocka_unit_test(test_draw_special), cmocka_unit_test(test_draw_rows),
         cmocka_unit_test(test_adamw),       cmocka_unit_test(test_bf16),
         cmocka_unit_test(test_gemm_plans),  cmocka_unit_test(test_colsum),
         cmocka_unit_test(test_conv_gated),  cmocka_unit_test(test_heads_mix_bin),

@@ -10,6 +10,7 @@
 #include "neural/cpu_ops.h"
 #include "neural/backend.h"
 #include "neural/net.h"
+#include "fd_check.h"
 
 static gsl_rng *rng;
 
@@ -25,34 +26,6 @@ static double dotd(const float *a, const float *b, size_t n)
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
     return s;
-}
-
-typedef double (*lossfn)(void *ctx);
-
-/* Compares grad[i] with a central difference of f w.r.t. x[i] for every
- * index (n small) or a sample of them; returns the worst relative error. */
-static double check(const char *what, lossfn f, void *ctx, float *x, const float *grad, size_t n,
-                    float h, double tol)
-{
-    double worst = 0.0;
-    size_t step = n > 60 ? n / 60 : 1;
-    for (size_t i = 0; i < n; i += step) {
-        float x0 = x[i];
-        x[i] = x0 + h;
-        double lp = f(ctx);
-        x[i] = x0 - h;
-        double lm = f(ctx);
-        x[i] = x0;
-        double fd = (lp - lm) / (2.0 * ((double)(x0 + h) - (double)(x0 - h)) / 2.0);
-        double err = fabs(fd - grad[i]) / (fabs(fd) + fabs(grad[i]) + 1e-2);
-        if (err > worst) worst = err;
-        if (err > tol)
-            fail_msg("%s: d/dx[%zu] analytic %.7g, finite difference %.7g", what, i,
-                     (double)grad[i], fd);
-    }
-    print_message("%-28s worst relative error %.2e over %zu entries\n", what, worst,
-                  (n + step - 1) / step);
-    return worst;
 }
 
 static const tsf_nn_backend *be;
@@ -428,16 +401,19 @@ static double net_loss(void *v)
     return tsf_nn_forward_backward(c->nn, c->a, c->x, c->y, c->B, c->T, NULL, NULL, 1.0f);
 }
 
-/* nextra > 0: that many regressor features per position (the input
- * path of --xreg), random values. */
-static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name, int nextra,
-                      int cross)
+/* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
+ * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1];
+ * the transformer's pattern hp[0], band hp[1], cross=true hp[2]);
+ * nextra > 0: that many regressor features per position (the input path
+ * of --xreg), random values. */
+static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name,
+                       int context, size_t T, const int *hp, double tol, int nextra)
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
-                         .context = 4, .period = 3, .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
-                         .hp = {5, 2, 2}, /* wavenet: skip 5, kernel 2, 2 stacks */
+                         .context = context, .period = 3,
+                         .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
                          .head_lo = -2.0, .head_hi = 2.0, .nextra = nextra};
-    if (arch == &tsf_nn_arch_transformer) cfg.hp[2] = cross; /* cross=true or not */
+    memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 7);
@@ -451,7 +427,7 @@ static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char 
         if (strstr(nm, "skip.bias") || !strcmp(nm, "out.bias"))
             for (size_t i = 0; i < nn->tens[k].shape[0]; i++) nn->params[nn->tens[k].off + i] += 1.0f;
     }
-    size_t B = 2, T = 6;
+    size_t B = 2;
     net_ctx c = {nn, NULL, fa(B * T * nn->nin), fa(B * T), B, T};
     assert_int_equal(tsf_nn_acts_new(nn, B, T, &c.a), TSF_OK);
     for (size_t b = 0; b < B; b++)
@@ -470,7 +446,7 @@ static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char 
         size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
         char what[80];
         snprintf(what, sizeof what, "%s %s", name, t->name);
-        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, 1e-2);
+        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, tol);
     }
     tsf_nn_acts_free(c.a);
     free(c.x); free(c.y); free(g);
@@ -479,20 +455,51 @@ static void run_net_x(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char 
 
 static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
-    run_net_x(arch, head, name, 0, 0);
+    static const int wn[4] = {5, 2, 2, 0}, tf[4] = {0, 8, 0, 0}; /* wavenet: skip 5, kernel 2, 2 stacks */
+    run_net_hp(arch, head, name, 4, 6, arch == &tsf_nn_arch_transformer ? tf : wn, 1e-2, 0);
 }
 
 /* the regressor input path: extra features at every position */
 static void test_net_xreg(void **state)
 {
     (void)state;
-    run_net_x(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 3, 0);
-    run_net_x(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 2, 0);
-    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4, 0);
-    run_net_x(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 1, 0);
+    static const int wn[4] = {5, 2, 2, 0}, tf[4] = {0, 8, 0, 0}, rnn[4] = {0};
+    static const int cross[4] = {0, 8, 1, 0}; /* transformer(cross=true) */
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 4, 6, rnn, 1e-2, 3);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 4, 6, rnn, 1e-2, 2);
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4, 6, tf, 1e-2,
+               4);
+    run_net_hp(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 4, 6, wn, 1e-2, 1);
     /* transformer(cross=true): the cross-attention sublayers and the
      * covariate encoding (its tensors are among those checked) */
-    run_net_x(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer(cross)", 3, 1);
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer(cross)", 4, 6, cross,
+               1e-2, 3);
+}
+
+/* attention=additive: every tensor, the attention's included */
+static void test_net_additive(void **state)
+{
+    (void)state;
+    static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 3, 0, 0};
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", 4, 6, tf, 1e-2, 0);
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", 4, 6, rnn, 1e-2, 0);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", 4, 6, rnn, 1e-2, 0);
+}
+
+/* The sparse attention patterns (pattern kind, band in hp) through the
+ * whole network: windows of 12 over a context of 9 (rows past the span).
+ * Tolerance 3e-2: the fp32 loss over 24 positions puts ~1e-4 of rounding
+ * into a central difference with h = 1e-2, which is a few percent of the
+ * smallest gradients here (the attention kernels themselves are checked
+ * to 2e-5 against double-precision differences in test_sparse_attention). */
+static void test_net_transformer_patterns(void **state)
+{
+    (void)state;
+    static const int hp[][4] = {{0, 8, 0, 0}, {1, 2, 0, 0}, {2, 1, 0, 0}, {3, 8, 0, 0}};
+    static const char *const nm[] = {"transformer dense", "transformer local", "transformer logsparse",
+                                     "transformer strided"};
+    for (size_t i = 0; i < 4; i++)
+        run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, nm[i], 9, 12, hp[i], 3e-2, 0);
 }
 
 static void test_net_gru(void **state)
@@ -618,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
         cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
         cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_xreg),
+        cmocka_unit_test(test_net_additive), cmocka_unit_test(test_net_transformer_patterns),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

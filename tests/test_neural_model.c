@@ -30,11 +30,14 @@ static double *ar_series(size_t n, unsigned long seed)
 
 /* Full pass over B windows vs one-position steps through the stream. */
 
-static void run_incremental(const tsf_nn_arch_ops *arch)
+/* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
+ * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1];
+ * the transformer's pattern hp[0], band hp[1]) */
+static void run_incremental_hp(const tsf_nn_arch_ops *arch, int context, const int *hp)
 {
     tsf_nn_config cfg = {.arch = arch, .head = TSF_NN_HEAD_STUDENT_T, .hidden = 16, .layers = 2,
-                         .heads = 4, .context = 5, .period = 3,
-                         .hp = {6, 3, 2}}; /* wavenet: skip 6, kernel 3, 2 stacks */
+                         .heads = 4, .context = context, .period = 3};
+    memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     tsf_nn_init(nn, 11);
@@ -70,11 +73,38 @@ static void run_incremental(const tsf_nn_arch_ops *arch)
         }
         tsf_nn_stream_free(s);
     }
-    print_message("%s: largest |full pass - incremental| = %.2e\n",
-                  arch->name, worst);
+    print_message("%s (hp %d %d %d %d): largest |full pass - incremental| = %.2e\n",
+                  arch->name, hp[0], hp[1], hp[2], hp[3], worst);
     tsf_nn_acts_free(a);
     tsf_nn_free(nn);
     free(z); free(x); free(y); free(o);
+}
+
+static void run_incremental(const tsf_nn_arch_ops *arch)
+{
+    static const int wn[4] = {6, 3, 2, 0}, tf[4] = {0, 8, 0, 0}; /* wavenet: skip 6, kernel 3, 2 stacks */
+    run_incremental_hp(arch, 5, arch == &tsf_nn_arch_transformer ? tf : wn);
+}
+
+/* attention=additive: the KV cache, and the RNNs' state rings, which wrap
+ * (window 4 < T) */
+static void test_incremental_additive(void **s)
+{
+    (void)s;
+    static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 4, 0, 0};
+    run_incremental_hp(&tsf_nn_arch_transformer, 5, tf);
+    run_incremental_hp(&tsf_nn_arch_gru, 5, rnn);
+    run_incremental_hp(&tsf_nn_arch_lstm, 5, rnn);
+}
+
+/* The sparse patterns' KV caches (rings of the pattern's span, smaller
+ * than the window; T = 13 wraps them) give the full pass's conditionals. */
+static void test_kv_cache_patterns(void **s)
+{
+    (void)s;
+    static const int hp[][4] = {{1, 3, 0, 0}, {2, 1, 0, 0}, {2, 2, 0, 0}, {3, 8, 0, 0}};
+    for (size_t i = 0; i < sizeof hp / sizeof *hp; i++)
+        run_incremental_hp(&tsf_nn_arch_transformer, 10, hp[i]);
 }
 
 static void test_incremental_gru(void **s) { (void)s; run_incremental(&tsf_nn_arch_gru); }
@@ -105,6 +135,12 @@ static const char *const small_specs[] = {
     "wavenet(channels=8, skip=8, layers=3, context=16, head=binned, bins=16)",
     "gru(hidden=8, layers=1, context=16, head=mixture)",
     "lstm(hidden=8, layers=1, context=16, head=binned)",
+    "transformer(d=8, heads=2, layers=2, context=6, attention=additive, head=student-t)",
+    "gru(hidden=8, layers=2, context=16, attention=additive, window=5)",
+    "lstm(hidden=8, layers=1, context=16, attention=additive, window=4, head=mixture)",
+    "transformer(d=8, heads=2, layers=2, context=12, pattern=local, band=3)",
+    "transformer(d=8, heads=2, layers=2, context=12, pattern=logsparse, band=2, head=student-t)",
+    "transformer(d=8, heads=2, layers=2, context=12, pattern=strided)",
 };
 #define NSMALL (sizeof small_specs / sizeof *small_specs)
 
@@ -338,6 +374,11 @@ static void test_specs(void **state)
         {"wavenet(hidden=8)", "unknown key 'hidden'"},
         {"gru(channels=8)", "unknown key 'channels'"},
         {"transformer(kernel=2)", "unknown key 'kernel'"},
+        {"transformer(pattern=foo)", "dense|local|logsparse|strided"},
+        {"transformer(pattern=local, band=0)", "band=0 is out of range"},
+        {"transformer(heads=3, d=12, pattern=strided)", "heads=3 is odd"},
+        {"gru(pattern=logsparse)", "unknown key 'pattern'"},
+        {"lstm(band=4)", "unknown key 'band'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(tsf_model_new(bad[i][0], &m), TSF_EPARSE);
@@ -511,7 +552,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incremental_gru),
         cmocka_unit_test(test_incremental_lstm),
-        cmocka_unit_test(test_kv_cache_transformer),
+        cmocka_unit_test(test_kv_cache_transformer), cmocka_unit_test(test_kv_cache_patterns),
+        cmocka_unit_test(test_incremental_additive),
         cmocka_unit_test(test_queues_wavenet),
         cmocka_unit_test(test_fastgen_wavenet),
         cmocka_unit_test(test_streaming_equals_loglik),

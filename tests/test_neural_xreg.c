@@ -14,6 +14,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "state_resume.h"
+#include "core/model_impl.h"
+#include "neural/neural.h"
 
 #define N 240
 #define H 4
@@ -161,6 +163,19 @@ static void test_cross(void **s)
     assert_errmsg_has("--xreg");
     tsf_model_free(m);
     assert_int_equal(tsf_model_new("transformer(cross=maybe)", &m), TSF_EPARSE);
+    /* cross=true is for dense dot-product self-attention (check()) */
+    assert_int_equal(tsf_model_new("transformer(cross=true, attention=additive)", &m), TSF_EPARSE);
+    assert_errmsg_has("drop attention=additive");
+    assert_int_equal(tsf_model_new("transformer(pattern=local, cross=true)", &m), TSF_EPARSE);
+    assert_errmsg_has("drop pattern=local");
+    assert_errmsg_has("column 28"); /* at cross= */
+    /* an optional key: in the name only when on, as attention= */
+    assert_int_equal(tsf_model_new("transformer(cross=false)", &m), TSF_OK);
+    assert_null(strstr(((const tsf_neural *)m->impl)->name, "cross"));
+    tsf_model_free(m);
+    assert_int_equal(tsf_model_new("transformer(cross=true)", &m), TSF_OK);
+    assert_non_null(strstr(((const tsf_neural *)m->impl)->name, "cross=true"));
+    tsf_model_free(m);
 }
 
 int main(void)

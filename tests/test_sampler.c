@@ -17,14 +17,26 @@
  * scale is 1 here) */
 static double rel_err(double a, double b) { return fabs(a - b) / fmax(fabs(a), 1.0); }
 
-static tsf_nn *small_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng *r)
+/* pattern: the transformer's attention pattern (attn_pattern.h); a sparse
+ * one gets a window of 9 and band 1 (logsparse: offsets 0, 1, 2, 4, 8) */
+static tsf_nn *small_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng *r, int pattern)
 {
     int hn = head == TSF_NN_HEAD_MIXTURE ? 3 : head == TSF_NN_HEAD_BINNED ? 32 : 0;
     /* transformer: 2 layers, window 5 (reach 8); wavenet: 3 layers, kernel
      * 2, 2 stacks (reach 14); period 4 (lag inputs) */
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = arch ==
                          &tsf_nn_arch_wavenet ? 3 : 2, .heads = 2, .context = 5, .period = 4,
-                         .hp = {6, 2, 2}, .head_n = hn, .head_lo = -3.0, .head_hi = 3.0};
+                         .head_n = hn, .head_lo = -3.0, .head_hi = 3.0};
+    if (pattern) {
+        cfg.context = 9;
+        cfg.hp[0] = pattern;
+        cfg.hp[1] = 1;
+    }
+    if (arch == &tsf_nn_arch_wavenet) { /* the transformer's hp: pattern dense */
+        cfg.hp[0] = 6;
+        cfg.hp[1] = 2;
+        cfg.hp[2] = 2;
+    }
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     assert_int_equal(tsf_nn_init(nn, 5), TSF_OK);
@@ -63,9 +75,9 @@ static size_t parallel(const tsf_nn *nn, const double *y, size_t n, size_t h, si
 
 static const char *const heads[] = {"gaussian", "student-t", "mixture", "binned"};
 
-static void run_case(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng *r)
+static void run_case(const tsf_nn_arch_ops *arch, tsf_nn_head head, gsl_rng *r, int pattern)
 {
-    tsf_nn *nn = small_net(arch, head, r);
+    tsf_nn *nn = small_net(arch, head, r, pattern);
     size_t S = 7, h = 25, nmax = 30;
     double *y = malloc(nmax * sizeof *y), *pa = malloc(S * h * sizeof *pa);
     double *pp = malloc(S * h * sizeof *pp);
@@ -113,7 +125,10 @@ static void test_transformer(void **state)
 {
     (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    for (int hd = 0; hd < 4; hd++) run_case(&tsf_nn_arch_transformer, (tsf_nn_head)hd, r);
+    for (int hd = 0; hd < 4; hd++) run_case(&tsf_nn_arch_transformer, (tsf_nn_head)hd, r, 0);
+    /* the sparse patterns: the sampler's window follows their reach */
+    for (int pat = TSF_NN_PAT_LOCAL; pat <= TSF_NN_PAT_STRIDED; pat++)
+        run_case(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, r, pat);
     gsl_rng_free(r);
 }
 
@@ -121,7 +136,7 @@ static void test_wavenet(void **state)
 {
     (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    for (int hd = 0; hd < 4; hd++) run_case(&tsf_nn_arch_wavenet, (tsf_nn_head)hd, r);
+    for (int hd = 0; hd < 4; hd++) run_case(&tsf_nn_arch_wavenet, (tsf_nn_head)hd, r, 0);
     gsl_rng_free(r);
 }
 

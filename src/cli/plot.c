@@ -6,10 +6,70 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dlfcn.h>
 #include <cairo.h>
 #include <cairo-svg.h>
 #include "plot.h"
 #include "core/atomic.h"
+
+/* cairo is loaded (dlopen) when a plot is drawn, not linked: its library
+ * and the ~17 it pulls in (pixman, fontconfig, freetype, X11, ...) would
+ * otherwise be mapped and relocated at every start of tsf, about 4 ms of
+ * CPU per process.  The functions used, resolved into one table; the
+ * cairo_* names below call through it. */
+#define CAIRO_FUNCS(X)                                                                       \
+    X(cairo_set_source_rgb) X(cairo_set_source_rgba) X(cairo_move_to) X(cairo_line_to)       \
+    X(cairo_stroke) X(cairo_set_line_width) X(cairo_set_font_size) X(cairo_rectangle)        \
+    X(cairo_fill) X(cairo_surface_status) X(cairo_surface_destroy) X(cairo_select_font_face) \
+    X(cairo_text_extents) X(cairo_svg_surface_create_for_stream)                            \
+    X(cairo_surface_write_to_png_stream) X(cairo_surface_finish) X(cairo_status_to_string)  \
+    X(cairo_status) X(cairo_show_text) X(cairo_paint) X(cairo_image_surface_create)         \
+    X(cairo_destroy) X(cairo_create) X(cairo_close_path)
+
+static struct {
+#define CAIRO_MEMBER(f) __typeof__(f) *f;
+    CAIRO_FUNCS(CAIRO_MEMBER)
+#undef CAIRO_MEMBER
+} cx; /* filled once by load_cairo; the CLI draws one plot per process */
+
+/* Resolves the table; NULL, or dlerror()'s text when cairo is missing. */
+static const char *load_cairo(void)
+{
+    if (cx.cairo_create) return NULL;
+    void *h = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return dlerror();
+    /* kept open for the life of the process (fontconfig caches in it) */
+#define CAIRO_RESOLVE(f)                                                                     \
+    if (!(*(void **)&cx.f = dlsym(h, #f))) return dlerror();
+    CAIRO_FUNCS(CAIRO_RESOLVE)
+#undef CAIRO_RESOLVE
+    return NULL;
+}
+
+#define cairo_set_source_rgb cx.cairo_set_source_rgb
+#define cairo_set_source_rgba cx.cairo_set_source_rgba
+#define cairo_move_to cx.cairo_move_to
+#define cairo_line_to cx.cairo_line_to
+#define cairo_stroke cx.cairo_stroke
+#define cairo_set_line_width cx.cairo_set_line_width
+#define cairo_set_font_size cx.cairo_set_font_size
+#define cairo_rectangle cx.cairo_rectangle
+#define cairo_fill cx.cairo_fill
+#define cairo_surface_status cx.cairo_surface_status
+#define cairo_surface_destroy cx.cairo_surface_destroy
+#define cairo_select_font_face cx.cairo_select_font_face
+#define cairo_text_extents cx.cairo_text_extents
+#define cairo_svg_surface_create_for_stream cx.cairo_svg_surface_create_for_stream
+#define cairo_surface_write_to_png_stream cx.cairo_surface_write_to_png_stream
+#define cairo_surface_finish cx.cairo_surface_finish
+#define cairo_status_to_string cx.cairo_status_to_string
+#define cairo_status cx.cairo_status
+#define cairo_show_text cx.cairo_show_text
+#define cairo_paint cx.cairo_paint
+#define cairo_image_surface_create cx.cairo_image_surface_create
+#define cairo_destroy cx.cairo_destroy
+#define cairo_create cx.cairo_create
+#define cairo_close_path cx.cairo_close_path
 
 enum { W = 960, H = 540, ML = 80, MR = 30, MT = 60, MB = 70 };
 
@@ -247,6 +307,10 @@ int cli_plot(const char *path, const cli_data *d, const tsf_forecast_result *fc,
     const char *ext = strrchr(path, '.');
     int svg = ext && !strcasecmp(ext, ".svg"), png = ext && !strcasecmp(ext, ".png");
     if (!svg && !png) return cli_usage("--plot '%s': the file name must end in .svg or .png", path);
+    const char *why = load_cairo();
+    if (why)
+        return cli_usage("--plot '%s': cannot load cairo (%s); install libcairo2 or leave out "
+                         "--plot", path, why);
     /* Written through the atomic-file helper: no half file on failure. */
     tsf_atomic_file *af;
     tsf_status ast = tsf_atomic_open(path, &af);

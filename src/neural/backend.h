@@ -12,6 +12,7 @@
 #define TSF_NEURAL_BACKEND_H
 
 #include <stddef.h>
+#include "attn_pattern.h"
 
 /* Distributional heads: p(y_t | y_<t) from K raw outputs per position. */
 typedef enum {
@@ -22,6 +23,18 @@ typedef enum {
 } tsf_nn_head;
 
 #define TSF_NN_SIGMA_MIN 1e-4
+
+/* Geometry of additive attention (the additive_* ops): B sequences of T
+ * positions, NH heads of hs features, a causal window of W positions (key
+ * j is seen by query t when t - W < j <= t).  Row (b, t) of q, k and v
+ * starts at b*sb + t*st (head h at + h*hs), row (b, t) of out and dout at
+ * b*ob + t*ot: the transformer's packed qkv (B,T,3C) and the RNN's
+ * time-major (T,B,H) states are both such strided views. */
+typedef struct {
+    size_t B, T, NH, hs, W;
+    size_t sb, st, ob, ot;
+    int alibi; /* 1: scores get the ALiBi distance bias -m_h (t - j) (Press et al. 2022) */
+} tsf_nn_add_geom;
 
 typedef struct tsf_nn_backend {
     const char *name;
@@ -164,6 +177,56 @@ typedef struct tsf_nn_backend {
      * tau = TSF_NN_TAIL_FRAC * (hi - lo).  Arguments as mixture_loss. */
     double (*binned_loss)(float *nll, float *dout, const float *o, const float *y, size_t BT,
                           size_t N, float lo, float hi, float weight);
+
+    /* ---- Added with ABI 3: additive attention (Bahdanau, Cho & Bengio
+     * 2015), score(t, j) = va_h . tanh(q_t + k_j) per head h (q and k are
+     * already projected; va (NH*hs)), softmax over the window, out_t =
+     * sum_j p_tj v_j.  Geometry g as tsf_nn_add_geom says. ---- */
+    /* q, k, v -> out, att (B,NH,T,W) probabilities, att[.., t, w] for key
+     * j = t - W + 1 + w (0 for j < 0) */
+    void (*additive_forward)(float *out, float *att, const float *q, const float *k,
+                             const float *v, const float *va, const tsf_nn_add_geom *g);
+    /* dout -> dq, dk, dv (strided as q, k, v), dva (NH*hs), all +=;
+     * scratch W + hs floats (host backends; device ones may ignore it) */
+    void (*additive_backward)(float *dq, float *dk, float *dv, float *dva, const float *dout,
+                              const float *q, const float *k, const float *v, const float *va,
+                              const float *att, const tsf_nn_add_geom *g, float *scratch);
+    /* One query against KV rings (as attention_step): q (B,C), C = NH*hs,
+     * at position pos, kc, vc (B,W,C) with position a in slot a % W ->
+     * out (B,C); scratch (NH,W) */
+    void (*additive_step)(float *out, const float *q, const float *kc, const float *vc,
+                          const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
+                          int alibi, float *scratch);
+    /* ---- ABI 3 also: sampling on the device. ---- */
+
+    /* One draw per row from the head's distribution: o (B,K) raw outputs,
+     * e (B) pre-drawn noise (a standard normal for the Gaussian head, the
+     * value is mu + sigma e; a uniform in (0, 1) for the others, the value
+     * is its quantile) -> z (B) in scaled units.  n: the mixture's
+     * components or the bin count (0 otherwise), lo, hi: the binned
+     * head's range.  z and e are B doubles each in the backend's memory
+     * (2B floats from alloc). */
+    void (*head_draw)(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                      size_t n, float lo, float hi);
+    /* ---- ABI 3 also: sparse attention patterns (attn_pattern.h).
+     * The attention above restricted to the keys of pattern p: query t of
+     * head h sees key t - d for d = tsf_pat_offset(p, h, NH, m),
+     * m < tsf_pat_count(p, h, NH), d <= t.  Only those entries are
+     * computed and stored: att and datt are (B,NH,T,N), N =
+     * tsf_pat_width(p, NH), entry m of a row the probability of offset m
+     * (0 past the count or where d > t). ---- */
+    void (*sparse_attention_forward)(float *out, float *att, const float *qkv, size_t B,
+                                     size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+    /* dout (B,T,C) -> dqkv (B,T,3C) (+=); datt scratch (B,NH,T,N) */
+    void (*sparse_attention_backward)(float *dqkv, float *datt, const float *dout,
+                                      const float *qkv, const float *att, size_t B, size_t T,
+                                      size_t C, size_t NH, tsf_nn_pattern p);
+    /* One query at absolute position pos against rings kc, vc (B,R,C) of
+     * R = tsf_pat_span(p, NH) positions, position a in slot a % R, filled
+     * for max(0, pos-R+1) <= a <= pos -> out (B,C); scratch (NH,N) */
+    void (*sparse_attention_step)(float *out, const float *q, const float *kc, const float *vc,
+                                  size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
+                                  float *scratch);
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the

@@ -11,7 +11,7 @@
 #include "cpu_ops.h"
 
 /* Head h's slope: 2^(-8(h+1)/NH), the geometric sequence of the paper. */
-static float alibi_slope(size_t h, size_t NH)
+float tsf_cpu_alibi_slope(size_t h, size_t NH)
 {
     return exp2f(-8.0f * (float)(h + 1) / (float)NH);
 }
@@ -30,7 +30,7 @@ void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t 
     int t3 = (int)(3 * C), iT = (int)T, ihs = (int)hs;
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < NH; h++) {
-            float m = alibi_slope(h, NH);
+            float m = tsf_cpu_alibi_slope(h, NH);
             const float *q = qkv + b * T * 3 * C + h * hs, *k = q + C, *v = q + 2 * C;
             float *a = att + (b * NH + h) * T * T;
             for (size_t r0 = 0; r0 < T; r0 += ROWS) {
@@ -116,7 +116,7 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
     size_t hs = C / NH;
     float sc = 1.0f / sqrtf((float)hs), slope[64];
     size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
-    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = alibi_slope(h, NH);
+    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
     for (size_t b = 0; b < B; b++) {
         const float *qb = q + b * C, *kb = kc + b * W * C, *vb = vc + b * W * C;
         /* scores of every head; key rows in position order (one row holds all

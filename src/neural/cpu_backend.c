@@ -55,6 +55,13 @@ static const tsf_nn_backend cpu = {
     .relu_backward = tsf_cpu_relu_backward,
     .mixture_loss = tsf_cpu_mixture_loss,
     .binned_loss = tsf_cpu_binned_loss,
+    .additive_forward = tsf_cpu_additive_forward,
+    .additive_backward = tsf_cpu_additive_backward,
+    .additive_step = tsf_cpu_additive_step,
+    .head_draw = tsf_cpu_head_draw,
+    .sparse_attention_forward = tsf_cpu_sparse_attention_forward,
+    .sparse_attention_backward = tsf_cpu_sparse_attention_backward,
+    .sparse_attention_step = tsf_cpu_sparse_attention_step,
 };
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

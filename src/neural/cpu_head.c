@@ -5,6 +5,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 #include "cpu_ops.h"
+#include "../../gpu/kernel_math.h"
 
 static double softplus(double x) { return x > 20.0 ? x : log1p(exp(x)); }
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -157,4 +158,18 @@ double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float 
                 d[k] = (float)(weight * (exp((double)p[k] - Z) - (k == j ? 1.0 : 0.0)));
     }
     return total;
+}
+
+/* e (B) noise, o (B,K) -> z (B): one row at a time through the device
+ * kernel's arithmetic (gpu/kernel_math.h, tk_head_draw), so that the host
+ * and the device draw the same paths from the same noise.  Its Student-t
+ * quantile is written out because the device has no GSL; it agrees with
+ * R's qt to 1e-12 where GSL's is 1e-10 off (tests/test_kernel_math.c). */
+void tsf_cpu_head_draw(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                       size_t n, float lo, float hi)
+{
+    size_t K = head == TSF_NN_HEAD_MIXTURE  ? 3 * n
+               : head == TSF_NN_HEAD_BINNED ? n
+                                            : tsf_nn_head_k(head);
+    for (size_t b = 0; b < B; b++) z[b] = tk_head_draw((int)head, o + b * K, n, lo, hi, e[b]);
 }

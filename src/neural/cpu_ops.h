@@ -73,6 +73,8 @@ void tsf_cpu_lstm_forward(float *h, float *c, float *gates, const float *pre, co
 void tsf_cpu_lstm_backward(float *dpre, float *dc_prev, const float *dh, const float *dc,
                            const float *gates, const float *c, const float *c_prev, size_t B,
                            size_t H);
+/* ALiBi slope of head h of NH (Press et al. 2022): 2^(-8(h+1)/NH). */
+float tsf_cpu_alibi_slope(size_t h, size_t NH);
 void tsf_cpu_attention_forward(float *out, float *att, const float *qkv, size_t B, size_t T,
                                size_t C, size_t NH, size_t W);
 void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, const float *qkv,
@@ -94,12 +96,30 @@ void tsf_cpu_relu_forward(float *out, const float *inp, size_t N);
 void tsf_cpu_relu_backward(float *dinp, const float *inp, const float *dout, size_t N);
 double tsf_cpu_mixture_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
                             size_t M, float weight);
+void tsf_cpu_head_draw(double *z, const double *e, const float *o, size_t B, tsf_nn_head head,
+                       size_t n, float lo, float hi);
 double tsf_cpu_binned_loss(float *nll, float *dout, const float *o, const float *y, size_t BT,
                            size_t N, float lo, float hi, float weight);
 /* The binned head's bin of z (0 and N-1: the tails) and the log density
  * of z within bin j (per unit probability of the bin). */
 size_t tsf_cpu_binned_index(double z, size_t N, double lo, double hi);
 double tsf_cpu_binned_logdens(size_t j, double z, size_t N, double lo, double hi);
+void tsf_cpu_additive_forward(float *out, float *att, const float *q, const float *k,
+                              const float *v, const float *va, const tsf_nn_add_geom *g);
+void tsf_cpu_additive_backward(float *dq, float *dk, float *dv, float *dva, const float *dout,
+                               const float *q, const float *k, const float *v, const float *va,
+                               const float *att, const tsf_nn_add_geom *g, float *scratch);
+void tsf_cpu_additive_step(float *out, const float *q, const float *kc, const float *vc,
+                           const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
+                           int alibi, float *scratch);
+void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, size_t B,
+                                      size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_backward(float *dqkv, float *datt, const float *dout,
+                                       const float *qkv, const float *att, size_t B, size_t T,
+                                       size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, const float *vc,
+                                   size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
+                                   float *scratch);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
 void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);

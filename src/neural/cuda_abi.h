@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include "backend.h"
 
-/* 2: ops appended for wavenet and the mixture/binned heads (backend.h) */
-#define TSF_CUDA_ABI 2
+/* 2: ops appended for wavenet and the mixture/binned heads (backend.h);
+ * 3: additive attention, head_draw (sampling on the device), the sparse
+ *    attention ops */
+#define TSF_CUDA_ABI 3
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"
 

@@ -27,23 +27,31 @@ static double loss_param(const tsf_nn_backend *be, const tsf_nn_config *c, float
     return be->head_loss(nll, dout, o, y, BT, c->head, weight);
 }
 
-static double quantile_param(const tsf_nn_config *c, const float *o, double u)
+static size_t mix_m(const tsf_nn_config *c);
+
+size_t tsf_nn_head_n(const tsf_nn_config *c)
 {
-    float mu, sg, nu;
-    int t = c->head == TSF_NN_HEAD_STUDENT_T;
-    tsf_cpu_head_params(&mu, &sg, t ? &nu : NULL, o, 1, c->head);
-    double e = t ? gsl_cdf_tdist_Pinv(u, (double)nu) : gsl_cdf_ugaussian_Pinv(u);
-    return (double)mu + (double)sg * e;
+    return c->head == TSF_NN_HEAD_MIXTURE  ? mix_m(c)
+           : c->head == TSF_NN_HEAD_BINNED ? (size_t)c->head_n
+                                           : 0;
 }
 
-/* gaussian: mu + sigma e (e standard normal); student-t: the quantile of
- * the pre-drawn uniform e */
-static double draw_param(const tsf_nn_config *c, const float *o, double e)
+/* One draw of one position from its pre-drawn noise e, through the
+ * backend op's CPU implementation (the device runs the same arithmetic:
+ * tsf_cpu_head_draw, gpu/kernel_math.h). */
+static double draw_one(const tsf_nn_config *c, const float *o, double e)
 {
-    if (c->head == TSF_NN_HEAD_STUDENT_T) return quantile_param(c, o, e);
-    float mu, sg;
-    tsf_cpu_head_params(&mu, &sg, NULL, o, 1, c->head);
-    return (double)mu + (double)sg * e;
+    double z;
+    tsf_cpu_head_draw(&z, &e, o, 1, c->head, tsf_nn_head_n(c), (float)c->head_lo,
+                      (float)c->head_hi);
+    return z;
+}
+
+/* The u-quantile: the Gaussian head draws from a normal, the others from
+ * the uniform itself. */
+static double quantile_any(const tsf_nn_config *c, const float *o, double u)
+{
+    return draw_one(c, o, c->head == TSF_NN_HEAD_GAUSSIAN ? gsl_cdf_ugaussian_Pinv(u) : u);
 }
 
 static void moments_param(const tsf_nn_config *c, const float *o, double *mean, double *var)
@@ -91,44 +99,6 @@ static double mix_sigma(const float *raw)
 {
     double x = *raw;
     return (x > 20.0 ? x : log1p(exp(x))) + TSF_NN_SIGMA_MIN;
-}
-
-/* The mixture's quantile at u: F(z) = sum_k w_k Phi((z - mu_k)/s_k) = u.
- * F is a weighted mean of the component CDFs, so the root lies between
- * the smallest and the largest component quantile; Newton steps (F' is
- * the density, > 0) kept inside that shrinking bracket, bisection when a
- * step leaves it.  Continuous in o, which the fixed-point sampler needs. */
-static double quantile_mix(const tsf_nn_config *c, const float *o, double u)
-{
-    size_t M = mix_m(c);
-    double w[16], s[16], q = gsl_cdf_ugaussian_Pinv(u), lo = INFINITY, hi = -INFINITY;
-    softmax(o, M, w);
-    for (size_t k = 0; k < M; k++) {
-        s[k] = mix_sigma(o + 2 * M + k);
-        double z = (double)o[M + k] + s[k] * q;
-        if (z < lo) lo = z;
-        if (z > hi) hi = z;
-    }
-    double z = 0.5 * (lo + hi);
-    for (int it = 0; it < 200 && hi - lo > 1e-13 * (1.0 + fabs(z)); it++) {
-        double F = -u, f = 0.0;
-        for (size_t k = 0; k < M; k++) {
-            double v = (z - (double)o[M + k]) / s[k];
-            F += w[k] * gsl_cdf_ugaussian_P(v);
-            f += w[k] * gsl_ran_ugaussian_pdf(v) / s[k];
-        }
-        if (F == 0.0) break;
-        if (F < 0.0) lo = z;
-        else hi = z;
-        double zn = f > 0.0 ? z - F / f : lo - 1.0;
-        if (!(zn > lo && zn < hi)) zn = 0.5 * (lo + hi);
-        /* Newton converging from one side leaves the bracket wide: stop
-         * when its step is below rounding */
-        int done = fabs(zn - z) <= 1e-14 * (1.0 + fabs(z));
-        z = zn;
-        if (done) break;
-    }
-    return z;
 }
 
 static void moments_mix(const tsf_nn_config *c, const float *o, double *mean, double *var)
@@ -200,27 +170,6 @@ static void bin_range(const tsf_nn_config *c, double *lo, double *hi, double *w,
     *tau = TSF_NN_TAIL_FRAC * (*hi - *lo);
 }
 
-/* The quantile at u of the binned density: the tails' exponential CDFs
- * P_0 exp(-(lo - z)/tau) and 1 - P_{N-1} exp(-(z - hi)/tau), linear
- * inside an interior bin.  Continuous in the probabilities. */
-static double quantile_bin(const tsf_nn_config *c, const float *o, double u)
-{
-    size_t N = (size_t)c->head_n;
-    double lo, hi, w, tau, p[4096];
-    bin_range(c, &lo, &hi, &w, &tau);
-    softmax(o, N, p);
-    if (u < p[0]) return lo + tau * log(u / p[0]);
-    double cum = p[0];
-    for (size_t j = 1; j + 1 < N; j++) {
-        if (u < cum + p[j]) return lo + ((double)(j - 1) + (u - cum) / p[j]) * w;
-        cum += p[j];
-    }
-    /* upper tail: 1 - u = P_{N-1} exp(-(z - hi)/tau); cum may exceed u by
-     * rounding: the tail's start */
-    double r = (1.0 - u) / p[N - 1];
-    return r < 1.0 ? hi - tau * log(r) : hi;
-}
-
 static void moments_bin(const tsf_nn_config *c, const float *o, double *mean, double *var)
 {
     size_t N = (size_t)c->head_n;
@@ -242,16 +191,16 @@ static const tsf_nn_need bin_needs[] = {TSF_NN_NEED(binned_loss), {NULL, 0}};
 
 static const tsf_nn_head_ops heads[] = {
     {.name = "gaussian", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .normal_noise = 1, .draw = draw_param, .moments = moments_param,
-     .quantile = quantile_param},
+     .normal_noise = 1, .draw = draw_one, .moments = moments_param,
+     .quantile = quantile_any},
     {.name = "student-t", .k = k_param, .init_bias = bias_param, .loss = loss_param,
-     .draw = draw_param, .moments = moments_param, .quantile = quantile_param},
+     .draw = draw_one, .moments = moments_param, .quantile = quantile_any},
     {.name = "mixture", .nkey = "components", .nlo = 1, .nhi = 16, .ndef = 3, .k = k_mix,
-     .init_bias = bias_mix, .loss = loss_mix, .draw = quantile_mix, .moments = moments_mix,
-     .quantile = quantile_mix, .needs = mix_needs},
+     .init_bias = bias_mix, .loss = loss_mix, .draw = draw_one, .moments = moments_mix,
+     .quantile = quantile_any, .needs = mix_needs},
     {.name = "binned", .nkey = "bins", .nlo = 16, .nhi = 4096, .ranged = 1, .k = k_bin,
-     .prepare = prepare_bin, .init_bias = bias_bin, .loss = loss_bin, .draw = quantile_bin,
-     .moments = moments_bin, .quantile = quantile_bin, .needs = bin_needs},
+     .prepare = prepare_bin, .init_bias = bias_bin, .loss = loss_bin, .draw = draw_one,
+     .moments = moments_bin, .quantile = quantile_any, .needs = bin_needs},
 };
 
 const char *const tsf_nn_head_names[] = {"gaussian", "student-t", "mixture", "binned", NULL};

@@ -38,10 +38,13 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     if ((st = put(doc, "arch", "%s", c->arch->name)) ||
         (st = put(doc, "head", "%s", hd->name)))
         return st;
-    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++) {
-        int v = *tsf_nn_hp((tsf_nn_config *)c, h);
-        /* a switch that is off is not written: files as before it existed */
-        if ((h->autoval != TSF_NN_BOOL || v) && (st = put(doc, h->meta, "%d", v))) return st;
+    for (const tsf_nn_hparam *h = c->arch->hp; h->key; h++)
+        if ((st = put(doc, h->meta, "%d", *tsf_nn_hp((tsf_nn_config *)c, h)))) return st;
+    for (const tsf_nn_opt *o = c->arch->opts; o && o->key; o++) {
+        int v = *tsf_nn_opt_val((tsf_nn_config *)c, o);
+        if (v != o->def && (st = o->names ? put(doc, o->key, "%s", o->names[v])
+                                          : put(doc, o->key, "%d", v)))
+            return st;
     }
     if (hd->nkey && (st = put(doc, hd->nkey, "%d", c->head_n))) return st;
     if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
@@ -182,11 +185,17 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     const tsf_nn_head_ops *hd = tsf_nn_head_get(c.head);
     long v, period;
     for (const tsf_nn_hparam *h = c.arch->hp; h->key; h++) {
-        v = h->def;
-        if ((h->autoval != TSF_NN_BOOL || meta(doc, h->meta)) &&
-            (st = get_long(doc, h->meta, h->lo, h->hi, &v)))
-            return st;
+        if ((st = get_long(doc, h->meta, h->lo, h->hi, &v))) return st;
         *tsf_nn_hp(&c, h) = (int)v;
+    }
+    for (const tsf_nn_opt *o = c.arch->opts; o && o->key; o++) {
+        const char *ov = meta(doc, o->key);
+        v = o->def;
+        if (ov && o->names && (v = choice(ov, o->names)) < 0)
+            return tsf_set_error(TSF_EPARSE, "model file: neural.%s = '%s' is not a known "
+                                 "value", o->key, ov);
+        if (ov && !o->names && (st = get_long(doc, o->key, o->lo, o->hi, &v))) return st;
+        *tsf_nn_opt_val(&c, o) = (int)v;
     }
     if (hd->nkey) {
         if ((st = get_long(doc, hd->nkey, hd->nlo, hd->nhi, &v))) return st;

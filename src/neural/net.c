@@ -59,6 +59,8 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
                              cfg->heads, cfg->context, cfg->head_n, *why ? ": " : "", why);
     tsf_status st;
     if ((st = check_needs(be, cfg->arch->needs, cfg->arch->name)) ||
+        (cfg->arch->cfg_needs &&
+         (st = check_needs(be, cfg->arch->cfg_needs(cfg), cfg->arch->name))) ||
         (st = check_needs(be, hd->needs, hd->name)))
         return st;
     tsf_nn *nn = calloc(1, sizeof *nn);
@@ -208,6 +210,8 @@ tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out)
     if (r->mem && be->on_device) {
         r->dx = be->alloc(B * nn->nin);
         r->dout = be->alloc(B * nn->K);
+        /* 2B doubles: e then z, as floats (the backend's unit) */
+        if (be->head_draw && !(r->dnoise = (double *)(void *)be->alloc(4 * B))) r->dx = NULL;
     }
     if (!r->mem || (be->on_device && (!r->dx || !r->dout))) {
         tsf_nn_run_free(r);
@@ -225,6 +229,7 @@ void tsf_nn_run_free(tsf_nn_run *r)
     r->be->free(r->mem);
     r->be->free(r->dx);
     r->be->free(r->dout);
+    r->be->free((float *)(void *)r->dnoise);
     free(r);
 }
 
@@ -235,6 +240,28 @@ void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     if (be->on_device) be->upload(dx, x, r->B * nn->nin);
     nn->cfg.arch->step(nn, r, dx, dout);
     if (be->on_device) be->download(o, dout, r->B * nn->K);
+    r->pos++;
+}
+
+void tsf_nn_run_step_draw(const tsf_nn *nn, tsf_nn_run *r, const float *x, const double *e,
+                          double *z, float *o)
+{
+    const tsf_nn_backend *be = nn->be;
+    const tsf_nn_config *c = &nn->cfg;
+    size_t B = r->B;
+    if (!r->dnoise) {
+        tsf_nn_run_step(nn, r, x, o);
+        const tsf_nn_head_ops *hd = tsf_nn_head_get(c->head);
+        for (size_t b = 0; b < B; b++) z[b] = hd->draw(c, o + b * nn->K, e[b]);
+        return;
+    }
+    double *de = r->dnoise, *dz = r->dnoise + B;
+    be->upload(r->dx, x, B * nn->nin);
+    c->arch->step(nn, r, r->dx, r->dout);
+    be->upload((float *)(void *)de, (const float *)(const void *)e, 2 * B);
+    be->head_draw(dz, de, r->dout, B, c->head, tsf_nn_head_n(c), (float)c->head_lo,
+                  (float)c->head_hi);
+    be->download((float *)(void *)z, (const float *)(const void *)dz, 2 * B);
     r->pos++;
 }
 

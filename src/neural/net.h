@@ -41,16 +41,31 @@ typedef struct {
     const char *key, *meta;
     size_t off;
     long lo, hi, def;
-    int autoval;  /* TSF_NN_BOOL: a switch written false/true (cross=true) */
+    int autoval;
 } tsf_nn_hparam;
-#define TSF_NN_BOOL 2
-/* The words of a TSF_NN_BOOL hyperparameter: "false", "true", NULL. */
-extern const char *const tsf_nn_bool_words[];
 
 /* The int field of c a hyperparameter names. */
 static inline int *tsf_nn_hp(tsf_nn_config *c, const tsf_nn_hparam *h)
 {
     return (int *)(void *)((char *)c + h->off);
+}
+
+/* An optional hyperparameter of an architecture (arch->opts): a choice
+ * among names (names != NULL: the value is the index) or an integer in
+ * [lo, hi], default def.  Unlike tsf_nn_hparam it appears in the model's
+ * name and file only when it differs from its default, so the models that
+ * leave it alone keep their names and files (a file without it loads the
+ * default). */
+typedef struct {
+    const char *key;           /* spec key and metadata key neural.KEY */
+    size_t off;                /* its int field in tsf_nn_config */
+    const char *const *names;  /* NULL-terminated, or NULL: an integer */
+    long lo, hi, def;
+} tsf_nn_opt;
+
+static inline int *tsf_nn_opt_val(tsf_nn_config *c, const tsf_nn_opt *o)
+{
+    return (int *)(void *)((char *)c + o->off);
 }
 
 typedef struct {
@@ -65,6 +80,7 @@ typedef struct {
     size_t ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b;  /* transformer block */
     size_t wfc, bfc, wpr, bpr;
     size_t lncw, lncb, wcq, bcq, wckv, bckv, wco, bco; /* transformer cross-attention */
+    size_t aq, abq, ak, av;  /* additive attention: W_q, b_q, W_k (RNN top layer), v */
 } tsf_nn_layer_off;
 
 typedef struct tsf_nn {
@@ -119,6 +135,13 @@ tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out);
 void tsf_nn_run_free(tsf_nn_run *r);
 /* x (B,nin) -> o (B,K) for the next position. */
 void tsf_nn_run_step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
+/* x (B,nin) -> one draw z (B, scaled units) from each sequence's next
+ * distribution, from its pre-drawn noise e (B, tsf_nn_head_ops.draw's
+ * convention); o (B,K) host scratch.  On a device backend with head_draw
+ * the draws are made there and only z comes back; otherwise o comes back
+ * and the host draws, through the same arithmetic (tsf_cpu_head_draw). */
+void tsf_nn_run_step_draw(const tsf_nn *nn, tsf_nn_run *r, const float *x, const double *e,
+                          double *z, float *o);
 /* dst (B sequences) := B copies of src's sequence 0. */
 void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *src);
 tsf_status tsf_nn_run_clone(const tsf_nn *nn, const tsf_nn_run *src, tsf_nn_run **out);
@@ -170,6 +193,9 @@ struct tsf_nn_arch_ops {
     /* x (B,nin) -> o (B,K) for position r->pos, updating the state */
     void (*step)(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o);
     const tsf_nn_need *needs;   /* backend ops beyond the common ones (NULL: none) */
+    const tsf_nn_opt *opts;     /* optional hyperparameters, key == NULL ends (NULL: none) */
+    /* Backend ops that configuration c needs besides (NULL: none). */
+    const tsf_nn_need *(*cfg_needs)(const tsf_nn_config *c);
     /* Why a configuration cannot be fitted without regressors (NULL: it
      * can; the function itself NULL: always can). */
     const char *(*needs_x)(const tsf_nn_config *c);
@@ -217,6 +243,8 @@ struct tsf_nn_head_ops {
 const tsf_nn_head_ops *tsf_nn_head_get(tsf_nn_head h);
 /* NULL-terminated list of the head names, in tsf_nn_head order. */
 extern const char *const tsf_nn_head_names[];
+/* The head's size: mixture components or bins (0 for the others). */
+size_t tsf_nn_head_n(const tsf_nn_config *c);
 /* Raw head outputs of a configuration. */
 size_t tsf_nn_cfg_k(const tsf_nn_config *c);
 
@@ -258,6 +286,7 @@ struct tsf_nn_run {
     size_t nstate;   /* floats of the state proper */
     float *scratch;  /* mem + nstate: per-step temporaries */
     float *dx, *dout; /* device backends: x (B,nin) and o (B,K) in device memory */
+    double *dnoise;   /* device backends with head_draw: the noise e (B), then the draws z (B) */
     const tsf_nn_backend *be; /* whose memory mem, dx, dout are */
 };
 

@@ -10,6 +10,15 @@
 
 static int is_gru(const tsf_nn *nn) { return nn->cfg.arch == &tsf_nn_arch_gru; }
 
+/* attention=additive (hp[0] = 1) with window hp[1]: the top layer's h_t
+ * attends over h_{t-W+1..t} (itself included, so the window is never
+ * empty), score v . tanh(W_q h_t + b_q + W_k h_j) (Bahdanau et al. 2015,
+ * eq. 6, with the decoder's own states as the annotations), and the head
+ * reads [h_t ; c_t] with c_t = sum_j p_tj h_j.  No distance bias: the
+ * states carry their time.  Attention dim = hidden. */
+#define ADDITIVE(c) ((c)->hp[0] == 1)
+#define WIN(c) ((size_t)(c)->hp[1])
+
 typedef struct {
     float *x, *y, *zero;          /* (T,B,nin), (T,B), (B,H) zeros */
     float *xg[TSF_NN_MAX_LAYERS]; /* (T,B,GH) input projections */
@@ -22,6 +31,9 @@ typedef struct {
     float *dxg, *dhg;             /* (T,B,GH) */
     float *dh, *dhc, *dc0, *dc1;  /* (B,H) */
     float *pre;                   /* (B,GH) */
+    /* attention=additive: W_q h + b_q, W_k h, [h ; ctx] (T,B,2H) and its
+     * gradient, probabilities (B,1,T,W), dQ, dK, backward scratch (W + H) */
+    float *aq, *ak, *cat, *att, *dcat, *daq, *dak, *ascr;
 } rnn_acts;
 
 static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, rnn_acts *a)
@@ -53,6 +65,17 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, rnn_acts 
     TSF_NN_TAKE(a->dc0, B * H);
     TSF_NN_TAKE(a->dc1, B * H);
     TSF_NN_TAKE(a->pre, B * G * H);
+    if (ADDITIVE(&nn->cfg)) {
+        size_t W = WIN(&nn->cfg);
+        TSF_NN_TAKE(a->aq, TB * H);
+        TSF_NN_TAKE(a->ak, TB * H);
+        TSF_NN_TAKE(a->cat, TB * 2 * H);
+        TSF_NN_TAKE(a->att, B * T * W);
+        TSF_NN_TAKE(a->dcat, TB * 2 * H);
+        TSF_NN_TAKE(a->daq, TB * H);
+        TSF_NN_TAKE(a->dak, TB * H);
+        TSF_NN_TAKE(a->ascr, W + H);
+    }
     return off;
 }
 
@@ -107,7 +130,17 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         }
     }
     const float *top = a.hs[L - 1];
-    be->matmul_forward(a.o, top, P + nn->w_out, P + nn->b_out, TB, H, K);
+    const tsf_nn_layer_off *tl = &nn->lo[L - 1];
+    /* time-major (T,B,.) rows: (b, t) at t*B + b */
+    tsf_nn_add_geom g = {B, T, 1, H, WIN(&nn->cfg), H, B * H, 2 * H, B * 2 * H, 0};
+    int att = ADDITIVE(&nn->cfg);
+    if (att) {
+        be->matmul_forward(a.aq, top, P + tl->aq, P + tl->abq, TB, H, H);
+        be->matmul_forward(a.ak, top, P + tl->ak, NULL, TB, H, H);
+        be->copy2d(a.cat, 2 * H, top, H, H, TB);
+        be->additive_forward(a.cat + H, a.att, a.aq, a.ak, top, P + tl->av, &g);
+    }
+    be->matmul_forward(a.o, att ? a.cat : top, P + nn->w_out, P + nn->b_out, TB, nn->ftop, K);
     double loss = tsf_nn_head_loss(nn, NULL, grads ? a.dout : NULL, a.o, a.y, TB, weight);
     if (o) {
         const float *ho = a.o;
@@ -124,8 +157,22 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     /* backward */
     float *dh_top = a.dh_a, *dh_low = a.dh_b;
     be->zero(dh_top, TB * H);
-    be->matmul_backward(dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
-                        P + nn->w_out, TB, H, K);
+    if (att) {
+        be->zero(a.dcat, TB * 2 * H);
+        be->matmul_backward(a.dcat, grads + nn->w_out, grads + nn->b_out, a.dout, a.cat,
+                            P + nn->w_out, TB, 2 * H, K);
+        be->copy2d(dh_top, H, a.dcat, 2 * H, H, TB);
+        be->zero(a.daq, TB * H);
+        be->zero(a.dak, TB * H);
+        be->additive_backward(a.daq, a.dak, dh_top, grads + tl->av, a.dcat + H, a.aq, a.ak, top,
+                              P + tl->av, a.att, &g, a.ascr);
+        be->matmul_backward(dh_top, grads + tl->aq, grads + tl->abq, a.daq, top, P + tl->aq,
+                            TB, H, H);
+        be->matmul_backward(dh_top, grads + tl->ak, NULL, a.dak, top, P + tl->ak, TB, H, H);
+    } else {
+        be->matmul_backward(dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
+                            P + nn->w_out, TB, H, K);
+    }
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? F : H;
@@ -167,19 +214,24 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
 }
 
 /* Run state: h (L,B,H), then for the LSTM c (L,B,H): one block per
- * layer and kind. */
+ * layer and kind; with attention=additive two more, the rings of the
+ * top layer's last W keys W_k h_j and states h_j (B,W,H), position a in
+ * slot a % W. */
 static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
     size_t L = (size_t)nn->cfg.layers, nb = (is_gru(nn) ? 1 : 2) * L;
     for (size_t j = 0; n && j < nb; j++) n[j] = (size_t)nn->cfg.hidden;
-    return nb;
+    if (!ADDITIVE(&nn->cfg)) return nb;
+    for (size_t j = nb; n && j < nb + 2; j++) n[j] = WIN(&nn->cfg) * (size_t)nn->cfg.hidden;
+    return nb + 2;
 }
 
-/* Scratch: xg, hg, gates, pre (B,4H) and hnew, cnew (B,H). */
+/* Scratch: xg, hg, gates, pre (B,4H) and hnew, cnew (B,H); attention:
+ * query, key (B,H), [h ; ctx] (B,2H), scores (W). */
 static size_t scratch_floats(const tsf_nn *nn, size_t B)
 {
     size_t H = (size_t)nn->cfg.hidden;
-    return 4 * B * 4 * H + 2 * B * H;
+    return 4 * B * 4 * H + 2 * B * H + (ADDITIVE(&nn->cfg) ? 4 * B * H + WIN(&nn->cfg) : 0);
 }
 
 // x (B,nin) -> o (B,K)
@@ -210,7 +262,21 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy(h, hn, B * H);
         in = h;
     }
-    be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, H, K);
+    if (ADDITIVE(&nn->cfg)) {
+        const tsf_nn_layer_off *tl = &nn->lo[L - 1];
+        size_t W = WIN(&nn->cfg), slot = r->pos % W, nb = (gru ? 1 : 2) * L;
+        float *kr = r->mem + nb * B * H, *vr = kr + B * W * H;
+        float *q = cn + B * H, *k = q + B * H, *cat = k + B * H, *sc = cat + 2 * B * H;
+        be->matmul_forward(q, in, P + tl->aq, P + tl->abq, B, H, H);
+        be->matmul_forward(k, in, P + tl->ak, NULL, B, H, H);
+        be->copy2d(kr + slot * H, W * H, k, H, H, B);
+        be->copy2d(vr + slot * H, W * H, in, H, H, B);
+        be->copy2d(cat, 2 * H, in, H, H, B);
+        be->additive_step(hn, q, kr, vr, P + tl->av, B, 1, H, W, r->pos, 0, sc);
+        be->copy2d(cat + H, 2 * H, hn, H, H, B);
+        in = cat;
+    }
+    be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, nn->ftop, K);
 }
 
 /* Layout: per layer weight_ih (GH,I), bias_ih, weight_hh (GH,H), bias_hh
@@ -232,6 +298,14 @@ static void layout(tsf_nn *nn)
 #undef T_
     }
     nn->ftop = H;
+    if (ADDITIVE(&nn->cfg)) {
+        tsf_nn_layer_off *o = &nn->lo[nn->cfg.layers - 1];
+        o->aq = tsf_nn_add_tensor(nn, "attn.query.weight", H, H);
+        o->abq = tsf_nn_add_tensor(nn, "attn.query.bias", H, 0);
+        o->ak = tsf_nn_add_tensor(nn, "attn.key.weight", H, H);
+        o->av = tsf_nn_add_tensor(nn, "attn.v", H, 0);
+        nn->ftop = 2 * H;
+    }
 }
 
 /* PyTorch's U(-1/sqrt(H), 1/sqrt(H)); LSTM forget-gate bias 1
@@ -252,6 +326,12 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
             tsf_nn_fill_const(P + o->b_hh + H, H, 0.0f);
         }
     }
+    if (ADDITIVE(&nn->cfg)) {
+        const tsf_nn_layer_off *o = &nn->lo[nn->cfg.layers - 1];
+        tsf_nn_fill_uniform(P + o->aq, H * H, a, r);
+        tsf_nn_fill_uniform(P + o->ak, H * H, a, r);
+        tsf_nn_fill_uniform(P + o->av, H, a, r);
+    }
 }
 
 static size_t reach(const tsf_nn_config *c)
@@ -268,21 +348,43 @@ static const tsf_nn_hparam hparams[] = {
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
+static const char *const attention_names[] = {"none", "additive", NULL};
+static const tsf_nn_opt opts[] = {
+    {"attention", offsetof(tsf_nn_config, hp[0]), attention_names, 0, 1, 0},
+    {"window", offsetof(tsf_nn_config, hp[1]), NULL, 1, 4096, 64},
+    {NULL, 0, NULL, 0, 0, 0},
+};
+
+static const tsf_nn_need needs[] = {TSF_NN_NEED(additive_forward),
+                                    TSF_NN_NEED(additive_backward),
+                                    TSF_NN_NEED(additive_step), {NULL, 0}};
+
 #define RNN_OPS(var, nm, ttl)                                                                  \
     const tsf_nn_arch_ops var = {                                                              \
         .name = nm, .title = ttl, .hp = hparams, .batch = 32, .lr = 3e-3, .reach = reach,     \
         .layout = layout, .init = init, .acts_floats = acts_floats, .fb = fb,                 \
-        .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step}
+        .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,         \
+        .needs = needs, .opts = opts}
 RNN_OPS(tsf_nn_arch_gru, "gru", "GRU");
 RNN_OPS(tsf_nn_arch_lstm, "lstm", "LSTM");
 
+/* window= only means something with attention=additive. */
+static tsf_status parse_rnn(const tsf_spec *s, const tsf_nn_arch_ops *arch, void **impl)
+{
+    tsf_status st = tsf_neural_parse(s, arch, impl);
+    tsf_spec_arg *w = st ? NULL : tsf_spec_find(s, 0, "window");
+    if (!w || ADDITIVE(&((tsf_neural *)*impl)->cfg)) return st;
+    tsf_neural_free(*impl);
+    *impl = NULL;
+    return tsf_spec_error(s, w->pos, TSF_EPARSE, "window= goes with attention=additive");
+}
 static tsf_status parse_gru(const tsf_spec *s, void **impl)
 {
-    return tsf_neural_parse(s, &tsf_nn_arch_gru, impl);
+    return parse_rnn(s, &tsf_nn_arch_gru, impl);
 }
 static tsf_status parse_lstm(const tsf_spec *s, void **impl)
 {
-    return tsf_neural_parse(s, &tsf_nn_arch_lstm, impl);
+    return parse_rnn(s, &tsf_nn_arch_lstm, impl);
 }
 TSF_NEURAL_TYPE(tsf_gru_type, "gru", parse_gru);
 TSF_NEURAL_TYPE(tsf_lstm_type, "lstm", parse_lstm);

@@ -8,6 +8,32 @@
 #include "neural.h"
 #include "net_cross.h"
 
+/* attention=dot (0, scaled dot product) or additive (1, cpu_additive.c):
+ * the optional hyperparameter in hp[3]; not combined with a sparse pattern */
+#define ADDITIVE(c) ((c)->hp[3] == 1)
+/* Attention pattern (attn_pattern.h): hp[0] = kind, hp[1] = band.  Dense
+ * runs the GEMM kernels of cpu_attention.c; the others the gather kernels
+ * of the sparse_attention_* ops, with (B,NH,T,N) probabilities and KV
+ * caches of span positions instead of context. */
+static tsf_nn_pattern pattern(const tsf_nn_config *c)
+{
+    tsf_nn_pattern p = {c->hp[0], c->context, c->hp[1]};
+    return p;
+}
+static int sparse(const tsf_nn_config *c) { return c->hp[0] != TSF_NN_PAT_DENSE; }
+/* Entries per query row of the probability arrays. */
+static size_t att_row(const tsf_nn_config *c, size_t T)
+{
+    tsf_nn_pattern p = pattern(c);
+    return sparse(c) ? (size_t)tsf_pat_width(&p, c->heads) : T;
+}
+/* Positions of the KV caches (the ring of attention_step). */
+static size_t ring(const tsf_nn_config *c)
+{
+    tsf_nn_pattern p = pattern(c);
+    return sparse(c) ? (size_t)tsf_pat_span(&p, c->heads) : (size_t)c->context;
+}
+
 typedef struct {
     float *ln1, *ln1m, *ln1r, *qkv, *att, *atty, *res2;   /* per layer */
     float *ln2, *ln2m, *ln2r, *fch, *fchg, *res3;
@@ -25,7 +51,7 @@ typedef struct {
 static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *a)
 {
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t K = nn->K, BT = B * T, off = 0;
+    size_t K = nn->K, BT = B * T, off = 0, N = att_row(&nn->cfg, T);
     tf_acts tmp;
     if (!a) a = &tmp;
     TSF_NN_TAKE(a->x, BT * nn->nin);
@@ -37,7 +63,7 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
         TSF_NN_TAKE(q->ln1m, BT);
         TSF_NN_TAKE(q->ln1r, BT);
         TSF_NN_TAKE(q->qkv, BT * 3 * C);
-        TSF_NN_TAKE(q->att, B * NH * T * T);
+        TSF_NN_TAKE(q->att, B * NH * T * (ADDITIVE(&nn->cfg) ? (size_t)nn->cfg.context : N));
         TSF_NN_TAKE(q->atty, BT * C);
         TSF_NN_TAKE(q->res2, BT * C);
         TSF_NN_TAKE(q->ln2, BT * C);
@@ -65,7 +91,8 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
     TSF_NN_TAKE(a->dres, BT * C);
     TSF_NN_TAKE(a->dln, BT * C);
     TSF_NN_TAKE(a->dqkv, BT * 3 * C);
-    TSF_NN_TAKE(a->datt, B * NH * T * T);
+    /* additive attention: its backward pass's scratch (W + hs) */
+    TSF_NN_TAKE(a->datt, ADDITIVE(&nn->cfg) ? (size_t)nn->cfg.context + C : B * NH * T * N);
     TSF_NN_TAKE(a->datty, BT * C);
     TSF_NN_TAKE(a->dfch, BT * 4 * C);
     TSF_NN_TAKE(a->dfchg, BT * 4 * C);
@@ -86,10 +113,14 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
     size_t W = (size_t)nn->cfg.context, K = nn->K, BT = B * T, F = nn->nin;
     const float *P = nn->params;
+    tsf_nn_pattern pat = pattern(&nn->cfg);
+    int sp = sparse(&nn->cfg);
     tf_acts a = {0}; /* carve fills it; the initialiser quiets -Wmaybe-uninitialized at -O3 */
     carve(nn, B, T, A->mem, &a);
     be->upload(a.x, x, BT * F);
     be->upload(a.y, y, BT);
+    /* additive attention's view of the packed qkv rows */
+    tsf_nn_add_geom g = {B, T, NH, C / NH, W, T * 3 * C, 3 * C, T * C, C, 1};
 
     be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
     int cross = tsf_cross_on(&nn->cfg);
@@ -100,7 +131,13 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         tf_layer_acts *q = &a.l[l];
         be->layernorm_forward(q->ln1, q->ln1m, q->ln1r, res, P + lo->ln1w, P + lo->ln1b, BT, C);
         be->matmul_forward(q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
-        be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_forward(q->atty, q->att, q->qkv, q->qkv + C, q->qkv + 2 * C,
+                                 P + lo->av, &g);
+        else if (sp)
+            be->sparse_attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, pat);
+        else
+            be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
         be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
         be->residual_forward(q->res2, res, a.tmp, BT * C);
         /* cross=true: the cross-attention sublayer between the two */
@@ -155,7 +192,15 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
                             C);
         be->zero(a.dqkv, BT * 3 * C);
-        be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_backward(a.dqkv, a.dqkv + C, a.dqkv + 2 * C, G + lo->av, a.datty,
+                                  q->qkv, q->qkv + C, q->qkv + 2 * C, P + lo->av, q->att, &g,
+                                  a.datt);
+        else if (sp)
+            be->sparse_attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH,
+                                          pat);
+        else
+            be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
         be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
                             C, 3 * C);
@@ -167,13 +212,16 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     return loss;
 }
 
-/* Run state: K caches (L,B,W,C), then V caches (L,B,W,C): one block
- * per layer and kind; cross=true: then the cross-attention's K and V
- * caches of the covariate encodings, as many again. */
+/* Run state: K caches (L,B,R,C), then V caches (L,B,R,C): one block
+ * per layer and kind.  R = ring(): the context for dense attention, the
+ * largest offset + 1 of a sparse pattern (the keys it can still reach).
+ * cross=true (dense only, check()): then the cross-attention's K and V
+ * caches of the covariate encodings (L,B,W,C) each, W = context. */
 static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
-    size_t nb = (tsf_cross_on(&nn->cfg) ? 4 : 2) * (size_t)nn->cfg.layers;
-    for (size_t j = 0; n && j < nb; j++) n[j] = (size_t)nn->cfg.context * (size_t)nn->cfg.hidden;
+    size_t L = (size_t)nn->cfg.layers, nb = (tsf_cross_on(&nn->cfg) ? 4 : 2) * L;
+    for (size_t j = 0; n && j < nb; j++)
+        n[j] = (j < 2 * L ? ring(&nn->cfg) : (size_t)nn->cfg.context) * (size_t)nn->cfg.hidden;
     return nb;
 }
 
@@ -191,13 +239,16 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
 {
     const tsf_nn_backend *be = nn->be;
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
-    size_t W = (size_t)nn->cfg.context, K = nn->K, B = r->B;
+    size_t W = ring(&nn->cfg), K = nn->K, B = r->B;
     const float *P = nn->params;
+    tsf_nn_pattern pat = pattern(&nn->cfg);
     float *res = r->scratch, *ln = res + B * C, *atty = ln + B * C, *tmp = atty + B * C;
     float *qkv = tmp + B * C, *fch = qkv + 3 * B * C, *fchg = fch + 4 * B * C;
-    float *sc = fchg + 4 * B * C, *enc = sc + (size_t)nn->cfg.heads * W, *xc = enc + B * C;
-    size_t slot = r->pos % W;
+    float *sc = fchg + 4 * B * C, *enc = sc + (size_t)nn->cfg.heads * nn->cfg.context;
+    float *xc = enc + B * C;
+    size_t slot = r->pos % W, WC = (size_t)nn->cfg.context;
     int cross = tsf_cross_on(&nn->cfg);
+    float *xcache = r->mem + 2 * L * B * W * C; /* cross=true: its caches (state_blocks) */
     be->matmul_forward(res, x, P + nn->w_in, P + nn->b_in, B, nn->nin, C);
     if (cross) tsf_cross_encode(nn, enc, xc, x, B);
     for (size_t l = 0; l < L; l++) {
@@ -210,13 +261,18 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
         be->copy2d(vc + slot * C, W * C, qkv + 2 * C, 3 * C, C, B);
         be->copy2d(ln, C, qkv, 3 * C, C, B);
-        be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
+        if (ADDITIVE(&nn->cfg))
+            be->additive_step(atty, ln, kc, vc, P + lo->av, B, NH, C / NH, W, r->pos, 1, sc);
+        else if (sparse(&nn->cfg))
+            be->sparse_attention_step(atty, ln, kc, vc, B, C, NH, r->pos, pat, sc);
+        else
+            be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
         be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
         if (cross) /* fch and fchg are free until the MLP */
-            tsf_cross_step(nn, l, res, enc, r->mem + (2 * L + l) * B * W * C,
-                           r->mem + (3 * L + l) * B * W * C, B, r->pos, ln, qkv, atty, tmp,
-                           fch, sc);
+            tsf_cross_step(nn, l, res, enc, xcache + l * B * WC * C,
+                           xcache + (L + l) * B * WC * C, B, r->pos, ln, qkv, atty, tmp, fch,
+                           sc);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
         be->matmul_forward(fch, ln, P + lo->wfc, P + lo->bfc, B, C, 4 * C);
         be->gelu_forward(fchg, fch, B * 4 * C);
@@ -244,6 +300,9 @@ static void layout(tsf_nn *nn)
         T_(ln1b, "ln1.bias", H, 0);
         T_(wqkv, "attn.qkv.weight", 3 * H, H);
         T_(bqkv, "attn.qkv.bias", 3 * H, 0);
+        if (ADDITIVE(&nn->cfg)) {
+            T_(av, "attn.v", H, 0);
+        }
         T_(wo, "attn.proj.weight", H, H);
         T_(bo, "attn.proj.bias", H, 0);
         T_(ln2w, "ln2.weight", H, 0);
@@ -271,6 +330,9 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
         tsf_nn_fill_const(P + o->ln1w, H, 1.0f);
         tsf_nn_fill_const(P + o->ln2w, H, 1.0f);
         tsf_nn_fill_normal(P + o->wqkv, 3 * H * H, 0.02, r);
+        /* additive scores: v as a linear layer's weights (fan-in hs) */
+        if (ADDITIVE(&nn->cfg))
+            tsf_nn_fill_uniform(P + o->av, H, sqrt((double)nn->cfg.heads / (double)H), r);
         tsf_nn_fill_normal(P + o->wo, H * H, rs, r);
         tsf_nn_fill_normal(P + o->wfc, 4 * H * H, 0.02, r);
         tsf_nn_fill_normal(P + o->wpr, 4 * H * H, rs, r);
@@ -281,27 +343,65 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
 
 static int check(const tsf_nn_config *c, char *why, size_t len, const char **key)
 {
-    if (c->heads >= 1 && c->hidden % c->heads == 0) return 0;
-    snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
     *key = "heads";
-    return 1;
+    if (c->heads < 1 || c->hidden % c->heads) {
+        snprintf(why, len, "d=%d is not a multiple of heads=%d", c->hidden, c->heads);
+        return 1;
+    }
+    if (c->hp[0] < TSF_NN_PAT_DENSE || c->hp[0] > TSF_NN_PAT_STRIDED ||
+        (c->hp[1] < 1 && (c->hp[0] == TSF_NN_PAT_LOCAL || c->hp[0] == TSF_NN_PAT_LOGSPARSE))) {
+        snprintf(why, len, "unknown attention pattern %d or band %d", c->hp[0], c->hp[1]);
+        *key = "pattern";
+        return 1;
+    }
+    if (ADDITIVE(c) && sparse(c)) {
+        snprintf(why, len, "attention=additive runs over the dense window only: drop pattern=%s",
+                 c->hp[0] == TSF_NN_PAT_LOCAL ? "local"
+                 : c->hp[0] == TSF_NN_PAT_LOGSPARSE ? "logsparse" : "strided");
+        *key = "pattern";
+        return 1;
+    }
+    if (c->hp[2] && (ADDITIVE(c) || sparse(c))) {
+        snprintf(why, len, "cross=true runs with dense dot-product self-attention only: drop %s",
+                 ADDITIVE(c)                        ? "attention=additive"
+                 : c->hp[0] == TSF_NN_PAT_LOCAL     ? "pattern=local"
+                 : c->hp[0] == TSF_NN_PAT_LOGSPARSE ? "pattern=logsparse"
+                                                    : "pattern=strided");
+        *key = "cross";
+        return 1;
+    }
+    if (c->hp[0] == TSF_NN_PAT_STRIDED && c->heads % 2) {
+        snprintf(why, len, "pattern=strided splits the heads in two halves: heads=%d is odd",
+                 c->heads);
+        return 1;
+    }
+    return 0;
 }
 
-/* The prediction at t depends on positions back to t - L (W - 1) only:
- * each layer's window is W. */
+/* The prediction at t depends on positions back to t - L (R - 1) only:
+ * each layer reaches R - 1 back (the window, or a pattern's largest offset). */
 static size_t reach(const tsf_nn_config *c)
 {
-    return (size_t)c->layers * (size_t)(c->context - 1);
+    return (size_t)c->layers * (ring(c) - 1);
 }
 
-/* Defaults (docs/neural.md): d=64, heads=4, layers=2, context=256,
- * cross=false. */
+static const tsf_nn_need sparse_needs[] = {TSF_NN_NEED(sparse_attention_forward),
+                                           TSF_NN_NEED(sparse_attention_backward),
+                                           TSF_NN_NEED(sparse_attention_step), {NULL, 0}};
+static const tsf_nn_need additive_needs[] = {TSF_NN_NEED(additive_forward),
+                                             TSF_NN_NEED(additive_backward),
+                                             TSF_NN_NEED(additive_step), {NULL, 0}};
+static const tsf_nn_need *cfg_needs(const tsf_nn_config *c)
+{
+    return ADDITIVE(c) ? additive_needs : sparse(c) ? sparse_needs : NULL;
+}
+
+/* Defaults (docs/neural.md): d=64, heads=4, layers=2, context=256. */
 static const tsf_nn_hparam hparams[] = {
     {"d", "hidden", offsetof(tsf_nn_config, hidden), 1, 1024, 64, 0},
     {"heads", "heads", offsetof(tsf_nn_config, heads), 1, 64, 4, 0},
     {"layers", "layers", offsetof(tsf_nn_config, layers), 1, TSF_NN_MAX_LAYERS, 2, 0},
     {"context", "context", offsetof(tsf_nn_config, context), 2, 4096, 256, 0},
-    {"cross", "cross", offsetof(tsf_nn_config, hp) + 2 * sizeof(int), 0, 1, 0, TSF_NN_BOOL},
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
@@ -313,12 +413,25 @@ static const char *needs_x(const tsf_nn_config *c)
         : NULL;
 }
 
+/* Optional keys (in names and files only when not the default):
+ * attention=dot, pattern=dense, band=8, cross=false. */
+static const char *const attention_names[] = {"dot", "additive", NULL};
+static const char *const pattern_names[] = {"dense", "local", "logsparse", "strided", NULL};
+static const char *const cross_names[] = {"false", "true", NULL};
+static const tsf_nn_opt opts[] = {
+    {"attention", offsetof(tsf_nn_config, hp[3]), attention_names, 0, 1, 0},
+    {"pattern", offsetof(tsf_nn_config, hp[0]), pattern_names, 0, 3, TSF_NN_PAT_DENSE},
+    {"band", offsetof(tsf_nn_config, hp[1]), NULL, 1, 4096, 8},
+    {"cross", offsetof(tsf_nn_config, hp[2]), cross_names, 0, 1, 0},
+    {NULL, 0, NULL, 0, 0, 0},
+};
+
 /* Windows are twice as long as the RNNs': fewer per batch. */
 const tsf_nn_arch_ops tsf_nn_arch_transformer = {
     .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
     .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
     .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,
-    .needs_x = needs_x};
+    .cfg_needs = cfg_needs, .opts = opts, .needs_x = needs_x};
 
 static tsf_status parse_transformer(const tsf_spec *s, void **impl)
 {

@@ -9,8 +9,6 @@
 #include <string.h>
 #include "neural.h"
 
-const char *const tsf_nn_bool_words[] = {"false", "true", NULL};
-
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg)
 {
     tsf_neural *m = calloc(1, sizeof *m);
@@ -98,14 +96,15 @@ void tsf_neural_set_name(tsf_neural *m)
     for (const tsf_nn_hparam *h = c->arch->hp; h->key && w >= 0 && (used += (size_t)w) < n;
          h++) {
         int v = *tsf_nn_hp(c, h);
-        if (h->autoval == TSF_NN_BOOL && !v) { /* a switch shows only when on */
-            w = 0;
-            continue;
-        }
-        w = h->autoval == TSF_NN_BOOL
-                ? snprintf(m->name + used, n - used, "%s=%s, ", h->key, tsf_nn_bool_words[v != 0])
-            : v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
-                               : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
+        w = v || !h->autoval ? snprintf(m->name + used, n - used, "%s=%d, ", h->key, v)
+                             : snprintf(m->name + used, n - used, "%s=auto, ", h->key);
+    }
+    for (const tsf_nn_opt *o = c->arch->opts; o && o->key && w >= 0 && (used += (size_t)w) < n;
+         o++) {
+        int v = *tsf_nn_opt_val(c, o);
+        w = v == o->def ? 0
+            : o->names  ? snprintf(m->name + used, n - used, "%s=%s, ", o->key, o->names[v])
+                        : snprintf(m->name + used, n - used, "%s=%d, ", o->key, v);
     }
     if (w >= 0 && (used += (size_t)w) < n) {
         if (hd->nkey && c->head_n)
@@ -134,13 +133,19 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
     size_t used = 0;
     for (const tsf_nn_hparam *h = arch->hp; h->key; h++) {
         long v = h->def;
-        int ch = (int)h->def;
-        int sw = h->autoval == TSF_NN_BOOL;
-        if (sw ? (st = tsf_spec_get_choice(s, 0, h->key, tsf_nn_bool_words, &ch))
-               : (st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v)))
-            return st;
-        *tsf_nn_hp(&c, h) = sw ? ch : (int)v;
+        if ((st = tsf_spec_get_int(s, 0, h->key, h->lo, h->hi, &v))) return st;
+        *tsf_nn_hp(&c, h) = (int)v;
         int w = snprintf(known + used, sizeof known - used, "%s, ", h->key);
+        if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
+    }
+    for (const tsf_nn_opt *o = arch->opts; o && o->key; o++) {
+        long v = o->def;
+        int ci = (int)o->def;
+        if ((st = o->names ? tsf_spec_get_choice(s, 0, o->key, o->names, &ci)
+                           : tsf_spec_get_int(s, 0, o->key, o->lo, o->hi, &v)))
+            return st;
+        *tsf_nn_opt_val(&c, o) = o->names ? ci : (int)v;
+        int w = snprintf(known + used, sizeof known - used, "%s, ", o->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
     snprintf(known + used, sizeof known - used, "head, components (head=mixture), bins "

@@ -58,7 +58,8 @@ void tsf_nn_stream_set_x(tsf_nn_stream *s, const double *x, size_t stride)
         s->xs[j] = (x[(size_t)j * stride] - s->xcenter[j]) / s->xscale[j];
 }
 
-void tsf_nn_stream_predict(tsf_nn_stream *s)
+/* The inputs of the next position of every sequence into s->x. */
+static void stream_inputs(tsf_nn_stream *s)
 {
     size_t P = s->P, c = s->count;
     for (size_t b = 0; b < s->B; b++) {
@@ -67,6 +68,11 @@ void tsf_nn_stream_predict(tsf_nn_stream *s)
         double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
         tsf_nn_input(s->nn, prev, lag, s->xs, s->x + b * s->nn->nin);
     }
+}
+
+void tsf_nn_stream_predict(tsf_nn_stream *s)
+{
+    stream_inputs(s);
     tsf_nn_run_step(s->nn, s->run, s->x, s->o);
 }
 
@@ -125,15 +131,18 @@ tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *
 tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf, gsl_rng *r,
                                   double *paths)
 {
-    size_t B = s->B, K = s->nn->K;
-    double *y = malloc(B * sizeof *y);
+    size_t B = s->B;
+    double *y = malloc(2 * B * sizeof *y), *e = y + B;
     if (!y) return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     for (size_t k = 0; k < h; k++) {
         if (xf) tsf_nn_stream_set_x(s, xf->x + k, xf->ld);
-        tsf_nn_stream_predict(s);
+        for (size_t b = 0; b < B; b++) e[b] = tsf_nn_noise(hd, r);
+        stream_inputs(s);
+        /* on a device the draws are made there (head_draw) */
+        tsf_nn_run_step_draw(s->nn, s->run, s->x, e, y, s->o);
         for (size_t b = 0; b < B; b++) {
-            y[b] = hd->draw(&s->nn->cfg, s->o + b * K, tsf_nn_noise(hd, r)) * s->scale;
+            y[b] *= s->scale;
             paths[b * h + k] = y[b];
         }
         tsf_nn_stream_push(s, y);

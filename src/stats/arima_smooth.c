@@ -93,6 +93,12 @@ typedef struct {
     uint32_t *enext;    /* nE: the node of N_{t-1} */
     double *evar;       /* nE x (rd + 1): diag(P - P N P), then F - M'N M (0 observed) */
     size_t nE, capen, capev;
+    /* the step that followed each entry the last time (key, entry; EMPTY:
+     * none yet): the backward pass repeats the same sequences of entries
+     * after every gap, so this finds most steps without hashing */
+    uint64_t *eskey;
+    uint32_t *esval;
+    size_t capsk, capsv;
     /* the initial lags */
     double *C;          /* c_t of initial lag l at C[t*nd + l]: up to tset (all n
                          * for the draws), grown as the forward pass goes */
@@ -119,6 +125,8 @@ static void sm_free(smoother *s)
     free(s->hval);
     free(s->enext);
     free(s->evar);
+    free(s->eskey);
+    free(s->esval);
     free(s->C);
     free(s->vc);
     free(s->Q);
@@ -228,13 +236,16 @@ static void sandwich(const smoother *s, void (*op)(const smoother *, const doubl
             0.5 * (out[i * rd + j] + out[j * rd + i]);
 }
 
-/* max |A - B| <= tol max(1, max |B|) */
+/* max |A - B| <= tol max(1, max |B|); false when a difference is NaN
+ * (comparisons, not fmax: fmax is a libm call here, and it would skip a
+ * NaN) */
 static int near(const double *A, const double *B, size_t len, double tol)
 {
     double d = 0.0, sc = 1.0;
     for (size_t i = 0; i < len; i++) {
-        d = fmax(d, fabs(A[i] - B[i]));
-        sc = fmax(sc, fabs(B[i]));
+        double a = fabs(A[i] - B[i]), b = fabs(B[i]);
+        if (!(a <= d)) d = a;
+        if (b > sc) sc = b;
     }
     return d <= tol * sc;
 }
@@ -435,7 +446,7 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
             for (size_t l = 0; l < rd; l++) v += Nx[j * rd + l] * Pi[l];
             q += Pi[j] * v;
         }
-        ev[i] = fmax(Pi[i] - q, 0.0);
+        ev[i] = Pi[i] - q > 0.0 ? Pi[i] - q : 0.0;
     }
     double q = 0.0;
     for (size_t i = 0; i < rd && !obs; i++) {
@@ -443,9 +454,15 @@ static uint32_t n_step(smoother *s, uint32_t nid, uint32_t k, int obs)
         for (size_t j = 0; j < rd; j++) v += Nx[i * rd + j] * M[j];
         q += M[i] * v;
     }
-    ev[rd] = obs ? 0.0 : fmax(F - q, 0.0);
+    ev[rd] = !obs && F - q > 0.0 ? F - q : 0.0;
     s->enext[e] = nx;
-    if (!scratch) s->nE++;
+    if (!scratch) {
+        if (grow(&s->eskey, &s->capsk, e + 1, sizeof *s->eskey) ||
+            grow(&s->esval, &s->capsv, e + 1, sizeof *s->esval))
+            return NONE;
+        s->eskey[e] = EMPTY;
+        s->nE++;
+    }
     return (uint32_t)e;
 }
 
@@ -698,9 +715,23 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         uint32_t nprev = nid;
         if (var) {
             uint64_t key = ((uint64_t)nid << 33) | ((uint64_t)k << 1) | (uint64_t)obs;
-            if (key != last && (ent = n_step(s, nid, k, obs)) == NONE) {
-                free(buf);
-                return oom();
+            if (key != last) {
+                /* (the scratch entry's content changes: never memoised) */
+                int memo = ent != NONE && ent != s->escr;
+                uint32_t nx;
+                if (memo && s->eskey[ent] == key) {
+                    nx = s->esval[ent];
+                } else {
+                    if ((nx = n_step(s, nid, k, obs)) == NONE) {
+                        free(buf);
+                        return oom();
+                    }
+                    if (memo && nx != s->escr) {
+                        s->eskey[ent] = key;
+                        s->esval[ent] = nx;
+                    }
+                }
+                ent = nx;
             }
             last = key;
             nid = s->enext[ent];
@@ -726,14 +757,15 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                 double *tmp = rv;
                 rv = wv;
                 wv = tmp;
+                /* element i of the row needs at[i] alone, so it is written
+                 * in place even where at is smean's row (through e, the
+                 * vector load of e after its scalar stores stalled on
+                 * store forwarding at every step) */
                 const double *at = fs->ax + t * rd;
                 for (size_t i = 0; i < rd; i++) {
                     double q = at[i];
                     for (size_t l = 0; l < rd; l++) q += P[i * rd + l] * rv[l];
-                    e[i] = q;
-                }
-                for (size_t i = 0; i < rd; i++) {
-                    smean[t * rd + i] = e[i];
+                    smean[t * rd + i] = q;
                     svar[t * rd + i] = evs[i];
                 }
                 ymean[t] = x[t] + (xb ? xb[t] : 0.0);
