@@ -1,6 +1,6 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
- *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON]
+ *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON [PRECISION]]
  * ARCH is gru, lstm, transformer, transformer-additive (attention=additive),
  * transformer-cross (cross=true with two regressors, an AR(1) and a dummy)
  * or wavenet (HIDDEN = channels = skip
@@ -13,7 +13,10 @@
  * (cpu_*: per CPU-second of this process, for loaded machines)
  * The data are windows of a simulated AR(2) series (scaled), as training
  * sees them; the timed loop is exactly the trainer's step: forward,
- * backward, gradient norm, AdamW. */
+ * backward, gradient norm, AdamW, on the backend a fit with --device cpu
+ * and PRECISION (fp32 or bf16, default fp32) trains on (its name is
+ * printed as "backend"); sampling runs on the fitted model's backend, the
+ * fp32 reference, as after a fit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
+#include "neural/device.h"
 #include "neural/neural.h"
 #include "bench_util.h"
 
@@ -60,13 +64,18 @@ int main(int argc, char **argv)
     size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
     int steps = atoi(argv[7]);
     size_t S = argc > 8 ? (size_t)atoi(argv[8]) : 200, H = argc > 9 ? (size_t)atoi(argv[9]) : 24;
-    tsf_nn *nn;
+    tsf_precision prec = argc > 10 && !strcmp(argv[10], "bf16") ? TSF_PRECISION_BF16
+                                                                : TSF_PRECISION_FP32;
+    const tsf_nn_backend *be;
+    tsf_nn *nn, *tn;
     tsf_nn_acts *acts;
-    if (tsf_nn_new(&cfg, &nn) || tsf_nn_acts_new(nn, B, T, &acts)) {
+    if (tsf_nn_backend_get(TSF_DEVICE_CPU, prec, &be) || tsf_nn_new(&cfg, &nn) ||
+        tsf_nn_new_on(&cfg, be, &tn) || tsf_nn_acts_new(tn, B, T, &acts)) {
         fprintf(stderr, "%s\n", tsf_errmsg());
         return 1;
     }
     tsf_nn_init(nn, 1);
+    memcpy(tn->params, nn->params, nn->nparams * sizeof *nn->params);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     size_t n = B * T + 2;
     double *z = malloc(n * sizeof *z);
@@ -82,7 +91,6 @@ int main(int argc, char **argv)
     }
     size_t np = nn->nparams;
     float *g = calloc(np, sizeof *g), *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
-    const tsf_nn_backend *be = nn->be;
     double t0 = 0.0, c0 = 0.0;
     for (int s = -2; s < steps; s++) { /* two warm-up steps */
         if (s == 0) {
@@ -90,11 +98,12 @@ int main(int argc, char **argv)
             c0 = bench_cpu_now();
         }
         memset(g, 0, np * sizeof *g);
-        tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
+        tsf_nn_forward_backward(tn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
         double gn = sqrt(be->sumsq(g, np));
         if (gn > 5.0) be->scale(g, (float)(5.0 / gn), np);
-        be->adamw_update(nn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
+        be->adamw_update(tn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
     }
+    memcpy(nn->params, tn->params, np * sizeof *nn->params);
     double dt = tsf_now() - t0, dc = bench_cpu_now() - c0;
     /* sampling: S paths, H steps after a history of T values */
     tsf_nn_stream *s1, *sN;
@@ -132,13 +141,14 @@ int main(int argc, char **argv)
     printf("{\"steps_per_s\": %.3f, \"ms_per_step\": %.2f, \"cpu_steps_per_s\": %.3f, "
            "\"sample_steps_per_s\": %.0f, \"cpu_sample_steps_per_s\": %.0f, "
            "\"recompute_sample_steps_per_s\": %.0f, \"maxrss_mb\": %.1f, \"nparams\": %zu, "
-           "\"acts_mb\": %.1f}\n",
+           "\"acts_mb\": %.1f, \"backend\": \"%s\"}\n",
            steps / dt, 1e3 * dt / steps, steps / dc, (double)(S * H) / ds,
            (double)(S * H) / dsc, rs, ru.ru_maxrss / 1024.0, np,
-           (double)acts->size * sizeof(float) / 1e6);
+           (double)acts->size * sizeof(float) / 1e6, be->name);
     tsf_nn_stream_free(s1);
     tsf_nn_stream_free(sN);
     tsf_nn_acts_free(acts);
+    tsf_nn_free(tn);
     tsf_nn_free(nn);
     gsl_rng_free(r);
     free(z); free(x); free(y); free(g); free(m); free(v); free(paths);

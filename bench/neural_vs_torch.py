@@ -6,7 +6,11 @@ AdamW).  One configuration per process so ru_maxrss is its own.
 
 ARCH: gru, lstm, transformer, transformer-additive (additive attention),
 transformer-cross (cross=true, two regressors) or wavenet.
-usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS
+usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS [PRECISION]
+PRECISION fp32 (default) or bf16: the forward pass under
+torch.autocast("cpu", dtype=torch.bfloat16) (PyTorch's mixed precision on
+the CPU: its autocast list runs linear maps, convolutions and matrix
+products in bf16), the loss in fp32.
 prints one JSON line: {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "maxrss_mb",
 "nparams"} (cpu_*: per CPU-second of the process, for loaded machines)
 """
@@ -46,6 +50,9 @@ class Block(nn.Module):
 
     def forward(self, x, bias):
         B, T, C = x.shape
+        # LayerNorm in fp32 (as tsf's; PyTorch 1.13's CPU autocast leaves
+        # layer_norm out of its lists and refuses a bf16 input with fp32 weights)
+        x = x.float()
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
         hs = C // self.heads
         q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
@@ -55,8 +62,8 @@ class Block(nn.Module):
         else:
             att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
         y = (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
-        x = x + self.proj(y)
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        x = x + self.proj(y).float()
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")).float()
 
 
 class CrossBlock(Block):
@@ -110,7 +117,7 @@ class TransformerNet(nn.Module):
         x = self.embed(x)
         for b in self.blocks:
             x = b(x, bias, enc) if self.nx else b(x, bias)
-        return self.head(self.lnf(x))
+        return self.head(self.lnf(x.float()))
 
 
 class WaveNetNet(nn.Module):
@@ -142,6 +149,7 @@ class WaveNetNet(nn.Module):
 def main():
     arch, H, L, NH, T, B, steps, threads = sys.argv[1:9]
     H, L, NH, T, B, steps, threads = map(int, (H, L, NH, T, B, steps, threads))
+    bf16 = len(sys.argv) > 9 and sys.argv[9] == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     nx = 2 if arch == "transformer-cross" else 0
@@ -169,7 +177,9 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        o = net(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            o = net(x)
+        o = o.float()
         sigma = F.softplus(o[..., 1]) + 1e-4
         loss = (torch.log(sigma) + 0.5 * ((y - o[..., 0]) / sigma) ** 2).mean()
         loss.backward()

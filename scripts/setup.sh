@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc clang pkg-config meson ninja-build
-          libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev
+          libgsl-dev liblapacke-dev libopenblas-dev libcsv-dev libjansson-dev libdnnl-dev
           libcmocka-dev libomp-dev libcairo2-dev libopenmpi-dev openmpi-bin python3
           abigail-tools doxygen groff-base python3-numpy python3-pytest python3-pandas)
 

@@ -206,6 +206,18 @@ for spec in ["auto", "ar", "arima(1,0,0)", "gru(hidden=4, layers=1, context=8)"]
         j = json.loads(out)
         check("period 48 " + spec, j["period"] == 48 and j["interval"] == "30 minutes",
               f"{j['period']} {j.get('interval')}")
+# --precision: reported by fit --json for neural models, never ignored: bf16
+# trains in bf16 or is refused with the advice; tf32 is a GPU format
+for prec in ["fp32", "bf16", "tf32"]:
+    code, out, err = run(["fit", "-m", "gru(hidden=4, layers=1, context=8)", "--json",
+                          "--epochs", "1", "--precision", prec, "datasets/lh.csv"])
+    if code == 0:
+        check("precision " + prec, prec != "tf32" and json.loads(out)["precision"] == prec, out)
+    else:
+        check("precision " + prec + " refused", code == 1 and prec != "fp32" and
+              ("use --precision fp32" in err or "tf32 is a GPU" in err), err)
+code, out, err = run(["fit", "-m", "arima(1,0,0)", "--json", "datasets/lh.csv"])
+check("no precision for arima", code == 0 and "precision" not in json.loads(out), out)
 code, out, err = run(["fit", "-m", "ar", "--json", "datasets/msft.csv"])
 check("msft business days", code == 0 and json.loads(out)["period"] == 5 and
       json.loads(out)["interval"] == "1 business day", err)

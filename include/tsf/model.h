@@ -227,6 +227,22 @@ typedef struct {
                                     otherwise */
 } tsf_fit_info;
 
+/** The arithmetic a fitted neural model was trained in: the
+ * tsf_fit_opts.precision of its fit, or the record of its model file
+ * (files written before the record: ::TSF_PRECISION_FP32).  Its weights,
+ * likelihood, forecasts and streaming are fp32 whatever it was trained in.
+ * @return ::TSF_OK; ::TSF_EINVAL when m or out is NULL, m is not a neural
+ * model or is not fitted.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API tsf_status tsf_model_precision(const tsf_model *m, tsf_precision *out);
+
+/** "fp32", "tf32" or "bf16"; NULL for a value that is not a ::tsf_precision.
+ * A static string.
+ * @par Thread safety
+ * Thread-safe. */
+TSF_API const char *tsf_precision_name(tsf_precision p);
+
 /** Creates an unfitted model from a spec.
  * @return ::TSF_OK; ::TSF_EPARSE with a message that quotes the spec and
  * points at the offending text; ::TSF_EINVAL (NULL argument); ::TSF_ENOMEM.

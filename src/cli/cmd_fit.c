@@ -104,11 +104,15 @@ static void print_human(const tsf_model *m, const cli_data *d, const tsf_fit_inf
     if (!tsf_model_is_neural(m)) print_ljung_box(m, d, info);
 }
 
-static json_t *info_json(const char *spec, const tsf_fit_info *info, const char *interval)
+static json_t *info_json(const char *spec, const tsf_model *m, const tsf_fit_info *info,
+                         const char *interval)
 {
     json_t *j = json_object(), *coef = json_object(), *se = json_object();
     json_object_set_new(j, "spec", json_string(spec));
     json_object_set_new(j, "model", json_string(info->model));
+    tsf_precision prec;
+    if (tsf_model_is_neural(m) && tsf_model_precision(m, &prec) == TSF_OK)
+        json_object_set_new(j, "precision", json_string(tsf_precision_name(prec)));
     json_object_set_new(j, "order", json_pack("[iii]", info->order[0], info->order[1], info->order[2]));
     json_object_set_new(j, "seasonal",
                         json_pack("[iii]", info->seasonal[0], info->seasonal[1], info->seasonal[2]));
@@ -201,7 +205,7 @@ int cmd_fit(int argc, char **argv)
             char iv[64];
             if (st) r = cli_fail(st);
             else if (a.json)
-                r = write_json(stdout, info_json(a.specs[0], &info, interval_words(&d, iv, sizeof iv)));
+                r = write_json(stdout, info_json(a.specs[0], m, &info, interval_words(&d, iv, sizeof iv)));
             else if (info.se_robust) print_volatility(&d, &info, a.returns);
             else print_human(m, &d, &info);
             if (!r && a.out && (st = tsf_save(m, a.out))) r = cli_fail(st);

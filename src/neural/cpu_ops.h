@@ -121,11 +121,46 @@ void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, 
                                    size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
                                    float *scratch);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
+float *tsf_cpu_alloc(size_t n);
+void tsf_cpu_free(float *p);
+void tsf_cpu_copy2d(float *dst, size_t dpitch, const float *src, size_t spitch, size_t width,
+                    size_t rows);
+int tsf_cpu_sync(char *msg, size_t len);
 void tsf_cpu_zero(float *x, size_t N);
 double tsf_cpu_sumsq(const float *g, size_t N);
 void tsf_cpu_scale(float *x, float a, size_t N);
 void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v, size_t N,
                           float lr, float beta1, float beta2, float eps, float weight_decay,
                           int t);
+
+/* A CPU backend table: the reference ops with the GEMMs MMF, MMB
+ * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's), so
+ * that the variants share every other entry by construction. */
+#define TSF_CPU_TABLE(NAME, MMF, MMB)                                                          \
+    {                                                                                          \
+        .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB,                           \
+        .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
+        .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
+        .gelu_backward = tsf_cpu_gelu_backward, .residual_forward = tsf_cpu_residual_forward,  \
+        .gru_forward = tsf_cpu_gru_forward, .gru_backward = tsf_cpu_gru_backward,              \
+        .lstm_forward = tsf_cpu_lstm_forward, .lstm_backward = tsf_cpu_lstm_backward,          \
+        .attention_forward = tsf_cpu_attention_forward,                                        \
+        .attention_backward = tsf_cpu_attention_backward,                                      \
+        .attention_step = tsf_cpu_attention_step, .head_loss = tsf_cpu_head_loss,              \
+        .head_params = tsf_cpu_head_params, .sumsq = tsf_cpu_sumsq, .scale = tsf_cpu_scale,    \
+        .adamw_update = tsf_cpu_adamw_update, .on_device = 0, .alloc = tsf_cpu_alloc,          \
+        .free = tsf_cpu_free, .upload = tsf_cpu_copy, .download = tsf_cpu_copy,                \
+        .copy = tsf_cpu_copy, .copy2d = tsf_cpu_copy2d, .zero = tsf_cpu_zero,                  \
+        .sync = tsf_cpu_sync, .dilated_im2col = tsf_cpu_dilated_im2col,                        \
+        .dilated_col2im = tsf_cpu_dilated_col2im, .gated_forward = tsf_cpu_gated_forward,      \
+        .gated_backward = tsf_cpu_gated_backward, .relu_forward = tsf_cpu_relu_forward,        \
+        .relu_backward = tsf_cpu_relu_backward, .mixture_loss = tsf_cpu_mixture_loss,          \
+        .binned_loss = tsf_cpu_binned_loss, .additive_forward = tsf_cpu_additive_forward,      \
+        .additive_backward = tsf_cpu_additive_backward,                                        \
+        .additive_step = tsf_cpu_additive_step, .head_draw = tsf_cpu_head_draw,                \
+        .sparse_attention_forward = tsf_cpu_sparse_attention_forward,                          \
+        .sparse_attention_backward = tsf_cpu_sparse_attention_backward,                        \
+        .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
+    }
 
 #endif

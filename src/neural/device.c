@@ -22,6 +22,7 @@
 #include "core/internal.h"
 #include "device.h"
 #include "cuda_abi.h"
+#include "onednn.h"
 
 #define NODEV_HINT "; use --device cpu (or device=auto, which falls back to the CPU)"
 
@@ -127,6 +128,19 @@ static tsf_status get_cuda(tsf_precision precision, const tsf_nn_backend **out)
 }
 #endif
 
+/* The CPU backend for the precision: oneDNN's GEMMs where they are offered
+ * (onednn.h), else the OpenBLAS reference in fp32; bf16 only through
+ * oneDNN; tf32 is a GPU format and refused (no option is ignored). */
+static tsf_status get_cpu(tsf_precision precision, const tsf_nn_backend **out)
+{
+    if (precision == TSF_PRECISION_TF32)
+        return tsf_set_error(TSF_EUNSUP, "--precision tf32 is a GPU tensor-core format; on the "
+                             "CPU use fp32 (the default) or bf16");
+    if (precision == TSF_PRECISION_BF16) return tsf_nn_backend_onednn(precision, out);
+    if (tsf_nn_backend_onednn(precision, out) != TSF_OK) *out = tsf_nn_backend_cpu();
+    return TSF_OK;
+}
+
 tsf_status tsf_nn_backend_get(tsf_device device, tsf_precision precision,
                               const tsf_nn_backend **out)
 {
@@ -136,17 +150,15 @@ tsf_status tsf_nn_backend_get(tsf_device device, tsf_precision precision,
         return tsf_set_error(TSF_EINVAL, "unknown precision %d (fp32, tf32 or bf16)",
                              (int)precision);
     switch (device) {
-    case TSF_DEVICE_CPU: *out = tsf_nn_backend_cpu(); return TSF_OK;
+    case TSF_DEVICE_CPU: return get_cpu(precision, out);
     case TSF_DEVICE_CUDA: return get_cuda(precision, out);
     case TSF_DEVICE_AUTO:
         /* The CUDA kernels compile, their arithmetic is tested on the host
          * and they have run on a GPU (the bench), but tests/test_backend_ops
          * has not yet compared them with the CPU twins on one (docs/gpu.md):
-         * until it passes, auto means the verified CPU reference and the
-         * GPU is opt-in with --device cuda. */
-        (void)precision;
-        *out = tsf_nn_backend_cpu();
-        return TSF_OK;
+         * until it passes, auto means the CPU and the GPU is opt-in with
+         * --device cuda. */
+        return get_cpu(precision, out);
     }
     return tsf_set_error(TSF_EINVAL, "unknown device %d (auto, cpu or cuda)", (int)device);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "neural.h"
+#include "prune.h"
 
 
 static tsf_status put(tsf_st *doc, const char *key, const char *fmt, ...)
@@ -50,12 +51,14 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
     if (hd->ranged && ((st = put(doc, "head_lo", "%.17g", c->head_lo)) ||
                        (st = put(doc, "head_hi", "%.17g", c->head_hi))))
         return st;
+    if (c->sparsity > 0.0 && (st = put(doc, "sparsity", "%.17g", c->sparsity))) return st;
     if ((st = put(doc, "period", "%d", c->period)) ||
         (st = put(doc, "scale", "%.17g", m->scale)) ||
         (st = put(doc, "epochs", "%d", m->epochs)) || (st = put(doc, "batch", "%d", m->batch)) ||
         (st = put(doc, "lr", "%.17g", m->lr)) ||
         (st = put(doc, "seed", "%llu", (unsigned long long)m->seed)) ||
         (st = put(doc, "threads", "%d", m->threads)) ||
+        (st = put(doc, "precision", "%s", tsf_precision_name(m->precision))) ||
         (st = put(doc, "epochs_run", "%d", m->epochs_run)) ||
         (st = put(doc, "best_epoch", "%d", m->best_epoch)) ||
         (st = put(doc, "valid_nll", "%.17g", m->valid_nll)) ||
@@ -209,6 +212,12 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
             return tsf_set_error(TSF_EPARSE, "model file: neural.head_lo must be below "
                                  "neural.head_hi");
     }
+    /* absent in files of dense models (and in files before pruning) */
+    c.sparsity = meta(doc, "sparsity") ? get_real(doc, "sparsity", 0, &st) : 0.0;
+    if (st) return st;
+    if (!(c.sparsity >= 0.0 && c.sparsity < 1.0))
+        return tsf_set_error(TSF_EPARSE, "model file: neural.sparsity = '%s' is not in [0, 1)",
+                             meta(doc, "sparsity"));
     if ((st = get_long(doc, "period", 1, 100000, &period))) return st;
     c.period = (int)period;
     char why[160] = "";
@@ -232,6 +241,14 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
     double ep = get_real(doc, "epochs", 1, &st), ba = get_real(doc, "batch", 1, &st);
     m->epochs = ep >= 0.0 && ep < 1e9 ? (int)ep : 0;
     m->batch = ba >= 0.0 && ba < 1e9 ? (int)ba : 0;
+    /* training precision: a record (absent in files before it: fp32) */
+    static const char *const precisions[] = {"fp32", "tf32", "bf16", NULL};
+    const char *pv = meta(doc, "precision");
+    int pi = pv ? choice(pv, precisions) : 0;
+    if (pi < 0 && !st)
+        st = tsf_set_error(TSF_EPARSE, "model file: neural.precision = '%s' is not fp32, tf32 "
+                           "or bf16", pv);
+    m->precision = pi > 0 ? (tsf_precision)pi : TSF_PRECISION_FP32;
     if (!st) st = load_x(doc, m);
     if (!st) st = tsf_nn_new(&m->cfg, &m->nn);
     for (size_t k = 0; !st && k < m->nn->ntens; k++) {
@@ -253,6 +270,9 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
                 st = tsf_set_error(TSF_EPARSE, "model file: tensor %s holds a non-finite value",
                                    t->name);
     }
+    /* the sparse copies come from the weights' exact zeros, whatever the
+     * metadata claims */
+    if (!st) st = tsf_nn_sparsify(m->nn);
     if (st) {
         tsf_neural_free(m);
         return st;

@@ -10,6 +10,7 @@
 #include <gsl/gsl_rng.h>
 #include "core/internal.h"
 #include "net.h"
+#include "prune.h"
 
 size_t tsf_nn_add_tensor(tsf_nn *nn, const char *name, size_t rows, size_t cols)
 {
@@ -87,6 +88,7 @@ void tsf_nn_free(tsf_nn *nn)
 {
     if (!nn) return;
     nn->be->free(nn->params);
+    tsf_nn_sparse_free(nn->sparse);
     free(nn);
 }
 

@@ -31,6 +31,7 @@ typedef struct {
     int head_n;  /* mixture components / bins; 0: the head's default */
     double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
     int nextra;  /* extra input features per position (regressors at the predicted step) */
+    double sparsity; /* 0 <= S < 1: fraction of pruned weight blocks (prune.h) */
 } tsf_nn_config;
 
 /* A hyperparameter of an architecture: its spec key, the metadata key it
@@ -96,6 +97,7 @@ typedef struct tsf_nn {
     size_t w_cx, b_cx;  /* transformer(cross=true): the covariate encoding */
     size_t ftop;    /* width of the features the head layer reads */
     size_t K;       /* raw head outputs per position */
+    struct tsf_nn_sparse *sparse; /* block-sparse copies of pruned weights (prune.h), or NULL */
 } tsf_nn;
 
 /* Builds the layout and allocates params (zero) on the CPU backend. */

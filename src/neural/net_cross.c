@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "net_cross.h"
+#include "prune.h"
 
 static size_t NX(const tsf_nn *nn) { return (size_t)nn->cfg.nextra; }
 
@@ -140,11 +141,12 @@ void tsf_cross_step(const tsf_nn *nn, size_t l, float *res, const float *enc, fl
     size_t C = (size_t)nn->cfg.hidden, NH = (size_t)nn->cfg.heads, W = (size_t)nn->cfg.context;
     size_t slot = pos % W;
     be->layernorm_forward(ln, NULL, NULL, res, P + lo->lncw, P + lo->lncb, B, C);
-    be->matmul_forward(q, ln, P + lo->wcq, P + lo->bcq, B, C, C);
-    be->matmul_forward(kvb, enc, P + lo->wckv, P + lo->bckv, B, C, 2 * C);
+    /* the projections as the step's others: pruned ones through their sparse copies */
+    tsf_nn_linear(nn, q, ln, lo->wcq, lo->bcq, B, C, C);
+    tsf_nn_linear(nn, kvb, enc, lo->wckv, lo->bckv, B, C, 2 * C);
     be->copy2d(kc + slot * C, W * C, kvb, 2 * C, C, B);
     be->copy2d(vc + slot * C, W * C, kvb + C, 2 * C, C, B);
     be->attention_step(atty, q, kc, vc, B, C, NH, W, pos, sc);
-    be->matmul_forward(tmp, atty, P + lo->wco, P + lo->bco, B, C, C);
+    tsf_nn_linear(nn, tmp, atty, lo->wco, lo->bco, B, C, C);
     be->residual_forward(res, res, tmp, B * C);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "neural.h"
+#include "prune.h"
 
 static int is_gru(const tsf_nn *nn) { return nn->cfg.arch == &tsf_nn_arch_gru; }
 
@@ -249,8 +250,8 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? nn->nin : H;
         float *h = r->mem + l * B * H;
-        be->matmul_forward(xg, in, P + lo->w_ih, P + lo->b_ih, B, I, GH);
-        be->matmul_forward(hg, h, P + lo->w_hh, P + lo->b_hh, B, H, GH);
+        tsf_nn_linear(nn, xg, in, lo->w_ih, lo->b_ih, B, I, GH);
+        tsf_nn_linear(nn, hg, h, lo->w_hh, lo->b_hh, B, H, GH);
         if (gru) {
             be->gru_forward(hn, gt, xg, hg, h, B, H);
         } else {
@@ -276,7 +277,7 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy2d(cat + H, 2 * H, hn, H, H, B);
         in = cat;
     }
-    be->matmul_forward(o, in, P + nn->w_out, P + nn->b_out, B, nn->ftop, K);
+    tsf_nn_linear(nn, o, in, nn->w_out, nn->b_out, B, nn->ftop, K);
 }
 
 /* Layout: per layer weight_ih (GH,I), bias_ih, weight_hh (GH,H), bias_hh

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "neural.h"
+#include "prune.h"
 #include "net_cross.h"
 
 /* attention=dot (0, scaled dot product) or additive (1, cpu_additive.c):
@@ -249,13 +250,13 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     size_t slot = r->pos % W, WC = (size_t)nn->cfg.context;
     int cross = tsf_cross_on(&nn->cfg);
     float *xcache = r->mem + 2 * L * B * W * C; /* cross=true: its caches (state_blocks) */
-    be->matmul_forward(res, x, P + nn->w_in, P + nn->b_in, B, nn->nin, C);
+    tsf_nn_linear(nn, res, x, nn->w_in, nn->b_in, B, nn->nin, C);
     if (cross) tsf_cross_encode(nn, enc, xc, x, B);
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         float *kc = r->mem + l * B * W * C, *vc = r->mem + (L + l) * B * W * C;
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
-        be->matmul_forward(qkv, ln, P + lo->wqkv, P + lo->bqkv, B, C, 3 * C);
+        tsf_nn_linear(nn, qkv, ln, lo->wqkv, lo->bqkv, B, C, 3 * C);
         /* k, v rows into the caches' slot; q rows packed (B,C) into ln,
          * free until ln2: three strided copies, not 3B (device backends) */
         be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
@@ -267,20 +268,20 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
             be->sparse_attention_step(atty, ln, kc, vc, B, C, NH, r->pos, pat, sc);
         else
             be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
-        be->matmul_forward(tmp, atty, P + lo->wo, P + lo->bo, B, C, C);
+        tsf_nn_linear(nn, tmp, atty, lo->wo, lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
         if (cross) /* fch and fchg are free until the MLP */
             tsf_cross_step(nn, l, res, enc, xcache + l * B * WC * C,
                            xcache + (L + l) * B * WC * C, B, r->pos, ln, qkv, atty, tmp, fch,
                            sc);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
-        be->matmul_forward(fch, ln, P + lo->wfc, P + lo->bfc, B, C, 4 * C);
+        tsf_nn_linear(nn, fch, ln, lo->wfc, lo->bfc, B, C, 4 * C);
         be->gelu_forward(fchg, fch, B * 4 * C);
-        be->matmul_forward(tmp, fchg, P + lo->wpr, P + lo->bpr, B, 4 * C, C);
+        tsf_nn_linear(nn, tmp, fchg, lo->wpr, lo->bpr, B, 4 * C, C);
         be->residual_forward(res, res, tmp, B * C);
     }
     be->layernorm_forward(ln, NULL, NULL, res, P + nn->lnf_w, P + nn->lnf_b, B, C);
-    be->matmul_forward(o, ln, P + nn->w_out, P + nn->b_out, B, C, K);
+    tsf_nn_linear(nn, o, ln, nn->w_out, nn->b_out, B, C, K);
 }
 
 /* Layout as GPT-2's (names as nanoGPT's): embed, per block ln1, attn.qkv,

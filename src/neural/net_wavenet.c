@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "neural.h"
+#include "prune.h"
 
 #define SKIP(c) ((size_t)(c)->hp[0])
 #define KW(c) ((size_t)(c)->hp[1])
@@ -261,11 +262,10 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     const tsf_nn_config *c = &nn->cfg;
     size_t C = (size_t)c->hidden, S = SKIP(c), NL = nlayers(c), KC = KW(c) * C, B = r->B;
     size_t CS = C > S ? C : S;
-    const float *P = nn->params;
     float *h = r->scratch, *a = h + B * C, *col = a + B * C, *z = col + B * KC;
     float *skip = z + 2 * B * C, *tmp = skip + B * CS, *u = tmp + B * CS;
     float *q = r->mem;
-    be->matmul_forward(h, x, P + nn->w_in, P + nn->b_in, B, nn->nin, C);
+    tsf_nn_linear(nn, h, x, nn->w_in, nn->b_in, B, nn->nin, C);
     for (size_t i = 0; i < NL; i++) {
         wn_off lo = offsets(nn, i);
         size_t R = qlen(c, i), d = dilation(c, i), now = r->pos % R;
@@ -274,24 +274,24 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         be->copy2d(q + now * C, R * C, h, C, C, B);
         for (size_t j = 0; j < KW(c); j++)
             be->copy2d(col + j * C, KC, q + ((now + R - j * d) % R) * C, R * C, C, B);
-        be->matmul_forward(z, col, P + lo.wc, P + lo.bc, B, KC, 2 * C);
+        tsf_nn_linear(nn, z, col, lo.wc, lo.bc, B, KC, 2 * C);
         be->gated_forward(a, z, B, C);
         if (i + 1 < NL) {
-            be->matmul_forward(tmp, a, P + lo.wr, P + lo.br, B, C, C);
+            tsf_nn_linear(nn, tmp, a, lo.wr, lo.br, B, C, C);
             be->residual_forward(h, h, tmp, B * C);
         }
         if (i == 0) {
-            be->matmul_forward(skip, a, P + lo.ws, P + lo.bs, B, C, S);
+            tsf_nn_linear(nn, skip, a, lo.ws, lo.bs, B, C, S);
         } else {
-            be->matmul_forward(tmp, a, P + lo.ws, P + lo.bs, B, C, S);
+            tsf_nn_linear(nn, tmp, a, lo.ws, lo.bs, B, C, S);
             be->residual_forward(skip, skip, tmp, B * S);
         }
         q += B * R * C;
     }
     be->relu_forward(u, skip, B * S);
-    be->matmul_forward(tmp, u, P + nn->lnf_w, P + nn->lnf_b, B, S, S);
+    tsf_nn_linear(nn, tmp, u, nn->lnf_w, nn->lnf_b, B, S, S);
     be->relu_forward(u, tmp, B * S);
-    be->matmul_forward(o, u, P + nn->w_out, P + nn->b_out, B, S, nn->K);
+    tsf_nn_linear(nn, o, u, nn->w_out, nn->b_out, B, S, nn->K);
 }
 
 /* Defaults (docs/neural.md): channels=32, skip=32, kernel=2, stacks=1,

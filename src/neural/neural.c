@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/model_impl.h"
 #include "neural.h"
+#include "prune.h"
 
 tsf_neural *tsf_neural_alloc(const tsf_nn_config *cfg)
 {
@@ -106,6 +108,8 @@ void tsf_neural_set_name(tsf_neural *m)
             : o->names  ? snprintf(m->name + used, n - used, "%s=%s, ", o->key, o->names[v])
                         : snprintf(m->name + used, n - used, "%s=%d, ", o->key, v);
     }
+    if (c->sparsity > 0.0 && w >= 0 && (used += (size_t)w) < n)
+        w = snprintf(m->name + used, n - used, "sparsity=%g, ", c->sparsity);
     if (w >= 0 && (used += (size_t)w) < n) {
         if (hd->nkey && c->head_n)
             snprintf(m->name + used, n - used, "head=%s, %s=%d)", hd->name, hd->nkey, c->head_n);
@@ -114,6 +118,19 @@ void tsf_neural_set_name(tsf_neural *m)
         else
             snprintf(m->name + used, n - used, "head=%s)", hd->name);
     }
+}
+
+/* sparsity=S, common to every architecture: 0 <= S < 1 (prune.h). */
+static tsf_status parse_sparsity(const tsf_spec *s, double *out)
+{
+    *out = 0.0;
+    tsf_status st = tsf_spec_get_real(s, 0, "sparsity", 0.0, 1.0, out);
+    if (st) return st;
+    if (*out >= 1.0)
+        return tsf_spec_error(s, tsf_spec_find(s, 0, "sparsity")->pos, TSF_EPARSE,
+                              "sparsity=%g prunes every weight: give a fraction below 1, e.g. "
+                              "sparsity=0.9", *out);
+    return TSF_OK;
 }
 
 tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void **impl)
@@ -148,8 +165,9 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
         int w = snprintf(known + used, sizeof known - used, "%s, ", o->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
-    snprintf(known + used, sizeof known - used, "head, components (head=mixture), bins "
-             "(head=binned)");
+    snprintf(known + used, sizeof known - used, "sparsity, head, components (head=mixture), "
+             "bins (head=binned)");
+    if ((st = parse_sparsity(s, &c.sparsity))) return st;
     if ((st = tsf_spec_get_choice(s, 0, "head", tsf_nn_head_names, &head))) return st;
     c.head = (tsf_nn_head)head;
     /* the size keys of the heads: only the chosen head's is allowed */
@@ -264,6 +282,28 @@ tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
     fi->converged = 1;
     fi->lambda = NAN;
     return TSF_OK;
+}
+
+tsf_status tsf_model_precision(const tsf_model *m, tsf_precision *out)
+{
+    if (!m || !out || !tsf_model_is_neural(m))
+        return tsf_set_error(TSF_EINVAL, "tsf_model_precision: %s", !m || !out
+                             ? "NULL argument" : "not a neural model");
+    const tsf_neural *nm = m->impl;
+    tsf_status st = need_nn(nm);
+    if (st) return st;
+    *out = nm->precision;
+    return TSF_OK;
+}
+
+const char *tsf_precision_name(tsf_precision p)
+{
+    switch (p) {
+    case TSF_PRECISION_FP32: return "fp32";
+    case TSF_PRECISION_TF32: return "tf32";
+    case TSF_PRECISION_BF16: return "bf16";
+    }
+    return NULL;
 }
 
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
@@ -448,7 +488,7 @@ tsf_status tsf_neural_state_new(const void *impl, void **out)
     if (!ns) return tsf_set_error(TSF_ENOMEM, "out of memory for a state");
     if (!(st = tsf_nn_new(&m->cfg, &ns->nn))) {
         memcpy(ns->nn->params, m->nn->params, m->nn->nparams * sizeof(float));
-        st = tsf_neural_stream(m, ns->nn, 1, &ns->s);
+        if (!(st = tsf_nn_sparsify(ns->nn))) st = tsf_neural_stream(m, ns->nn, 1, &ns->s);
     }
     if (st) {
         tsf_neural_state_free(ns);

@@ -27,6 +27,7 @@ typedef struct {
     char **xnames;
     /* training record (saved as metadata) */
     int epochs, batch, epochs_run, best_epoch, threads;
+    tsf_precision precision; /* of the training GEMMs (the model itself is fp32) */
     double lr, valid_nll, train_nll;
     uint64_t seed;
     double loglik;      /* exact loglik of the training data, data units */

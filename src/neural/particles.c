@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "neural.h"
+#include "prune.h"
 
 static void clone_free(tsf_neural_state *c)
 {
@@ -23,7 +24,7 @@ tsf_status tsf_neural_state_clone(const void *st, void **out)
     tsf_status r = tsf_nn_new(&src->nn->cfg, &c->nn);
     if (!r) {
         memcpy(c->nn->params, src->nn->params, src->nn->nparams * sizeof(float));
-        r = tsf_nn_stream_new(c->nn, src->s->scale, 1, &c->s);
+        if (!(r = tsf_nn_sparsify(c->nn))) r = tsf_nn_stream_new(c->nn, src->s->scale, 1, &c->s);
     }
     if (r) {
         clone_free(c);

@@ -17,6 +17,7 @@
 #endif
 #include "device.h"
 #include "neural.h"
+#include "prune.h"
 
 typedef struct {
     const tsf_neural *m;
@@ -181,8 +182,8 @@ static void release(train_data *d)
     free(d->wcum);
 }
 
-/* Trains nn, which is m->nn or, on a device backend, a device copy of it
- * whose weights go back to m->nn for validation and at the end. */
+/* Trains nn, which is m->nn or, on another backend, a copy of it whose
+ * weights go back to m->nn for validation and at the end. */
 static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_opts *opts,
                       gsl_rng *r)
 {
@@ -192,8 +193,13 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
     int validate = 0;
     for (size_t k = 0; k < d->nseries; k++) validate |= d->ntr[k] < d->ns[k];
     tsf_nn_acts *acts = NULL;
-    tsf_status st = tsf_nn_acts_new(nn, B, T, &acts);
-    if (st) return st;
+    tsf_nn_pruner *pr = NULL; /* sparsity > 0: masks (host memory, CPU training) */
+    tsf_status st = m->cfg.sparsity > 0.0 ? tsf_nn_pruner_new(nn, total, &pr) : TSF_OK;
+    if (!st) st = tsf_nn_acts_new(nn, B, T, &acts);
+    if (st) {
+        tsf_nn_pruner_free(pr);
+        return st;
+    }
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
     /* gradients, optimiser moments and the best weights: backend memory */
     float *g = be->alloc(np), *mm = be->alloc(np), *vv = be->alloc(np), *best = be->alloc(np);
@@ -218,6 +224,7 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
             be->zero(g, np);
             tl += tsf_nn_forward_backward(nn, acts, x, y, B, T, NULL, g, 1.0f / (float)nb);
             tn += nb;
+            if (pr) tsf_nn_pruner_mask_grads(pr, g);
             double gn = sqrt(be->sumsq(g, np));
             if (!isfinite(gn) && be->sync(why, sizeof why)) {
                 st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device "
@@ -232,6 +239,7 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
             if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
             be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_at(m->lr, step, total)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
+            if (pr && (st = tsf_nn_pruner_apply(pr, nn->params, step))) goto done;
         }
         if (be->sync(why, sizeof why)) {
             st = tsf_set_error(TSF_ENODEV, "GPU failure while training (%s); try --device cpu",
@@ -241,7 +249,12 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
         m->train_nll = tn ? tl / (double)tn : NAN;
         m->epochs_run = ep;
         double v = NAN;
-        if (validate) {
+        /* while the sparsity still rises, the held-out fit is not compared
+         * (a denser earlier epoch would win): best weights, plateaus and
+         * early stopping count from the first epoch at the final sparsity */
+        int pruning = pr && !tsf_nn_pruner_done(pr);
+        if (pruning) be->copy(best, nn->params, np);
+        if (validate && !pruning) {
             if (nn != m->nn) be->download(m->nn->params, nn->params, np);
             if ((st = valid_nll(d, &v))) goto done;
             if (v < best_v) {
@@ -272,6 +285,7 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
     }
     if (!st && nn != m->nn) be->download(m->nn->params, nn->params, np);
 done:
+    tsf_nn_pruner_free(pr);
     tsf_nn_acts_free(acts);
     free(x);
     free(y);
@@ -295,6 +309,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     m->lr = opts->lr > 0.0 ? opts->lr : m->cfg.arch->lr;
     m->seed = opts->seed;
     m->threads = opts->threads;
+    m->precision = opts->precision;
     m->cfg.period = period; /* resolved by the core (tsf_fit_period) */
     if (m->cfg.period < 1) m->cfg.period = 1;
     if (m->cfg.arch->configure) m->cfg.arch->configure(&m->cfg);
@@ -316,16 +331,21 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     int saved = omp_get_max_threads();
     if (opts->threads > 0) omp_set_num_threads(opts->threads);
 #endif
-    /* The fitted model lives on the CPU (loglik, forecasts, streaming,
-     * saving); on a device backend only the training runs there, on a
-     * copy of the network. */
+    /* The fitted model lives on the CPU reference (loglik, forecasts,
+     * streaming, saving, validation: fp32); on another backend (a device,
+     * or oneDNN's CPU GEMMs in fp32 or bf16) only the training runs there,
+     * on a copy of the network. */
     const tsf_nn_backend *be = NULL;
     tsf_nn *dev = NULL;
     if (!st) st = tsf_nn_backend_get(opts->device, opts->precision, &be);
+    if (!st && be->on_device && m->cfg.sparsity > 0.0)
+        st = tsf_set_error(TSF_EUNSUP, "sparsity=%g: pruning trains on the CPU only (the %s "
+                           "backend has no masking op); use --device cpu", m->cfg.sparsity,
+                           be->name);
     if (!st) st = tsf_nn_init(m->nn, m->seed);
     if (!st) {
         gsl_rng_set(r, (unsigned long)(m->seed * 0x9E3779B97F4A7C15ULL + 1));
-        if (be->on_device && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
+        if (be != m->nn->be && !(st = tsf_nn_new_on(&m->cfg, be, &dev)))
             be->upload(dev->params, m->nn->params, m->nn->nparams);
         if (!st) st = run(m, dev ? dev : m->nn, &d, opts, r);
     }
@@ -333,6 +353,8 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
 #ifdef _OPENMP
     if (opts->threads > 0) omp_set_num_threads(saved);
 #endif
+    /* the step's sparse copies of the pruned weights */
+    if (!st) st = tsf_nn_sparsify(m->nn);
     /* exact log-likelihood of the fitting data, for the summary */
     m->loglik = 0.0;
     for (size_t k = 0; !st && k < nseries; k++) {

@@ -1,0 +1,347 @@
+/* The CPU backend with its GEMM ops on oneDNN (Intel's Deep Neural Network
+ * Library, Debian's libdnnl 2.x): every other op is the reference's
+ * (cpu_*.c), so the two tables differ only in matmul_forward and
+ * matmul_backward, and the reference stays the twin they are tested
+ * against (tests/test_onednn_ops.c).
+ *
+ *  - fp32: dnnl_sgemm, oneDNN's BLAS-style single-precision GEMM.  It
+ *    uses the AVX-512 kernels the CPU has (the environment pins OpenBLAS
+ *    to its AVX2 ones) and threads through OpenMP, so the thread count is
+ *    the fit's (omp_set_num_threads), not OpenBLAS's process-wide one.
+ *  - bf16: the matmul primitive on bfloat16 operands (1 sign, 8 exponent,
+ *    7 stored significand bits) with fp32 accumulation and an fp32
+ *    result.  Operands are rounded to nearest even from the fp32
+ *    activations and master weights at each call; bias and the += of the
+ *    backward pass are fp32 (a sum post-op).  Products too small for the
+ *    conversion to pay (use_bf16 below) run in fp32 as in the fp32 table.
+ *
+ * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
+ * DNNL_CPU_THREADING_RUNTIME = OMP).  Its engines, streams and primitive
+ * descriptors are created per call and freed before returning: oneDNN's
+ * own primitive cache makes re-creating a primitive of a known shape
+ * cheap, and tsf keeps no state between calls. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <oneapi/dnnl/dnnl.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "core/internal.h"
+#include "cpu_ops.h"
+#include "onednn.h"
+
+/* fp32 -> bf16, round to nearest even (the 16 low bits of the fp32
+ * pattern decide; inputs are finite here: the trainer stops on a
+ * non-finite gradient norm before they could reach a GEMM). */
+TSF_SIMD_CLONES
+static void to_bf16(uint16_t *dst, const float *src, size_t n)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, src + i, sizeof u);
+        u += 0x7fffu + ((u >> 16) & 1u);
+        dst[i] = (uint16_t)(u >> 16);
+    }
+}
+
+/* src (R,C) fp32 -> dst (C,R) bf16, transposed in tiles of 32 x 32 (the
+ * weight-gradient GEMM reads dout^T: oneDNN 2.6's brgemm runs a
+ * transposed source with a long reduction (K = B T) 30-50 times slower
+ * than a plain one, ONEDNN_VERBOSE shows, so it gets a plain copy). */
+static void to_bf16_t(uint16_t *dst, const float *src, size_t R, size_t C)
+{
+    for (size_t r0 = 0; r0 < R; r0 += 32)
+        for (size_t c0 = 0; c0 < C; c0 += 32) {
+            size_t r1 = r0 + 32 < R ? r0 + 32 : R, c1 = c0 + 32 < C ? c0 + 32 : C;
+            for (size_t c = c0; c < c1; c++)
+                for (size_t r = r0; r < r1; r++) {
+                    uint32_t u;
+                    memcpy(&u, src + r * C + c, sizeof u);
+                    u += 0x7fffu + ((u >> 16) & 1u);
+                    dst[c * R + r] = (uint16_t)(u >> 16);
+                }
+        }
+}
+
+/* Threads for a product of M N K multiply-adds: one per 2^20 of them, at
+ * most the caller's OpenMP thread count.  oneDNN forks an OpenMP team for
+ * every call; below ~1M multiply-adds (10-20 us of work) the fork and
+ * join cost more than the second thread gives, and on a loaded machine a
+ * team of spinning threads for a 10 us product was measured 30x slower
+ * than one thread (tests/test_neural_model: 109 s against 3.4 s).  The
+ * count is set with omp_set_num_threads, which changes the calling
+ * thread's own ICV only (OpenMP 5.2, sec. 2.4.1), and restored after. */
+static int gemm_threads(size_t M, size_t N, size_t K)
+{
+#ifdef _OPENMP
+    int max = omp_get_max_threads();
+    double want = 1.0 + (double)M * (double)N * (double)K / 1048576.0;
+    int n = want < (double)max ? (int)want : max;
+    if (n != max) omp_set_num_threads(n);
+    return max;
+#else
+    (void)M, (void)N, (void)K;
+    return 1;
+#endif
+}
+
+static void threads_restore(int max)
+{
+#ifdef _OPENMP
+    if (omp_get_max_threads() != max) omp_set_num_threads(max);
+#else
+    (void)max;
+#endif
+}
+
+/* Products below this many multiply-adds stay on OpenBLAS: dnnl_sgemm
+ * costs about 6-15 us a call whatever the size, OpenBLAS 1-3 us on the
+ * tiny products of small networks. */
+#define SGEMM_MIN_WORK 32768.0
+
+static int tiny(size_t M, size_t N, size_t K)
+{
+    return (double)M * (double)N * (double)K < SGEMM_MIN_WORK;
+}
+
+/* ---- fp32 ---- */
+
+// inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
+static void sgemm_forward(float *out, const float *inp, const float *weight, const float *bias,
+                          size_t BT, size_t C, size_t OC)
+{
+    /* one row (streaming): OpenBLAS's sgemv takes 1/10 of dnnl_sgemm's time */
+    if (BT == 1 || tiny(BT, OC, C)) {
+        tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
+    if (bias)
+        for (size_t i = 0; i < BT; i++) memcpy(out + i * OC, bias, OC * sizeof *out);
+    int nt = gemm_threads(BT, OC, C);
+    dnnl_sgemm('N', 'T', (dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)C, 1.0f, inp,
+               (dnnl_dim_t)C, weight, (dnnl_dim_t)C, bias ? 1.0f : 0.0f, out, (dnnl_dim_t)OC);
+    threads_restore(nt);
+}
+
+// dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
+static void sgemm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
+{
+    if (tiny(BT, C, OC)) {
+        tsf_cpu_matmul_backward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+        return;
+    }
+    int nt = gemm_threads(BT, C, OC);
+    if (dinp)
+        dnnl_sgemm('N', 'N', (dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)OC, 1.0f, dout,
+                   (dnnl_dim_t)OC, weight, (dnnl_dim_t)C, 1.0f, dinp, (dnnl_dim_t)C);
+    if (dweight)
+        dnnl_sgemm('T', 'N', (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 1.0f, dout,
+                   (dnnl_dim_t)OC, inp, (dnnl_dim_t)C, 1.0f, dweight, (dnnl_dim_t)C);
+    threads_restore(nt);
+    if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+}
+
+/* ---- bf16 ---- */
+
+/* A 2-D operand: dims (rows, cols) with element strides (rs, cs). */
+typedef struct {
+    dnnl_dim_t r, c, rs, cs;
+} mat;
+
+/* dst (M,N) f32 (+= when acc) = a (M,K) @ b (K,N) [+ bias (1,N)], a and b
+ * bf16.  Returns 0, or -1 when oneDNN failed (out of memory; the shapes
+ * and types are always supported where the table is offered); dst is
+ * then untouched (oneDNN fails before it executes). */
+static int bf16_matmul(float *dst, mat dm, const uint16_t *a, mat am, const uint16_t *b, mat bm,
+                       const float *bias, int acc)
+{
+    int nt = gemm_threads((size_t)dm.r, (size_t)dm.c, (size_t)am.c);
+    dnnl_engine_t eng = NULL;
+    dnnl_stream_t str = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    dnnl_memory_t mem[4] = {NULL, NULL, NULL, NULL};
+    dnnl_memory_desc_t ad, bd, dd, biasd;
+    int ok = dnnl_engine_create(&eng, dnnl_cpu, 0) == dnnl_success &&
+             dnnl_stream_create(&str, eng, dnnl_stream_default_flags) == dnnl_success &&
+             dnnl_primitive_attr_create(&attr) == dnnl_success;
+    if (ok) {
+        dnnl_dims_t adim = {am.r, am.c}, ast = {am.rs, am.cs}, bdim = {bm.r, bm.c},
+                    bst = {bm.rs, bm.cs}, ddim = {dm.r, dm.c}, dst_ = {dm.rs, dm.cs},
+                    bidim = {1, dm.c}, bist = {dm.c, 1};
+        ok = dnnl_memory_desc_init_by_strides(&ad, 2, adim, dnnl_bf16, ast) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&bd, 2, bdim, dnnl_bf16, bst) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&dd, 2, ddim, dnnl_f32, dst_) == dnnl_success &&
+             dnnl_memory_desc_init_by_strides(&biasd, 2, bidim, dnnl_f32, bist) == dnnl_success;
+    }
+    if (ok && acc)
+        ok = dnnl_post_ops_create(&po) == dnnl_success &&
+             dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+    dnnl_matmul_desc_t md;
+    if (ok)
+        ok = dnnl_matmul_desc_init(&md, &ad, &bd, bias ? &biasd : NULL, &dd) == dnnl_success &&
+             dnnl_primitive_desc_create(&pd, &md, attr, eng, NULL) == dnnl_success &&
+             dnnl_primitive_create(&prim, pd) == dnnl_success;
+    if (ok)
+        ok = dnnl_memory_create(&mem[0], &ad, eng, (void *)a) == dnnl_success &&
+             dnnl_memory_create(&mem[1], &bd, eng, (void *)b) == dnnl_success &&
+             dnnl_memory_create(&mem[2], &dd, eng, dst) == dnnl_success &&
+             (!bias || dnnl_memory_create(&mem[3], &biasd, eng, (void *)bias) == dnnl_success);
+    if (ok) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]},
+                                   {DNNL_ARG_DST, mem[2]}, {DNNL_ARG_BIAS, mem[3]}};
+        ok = dnnl_primitive_execute(prim, str, bias ? 4 : 3, args) == dnnl_success &&
+             dnnl_stream_wait(str) == dnnl_success;
+    }
+    for (int i = 0; i < 4; i++) dnnl_memory_destroy(mem[i]);
+    dnnl_primitive_destroy(prim);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(po);
+    dnnl_primitive_attr_destroy(attr);
+    dnnl_stream_destroy(str);
+    dnnl_engine_destroy(eng);
+    threads_restore(nt);
+    return ok ? 0 : -1;
+}
+
+/* Which products run in bf16.  The operands are converted at every call
+ * (the activations come from fp32 ops), one pass over the M K + K N
+ * input elements, so a product of output (M,N) does 2 M N / (M + N)
+ * multiply-adds per converted element.  Measured on an EPYC with
+ * AVX512_BF16 (docs/neural.md, "Precision on the CPU"), the conversion
+ * costs more than the bf16 kernel saves below about 256 of them (wavenet's
+ * 8192 x 64 products: 127; the recurrent (32, 384): 59), and those
+ * products run in fp32 through dnnl_sgemm: no slower and more accurate. */
+#define BF16_MIN_WORK 256.0
+
+static int use_bf16(size_t M, size_t N)
+{
+    return 2.0 * (double)M * (double)N / (double)(M + N) >= BF16_MIN_WORK;
+}
+
+/* The backend ops cannot return an error (backend.h): when a buffer or a
+ * primitive cannot be made (out of memory), the op is computed by the
+ * fp32 reference instead, which allocates nothing. */
+
+// inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
+static void bf16_forward(float *out, const float *inp, const float *weight, const float *bias,
+                         size_t BT, size_t C, size_t OC)
+{
+    if (!use_bf16(BT, OC)) {
+        sgemm_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
+    uint16_t *a = malloc(BT * C * sizeof *a), *w = malloc(OC * C * sizeof *w);
+    int rc = -1;
+    if (a && w) {
+        to_bf16(a, inp, BT * C);
+        to_bf16(w, weight, OC * C);
+        /* weight (OC,C) row-major read as (C,OC): strides (1, C) */
+        rc = bf16_matmul(out, (mat){(dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)OC, 1}, a,
+                         (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, w,
+                         (mat){(dnnl_dim_t)C, (dnnl_dim_t)OC, 1, (dnnl_dim_t)C}, bias, 0);
+    }
+    if (rc) tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
+    free(a);
+    free(w);
+}
+
+// dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
+static void bf16_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                          const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
+{
+    if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+    if (dinp && !use_bf16(BT, C)) { /* fp32 (see use_bf16) */
+        sgemm_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        dinp = NULL;
+    }
+    if (dweight && !use_bf16(OC, C)) {
+        sgemm_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+        dweight = NULL;
+    }
+    if (!dinp && !dweight) return;
+    uint16_t *d = malloc(BT * OC * sizeof *d);
+    if (d) to_bf16(d, dout, BT * OC);
+    if (dinp) { /* dinp (BT,C) += dout (BT,OC) @ weight (OC,C) */
+        uint16_t *w = d ? malloc(OC * C * sizeof *w) : NULL;
+        if (w) to_bf16(w, weight, OC * C);
+        if (!w || bf16_matmul(dinp, (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, d,
+                              (mat){(dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)OC, 1}, w,
+                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, NULL, 1))
+            tsf_cpu_matmul_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        free(w);
+    }
+    if (dweight) { /* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
+        uint16_t *x = d ? malloc(BT * C * sizeof *x) : NULL;
+        if (x) {
+            to_bf16(x, inp, BT * C);
+            to_bf16_t(d, dout, BT, OC); /* d is dout^T from here on */
+        }
+        if (!x || bf16_matmul(dweight, (mat){(dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, d,
+                              (mat){(dnnl_dim_t)OC, (dnnl_dim_t)BT, (dnnl_dim_t)BT, 1}, x,
+                              (mat){(dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)C, 1}, NULL, 1))
+            tsf_cpu_matmul_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+        free(x);
+    }
+    free(d);
+}
+
+static const tsf_nn_backend onednn_fp32 = TSF_CPU_TABLE("cpu-onednn", sgemm_forward,
+                                                         sgemm_backward);
+static const tsf_nn_backend onednn_bf16 = TSF_CPU_TABLE("cpu-onednn-bf16", bf16_forward,
+                                                         bf16_backward);
+
+/* oneDNN's ISA bits (dnnl_types.h): each ISA value includes the bits of
+ * the ones it extends. */
+static int has_isa(dnnl_cpu_isa_t want)
+{
+    return ((unsigned)dnnl_get_effective_cpu_isa() & (unsigned)want) == (unsigned)want;
+}
+
+const char *tsf_onednn_isa(void)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    static const struct {
+        dnnl_cpu_isa_t isa;
+        const char *name;
+    } names[] = {
+        {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"},
+        {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+        {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"},
+        {dnnl_cpu_isa_avx512_core, "avx512_core"},
+        {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"},
+        {dnnl_cpu_isa_avx2, "avx2"},
+        {dnnl_cpu_isa_avx, "avx"},
+        {dnnl_cpu_isa_sse41, "sse41"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (((unsigned)isa & (unsigned)names[i].isa) == (unsigned)names[i].isa) return names[i].name;
+    return "none";
+}
+
+tsf_status tsf_nn_backend_onednn(tsf_precision precision, const tsf_nn_backend **out)
+{
+    *out = NULL;
+    if (precision == TSF_PRECISION_BF16) {
+        if (!has_isa(dnnl_cpu_isa_avx512_core_bf16))
+            return tsf_set_error(TSF_EUNSUP, "--precision bf16 on the CPU needs AVX512_BF16 "
+                                 "instructions, which this CPU lacks (oneDNN's ISA: %s); use "
+                                 "--precision fp32", tsf_onednn_isa());
+        *out = &onednn_bf16;
+        return TSF_OK;
+    }
+    /* fp32: oneDNN's AVX-512 GEMM beats the AVX2 OpenBLAS kernels
+     * (docs/neural.md, "Precision on the CPU"); below AVX-512 the
+     * reference is as fast, and stays. */
+    if (!has_isa(dnnl_cpu_isa_avx512_core))
+        return tsf_set_error(TSF_EUNSUP, "oneDNN's fp32 GEMM is used from AVX-512 on (this "
+                             "CPU: %s)", tsf_onednn_isa());
+    *out = &onednn_fp32;
+    return TSF_OK;
+}

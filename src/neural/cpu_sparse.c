@@ -1,0 +1,95 @@
+/* CPU kernel of the pruned weights: block-sparse rows (8x1 blocks) times
+ * dense rows (prune.h).  A block is 8 outputs of one input, so each block
+ * is one 8-wide multiply-add of its weights by a broadcast input value,
+ * accumulated in registers for a whole block row: no horizontal sums, one
+ * index per 8 weights.  Inputs are taken 4 rows at a time so that each
+ * block's weights are loaded once per 4 rows. */
+#include <string.h>
+#include "cpu_ops.h"
+#include "prune.h"
+
+#define BK TSF_NN_BLOCK
+
+/* 8 floats as one vector (GCC/clang vector extension: one AVX register,
+ * or two SSE ones); loads and stores through memcpy (no alignment). */
+typedef float v8 __attribute__((vector_size(BK * sizeof(float))));
+
+
+/* Inputs are taken NB rows at a time (NB = 8, then 1 for the rest), all
+ * block rows for each group: each block's 8 weights are loaded once per
+ * group and the NB accumulators stay in vector registers. */
+#define TILE(NB)                                                                              \
+    do {                                                                                      \
+        size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;                                 \
+        float bb[BK] = {0};                                                                   \
+        for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];                         \
+        v8 acc[NB], w;                                                                        \
+        for (size_t t = 0; t < (NB); t++) memcpy(&acc[t], bb, sizeof w);                      \
+        for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++) {                                      \
+            memcpy(&w, val + (size_t)k * BK, sizeof w);                                       \
+            const float *xc = inp + b0 * C + col[k];                                          \
+            for (size_t t = 0; t < (NB); t++) acc[t] += xc[t * C] * w;                        \
+        }                                                                                     \
+        for (size_t t = 0; t < (NB); t++) {                                                   \
+            float a[BK];                                                                      \
+            memcpy(a, &acc[t], sizeof a);                                                     \
+            memcpy(out + (b0 + t) * OC + r0, a, nr * sizeof(float));                          \
+        }                                                                                     \
+    } while (0)
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#include <immintrin.h>
+#define BSR_FMA 1
+/* Groups of 8 rows on a CPU with FMA: the tile above with one fused
+ * multiply-add per block and row (mul + add is twice the instructions on
+ * the two vector ports; bench/prune.sh kernel). */
+__attribute__((target("avx2,fma"))) static void tile8_fma(float *out, const float *inp,
+                                                          const float *bias, size_t b0,
+                                                          size_t C, size_t OC, size_t i,
+                                                          const uint32_t *ptr,
+                                                          const uint32_t *col, const float *val)
+{
+    size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
+    float bb[BK] = {0};
+    for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];
+    __m256 b = _mm256_loadu_ps(bb);
+    __m256 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++) {
+        __m256 w = _mm256_loadu_ps(val + (size_t)k * BK);
+        const float *x = inp + b0 * C + col[k];
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x), w, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + C), w, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 2 * C), w, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 3 * C), w, a3);
+        a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 4 * C), w, a4);
+        a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 5 * C), w, a5);
+        a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 6 * C), w, a6);
+        a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 7 * C), w, a7);
+    }
+    __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (size_t t = 0; t < 8; t++) {
+        float o[BK];
+        _mm256_storeu_ps(o, acc[t]);
+        memcpy(out + (b0 + t) * OC + r0, o, nr * sizeof(float));
+    }
+}
+#else
+#define BSR_FMA 0
+#endif
+
+TSF_SIMD_CLONES
+void tsf_cpu_bsr_matmul(float *out, const float *inp, const float *bias, size_t B, size_t C,
+                        size_t OC, const uint32_t *ptr, const uint32_t *col, const float *val)
+{
+    size_t nbr = (OC + BK - 1) / BK, b0 = 0;
+#if BSR_FMA
+    if (B >= 8 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        for (; b0 + 8 <= B; b0 += 8)
+            for (size_t i = 0; i < nbr; i++) tile8_fma(out, inp, bias, b0, C, OC, i, ptr, col, val);
+#endif
+    for (; b0 + 8 <= B; b0 += 8)
+        for (size_t i = 0; i < nbr; i++) TILE(8);
+    for (; b0 < B; b0++)
+        for (size_t i = 0; i < nbr; i++) TILE(1);
+}

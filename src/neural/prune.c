@@ -1,0 +1,264 @@
+/* Gradual magnitude pruning (Zhu & Gupta 2017, "To prune, or not to
+ * prune") in 8x1 blocks, and the block-sparse copies of pruned weights
+ * used by the one-position step (prune.h, docs/neural.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "neural.h"
+#include "prune.h"
+
+#define BK TSF_NN_BLOCK
+
+int tsf_nn_prunable(const tsf_nn_tensor *t)
+{
+    return t->ndim == 2 && t->shape[0] * t->shape[1] > TSF_NN_PRUNE_MIN;
+}
+
+double tsf_nn_prune_target(double S, size_t step, size_t total)
+{
+    double t0 = TSF_NN_PRUNE_BEGIN * (double)total, t1 = TSF_NN_PRUNE_END * (double)total;
+    double t = (double)step + 1.0; /* steps done */
+    if (t <= t0) return 0.0;
+    if (t >= t1 || t1 <= t0) return S;
+    double u = 1.0 - (t - t0) / (t1 - t0);
+    return S * (1.0 - u * u * u);
+}
+
+size_t tsf_nn_prune_blocks(size_t rows, size_t cols) { return (rows + BK - 1) / BK * cols; }
+
+size_t tsf_nn_prune_count(double S, size_t nblocks)
+{
+    double k = floor(S * (double)nblocks + 0.5);
+    return k < 0.0 ? 0 : k > (double)nblocks ? nblocks : (size_t)k;
+}
+
+/* Block k = (block row k / cols, column k % cols) of weight w (rows, cols):
+ * calls f on each of its entries' indices into w. */
+#define FOR_BLOCK(rows, cols, k, i)                                                           \
+    for (size_t r_ = ((k) / (cols)) * BK, i = r_ * (cols) + (k) % (cols),                     \
+                e_ = ((r_ + BK < (rows) ? r_ + BK : (rows)) * (cols));                        \
+         i < e_; i += (cols))
+
+typedef struct {
+    size_t off, rows, cols, nb;
+    size_t npruned;
+    unsigned char *pruned; /* (nb) */
+} pmat;
+
+struct tsf_nn_pruner {
+    double S;
+    size_t total, n;
+    int done;
+    pmat m[TSF_NN_MAX_TENSORS];
+};
+
+tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out)
+{
+    *out = NULL;
+    tsf_nn_pruner *p = calloc(1, sizeof *p);
+    if (!p) return tsf_set_error(TSF_ENOMEM, "out of memory for pruning masks");
+    p->S = nn->cfg.sparsity;
+    p->total = total;
+    for (size_t j = 0; j < nn->ntens; j++) {
+        const tsf_nn_tensor *t = &nn->tens[j];
+        if (!tsf_nn_prunable(t)) continue;
+        pmat *q = &p->m[p->n++];
+        q->off = t->off;
+        q->rows = t->shape[0];
+        q->cols = t->shape[1];
+        q->nb = tsf_nn_prune_blocks(q->rows, q->cols);
+        if (!(q->pruned = calloc(q->nb, 1))) {
+            tsf_nn_pruner_free(p);
+            return tsf_set_error(TSF_ENOMEM, "out of memory for pruning masks");
+        }
+    }
+    *out = p;
+    return TSF_OK;
+}
+
+void tsf_nn_pruner_free(tsf_nn_pruner *p)
+{
+    if (!p) return;
+    for (size_t j = 0; j < p->n; j++) free(p->m[j].pruned);
+    free(p);
+}
+
+int tsf_nn_pruner_done(const tsf_nn_pruner *p) { return p->done; }
+
+static void zero_pruned(const tsf_nn_pruner *p, float *x)
+{
+    for (size_t j = 0; j < p->n; j++) {
+        const pmat *q = &p->m[j];
+        float *w = x + q->off;
+        for (size_t k = 0; k < q->nb; k++)
+            if (q->pruned[k]) FOR_BLOCK(q->rows, q->cols, k, i) w[i] = 0.0f;
+    }
+}
+
+void tsf_nn_pruner_mask_grads(const tsf_nn_pruner *p, float *g) { zero_pruned(p, g); }
+
+typedef struct {
+    double s;
+    size_t k;
+} scored;
+
+static int by_score(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->s != y->s) return x->s < y->s ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Prunes blocks of q, smallest L2 norm first, until `want` are pruned;
+ * those already pruned rank first (score -1), so masks only grow. */
+static tsf_status prune_to(pmat *q, const float *w, size_t want)
+{
+    if (want <= q->npruned) return TSF_OK;
+    scored *sc = malloc(q->nb * sizeof *sc);
+    if (!sc) return tsf_set_error(TSF_ENOMEM, "out of memory ranking %zu weight blocks", q->nb);
+    for (size_t k = 0; k < q->nb; k++) {
+        double s = 0.0;
+        if (q->pruned[k]) s = -1.0;
+        else FOR_BLOCK(q->rows, q->cols, k, i) s += (double)w[i] * w[i];
+        sc[k].s = s;
+        sc[k].k = k;
+    }
+    qsort(sc, q->nb, sizeof *sc, by_score);
+    for (size_t j = 0; j < want; j++) q->pruned[sc[j].k] = 1;
+    q->npruned = want;
+    free(sc);
+    return TSF_OK;
+}
+
+tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step)
+{
+    if (!p->done) {
+        double s = tsf_nn_prune_target(p->S, step, p->total);
+        int last = s >= p->S;
+        if (last || step % TSF_NN_PRUNE_EVERY == 0)
+            for (size_t j = 0; j < p->n; j++) {
+                pmat *q = &p->m[j];
+                tsf_status st = prune_to(q, params + q->off, tsf_nn_prune_count(s, q->nb));
+                if (st) return st;
+            }
+        p->done = last;
+    }
+    zero_pruned(p, params);
+    return TSF_OK;
+}
+
+/* ---- inference: BSR copies ---- */
+
+typedef struct {
+    size_t w, rows, cols;
+    double density; /* fraction of nonzero blocks */
+    uint32_t *ptr, *col;
+    float *val;
+} bsr;
+
+struct tsf_nn_sparse {
+    size_t n;
+    bsr m[TSF_NN_MAX_TENSORS];
+};
+
+void tsf_nn_sparse_free(struct tsf_nn_sparse *s)
+{
+    if (!s) return;
+    for (size_t j = 0; j < s->n; j++) {
+        free(s->m[j].ptr);
+        free(s->m[j].col);
+        free(s->m[j].val);
+    }
+    free(s);
+}
+
+static int block_zero(const float *w, size_t rows, size_t cols, size_t k)
+{
+    FOR_BLOCK(rows, cols, k, i) if (w[i] != 0.0f) return 0;
+    return 1;
+}
+
+/* The BSR copy of w (rows, cols) when sparse enough (m->ptr NULL when not). */
+static tsf_status build(bsr *m, const float *w, size_t rows, size_t cols)
+{
+    size_t nb = tsf_nn_prune_blocks(rows, cols), nbr = (rows + BK - 1) / BK, nz = 0;
+    for (size_t k = 0; k < nb; k++) nz += !block_zero(w, rows, cols, k);
+    if ((double)nz > TSF_NN_SPARSE_MAX_DENSITY * (double)nb || nb >= UINT32_MAX) return TSF_OK;
+    m->ptr = malloc((nbr + 1) * sizeof *m->ptr);
+    m->col = malloc((nz ? nz : 1) * sizeof *m->col);
+    m->val = calloc((nz ? nz : 1) * BK, sizeof *m->val);
+    if (!m->ptr || !m->col || !m->val) {
+        free(m->ptr);
+        free(m->col);
+        free(m->val);
+        m->ptr = m->col = NULL;
+        m->val = NULL;
+        return tsf_set_error(TSF_ENOMEM, "out of memory for a sparse copy of %zu x %zu weights",
+                             rows, cols);
+    }
+    size_t n = 0;
+    m->density = (double)nz / (double)nb;
+    m->ptr[0] = 0;
+    for (size_t i = 0; i < nbr; i++) {
+        for (size_t c = 0; c < cols; c++) {
+            size_t k = i * cols + c;
+            if (block_zero(w, rows, cols, k)) continue;
+            m->col[n] = (uint32_t)c;
+            for (size_t r = i * BK; r < rows && r < (i + 1) * BK; r++)
+                m->val[n * BK + (r - i * BK)] = w[r * cols + c];
+            n++;
+        }
+        m->ptr[i + 1] = (uint32_t)n;
+    }
+    return TSF_OK;
+}
+
+tsf_status tsf_nn_sparsify(tsf_nn *nn)
+{
+    tsf_nn_sparse_free(nn->sparse);
+    nn->sparse = NULL;
+    if (nn->be->on_device) return TSF_OK; /* device backends run the dense weights */
+    struct tsf_nn_sparse *s = calloc(1, sizeof *s);
+    if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory for sparse weights");
+    for (size_t j = 0; j < nn->ntens; j++) {
+        const tsf_nn_tensor *t = &nn->tens[j];
+        if (!tsf_nn_prunable(t)) continue;
+        bsr *m = &s->m[s->n];
+        tsf_status st = build(m, nn->params + t->off, t->shape[0], t->shape[1]);
+        if (st) {
+            tsf_nn_sparse_free(s);
+            return st;
+        }
+        if (!m->ptr) continue;
+        m->w = t->off;
+        m->rows = t->shape[0];
+        m->cols = t->shape[1];
+        s->n++;
+    }
+    if (s->n) nn->sparse = s;
+    else free(s);
+    return TSF_OK;
+}
+
+void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, size_t b, size_t B,
+                   size_t C, size_t OC)
+{
+    const struct tsf_nn_sparse *s = nn->sparse;
+    for (size_t j = 0; s && j < s->n; j++)
+        if (s->m[j].w == w && (B < TSF_NN_SPARSE_BATCH ||
+                               s->m[j].density <= TSF_NN_SPARSE_MAX_DENSITY_B)) {
+            tsf_cpu_bsr_matmul(out, inp, nn->params + b, B, C, OC, s->m[j].ptr, s->m[j].col,
+                               s->m[j].val);
+            return;
+        }
+    nn->be->matmul_forward(out, inp, nn->params + w, nn->params + b, B, C, OC);
+}
+
+void tsf_nn_sparse_stats(const tsf_nn *nn, size_t *nmat, size_t *nblocks)
+{
+    const struct tsf_nn_sparse *s = nn->sparse;
+    *nmat = s ? s->n : 0;
+    *nblocks = 0;
+    for (size_t j = 0; s && j < s->n; j++)
+        *nblocks += s->m[j].ptr[(s->m[j].rows + BK - 1) / BK];
+}

@@ -1,0 +1,82 @@
+/* Pruned sparse weights (docs/neural.md, "Pruned sparse weights"):
+ * gradual magnitude pruning during training (Zhu & Gupta 2017) in blocks
+ * of TSF_NN_BLOCK consecutive rows of one column, and the block-sparse
+ * (BSR) copies of the pruned matrices that the one-position step of a
+ * fitted model multiplies with instead of the dense weights. */
+#ifndef TSF_NEURAL_PRUNE_H
+#define TSF_NEURAL_PRUNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "net.h"
+
+/* A pruning block: TSF_NN_BLOCK consecutive rows (outputs) of one column
+ * (input) of a weight (OC, C); the last block row of a matrix whose OC is
+ * not a multiple of it is shorter. */
+#define TSF_NN_BLOCK 8
+/* Weight matrices with more entries than this are pruned, all others
+ * (biases, LayerNorm, small input and head layers) are kept dense. */
+#define TSF_NN_PRUNE_MIN 1000
+/* The pruning schedule runs over this part of the training steps:
+ * sparsity 0 until the first fraction, S from the second on. */
+#define TSF_NN_PRUNE_BEGIN 0.1
+#define TSF_NN_PRUNE_END 0.5
+/* Masks are recomputed every this many optimiser steps while pruning. */
+#define TSF_NN_PRUNE_EVERY 5
+/* A matrix gets a sparse copy when at most this fraction of its blocks is
+ * nonzero; the step uses it for fewer than TSF_NN_SPARSE_BATCH rows at
+ * that density, for more rows (sampling many paths, where the dense GEMM
+ * is far more efficient per multiply) at most at TSF_NN_SPARSE_MAX_DENSITY_B
+ * (bench/prune.sh kernel: where the BSR kernel was faster). */
+#define TSF_NN_SPARSE_MAX_DENSITY 0.5
+#define TSF_NN_SPARSE_BATCH 8
+#define TSF_NN_SPARSE_MAX_DENSITY_B 0.15
+
+/* Whether tensor t is pruned: 2-D with more than TSF_NN_PRUNE_MIN entries. */
+int tsf_nn_prunable(const tsf_nn_tensor *t);
+/* Zhu & Gupta's cubic schedule: the target sparsity after optimiser step
+ * `step` (0-based) of `total`: S (1 - (1 - u)^3) with u the position of
+ * the step in [BEGIN, END] of the training, 0 before and S after. */
+double tsf_nn_prune_target(double S, size_t step, size_t total);
+/* Blocks of a weight (rows, cols) and how many of them sparsity S prunes
+ * (round(S * blocks), per matrix). */
+size_t tsf_nn_prune_blocks(size_t rows, size_t cols);
+size_t tsf_nn_prune_count(double S, size_t nblocks);
+
+/* The masks of one training run (host memory: CPU training only). */
+typedef struct tsf_nn_pruner tsf_nn_pruner;
+tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out);
+void tsf_nn_pruner_free(tsf_nn_pruner *p);
+/* Zeroes the gradients of pruned weights (before clipping and the step). */
+void tsf_nn_pruner_mask_grads(const tsf_nn_pruner *p, float *g);
+/* After optimiser step `step`: on the schedule, prunes the smallest blocks
+ * (L2 norm) up to the target; then zeroes every pruned weight.  Pruned
+ * blocks never come back. */
+tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step);
+/* 1 once the final sparsity has been reached (the masks stay fixed). */
+int tsf_nn_pruner_done(const tsf_nn_pruner *p);
+
+/* Builds nn's block-sparse copies from its weights' exact zeros (for the
+ * prunable matrices whose block density is at most
+ * TSF_NN_SPARSE_MAX_DENSITY; none on a device backend), replacing any
+ * earlier ones.  Call after the weights change (end of training, load,
+ * copy). */
+tsf_status tsf_nn_sparsify(tsf_nn *nn);
+void tsf_nn_sparse_free(struct tsf_nn_sparse *s);
+/* out (B,OC) = inp (B,C) @ weight^T + bias for nn's weight at offset w
+ * and bias at offset b: the sparse copy when there is one, else the
+ * backend's matmul_forward. */
+void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, size_t b, size_t B,
+                   size_t C, size_t OC);
+/* Number of weights with a sparse copy and of their stored blocks (for
+ * tests and the bench). */
+void tsf_nn_sparse_stats(const tsf_nn *nn, size_t *nmat, size_t *nblocks);
+
+/* Block-sparse rows (BSR, 8x1 blocks): block row i (outputs 8i..8i+7)
+ * holds blocks ptr[i] .. ptr[i+1]-1, block k is column col[k] with the 8
+ * weights val[8k..8k+7] (zeros past OC).  out (B,OC) = inp (B,C) @ W^T +
+ * bias (bias may be NULL).  CPU only (cpu_sparse.c). */
+void tsf_cpu_bsr_matmul(float *out, const float *inp, const float *bias, size_t B, size_t C,
+                        size_t OC, const uint32_t *ptr, const uint32_t *col, const float *val);
+
+#endif
