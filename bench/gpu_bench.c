@@ -80,7 +80,7 @@ static int bench_train(int argc, char **argv)
     z[0] = z[1] = 0.0;
     for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
     for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nn, z[i + 1], NAN, x + i * F);
+        tsf_nn_input(nn, z[i + 1], NAN, NULL, x + i * F);
         y[i] = (float)z[i + 2];
     }
     float *g = be->alloc(np), *m = be->alloc(np), *v = be->alloc(np);
@@ -110,7 +110,7 @@ static int bench_train(int argc, char **argv)
         tsf_nn_run_step(nn, run, xs, o);
         for (size_t b = 0; b < S; b++) {
             double sg = o[b * K + 1] > 20 ? o[b * K + 1] : log1p(exp(o[b * K + 1]));
-            tsf_nn_input(nn, o[b * K] + sg * gsl_ran_gaussian_ziggurat(r, 1.0), NAN, xs + b * F);
+            tsf_nn_input(nn, o[b * K] + sg * gsl_ran_gaussian_ziggurat(r, 1.0), NAN, NULL, xs + b * F);
         }
     }
     sync_or_die(be);

@@ -1,7 +1,8 @@
 /* Training-step and sampling throughput of the neural CPU reference, for
  * bench/neural_vs_torch.sh.  Usage:
  *   neural_bench ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS [SAMPLES HORIZON [PRECISION]]
- * ARCH is gru, lstm, transformer, transformer-additive (attention=additive)
+ * ARCH is gru, lstm, transformer, transformer-additive (attention=additive),
+ * transformer-cross (cross=true with two regressors, an AR(1) and a dummy)
  * or wavenet (HIDDEN = channels = skip
  * channels, kernel 2, one stack; HEADS unused).  Prints one JSON line:
  *   {"steps_per_s", "ms_per_step", "cpu_steps_per_s", "sample_steps_per_s",
@@ -41,10 +42,11 @@ int main(int argc, char **argv)
                          .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
                          .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
     if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
-    if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
-    if (!strcmp(argv[1], "transformer-additive")) { /* attention=additive */
-        cfg.arch = &tsf_nn_arch_transformer;
-        cfg.hp[3] = 1;
+    if (!strncmp(argv[1], "transformer", 11)) cfg.arch = &tsf_nn_arch_transformer;
+    if (!strcmp(argv[1], "transformer-additive")) cfg.hp[3] = 1; /* attention=additive */
+    if (!strcmp(argv[1], "transformer-cross")) {
+        cfg.hp[2] = 1;
+        cfg.nextra = 2;
     }
     /* bench/sparse.sh: the transformer's attention pattern (attn_pattern.h's
      * kind: 0 dense, 1 local, 2 logsparse, 3 strided) and band */
@@ -80,8 +82,11 @@ int main(int argc, char **argv)
     z[0] = z[1] = 0.0;
     for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
     float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
+    double xa = 0.0;
     for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nn, z[i + 1], NAN, x + i * nn->nin);
+        xa = 0.8 * xa + gsl_ran_gaussian(r, 1);
+        double ex[2] = {xa, i % 7 ? 0.0 : 1.0};
+        tsf_nn_input(nn, z[i + 1], NAN, ex, x + i * nn->nin);
         y[i] = (float)z[i + 2];
     }
     size_t np = nn->nparams;
@@ -121,7 +126,7 @@ int main(int argc, char **argv)
             if (tsf_nn_run_new(nn, S, &run)) return 1;
             for (size_t q = p + 1 - RF; q <= p; q++) {
                 for (size_t b = 0; b < S; b++)
-                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, xx + b * F);
+                    tsf_nn_input(nn, yy[b * nt + q - 1], NAN, NULL, xx + b * F);
                 tsf_nn_run_step(nn, run, xx, oo);
             }
             tsf_nn_run_free(run);

@@ -4,7 +4,8 @@ batch and context as tsf's neural CPU reference, timed over the same
 training step (forward, Gaussian NLL, backward, global-norm clipping,
 AdamW).  One configuration per process so ru_maxrss is its own.
 
-ARCH: gru, lstm, transformer, transformer-additive (additive attention) or wavenet.
+ARCH: gru, lstm, transformer, transformer-additive (additive attention),
+transformer-cross (cross=true, two regressors) or wavenet.
 usage: neural_vs_torch.py ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS THREADS [PRECISION]
 PRECISION fp32 (default) or bf16: the forward pass under
 torch.autocast("cpu", dtype=torch.bfloat16) (PyTorch's mixed precision on
@@ -65,13 +66,43 @@ class Block(nn.Module):
         return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")).float()
 
 
-class TransformerNet(nn.Module):
-    """Pre-LN decoder with ALiBi biases over a causal window, as tsf's."""
+class CrossBlock(Block):
+    """Block with tsf's cross=true sublayer between attention and MLP:
+    x += proj(attn(q = W_q lnc(x), k, v = W_kv enc)) over the same causal
+    ALiBi window."""
 
-    def __init__(self, nin, d, heads, layers, window, additive=False):
+    def __init__(self, d, heads):
+        super().__init__(d, heads)
+        self.lnc, self.q, self.kv = nn.LayerNorm(d), nn.Linear(d, d), nn.Linear(d, 2 * d)
+        self.cproj = nn.Linear(d, d)
+
+    def attend(self, q, k, v, bias):
+        B, T, C = q.shape
+        hs = C // self.heads
+        q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hs) + bias
+        return (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
+
+    def forward(self, x, bias, enc):
+        C = x.shape[2]
+        q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
+        x = x + self.proj(self.attend(q, k, v, bias))
+        k, v = self.kv(enc).split(C, dim=2)
+        x = x + self.cproj(self.attend(self.q(self.lnc(x)), k, v, bias))
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class TransformerNet(nn.Module):
+    """Pre-LN decoder with ALiBi biases over a causal window, as tsf's;
+    nx > 0: transformer(cross=true) with nx regressors (the last nx inputs)."""
+
+    def __init__(self, nin, d, heads, layers, window, additive=False, nx=0):
         super().__init__()
         self.embed = nn.Linear(nin, d)
-        self.blocks = nn.ModuleList(Block(d, heads, additive) for _ in range(layers))
+        self.nx = nx
+        self.cx = nn.Linear(nx, d) if nx else None
+        self.blocks = nn.ModuleList(CrossBlock(d, heads) if nx else Block(d, heads, additive)
+                                    for _ in range(layers))
         self.lnf, self.head = nn.LayerNorm(d), nn.Linear(d, 2)
         self.heads, self.window = heads, window
 
@@ -82,9 +113,10 @@ class TransformerNet(nn.Module):
         slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / self.heads) for h in range(self.heads)])
         bias = -slopes[:, None, None] * dist
         bias = bias.masked_fill((dist < 0) | (dist >= self.window), float("-inf"))
+        enc = self.cx(x[..., -self.nx:]) if self.nx else None
         x = self.embed(x)
         for b in self.blocks:
-            x = b(x, bias)
+            x = b(x, bias, enc) if self.nx else b(x, bias)
         return self.head(self.lnf(x.float()))
 
 
@@ -120,8 +152,9 @@ def main():
     bf16 = len(sys.argv) > 9 and sys.argv[9] == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    if arch in ("transformer", "transformer-additive"):
-        net = TransformerNet(2, H, NH, L, T, arch == "transformer-additive")
+    nx = 2 if arch == "transformer-cross" else 0
+    if arch.startswith("transformer"):
+        net = TransformerNet(2 + nx, H, NH, L, T, arch == "transformer-additive", nx)
     elif arch == "wavenet":
         net = WaveNetNet(2, H, L)
     else:
@@ -132,7 +165,13 @@ def main():
     e = torch.randn(n)
     for t in range(2, n):
         z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + e[t]
-    x = torch.stack([z[1:n - 1], torch.zeros(n - 2)], dim=1).view(B, T, 2)
+    cols = [z[1:n - 1], torch.zeros(n - 2)]
+    if nx:  # the regressors: an AR(1) and a dummy, as the tsf driver's
+        xa, u = torch.zeros(n - 2), torch.randn(n - 2)
+        for t in range(1, n - 2):
+            xa[t] = 0.8 * xa[t - 1] + u[t]
+        cols += [xa, (torch.arange(n - 2) % 7 == 0).float()]
+    x = torch.stack(cols, dim=1).view(B, T, 2 + nx)
     y = z[2:].view(B, T)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
 

@@ -44,7 +44,8 @@ echo "torch $($PY -c 'import torch; print(torch.__version__, torch.backends.mkld
 echo "$STEPS timed steps each (after 2 warm-up steps); load $(cut -d' ' -f1 /proc/loadavg)"
 echo "st/s = training steps per wall second (cpu: per CPU second of the process);"
 echo "x = ratio (> 1: the first faster); MB = peak RSS"
-# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (transformer-additive: attention=additive; wavenet: HIDDEN = channels = skip, kernel 2)
+# ARCH HIDDEN LAYERS HEADS CONTEXT BATCH (transformer-additive: attention=additive;
+# transformer-cross: cross=true with two regressors; wavenet: HIDDEN = channels = skip, kernel 2)
 for THREADS in $TLIST; do
     export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
     echo
@@ -54,6 +55,7 @@ for THREADS in $TLIST; do
         "MB T16" "samp/s"
     for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
                "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
+               "transformer-cross 64 2 4 256 8" "transformer-cross 64 2 4 256 32" \
                "transformer-additive 64 2 4 256 8" \
                "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
         set -- $cfg

@@ -46,7 +46,7 @@ static void same_net(tsf_nn_config cfg)
     float *oc = malloc(B * T * K * sizeof *oc), *oe = malloc(B * T * K * sizeof *oe);
     assert_true(x && y && oc && oe);
     for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(nc, gsl_ran_gaussian(rng, 1), i % 7 ? 0.5 : NAN, x + i * F);
+        tsf_nn_input(nc, gsl_ran_gaussian(rng, 1), i % 7 ? 0.5 : NAN, NULL, x + i * F);
         y[i] = i % 11 ? (float)gsl_ran_gaussian(rng, 1) : NAN;
     }
     tsf_nn_acts *ac, *ae;

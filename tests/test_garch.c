@@ -386,14 +386,7 @@ static void test_streaming(void **state)
         assert_int_equal(tsf_state_update(st, NAN, &lp), TSF_EINVAL);
         tsf_state_free(st);
         /* save/resume of the state, also under the model loaded from a file */
-        char path[] = "/tmp/tsf_garch_XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        close(fd);
-        assert_int_equal(tsf_save(m, path), TSF_OK);
-        tsf_model *m2 = NULL;
-        if (tsf_load(path, &m2) != TSF_OK) fail_msg("load: %s", tsf_errmsg());
-        unlink(path);
+        tsf_model *m2 = saved_and_loaded(m);
         tsf_fit_info in2;
         assert_int_equal(tsf_model_info(m2, &in2), TSF_OK);
         for (size_t i = 0; i < in.ncoef; i++) assert_true(in.coef[i] == in2.coef[i]);

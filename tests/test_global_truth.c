@@ -64,7 +64,7 @@ static void fit_two(const char *spec, int batch, double *const *y, double *ll, d
     double secs = tsf_now() - t0;
     const tsf_neural *nm = m->impl;
     for (size_t k = 0; k < 2; k++) {
-        assert_int_equal(tsf_neural_series_loglik_k(nm, k, y[k], NALL, NTRAIN, &ll[k], NULL),
+        assert_int_equal(tsf_neural_series_loglik_x(nm, k, y[k], NALL, NULL, NTRAIN, &ll[k], NULL),
                          TSF_OK);
         ll[k] /= NTEST;
     }

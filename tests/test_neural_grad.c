@@ -403,14 +403,16 @@ static double net_loss(void *v)
 
 /* hp: the architecture's hyperparameters (wavenet's skip, kernel, stacks;
  * attention=additive: transformer hp[3] = 1, RNN hp[0] = 1, window hp[1];
- * the transformer's pattern hp[0], band hp[1]) */
+ * the transformer's pattern hp[0], band hp[1], cross=true hp[2]);
+ * nextra > 0: that many regressor features per position (the input path
+ * of --xreg), random values. */
 static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name,
-                       int context, size_t T, const int *hp, double tol)
+                       int context, size_t T, const int *hp, double tol, int nextra)
 {
     tsf_nn_config cfg = {.arch = arch, .head = head, .hidden = 8, .layers = 2, .heads = 2,
                          .context = context, .period = 3,
                          .head_n = head == TSF_NN_HEAD_BINNED ? 16 : 2,
-                         .head_lo = -2.0, .head_hi = 2.0};
+                         .head_lo = -2.0, .head_hi = 2.0, .nextra = nextra};
     memcpy(cfg.hp, hp, sizeof cfg.hp);
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
@@ -431,7 +433,9 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
             double prev = gsl_ran_gaussian(rng, 1), lag = t % 4 == 1 ? NAN : gsl_ran_gaussian(rng, 1);
-            tsf_nn_input(nn, prev, lag, c.x + (b * T + t) * nn->nin);
+            double ex[4] = {0};
+            for (int j = 0; j < nextra && j < 4; j++) ex[j] = gsl_ran_gaussian(rng, 1);
+            tsf_nn_input(nn, prev, lag, ex, c.x + (b * T + t) * nn->nin);
             c.y[b * T + t] = (float)gsl_ran_gaussian(rng, 1);
         }
     c.y[3] = NAN;
@@ -452,7 +456,24 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
 static void run_net(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char *name)
 {
     static const int wn[4] = {5, 2, 2, 0}, tf[4] = {0, 8, 0, 0}; /* wavenet: skip 5, kernel 2, 2 stacks */
-    run_net_hp(arch, head, name, 4, 6, arch == &tsf_nn_arch_transformer ? tf : wn, 1e-2);
+    run_net_hp(arch, head, name, 4, 6, arch == &tsf_nn_arch_transformer ? tf : wn, 1e-2, 0);
+}
+
+/* the regressor input path: extra features at every position */
+static void test_net_xreg(void **state)
+{
+    (void)state;
+    static const int wn[4] = {5, 2, 2, 0}, tf[4] = {0, 8, 0, 0}, rnn[4] = {0};
+    static const int cross[4] = {0, 8, 1, 0}; /* transformer(cross=true) */
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru+xreg", 4, 6, rnn, 1e-2, 3);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_GAUSSIAN, "lstm+xreg", 4, 6, rnn, 1e-2, 2);
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer+xreg", 4, 6, tf, 1e-2,
+               4);
+    run_net_hp(&tsf_nn_arch_wavenet, TSF_NN_HEAD_GAUSSIAN, "wavenet+xreg", 4, 6, wn, 1e-2, 1);
+    /* transformer(cross=true): the cross-attention sublayers and the
+     * covariate encoding (its tensors are among those checked) */
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, "transformer(cross)", 4, 6, cross,
+               1e-2, 3);
 }
 
 /* attention=additive: every tensor, the attention's included */
@@ -460,9 +481,9 @@ static void test_net_additive(void **state)
 {
     (void)state;
     static const int tf[4] = {0, 0, 0, 1}, rnn[4] = {1, 3, 0, 0};
-    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", 4, 6, tf, 1e-2);
-    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", 4, 6, rnn, 1e-2);
-    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", 4, 6, rnn, 1e-2);
+    run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_STUDENT_T, "transformer(additive)", 4, 6, tf, 1e-2, 0);
+    run_net_hp(&tsf_nn_arch_gru, TSF_NN_HEAD_GAUSSIAN, "gru(additive)", 4, 6, rnn, 1e-2, 0);
+    run_net_hp(&tsf_nn_arch_lstm, TSF_NN_HEAD_MIXTURE, "lstm(additive)", 4, 6, rnn, 1e-2, 0);
 }
 
 /* The sparse attention patterns (pattern kind, band in hp) through the
@@ -478,7 +499,7 @@ static void test_net_transformer_patterns(void **state)
     static const char *const nm[] = {"transformer dense", "transformer local", "transformer logsparse",
                                      "transformer strided"};
     for (size_t i = 0; i < 4; i++)
-        run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, nm[i], 9, 12, hp[i], 3e-2);
+        run_net_hp(&tsf_nn_arch_transformer, TSF_NN_HEAD_GAUSSIAN, nm[i], 9, 12, hp[i], 3e-2, 0);
 }
 
 static void test_net_gru(void **state)
@@ -603,8 +624,8 @@ int main(void)
         cmocka_unit_test(test_net_lstm),   cmocka_unit_test(test_net_transformer),
         cmocka_unit_test(test_heads_mixture_binned), cmocka_unit_test(test_net_heads),
         cmocka_unit_test(test_dilated_conv), cmocka_unit_test(test_gated_relu),
-        cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_additive),
-        cmocka_unit_test(test_net_transformer_patterns),
+        cmocka_unit_test(test_net_wavenet), cmocka_unit_test(test_net_xreg),
+        cmocka_unit_test(test_net_additive), cmocka_unit_test(test_net_transformer_patterns),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

@@ -51,7 +51,7 @@ static void run_incremental_hp(const tsf_nn_arch_ops *arch, int context, const i
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++) {
             const double *s = z + b * T;
-            tsf_nn_input(nn, t >= 1 ? s[t - 1] : NAN, t >= 3 ? s[t - 3] : NAN,
+            tsf_nn_input(nn, t >= 1 ? s[t - 1] : NAN, t >= 3 ? s[t - 3] : NAN, NULL,
                          x + (b * T + t) * F);
             y[b * T + t] = (float)s[t];
         }
@@ -256,7 +256,7 @@ static void test_nan_masked(void **state)
     size_t T = 8;
     float x[16], y[8], o[16], o2[16], nll[8];
     for (size_t t = 0; t < T; t++) {
-        tsf_nn_input(nn, t ? 0.3 * (double)t : NAN, NAN, x + 2 * t);
+        tsf_nn_input(nn, t ? 0.3 * (double)t : NAN, NAN, NULL, x + 2 * t);
         y[t] = 0.1f * (float)t;
     }
     tsf_nn_acts *a;
@@ -519,7 +519,7 @@ static void run_fastgen(tsf_nn_head head, int hn)
         for (size_t q = p + 1 > RF ? p + 1 - RF : 0; q <= p; q++) {
             for (size_t b = 0; b < B; b++)
                 tsf_nn_input(nn, q >= 1 ? y[b * n + q - 1] : NAN, q >= P ? y[b * n + q - P] : NAN,
-                             x + b * F);
+                             NULL, x + b * F);
             tsf_nn_run_step(nn, run, x, o);
         }
         tsf_nn_run_free(run);

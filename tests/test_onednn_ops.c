@@ -159,7 +159,7 @@ static void train20(const tsf_nn_config *cfg, size_t B)
     double z1 = 0.0, z2 = 0.0, lc[3][20];
     for (size_t i = 0; i < B * T; i++) {
         double z = 0.6 * z1 + 0.25 * z2 + gsl_ran_gaussian(rng, 1.0);
-        tsf_nn_input(nr, z1, NAN, x + i * F);
+        tsf_nn_input(nr, z1, NAN, NULL, x + i * F);
         y[i] = (float)z;
         z2 = z1;
         z1 = z;

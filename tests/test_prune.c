@@ -181,7 +181,7 @@ static double dense_pass_loglik(const tsf_neural *m, const double *y, size_t n)
     assert_int_equal(tsf_nn_acts_new(nn, 1, n, &a), TSF_OK);
     size_t nobs = 0;
     for (size_t t = 0; t < n; t++) {
-        tsf_nn_input(nn, t ? y[t - 1] / m->scale : NAN, NAN, x + t * nn->nin);
+        tsf_nn_input(nn, t ? y[t - 1] / m->scale : NAN, NAN, NULL, x + t * nn->nin);
         z[t] = (float)(y[t] / m->scale);
         nobs += !isnan(y[t]);
     }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
+#include "time.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -422,6 +423,59 @@ TSF_API tsf_status tsf_simulate_opts(const tsf_model *m, size_t n, size_t npaths
  * @return ::TSF_OK; ::TSF_EINVAL, ::TSF_EUNSUP, ::TSF_ENOMEM. */
 TSF_API tsf_status tsf_residuals(const tsf_model *m, const double *y, size_t n,
                                  const tsf_xreg *xreg, double *fitted, double *resid);
+
+/** Fourier terms of one seasonal period, as R's forecast::fourier(): for
+ * k = 1..K the columns sin(2 pi k t / period) ("S<k>-<period>") and
+ * cos(2 pi k t / period) ("C<k>-<period>"), in that order, where row i is
+ * time t = t0 + i + 1 (t0 = 0 for a series' own rows, t0 = n for the h
+ * rows after a series of n).  When 2k = period the sine (identically 0)
+ * is left out, so there are 2K or 2K - 1 columns.
+ * @param period the period, > 1 (need not be whole: 52.18 weeks)
+ * @param K sine/cosine pairs, 1 <= K <= period / 2
+ * @param x column j written at x + j*ld, rows [0, n); NULL: count only
+ * @param names when not NULL, column j's name into names[j] (24 bytes each)
+ * @param ncols receives the number of columns (may be NULL)
+ * @return ::TSF_OK; ::TSF_EINVAL (period <= 1 or not finite, K < 1, K >
+ * period / 2, ld < n with x given).
+ * @par Thread safety
+ * Pure function. */
+TSF_API tsf_status tsf_fourier(double period, int K, size_t t0, size_t n, double *x, size_t ld,
+                               char (*names)[24], size_t *ncols);
+
+/** Most columns tsf_calendar() writes. */
+#define TSF_CALENDAR_MAX 40
+
+/** Calendar dummies of the grid steps k0 .. k0+n-1 of a time axis (steps
+ * at or after axis->n are future ones), chosen by its interval
+ * (docs/models.md, "Calendar terms"); each factor has its first level as
+ * the baseline, left out:
+ * - below one day (date-times): hour of day (h1..h23) and day of week
+ *   (Tue..Sun);
+ * - days: day of week (Tue..Sun), business days Tue..Fri;
+ * - weeks, months: month of year (Feb..Dec); quarters: Q2..Q4.
+ * Date-times written with an offset are taken in that local time.
+ * @param x column j at x + j*ld, rows [0, n); NULL: count only
+ * @param names when not NULL, the column names (24 bytes each)
+ * @param ncols receives the number of columns (at most ::TSF_CALENDAR_MAX)
+ * @return ::TSF_OK; ::TSF_EINVAL (stamps that are not dates: text labels,
+ * indices, years; a NULL argument; ld < n with x given).
+ * @par Thread safety
+ * Pure function. */
+TSF_API tsf_status tsf_calendar(const tsf_time_axis *axis, int64_t k0, size_t n, double *x,
+                                size_t ld, char (*names)[24], size_t *ncols);
+
+/** The user regressors a fitted neural model (gru, lstm, transformer,
+ * wavenet) takes, in the order of the fit: *k of them, named (*names)[j]
+ * (the tsf_xreg names at fit time, "xreg1".. when none were given).
+ * @return ::TSF_OK (k = 0 for a model fitted without); ::TSF_EINVAL (not
+ * fitted, NULL argument); ::TSF_EUNSUP for the other families (their
+ * regressors are among tsf_model_info()'s coefficient names).
+ * @par Ownership
+ * The names belong to the model and live as long as it.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API tsf_status tsf_model_regressors(const tsf_model *m, size_t *k,
+                                        const char *const **names);
 
 /** Saves a fitted model as safetensors, atomically (a temporary file in the
  * same directory, fsync, rename: path holds the old file or the whole new

@@ -63,11 +63,14 @@ TSF_API tsf_status tsf_state_forecast(tsf_state *st, size_t h, const double *lev
                                       size_t nlevels, const tsf_forecast_opts *opts,
                                       tsf_forecast_result **out);
 
-/** tsf_state_update() for a regression with ARIMA errors fitted with k user
- * regressors: x holds this observation's k regressor values, in the order
- * of the fit.  tsf_state_update() on such a model is ::TSF_EINVAL (it lacks
- * them); intercept, drift and trend need none.  Its forecasts take the next
- * h rows of the regressors from opts->xreg_future, as tsf_forecast().
+/** tsf_state_update() for a model fitted with k user regressors (a
+ * regression with ARIMA errors, or a neural model: gru, lstm, transformer,
+ * wavenet): x holds this observation's k regressor values, in the order of
+ * the fit (a neural network reads them as inputs of the step it predicts,
+ * so logp is log p(y | past, x)).  tsf_state_update() on such a model is
+ * ::TSF_EINVAL (it lacks them); intercept, drift and trend need none.  Its
+ * forecasts take the next h rows of the regressors from
+ * opts->xreg_future, as tsf_forecast().
  * @return as tsf_state_update(); ::TSF_EINVAL for a wrong k or non-finite
  * x; ::TSF_EUNSUP for regressors to a family without them. */
 TSF_API tsf_status tsf_state_update_x(tsf_state *st, double y, const double *x, size_t k,

@@ -93,7 +93,28 @@ typedef struct {
     tsf_xreg xreg;
     const tsf_xreg *xp;         /* &xreg or NULL */
     char **xnames;
+    int trend;                  /* --xreg lists `trend` (the fit option) */
 } cli_data;
+
+/* Regressors built from an --xreg list (src/cli/xreg.c). */
+typedef struct {
+    size_t k;          /* columns */
+    double *x;         /* k columns of the rows asked for */
+    char **names;      /* k names (one allocation with their text) */
+    int trend;         /* the list holds `trend` */
+    int has_columns;   /* the list names columns of a file */
+} cli_xbuild;
+/* Checks the syntax of an --xreg list (and fourier's P and K). */
+int cli_xreg_check(const char *spec);
+/* 1 when the list names column col. */
+int cli_xreg_names_column(const char *spec, const char *col);
+/* The regressors of rows [0, nrows) of the list: columns from frame cols
+ * (NULL: none there; column skip is the series), Fourier and calendar
+ * terms of grid steps t0 .. t0 + nrows - 1 of axis ax (t0 = 0 for the
+ * series, its length for the future).  file names the data in messages. */
+int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
+                   const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out);
+void cli_xbuild_free(cli_xbuild *b);
 
 /* Reads path with the time options of a; on success prints to stderr how
  * many missing time stamps were filled (the library does not print). */

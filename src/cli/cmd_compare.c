@@ -25,7 +25,7 @@ static void run_one(const cli_args *a, const cli_data *d, size_t ntrain, result 
     /* A failure is recorded for this model; the others go on. */
     if ((st = tsf_model_new(res->spec, &m))) goto fail;
     tsf_fit_opts o = a->fit;
-    o.trend = a->xreg && !strcmp(a->xreg, "trend");
+    o.trend = d->trend;
     if ((st = tsf_fit(m, d->y, ntrain, d->xp, d->frame->period, &o))) goto fail;
     if ((st = tsf_model_info(m, &info))) goto fail;
     if ((st = tsf_loglik(m, d->y, d->n, d->xp, ntrain, &res->holdout_loglik))) goto fail;

@@ -22,6 +22,13 @@ static int load_paths(const cli_args *a, const tsf_model *m, size_t n, double **
         tsf_frame_free(f);
         return cli_fail(st);
     }
+    /* a neural model's regressors are not coefficients: its own list */
+    const char *const *rn;
+    size_t nr;
+    if (tsf_model_is_neural(m) && !tsf_model_regressors(m, &nr, &rn)) {
+        info.ncoef = nr;
+        info.coef_names = rn;
+    }
     if (f->nrows < n) {
         r = cli_usage("%s: %zu rows of regressors, but -n is %zu", a->xreg_future, f->nrows, n);
     } else if (!(*buf = malloc((f->ncols ? f->ncols : 1) * n * sizeof **buf))) {

@@ -24,48 +24,6 @@ static void list_columns(const tsf_frame *f, char *buf, size_t n)
     }
 }
 
-/* Splits "A,B" into the regressor columns of frame f. */
-static int load_xreg_cols(const char *spec, const tsf_frame *f, const char *file, size_t skip,
-                          double **buf, char ***names, size_t *k)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", spec);
-    size_t cap = 1;
-    for (const char *c = tmp; *c; c++) cap += *c == ',';
-    double *x = malloc(cap * (f->nrows ? f->nrows : 1) * sizeof *x);
-    char **nm = malloc(cap * sizeof *nm);
-    if (!x || !nm) {
-        free(x); free(nm);
-        return cli_usage("out of memory");
-    }
-    size_t kk = 0;
-    for (char *save = NULL, *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        size_t idx;
-        if (tsf_frame_column(f, tok, &idx)) {
-            free(x); free(nm);
-            return cli_fail(TSF_EINVAL);
-        }
-        if (idx == skip) {
-            free(x); free(nm);
-            return cli_usage("%s: --xreg column '%s' is the series itself", file, tok);
-        }
-        for (size_t i = 0; i < f->nrows; i++) {
-            double v = f->cols[idx][i];
-            if (isnan(v)) {
-                free(x); free(nm);
-                return cli_usage("%s: regressor '%s' is missing at data row %zu; regressors "
-                                 "must be complete", file, tok, i + 1);
-            }
-            x[kk * f->nrows + i] = v;
-        }
-        nm[kk++] = f->names[idx];
-    }
-    *buf = x;
-    *names = nm;
-    *k = kk;
-    return 0;
-}
-
 void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
                    char *const *labels)
 {
@@ -172,20 +130,17 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
     tsf_status st;
     tsf_frame *f = d->frame;
     if (f->ncols == 0) return cli_usage("%s: no numeric column", a->file);
+    if (a->xreg && (rc = cli_xreg_check(a->xreg))) return rc;
     if (a->column) {
         if ((st = tsf_frame_column(f, a->column, &d->col))) return cli_fail(st);
     } else {
         /* The only numeric column that is not a regressor. */
         size_t cand = 0, ncand = 0;
         for (size_t j = 0; j < f->ncols; j++) {
-            int is_x = 0;
-            if (a->xreg && strcmp(a->xreg, "trend")) {
-                char tmp[1024];
-                snprintf(tmp, sizeof tmp, "%s", a->xreg);
-                for (char *s = NULL, *t = strtok_r(tmp, ",", &s); t; t = strtok_r(NULL, ",", &s))
-                    if (!strcmp(t, f->names[j])) is_x = 1;
+            if (!cli_xreg_names_column(a->xreg, f->names[j])) {
+                cand = j;
+                ncand++;
             }
-            if (!is_x) { cand = j; ncand++; }
         }
         if (ncand != 1 && !allow_many) {
             char cols[1024];
@@ -198,12 +153,17 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
     d->y = f->cols[d->col];
     d->n = f->nrows;
     if (a->returns) return make_returns(a, d);
-    if (a->xreg && strcmp(a->xreg, "trend")) {
-        size_t k;
-        int r = load_xreg_cols(a->xreg, f, a->file, d->col, &d->xbuf, &d->xnames, &k);
+    if (a->xreg) {
+        cli_xbuild b;
+        int r = cli_xreg_build(a->xreg, f, a->file, d->col, &f->axis, 0, f->nrows, &b);
         if (r) return r;
-        d->xreg = (tsf_xreg){k, d->xbuf, f->nrows, (const char *const *)d->xnames};
-        d->xp = &d->xreg;
+        d->trend = b.trend;
+        d->xbuf = b.x;
+        d->xnames = b.names;
+        if (b.k) {
+            d->xreg = (tsf_xreg){b.k, d->xbuf, f->nrows, (const char *const *)d->xnames};
+            d->xp = &d->xreg;
+        }
     }
     return 0;
 }
@@ -230,11 +190,20 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
 {
     *buf = NULL;
     if (!d->xp) return 0;
-    if (!a->xreg_future)
-        return cli_usage("%s: the model uses regressors (%s): give their future values with "
-                         "--xreg-future FILE.csv", a->file, a->xreg);
-    tsf_frame *ff;
-    int rc = cli_read_csv(a, a->xreg_future, &ff);
+    cli_xbuild b;
+    int rc;
+    tsf_frame *ff = NULL;
+    if (!a->xreg_future) {
+        /* generated terms need no file; a column is an error saying so */
+        if ((rc = cli_xreg_build(a->xreg, NULL, a->file, (size_t)-1, &d->frame->axis,
+                                 d->frame->nrows, h, &b)) == 0) {
+            free(b.names);
+            *buf = b.x;
+            *xf = (tsf_xreg){b.k, b.x, h, NULL};
+        }
+        return rc;
+    }
+    rc = cli_read_csv(a, a->xreg_future, &ff);
     if (rc) return rc;
     if ((rc = check_future_start(a->xreg_future, d->frame, ff))) {
         tsf_frame_free(ff);
@@ -246,15 +215,13 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
         tsf_frame_free(ff);
         return r;
     }
-    char **nm;
-    size_t k;
-    int r = load_xreg_cols(a->xreg, ff, a->xreg_future, (size_t)-1, buf, &nm, &k);
+    int r = cli_xreg_build(a->xreg, ff, a->xreg_future, (size_t)-1, &d->frame->axis,
+                           d->frame->nrows, h, &b);
     if (!r) {
-        /* Keep only the first h rows: column j at buf + j*nrows. */
-        *xf = (tsf_xreg){k, *buf, ff->nrows, NULL};
-        free(nm);
+        free(b.names);
+        *buf = b.x;
+        *xf = (tsf_xreg){b.k, b.x, h, NULL};
     }
-    /* The names point into ff; the values were copied. */
     tsf_frame_free(ff);
     return r;
 }
@@ -273,7 +240,7 @@ int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t
     if ((st = tsf_model_new(spec, m))) return cli_fail(st);
     if (!a->returns && !strcmp(tsf_model_family(*m), "garch")) warn_if_prices(a, d, n);
     tsf_fit_opts o = a->fit;
-    o.trend = a->xreg && !strcmp(a->xreg, "trend");
+    o.trend = d->trend;
     if (tsf_model_is_neural(*m) && !a->column && d->frame->ncols > 1 && n == d->n) {
         const double **ys = malloc(d->frame->ncols * sizeof *ys);
         size_t *ns = malloc(d->frame->ncols * sizeof *ns);

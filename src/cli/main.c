@@ -28,7 +28,7 @@ static const char model_opts[] =
     "  --round-time         with --interval: move stamps to the nearest step\n"
     "  --no-mean            no intercept when d+D = 0\n"
     "  --drift              drift term (d+D = 1)\n"
-    "  --xreg trend|C1,C2   regressors: a linear trend, or columns of the file\n"
+    "  --xreg LIST          regressors: columns C1,C2, trend, fourier(P,K), calendar\n"
     "  --transform log|boxcox(LAMBDA)|boxcox(auto)\n"
     "  --returns log|simple the column holds prices: model their percent returns\n"
     "  --epochs E --batch B --lr LR --seed S --samples N --threads T\n"

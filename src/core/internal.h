@@ -102,6 +102,10 @@ typedef struct tsf_model_type {
      * NULL: the core calls simulate with opts->seed */
     tsf_status (*simulate_opts)(const void *impl, size_t n, size_t npaths,
                                 const tsf_forecast_opts *opts, const tsf_xreg *xreg, double *out);
+    /* The names of the user regressors the model was fitted with
+     * (tsf_model_regressors), optional: NULL reports them from the
+     * coefficient names (a regression with ARIMA errors). */
+    tsf_status (*regressors)(const void *impl, size_t *k, const char *const **names);
 } tsf_model_type;
 
 /* Registry (src/core/registry.c): the type for a spec name, or NULL. */

@@ -251,6 +251,15 @@ static tsf_status unsupported(const tsf_model *m, const char *what)
     return tsf_set_error(TSF_EUNSUP, "model '%s' does not support %s", m->spec, what);
 }
 
+tsf_status tsf_model_regressors(const tsf_model *m, size_t *k, const char *const **names)
+{
+    tsf_status st = need_fitted(m);
+    if (st) return st;
+    if (!k || !names) return tsf_set_error(TSF_EINVAL, "tsf_model_regressors: NULL argument");
+    if (!m->type->regressors) return unsupported(m, "a list of regressors apart from its coefficients");
+    return m->type->regressors(m->impl, k, names);
+}
+
 tsf_status tsf_model_info(const tsf_model *m, tsf_fit_info *info)
 {
     tsf_status st = need_fitted(m);

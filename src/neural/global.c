@@ -79,14 +79,6 @@ tsf_status tsf_neural_series_index(const tsf_neural *m, const char *id, size_t *
                          "series", id, m->cfg.nseries, m->ids[0]);
 }
 
-tsf_status tsf_neural_stream(const tsf_neural *m, size_t k, size_t B, tsf_nn_stream **out)
-{
-    tsf_status st = tsf_nn_stream_new(m->nn, tsf_neural_series_scale(m, k), B, out);
-    if (!st && (*out)->sfeat)
-        tsf_neural_series_feat(m, m->nn->params + m->nn->emb, k, (*out)->sfeat);
-    return st;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -131,7 +123,7 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
     tsf_neural_global_free(m);
     m->cfg.nseries = (int)nseries;
     tsf_status st = copy_ids(m, ids, nseries);
-    if (!st) st = tsf_neural_train(m, ys, ns, nseries, period, opts);
+    if (!st) st = tsf_neural_train(m, ys, ns, NULL, nseries, period, opts);
     if (st) {
         tsf_neural_global_free(m);
         m->cfg.nseries = 0;

@@ -66,6 +66,18 @@ tsf_status tsf_neural_save(const void *impl, tsf_st *doc)
         (st = put(doc, "loglik", "%.17g", m->loglik)) ||
         (st = put(doc, "nobs", "%zu", m->nobs)) || (st = tsf_neural_global_save(m, doc)))
         return st;
+    if (c->nextra) {
+        size_t nx[1] = {(size_t)c->nextra};
+        if ((st = put(doc, "nxreg", "%d", c->nextra)) ||
+            (st = tsf_st_add(doc, "xreg.center", TSF_ST_F64, 1, nx, m->xcenter)) ||
+            (st = tsf_st_add(doc, "xreg.scale", TSF_ST_F64, 1, nx, m->xscale)))
+            return st;
+        for (int j = 0; j < c->nextra; j++) {
+            char k[64];
+            snprintf(k, sizeof k, "neural.xreg_name.%d", j + 1);
+            if ((st = tsf_st_set_meta(doc, k, m->xnames[j]))) return st;
+        }
+    }
     const tsf_nn *nn = m->nn;
     for (size_t k = 0; k < nn->ntens; k++) {
         const tsf_nn_tensor *t = &nn->tens[k];
@@ -115,6 +127,34 @@ static int choice(const char *v, const char *const *names)
     for (int i = 0; v && names[i]; i++)
         if (!strcmp(v, names[i])) return i;
     return -1;
+}
+
+/* The regressors' scaling and names (neural.nxreg absent: none). */
+static tsf_status load_x(const tsf_st *doc, tsf_neural *m)
+{
+    long k = 0;
+    tsf_status st;
+    if (meta(doc, "nxreg") && (st = get_long(doc, "nxreg", 0, 10000, &k))) return st;
+    if (!k) return TSF_OK;
+    tsf_neural_set_x(m, (size_t)k);
+    if (!m->xcenter) return tsf_set_error(TSF_ENOMEM, "out of memory loading a model");
+    const double *c, *s;
+    if ((st = tsf_st_get_vec(doc, m->cfg.arch->name, "xreg.center", (size_t)k, &c)) ||
+        (st = tsf_st_get_vec(doc, m->cfg.arch->name, "xreg.scale", (size_t)k, &s)))
+        return st;
+    for (long j = 0; j < k; j++) {
+        if (!isfinite(c[j]) || !(s[j] > 0.0) || !isfinite(s[j]))
+            return tsf_set_error(TSF_EPARSE, "model file: regressor %ld has a bad centre or "
+                                 "scale", j + 1);
+        m->xcenter[j] = c[j];
+        m->xscale[j] = s[j];
+        char key[64];
+        snprintf(key, sizeof key, "neural.xreg_name.%ld", j + 1);
+        const char *nm = tsf_st_meta(doc, key);
+        if (!(m->xnames[j] = strdup(nm ? nm : key + 7)))
+            return tsf_set_error(TSF_ENOMEM, "out of memory loading a model");
+    }
+    return TSF_OK;
 }
 
 tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
@@ -214,6 +254,7 @@ tsf_status tsf_neural_load(const tsf_st *doc, void **impl)
                            "or bf16", pv);
     m->precision = pi > 0 ? (tsf_precision)pi : TSF_PRECISION_FP32;
     if (!st) st = tsf_neural_global_load(m, doc);
+    if (!st) st = load_x(doc, m);
     if (!st) st = tsf_nn_new(&m->cfg, &m->nn);
     for (size_t k = 0; !st && k < m->nn->ntens; k++) {
         const tsf_nn_tensor *t = &m->nn->tens[k];

@@ -68,9 +68,8 @@ tsf_status tsf_nn_new_on(const tsf_nn_config *cfg, const tsf_nn_backend *be, tsf
     if (!nn) return tsf_set_error(TSF_ENOMEM, "out of memory creating a network");
     nn->cfg = *cfg;
     nn->be = be;
-    nn->nin = cfg->period > 1 ? 4 : 2;
-    nn->xser = nn->nin;
-    nn->nin += tsf_nn_nser_feat(cfg);
+    nn->xser = cfg->period > 1 ? 4 : 2;
+    nn->nin = tsf_nn_cfg_nin(cfg);
     nn->K = hd->k(cfg);
     cfg->arch->layout(nn);
     nn->w_out = tsf_nn_add_tensor(nn, "head.weight", nn->K, nn->ftop);
@@ -139,7 +138,12 @@ tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed)
     return TSF_OK;
 }
 
-void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x)
+size_t tsf_nn_cfg_nin(const tsf_nn_config *c)
+{
+    return (c->period > 1 ? 4 : 2) + tsf_nn_nser_feat(c) + (size_t)c->nextra;
+}
+
+void tsf_nn_input(const tsf_nn *nn, double prev, double lag, const double *extra, float *x)
 {
     x[0] = isnan(prev) ? 0.0f : (float)prev;
     x[1] = isnan(prev) ? 1.0f : 0.0f;
@@ -147,6 +151,8 @@ void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x)
         x[2] = isnan(lag) ? 0.0f : (float)lag;
         x[3] = isnan(lag) ? 1.0f : 0.0f;
     }
+    float *e = x + nn->nin - (size_t)nn->cfg.nextra;
+    for (int j = 0; j < nn->cfg.nextra; j++) e[j] = extra ? (float)extra[j] : 0.0f;
 }
 
 tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **out)

@@ -30,6 +30,7 @@ typedef struct {
     int hp[4];   /* architecture-specific hyperparameters (its file says which) */
     int head_n;  /* mixture components / bins; 0: the head's default */
     double head_lo, head_hi; /* binned head: range of the interior bins (scaled units) */
+    int nextra;  /* extra input features per position (regressors at the predicted step) */
     double sparsity; /* 0 <= S < 1: fraction of pruned weight blocks (prune.h) */
     /* Global models (train_global.c): nseries > 0 appends the per-series
      * features (the series' standardised log scale, then its embed-wide
@@ -84,6 +85,7 @@ typedef struct {
     size_t w_ih, b_ih, w_hh, b_hh;                      /* RNN layer */
     size_t ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b;  /* transformer block */
     size_t wfc, bfc, wpr, bpr;
+    size_t lncw, lncb, wcq, bcq, wckv, bckv, wco, bco; /* transformer cross-attention */
     size_t aq, abq, ak, av;  /* additive attention: W_q, b_q, W_k (RNN top layer), v */
 } tsf_nn_layer_off;
 
@@ -91,7 +93,7 @@ typedef struct tsf_nn {
     tsf_nn_config cfg;
     const tsf_nn_backend *be;
     size_t nin;     /* input features per position */
-    size_t xser;    /* where the per-series features start in an input (== nin: none) */
+    size_t xser;    /* where a global model's per-series features start in an input */
     size_t emb;     /* offset of the series embedding tensor (nseries, embed) in params */
     size_t nparams;
     float *params;
@@ -99,6 +101,7 @@ typedef struct tsf_nn {
     tsf_nn_tensor tens[TSF_NN_MAX_TENSORS];
     tsf_nn_layer_off lo[TSF_NN_MAX_LAYERS];
     size_t w_in, b_in, lnf_w, lnf_b, w_out, b_out;
+    size_t w_cx, b_cx;  /* transformer(cross=true): the covariate encoding */
     size_t ftop;    /* width of the features the head layer reads */
     size_t K;       /* raw head outputs per position */
     struct tsf_nn_sparse *sparse; /* block-sparse copies of pruned weights (prune.h), or NULL */
@@ -115,11 +118,17 @@ void tsf_nn_free(tsf_nn *nn);
 /* Random initialisation (PyTorch's RNN init, GPT-2's for the transformer). */
 tsf_status tsf_nn_init(tsf_nn *nn, uint64_t seed);
 
+/* Input features per position of a configuration (the one place nin is
+ * computed): 2, 2 more with a period lag, then cfg.nextra extra ones. */
+size_t tsf_nn_cfg_nin(const tsf_nn_config *c);
 /* Input features of one position from the previous scaled value and the
- * one lagged by period (NaN = missing or before the start):
- * [prev, prev missing, lag, lag missing] (the last two when period > 1). */
-void tsf_nn_input(const tsf_nn *nn, double prev, double lag, float *x);
-/* Per-series features of a global model: nin - xser floats. */
+ * one lagged by period (NaN = missing or before the start), then a
+ * global model's per-series features (filled by its caller, from xser)
+ * and the extra features (cfg.nextra values, already scaled; NULL: zeros)
+ * last: [prev, prev missing, lag, lag missing, series..., extra...] (lag
+ * and lag missing when period > 1). */
+void tsf_nn_input(const tsf_nn *nn, double prev, double lag, const double *extra, float *x);
+/* Per-series features of a global model: floats from xser on. */
 static inline size_t tsf_nn_nser_feat(const tsf_nn_config *c)
 {
     return c->nseries > 0 ? 1 + (size_t)c->embed : 0;
@@ -202,6 +211,9 @@ struct tsf_nn_arch_ops {
     const tsf_nn_opt *opts;     /* optional hyperparameters, key == NULL ends (NULL: none) */
     /* Backend ops that configuration c needs besides (NULL: none). */
     const tsf_nn_need *(*cfg_needs)(const tsf_nn_config *c);
+    /* Why a configuration cannot be fitted without regressors (NULL: it
+     * can; the function itself NULL: always can). */
+    const char *(*needs_x)(const tsf_nn_config *c);
 };
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,

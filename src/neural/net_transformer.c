@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "neural.h"
 #include "prune.h"
+#include "net_cross.h"
 
 /* attention=dot (0, scaled dot product) or additive (1, cpu_additive.c):
  * the optional hyperparameter in hp[3]; not combined with a sparse pattern */
@@ -42,6 +43,8 @@ typedef struct {
 typedef struct {
     float *x, *y, *emb;                     /* (BT,nin), (BT), (BT,d) */
     tf_layer_acts l[TSF_NN_MAX_LAYERS];
+    tsf_cross_acts cx[TSF_NN_MAX_LAYERS];   /* cross=true: each block's sublayer */
+    float *xc, *enc, *denc;                 /* cross=true: (BT,nx), (BT,d), (BT,d) */
     float *lnf, *lnfm, *lnfr, *o, *dout;    /* (BT,d), (BT), (BT), (BT,K), (BT,K) */
     float *dres, *dln, *dqkv, *datt, *datty, *dfch, *dfchg, *tmp;
 } tf_acts;
@@ -70,6 +73,16 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, tf_acts *
         TSF_NN_TAKE(q->fch, BT * 4 * C);
         TSF_NN_TAKE(q->fchg, BT * 4 * C);
         TSF_NN_TAKE(q->res3, BT * C);
+        if (tsf_cross_on(&nn->cfg)) {
+            float *cb = NULL;
+            TSF_NN_TAKE(cb, tsf_cross_layer_floats(nn, B, T));
+            if (base) tsf_cross_carve(nn, B, T, cb, &a->cx[l]);
+        }
+    }
+    if (tsf_cross_on(&nn->cfg)) {
+        TSF_NN_TAKE(a->xc, BT * (size_t)nn->cfg.nextra);
+        TSF_NN_TAKE(a->enc, BT * C);
+        TSF_NN_TAKE(a->denc, BT * C);
     }
     TSF_NN_TAKE(a->lnf, BT * C);
     TSF_NN_TAKE(a->lnfm, BT);
@@ -111,6 +124,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     tsf_nn_add_geom g = {B, T, NH, C / NH, W, T * 3 * C, 3 * C, T * C, C, 1};
 
     be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
+    int cross = tsf_cross_on(&nn->cfg);
+    if (cross) tsf_cross_encode(nn, a.enc, a.xc, a.x, BT);
     const float *res = a.emb;
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
@@ -126,12 +141,18 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
             be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
         be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
         be->residual_forward(q->res2, res, a.tmp, BT * C);
-        be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, q->res2, P + lo->ln2w, P + lo->ln2b, BT,
+        /* cross=true: the cross-attention sublayer between the two */
+        const float *mid = q->res2;
+        if (cross) {
+            tsf_cross_forward(nn, l, &a.cx[l], q->res2, a.enc, B, T, a.tmp, a.dqkv);
+            mid = a.cx[l].out;
+        }
+        be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, mid, P + lo->ln2w, P + lo->ln2b, BT,
                               C);
         be->matmul_forward(q->fch, q->ln2, P + lo->wfc, P + lo->bfc, BT, C, 4 * C);
         be->gelu_forward(q->fchg, q->fch, BT * 4 * C);
         be->matmul_forward(a.tmp, q->fchg, P + lo->wpr, P + lo->bpr, BT, 4 * C, C);
-        be->residual_forward(q->res3, q->res2, a.tmp, BT * C);
+        be->residual_forward(q->res3, mid, a.tmp, BT * C);
         res = q->res3;
     }
     be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
@@ -147,6 +168,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     be->zero(a.dres, BT * C);
     be->layernorm_backward(a.dres, G + nn->lnf_w, G + nn->lnf_b, a.dln, res, P + nn->lnf_w,
                            a.lnfm, a.lnfr, BT, C);
+    if (cross) be->zero(a.denc, BT * C);
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         tf_layer_acts *q = &a.l[l];
@@ -160,8 +182,12 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         be->zero(a.dln, BT * C);
         be->matmul_backward(a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT, C,
                             4 * C);
-        be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, q->res2, P + lo->ln2w,
+        const float *mid = cross ? a.cx[l].out : q->res2;
+        be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, mid, P + lo->ln2w,
                                q->ln2m, q->ln2r, BT, C);
+        if (cross)
+            tsf_cross_backward(nn, l, &a.cx[l], q->res2, a.enc, G, a.dres, a.denc, B, T, a.tmp,
+                               a.dqkv, a.datt, a.datty, a.dln, a.dfch);
         /* res2 = res + attn(ln1(res)) */
         be->zero(a.datty, BT * C);
         be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
@@ -184,25 +210,30 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     }
     if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
     be->matmul_backward(A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
+    if (cross) tsf_cross_encode_backward(nn, G, a.denc, a.xc, BT);
     return loss;
 }
 
 /* Run state: K caches (L,B,R,C), then V caches (L,B,R,C): one block
  * per layer and kind.  R = ring(): the context for dense attention, the
- * largest offset + 1 of a sparse pattern (the keys it can still reach). */
+ * largest offset + 1 of a sparse pattern (the keys it can still reach).
+ * cross=true (dense only, check()): then the cross-attention's K and V
+ * caches of the covariate encodings (L,B,W,C) each, W = context. */
 static size_t state_blocks(const tsf_nn *nn, size_t *n)
 {
-    size_t nb = 2 * (size_t)nn->cfg.layers;
-    for (size_t j = 0; n && j < nb; j++) n[j] = ring(&nn->cfg) * (size_t)nn->cfg.hidden;
+    size_t L = (size_t)nn->cfg.layers, nb = (tsf_cross_on(&nn->cfg) ? 4 : 2) * L;
+    for (size_t j = 0; n && j < nb; j++)
+        n[j] = (j < 2 * L ? ring(&nn->cfg) : (size_t)nn->cfg.context) * (size_t)nn->cfg.hidden;
     return nb;
 }
 
 /* Scratch: res, ln, atty, tmp (B,C), qkv (B,3C), fch, fchg (B,4C),
- * attention scores (NH,W). */
+ * attention scores (NH,W); cross=true: enc (B,C) and xc (B,nx) after. */
 static size_t scratch_floats(const tsf_nn *nn, size_t B)
 {
     size_t C = (size_t)nn->cfg.hidden, W = (size_t)nn->cfg.context;
-    return B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W;
+    return B * C * (4 + 3 + 8) + (size_t)nn->cfg.heads * W +
+           (tsf_cross_on(&nn->cfg) ? B * (C + (size_t)nn->cfg.nextra) : 0);
 }
 
 // x (B,nin) -> o (B,K), appending this position's keys and values to the caches
@@ -215,9 +246,13 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     tsf_nn_pattern pat = pattern(&nn->cfg);
     float *res = r->scratch, *ln = res + B * C, *atty = ln + B * C, *tmp = atty + B * C;
     float *qkv = tmp + B * C, *fch = qkv + 3 * B * C, *fchg = fch + 4 * B * C;
-    float *sc = fchg + 4 * B * C;
-    size_t slot = r->pos % W;
+    float *sc = fchg + 4 * B * C, *enc = sc + (size_t)nn->cfg.heads * nn->cfg.context;
+    float *xc = enc + B * C;
+    size_t slot = r->pos % W, WC = (size_t)nn->cfg.context;
+    int cross = tsf_cross_on(&nn->cfg);
+    float *xcache = r->mem + 2 * L * B * W * C; /* cross=true: its caches (state_blocks) */
     tsf_nn_linear(nn, res, x, nn->w_in, nn->b_in, B, nn->nin, C);
+    if (cross) tsf_cross_encode(nn, enc, xc, x, B);
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         float *kc = r->mem + l * B * W * C, *vc = r->mem + (L + l) * B * W * C;
@@ -236,6 +271,10 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
             be->attention_step(atty, ln, kc, vc, B, C, NH, W, r->pos, sc);
         tsf_nn_linear(nn, tmp, atty, lo->wo, lo->bo, B, C, C);
         be->residual_forward(res, res, tmp, B * C);
+        if (cross) /* fch and fchg are free until the MLP */
+            tsf_cross_step(nn, l, res, enc, xcache + l * B * WC * C,
+                           xcache + (L + l) * B * WC * C, B, r->pos, ln, qkv, atty, tmp, fch,
+                           sc);
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln2w, P + lo->ln2b, B, C);
         tsf_nn_linear(nn, fch, ln, lo->wfc, lo->bfc, B, C, 4 * C);
         be->gelu_forward(fchg, fch, B * 4 * C);
@@ -278,6 +317,7 @@ static void layout(tsf_nn *nn)
     }
     nn->lnf_w = tsf_nn_add_tensor(nn, "lnf.weight", H, 0);
     nn->lnf_b = tsf_nn_add_tensor(nn, "lnf.bias", H, 0);
+    if (tsf_cross_on(&nn->cfg)) tsf_cross_layout(nn);
     nn->ftop = H;
 }
 
@@ -300,6 +340,7 @@ static void init(tsf_nn *nn, float *P, gsl_rng *r)
         tsf_nn_fill_normal(P + o->wpr, 4 * H * H, rs, r);
     }
     tsf_nn_fill_const(P + nn->lnf_w, H, 1.0f);
+    if (tsf_cross_on(&nn->cfg)) tsf_cross_init(nn, P, r);
 }
 
 static int check(const tsf_nn_config *c, char *why, size_t len, const char **key)
@@ -320,6 +361,15 @@ static int check(const tsf_nn_config *c, char *why, size_t len, const char **key
                  c->hp[0] == TSF_NN_PAT_LOCAL ? "local"
                  : c->hp[0] == TSF_NN_PAT_LOGSPARSE ? "logsparse" : "strided");
         *key = "pattern";
+        return 1;
+    }
+    if (c->hp[2] && (ADDITIVE(c) || sparse(c))) {
+        snprintf(why, len, "cross=true runs with dense dot-product self-attention only: drop %s",
+                 ADDITIVE(c)                        ? "attention=additive"
+                 : c->hp[0] == TSF_NN_PAT_LOCAL     ? "pattern=local"
+                 : c->hp[0] == TSF_NN_PAT_LOGSPARSE ? "pattern=logsparse"
+                                                    : "pattern=strided");
+        *key = "cross";
         return 1;
     }
     if (c->hp[0] == TSF_NN_PAT_STRIDED && c->heads % 2) {
@@ -357,14 +407,24 @@ static const tsf_nn_hparam hparams[] = {
     {NULL, NULL, 0, 0, 0, 0, 0},
 };
 
+static const char *needs_x(const tsf_nn_config *c)
+{
+    return c->hp[2] && !c->nextra
+        ? "transformer(cross=true) attends from the series to its regressors, and there are "
+          "none: give them with --xreg (columns, fourier(P,K) or calendar), or drop cross=true"
+        : NULL;
+}
+
 /* Optional keys (in names and files only when not the default):
- * attention=dot, pattern=dense, band=8. */
+ * attention=dot, pattern=dense, band=8, cross=false. */
 static const char *const attention_names[] = {"dot", "additive", NULL};
 static const char *const pattern_names[] = {"dense", "local", "logsparse", "strided", NULL};
+static const char *const cross_names[] = {"false", "true", NULL};
 static const tsf_nn_opt opts[] = {
     {"attention", offsetof(tsf_nn_config, hp[3]), attention_names, 0, 1, 0},
     {"pattern", offsetof(tsf_nn_config, hp[0]), pattern_names, 0, 3, TSF_NN_PAT_DENSE},
     {"band", offsetof(tsf_nn_config, hp[1]), NULL, 1, 4096, 8},
+    {"cross", offsetof(tsf_nn_config, hp[2]), cross_names, 0, 1, 0},
     {NULL, 0, NULL, 0, 0, 0},
 };
 
@@ -373,7 +433,7 @@ const tsf_nn_arch_ops tsf_nn_arch_transformer = {
     .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
     .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
     .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,
-    .cfg_needs = cfg_needs, .opts = opts};
+    .cfg_needs = cfg_needs, .opts = opts, .needs_x = needs_x};
 
 static tsf_status parse_transformer(const tsf_spec *s, void **impl)
 {

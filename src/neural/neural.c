@@ -28,7 +28,68 @@ void tsf_neural_free(void *impl)
     if (!m) return;
     tsf_nn_free(m->nn);
     tsf_neural_global_free(m);
+    tsf_neural_set_x(m, 0);
     free(m);
+}
+
+void tsf_neural_set_x(tsf_neural *m, size_t k)
+{
+    free(m->xcenter);
+    if (m->xnames)
+        for (int j = 0; j < m->cfg.nextra; j++) free(m->xnames[j]);
+    free(m->xnames);
+    m->xcenter = m->xscale = NULL;
+    m->xnames = NULL;
+    m->cfg.nextra = 0;
+    if (!k) return;
+    m->xcenter = calloc(2 * k, sizeof *m->xcenter);
+    m->xnames = calloc(k, sizeof *m->xnames);
+    if (!m->xcenter || !m->xnames) {
+        free(m->xcenter);
+        free(m->xnames);
+        m->xcenter = NULL;
+        m->xnames = NULL;
+        return;
+    }
+    m->xscale = m->xcenter + k;
+    m->cfg.nextra = (int)k;
+}
+
+tsf_status tsf_neural_check_x(const tsf_neural *m, const tsf_xreg *x, size_t n, const char *what)
+{
+    size_t k = (size_t)m->cfg.nextra, got = x ? x->k : 0;
+    if (got != k && !k)
+        return tsf_set_error(TSF_EINVAL, "the %s model was fitted without regressors; fit it "
+                             "with them (--xreg) to use them", m->name);
+    if (got != k)
+        return tsf_set_error(TSF_EINVAL, "the model has %zu regressors: give their %zu %s "
+                             "(%zu columns given)", k, n, what, got);
+    if (!k) return TSF_OK;
+    if (!x->x || x->ld < n)
+        return tsf_set_error(TSF_EINVAL, "%zu rows of regressors (%s) but %zu needed",
+                             x->x ? x->ld : 0, what, n);
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(x->x[j * x->ld + i]))
+                return tsf_set_error(TSF_EINVAL, "regressor %zu (%s) is %s at row %zu of the "
+                                     "%s; regressors must be finite numbers", j + 1,
+                                     m->xnames && m->xnames[j] ? m->xnames[j] : "?",
+                                     isnan(x->x[j * x->ld + i]) ? "missing" : "infinite", i + 1,
+                                     what);
+    return TSF_OK;
+}
+
+tsf_status tsf_neural_stream(const tsf_neural *m, const tsf_nn *nn, size_t k, size_t B,
+                             tsf_nn_stream **out)
+{
+    tsf_status st = tsf_nn_stream_new(nn, tsf_neural_series_scale(m, k), B, out);
+    if (st) return st;
+    if ((*out)->sfeat) tsf_neural_series_feat(m, nn->params + nn->emb, k, (*out)->sfeat);
+    if (m->cfg.nextra) {
+        memcpy((*out)->xcenter, m->xcenter, (size_t)m->cfg.nextra * sizeof(double));
+        memcpy((*out)->xscale, m->xscale, (size_t)m->cfg.nextra * sizeof(double));
+    }
+    return TSF_OK;
 }
 
 /* "Title(key=value, ..., head=NAME[, components=M])" from the
@@ -150,15 +211,53 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
     if (nseries == 0) return tsf_set_error(TSF_EINVAL, "no series given");
     for (size_t k = 0; k < nseries; k++)
         if (!ys[k] && ns[k]) return tsf_set_error(TSF_EINVAL, "series %zu has no data", k + 1);
-    return tsf_neural_train(impl, ys, ns, nseries, period, opts);
+    tsf_neural *m = impl;
+    const char *why = m->cfg.arch->needs_x ? m->cfg.arch->needs_x(&m->cfg) : NULL;
+    if (why) return tsf_set_error(TSF_EINVAL, "%s", why);
+    tsf_neural_set_x(impl, 0);
+    return tsf_neural_train(impl, ys, ns, NULL, nseries, period, opts);
+}
+
+/* Each regressor's centre and scale: its mean and standard deviation
+ * over the fitting rows (1 for a constant column). */
+static tsf_status fit_x(tsf_neural *m, const tsf_xreg *xreg, size_t n)
+{
+    size_t k = xreg->k;
+    tsf_neural_set_x(m, k);
+    if (!m->xcenter) return tsf_set_error(TSF_ENOMEM, "out of memory for %zu regressors", k);
+    tsf_status st = tsf_neural_check_x(m, xreg, n, "fitting rows");
+    if (st) return st;
+    if (n < 2) return tsf_set_error(TSF_EDOMAIN, "too few rows (%zu) for regressors", n);
+    for (size_t j = 0; j < k; j++) {
+        const double *c = xreg->x + j * xreg->ld;
+        double mu = 0.0, ss = 0.0;
+        for (size_t i = 0; i < n; i++) mu += c[i];
+        mu /= (double)n;
+        for (size_t i = 0; i < n; i++) ss += (c[i] - mu) * (c[i] - mu);
+        double sd = sqrt(ss / (double)(n - 1));
+        m->xcenter[j] = mu;
+        m->xscale[j] = sd > 1e-12 * (fabs(mu) + 1.0) ? sd : 1.0;
+        char nm[32];
+        snprintf(nm, sizeof nm, "xreg%zu", j + 1);
+        const char *src = xreg->names && xreg->names[j] ? xreg->names[j] : nm;
+        if (!(m->xnames[j] = strdup(src))) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    }
+    return TSF_OK;
 }
 
 tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg, int period,
                           const tsf_fit_opts *opts)
 {
-    if (xreg && xreg->k)
-        return tsf_no_regressors("neural");
-    return tsf_neural_fit_many(impl, &y, &n, 1, period, opts);
+    tsf_neural *m = impl;
+    if (opts && opts->trend)
+        return tsf_set_error(TSF_EUNSUP, "neural models take no trend term (it would "
+                             "extrapolate the network's inputs beyond anything seen); give "
+                             "regressor columns or fourier/calendar terms instead");
+    if (!xreg || !xreg->k) return tsf_neural_fit_many(impl, &y, &n, 1, period, opts);
+    tsf_status st = fit_x(m, xreg, n);
+    if (!st) st = tsf_neural_train(m, &y, &n, &xreg, 1, period, opts);
+    if (st) tsf_neural_set_x(m, 0);
+    return st;
 }
 
 static tsf_status need_nn(const tsf_neural *m)
@@ -174,6 +273,14 @@ static tsf_status not_global(const tsf_neural *m, const char *what)
         return tsf_set_error(TSF_EUNSUP, "%s of a global model (one network over %d series) "
                              "is not supported; forecast a series of it instead", what,
                              m->cfg.nseries);
+    return TSF_OK;
+}
+
+tsf_status tsf_neural_regressors(const void *impl, size_t *k, const char *const **names)
+{
+    const tsf_neural *m = impl;
+    *k = (size_t)m->cfg.nextra;
+    *names = (const char *const *)m->xnames;
     return TSF_OK;
 }
 
@@ -220,18 +327,20 @@ const char *tsf_precision_name(tsf_precision p)
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted)
 {
-    return tsf_neural_series_loglik_k(m, 0, y, n, start, ll, fitted);
+    return tsf_neural_series_loglik_x(m, 0, y, n, NULL, start, ll, fitted);
 }
 
-tsf_status tsf_neural_series_loglik_k(const tsf_neural *m, size_t k, const double *y, size_t n,
-                                      size_t start, double *ll, double *fitted)
+tsf_status tsf_neural_series_loglik_x(const tsf_neural *m, size_t k, const double *y, size_t n,
+                                      const tsf_xreg *xreg, size_t start, double *ll,
+                                      double *fitted)
 {
     tsf_nn_stream *s;
-    tsf_status st = tsf_neural_stream(m, k, 1, &s);
-    if (st) return st;
+    tsf_status st = tsf_neural_check_x(m, xreg, n, "rows of the series");
+    if (st || (st = tsf_neural_stream(m, m->nn, k, 1, &s))) return st;
     double sum = 0.0;
     for (size_t t = 0; t < n; t++) {
         double lp, mu;
+        if (m->cfg.nextra) tsf_nn_stream_set_x(s, xreg->x + t, xreg->ld);
         tsf_nn_stream_update(s, y[t], t >= start ? &lp : NULL, fitted ? &mu : NULL);
         if (t >= start) sum += lp;
         if (fitted) fitted[t] = isnan(y[t]) ? NAN : mu;
@@ -247,8 +356,7 @@ tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const 
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st || (st = not_global(m, "the likelihood"))) return st;
-    if (xreg && xreg->k) return tsf_no_regressors("neural");
-    return tsf_neural_series_loglik(m, y, n, start, ll, NULL);
+    return tsf_neural_series_loglik_x(m, 0, y, n, xreg, start, ll, NULL);
 }
 
 tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
@@ -257,11 +365,10 @@ tsf_status tsf_neural_residuals(const void *impl, const double *y, size_t n, con
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st || (st = not_global(m, "residuals"))) return st;
-    (void)xreg;
     double ll;
     double *f = fitted ? fitted : malloc((n ? n : 1) * sizeof *f);
     if (!f) return tsf_set_error(TSF_ENOMEM, "out of memory");
-    st = tsf_neural_series_loglik(m, y, n, n, &ll, f);
+    st = tsf_neural_series_loglik_x(m, 0, y, n, xreg, n, &ll, f);
     if (!st && resid)
         for (size_t i = 0; i < n; i++) resid[i] = y[i] - f[i];
     if (f != fitted) free(f);
@@ -288,7 +395,7 @@ static tsf_status sample_forecast(const tsf_neural *m, const tsf_nn_stream *s1, 
     if (!st) gsl_rng_set(r, (unsigned long)(o ? o->seed : 0));
     if (!st && !s1) st = tsf_nn_sample_parallel(m->nn, m->scale, y, n, h, N, r, 0, paths, NULL);
     if (!st && s1) st = tsf_nn_stream_fork(s1, N, &s);
-    if (!st && s1) st = tsf_nn_stream_sample(s, h, r, paths);
+    if (!st && s1) st = tsf_nn_stream_sample_x(s, h, o ? o->xreg_future : NULL, r, paths);
     if (!st) st = tsf_nn_summarise(paths, N, h, fc);
     tsf_nn_stream_free(s);
     gsl_rng_free(r);
@@ -302,6 +409,9 @@ static tsf_status check_sampler(const tsf_neural *m, tsf_sampler smp)
     if (smp != TSF_SAMPLER_AUTO && smp != TSF_SAMPLER_ANCESTRAL && smp != TSF_SAMPLER_PARALLEL)
         return tsf_set_error(TSF_EINVAL, "unknown sampler %d; use auto, ancestral or parallel",
                              (int)smp);
+    if (smp == TSF_SAMPLER_PARALLEL && m->cfg.nextra)
+        return tsf_set_error(TSF_EUNSUP, "parallel sampling does not take regressors yet: use "
+                             "--sampler ancestral");
     if (smp == TSF_SAMPLER_PARALLEL && m->cfg.arch->reach(&m->cfg) == SIZE_MAX)
         return tsf_set_error(TSF_EUNSUP, "the %s model samples ancestrally only (parallel "
                              "sampling is for transformer and wavenet): use --sampler "
@@ -312,7 +422,7 @@ static tsf_status check_sampler(const tsf_neural *m, tsf_sampler smp)
 static int use_parallel(const tsf_neural *m, size_t n, size_t h, size_t N, tsf_sampler smp)
 {
     if (smp == TSF_SAMPLER_PARALLEL) return 1;
-    return smp == TSF_SAMPLER_AUTO && m->cfg.arch->reach(&m->cfg) != SIZE_MAX &&
+    return smp == TSF_SAMPLER_AUTO && !m->cfg.nextra && m->cfg.arch->reach(&m->cfg) != SIZE_MAX &&
            tsf_nn_parallel_pays(m->nn, n, h, N);
 }
 
@@ -323,11 +433,14 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     if (st) return st;
-    (void)xreg; (void)levels; (void)nlevels;
+    (void)levels; (void)nlevels;
     tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
     size_t k = 0;
     if ((st = check_sampler(m, smp)) ||
-        (st = tsf_neural_series_index(m, opts ? opts->series : NULL, &k)))
+        (st = tsf_neural_series_index(m, opts ? opts->series : NULL, &k)) ||
+        (st = tsf_neural_check_x(m, xreg, n, "rows of the series")) ||
+        (st = tsf_neural_check_x(m, m->cfg.nextra ? (opts ? opts->xreg_future : NULL) : NULL, h,
+                                 "future rows (xreg_future) to forecast")))
         return st;
     /* a global model's series inputs go through its stream: ancestral */
     if (m->cfg.nseries > 0 && smp == TSF_SAMPLER_PARALLEL)
@@ -336,8 +449,11 @@ tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n, cons
     if (use_parallel(m, n, h, n_samples(opts), smp) && m->cfg.nseries == 0)
         return sample_forecast(m, NULL, y, n, h, opts, fc);
     tsf_nn_stream *s;
-    if ((st = tsf_neural_stream(m, k, 1, &s))) return st;
-    for (size_t t = 0; t < n; t++) tsf_nn_stream_update(s, y[t], NULL, NULL);
+    if ((st = tsf_neural_stream(m, m->nn, k, 1, &s))) return st;
+    for (size_t t = 0; t < n; t++) {
+        if (m->cfg.nextra) tsf_nn_stream_set_x(s, xreg->x + t, xreg->ld);
+        tsf_nn_stream_update(s, y[t], NULL, NULL);
+    }
     st = sample_forecast(m, s, NULL, 0, h, opts, fc);
     tsf_nn_stream_free(s);
     return st;
@@ -347,11 +463,11 @@ tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
                                     const tsf_forecast_opts *opts, const tsf_xreg *xreg,
                                     double *out)
 {
-    if (xreg) return tsf_no_regressors("neural");
     const tsf_neural *m = impl;
     tsf_status st = need_nn(m);
     tsf_sampler smp = opts ? opts->sampler : TSF_SAMPLER_AUTO;
-    if (st || (st = not_global(m, "simulation")) || (st = check_sampler(m, smp)) || n == 0 ||
+    if (st || (st = not_global(m, "simulation")) || (st = check_sampler(m, smp)) ||
+        (st = tsf_neural_check_x(m, xreg, n, "rows of regressor paths to simulate")) || n == 0 ||
         npaths == 0)
         return st;
     tsf_nn_stream *s;
@@ -360,8 +476,8 @@ tsf_status tsf_neural_simulate_opts(const void *impl, size_t n, size_t npaths,
     gsl_rng_set(r, (unsigned long)(opts ? opts->seed : 0));
     if (use_parallel(m, 0, n, npaths, smp)) {
         st = tsf_nn_sample_parallel(m->nn, m->scale, NULL, 0, n, npaths, r, 0, out, NULL);
-    } else if (!(st = tsf_nn_stream_new(m->nn, m->scale, npaths, &s))) {
-        st = tsf_nn_stream_sample(s, n, r, out);
+    } else if (!(st = tsf_neural_stream(m, m->nn, 0, npaths, &s))) {
+        st = tsf_nn_stream_sample_x(s, n, m->cfg.nextra ? xreg : NULL, r, out);
         tsf_nn_stream_free(s);
     }
     gsl_rng_free(r);
@@ -397,7 +513,7 @@ tsf_status tsf_neural_state_new(const void *impl, void **out)
     if (!ns) return tsf_set_error(TSF_ENOMEM, "out of memory for a state");
     if (!(st = tsf_nn_new(&m->cfg, &ns->nn))) {
         memcpy(ns->nn->params, m->nn->params, m->nn->nparams * sizeof(float));
-        if (!(st = tsf_nn_sparsify(ns->nn))) st = tsf_nn_stream_new(ns->nn, m->scale, 1, &ns->s);
+        if (!(st = tsf_nn_sparsify(ns->nn))) st = tsf_neural_stream(m, ns->nn, 0, 1, &ns->s);
     }
     if (st) {
         tsf_neural_state_free(ns);
@@ -410,8 +526,17 @@ tsf_status tsf_neural_state_new(const void *impl, void **out)
 tsf_status tsf_neural_state_update(void *p, double y, const double *x, size_t k, double *logp)
 {
     neural_state *ns = p;
-    if (x || k) return tsf_no_regressors("neural");
     if (isinf(y)) return tsf_set_error(TSF_EINVAL, "observation %g is infinite", y);
+    size_t nx = (size_t)ns->nn->cfg.nextra;
+    if (k != nx || (k && !x))
+        return tsf_set_error(TSF_EINVAL, nx ? "the model has %zu regressors: give each "
+                             "observation's values with tsf_state_update_x (%zu given)"
+                             : "the model has %zu regressors (%zu values given)", nx, k);
+    for (size_t j = 0; j < k; j++)
+        if (!isfinite(x[j]))
+            return tsf_set_error(TSF_EINVAL, "regressor %zu is %g; regressors must be finite",
+                                 j + 1, x[j]);
+    if (k) tsf_nn_stream_set_x(ns->s, x, 1);
     double lp;
     tsf_nn_stream_update(ns->s, y, &lp, NULL);
     if (logp) *logp = lp;
@@ -422,8 +547,16 @@ tsf_status tsf_neural_state_forecast(void *p, size_t h, const double *levels, si
                                      const tsf_forecast_opts *opts, tsf_forecast_result *fc)
 {
     const neural_state *ns = p;
-    if (opts && opts->xreg_future && opts->xreg_future->k)
-        return tsf_no_regressors("neural");
+    size_t nx = (size_t)ns->nn->cfg.nextra;
+    const tsf_xreg *xf = opts ? opts->xreg_future : NULL;
+    size_t got = xf ? xf->k : 0;
+    if (got != nx)
+        return tsf_set_error(nx ? TSF_EINVAL : TSF_EUNSUP, "the model has %zu regressors: give "
+                             "their %zu future rows (xreg_future) to forecast (%zu given)", nx, h,
+                             got);
+    if (nx && (!xf->x || xf->ld < h))
+        return tsf_set_error(TSF_EINVAL, "%zu future rows of regressors, %zu needed",
+                             xf->x ? xf->ld : 0, h);
     (void)levels; (void)nlevels;
     if (opts && opts->sampler == TSF_SAMPLER_PARALLEL)
         return tsf_set_error(TSF_EUNSUP, "a streaming state samples ancestrally (it keeps no "

@@ -21,6 +21,10 @@ typedef struct {
     tsf_nn_config cfg;  /* from the spec; period set by the fit */
     tsf_nn *nn;         /* NULL until fitted */
     double scale;       /* training-time mean |y| (pooled over series) */
+    /* regressors (cfg.nextra): each column's centre and scale (training
+     * mean and standard deviation, 1 for a constant column) and name */
+    double *xcenter, *xscale;
+    char **xnames;
     /* training record (saved as metadata) */
     int epochs, batch, epochs_run, best_epoch, threads;
     tsf_precision precision; /* of the training GEMMs (the model itself is fp32) */
@@ -43,9 +47,16 @@ void tsf_neural_free(void *impl);
 /* The model's display name, e.g. "GRU(hidden=64, layers=2, context=128, head=gaussian)". */
 void tsf_neural_set_name(tsf_neural *m);
 
-/* Trains m->nn (allocated here) on the series, already transformed. */
+/* Trains m->nn (allocated here) on the series, already transformed; xs
+ * (NULL: none) the regressors of each series (m->cfg.nextra columns, the
+ * scaling already set by tsf_neural_set_x and the fit). */
 tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t *ns,
-                            size_t nseries, int period, const tsf_fit_opts *opts);
+                            const tsf_xreg *const *xs, size_t nseries, int period,
+                            const tsf_fit_opts *opts);
+/* Sets m up for k regressors (k = 0: none): cfg.nextra and zeroed
+ * xcenter, xscale (one allocation) and xnames; on allocation failure
+ * leaves none (xcenter NULL). */
+void tsf_neural_set_x(tsf_neural *m, size_t k);
 
 /* Streaming evaluation of B sequences: the network's run state plus the
  * recent scaled values each sequence needs for its inputs. */
@@ -55,9 +66,13 @@ typedef struct {
     size_t B, P;      /* sequences; history length max(period, 1) */
     size_t count;     /* values pushed */
     double scale;
-    float *sfeat;     /* the per-series inputs of a global model (nin - xser), or NULL */
+    float *sfeat;     /* the per-series inputs of a global model (tsf_nn_nser_feat), or NULL */
     double *hist;     /* (B,P) ring of scaled values, NaN = missing */
     float *x, *o;     /* (B,nin), (B,K) */
+    /* regressors (cfg.nextra of them): the scaled values at the next
+     * position, shared by all sequences, then the scaling (centre, scale:
+     * 1 by default; tsf_neural_stream sets the model's), one allocation */
+    double *xs, *xcenter, *xscale;
 } tsf_nn_stream;
 
 /* A model's streaming state (tsf_state): its own copy of the network and
@@ -78,6 +93,9 @@ void tsf_nn_stream_free(tsf_nn_stream *s);
 /* Runs the network one position: s->o holds the head outputs of the next
  * value of every sequence. */
 void tsf_nn_stream_predict(tsf_nn_stream *s);
+/* The regressors of the next position: x[j*stride], j < cfg.nextra, in
+ * data units (scaled here with s->xcenter, s->xscale). */
+void tsf_nn_stream_set_x(tsf_nn_stream *s, const double *x, size_t stride);
 /* Appends y (B values, data units, NaN = missing). */
 void tsf_nn_stream_push(tsf_nn_stream *s, const double *y);
 /* Feeds one observation of a single sequence: logp = log p(y | past) in
@@ -91,6 +109,10 @@ double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r);
 /* Samples h steps of every sequence by ancestral sampling: paths (B,h) in
  * data units. */
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths);
+/* The same with the regressors of the h steps from xf (h rows; NULL:
+ * none). */
+tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf, gsl_rng *r,
+                                  double *paths);
 /* The same paths, S of them, from a series y (n values, data units, NaN
  * missing; n may be 0) by fixed-point (Jacobi) iteration over all h
  * steps at once (sampler.c): each iteration is one batched forward pass
@@ -110,6 +132,19 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
 /* Exact log-likelihood of one series (data units) from position start. */
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
                                     double *ll, double *fitted);
+/* The same for series k of a global model (0 otherwise) with the
+ * regressors of the n rows (NULL: none; required when the model has them). */
+tsf_status tsf_neural_series_loglik_x(const tsf_neural *m, size_t k, const double *y, size_t n,
+                                      const tsf_xreg *xreg, size_t start, double *ll,
+                                      double *fitted);
+/* A stream of B sequences of series k (0 unless global: its scale and
+ * inputs) for network nn (m's or a copy) with m's regressor scaling. */
+tsf_status tsf_neural_stream(const tsf_neural *m, const tsf_nn *nn, size_t k, size_t B,
+                             tsf_nn_stream **out);
+/* Checks regressors given to a model with k of them for n rows (NULL
+ * allowed only when k == 0): count, rows and finite values. */
+tsf_status tsf_neural_check_x(const tsf_neural *m, const tsf_xreg *x, size_t n,
+                              const char *what);
 
 /* Global models (global.c). */
 /* Trains a global model (tsf_fit_global): per-series scales, ids copied. */
@@ -119,7 +154,7 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
 /* The series of a global model whose id is id (its index into *k); a
  * clear error for NULL or an unknown id.  Non-global models: *k = 0. */
 tsf_status tsf_neural_series_index(const tsf_neural *m, const char *id, size_t *k);
-/* The per-series inputs of series k (nin - xser floats; none when not
+/* The per-series inputs of series k (tsf_nn_nser_feat floats; none when not
  * global) with the embedding table emb (nseries, embed; unused when embed 0). */
 void tsf_neural_series_feat(const tsf_neural *m, const float *emb, size_t k, float *f);
 /* Sets a global model's per-series scales (mean |y| of each series) and
@@ -127,11 +162,6 @@ void tsf_neural_series_feat(const tsf_neural *m, const float *emb, size_t k, flo
 void tsf_neural_global_scales(tsf_neural *m, const double *const *ys, const size_t *ns);
 /* The scale of series k (m->scale when not global). */
 double tsf_neural_series_scale(const tsf_neural *m, size_t k);
-/* A stream of B sequences of series k (its scale and inputs). */
-tsf_status tsf_neural_stream(const tsf_neural *m, size_t k, size_t B, tsf_nn_stream **out);
-/* Exact log-likelihood of series k (data units) from position start. */
-tsf_status tsf_neural_series_loglik_k(const tsf_neural *m, size_t k, const double *y, size_t n,
-                                      size_t start, double *ll, double *fitted);
 tsf_status tsf_neural_global_save(const tsf_neural *m, tsf_st *doc);
 /* Reads the series of a global model (nseries from neural.nseries). */
 tsf_status tsf_neural_global_load(tsf_neural *m, const tsf_st *doc);
@@ -147,6 +177,7 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
 tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                           int period, const tsf_fit_opts *opts);
 tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi);
+tsf_status tsf_neural_regressors(const void *impl, size_t *k, const char *const **names);
 tsf_status tsf_neural_loglik(const void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                              size_t start, double *ll);
 tsf_status tsf_neural_forecast(const void *impl, const double *y, size_t n,
@@ -186,6 +217,6 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
         .state_free = tsf_neural_state_free, .state_save = tsf_neural_state_save,              \
         .state_load = tsf_neural_state_load, .save = tsf_neural_save, .load = tsf_neural_load, \
         .free = tsf_neural_free, .state_clone = tsf_neural_state_clone,                        \
-        .state_sample = tsf_neural_state_sample}
+        .state_sample = tsf_neural_state_sample, .regressors = tsf_neural_regressors}
 
 #endif

@@ -32,6 +32,8 @@ tsf_status tsf_neural_state_clone(const void *st, void **out)
     }
     tsf_nn_run_broadcast(c->nn, c->s->run, src->s->run);
     c->s->count = src->s->count;
+    if (src->nn->cfg.nextra)
+        memcpy(c->s->xs, src->s->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *c->s->xs);
     memcpy(c->s->hist, src->s->hist, src->s->P * sizeof *c->s->hist);
     *out = c;
     return TSF_OK;
@@ -40,8 +42,11 @@ tsf_status tsf_neural_state_clone(const void *st, void **out)
 tsf_status tsf_neural_state_sample(void *st, const double *x, size_t k, double u, double *y)
 {
     tsf_neural_state *ns = st;
-    if (x || k) return tsf_no_regressors("neural");
     tsf_nn_stream *s = ns->s;
+    if (k != (size_t)s->nn->cfg.nextra || (k && !x))
+        return tsf_set_error(TSF_EINVAL, "the model has %d regressors; %zu values given",
+                             s->nn->cfg.nextra, k);
+    if (k) tsf_nn_stream_set_x(s, x, 1);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     tsf_nn_stream_predict(s);
     double v = hd->quantile(&s->nn->cfg, s->o, u) * s->scale;

@@ -58,6 +58,9 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
         return tsf_set_error(TSF_EUNSUP, "parallel sampling needs a network that looks back a "
                              "bounded number of steps (transformer, wavenet); %s samples "
                              "ancestrally: use --sampler ancestral", c->arch->name);
+    if (c->nextra)
+        return tsf_set_error(TSF_EUNSUP, "parallel sampling does not take regressors yet: use "
+                             "--sampler ancestral");
     if (h == 0 || S == 0) return TSF_OK;
     if (!max_iter || max_iter > h) max_iter = h;
     /* history: the last reach + P values (inputs of the window's first
@@ -100,7 +103,7 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
                 for (size_t p = 0; p < T; p++) {
                     long a = (long)(s0 + p);
                     tsf_nn_input(nn, value_at(&v, b0 + b, a - 1),
-                                 P > 1 ? value_at(&v, b0 + b, a - (long)P) : NAN,
+                                 P > 1 ? value_at(&v, b0 + b, a - (long)P) : NAN, NULL,
                                  x + (b * T + p) * F);
                 }
             tsf_nn_forward_backward(nn, acts, x, yn, bc, T, o, NULL, 0.0f);

@@ -23,10 +23,17 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     s->hist = malloc(B * s->P * sizeof *s->hist);
     s->x = malloc(B * nn->nin * sizeof *s->x);
     s->o = malloc(B * nn->K * sizeof *s->o);
-    size_t nf = nn->nin - nn->xser;
+    size_t nf = tsf_nn_nser_feat(&nn->cfg), nx = (size_t)nn->cfg.nextra;
     if (nf) s->sfeat = calloc(nf, sizeof *s->sfeat);
+    s->xs = nx ? calloc(3 * nx, sizeof *s->xs) : NULL;
+    if (s->xs) {
+        s->xcenter = s->xs + nx;
+        s->xscale = s->xs + 2 * nx;
+        for (size_t j = 0; j < nx; j++) s->xscale[j] = 1.0;
+    }
     tsf_status st = TSF_OK;
-    if (!s->hist || !s->x || !s->o || (nf && !s->sfeat)) st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
+    if (!s->hist || !s->x || !s->o || (nf && !s->sfeat) || (nx && !s->xs))
+        st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
     if (!st) st = tsf_nn_run_new(nn, B, &s->run);
     if (st) {
         tsf_nn_stream_free(s);
@@ -44,7 +51,14 @@ void tsf_nn_stream_free(tsf_nn_stream *s)
     free(s->x);
     free(s->o);
     free(s->sfeat);
+    free(s->xs);
     free(s);
+}
+
+void tsf_nn_stream_set_x(tsf_nn_stream *s, const double *x, size_t stride)
+{
+    for (int j = 0; j < s->nn->cfg.nextra; j++)
+        s->xs[j] = (x[(size_t)j * stride] - s->xcenter[j]) / s->xscale[j];
 }
 
 /* The inputs of the next position of every sequence into s->x. */
@@ -55,10 +69,10 @@ static void stream_inputs(tsf_nn_stream *s)
         const double *h = s->hist + b * P;
         double prev = c >= 1 ? h[(c - 1) % P] : NAN;
         double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
-        tsf_nn_input(s->nn, prev, lag, s->x + b * s->nn->nin);
+        tsf_nn_input(s->nn, prev, lag, s->xs, s->x + b * s->nn->nin);
         if (s->sfeat)
             memcpy(s->x + b * s->nn->nin + s->nn->xser, s->sfeat,
-                   (s->nn->nin - s->nn->xser) * sizeof *s->sfeat);
+                   tsf_nn_nser_feat(&s->nn->cfg) * sizeof *s->sfeat);
     }
 }
 
@@ -102,9 +116,11 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
     tsf_status st = tsf_nn_stream_new(src->nn, src->scale, B, out);
     if (st) return st;
     tsf_nn_stream *d = *out;
+    if (src->nn->cfg.nextra)
+        memcpy(d->xs, src->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *d->xs);
     tsf_nn_run_broadcast(src->nn, d->run, src->run);
     d->count = src->count;
-    if (src->sfeat) memcpy(d->sfeat, src->sfeat, (src->nn->nin - src->nn->xser) * sizeof *d->sfeat);
+    if (src->sfeat) memcpy(d->sfeat, src->sfeat, tsf_nn_nser_feat(&src->nn->cfg) * sizeof *d->sfeat);
     for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
     return TSF_OK;
 }
@@ -116,11 +132,18 @@ double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r)
 
 tsf_status tsf_nn_stream_sample(tsf_nn_stream *s, size_t h, gsl_rng *r, double *paths)
 {
+    return tsf_nn_stream_sample_x(s, h, NULL, r, paths);
+}
+
+tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf, gsl_rng *r,
+                                  double *paths)
+{
     size_t B = s->B;
     double *y = malloc(2 * B * sizeof *y), *e = y + B;
     if (!y) return tsf_set_error(TSF_ENOMEM, "out of memory sampling %zu paths", B);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     for (size_t k = 0; k < h; k++) {
+        if (xf) tsf_nn_stream_set_x(s, xf->x + k, xf->ld);
         for (size_t b = 0; b < B; b++) e[b] = tsf_nn_noise(hd, r);
         stream_inputs(s);
         /* on a device the draws are made there (head_draw) */

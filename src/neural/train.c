@@ -30,6 +30,9 @@ typedef struct {
     const tsf_neural *m;
     const double *const *ys;
     double **z;             /* scaled series */
+    const tsf_xreg *const *xs; /* regressors of each series, or NULL */
+    double **zx;            /* scaled regressors: row i of series k at zx[k] + i*nx */
+    size_t nx;
     const size_t *ns;
     size_t *ntr;            /* training part of each series */
     double *wcum;           /* cumulative window weights */
@@ -75,8 +78,9 @@ static size_t fill_window(const train_data *d, const tsf_nn *nn, gsl_rng *r, flo
         size_t i = s + t;
         double prev = i >= 1 && i - 1 < ntr ? z[i - 1] : NAN;
         double lag = P > 1 && i >= P && i - P < ntr ? z[i - P] : NAN;
-        tsf_nn_input(nn, prev, lag, x + t * nn->nin);
-        if (nn->xser < nn->nin) tsf_neural_series_feat(d->m, d->emb, k, x + t * nn->nin + nn->xser);
+        tsf_nn_input(nn, prev, lag, d->zx && i < d->ns[k] ? d->zx[k] + i * d->nx : NULL,
+                     x + t * nn->nin);
+        if (tsf_nn_nser_feat(&nn->cfg)) tsf_neural_series_feat(d->m, d->emb, k, x + t * nn->nin + nn->xser);
         y[t] = i < ntr ? (float)z[i] : NAN;
         if (!isnan(y[t])) nobs++;
     }
@@ -99,8 +103,14 @@ static tsf_status valid_nll(const train_data *d, double *out)
         if (d->ntr[k] == d->ns[k] || (int)(k % (size_t)K) != (K > 1 ? d->o->shard : 0)) continue;
         double l;
         size_t s0 = d->ntr[k] > reach ? d->ntr[k] - reach : 0;
-        tsf_status st = tsf_neural_series_loglik_k(d->m, k, d->ys[k] + s0, d->ns[k] - s0,
-                                                   d->ntr[k] - s0, &l, NULL);
+        tsf_xreg xk;
+        if (d->xs) {
+            xk = *d->xs[k];
+            xk.x += s0;
+        }
+        tsf_status st = tsf_neural_series_loglik_x(d->m, k, d->ys[k] + s0, d->ns[k] - s0,
+                                                   d->xs ? &xk : NULL, d->ntr[k] - s0, &l,
+                                                   NULL);
         if (st) return st;
         acc[0] += l;
         for (size_t i = d->ntr[k]; i < d->ns[k]; i++) acc[1] += !isnan(d->ys[k][i]);
@@ -150,12 +160,23 @@ static tsf_status prepare(tsf_neural *m, train_data *d, const double *const *ys,
     d->z = calloc(nseries, sizeof *d->z);
     d->ntr = calloc(nseries, sizeof *d->ntr);
     d->wcum = calloc(nseries, sizeof *d->wcum);
-    if (!d->z || !d->ntr || !d->wcum) return tsf_set_error(TSF_ENOMEM, "out of memory");
+    if (d->xs) d->zx = calloc(nseries, sizeof *d->zx);
+    if (!d->z || !d->ntr || !d->wcum || (d->xs && !d->zx))
+        return tsf_set_error(TSF_ENOMEM, "out of memory");
     for (size_t k = 0; k < nseries; k++) {
         if (!(d->z[k] = malloc((ns[k] ? ns[k] : 1) * sizeof(double))))
             return tsf_set_error(TSF_ENOMEM, "out of memory");
         double sk = tsf_neural_series_scale(m, k);
         for (size_t i = 0; i < ns[k]; i++) d->z[k][i] = ys[k][i] / sk;
+        if (d->xs) {
+            const tsf_xreg *xr = d->xs[k];
+            if (!(d->zx[k] = malloc((ns[k] ? ns[k] : 1) * d->nx * sizeof(double))))
+                return tsf_set_error(TSF_ENOMEM, "out of memory");
+            for (size_t i = 0; i < ns[k]; i++)
+                for (size_t j = 0; j < d->nx; j++)
+                    d->zx[k][i * d->nx + j] =
+                        (xr->x[j * xr->ld + i] - m->xcenter[j]) / m->xscale[j];
+        }
         /* hold out the last 10% of each series of at least 50 values
          * (a global model: none, see the note at the top) */
         d->ntr[k] = ns[k] >= 50 && m->cfg.nseries == 0 ? ns[k] - ns[k] / 10 : ns[k];
@@ -182,9 +203,12 @@ static tsf_status prepare(tsf_neural *m, train_data *d, const double *const *ys,
 
 static void release(train_data *d)
 {
-    if (d->z)
-        for (size_t k = 0; k < d->nseries; k++) free(d->z[k]);
+    for (size_t k = 0; k < d->nseries; k++) {
+        if (d->z) free(d->z[k]);
+        if (d->zx) free(d->zx[k]);
+    }
     free(d->z);
+    free(d->zx);
     free(d->ntr);
     free(d->wcum);
 }
@@ -379,7 +403,8 @@ done:
 }
 
 tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t *ns,
-                            size_t nseries, int period, const tsf_fit_opts *opts)
+                            const tsf_xreg *const *xs, size_t nseries, int period,
+                            const tsf_fit_opts *opts)
 {
     if (opts->epochs < 0 || opts->batch < 0 || opts->lr < 0.0 || opts->threads < 0)
         return tsf_set_error(TSF_EINVAL, "epochs, batch, lr and threads must not be negative");
@@ -401,6 +426,9 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
         return tsf_set_error(TSF_EINVAL, "data-parallel training needs 0 <= shard < nshards and "
                              "an allreduce function");
     d.P = m->cfg.period > 1 ? (size_t)m->cfg.period : 1;
+    d.xs = m->cfg.nextra ? xs : NULL;
+    d.nx = (size_t)m->cfg.nextra;
+    d.nseries = nseries; /* release() needs it whatever prepare() reached */
     tsf_status st = prepare(m, &d, ys, ns, nseries);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(m->cfg.head);
     if (!st && hd->prepare) hd->prepare(&m->cfg, (const double *const *)d.z, d.ntr, nseries);
@@ -443,7 +471,7 @@ tsf_status tsf_neural_train(tsf_neural *m, const double *const *ys, const size_t
     for (size_t k = 0; !st && k < nseries; k++) {
         if (K > 1 && (int)(k % (size_t)K) != opts->shard) continue;
         double l;
-        st = tsf_neural_series_loglik_k(m, k, ys[k], ns[k], 0, &l, NULL);
+        st = tsf_neural_series_loglik_x(m, k, ys[k], ns[k], d.xs ? d.xs[k] : NULL, 0, &l, NULL);
         ll += l;
     }
     if (!st) st = reduce(opts, &ll, 1);
