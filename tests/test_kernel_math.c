@@ -11,6 +11,7 @@
  * normalised errors <= 1e-6 for elementwise ops (the same formulae, but the
  * CPU takes tanh through expf, tsf_tanhf, the GPU its own tanhf),
  * <= 1e-5 for reductions over <= 200 terms. */
+#define TWIN_SEED 20261123
 #include "twin_util.h"
 #include <float.h>
 #include <gsl/gsl_cblas.h> /* cblas_sgemm (OpenBLAS provides it) */
@@ -640,21 +641,6 @@ static void test_heads_mix_bin(void **state)
         assert_nerr(d_t, d_r, BT * K, 1e-7);
         free(o); free(y); free(nll_r); free(d_r); free(nll_t); free(d_t);
     }
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 20261123);
-    return rng ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    gsl_rng_free(rng);
-    return 0;
 }
 
 int main(void)

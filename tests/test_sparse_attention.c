@@ -7,6 +7,7 @@
  * 1e-6; gradients agree with central differences of the reference; the
  * one-query KV-cache step over rings of the pattern's span reproduces the
  * full pass; the arrays are O(T x keys), not O(T x W). */
+#define TWIN_SEED 20261204
 #include "twin_util.h"
 #include "neural/cpu_ops.h"
 
@@ -252,21 +253,6 @@ static void test_step(void **state)
         }
         free(qkv); free(out); free(att); free(kc); free(vc); free(q); free(o); free(scr);
     }
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    rng = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(rng, 20261204);
-    return rng ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    gsl_rng_free(rng);
-    return 0;
 }
 
 int main(void)

@@ -10,6 +10,25 @@
 
 static gsl_rng *rng;
 
+/* The group fixtures of every twin test file: rng seeded with the file's
+ * TWIN_SEED (defined before this header is included). */
+#ifdef TWIN_SEED
+static int setup(void **state)
+{
+    (void)state;
+    rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (rng) gsl_rng_set(rng, TWIN_SEED);
+    return rng ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    gsl_rng_free(rng);
+    return 0;
+}
+#endif
+
 static inline float *fa(size_t n)
 {
     float *p = calloc(n ? n : 1, sizeof(float));
