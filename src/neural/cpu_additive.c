@@ -24,20 +24,6 @@ static inline float score(const float *q, const float *k, const float *va, size_
     return s;
 }
 
-/* p (n) := softmax(p) */
-static void softmax(float *p, size_t n)
-{
-    float mx = -INFINITY, sum = 0.0f;
-    for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-#pragma omp simd reduction(+ : sum)
-    for (size_t j = 0; j < n; j++) {
-        p[j] = tsf_expf(p[j] - mx);
-        sum += p[j];
-    }
-    float inv = 1.0f / sum;
-    for (size_t j = 0; j < n; j++) p[j] *= inv;
-}
-
 /* o (n) += a x */
 static inline void axpy(float *o, float a, const float *x, size_t n)
 {
@@ -63,7 +49,7 @@ void tsf_cpu_additive_forward(float *out, float *att, const float *q, const floa
                 for (size_t j = lo; j <= t; j++)
                     p[j - lo] = score(qt, k + b * g->sb + j * g->st + h * hs, vh, hs) -
                                 m * (float)(t - j);
-                softmax(p, n);
+                tsf_softmaxf(p, n);
                 float *o = out + b * g->ob + t * g->ot + h * hs;
                 memset(o, 0, hs * sizeof *o);
                 for (size_t j = lo; j <= t; j++)
@@ -139,7 +125,7 @@ void tsf_cpu_additive_step(float *out, const float *q, const float *kc, const fl
             /* ring slots in position order: first .. W-1, then 0 .. */
             for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == W ? 0 : slot + 1)
                 p[j] = score(qb, kb + slot * C, va + h * hs, hs) - m * (float)(n - 1 - j);
-            softmax(p, n);
+            tsf_softmaxf(p, n);
             float *o = out + b * C + h * hs;
             memset(o, 0, hs * sizeof *o);
             for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == W ? 0 : slot + 1)

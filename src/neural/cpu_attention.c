@@ -134,16 +134,8 @@ void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const f
             if (++slot == W) slot = 0;
         }
         for (size_t h = 0; h < NH; h++) {
-            float *p = scratch + h * W, mx = -INFINITY, sum = 0.0f;
-            for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-#pragma omp simd reduction(+ : sum)
-            for (size_t j = 0; j < n; j++) {
-                p[j] = tsf_expf(p[j] - mx);
-                sum += p[j];
-            }
-            float inv = 1.0f / sum;
-#pragma omp simd
-            for (size_t j = 0; j < n; j++) p[j] *= inv;
+            float *p = scratch + h * W;
+            tsf_softmaxf(p, n);
         }
         float *o = out + b * C;
         memset(o, 0, C * sizeof *o);

@@ -50,6 +50,22 @@ static inline float tsf_sigmoidf(float x) { return 1.0f / (1.0f + tsf_expf(-x));
  * glibc's tanhf goes through the much slower (and scalar) expm1f. */
 static inline float tsf_tanhf(float x) { return 2.0f / (1.0f + tsf_expf(-2.0f * x)) - 1.0f; }
 
+/* p (n >= 1) := softmax(p), the maximum subtracted first (the attention
+ * kernels' rows: dense step, additive, sparse patterns). */
+static inline void tsf_softmaxf(float *p, size_t n)
+{
+    float mx = -INFINITY, sum = 0.0f;
+    for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
+#pragma omp simd reduction(+ : sum)
+    for (size_t j = 0; j < n; j++) {
+        p[j] = tsf_expf(p[j] - mx);
+        sum += p[j];
+    }
+    float inv = 1.0f / sum;
+#pragma omp simd
+    for (size_t j = 0; j < n; j++) p[j] *= inv;
+}
+
 void tsf_cpu_matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
                             size_t BT, size_t C, size_t OC);
 void tsf_cpu_matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,

@@ -36,19 +36,6 @@ static size_t offsets(const tsf_nn_pattern *p, size_t h, size_t NH, int *offs)
     return n < MAXN ? (size_t)n : MAXN;
 }
 
-/* Softmax in place of s (n) (n >= 1). */
-static void softmax(float *s, size_t n)
-{
-    float mx = -INFINITY, sum = 0.0f;
-    for (size_t m = 0; m < n; m++) mx = s[m] > mx ? s[m] : mx;
-    for (size_t m = 0; m < n; m++) {
-        s[m] = tsf_expf(s[m] - mx);
-        sum += s[m];
-    }
-    float inv = 1.0f / sum;
-    for (size_t m = 0; m < n; m++) s[m] *= inv;
-}
-
 // qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,N)
 void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, size_t B,
                                       size_t T, size_t C, size_t NH, tsf_nn_pattern p)
@@ -70,7 +57,7 @@ void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, 
                     size_t d = (size_t)offs[m];
                     a[m] = dot(q, base + (t - d) * 3 * C + C, hs) * sc - slope * (float)d;
                 }
-                softmax(a, nv);
+                tsf_softmaxf(a, nv);
                 memset(a + nv, 0, (N - nv) * sizeof *a);
                 float *o = out + (b * T + t) * C + h * hs;
                 memset(o, 0, hs * sizeof *o);
@@ -136,7 +123,7 @@ void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, 
                 size_t d = (size_t)offs[m];
                 s[m] = dot(qb, kb + ((pos - d) % R) * C, hs) * sc - slope * (float)d;
             }
-            softmax(s, nv);
+            tsf_softmaxf(s, nv);
             float *o = out + b * C + h * hs;
             memset(o, 0, hs * sizeof *o);
             for (size_t m = 0; m < nv; m++) axpy(o, s[m], vb + ((pos - (size_t)offs[m]) % R) * C, hs);
