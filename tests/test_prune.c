@@ -136,9 +136,10 @@ static const double pruned_s[] = {0.7, 0.9, 0.85, 0.6};
 /* Every matrix of > 1000 entries has exactly round(S * blocks) zero
  * blocks (no other entry of it is zero) and a sparse copy; the smaller
  * tensors are untouched. */
-static void check_sparsity(const tsf_nn *nn, double S)
+/* Checks the pruned structure; returns the number of pruned weights. */
+static size_t check_sparsity(const tsf_nn *nn, double S)
 {
-    size_t npr = 0;
+    size_t npr = 0, pruned = 0;
     for (size_t j = 0; j < nn->ntens; j++) {
         const tsf_nn_tensor *t = &nn->tens[j];
         size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1), z = 0;
@@ -162,6 +163,7 @@ static void check_sparsity(const tsf_nn *nn, double S)
         }
         assert_int_equal(zb, tsf_nn_prune_count(S, nb));
         assert_int_equal(zent, z);
+        pruned += z;
         if (R % 8 == 0) assert_rel((double)z / (double)n, (double)zb / (double)nb, 1e-12, 0.0);
         assert_true(fabs((double)zb / (double)nb - S) <= 0.5 / (double)nb + 1e-12);
     }
@@ -169,6 +171,7 @@ static void check_sparsity(const tsf_nn *nn, double S)
     size_t nmat, nblk;
     tsf_nn_sparse_stats(nn, &nmat, &nblk);
     assert_int_equal(nmat, npr);
+    return pruned;
 }
 
 /* The sum of the training pass's nll over the whole series (dense
@@ -204,8 +207,13 @@ static void test_pruned_models(void **state)
     for (size_t i = 0; i < sizeof pruned_specs / sizeof *pruned_specs; i++) {
         tsf_model *m = fit(pruned_specs[i], y, n, 6);
         const tsf_neural *nm = m->impl;
-        check_sparsity(nm->nn, pruned_s[i]);
+        size_t pruned = check_sparsity(nm->nn, pruned_s[i]);
         assert_non_null(strstr(nm->name, "sparsity="));
+        /* AIC counts the estimated parameters: the pruned weights are fixed at 0 */
+        tsf_fit_info fi;
+        assert_int_equal(tsf_model_info(m, &fi), TSF_OK);
+        assert_true(pruned > 0);
+        assert_rel(fi.aic, -2.0 * fi.loglik + 2.0 * (double)(nm->nn->nparams - pruned), 1e-12, 1e-9);
         /* streaming (sparse kernels) = the dense training pass */
         double ll, ld = dense_pass_loglik(nm, y, n);
         assert_int_equal(tsf_loglik(m, y, n, NULL, 0, &ll), TSF_OK);

@@ -294,7 +294,7 @@ tsf_status tsf_neural_info(const void *impl, tsf_fit_info *fi)
     fi->sigma2 = NAN;
     fi->mean = NAN;
     fi->loglik = m->loglik;
-    tsf_info_criteria(m->loglik, (double)m->nn->nparams, (double)m->nobs, &fi->aic, &fi->aicc,
+    tsf_info_criteria(m->loglik, (double)tsf_nn_free_params(m->nn), (double)m->nobs, &fi->aic, &fi->aicc,
                       &fi->bic);
     fi->nobs = m->nobs;
     fi->converged = 1;

@@ -14,6 +14,19 @@ int tsf_nn_prunable(const tsf_nn_tensor *t)
     return t->ndim == 2 && t->shape[0] * t->shape[1] > TSF_NN_PRUNE_MIN;
 }
 
+size_t tsf_nn_free_params(const tsf_nn *nn)
+{
+    size_t k = nn->nparams;
+    if (!(nn->cfg.sparsity > 0.0)) return k;
+    for (size_t j = 0; j < nn->ntens; j++) {
+        const tsf_nn_tensor *t = &nn->tens[j];
+        if (!tsf_nn_prunable(t)) continue;
+        const float *w = nn->params + t->off;
+        for (size_t i = 0, len = t->shape[0] * t->shape[1]; i < len; i++) k -= w[i] == 0.0f;
+    }
+    return k;
+}
+
 double tsf_nn_prune_target(double S, size_t step, size_t total)
 {
     double t0 = TSF_NN_PRUNE_BEGIN * (double)total, t1 = TSF_NN_PRUNE_END * (double)total;

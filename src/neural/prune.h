@@ -34,6 +34,11 @@
 
 /* Whether tensor t is pruned: 2-D with more than TSF_NN_PRUNE_MIN entries. */
 int tsf_nn_prunable(const tsf_nn_tensor *t);
+/* The parameters a fitted network estimated, for AIC/AICc/BIC: all of
+ * them, less the pruned weights of a model trained with sparsity > 0 (the
+ * exact zeros of its prunable matrices: fixed at 0 by the masks, they are
+ * not estimated). */
+size_t tsf_nn_free_params(const tsf_nn *nn);
 /* Zhu & Gupta's cubic schedule: the target sparsity after optimiser step
  * `step` (0-based) of `total`: S (1 - (1 - u)^3) with u the position of
  * the step in [BEGIN, END] of the training, 0 before and S after. */
