@@ -96,13 +96,6 @@ __global__ void __launch_bounds__(32 * AD_ROWS)
     }
 }
 
-static __device__ __forceinline__ float dotv(const float *x, const float *y, int n)
-{
-    float s = 0.0f;
-    for (int d = 0; d < n; d++) s += x[d] * y[d];
-    return s;
-}
-
 __global__ void __launch_bounds__(32 * AD_ROWS)
     k_add_bwd(float *dq, float *dk, float *dv, float *dva, const float *dout, const float *q,
               const float *k, const float *v, const float *va, const float *att, ad_geom g)
@@ -121,11 +114,11 @@ __global__ void __launch_bounds__(32 * AD_ROWS)
         int lo = t + 1 > g.W ? t + 1 - g.W : 0, n = t + 1 - lo;
         const float *p = AROW(t) + (g.W - n), *go = OROW(dout, b, t), *qt = ROW(q, b, t);
         float D = 0.0f;
-        for (int jj = lane; jj < n; jj += 32) D += p[jj] * dotv(go, ROW(v, b, lo + jj), g.hs);
+        for (int jj = lane; jj < n; jj += 32) D += p[jj] * tk_dot(go, ROW(v, b, lo + jj), g.hs);
         D = tk_warp_sum(D);
         for (int jj = lane; jj < n; jj += 32) {
             int j = lo + jj;
-            float pj = p[jj], ds = tk_softmax_dscore(pj, dotv(go, ROW(v, b, j), g.hs), D);
+            float pj = p[jj], ds = tk_softmax_dscore(pj, tk_dot(go, ROW(v, b, j), g.hs), D);
             const float *kj = ROW(k, b, j);
             float *dkj = ROW(dk, b, j), *dvj = ROW(dv, b, j);
             for (int d = 0; d < g.hs; d++) {
@@ -164,32 +157,7 @@ __global__ void k_add_step(float *out, const float *q, const float *kc, const fl
         p[jj] = ad_score(qs, kj, vs, hs) - m * (float)(pos - j);
         mx = fmaxf(mx, p[jj]);
     }
-    mx = tk_block_max(mx, red);
-    float s = 0.0f;
-    for (int jj = tid; jj < n; jj += blockDim.x) {
-        p[jj] = expf(p[jj] - mx);
-        s += p[jj];
-    }
-    s = tk_block_sum(s, red);
-    float inv = 1.0f / s;
-    for (int d = tid; d < hs; d += blockDim.x) {
-        float acc = 0.0f;
-        for (int jj = 0; jj < n; jj++)
-            acc += p[jj] * vc[((size_t)b * W + (size_t)((lo + jj) % W)) * C + (size_t)h * hs + d];
-        out[(size_t)b * C + (size_t)h * hs + d] = acc * inv;
-    }
-}
-
-/* Shared memory above the default 48 KB needs the kernel's opt-in. */
-static int smem_ok(const void *kernel, size_t bytes, const char *what)
-{
-    if (bytes <= 48 * 1024) return 1;
-    if (bytes > 227 * 1024) {
-        tk_fail("%s: %zu bytes of shared memory needed, at most 227 KB", what, bytes);
-        return 0;
-    }
-    return tk_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         (int)bytes), what);
+    tk_ring_attend(out, p, mx, n, vc, b, W, lo, C, h, hs, red);
 }
 
 void tk_additive_forward(float *out, float *att, const float *q, const float *k, const float *v,
@@ -197,7 +165,7 @@ void tk_additive_forward(float *out, float *att, const float *q, const float *k,
 {
     if (!g->B || !g->T || !g->NH || !g->hs) return;
     size_t bytes = (AD_ROWS + 1) * g->hs * sizeof(float);
-    if (!smem_ok((const void *)k_add_fwd, bytes, "additive_forward")) return;
+    if (!tk_smem_ok((const void *)k_add_fwd, bytes, "additive_forward")) return;
     dim3 grid((unsigned)((g->T + AD_ROWS - 1) / AD_ROWS), (unsigned)g->NH, (unsigned)g->B);
     k_add_fwd<<<grid, 32 * AD_ROWS, bytes, cudaStreamPerThread>>>(out, att, q, k, v, va,
                                                                   to_dev(g));
@@ -211,7 +179,7 @@ void tk_additive_backward(float *dq, float *dk, float *dv, float *dva, const flo
     (void)scratch; /* the row's terms live in shared memory */
     if (!g->B || !g->T || !g->NH || !g->hs) return;
     size_t bytes = (AD_ROWS + 2) * g->hs * sizeof(float);
-    if (!smem_ok((const void *)k_add_bwd, bytes, "additive_backward")) return;
+    if (!tk_smem_ok((const void *)k_add_bwd, bytes, "additive_backward")) return;
     dim3 grid((unsigned)((g->T + AD_ROWS - 1) / AD_ROWS), (unsigned)g->NH, (unsigned)g->B);
     k_add_bwd<<<grid, 32 * AD_ROWS, bytes, cudaStreamPerThread>>>(dq, dk, dv, dva, dout, q, k, v,
                                                                   va, att, to_dev(g));
@@ -225,7 +193,7 @@ void tk_additive_step(float *out, const float *q, const float *kc, const float *
     (void)scratch; /* scores live in shared memory, one window per block */
     if (!B || !NH || !hs) return;
     size_t bytes = (2 * hs + W + 32) * sizeof(float);
-    if (!smem_ok((const void *)k_add_step, bytes, "additive_step")) return;
+    if (!tk_smem_ok((const void *)k_add_step, bytes, "additive_step")) return;
     dim3 grid((unsigned)NH, (unsigned)B);
     k_add_step<<<grid, 128, bytes, cudaStreamPerThread>>>(out, q, kc, vc, va, (int)NH, (int)hs,
                                                           (int)W, (long long)pos, alibi);

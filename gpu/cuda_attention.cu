@@ -106,13 +106,6 @@ __global__ void __launch_bounds__(32 * AT_ROWS)
 #define DROW(i) (dout + ((size_t)b * T + (i)) * C + (size_t)h * hs)
 #define DOT_I(i) datt[(((size_t)b * NH + h) * T + (i)) * T]
 
-static __device__ __forceinline__ float dotv(const float *x, const float *y, int n)
-{
-    float s = 0.0f;
-    for (int d = 0; d < n; d++) s += x[d] * y[d];
-    return s;
-}
-
 /* D_i = sum_j a_ij (dout_i . v_j) for every query row i -> datt[i][0] */
 __global__ void k_attn_dot(float *datt, const float *dout, const float *qkv, const float *att,
                            int T, int C, int NH, int W)
@@ -122,7 +115,7 @@ __global__ void k_attn_dot(float *datt, const float *dout, const float *qkv, con
     if (i >= T) return;
     int lo = i + 1 > W ? i + 1 - W : 0;
     float s = 0.0f;
-    for (int j = lo + lane; j <= i; j += 32) s += ATT(i, j) * dotv(DROW(i), QKV(b, j, 2), hs);
+    for (int j = lo + lane; j <= i; j += 32) s += ATT(i, j) * tk_dot(DROW(i), QKV(b, j, 2), hs);
     s = tk_warp_sum(s);
     __syncwarp();
     if (lane == 0) DOT_I(i) = s;
@@ -142,7 +135,7 @@ __global__ void k_attn_dq(float *dqkv, const float *datt, const float *dout, con
     for (int j0 = lo; j0 <= i; j0 += 32) {
         int j = j0 + lane;
         float cf = 0.0f;
-        if (j <= i) cf = sc * tk_softmax_dscore(ATT(i, j), dotv(DROW(i), QKV(b, j, 2), hs), Di);
+        if (j <= i) cf = sc * tk_softmax_dscore(ATT(i, j), tk_dot(DROW(i), QKV(b, j, 2), hs), Di);
         for (int jj = 0; jj < 32 && j0 + jj <= i; jj++) {
             float c = __shfl_sync(0xffffffffu, cf, jj);
             const float *kj = QKV(b, j0 + jj, 1);
@@ -179,7 +172,7 @@ __global__ void k_attn_dkv(float *dqkv, const float *datt, const float *dout, co
         float ck = 0.0f, cv = 0.0f;
         if (i <= hi) {
             cv = ATT(i, j);
-            ck = sc * tk_softmax_dscore(cv, dotv(DROW(i), vj, hs), DOT_I(i));
+            ck = sc * tk_softmax_dscore(cv, tk_dot(DROW(i), vj, hs), DOT_I(i));
         }
         for (int ii = 0; ii < 32 && i0 + ii <= hi; ii++) {
             float a = __shfl_sync(0xffffffffu, ck, ii), v = __shfl_sync(0xffffffffu, cv, ii);
@@ -221,41 +214,10 @@ __global__ void k_attn_step(float *out, const float *q, const float *kc, const f
     for (int jj = tid; jj < n; jj += blockDim.x) {
         long long j = lo + jj;
         const float *k = kc + ((size_t)b * W + (size_t)(j % W)) * C + (size_t)h * hs;
-        p[jj] = tk_attn_score(dotv(qs, k, hs), sc, slope, (int)(pos - j));
+        p[jj] = tk_attn_score(tk_dot(qs, k, hs), sc, slope, (int)(pos - j));
         mx = fmaxf(mx, p[jj]);
     }
-    mx = tk_warp_max(mx);
-    if (tid % 32 == 0) red[tid / 32] = mx;
-    __syncthreads();
-    mx = red[0];
-    for (unsigned k = 1; k < blockDim.x / 32; k++) mx = fmaxf(mx, red[k]);
-    __syncthreads();
-    float s = 0.0f;
-    for (int jj = tid; jj < n; jj += blockDim.x) {
-        p[jj] = expf(p[jj] - mx);
-        s += p[jj];
-    }
-    s = tk_warp_sum(s);
-    if (tid % 32 == 0) red[tid / 32] = s;
-    __syncthreads();
-    s = 0.0f;
-    for (unsigned k = 0; k < blockDim.x / 32; k++) s += red[k];
-    float inv = 1.0f / s;
-    for (int d = tid; d < hs; d += blockDim.x) {
-        float acc = 0.0f;
-        for (int jj = 0; jj < n; jj++)
-            acc += p[jj] * vc[((size_t)b * W + (size_t)((lo + jj) % W)) * C + (size_t)h * hs + d];
-        out[(size_t)b * C + (size_t)h * hs + d] = acc * inv;
-    }
-}
-
-/* Raises a kernel's dynamic shared memory limit when it needs more than
- * the default 48 KB (Hopper: up to 227 KB per block). */
-static int smem_ok(const void *kernel, size_t bytes, const char *what)
-{
-    if (bytes <= 48 * 1024) return 1;
-    return tk_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         (int)bytes), what);
+    tk_ring_attend(out, p, mx, n, vc, b, W, lo, C, h, hs, red);
 }
 
 int tk_attn_shape_ok(size_t C, size_t NH, const char *what)
@@ -271,7 +233,7 @@ void tk_attention_forward(float *out, float *att, const float *qkv, size_t B, si
 {
     if (!B || !T || !tk_attn_shape_ok(C, NH, "attention_forward")) return;
     size_t hs = C / NH, bytes = (2 * 32 * (hs + 1) + AT_ROWS * hs) * sizeof(float);
-    if (!smem_ok((const void *)k_attn_fwd, bytes, "attention_forward")) return;
+    if (!tk_smem_ok((const void *)k_attn_fwd, bytes, "attention_forward")) return;
     dim3 grid((unsigned)((T + AT_ROWS - 1) / AT_ROWS), (unsigned)NH, (unsigned)B);
     k_attn_fwd<<<grid, 32 * AT_ROWS, bytes, cudaStreamPerThread>>>(out, att, qkv, (int)T, (int)C,
                                                                    (int)NH, (int)W);
@@ -304,7 +266,7 @@ void tk_attention_step(float *out, const float *q, const float *kc, const float 
         tk_fail("attention_step: window %zu too long for one block's shared memory", W);
         return;
     }
-    if (!smem_ok((const void *)k_attn_step, bytes, "attention_step")) return;
+    if (!tk_smem_ok((const void *)k_attn_step, bytes, "attention_step")) return;
     dim3 grid((unsigned)NH, (unsigned)B);
     k_attn_step<<<grid, 128, bytes, cudaStreamPerThread>>>(out, q, kc, vc, (int)C, (int)NH,
                                                            (int)W, (long long)pos);

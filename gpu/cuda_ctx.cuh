@@ -78,6 +78,53 @@ __device__ __forceinline__ float tk_block_sum(float v, float *red)
     return v;
 }
 
+/* x . y over n floats, in order (the CPU twins sum the same way). */
+__device__ __forceinline__ float tk_dot(const float *x, const float *y, int n)
+{
+    float s = 0.0f;
+    for (int d = 0; d < n; d++) s += x[d] * y[d];
+    return s;
+}
+
+/* The end of a one-query attention step over ring caches of W positions
+ * (one block per (b, h), blockDim.x a multiple of 32): the scores p[0..n)
+ * of positions lo .. lo+n-1 (mx: this thread's max of them) become softmax
+ * weights, block-wide through red, and out's row b, head h gets their
+ * average of the value rows vc + ((b W + j % W) C + h hs). */
+__device__ __forceinline__ void tk_ring_attend(float *out, float *p, float mx, int n,
+                                               const float *vc, int b, int W, long long lo,
+                                               int C, int h, int hs, float *red)
+{
+    mx = tk_block_max(mx, red);
+    float s = 0.0f;
+    for (int jj = threadIdx.x; jj < n; jj += blockDim.x) {
+        p[jj] = expf(p[jj] - mx);
+        s += p[jj];
+    }
+    s = tk_block_sum(s, red); /* its barrier also publishes p */
+    float inv = 1.0f / s;
+    for (int d = threadIdx.x; d < hs; d += blockDim.x) {
+        float acc = 0.0f;
+        for (int jj = 0; jj < n; jj++)
+            acc += p[jj] * vc[((size_t)b * W + (size_t)((lo + jj) % W)) * C + (size_t)h * hs + d];
+        out[(size_t)b * C + (size_t)h * hs + d] = acc * inv;
+    }
+}
+
+/* Raises a kernel's dynamic shared memory limit when it needs more than
+ * the default 48 KB (Hopper: up to 227 KB per block); 0 (error set) when
+ * it needs more than that. */
+static inline int tk_smem_ok(const void *kernel, size_t bytes, const char *what)
+{
+    if (bytes <= 48 * 1024) return 1;
+    if (bytes > 227 * 1024) {
+        tk_fail("%s: %zu bytes of shared memory needed, at most 227 KB", what, bytes);
+        return 0;
+    }
+    return tk_check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         (int)bytes), what);
+}
+
 __device__ __forceinline__ double tk_warp_sumd(double v)
 {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

@@ -23,13 +23,6 @@
 
 #define SQKV(b, t, which) (qkv + ((size_t)(b) * T + (t)) * 3 * C + (which) * C + (size_t)h * hs)
 
-static __device__ __forceinline__ float sdot(const float *x, const float *y, int n)
-{
-    float s = 0.0f;
-    for (int d = 0; d < n; d++) s += x[d] * y[d];
-    return s;
-}
-
 /* Offsets d <= t of head h: a prefix of the ascending list. */
 static __device__ __forceinline__ int n_visible(const tsf_nn_pattern *p, int h, int NH, int n,
                                                 long long t)
@@ -61,7 +54,7 @@ __global__ void __launch_bounds__(32 * SP_ROWS)
         float s = 0.0f;
         if (m < nv) {
             int d = tsf_pat_offset(&p, h, NH, m);
-            s = tk_attn_score(sdot(q, SQKV(b, t - d, 1), hs), sc, slope, d);
+            s = tk_attn_score(tk_dot(q, SQKV(b, t - d, 1), hs), sc, slope, d);
             mx = fmaxf(mx, s);
         }
         a[m] = s;
@@ -114,7 +107,7 @@ __global__ void __launch_bounds__(32 * SP_ROWS)
     float dot = 0.0f;
     for (int m = lane; m < N; m += 32) {
         float dp = 0.0f;
-        if (m < nv) dp = sdot(SDOUT(t), SQKV(b, t - tsf_pat_offset(&p, h, NH, m), 2), hs);
+        if (m < nv) dp = tk_dot(SDOUT(t), SQKV(b, t - tsf_pat_offset(&p, h, NH, m), 2), hs);
         da[m] = dp;
         dot += a[m] * dp;
     }
@@ -191,7 +184,7 @@ __global__ void k_sparse_step(float *out, const float *q, const float *kc, const
     float mx = -INFINITY;
     for (int m = lane; m < nv; m += 32) {
         int d = tsf_pat_offset(&p, h, NH, m);
-        sp[m] = tk_attn_score(sdot(qb, RING(kc, d), hs), sc, slope, d);
+        sp[m] = tk_attn_score(tk_dot(qb, RING(kc, d), hs), sc, slope, d);
         mx = fmaxf(mx, sp[m]);
     }
     mx = tk_warp_max(mx);

@@ -90,7 +90,7 @@ double tsf_cpu_mixture_loss(float *nll, float *dout, const float *o, const float
                 for (size_t k = 0; k < 3 * M; k++) d[k] = 0.0f;
             continue;
         }
-        double lg[MIX_MAX], lc[MIX_MAX], s[MIX_MAX], u[MIX_MAX];
+        double lg[MIX_MAX] = {0}, lc[MIX_MAX] = {0}, s[MIX_MAX], u[MIX_MAX]; /* M >= 1: {0} only quiets -O3 */
         for (size_t k = 0; k < M; k++) lg[k] = p[k];
         double Z = lse(lg, M);
         for (size_t k = 0; k < M; k++) {

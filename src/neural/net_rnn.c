@@ -93,7 +93,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     size_t H = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, F = nn->nin;
     int gru = is_gru(nn);
     size_t G = gru ? 3 : 4, GH = G * H, K = nn->K, TB = T * B;
-    rnn_acts a;
+    rnn_acts a = {0}; /* carve() sets every field; {0} only quiets -O3 */
     carve(nn, B, T, A->mem, &a);
     const float *P = nn->params;
     /* inputs to time-major order: in place on the CPU, through the host
