@@ -632,12 +632,14 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
             }
             continue;
         }
-        if (rd <= BMAX && nr == 1 && fs && fs->ax && obs && s->pnext[2 * k + 1] == k) {
-            /* the steady state, the lag paths settled: the same step as
-             * below without its branches, for the run of observed times */
-            const double *B = M + rd + 2, *kg = B + rd * rd;
+        if (rd <= BMAX && nr == 1 && fs && fs->ax && obs) {
+            /* a run of observed times, the lag paths settled: the step
+             * below without its branches (one product with B, the P node
+             * of each step looked up), until a missing value or a
+             * decoupled run */
             for (;;) {
                 s->pid[t] = k;
+                const double *Mk = pnode(s, k) + rd * rd, *B = Mk + rd + 2, *kg = B + rd * rd;
                 UNROLL for (size_t i = 0; i < rd; i++) fs->ax[t * rd + i] = a[i];
                 double u = x[t];
                 fs->vx[t] = u - zdot_k(a, r, nd, delta);
@@ -649,7 +651,16 @@ HOT tsf_status fwd_loop(smoother *s, const fwd_store *fs, size_t r, size_t nd)
                 double *tmp = a;
                 a = b;
                 b = tmp;
+                if ((k = p_next(s, k, 1)) == NONE) {
+                    free(buf);
+                    return oom();
+                }
                 if (t + 1 == n || isnan(x[t + 1])) break;
+                if (s->pnext[2 * k + 1] == NONE && p_next(s, k, 1) == NONE) {
+                    free(buf);
+                    return oom();
+                }
+                if (fs->fin && s->pdec[k]) break;
                 t++;
             }
             continue;
@@ -761,6 +772,34 @@ HOT double lag_path(const double *C, size_t nd, size_t t, size_t j, size_t l)
     return t >= j + 1 ? C[(t - 1 - j) * nd + l] : (double)(j - t == l);
 }
 
+/* The variance entry of the step back over a time with P node k from N_t
+ * = node *nid (n_step), found first through the step that followed the
+ * previous entry *ent (*last: its key); *nid becomes the node of N_{t-1}.
+ * NONE when out of memory. */
+HOT uint32_t n_lookup(smoother *s, uint32_t *nid, uint32_t *ent, uint64_t *last, uint32_t k,
+                      int obs)
+{
+    uint64_t key = ((uint64_t)*nid << 33) | ((uint64_t)k << 1) | (uint64_t)obs;
+    if (key != *last) {
+        /* (the scratch entry's content changes: never memoised) */
+        int memo = *ent != NONE && *ent != s->escr;
+        uint32_t nx;
+        if (memo && s->eskey[*ent] == key) {
+            nx = s->esval[*ent];
+        } else {
+            if ((nx = n_step(s, *nid, k, obs)) == NONE) return NONE;
+            if (memo && nx != s->escr) {
+                s->eskey[*ent] = key;
+                s->esval[*ent] = nx;
+            }
+        }
+        *ent = nx;
+    }
+    *last = key;
+    *nid = s->enext[*ent];
+    return *ent;
+}
+
 /* The backward pass: r_t of x and of the c_l (Durbin & Koopman 2012, sec.
  * 4.4.4), the N nodes when variances are asked for, and the outputs:
  *   E0 = a_t + P_t r_{t-1} (state) or Z'a_t + M_t' r_{t-1} (y),
@@ -789,33 +828,15 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
         uint32_t k = s->pid[t];
         int obs = !isnan(x[t]);
         const double *ev = NULL;
-        uint32_t nprev = nid;
         /* decoupled: N_t's effect on time t and before is negligible (the
          * comment at the top, Decoupling), N_t = 0 */
         int dec = ndc == 0 && obs && s->pdec[k];
         if (var) {
             if (dec) nid = 0;
-            uint64_t key = ((uint64_t)nid << 33) | ((uint64_t)k << 1) | (uint64_t)obs;
-            if (key != last) {
-                /* (the scratch entry's content changes: never memoised) */
-                int memo = ent != NONE && ent != s->escr;
-                uint32_t nx;
-                if (memo && s->eskey[ent] == key) {
-                    nx = s->esval[ent];
-                } else {
-                    if ((nx = n_step(s, nid, k, obs)) == NONE) {
-                        free(buf);
-                        return oom();
-                    }
-                    if (memo && nx != s->escr) {
-                        s->eskey[ent] = key;
-                        s->esval[ent] = nx;
-                    }
-                }
-                ent = nx;
+            if (n_lookup(s, &nid, &ent, &last, k, obs) == NONE) {
+                free(buf);
+                return oom();
             }
-            last = key;
-            nid = s->enext[ent];
             ev = s->evar + ent * (rd + 1);
         }
         const double *P = pnode(s, k), *M = P + rd2;
@@ -840,16 +861,14 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
             }
             continue;
         }
-        if (rd <= BMAX && ndc == 0 && obs && var && nid == nprev && smean && svar && ymean &&
-            yvar) {
-            /* the steady state (P_t and N_t fixed points) with every output
-             * asked for: the same step as below without its branches, for
-             * the run of observed times with this P node */
-            const double *B = M + rd + 2;
-            double evs[BMAX] = {0};
-            UNROLL for (size_t i = 0; i < rd; i++) evs[i] = ev[i] * sigma2;
+        if (rd <= BMAX && ndc == 0 && obs && fs->fin) {
+            /* a run of observed times with every output asked for: the
+             * step below without its branches, the P node and the variance
+             * entry of each time looked up, until a missing value or a
+             * decoupled run */
             for (;;) {
-                double c = fs->vx[t] * Fi; /* (vx may be yvar: read first) */
+                const double *Pk = pnode(s, k), *Mk = Pk + rd2, *B = Mk + rd + 2;
+                double c = fs->vx[t] * Mk[rd + 1]; /* (vx is yvar: read first) */
                 UNROLL for (size_t i = 0; i < rd; i++) {
                     double q = s->Z[i] * c;
                     UNROLL for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rv[l];
@@ -859,20 +878,25 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
                 rv = wv;
                 wv = tmp;
                 /* element i of the row needs at[i] alone, so it is written
-                 * in place even where at is smean's row (through e, the
-                 * vector load of e after its scalar stores stalled on
-                 * store forwarding at every step) */
+                 * in place (at is smean's row; through e, the vector load
+                 * of e after its scalar stores stalled on store forwarding
+                 * at every step) */
                 const double *at = fs->ax + t * rd;
                 UNROLL for (size_t i = 0; i < rd; i++) {
                     double q = at[i];
-                    UNROLL for (size_t l = 0; l < rd; l++) q += P[i * rd + l] * rv[l];
+                    UNROLL for (size_t l = 0; l < rd; l++) q += Pk[i * rd + l] * rv[l];
                     smean[t * rd + i] = q;
-                    svar[t * rd + i] = evs[i];
+                    svar[t * rd + i] = ev[i] * sigma2;
                 }
                 ymean[t] = x[t] + (xb ? xb[t] : 0.0);
                 yvar[t] = 0.0;
-                if (t == 0 || t - 1 < s->tset || s->pid[t - 1] != k || isnan(x[t - 1])) break;
-                t--;
+                if (t == 0 || t - 1 < s->tset || isnan(x[t - 1]) || s->pdec[s->pid[t - 1]]) break;
+                k = s->pid[--t];
+                if (n_lookup(s, &nid, &ent, &last, k, 1) == NONE) {
+                    free(buf);
+                    return oom();
+                }
+                ev = s->evar + ent * (rd + 1);
             }
             continue;
         }
