@@ -845,18 +845,44 @@ HOT tsf_status bwd_loop(smoother *s, const fwd_store *fs, double sigma2, double 
             /* a run of decoupled times whose outputs the forward pass wrote:
              * r_{t-1} = B' r_t + Z v_t / F alone */
             const double *B = M + rd + 2;
+            /* two steps at once, r_{t-2} = Z c_{t-1} + B'Z c_t + B'^2 r_t
+             * (c_t = v_t / F): half the latency of the chain through r
+             * (nothing else of the run needs r) */
+            double B2[BMAX * BMAX] = {0}, g[BMAX] = {0};
+            UNROLL for (size_t i = 0; i < rd; i++) {
+                double q = 0.0;
+                UNROLL for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * s->Z[l];
+                g[i] = q;
+                UNROLL for (size_t j = 0; j < rd; j++) {
+                    double v = 0.0;
+                    UNROLL for (size_t l = 0; l < rd; l++) v += B[j * rd + l] * B[l * rd + i];
+                    B2[j * rd + i] = v;
+                }
+            }
             for (;;) {
+                int two = t > 0 && t - 1 >= s->tset && s->pid[t - 1] == k && !isnan(x[t - 1]);
                 double c = fs->vx[t] * Fi;
-                UNROLL for (size_t i = 0; i < rd; i++) {
-                    double q = s->Z[i] * c;
-                    UNROLL for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rv[l];
-                    wv[i] = q;
+                if (two) {
+                    double c1 = fs->vx[t - 1] * Fi;
+                    UNROLL for (size_t i = 0; i < rd; i++) {
+                        double q = s->Z[i] * c1 + g[i] * c;
+                        UNROLL for (size_t l = 0; l < rd; l++) q += B2[l * rd + i] * rv[l];
+                        wv[i] = q;
+                    }
+                    yvar[t--] = 0.0;
+                } else {
+                    UNROLL for (size_t i = 0; i < rd; i++) {
+                        double q = s->Z[i] * c;
+                        UNROLL for (size_t l = 0; l < rd; l++) q += B[l * rd + i] * rv[l];
+                        wv[i] = q;
+                    }
                 }
                 double *tmp = rv;
                 rv = wv;
                 wv = tmp;
                 yvar[t] = 0.0;
-                if (t == 0 || t - 1 < s->tset || s->pid[t - 1] != k || isnan(x[t - 1])) break;
+                if (!two || t == 0 || t - 1 < s->tset || s->pid[t - 1] != k || isnan(x[t - 1]))
+                    break;
                 t--;
             }
             continue;
