@@ -130,8 +130,8 @@ for (l in grep("^mean", sb, value = TRUE)) {
   cat(sprintf("  %6d %16.8f %16.8f\n", t, as.numeric(p[3]), ym[t]))
 }
 tsf_first <- as.numeric(sub("first ", "", grep("^first", sb, value = TRUE)))
-cat(sprintf("tsf_smooth %.4f s, R KalmanSmooth %.4f s: R/tsf = %.1fx (best of %s each)\n", tsf_s, best,
-            best / tsf_s, a[3]))
+cat(sprintf("tsf_smooth %.2f ms, R KalmanSmooth %.1f ms: R/tsf = %.1fx (best of %s each)\n", 1e3 * tsf_s,
+            1e3 * best, best / tsf_s, a[3]))
 cat(sprintf("tsf_smooth's first call in the process (page faults on its fresh result memory): %.4f s\n",
             tsf_first))
 REOF
