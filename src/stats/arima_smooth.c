@@ -1,5 +1,7 @@
-/* Fixed-interval smoothing of the ARIMA state-space form and the
- * simulation smoother, on the Kalman filter of arima_kf.c.
+/* Fixed-interval smoothing of the ARIMA state-space form on the Kalman
+ * filter of arima_kf.c: the forward and backward passes here, the matrix
+ * nodes and the workspace in arima_smooth_nodes.c, the simulation smoother
+ * in arima_smooth_draws.c (shared declarations: arima_smooth.h).
  *
  * The filter starts the ARMA block at its stationary covariance P0 and the
  * nd lagged values L (those before the first observation) with variance
