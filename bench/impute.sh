@@ -12,8 +12,10 @@
 #     REPS, default 5) against R's KalmanSmooth on makeARIMA with tsf's fitted
 #     coefficients (system.time user+system, best of REPS); the first
 #     smoothed means of both are printed to show they agree.
-# OPENBLAS and OMP threads are 1 for both programs.  Needs r-base-core and
-# r-cran-forecast, and a built tree:
+# OPENBLAS and OMP threads are 1 for both programs.  PARTS (default 123)
+# picks the parts to run, e.g. PARTS=2 REPS=20 bench/impute.sh for the
+# speed part alone.  Needs r-base-core and r-cran-forecast, and a built
+# tree:
 #   meson setup build && ninja -C build && bench/impute.sh [build]
 set -eu
 BUILD=${1:-build}
@@ -26,8 +28,11 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 REPS=${REPS:-5}
 SEEDS=${SEEDS:-10}
+PARTS=${PARTS:-123}
+part() { case "$PARTS" in *"$1"*) return 0 ;; esac; return 1; }
 DATA=$(cd "$(dirname "$0")/../datasets" && pwd)
 
+if part 1; then
 echo "== 1. accuracy: RMSE of the removed values (lower is better), mean over $SEEDS draws of the gaps =="
 Rscript - "$TSF" "$DATA" "$TMP" "$SEEDS" <<'REOF'
 suppressMessages(library(forecast))
@@ -94,8 +99,10 @@ cat(sprintf("per series (both gap kinds, errors relative to tsf's): tsf lowest o
             sw, length(series), sties))
 cat(sprintf("coverage of tsf's 95%% intervals over all removed values: %.1f%%\n", 100 * mean(cov_all)))
 REOF
-
 echo
+fi
+
+if part 2; then
 echo "== 2. speed: smoothing an ARIMA(2,1,1), n = 100000 =="
 Rscript -e 'set.seed(1); n <- 100000
   y <- arima.sim(list(order = c(2,1,1), ar = c(0.5, -0.3), ma = 0.4), n = n - 1)
@@ -123,12 +130,15 @@ for (l in grep("^mean", sb, value = TRUE)) {
   cat(sprintf("  %6d %16.8f %16.8f\n", t, as.numeric(p[3]), ym[t]))
 }
 tsf_first <- as.numeric(sub("first ", "", grep("^first", sb, value = TRUE)))
-cat(sprintf("tsf_smooth %.4f s, R KalmanSmooth %.4f s: R/tsf = %.1fx (best of %s each)\n", tsf_s, best,
-            best / tsf_s, a[3]))
+cat(sprintf("tsf_smooth %.2f ms, R KalmanSmooth %.1f ms: R/tsf = %.1fx (best of %s each)\n", 1e3 * tsf_s,
+            1e3 * best, best / tsf_s, a[3]))
 cat(sprintf("tsf_smooth's first call in the process (page faults on its fresh result memory): %.4f s\n",
             tsf_first))
 REOF
-
 echo
+fi
+
+if part 3; then
 echo "== 3. parallel vs ancestral sampling =="
 echo "bench/sampler.sh (fits transformer and wavenet models first; docs/neural.md, Sampling)"
+fi

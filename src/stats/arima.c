@@ -368,11 +368,15 @@ static tsf_status arima_residuals(const void *impl, const double *y, size_t n, c
 }
 
 /* The regression part X beta of n rows into a fresh array and x = y - X
- * beta into another: the series the state-space engine smooths. */
+ * beta into another: the series the state-space engine smooths.  Without
+ * a regression part both are NULL (x is y itself: no copies of the
+ * series). */
 static tsf_status smooth_inputs(const tsf_arima *a, const double *y, size_t n,
                                 const tsf_xreg *xreg, double **xb, double **x)
 {
     *xb = NULL;
+    *x = NULL;
+    if (!a->nreg) return check_usable(a);
     tsf_status st = reg_adjusted(a, y, n, xreg, x);
     if (st) return st;
     double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
@@ -406,7 +410,7 @@ static tsf_status arima_smooth(const void *impl, const double *y, size_t n,
     if (st) return st;
     tsf_arima_ss m;
     tsf_arima_ssview(a, &m);
-    st = tsf_arima_ss_smooth_into(&m, x, n, xb, res);
+    st = tsf_arima_ss_smooth_into(&m, x ? x : y, n, xb, res);
     free(x);
     free(xb);
     return st;
@@ -422,8 +426,8 @@ static tsf_status arima_smooth_draws(const void *impl, const double *y, size_t n
     if (st) return st;
     tsf_arima_ss m;
     tsf_arima_ssview(a, &m);
-    st = tsf_arima_ss_smooth_draws(&m, x, n, npaths, seed, out);
-    for (size_t k = 0; !st && k < npaths; k++)
+    st = tsf_arima_ss_smooth_draws(&m, x ? x : y, n, npaths, seed, out);
+    for (size_t k = 0; !st && xb && k < npaths; k++)
         for (size_t t = 0; t < n; t++) out[k * n + t] += xb[t];
     free(x);
     free(xb);

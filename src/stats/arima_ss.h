@@ -74,9 +74,6 @@ tsf_status tsf_arima_ss_forecast_given(const tsf_arima_ss *m, const double *x, s
                                        size_t h, const size_t *gs, const double *gv, size_t ng,
                                        double *mean, double *se);
 
-/* npaths joint draws of x[0..n) given its observed values (Durbin &
- * Koopman 2002 simulation smoother), path k at out + k*n; observed values
- * are copied. */
 /* tsf_arima_ss_smooth into a tsf_smooth_result whose mean and se hold n
  * values: allocates its state arrays, turns variances into standard
  * errors and adds xb[t] (the regression part, NULL for none) to the mean. */
@@ -84,6 +81,9 @@ typedef struct tsf_smooth_result tsf_smooth_result;
 tsf_status tsf_arima_ss_smooth_into(const tsf_arima_ss *m, const double *x, size_t n,
                                     const double *xb, tsf_smooth_result *res);
 
+/* npaths joint draws of x[0..n) given its observed values (Durbin &
+ * Koopman 2002 simulation smoother), path k at out + k*n; observed values
+ * are copied. */
 tsf_status tsf_arima_ss_smooth_draws(const tsf_arima_ss *m, const double *x, size_t n,
                                      size_t npaths, uint64_t seed, double *out);
 
