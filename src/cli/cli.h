@@ -114,6 +114,14 @@ int cli_xreg_names_column(const char *spec, const char *col);
  * series, its length for the future).  file names the data in messages. */
 int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
                    const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out);
+/* As cli_xreg_build, but with err non-NULL the message goes into
+ * err[0..errlen) instead of stderr (a per-series failure of tsf batch). */
+int cli_xreg_build_msg(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
+                       const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out,
+                       char *err, size_t errlen);
+/* The column names of the list, in order (*n of them; *names NULL when
+ * none), in one allocation the caller frees. */
+int cli_xreg_columns(const char *spec, char ***names, size_t *n);
 void cli_xbuild_free(cli_xbuild *b);
 
 /* Reads path with the time options of a; on success prints to stderr how
