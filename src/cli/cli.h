@@ -155,6 +155,10 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
 int cli_given(const cli_args *a, const cli_data *d, size_t h, char **labels, size_t **steps,
               double **vals, size_t *ng);
 
+/* A note on stderr for each regressor the fit of m (spec, on n rows) left
+ * out as constant or collinear (reported with coefficient 0 and standard
+ * error NaN; docs/models.md). */
+void cli_note_dropped(const tsf_model *m, const cli_data *d, const char *spec, size_t n);
 /* Fits spec (or loads --model) on y[0..n) with the options in a. */
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
                   tsf_model **m);
