@@ -121,6 +121,31 @@ if code == 0:
     rows = rows_of(out)
     check("batch gru rows", len(rows) == 3 * H and all(r["error"] == "" for r in rows), str(rows))
 
+# A global network with regressors: batch --global --xreg, its saved model
+# forecasting one series (forecast --model --series) gives the same rows.
+out, gm = os.path.join(tmp, "g.csv"), os.path.join(tmp, "g.safetensors")
+code, _, err = run(["batch", "-m", "gru(hidden=8,layers=1,context=8)", "--global", "--epochs",
+                    "3", "--samples", "100", "--seed", "2", "--xreg", "x1,fourier(12,1)",
+                    "--xreg-future", fut_csv, "-h", str(H), "--format", "long", "-o", out,
+                    "--save-model", gm, "--quiet", long_csv])
+check("batch --global --xreg exit", code == 0, err)
+if code == 0:
+    rows = [r for r in rows_of(out) if r["id"] == "b"]
+    code, o, err = run(["forecast", "--model", gm, "--series", "b", "--xreg", "x1,fourier(12,1)",
+                        "--xreg-future", os.path.join(tmp, "b_future.csv"), "-h", str(H),
+                        "--samples", "100", "--seed", "2", "-c", "value", "--json",
+                        os.path.join(tmp, "b.csv")])
+    check("forecast --model --series b exit", code == 0, err)
+    if code == 0:
+        fc = json.loads(o)
+        for i in range(H):
+            close(f"global b mean {i}", float(rows[i]["mean"]), fc["mean"][i], 1e-8)
+    # the model needs the regressors it was trained with
+    bad("global model without --xreg-future", ["forecast", "--model", gm, "--series", "b",
+                                               "--xreg", "x1,fourier(12,1)", "-h", "2", "-c",
+                                               "value", os.path.join(tmp, "b.csv")], 1,
+        "--xreg-future")
+
 # ---- per-series failures: the others still forecast, exit 3 --------------
 part = os.path.join(tmp, "part_future.csv")
 with open(fut_csv) as f:

@@ -190,11 +190,6 @@ static int batch_main(const cli_args *a)
         free(xcols);
         return r;
     }
-    if (a->global && a->xreg) {
-        free(xcols);
-        return cli_usage("batch: --global does not take --xreg yet; fit each series (drop "
-                         "--global)");
-    }
     if (is_long) {
         r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col,
                             (const char *const *)xcols, nxcols, 0, &a->time, b.rank == 0, &rd);
