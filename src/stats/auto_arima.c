@@ -15,7 +15,8 @@
  *   of their approximate criterion until one is acceptable;
  * - a model is rejected (criterion infinite) when an AR or MA root lies
  *   within 1.01 of the unit circle: such fits are near non-stationary or
- *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2). */
+ *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2),
+ *   or when a coefficient has no finite variance (forecast's checkarima). */
 #include <math.h>
 #include <lapacke.h>
 #include <stdlib.h>
