@@ -112,7 +112,7 @@ static tsf_status drop_columns(tsf_arima *a, size_t n, double *X, const tsf_xreg
                                const int *drop)
 {
     size_t base = a->nreg - a->kuser, j = base, kk = 0;
-    char (*buf)[24] = malloc(a->kuser * sizeof *buf);
+    char (*buf)[32] = malloc(a->kuser * sizeof *buf);
     const char **names = malloc(a->kuser * sizeof *names);
     if (!buf || !names) {
         free(buf);
