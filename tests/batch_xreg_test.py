@@ -146,6 +146,18 @@ if code == 0:
                                                "value", os.path.join(tmp, "b.csv")], 1,
         "--xreg-future")
 
+# evaluate --global --xreg: one network per origin on the cut series and
+# their regressor rows; every row scored
+out = os.path.join(tmp, "eg.csv")
+code, _, err = run(["evaluate", "-m", "gru(hidden=8,layers=1,context=8)", "--global", "--epochs",
+                    "2", "--samples", "50", "--seed", "1", "--xreg", "x1,x2", "-h", "3",
+                    "--origins", "2", "--format", "long", "--quiet", "-o", out, long_csv])
+check("evaluate --global --xreg exit", code == 0, err)
+if code == 0:
+    rows = rows_of(out)
+    check("evaluate --global --xreg rows", len(rows) == 6 and
+          all(r["error"] == "" and r["mase"] != "" for r in rows), str(rows))
+
 # ---- per-series failures: the others still forecast, exit 3 --------------
 part = os.path.join(tmp, "part_future.csv")
 with open(fut_csv) as f:

@@ -175,7 +175,6 @@ static int check_args(const cli_args *a)
     if (a->xreg) {
         int r = cli_xreg_check(a->xreg);
         if (r) return r;
-        if (a->global) return cli_usage("evaluate: --global does not take --xreg yet");
     }
     if (a->xreg_future)
         return cli_usage("evaluate: --xreg-future does not apply; the held-out regressor values "
