@@ -178,6 +178,20 @@ for args, order, seas, aicc in [
         if aicc is not None:
             check("auto xreg aicc " + args[-1], j["aicc"] < aicc + 1e-3, f"{j['aicc']} vs {aicc}")
 
+# forecast's checkarima rule: a candidate with a coefficient of no finite
+# variance is rejected.  R 4.2 / forecast 8.20:
+#   auto.arima(ts(read.csv("datasets/nottem.csv")$value, frequency = 12))
+#   -> ARIMA(1,0,2)(1,1,2)[12] with drift, AICc = 1049.62
+# (without the rule tsf chose ARIMA(2,0,2)(2,1,2)[12], whose Hessian is not
+# positive definite)
+code, out, err = run(["fit", "-m", "auto", "--json", "datasets/nottem.csv"])
+check("auto nottem fit", code == 0, err)
+if code == 0:
+    j = json.loads(out)
+    check("auto nottem model as R's", j["order"] == [1, 0, 2] and j["seasonal"] == [1, 1, 2] and
+          "drift" in j["coef"], f"{j['order']} {j['seasonal']}")
+    check("auto nottem aicc", abs(j["aicc"] - 1049.62) < 0.01, str(j["aicc"]))
+
 # simulation of a regression with ARIMA errors along given regressor paths
 bjm = os.path.join(tmp, "bj.safetensors")
 code, out, err = run(["fit", "-m", "arima(1,1,1)", "-c", "sales", "--xreg", "lead", "-o", bjm,

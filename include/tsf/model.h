@@ -320,6 +320,24 @@ TSF_API tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const s
                                   const char *const *ids, size_t nseries, int series_period,
                                   const tsf_fit_opts *opts);
 
+/** tsf_fit_global() with regressors: xregs[k] holds the regressors of
+ * series k (ns[k] rows each, the same columns for every series; NULL
+ * xregs: none, as tsf_fit_global()).  The network conditions on them as a
+ * single-series fit does (tsf_fit()); each column is centred and scaled
+ * with its mean and standard deviation pooled over the rows of all series,
+ * stored in the model.  tsf_forecast() of a series then takes its rows as
+ * xreg and its future rows as ::tsf_forecast_opts.xreg_future.
+ * @return as tsf_fit_global(); ::TSF_EINVAL when a series has another
+ * number of regressors (or none) or a value is missing or infinite;
+ * ::TSF_EUNSUP with opts->trend or for a combination.
+ * @par Ownership
+ * Everything is read during the call only.
+ * @par Thread safety
+ * Needs m to itself. */
+TSF_API tsf_status tsf_fit_global_x(tsf_model *m, const double *const *ys, const size_t *ns,
+                                    const tsf_xreg *const *xregs, const char *const *ids,
+                                    size_t nseries, int series_period, const tsf_fit_opts *opts);
+
 /** 1 when tsf_fit_global() applies to m: a neural model, or a combination
  * with a neural member (which is then trained on all series while the
  * others are fitted to each series as it is forecast); 0 otherwise and

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "tsf/tsf.h"
+#include "cli.h"
+
+typedef struct batch_futures batch_futures;
 
 /* What every series is fitted and forecast with. */
 typedef struct {
@@ -21,6 +24,9 @@ typedef struct {
     int has_time;          /* the output has a time column */
     int returns;           /* --returns: model the percent returns of each series */
     const tsf_model *global; /* --global: the fitted network, forecast for each series */
+    const char *xreg;      /* --xreg list, or NULL */
+    const char *file;      /* the input (for messages) */
+    const batch_futures *fut; /* --xreg-future, or NULL */
 } batch_cfg;
 
 /* One input series.  Wide input borrows y and labels from the frame; long
@@ -34,6 +40,9 @@ typedef struct {
     tsf_time_axis axis;    /* their grid (form.kind TSF_TIME_TEXT: none) */
     char *error;           /* why the series cannot be used (its time column), or NULL */
     int owned;
+    double **xc;           /* nxc regressor columns of n values (long input with --xreg) */
+    size_t nxc;
+    const char *const *xnames; /* their names (the reader's; NULL when nxc is 0) */
 } batch_series;
 
 /* The finished work on one series: its output rows (CSV text, complete
@@ -71,13 +80,17 @@ void batch_csv_field(FILE *f, const char *field);
 typedef struct batch_long batch_long;
 
 /* Opens path and reads its header; idc/timec/valc are the column names
- * (NULL: id|unique_id, time|ds|date, value|y).  topts says how each
+ * (NULL: id|unique_id, time|ds|date, value|y); xnames[0..nx) are regressor
+ * columns read into each series' xc (a missing or non-numeric cell is an
+ * error naming line and column); no_value: the file has no value column
+ * (a file of future regressors: y is all NaN and no time grid is made).  topts says how each
  * series' time grid is found (NULL: inferred; a series gets the rules of a
  * wide file's time column, and one whose stamps break them keeps the
  * reason in its error while the others go on); notes: print the notes
  * about filled stamps (rank 0 only).  Prints the error and returns
  * EXIT_INPUT on failure. */
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
+                    const char *const *xnames, size_t nx, int no_value,
                     const tsf_time_opts *topts, int notes, batch_long **out);
 int batch_long_has_time(const batch_long *r);
 /* Reads the next at most max complete series into out[0..*n).  *eof is
@@ -125,6 +138,26 @@ int batch_global_fit(const batch_cfg *cfg, const batch_series *s, size_t n, int 
                      int quiet, tsf_model **out);
 /* Reads every series of a long file into *out (*n of them). */
 int batch_long_all(batch_long *rd, batch_series **out, size_t *n);
+
+/* ---- --xreg with long input (batch_xreg.c) ---- */
+/* Reads --xreg-future path (long: id, time and the regressor columns
+ * xnames[0..nx), h or more rows per series) into *out.  Prints the error
+ * and returns EXIT_INPUT on bad input. */
+int batch_futures_read(const char *path, const char *idc, const char *timec,
+                       const char *const *xnames, size_t nx, batch_futures **out);
+void batch_futures_free(batch_futures *f);
+/* The regressors of list xreg for series s of file: its n rows into *x
+ * (x->trend set when the list holds `trend`) and, when xf is not NULL,
+ * the h future steps into *xf (columns from fut, or generated).  Returns
+ * 0, or nonzero with the reason in err[0..errlen); frees nothing it did
+ * not make. */
+/* The columns --xreg list xreg names (*n of them, *cols freed by the
+ * caller; NULL, 0 without xreg); with named columns a wide file
+ * (is_long 0) is an error (printed; EXIT_INPUT). */
+int batch_xreg_columns(const char *xreg, const char *file, int is_long, char ***cols, size_t *n);
+int batch_series_xreg(const char *xreg, const char *file, const batch_futures *fut,
+                      const batch_series *s, size_t h, cli_xbuild *x, cli_xbuild *xf, char *err,
+                      size_t errlen);
 
 /* ---- MPI shim: series are dealt to ranks round-robin by global index ---- */
 int batch_mpi_init(void);

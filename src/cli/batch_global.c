@@ -74,11 +74,30 @@ int batch_global_fit(const batch_cfg *cfg, const batch_series *s, size_t n, int 
     const double **ys = malloc((n ? n : 1) * sizeof *ys);
     size_t *ns = malloc((n ? n : 1) * sizeof *ns);
     const char **ids = malloc((n ? n : 1) * sizeof *ids);
+    /* --xreg: each series' regressors; a series whose regressors cannot be
+     * built stays out of training and fails alone when forecast */
+    cli_xbuild *xb = cfg->xreg ? calloc(n ? n : 1, sizeof *xb) : NULL;
+    tsf_xreg *xr = cfg->xreg ? calloc(n ? n : 1, sizeof *xr) : NULL;
+    const tsf_xreg **xp = cfg->xreg ? calloc(n ? n : 1, sizeof *xp) : NULL;
     int r = 0;
-    if (!ys || !ns || !ids) r = cli_usage("out of memory");
+    if (!ys || !ns || !ids || (cfg->xreg && (!xb || !xr || !xp))) r = cli_usage("out of memory");
     size_t k = 0, first = 0;
     for (size_t i = 0; !r && i < n; i++) {
         if (!usable(&s[i])) continue;
+        if (cfg->xreg) {
+            char why[1024];
+            if (batch_series_xreg(cfg->xreg, cfg->file, NULL, &s[i], 0, &xb[k], NULL, why,
+                                  sizeof why))
+                continue;
+            if (xb[k].trend || !xb[k].k) {
+                cli_xbuild_free(&xb[k]);
+                r = cli_usage("batch --global: --xreg '%s': neural models take no trend term; "
+                              "give regressor columns or fourier/calendar terms", cfg->xreg);
+                break;
+            }
+            xr[k] = (tsf_xreg){xb[k].k, xb[k].x, s[i].n, (const char *const *)xb[k].names};
+            xp[k] = &xr[k];
+        }
         if (k && s[i].period != s[first].period)
             r = cli_usage("batch --global: series '%s' has period %d but series '%s' has %d: a "
                           "global model needs series of one frequency; split the file by "
@@ -101,8 +120,13 @@ int batch_global_fit(const batch_cfg *cfg, const batch_series *s, size_t n, int 
         if (o.verbose)
             fprintf(stderr, "tsf: batch --global: training %s on %zu series%s\n", cfg->spec, k,
                     o.nshards > 1 ? " (data-parallel over the MPI ranks)" : "");
-        if ((st = tsf_fit_global(m, ys, ns, ids, k, s[first].period, &o))) r = cli_fail(st);
+        if ((st = tsf_fit_global_x(m, ys, ns, xp, ids, k, s[first].period, &o)))
+            r = cli_fail(st);
     }
+    for (size_t i = 0; xb && i < k; i++) cli_xbuild_free(&xb[i]);
+    free(xb);
+    free(xr);
+    free(xp);
     free(ys);
     free(ns);
     free(ids);

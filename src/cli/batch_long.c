@@ -94,7 +94,16 @@ struct batch_long {
     int header_done;
     size_t ncols_hdr;
     const char *want[3];   /* id, time, value names asked for (NULL: defaults) */
-    long col[3];           /* their indices; -1 when absent (time only) */
+    long col[3];           /* their indices; -1 when absent (time; value with no_value) */
+    char hdr[512];         /* the header's names, for messages */
+    /* regressor columns (--xreg) */
+    const char *const *xnames;
+    size_t nx;
+    long *xcol;            /* their indices */
+    double *xval;          /* the values of the record being parsed */
+    int *xhave;
+    int no_value;
+    int csv_ok;            /* csv initialised */
     /* the record being parsed */
     size_t field, line;
     char *cell[3];
@@ -130,7 +139,13 @@ static void fail(batch_long *r, const char *fmt, const char *a, const char *b)
 
 static int header_field(batch_long *r, const char *name)
 {
-    size_t j = r->ncols_hdr++;
+    size_t j = r->ncols_hdr++, hl = strlen(r->hdr);
+    snprintf(r->hdr + hl, sizeof r->hdr - hl, "%s%s", j ? ", " : "", name);
+    for (size_t k = 0; k < r->nx; k++)
+        if (r->xcol[k] < 0 && !strcmp(name, r->xnames[k])) {
+            r->xcol[k] = (long)j;
+            return 0;
+        }
     for (int k = 0; k < 3; k++) {
         if (r->col[k] >= 0) continue;
         int match = 0;
@@ -149,8 +164,14 @@ static int header_field(batch_long *r, const char *name)
 static void header_end(batch_long *r)
 {
     r->header_done = 1;
+    for (size_t k = 0; k < r->nx; k++) {
+        if (r->xcol[k] >= 0) continue;
+        fail(r, "--xreg column '%s' is not in the header (its columns: %s)", r->xnames[k],
+             r->hdr);
+        return;
+    }
     for (int k = 0; k < 3; k++) {
-        if (r->col[k] >= 0 || (k == 1 && !r->want[1])) continue;
+        if (r->col[k] >= 0 || (k == 1 && !r->want[1]) || (k == 2 && r->no_value)) continue;
         char names[64];
         if (r->want[k]) snprintf(names, sizeof names, "'%s'", r->want[k]);
         else snprintf(names, sizeof names, "%s", k == 0 ? "id, unique_id or series"
@@ -161,6 +182,27 @@ static void header_end(batch_long *r)
         fail(r, "%s%s", msg, "");
         return;
     }
+}
+
+/* A regressor cell of the record being parsed (on line r->line + 1):
+ * covariates are not modelled, so a missing value is an error too. */
+static void parse_x(batch_long *r, size_t k, const char *txt)
+{
+    char *end;
+    double v = strtod(txt, &end);
+    while (*end == ' ') end++;
+    if (*txt && strcmp(txt, "NA") && end != txt && !*end && isfinite(v)) {
+        r->xval[k] = v;
+        return;
+    }
+    if (r->err) return;
+    r->err = 1;
+    int missing = !*txt || !strcmp(txt, "NA");
+    snprintf(r->errmsg, sizeof r->errmsg, "%s:%zu: column %ld ('%s'): %s%s%s; regressors are "
+             "not modelled, so every row needs a finite number: fill it in", r->path,
+             r->line + 1, r->xcol[k] + 1, r->xnames[k],
+             missing ? "the regressor value is missing (empty or NA)" : "'",
+             missing ? "" : txt, missing ? "" : "' is not a finite number");
 }
 
 static void on_field(void *s, size_t len, void *data)
@@ -179,6 +221,11 @@ static void on_field(void *s, size_t len, void *data)
         if (!(r->cell[k] = strdup(txt))) fail(r, "out of memory%s%s", "", "");
         r->have[k] = 1;
     }
+    for (size_t k = 0; k < r->nx; k++)
+        if (r->xcol[k] == (long)r->field) {
+            parse_x(r, k, txt);
+            r->xhave[k] = 1;
+        }
     r->field++;
 }
 
@@ -241,6 +288,15 @@ static void place_on_grid(batch_long *r, batch_series *s)
             fail(r, "out of memory%s%s", "", "");
         } else {
             tsf_time_spread(pos, n, ng, s->y);
+            for (size_t k = 0; k < s->nxc; k++) {
+                double *x = realloc(s->xc[k], ng * sizeof *x);
+                if (!x) {
+                    fail(r, "out of memory%s%s", "", "");
+                    break;
+                }
+                s->xc[k] = x;
+                tsf_time_spread(pos, n, ng, x);
+            }
             if (tsf_time_spread_labels(&s->axis, pos, n, s->labels))
                 fail(r, "out of memory%s%s", "", "");
             s->n = ng;
@@ -255,7 +311,7 @@ static void finish_current(batch_long *r)
 {
     if (!r->has_cur) return;
     r->cur.period = 1;
-    if (r->cur.labels) place_on_grid(r, &r->cur);
+    if (r->cur.labels && !r->no_value) place_on_grid(r, &r->cur);
     if (queue_push(r, &r->cur)) fail(r, "out of memory%s%s", "", "");
     r->has_cur = 0;
     r->cap = 0;
@@ -272,12 +328,18 @@ static void append(batch_long *r, double v)
         if (l) s->labels = l;
         unsigned long *ln = l ? realloc(r->lines, cap * sizeof *ln) : NULL;
         if (ln) r->lines = ln;
+        for (size_t k = 0; y && k < s->nxc; k++) {
+            double *x = realloc(s->xc[k], cap * sizeof *x);
+            if (x) s->xc[k] = x;
+            else y = NULL;
+        }
         if (!y || (r->col[1] >= 0 && (!l || !ln))) {
             fail(r, "out of memory%s%s", "", "");
             return;
         }
         r->cap = cap;
     }
+    for (size_t k = 0; k < s->nxc; k++) s->xc[k][s->n] = r->xval[k];
     if (r->col[1] >= 0) {
         s->labels[s->n] = r->cell[1];
         r->lines[s->n] = (unsigned long)r->line;
@@ -296,15 +358,18 @@ static void on_record(int c, void *data)
         header_end(r);
         return;
     }
-    for (int k = 0; k < 3; k++) {
-        if (r->col[k] < 0 || r->have[k]) continue;
+    int short_row = 0;
+    for (int k = 0; k < 3; k++) short_row |= r->col[k] >= 0 && !r->have[k];
+    for (size_t k = 0; k < r->nx; k++) short_row |= !r->xhave[k];
+    if (short_row) {
         char cnt[32];
         snprintf(cnt, sizeof cnt, "%zu", r->field);
-        fail(r, "%s fields, but the header has more; every row needs %s", cnt, "id, time and value");
+        fail(r, "%s fields, but the header has more; every row needs %s", cnt,
+             r->nx ? "id, time, value and the --xreg columns" : "id, time and value");
         return;
     }
-    double v;
-    if (parse_value(r, r->cell[2], &v)) return;
+    double v = NAN;
+    if (!r->no_value && parse_value(r, r->cell[2], &v)) return;
     const char *id = r->cell[0];
     if (!*id) {
         fail(r, "the id is empty%s%s", "", "");
@@ -325,6 +390,14 @@ static void on_record(int c, void *data)
         }
         memset(&r->cur, 0, sizeof r->cur);
         r->cur.owned = 1;
+        if (r->nx) {
+            if (!(r->cur.xc = calloc(r->nx, sizeof *r->cur.xc))) {
+                fail(r, "out of memory%s%s", "", "");
+                return;
+            }
+            r->cur.nxc = r->nx;
+            r->cur.xnames = r->xnames;
+        }
         r->cur.id = r->cell[0];
         r->cell[0] = NULL;
         r->has_cur = 1;
@@ -332,14 +405,30 @@ static void on_record(int c, void *data)
     append(r, v);
     r->field = 0;
     memset(r->have, 0, sizeof r->have);
+    for (size_t k = 0; k < r->nx; k++) r->xhave[k] = 0;
 }
 
 int batch_long_open(const char *path, const char *idc, const char *timec, const char *valc,
+                    const char *const *xnames, size_t nx, int no_value,
                     const tsf_time_opts *topts, int notes, batch_long **out)
 {
     *out = NULL;
     batch_long *r = calloc(1, sizeof *r);
     if (!r) return cli_usage("out of memory");
+    r->xnames = xnames;
+    r->nx = nx;
+    r->no_value = no_value;
+    r->xcol = malloc((nx ? nx : 1) * sizeof *r->xcol);
+    r->xval = malloc((nx ? nx : 1) * sizeof *r->xval);
+    r->xhave = calloc(nx ? nx : 1, sizeof *r->xhave);
+    if (!r->xcol || !r->xval || !r->xhave) {
+        free(r->xcol);
+        free(r->xval);
+        free(r->xhave);
+        free(r);
+        return cli_usage("out of memory");
+    }
+    for (size_t k = 0; k < nx; k++) r->xcol[k] = -1;
     r->path = path;
     r->topts = topts;
     r->notes = notes;
@@ -349,13 +438,13 @@ int batch_long_open(const char *path, const char *idc, const char *timec, const 
     r->col[0] = r->col[1] = r->col[2] = -1;
     r->line = 0;
     if (csv_init(&r->csv, CSV_APPEND_NULL) != 0) {
-        free(r);
+        batch_long_close(r);
         return cli_usage("out of memory");
     }
+    r->csv_ok = 1;
     if (!(r->fp = fopen(path, "rb"))) {
         int e = errno;
-        csv_free(&r->csv);
-        free(r);
+        batch_long_close(r);
         return cli_usage("%s: cannot open: %s", path, strerror(e));
     }
     struct stat sb;
@@ -431,13 +520,16 @@ void batch_long_close(batch_long *r)
 {
     if (!r) return;
     if (r->fp) fclose(r->fp);
-    csv_free(&r->csv);
+    if (r->csv_ok) csv_free(&r->csv);
     for (size_t i = 0; i < r->qn; i++) batch_series_free(&r->queue[i]);
     free(r->queue);
     if (r->has_cur) batch_series_free(&r->cur);
     else free(r->cur.y);
     for (int k = 0; k < 3; k++) free(r->cell[k]);
     free(r->lines);
+    free(r->xcol);
+    free(r->xval);
+    free(r->xhave);
     idset_free(&r->ids);
     free(r);
 }

@@ -20,6 +20,8 @@ void batch_series_free(batch_series *s)
             for (size_t i = 0; i < s->n; i++) free(s->labels[i]);
         free(s->labels);
         free(s->error);
+        for (size_t k = 0; s->xc && k < s->nxc; k++) free(s->xc[k]);
+        free(s->xc);
     }
     memset(s, 0, sizeof *s);
 }
@@ -193,18 +195,39 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
     const char *pre = reason[0] ? reason : precheck(s);
     tsf_forecast_opts fco = cfg->fc; /* --global: the series forecast is named */
     fco.series = s->id;
+    tsf_fit_opts fo = cfg->fit;
+    /* --xreg: the series' regressors and their future values */
+    cli_xbuild xb, xfb;
+    memset(&xb, 0, sizeof xb);
+    memset(&xfb, 0, sizeof xfb);
+    tsf_xreg xr, xfr;
+    const tsf_xreg *xp = NULL;
+    if (!pre && cfg->xreg) {
+        if (batch_series_xreg(cfg->xreg, cfg->file, cfg->fut, s, cfg->h, &xb, &xfb, reason,
+                              sizeof reason)) {
+            pre = reason;
+        } else {
+            fo.trend = xb.trend;
+            if (xb.k) {
+                xr = (tsf_xreg){xb.k, xb.x, s->n, (const char *const *)xb.names};
+                xfr = (tsf_xreg){xfb.k, xfb.x, cfg->h, NULL};
+                xp = &xr;
+                fco.xreg_future = &xfr;
+            }
+        }
+    }
     tsf_status st = TSF_OK;
     tsf_clear_error();
     if (pre) {
         if (pre != reason) snprintf(reason, sizeof reason, "%s", pre);
     } else if (cfg->global ? (st = tsf_model_info(cfg->global, &info)) ||
-                                 (st = tsf_forecast(cfg->global, s->y, s->n, NULL, cfg->h,
+                                 (st = tsf_forecast(cfg->global, s->y, s->n, xp, cfg->h,
                                                     cfg->levels, cfg->nlevels, &fco, &fc))
                            : (st = tsf_model_new(cfg->spec, &m)) ||
-                                 (st = tsf_fit(m, s->y, s->n, NULL, s->period, &cfg->fit)) ||
+                                 (st = tsf_fit(m, s->y, s->n, xp, s->period, &fo)) ||
                                  (st = tsf_model_info(m, &info)) ||
-                                 (st = tsf_forecast(m, s->y, s->n, NULL, cfg->h, cfg->levels,
-                                                    cfg->nlevels, &cfg->fc, &fc))) {
+                                 (st = tsf_forecast(m, s->y, s->n, xp, cfg->h, cfg->levels,
+                                                    cfg->nlevels, &fco, &fc))) {
         /* Same thread, right after the failing call: the detail is ours. */
         const char *msg = tsf_errmsg();
         snprintf(reason, sizeof reason, "%s", *msg ? msg : tsf_strerror(st));
@@ -221,6 +244,8 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
     }
     tsf_forecast_free(fc);
     tsf_model_free(m);
+    cli_xbuild_free(&xb);
+    cli_xbuild_free(&xfb);
     free(ret);
     int bad = fclose(f) != 0 || !r->rows || !r->summary;
     if (bad) batch_result_free(r);

@@ -114,6 +114,14 @@ int cli_xreg_names_column(const char *spec, const char *col);
  * series, its length for the future).  file names the data in messages. */
 int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
                    const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out);
+/* As cli_xreg_build, but with err non-NULL the message goes into
+ * err[0..errlen) instead of stderr (a per-series failure of tsf batch). */
+int cli_xreg_build_msg(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
+                       const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out,
+                       char *err, size_t errlen);
+/* The column names of the list, in order (*n of them; *names NULL when
+ * none), in one allocation the caller frees. */
+int cli_xreg_columns(const char *spec, char ***names, size_t *n);
 void cli_xbuild_free(cli_xbuild *b);
 
 /* Reads path with the time options of a; on success prints to stderr how
@@ -147,6 +155,10 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
 int cli_given(const cli_args *a, const cli_data *d, size_t h, char **labels, size_t **steps,
               double **vals, size_t *ng);
 
+/* A note on stderr for each regressor the fit of m (spec, on n rows) left
+ * out as constant or collinear (reported with coefficient 0 and standard
+ * error NaN; docs/models.md). */
+void cli_note_dropped(const tsf_model *m, const cli_data *d, const char *spec, size_t n);
 /* Fits spec (or loads --model) on y[0..n) with the options in a. */
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
                   tsf_model **m);

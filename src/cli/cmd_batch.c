@@ -122,9 +122,13 @@ static int check_args(const cli_args *a)
     if (a->horizon < 0) return cli_usage("batch: give the horizon with -h N");
     if (!a->file) return cli_usage("batch: no input file; see 'tsf help batch'");
     if (a->model_path) return cli_usage("batch: --model does not apply; each series is fitted");
-    if (a->xreg && strcmp(a->xreg, "trend"))
-        return cli_usage("batch: --xreg takes only 'trend' here (regressor columns would need "
-                         "future values for every series)");
+    if (a->xreg) {
+        int r = cli_xreg_check(a->xreg);
+        if (r) return r;
+        if (a->returns) return cli_usage("batch: --returns cannot be combined with --xreg");
+    }
+    if (a->xreg_future && !a->xreg)
+        return cli_usage("batch: --xreg-future needs --xreg (the regressors it gives values for)");
     if (a->column) return cli_usage("batch: -c does not apply; every series is forecast");
     if (a->global && a->returns)
         return cli_usage("batch: --returns does not combine with --global");
@@ -134,6 +138,9 @@ static int check_args(const cli_args *a)
     int is_long = a->format && !strcmp(a->format, "long");
     if (!is_long && (a->id_col || a->time_col || a->value_col))
         return cli_usage("batch: --id/--time/--value apply to --format long");
+    if (!is_long && a->xreg_future)
+        return cli_usage("batch: --xreg-future applies to --format long (a wide file takes only "
+                         "generated regressors: trend, fourier(P,K), calendar)");
     tsf_model *m = NULL;
     tsf_status st = tsf_model_new(a->specs[0], &m);
     tsf_model_free(m);
@@ -149,7 +156,8 @@ static int batch_main(const cli_args *a)
     memset(&b, 0, sizeof b);
     b.cfg.spec = a->specs[0];
     b.cfg.fit = a->fit;
-    b.cfg.fit.trend = a->xreg != NULL;
+    b.cfg.xreg = a->xreg;
+    b.cfg.file = a->file;
     b.cfg.fit.threads = 1; /* parallel over series, not inside one fit */
     b.cfg.fc = a->fc;
     b.cfg.h = (size_t)a->horizon;
@@ -171,9 +179,24 @@ static int batch_main(const cli_args *a)
     batch_series *all = NULL; /* --global: every series, read before training */
     size_t nall = 0;
     tsf_model *gm = NULL;
+    char **xcols = NULL; /* --xreg: the columns it names */
+    size_t nxcols = 0;
+    batch_futures *fut = NULL;
+    if ((r = batch_xreg_columns(a->xreg, a->file, is_long, &xcols, &nxcols))) return r;
+    if (nxcols && !a->xreg_future) {
+        r = cli_usage("%s: --xreg names column '%s': give its future values for every series "
+                      "with --xreg-future F.csv (columns id,time,%s; -h rows per series)",
+                      a->file, xcols[0], xcols[0]);
+        free(xcols);
+        return r;
+    }
     if (is_long) {
-        r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time, b.rank == 0,
-                            &rd);
+        r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col,
+                            (const char *const *)xcols, nxcols, 0, &a->time, b.rank == 0, &rd);
+        if (!r && a->xreg_future)
+            r = batch_futures_read(a->xreg_future, a->id_col, a->time_col,
+                                   (const char *const *)xcols, nxcols, &fut);
+        b.cfg.fut = fut;
         if (!r) b.cfg.has_time = batch_long_has_time(rd);
         if (!r && a->global) r = batch_long_all(rd, &all, &nall);
     } else {
@@ -198,6 +221,8 @@ static int batch_main(const cli_args *a)
     if (r && !a->global) {
         tsf_frame_free(fr);
         batch_long_close(rd);
+        batch_futures_free(fut);
+        free(xcols);
         return r;
     }
     char *header = r ? NULL : batch_header(&b.cfg);
@@ -243,6 +268,8 @@ static int batch_main(const cli_args *a)
     tsf_model_free(gm);
     tsf_frame_free(fr);
     batch_long_close(rd);
+    batch_futures_free(fut);
+    free(xcols);
     return batch_mpi_bcast_int(r);
 }
 

@@ -28,6 +28,7 @@ static void run_one(const cli_args *a, const cli_data *d, size_t ntrain, result 
     o.trend = d->trend;
     if ((st = tsf_fit(m, d->y, ntrain, d->xp, d->frame->period, &o))) goto fail;
     if ((st = tsf_model_info(m, &info))) goto fail;
+    cli_note_dropped(m, d, res->spec, ntrain);
     if ((st = tsf_loglik(m, d->y, d->n, d->xp, ntrain, &res->holdout_loglik))) goto fail;
     tsf_forecast_opts fo = a->fc;
     tsf_xreg xf;

@@ -172,7 +172,13 @@ static int check_args(const cli_args *a)
     if (!a->file) return cli_usage("evaluate: no input file; see 'tsf help evaluate'");
     if (a->model_path) return cli_usage("evaluate: --model does not apply; models are refitted "
                                         "at every origin");
-    if (a->xreg) return cli_usage("evaluate: --xreg is not supported");
+    if (a->xreg) {
+        int r = cli_xreg_check(a->xreg);
+        if (r) return r;
+    }
+    if (a->xreg_future)
+        return cli_usage("evaluate: --xreg-future does not apply; the held-out regressor values "
+                         "are read from the file itself (a backtest knows them)");
     if (a->summary) return cli_usage("evaluate: --summary does not apply; use -o and --json");
     if (a->column) return cli_usage("evaluate: -c does not apply; every series is evaluated");
     if (a->save_model) return cli_usage("evaluate: --save-model applies to tsf batch --global");
@@ -213,6 +219,8 @@ static int evaluate_main(const cli_args *a)
     e.cfg.step = a->step > 0 ? (size_t)a->step : e.cfg.h;
     e.cfg.levels = a->levels;
     e.cfg.nlevels = a->nlevels;
+    e.cfg.xreg = a->xreg;
+    e.cfg.file = a->file;
 #ifdef _OPENMP
     e.threads = a->threads > 0 ? a->threads : omp_get_max_threads();
 #else
@@ -221,10 +229,17 @@ static int evaluate_main(const cli_args *a)
     if (e.threads < 1) e.threads = 1;
     tsf_frame *fr = NULL;
     batch_long *rd = NULL;
-    if (a->format && !strcmp(a->format, "long")) {
-        if ((r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col, &a->time, 1,
-                                 &rd)))
+    char **xcols = NULL; /* --xreg: the columns it names */
+    size_t nxcols = 0;
+    int is_long = a->format && !strcmp(a->format, "long");
+    if ((r = batch_xreg_columns(a->xreg, a->file, is_long, &xcols, &nxcols))) return r;
+    if (is_long) {
+        r = batch_long_open(a->file, a->id_col, a->time_col, a->value_col,
+                            (const char *const *)xcols, nxcols, 0, &a->time, 1, &rd);
+        if (r) {
+            free(xcols);
             return r;
+        }
     } else {
         if ((r = cli_read_csv(a, a->file, &fr))) return r;
         if (fr->ncols == 0) r = cli_usage("%s: no numeric column to evaluate", a->file);
@@ -273,6 +288,7 @@ static int evaluate_main(const cli_args *a)
     batch_file_discard(e.out);
     tsf_frame_free(fr);
     batch_long_close(rd);
+    free(xcols);
     return r;
 }
 

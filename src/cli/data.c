@@ -226,6 +226,21 @@ int cli_load_xreg_future(const cli_args *a, const cli_data *d, size_t h, double 
     return r;
 }
 
+void cli_note_dropped(const tsf_model *m, const cli_data *d, const char *spec, size_t n)
+{
+    tsf_fit_info info;
+    if (!d->xp || tsf_model_info(m, &info) || !info.coef_names || !info.se) return;
+    for (size_t i = 0; i < info.ncoef; i++) {
+        if (info.coef[i] != 0.0 || !isnan(info.se[i])) continue;
+        for (size_t j = 0; j < d->xreg.k; j++)
+            if (!strcmp(info.coef_names[i], d->xnames[j]))
+                fprintf(stderr, "tsf: note: %s: regressor '%s' is constant or a linear "
+                        "combination of the other regressors (and the intercept) in the %zu "
+                        "rows fitted; it was left out (coefficient 0, no standard error), as "
+                        "R's lm reports NA\n", spec ? spec : "the model", d->xnames[j], n);
+    }
+}
+
 int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t n,
                   tsf_model **m)
 {
@@ -262,5 +277,6 @@ int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t
         *m = NULL;
         return cli_fail(st);
     }
+    cli_note_dropped(*m, d, spec, n);
     return 0;
 }

@@ -24,6 +24,8 @@ typedef struct {
      * network trained on every series up to that origin (NULL: spec j is
      * fitted to each series) */
     tsf_model **global;
+    const char *xreg;      /* --xreg list, or NULL */
+    const char *file;      /* the input (for messages) */
 } eval_cfg;
 
 /* Sums over rows of one model: measure k summed over the rows where it is

@@ -39,6 +39,8 @@ int eval_global_fit(eval_cfg *cfg, const batch_series *s, size_t n, int threads,
             memset(&bc, 0, sizeof bc);
             bc.spec = cfg->specs[j];
             bc.fit = cfg->fit;
+            bc.xreg = cfg->xreg; /* each cut series' regressor rows */
+            bc.file = cfg->file;
             r = batch_global_fit(&bc, cut, n, threads, quiet, &cfg->global[j * cfg->origins + o]);
         }
     }

@@ -73,10 +73,12 @@ static void score(const eval_cfg *cfg, const double *y, size_t T, int period,
     }
 }
 
-/* Fits spec on y[0..T) and scores it; reason gets the failure, if any. */
+/* Fits spec on y[0..T) (with the regressors x of all s->n rows, NULL
+ * without) and scores it; reason gets the failure, if any. */
 static void run_one(const eval_cfg *cfg, const char *spec, const tsf_model *gm,
-                    const batch_series *s, size_t T, int period, const double *levels,
-                    size_t nlev, double *v, double *secs, char *reason, size_t rlen)
+                    const batch_series *s, const cli_xbuild *x, size_t T, int period,
+                    const double *levels, size_t nlev, double *v, double *secs, char *reason,
+                    size_t rlen)
 {
     tsf_model *m = NULL;
     tsf_forecast_result *fc = NULL;
@@ -84,11 +86,26 @@ static void run_one(const eval_cfg *cfg, const char *spec, const tsf_model *gm,
     tsf_status st;
     tsf_forecast_opts fo = cfg->fc;
     fo.series = s->id; /* a global model forecasts the series it names */
+    tsf_fit_opts fit = cfg->fit;
+    /* regressors: the fit reads rows [0, T), the forecast takes rows
+     * [T, T + h) as known future values (a backtest knows them), the log
+     * score reads rows [0, T + h); all share one column-major matrix */
+    tsf_xreg xr = {0, NULL, 0, NULL}, xf = xr;
+    const tsf_xreg *xp = NULL;
+    if (x) {
+        fit.trend = x->trend;
+        if (x->k) {
+            xr = (tsf_xreg){x->k, x->x, s->n, (const char *const *)x->names};
+            xf = (tsf_xreg){x->k, x->x + T, s->n, NULL};
+            xp = &xr;
+            fo.xreg_future = &xf;
+        }
+    }
     tsf_clear_error();
-    if (gm ? (st = tsf_forecast(gm, s->y, T, NULL, cfg->h, levels, nlev, &fo, &fc))
+    if (gm ? (st = tsf_forecast(gm, s->y, T, xp, cfg->h, levels, nlev, &fo, &fc))
            : (st = tsf_model_new(spec, &m)) ||
-                 (st = tsf_fit(m, s->y, T, NULL, s->period, &cfg->fit)) ||
-                 (st = tsf_forecast(m, s->y, T, NULL, cfg->h, levels, nlev, &cfg->fc, &fc))) {
+                 (st = tsf_fit(m, s->y, T, xp, s->period, &fit)) ||
+                 (st = tsf_forecast(m, s->y, T, xp, cfg->h, levels, nlev, &fo, &fc))) {
         *secs = batch_now() - t0;
         const char *msg = tsf_errmsg();
         snprintf(reason, rlen, "%s", *msg ? msg : tsf_strerror(st));
@@ -100,7 +117,7 @@ static void run_one(const eval_cfg *cfg, const char *spec, const tsf_model *gm,
             score(cfg, s->y, T, period, fc, NAN, v);
     } else {
         *secs = batch_now() - t0;
-        if ((st = tsf_loglik(m, s->y, T + cfg->h, NULL, T, &ll))) {
+        if ((st = tsf_loglik(m, s->y, T + cfg->h, xp, T, &ll))) {
             const char *msg = tsf_errmsg();
             snprintf(reason, rlen, "log score: %s", *msg ? msg : tsf_strerror(st));
         } else if (!batch_forecast_finite(fc) || !isfinite(ll)) {
@@ -143,8 +160,14 @@ int eval_run_series(const eval_cfg *cfg, const batch_series *s, eval_result *r)
     metric_quantile_levels(levels + cfg->nlevels);
     int period = cfg->fit.period > 0 ? cfg->fit.period : s->period;
     size_t need = eval_min_length(cfg);
-    char reason[1024];
+    char reason[1024], xwhy[1024] = "";
     r->too_short = s->n < need;
+    cli_xbuild xb;
+    memset(&xb, 0, sizeof xb);
+    if (!r->too_short && cfg->xreg &&
+        batch_series_xreg(cfg->xreg, cfg->file, NULL, s, 0, &xb, NULL, xwhy, sizeof xwhy) &&
+        !xwhy[0])
+        snprintf(xwhy, sizeof xwhy, "the regressors could not be built");
     for (size_t o = 0; o < cfg->origins; o++) {
         size_t T = r->too_short ? 0 : s->n - cfg->h - (cfg->origins - 1 - o) * cfg->step;
         for (size_t j = 0; j < cfg->nspecs; j++) {
@@ -154,10 +177,13 @@ int eval_run_series(const eval_cfg *cfg, const batch_series *s, eval_result *r)
                 snprintf(reason, sizeof reason, "the series has %zu observations; -h %zu "
                          "--origins %zu --step %zu need at least %zu", s->n, cfg->h,
                          cfg->origins, cfg->step, need);
+            else if (xwhy[0])
+                snprintf(reason, sizeof reason, "%s", xwhy);
             else
                 run_one(cfg, cfg->specs[j],
-                        cfg->global ? cfg->global[j * cfg->origins + o] : NULL, s, T, period,
-                        levels, nlev, v, &secs, reason, sizeof reason);
+                        cfg->global ? cfg->global[j * cfg->origins + o] : NULL, s,
+                        cfg->xreg ? &xb : NULL, T, period, levels, nlev, v, &secs, reason,
+                        sizeof reason);
             put_row(f, cfg, s, j, o, T, v, secs, reason);
             eval_acc *a = &r->acc[j];
             a->rows++;
@@ -173,6 +199,7 @@ int eval_run_series(const eval_cfg *cfg, const batch_series *s, eval_result *r)
                 }
         }
     }
+    cli_xbuild_free(&xb);
     int bad = fclose(f) != 0 || !r->rows;
     if (bad) eval_result_free(r);
     return bad ? -1 : 0;

@@ -127,14 +127,59 @@ int cli_xreg_names_column(const char *spec, const char *col)
     return 0;
 }
 
+int cli_xreg_columns(const char *spec, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    xterm t[XT_MAX];
+    size_t nt, k = 0, bytes = 0;
+    int r = parse_terms(spec, t, &nt, 0);
+    if (r) return r;
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].kind == XT_COLUMN) {
+            k++;
+            bytes += strlen(t[i].name) + 1;
+        }
+    if (!k) return 0;
+    char **v = malloc(k * sizeof *v + bytes);
+    if (!v) return cli_usage("out of memory");
+    char *p = (char *)(v + k);
+    for (size_t i = 0, j = 0; i < nt; i++)
+        if (t[i].kind == XT_COLUMN) {
+            v[j++] = strcpy(p, t[i].name);
+            p += strlen(p) + 1;
+        }
+    *names = v;
+    *n = k;
+    return 0;
+}
+
+/* A build error: printed as cli_usage does, or into err when err is not
+ * NULL (a series of tsf batch, whose reason goes into its output row). */
+static int berr(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int berr(char *err, size_t errlen, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err ? err : msg, err ? errlen : sizeof msg, fmt, ap);
+    va_end(ap);
+    return err ? EXIT_INPUT : cli_usage("%s", msg);
+}
+
 /* Columns one term gives (0 for trend); calendar needs the axis. */
-static int term_cols(const xterm *t, const tsf_time_axis *ax, const char *file, size_t *nc)
+static int term_cols(const xterm *t, const tsf_time_axis *ax, const char *file, size_t *nc,
+                     char *err, size_t errlen)
 {
     *nc = 0;
     if (t->kind == XT_COLUMN) *nc = 1;
     if (t->kind == XT_FOURIER) tsf_fourier(t->period, t->K, 0, 0, NULL, 0, NULL, nc);
     if (t->kind == XT_CALENDAR && tsf_calendar(ax, 0, 0, NULL, 0, NULL, nc))
-        return cli_usage("%s: --xreg calendar: %s", file, tsf_errmsg());
+        return berr(err, errlen, "%s: --xreg calendar: %s", file, tsf_errmsg());
     return 0;
 }
 
@@ -145,17 +190,18 @@ static size_t row_line(const tsf_frame *f, size_t i)
     return f->axis.nfilled ? 0 : i + 2;
 }
 
-int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
-                   const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out)
+int cli_xreg_build_msg(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
+                       const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out,
+                       char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     xterm t[XT_MAX];
     size_t nt, k = 0, namebytes = 0;
-    int r = parse_terms(spec, t, &nt, 0);
+    int r = parse_terms(spec, t, &nt, err != NULL);
     if (r) return r;
     for (size_t i = 0; i < nt; i++) {
         size_t nc;
-        if ((r = term_cols(&t[i], ax, file, &nc))) return r;
+        if ((r = term_cols(&t[i], ax, file, &nc, err, errlen))) return r;
         k += nc;
         namebytes += t[i].kind == XT_COLUMN ? strlen(t[i].name) + 1 : nc * 24;
         if (t[i].kind == XT_TREND) out->trend = 1;
@@ -167,7 +213,7 @@ int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, si
     out->names = malloc(k * sizeof *out->names + namebytes);
     if (!out->x || !out->names) {
         cli_xbuild_free(out);
-        return cli_usage("out of memory for %zu regressors", k);
+        return berr(err, errlen, "out of memory for %zu regressors", k);
     }
     char *nb = (char *)(out->names + k);
     size_t j = 0;
@@ -178,15 +224,15 @@ int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, si
             size_t idx;
             if (!cols)
                 return cli_xbuild_free(out),
-                       cli_usage("%s: the model uses regressors (%s): give the future values of "
+                       berr(err, errlen, "%s: the model uses regressors (%s): give the future values of "
                                  "'%s' with --xreg-future FILE.csv", file, spec, u->name);
             if (tsf_frame_column(cols, u->name, &idx))
-                return cli_xbuild_free(out), cli_fail(TSF_EINVAL);
+                return cli_xbuild_free(out), berr(err, errlen, "%s", tsf_errmsg());
             if (idx == skip)
-                return cli_xbuild_free(out), cli_usage("%s: --xreg column '%s' is the series "
+                return cli_xbuild_free(out), berr(err, errlen, "%s: --xreg column '%s' is the series "
                                                        "itself", file, u->name);
             if (cols->nrows < nrows)
-                return cli_xbuild_free(out), cli_usage("%s: %zu rows of regressors, %zu needed",
+                return cli_xbuild_free(out), berr(err, errlen, "%s: %zu rows of regressors, %zu needed",
                                                        file, cols->nrows, nrows);
             for (size_t i2 = 0; i2 < nrows; i2++) {
                 double v = cols->cols[idx][i2];
@@ -198,10 +244,10 @@ int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, si
                 const char *lab = cols->time ? cols->time[i2] : NULL;
                 cli_xbuild_free(out);
                 if (line)
-                    return cli_usage("%s:%zu: column '%s': the regressor value is missing "
+                    return berr(err, errlen, "%s:%zu: column '%s': the regressor value is missing "
                                      "(empty or NA); regressors are not modelled, so every "
                                      "row needs one: fill it in", file, line, u->name);
-                return cli_usage("%s: column '%s' at %s (data row %zu, a row filled for a "
+                return berr(err, errlen, "%s: column '%s' at %s (data row %zu, a row filled for a "
                                  "missing time stamp or an empty cell): the regressor value is "
                                  "missing; regressors are not modelled, so every time step "
                                  "needs one: add the row or fill the value in", file, u->name,
@@ -219,7 +265,7 @@ int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, si
                 : tsf_calendar(ax, (int64_t)t0, nrows, x, nrows, nm, &nc);
             if (st) {
                 cli_xbuild_free(out);
-                return cli_usage("%s: --xreg %s: %s", file,
+                return berr(err, errlen, "%s: --xreg %s: %s", file,
                                  u->kind == XT_FOURIER ? "fourier" : "calendar", tsf_errmsg());
             }
             for (size_t c = 0; c < nc; c++) out->names[j + c] = nm[c];
@@ -228,6 +274,12 @@ int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, si
         }
     }
     return 0;
+}
+
+int cli_xreg_build(const char *spec, const tsf_frame *cols, const char *file, size_t skip,
+                   const tsf_time_axis *ax, size_t t0, size_t nrows, cli_xbuild *out)
+{
+    return cli_xreg_build_msg(spec, cols, file, skip, ax, t0, nrows, out, NULL, 0);
 }
 
 void cli_xbuild_free(cli_xbuild *b)

@@ -161,12 +161,16 @@ int tsf_combo_has_global(const void *impl)
  * each series when it is forecast (model_member_fc), as a combo without
  * --global would. */
 static tsf_status combo_fit_global(void *impl, const double *const *ys, const size_t *ns,
-                                   const char *const *ids, size_t nseries, int period,
-                                   const tsf_fit_opts *opts)
+                                   const tsf_xreg *const *xregs, const char *const *ids,
+                                   size_t nseries, int period, const tsf_fit_opts *opts)
 {
     tsf_combo *c = impl;
     c->fitted = 0;
     c->global = 0;
+    if (xregs)
+        return tsf_set_error(TSF_EUNSUP, "a global combination takes no regressors (its "
+                             "members fitted per series would need them at every forecast); "
+                             "train the neural member alone");
     int any = 0;
     for (size_t j = 0; j < c->k; j++) {
         if (!c->m[j]->type->fit_global) continue;

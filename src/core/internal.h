@@ -35,10 +35,11 @@ typedef struct tsf_model_type {
                       int period, const tsf_fit_opts *opts);
     tsf_status (*fit_many)(void *impl, const double *const *ys, const size_t *ns,
                            size_t nseries, int period, const tsf_fit_opts *opts);
-    /* A global fit (tsf_fit_global): per-series scales and ids; NULL: none. */
+    /* A global fit (tsf_fit_global): per-series scales and ids, and
+     * xregs[k] the regressors of series k (xregs NULL: none); NULL: none. */
     tsf_status (*fit_global)(void *impl, const double *const *ys, const size_t *ns,
-                             const char *const *ids, size_t nseries, int period,
-                             const tsf_fit_opts *opts);
+                             const tsf_xreg *const *xregs, const char *const *ids,
+                             size_t nseries, int period, const tsf_fit_opts *opts);
     /* Fills every field of info except fit_seconds, lambda and the
      * transform's Jacobian (which the core adds to loglik/aic/aicc/bic). */
     tsf_status (*info)(const void *impl, tsf_fit_info *info);

@@ -208,9 +208,21 @@ tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *n
                           const char *const *ids, size_t nseries, int series_period,
                           const tsf_fit_opts *opts)
 {
+    return tsf_fit_global_x(m, ys, ns, NULL, ids, nseries, series_period, opts);
+}
+
+tsf_status tsf_fit_global_x(tsf_model *m, const double *const *ys, const size_t *ns,
+                            const tsf_xreg *const *xregs, const char *const *ids,
+                            size_t nseries, int series_period, const tsf_fit_opts *opts)
+{
     if (!m) return tsf_set_error(TSF_EINVAL, "tsf_fit_global: no model given");
     if (nseries == 0 || !ys || !ns || !ids)
         return tsf_set_error(TSF_EINVAL, "tsf_fit_global: no series given");
+    for (size_t k = 0; xregs && k < nseries; k++)
+        if (!xregs[k] || xregs[k]->k != xregs[0]->k || !xregs[k]->k)
+            return tsf_set_error(TSF_EINVAL, "tsf_fit_global_x: series %zu has %zu regressors, "
+                                 "series 1 %zu; every series needs the same (at least one)",
+                                 k + 1, xregs[k] ? xregs[k]->k : 0, xregs[0] ? xregs[0]->k : 0);
     if (!m->type->fit_global)
         return tsf_set_error(TSF_EUNSUP, "model '%s' is not a neural network: a global model "
                              "is one network trained on all series (gru(), lstm(), "
@@ -224,7 +236,7 @@ tsf_status tsf_fit_global(tsf_model *m, const double *const *ys, const size_t *n
         return tsf_set_error(TSF_EUNSUP, "a global model takes no transform (each series is "
                              "divided by its own scale)");
     double t0 = tsf_now();
-    st = m->type->fit_global(m->impl, ys, ns, ids, nseries, period, &o);
+    st = m->type->fit_global(m->impl, ys, ns, xregs, ids, nseries, period, &o);
     m->fit_seconds = tsf_now() - t0;
     if (!st) {
         m->fitted = 1;

@@ -111,8 +111,8 @@ static tsf_status copy_ids(tsf_neural *m, const char *const *ids, size_t N)
 }
 
 tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size_t *ns,
-                                 const char *const *ids, size_t nseries, int period,
-                                 const tsf_fit_opts *opts)
+                                 const tsf_xreg *const *xregs, const char *const *ids,
+                                 size_t nseries, int period, const tsf_fit_opts *opts)
 {
     tsf_neural *m = impl;
     if (nseries == 0) return tsf_set_error(TSF_EINVAL, "no series given");
@@ -122,10 +122,22 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
         if (!ys[k] && ns[k]) return tsf_set_error(TSF_EINVAL, "series %zu has no data", k + 1);
     tsf_neural_global_free(m);
     m->cfg.nseries = (int)nseries;
+    if (xregs && opts && opts->trend)
+        return tsf_set_error(TSF_EUNSUP, "neural models take no trend term; give regressor "
+                             "columns or fourier/calendar terms instead");
+    const char *why = !xregs && m->cfg.arch->needs_x ? m->cfg.arch->needs_x(&m->cfg) : NULL;
+    if (why) return tsf_set_error(TSF_EINVAL, "%s", why);
     tsf_status st = copy_ids(m, ids, nseries);
-    if (!st) st = tsf_neural_train(m, ys, ns, NULL, nseries, period, opts);
+    /* regressors: scaled with statistics pooled over every series' rows,
+     * stored in the model as a single series' are */
+    if (!st) {
+        tsf_neural_set_x(m, 0);
+        if (xregs) st = tsf_neural_fit_x(m, xregs, ns, nseries);
+    }
+    if (!st) st = tsf_neural_train(m, ys, ns, xregs, nseries, period, opts);
     if (st) {
         tsf_neural_global_free(m);
+        tsf_neural_set_x(m, 0);
         m->cfg.nseries = 0;
     }
     return st;

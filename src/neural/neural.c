@@ -219,27 +219,36 @@ tsf_status tsf_neural_fit_many(void *impl, const double *const *ys, const size_t
 }
 
 /* Each regressor's centre and scale: its mean and standard deviation
- * over the fitting rows (1 for a constant column). */
-static tsf_status fit_x(tsf_neural *m, const tsf_xreg *xreg, size_t n)
+ * over the fitting rows of every series (xs[s] with ns[s] rows; a global
+ * model pools them), 1 for a constant column.  Names from series 0. */
+tsf_status tsf_neural_fit_x(tsf_neural *m, const tsf_xreg *const *xs, const size_t *ns,
+                            size_t nseries)
 {
-    size_t k = xreg->k;
+    size_t k = xs[0]->k, n = 0;
     tsf_neural_set_x(m, k);
     if (!m->xcenter) return tsf_set_error(TSF_ENOMEM, "out of memory for %zu regressors", k);
-    tsf_status st = tsf_neural_check_x(m, xreg, n, "fitting rows");
-    if (st) return st;
+    for (size_t s = 0; s < nseries; s++) {
+        tsf_status st = tsf_neural_check_x(m, xs[s], ns[s], "fitting rows");
+        if (st) return st;
+        n += ns[s];
+    }
     if (n < 2) return tsf_set_error(TSF_EDOMAIN, "too few rows (%zu) for regressors", n);
     for (size_t j = 0; j < k; j++) {
-        const double *c = xreg->x + j * xreg->ld;
         double mu = 0.0, ss = 0.0;
-        for (size_t i = 0; i < n; i++) mu += c[i];
+        for (size_t s = 0; s < nseries; s++)
+            for (size_t i = 0; i < ns[s]; i++) mu += xs[s]->x[j * xs[s]->ld + i];
         mu /= (double)n;
-        for (size_t i = 0; i < n; i++) ss += (c[i] - mu) * (c[i] - mu);
+        for (size_t s = 0; s < nseries; s++)
+            for (size_t i = 0; i < ns[s]; i++) {
+                double d = xs[s]->x[j * xs[s]->ld + i] - mu;
+                ss += d * d;
+            }
         double sd = sqrt(ss / (double)(n - 1));
         m->xcenter[j] = mu;
         m->xscale[j] = sd > 1e-12 * (fabs(mu) + 1.0) ? sd : 1.0;
         char nm[32];
         snprintf(nm, sizeof nm, "xreg%zu", j + 1);
-        const char *src = xreg->names && xreg->names[j] ? xreg->names[j] : nm;
+        const char *src = xs[0]->names && xs[0]->names[j] ? xs[0]->names[j] : nm;
         if (!(m->xnames[j] = strdup(src))) return tsf_set_error(TSF_ENOMEM, "out of memory");
     }
     return TSF_OK;
@@ -254,7 +263,7 @@ tsf_status tsf_neural_fit(void *impl, const double *y, size_t n, const tsf_xreg 
                              "extrapolate the network's inputs beyond anything seen); give "
                              "regressor columns or fourier/calendar terms instead");
     if (!xreg || !xreg->k) return tsf_neural_fit_many(impl, &y, &n, 1, period, opts);
-    tsf_status st = fit_x(m, xreg, n);
+    tsf_status st = tsf_neural_fit_x(m, &xreg, &n, 1);
     if (!st) st = tsf_neural_train(m, &y, &n, &xreg, 1, period, opts);
     if (st) tsf_neural_set_x(m, 0);
     return st;

@@ -147,8 +147,14 @@ tsf_status tsf_neural_check_x(const tsf_neural *m, const tsf_xreg *x, size_t n,
                               const char *what);
 
 /* Global models (global.c). */
-/* Trains a global model (tsf_fit_global): per-series scales, ids copied. */
+/* The regressors' centres and scales (their mean and standard deviation
+ * over the rows of every series, pooled) and names into m. */
+tsf_status tsf_neural_fit_x(tsf_neural *m, const tsf_xreg *const *xs, const size_t *ns,
+                            size_t nseries);
+/* Trains a global model (tsf_fit_global, tsf_fit_global_x): per-series
+ * scales, ids copied; xregs NULL or each series' regressors. */
 tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size_t *ns,
+                                 const tsf_xreg *const *xregs,
                                  const char *const *ids, size_t nseries, int period,
                                  const tsf_fit_opts *opts);
 /* The series of a global model whose id is id (its index into *k); a

@@ -97,6 +97,78 @@ static tsf_status count_used(const tsf_arima *a, const double *y, size_t n, cons
     return TSF_OK;
 }
 
+/* The name of user regressor c (xreg's, or R's default xreg1, ...). */
+static const char *uname(const tsf_xreg *xreg, size_t c, char *buf, size_t len)
+{
+    if (xreg->names && xreg->names[c]) return xreg->names[c];
+    snprintf(buf, len, "xreg%zu", c + 1);
+    return buf;
+}
+
+/* Regressors that tsf_arima_aliased() marked are left out of the fit, as
+ * R's lm leaves out aliased columns: X keeps the other columns (first
+ * ones in place) and the coefficients are those of the smaller model. */
+static tsf_status drop_columns(tsf_arima *a, size_t n, double *X, const tsf_xreg *xreg,
+                               const int *drop)
+{
+    size_t base = a->nreg - a->kuser, j = base, kk = 0;
+    char (*buf)[32] = malloc(a->kuser * sizeof *buf);
+    const char **names = malloc(a->kuser * sizeof *names);
+    if (!buf || !names) {
+        free(buf);
+        free(names);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
+    }
+    for (size_t c = 0; c < a->kuser; c++) {
+        if (drop[c]) continue;
+        if (j != base + c) memmove(X + j * n, X + (base + c) * n, n * sizeof *X);
+        names[kk++] = uname(xreg, c, buf[c], sizeof buf[c]);
+        j++;
+    }
+    a->kuser = kk;
+    tsf_status st = tsf_arima_alloc_coef(a, names);
+    free(names);
+    free(buf);
+    return st;
+}
+
+/* After the fit without them: the model takes all kfull regressors again,
+ * a dropped one with coefficient 0 and standard error NaN (R's lm: NA),
+ * so forecasts take the same columns as the fit.  The likelihood and
+ * criteria stay those of the fitted (smaller) model. */
+static tsf_status restore_columns(tsf_arima *a, size_t kfull, const tsf_xreg *xreg,
+                                  const int *drop)
+{
+    size_t nc = a->ncoef, pf = a->pf, qf = a->qf, nd = a->nd;
+    size_t bytes = (2 * nc + pf + qf + nd + 3) * sizeof(double);
+    double *keep = malloc(bytes);
+    if (!keep) return tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
+    double *coef = keep, *se = coef + nc, *phi = se + nc, *theta = phi + pf + 1,
+           *delta = theta + qf + 1;
+    memcpy(coef, a->coef, nc * sizeof *coef);
+    memcpy(se, a->se, nc * sizeof *se);
+    memcpy(phi, a->phi, (pf + 1) * sizeof *phi);
+    memcpy(theta, a->theta, (qf + 1) * sizeof *theta);
+    memcpy(delta, a->delta, (nd + 1) * sizeof *delta);
+    a->kuser = kfull;
+    tsf_status st = tsf_arima_alloc_coef(a, xreg->names);
+    if (!st) {
+        size_t fixed = a->ncoef - kfull, r = fixed;
+        memcpy(a->coef, coef, fixed * sizeof *coef);
+        memcpy(a->se, se, fixed * sizeof *se);
+        for (size_t c = 0; c < kfull; c++) {
+            a->coef[fixed + c] = drop[c] ? 0.0 : coef[r];
+            a->se[fixed + c] = drop[c] ? NAN : se[r];
+            r += !drop[c];
+        }
+        memcpy(a->phi, phi, (pf + 1) * sizeof *phi);
+        memcpy(a->theta, theta, (qf + 1) * sizeof *theta);
+        memcpy(a->delta, delta, (nd + 1) * sizeof *delta);
+    }
+    free(keep);
+    return st;
+}
+
 tsf_status tsf_arima_fit(tsf_arima *a, const double *y, size_t n, const tsf_xreg *xreg,
                          const tsf_fit_opts *opts)
 {
@@ -137,9 +209,19 @@ tsf_status tsf_arima_fit(tsf_arima *a, const double *y, size_t n, const tsf_xreg
                              "orders or fewer regressors)", a->ncoef, TSF_ARIMA_MAXPAR);
     double *X = malloc((a->nreg * n > 0 ? a->nreg * n : 1) * sizeof *X);
     if (!X) return tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
-    if (!(st = tsf_arima_regmatrix(a, n, 0, xreg, X)) &&
-        !(st = count_used(a, y, n, X, &a->nobs)))
+    int *drop = NULL;
+    size_t ndrop = 0, kfull = a->kuser;
+    if (!(st = tsf_arima_regmatrix(a, n, 0, xreg, X)) && kfull) {
+        if (!(drop = malloc(kfull * sizeof *drop)) ||
+            (ndrop = tsf_arima_aliased(a, y, n, X, drop)) == (size_t)-1)
+            st = tsf_set_error(TSF_ENOMEM, "out of memory for the regressors");
+        else if (ndrop)
+            st = drop_columns(a, n, X, xreg, drop);
+    }
+    if (!st && !(st = count_used(a, y, n, X, &a->nobs)))
         st = tsf_arima_fit_run(a, y, n, X);
+    if (!st && ndrop) st = restore_columns(a, kfull, xreg, drop);
+    free(drop);
     free(X);
     if (!st) a->fitted = 1;
     return st;

@@ -146,6 +146,14 @@ void tsf_arima_ssview(const tsf_arima *a, tsf_arima_ss *m);
 tsf_status tsf_arima_finish(tsf_arima *a);
 
 /* Allocates the coefficient arrays for the current order and regflags. */
+/* Marks in drop[0..kuser) the user regressors (columns of X, the
+ * regression matrix of tsf_arima_regmatrix) that carry nothing of their
+ * own in the rows the fit uses: after differencing, a column that is zero
+ * or a linear combination of the columns before it (intercept, drift,
+ * trend, earlier regressors), to R's lm tolerance.  Returns how many,
+ * (size_t)-1 when out of memory. */
+size_t tsf_arima_aliased(const tsf_arima *a, const double *y, size_t n, const double *X,
+                         int *drop);
 tsf_status tsf_arima_alloc_coef(tsf_arima *a, const char *const *unames);
 
 /* Fits coef/se/sigma2/loglik for a->method on y with the regression

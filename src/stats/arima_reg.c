@@ -173,3 +173,60 @@ tsf_status tsf_arima_finish(tsf_arima *a)
     tsf_arima_expand(o, a->coef, a->phi, a->theta);
     return TSF_OK;
 }
+
+size_t tsf_arima_aliased(const tsf_arima *a, const double *y, size_t n, const double *X,
+                         int *drop)
+{
+    size_t k = a->nreg, base = a->nreg - a->kuser, nd = a->nd, m = 0, ndrop = 0;
+    for (size_t c = 0; c < a->kuser; c++) drop[c] = 0;
+    if (!k || n <= nd) return 0;
+    /* the differenced columns over the rows the fit can use */
+    double *Z = malloc(k * (n - nd) * sizeof *Z);
+    if (!Z) return (size_t)-1;
+    size_t ld = n - nd;
+    for (size_t t = nd; t < n; t++) {
+        double v = y[t];
+        for (size_t i = 0; i < nd; i++) v -= a->delta[i] * y[t - 1 - i];
+        int ok = !isnan(v);
+        for (size_t j = 0; j < k && ok; j++) {
+            double xv = X[j * n + t];
+            for (size_t i = 0; i < nd; i++) xv -= a->delta[i] * X[j * n + t - 1 - i];
+            ok = !isnan(xv);
+            Z[j * ld + m] = xv;
+        }
+        if (ok) m++;
+    }
+    /* modified Gram-Schmidt, twice per column, in order: a column whose
+     * remainder is below 1e-7 of its norm (R's qr tolerance in lm) is a
+     * combination of the columns before it; kept columns stay as the
+     * orthonormal basis in place */
+    int *kept = calloc(k, sizeof *kept);
+    if (!kept) {
+        free(Z);
+        return (size_t)-1;
+    }
+    for (size_t j = 0; j < k; j++) {
+        double *z = Z + j * ld, n0 = 0.0, n1 = 0.0;
+        for (size_t t = 0; t < m; t++) n0 += z[t] * z[t];
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < j; i++) {
+                if (!kept[i]) continue;
+                const double *q = Z + i * ld;
+                double d = 0.0;
+                for (size_t t = 0; t < m; t++) d += q[t] * z[t];
+                for (size_t t = 0; t < m; t++) z[t] -= d * q[t];
+            }
+        for (size_t t = 0; t < m; t++) n1 += z[t] * z[t];
+        if (n0 > 0.0 && sqrt(n1) > 1e-7 * sqrt(n0)) {
+            kept[j] = 1;
+            double s = 1.0 / sqrt(n1);
+            for (size_t t = 0; t < m; t++) z[t] *= s;
+        } else if (j >= base) {
+            drop[j - base] = 1;
+            ndrop++;
+        }
+    }
+    free(kept);
+    free(Z);
+    return ndrop;
+}

@@ -15,7 +15,8 @@
  *   of their approximate criterion until one is acceptable;
  * - a model is rejected (criterion infinite) when an AR or MA root lies
  *   within 1.01 of the unit circle: such fits are near non-stationary or
- *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2). */
+ *   non-invertible and forecast badly (Hyndman & Khandakar 2008, sec. 3.2),
+ *   or when a coefficient has no finite variance (forecast's checkarima). */
 #include <math.h>
 #include <lapacke.h>
 #include <stdlib.h>
@@ -82,6 +83,20 @@ static double min_root(const tsf_fit_info *info, const tsf_auto_order *o, int s)
     return isnan(ra) || isnan(rm) ? NAN : fmin(2.0, fmin(ra, rm));
 }
 
+/* forecast's checkarima: a fit whose coefficient covariance gives some
+ * coefficient no variance (R: a NaN square root of var.coef's diagonal;
+ * tsf: a NaN standard error, the Hessian not positive definite) is not a
+ * candidate.  A user regressor left out as constant or collinear
+ * (coefficient 0, standard error NaN; arima.c) is not such a coefficient. */
+static int no_variance(const tsf_fit_info *info, size_t kuser)
+{
+    for (size_t i = 0; i < info->ncoef; i++) {
+        int dropped = i >= info->ncoef - kuser && info->coef[i] == 0.0;
+        if (isnan(info->se[i]) && !dropped) return 1;
+    }
+    return 0;
+}
+
 /* Fits one candidate; *ic = INFINITY when it fails or is rejected.  *out
  * receives the model when out is non-NULL and the fit is acceptable. */
 static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *ic,
@@ -123,7 +138,7 @@ static tsf_status fit_one(fit_ctx *c, const tsf_auto_order *o, int css, double *
         }
     }
     double r = isfinite(v) ? min_root(&info, o, s) : NAN;
-    if (isfinite(v) && r >= MIN_ROOT) {
+    if (isfinite(v) && r >= MIN_ROOT && !no_variance(&info, c->xreg ? c->xreg->k : 0)) {
         *ic = v;
         if (out) {
             *out = a;
