@@ -133,6 +133,15 @@ static int before(const eval_run *e, size_t x, size_t y)
     return u < v;
 }
 
+/* One column of the ranked table: a measure no fit produced (every series
+ * failed, or a model without a log score such as a global one) is NA. */
+static void cell(double v, int width, char conv, int prec)
+{
+    if (isnan(v)) printf(" %*s", width, "NA");
+    else if (conv == 'f') printf(" %*.*f", width, prec, v);
+    else printf(" %*.*g", width, prec, v);
+}
+
 static void print_table(const eval_run *e, const char *file)
 {
     size_t order[MAX_SPECS];
@@ -156,12 +165,17 @@ static void print_table(const eval_run *e, const char *file)
         const eval_acc *a = &e->total[order[r]];
         char rank[24];
         snprintf(rank, sizeof rank, "%zu", r + 1);
-        printf("%-4s %-28s %8.3f %8.4f %8.4f %11.5g", isnan(mean_of(a, EM_MASE)) ? "-" : rank,
-               e->cfg.specs[order[r]], mean_of(a, EM_SMAPE), mean_of(a, EM_MASE),
-               mean_of(a, EM_RMSSE), mean_of(a, EM_CRPS));
-        for (size_t l = 0; l < e->cfg.nlevels; l++)
-            printf(" %7.3f %11.5g", mean_of(a, EM_FIXED + 2 * l), mean_of(a, EM_FIXED + 2 * l + 1));
-        printf(" %10.4f %7zu %9.2f\n", mean_of(a, EM_LOGS), a->failed, a->seconds);
+        printf("%-4s %-28s", isnan(mean_of(a, EM_MASE)) ? "-" : rank, e->cfg.specs[order[r]]);
+        cell(mean_of(a, EM_SMAPE), 8, 'f', 3);
+        cell(mean_of(a, EM_MASE), 8, 'f', 4);
+        cell(mean_of(a, EM_RMSSE), 8, 'f', 4);
+        cell(mean_of(a, EM_CRPS), 11, 'g', 5);
+        for (size_t l = 0; l < e->cfg.nlevels; l++) {
+            cell(mean_of(a, EM_FIXED + 2 * l), 7, 'f', 3);
+            cell(mean_of(a, EM_FIXED + 2 * l + 1), 11, 'g', 5);
+        }
+        cell(mean_of(a, EM_LOGS), 10, 'f', 4);
+        printf(" %7zu %9.2f\n", a->failed, a->seconds);
     }
 }
 
