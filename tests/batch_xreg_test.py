@@ -149,10 +149,14 @@ if code == 0:
 # evaluate --global --xreg: one network per origin on the cut series and
 # their regressor rows; every row scored
 out = os.path.join(tmp, "eg.csv")
-code, _, err = run(["evaluate", "-m", "gru(hidden=8,layers=1,context=8)", "--global", "--epochs",
+code, table, err = run(["evaluate", "-m", "gru(hidden=8,layers=1,context=8)", "--global", "--epochs",
                     "2", "--samples", "50", "--seed", "1", "--xreg", "x1,x2", "-h", "3",
                     "--origins", "2", "--format", "long", "--quiet", "-o", out, long_csv])
 check("evaluate --global --xreg exit", code == 0, err)
+# a global model has no per-series log score: NA in the table, never nan
+rowtok = [l.split() for l in table.splitlines() if l.startswith("1 ")]
+check("evaluate --global table NA", "nan" not in table.split() and len(rowtok) == 1 and
+      rowtok[0][-3] == "NA", table)
 if code == 0:
     rows = rows_of(out)
     check("evaluate --global --xreg rows", len(rows) == 6 and
