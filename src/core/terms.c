@@ -22,8 +22,11 @@ tsf_status tsf_fourier(double period, int K, size_t t0, size_t n, double *x, siz
         /* 2k = period: sin(pi t) is 0 at every integer t (R drops it) */
         int has_sin = fabs(2.0 * k - period) > 1e-12;
         for (int c = has_sin ? 0 : 1; c < 2; c++, j++) {
-            if (names)
-                snprintf(names[j], 24, "%c%d-%.10g", c ? 'C' : 'S', k % 100000, period);
+            if (names) { /* at most 23 characters for a period above 1: "S99999-1.234567891e+99" */
+                char nm[48];
+                snprintf(nm, sizeof nm, "%c%d-%.10g", c ? 'C' : 'S', k % 100000, period);
+                snprintf(names[j], 24, "%.23s", nm);
+            }
             if (!x) continue;
             for (size_t i = 0; i < n; i++) {
                 /* the phase k t / period reduced to [0, 1) before the
