@@ -157,13 +157,7 @@ static void test_fd_two_threads(void **state)
     }
     float *g = fa(nn->nparams);
     tsf_nn_forward_backward(nn, c.a, c.x, c.y, B, T, NULL, g, 1.0f);
-    for (size_t k = 0; k < nn->ntens; k++) {
-        const tsf_nn_tensor *t = &nn->tens[k];
-        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
-        char what[80];
-        snprintf(what, sizeof what, "2 threads %s", t->name);
-        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, 1e-2);
-    }
+    check_net("2 threads", net_loss, &c, nn, g, 1e-2);
     omp_set_num_threads(1);
     tsf_nn_acts_free(c.a);
     free(c.x), free(c.y), free(g);
