@@ -16,6 +16,7 @@
 #include <omp.h>
 #endif
 #include "core/model_impl.h"
+#include "neural/device.h"
 #include "neural/net.h"
 #include "neural/neural.h"
 #include "fd_check.h"
@@ -36,14 +37,23 @@ static float *fa(size_t n)
     return p;
 }
 
-static tsf_nn *make_net(gsl_rng *r)
+static tsf_nn *make_net(gsl_rng *r, const tsf_nn_backend *be)
 {
     tsf_nn_config cfg = {.arch = &tsf_nn_arch_wavenet, .head = TSF_NN_HEAD_GAUSSIAN,
                          .hidden = 8, .layers = 3, .context = T, .period = 3,
                          .hp = {6, 2, 1, 0}};
     tsf_nn *nn;
-    assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
-    tsf_nn_init(nn, 7);
+    if (be) { /* a CPU backend other than the reference */
+        assert_int_equal(tsf_nn_new_on(&cfg, be, &nn), TSF_OK);
+        tsf_nn *ref;
+        assert_int_equal(tsf_nn_new(&cfg, &ref), TSF_OK);
+        tsf_nn_init(ref, 7);
+        memcpy(nn->params, ref->params, nn->nparams * sizeof *nn->params);
+        tsf_nn_free(ref);
+    } else {
+        assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
+        tsf_nn_init(nn, 7);
+    }
     for (size_t i = 0; i < nn->nparams; i++) nn->params[i] += (float)gsl_ran_gaussian(r, 0.1);
     /* keep the values entering the ReLUs away from the kink (finite
      * differences) */
@@ -55,9 +65,10 @@ static tsf_nn *make_net(gsl_rng *r)
 }
 
 /* One pass at `threads` threads with activations made for that count:
- * o (B T K), g (nparams, starting from g0), dx (B T nin); returns the loss. */
+ * o (B T K), g (nparams, starting from g0), dx (B T nin); returns the
+ * loss, the activations' size in *size. */
 static double pass(tsf_nn *nn, int threads, const float *x, const float *y, float *o,
-                   const float *g0, float *g, float *dx)
+                   const float *g0, float *g, float *dx, size_t *size)
 {
     omp_set_num_threads(threads);
     tsf_nn_acts *a;
@@ -67,6 +78,7 @@ static double pass(tsf_nn *nn, int threads, const float *x, const float *y, floa
     memcpy(g, g0, nn->nparams * sizeof *g);
     double loss = tsf_nn_forward_backward(nn, a, x, y, B, T, o, g, 0.5f);
     memcpy(dx, a->dx, B * T * nn->nin * sizeof *dx);
+    *size = a->size;
     tsf_nn_acts_free(a);
     omp_set_num_threads(1);
     return loss;
@@ -89,11 +101,13 @@ static void close_to(const char *what, const float *a, const float *b, size_t n,
                      (double)b[i]);
 }
 
-static void test_pass_threads(void **state)
+/* be: NULL, the reference (OpenBLAS, one thread in the test suite), or
+ * oneDNN's table */
+static void pass_threads(const tsf_nn_backend *be)
 {
-    (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    tsf_nn *nn = make_net(r);
+    tsf_nn *nn = make_net(r, be);
+    print_message("backend %s\n", nn->be->name);
     size_t F = nn->nin, K = nn->K, np = nn->nparams;
     float *x = fa(B * T * F), *y = fa(B * T), *g0 = fa(np);
     for (size_t b = 0; b < B; b++)
@@ -105,12 +119,16 @@ static void test_pass_threads(void **state)
     y[3] = NAN;
     for (size_t i = 0; i < np; i++) g0[i] = (float)gsl_ran_gaussian(r, 0.01);
     float *o1 = fa(B * T * K), *g1 = fa(np), *d1 = fa(B * T * F);
-    double l1 = pass(nn, 1, x, y, o1, g0, g1, d1);
+    size_t s1, s, sb;
+    double l1 = pass(nn, 1, x, y, o1, g0, g1, d1, &s1);
     for (int threads = 2; threads <= 3; threads++) {
         float *o = fa(B * T * K), *g = fa(np), *d = fa(B * T * F);
         float *ob = fa(B * T * K), *gb = fa(np), *db = fa(B * T * F);
-        double l = pass(nn, threads, x, y, o, g0, g, d);
-        double lb = pass(nn, threads, x, y, ob, g0, gb, db);
+        double l = pass(nn, threads, x, y, o, g0, g, d, &s);
+        double lb = pass(nn, threads, x, y, ob, g0, gb, db, &sb);
+        /* the team's gradient buffers: the split did run */
+        if (nn->be->team_products())
+            assert_int_equal(s, s1 + (size_t)(threads - 1) * np);
         print_message("%d threads: loss %.9g (1 thread %.9g)\n", threads, l, l1);
         assert_true(fabs(l - l1) <= 1e-5 * fabs(l1));
         close_to("output", o, o1, B * T * K, 1e-5);
@@ -135,6 +153,16 @@ static void test_pass_threads(void **state)
     gsl_rng_free(r);
 }
 
+static void test_pass_threads(void **state)
+{
+    (void)state;
+    pass_threads(NULL);
+    const tsf_nn_backend *be;
+    if (tsf_nn_backend_get(TSF_DEVICE_CPU, TSF_PRECISION_FP32, &be) == TSF_OK &&
+        be != tsf_nn_backend_cpu())
+        pass_threads(be);
+}
+
 static double net_loss(void *v)
 {
     net_ctx *c = v;
@@ -146,7 +174,7 @@ static void test_fd_two_threads(void **state)
     (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 5);
-    tsf_nn *nn = make_net(r);
+    tsf_nn *nn = make_net(r, NULL);
     size_t F = nn->nin;
     omp_set_num_threads(2);
     net_ctx c = {nn, NULL, fa(B * T * F), fa(B * T)};

@@ -179,14 +179,15 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, wn_acts *
  * activations, and the buffers are added to grads element by element in
  * thread order (a static split of the elements): no sum whose order
  * depends on scheduling, so a thread count gives the same bits at every
- * run.  At most TEAM_MAX threads; 1 on a device, inside a parallel region
- * and without OpenMP. */
+ * run.  At most TEAM_MAX threads; 1 where the backend's products cannot
+ * run on the team's threads (backend.h, team_products: devices, OpenBLAS
+ * with threads of its own), inside a parallel region and without OpenMP. */
 #define TEAM_MAX 64
 
 static size_t team(const tsf_nn *nn, size_t B)
 {
 #ifdef _OPENMP
-    if (nn->be->on_device || omp_in_parallel()) return 1;
+    if (!nn->be->team_products || !nn->be->team_products() || omp_in_parallel()) return 1;
     size_t n = (size_t)omp_get_max_threads();
     n = n < TEAM_MAX ? n : TEAM_MAX;
     return n < B ? n : B;
