@@ -4,15 +4,24 @@
 # one run, in fp32 and in bf16 (tsf: --precision bf16 through oneDNN;
 # PyTorch: torch.autocast("cpu", dtype=torch.bfloat16)), at each thread
 # count; plus tsf's forecast sampling throughput (paths x steps / s).
-#   bench/neural_vs_torch.sh [THREADS...] [STEPS=N]   (default: 1 2, STEPS=20)
+#   bench/neural_vs_torch.sh [THREADS...] [STEPS=N] [ROWS=ARCH] [BF16=no]
+#   (default: 1 2, STEPS=20, every row, bf16 columns measured)
+#   ROWS=ARCH: only the rows whose model starts with ARCH, e.g. the wavenet
+#   rows at 1 and 2 threads (issue #10's speed goal), fp32 only:
+#     bench/neural_vs_torch.sh ROWS=wavenet BF16=no
+#   BF16=no: the bf16 columns are not measured (printed as 0).
 #   (from the repository root, after `meson setup build && ninja -C build`)
 # Needs Debian's python3-torch (apt-get install -y python3-torch).
 set -eu
 STEPS=20
 TLIST=
+ROWS=
+BF16=yes
 for a in "$@"; do
     case $a in
     STEPS=*) STEPS=${a#STEPS=} ;;
+    ROWS=*) ROWS=${a#ROWS=} ;;
+    BF16=*) BF16=${a#BF16=} ;;
     *) TLIST="$TLIST $a" ;;
     esac
 done
@@ -32,7 +41,7 @@ ${CC:-cc} -O2 -fopenmp -I"$ROOT/include" -I"$ROOT/src" "$ROOT/bench/neural_bench
     "$BUILD/libtsf.a" -o "$DRV" -lgsl -lopenblas -llapacke -lcsv -ljansson $DNNL -lm
 
 field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-ratio() { echo "$1 / $2" | bc -l; }
+ratio() { if [ "$(echo "$2 == 0" | bc)" = 1 ]; then echo 0; else echo "$1 / $2" | bc -l; fi; }
 WN=
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc --all) cores;" \
@@ -59,11 +68,16 @@ for THREADS in $TLIST; do
                "transformer-additive 64 2 4 256 8" \
                "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
         set -- $cfg
+        case $1 in "$ROWS"*) ;; *) continue ;; esac
         t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24 fp32)
         p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
-        tb=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24 bf16 2>/dev/null ||
-             echo '{"steps_per_s": 0, "cpu_steps_per_s": 0, "maxrss_mb": 0}')
-        pb=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS" bf16)
+        NONE='{"steps_per_s": 0, "cpu_steps_per_s": 0, "maxrss_mb": 0, "backend": "none"}'
+        tb=$NONE
+        pb=$NONE
+        if [ "$BF16" != no ]; then
+            tb=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24 bf16 2>/dev/null || echo "$NONE")
+            pb=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS" bf16)
+        fi
         ts=$(field "$t" steps_per_s); ps=$(field "$p" steps_per_s)
         tc=$(field "$t" cpu_steps_per_s); pc=$(field "$p" cpu_steps_per_s)
         bs=$(field "$tb" steps_per_s); qs=$(field "$pb" steps_per_s)

@@ -33,4 +33,21 @@ static double check(const char *what, lossfn f, void *ctx, float *x, const float
     return worst;
 }
 
+#ifdef TSF_NEURAL_NET_H
+/* A whole network's loss f against its analytic gradient g: up to 12
+ * entries of every tensor of nn, reported as "NAME TENSOR" (for files
+ * that include neural/net.h before this header). */
+static inline void check_net(const char *name, lossfn f, void *ctx, tsf_nn *nn, const float *g,
+                             double tol)
+{
+    for (size_t k = 0; k < nn->ntens; k++) {
+        const tsf_nn_tensor *t = &nn->tens[k];
+        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
+        char what[80];
+        snprintf(what, sizeof what, "%s %s", name, t->name);
+        check(what, f, ctx, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, tol);
+    }
+}
+#endif
+
 #endif

@@ -441,13 +441,7 @@ static void run_net_hp(const tsf_nn_arch_ops *arch, tsf_nn_head head, const char
     c.y[3] = NAN;
     float *g = fa(nn->nparams);
     tsf_nn_forward_backward(nn, c.a, c.x, c.y, B, T, NULL, g, 1.0f);
-    for (size_t k = 0; k < nn->ntens; k++) {
-        const tsf_nn_tensor *t = &nn->tens[k];
-        size_t n = t->shape[0] * (t->ndim == 2 ? t->shape[1] : 1);
-        char what[80];
-        snprintf(what, sizeof what, "%s %s", name, t->name);
-        check(what, net_loss, &c, nn->params + t->off, g + t->off, n < 12 ? n : 12, 1e-2f, tol);
-    }
+    check_net(name, net_loss, &c, nn, g, tol);
     tsf_nn_acts_free(c.a);
     free(c.x); free(c.y); free(g);
     tsf_nn_free(nn);

@@ -227,6 +227,13 @@ typedef struct tsf_nn_backend {
     void (*sparse_attention_step)(float *out, const float *q, const float *kc, const float *vc,
                                   size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
                                   float *scratch);
+    /* ---- Not an op: whether the products (matmul_*) may be called at once
+     * from the threads of an OpenMP team, each thread's product then
+     * running on that thread alone (its OpenMP count set to 1): returns 1
+     * for oneDNN's tables, and for the OpenBLAS reference only while
+     * OpenBLAS runs one thread (its pthreads pool slowed two concurrent
+     * callers down 6-8x, wavenet at 2 threads).  NULL: never (devices). */
+    int (*team_products)(void);
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the

@@ -1,6 +1,7 @@
 /* The CPU reference backend's table. */
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include "cpu_ops.h"
 
 /* Memory: host memory, so these are the C library's. */
@@ -17,7 +18,11 @@ int tsf_cpu_sync(char *msg, size_t len)
     return 0;
 }
 
+/* OpenBLAS's products run on the caller's thread when it has one thread
+ * (backend.h, team_products). */
+static int blas_on_caller(void) { return openblas_get_num_threads() == 1; }
+
 static const tsf_nn_backend cpu = TSF_CPU_TABLE("cpu", tsf_cpu_matmul_forward,
-                                                tsf_cpu_matmul_backward);
+                                                tsf_cpu_matmul_backward, blas_on_caller);
 
 const tsf_nn_backend *tsf_nn_backend_cpu(void) { return &cpu; }

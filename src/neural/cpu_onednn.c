@@ -292,10 +292,15 @@ static void bf16_backward(float *dinp, float *dweight, float *dbias, const float
     free(d);
 }
 
+/* oneDNN's products take the calling thread's OpenMP count; the ones left
+ * to OpenBLAS (tiny() above) are below OpenBLAS's own threshold for a
+ * second thread (backend.h, team_products). */
+static int on_caller(void) { return 1; }
+
 static const tsf_nn_backend onednn_fp32 = TSF_CPU_TABLE("cpu-onednn", sgemm_forward,
-                                                         sgemm_backward);
+                                                         sgemm_backward, on_caller);
 static const tsf_nn_backend onednn_bf16 = TSF_CPU_TABLE("cpu-onednn-bf16", bf16_forward,
-                                                         bf16_backward);
+                                                         bf16_backward, on_caller);
 
 /* oneDNN's ISA bits (dnnl_types.h): each ISA value includes the bits of
  * the ones it extends. */

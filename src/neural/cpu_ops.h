@@ -150,11 +150,12 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
                           int t);
 
 /* A CPU backend table: the reference ops with the GEMMs MMF, MMB
- * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's), so
- * that the variants share every other entry by construction. */
-#define TSF_CPU_TABLE(NAME, MMF, MMB)                                                          \
+ * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's) and
+ * their team_products TEAM, so that the variants share every other entry
+ * by construction. */
+#define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
     {                                                                                          \
-        .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB,                           \
+        .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
         .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
         .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
         .gelu_backward = tsf_cpu_gelu_backward, .residual_forward = tsf_cpu_residual_forward,  \

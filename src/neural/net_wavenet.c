@@ -17,6 +17,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "neural.h"
 #include "prune.h"
 
@@ -167,14 +170,45 @@ static size_t carve(const tsf_nn *nn, size_t B, size_t T, float *base, wn_acts *
     return off;
 }
 
-static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
+/* The training pass's threads (CPU backends): the B windows are split
+ * over the fit's OpenMP team, thread k of n taking windows [k B / n,
+ * (k+1) B / n) through the whole forward and backward pass with one-thread
+ * products (one fork per pass instead of one per op, and the gated units,
+ * im2col, adds and bias sums run on every thread).  Thread 0 accumulates
+ * into grads, thread k > 0 into a buffer of its own after the
+ * activations, and the buffers are added to grads element by element in
+ * thread order (a static split of the elements): no sum whose order
+ * depends on scheduling, so a thread count gives the same bits at every
+ * run.  At most TEAM_MAX threads; 1 where the backend's products cannot
+ * run on the team's threads (backend.h, team_products: devices, OpenBLAS
+ * with threads of its own), inside a parallel region and without OpenMP. */
+#define TEAM_MAX 64
+
+static size_t team(const tsf_nn *nn, size_t B)
 {
-    return carve(nn, B, T, NULL, NULL);
+#ifdef _OPENMP
+    if (!nn->be->team_products || !nn->be->team_products() || omp_in_parallel()) return 1;
+    size_t n = (size_t)omp_get_max_threads();
+    n = n < TEAM_MAX ? n : TEAM_MAX;
+    return n < B ? n : B;
+#else
+    (void)nn;
+    (void)B;
+    return 1;
+#endif
 }
 
-// x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams
-static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
-                 size_t T, float *o, float *grads, float weight)
+/* carve's sizes are all multiples of B T, so windows [b0, b1) take the
+ * floats from carve(b0) on, and the team's gradient buffers follow
+ * carve(B). */
+static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
+{
+    return carve(nn, B, T, NULL, NULL) + (team(nn, B) - 1) * nn->nparams;
+}
+
+// windows of fb: activations from mem, input gradient rows from dx (or NULL)
+static double fb_part(const tsf_nn *nn, float *mem, float *dx, const float *x, const float *y,
+                      size_t B, size_t T, float *o, float *grads, float weight)
 {
     const tsf_nn_backend *be = nn->be;
     const tsf_nn_config *c = &nn->cfg;
@@ -182,7 +216,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     size_t BT = B * T, K = nn->K, F = nn->nin;
     const float *P = nn->params;
     wn_acts a;
-    carve(nn, B, T, A->mem, &a);
+    carve(nn, B, T, mem, &a);
     be->upload(a.x, x, BT * F);
     be->upload(a.y, y, BT);
 
@@ -233,9 +267,44 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         /* h[i+1] = h[i] + ...: dh carries over, plus the convolution's part */
         be->dilated_col2im(a.dh, a.dcol, B, T, C, KW(c), dilation(c, i));
     }
-    if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
-    be->matmul_backward(A->dx, G + nn->w_in, G + nn->b_in, a.dh, a.x, P + nn->w_in, BT, F, C);
+    if (dx) be->zero(dx, BT * F); /* global models' embeddings: the input gradient */
+    be->matmul_backward(dx, G + nn->w_in, G + nn->b_in, a.dh, a.x, P + nn->w_in, BT, F, C);
     return loss;
+}
+
+// x (B,T,nin), y (B,T) -> o (B,T,K); returns sum nll; grads += weight * d/dparams
+static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
+                 size_t T, float *o, float *grads, float weight)
+{
+    size_t n = team(nn, B), np = nn->nparams, F = nn->nin, K = nn->K;
+    size_t base = carve(nn, B, T, NULL, NULL);
+    while (n > 1 && base + (n - 1) * np > A->size) n--; /* acts made for fewer threads */
+    if (n <= 1) return fb_part(nn, A->mem, A->dx, x, y, B, T, o, grads, weight);
+#ifdef _OPENMP
+    double part[TEAM_MAX];
+    float *gbuf = A->mem + base;
+#pragma omp parallel num_threads((int)n)
+    {
+        size_t k = (size_t)omp_get_thread_num(), b0 = k * B / n, b1 = (k + 1) * B / n;
+        omp_set_num_threads(1); /* this thread's products: one thread each */
+        float *g = grads && k ? gbuf + (k - 1) * np : grads;
+        if (g && k) nn->be->zero(g, np);
+        part[k] = fb_part(nn, A->mem + carve(nn, b0, T, NULL, NULL),
+                          A->dx ? A->dx + b0 * T * F : NULL, x + b0 * T * F, y + b0 * T,
+                          b1 - b0, T, o ? o + b0 * T * K : NULL, g, weight);
+        if (grads) {
+#pragma omp barrier
+#pragma omp for schedule(static)
+            for (size_t i = 0; i < np; i++)
+                for (size_t j = 1; j < n; j++) grads[i] += gbuf[(j - 1) * np + i];
+        }
+    }
+    double loss = 0.0;
+    for (size_t k = 0; k < n; k++) loss += part[k];
+    return loss;
+#else
+    return 0.0; /* team() is 1 without OpenMP */
+#endif
 }
 
 /* ---- fast generation: one queue per layer ---- */
