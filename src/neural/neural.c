@@ -85,6 +85,7 @@ tsf_status tsf_neural_stream(const tsf_neural *m, const tsf_nn *nn, size_t k, si
     tsf_status st = tsf_nn_stream_new(nn, tsf_neural_series_scale(m, k), B, out);
     if (st) return st;
     if ((*out)->sfeat) tsf_neural_series_feat(m, nn->params + nn->emb, k, (*out)->sfeat);
+    (*out)->lsd = m->cfg.nseries > 0 ? 1.0 / m->ls_sd : 1.0;
     if (m->cfg.nextra) {
         memcpy((*out)->xcenter, m->xcenter, (size_t)m->cfg.nextra * sizeof(double));
         memcpy((*out)->xscale, m->xscale, (size_t)m->cfg.nextra * sizeof(double));
