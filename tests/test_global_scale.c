@@ -1,7 +1,8 @@
-/* Local scaling of global models (src/neural/global.c, docs/neural.md
- * "Global models"): every position t of series k is divided by
- * s_k nu_t, nu_t = max(mean |y_j / s_k| over the L values before t, 0.1)
- * (1 before any value), L = whole periods, at least 4.
+/* Local scaling of global models of positive series (src/neural/global.c,
+ * docs/neural.md "Global models"): every position t of series k is divided
+ * by s_k nu_t, nu_t = max(mean |y_j / s_k| over the L values before t, 0.1)
+ * (1 before any value), L = whole periods, at least 4.  A global model
+ * with a value <= 0 keeps the series' scale.
  *  - tsf_neural_local_scale and tsf_neural_local_len against their
  *    closed forms;
  *  - dense reference: the streaming log-likelihood of a global model
@@ -32,21 +33,20 @@ static void test_local_scale_closed_form(void **s)
 }
 
 #define N 40
-#define P 4
 
-/* Two quarterly series: a trend x 10 with a seasonal pattern, one with a
- * missing value, and a flat one near 1000. */
+/* Two series with a pattern of 4 (quarterly; also fitted as yearly): a
+ * trend x 10 with a missing value, and a flat one near 1000. */
 static void make_series(double *y0, double *y1)
 {
-    static const double season[P] = {1.0, 1.3, 0.8, 0.9};
+    static const double season[4] = {1.0, 1.3, 0.8, 0.9};
     for (size_t t = 0; t < N; t++) {
-        y0[t] = (10.0 + 2.0 * (double)t) * season[t % P] + 0.5 * sin(1.7 * (double)t);
-        y1[t] = 1000.0 + 30.0 * season[t % P] + 5.0 * cos(0.9 * (double)t);
+        y0[t] = (10.0 + 2.0 * (double)t) * season[t % 4] + 0.5 * sin(1.7 * (double)t);
+        y1[t] = 1000.0 + 30.0 * season[t % 4] + 5.0 * cos(0.9 * (double)t);
     }
     y0[13] = NAN;
 }
 
-static double dense_loglik(const tsf_neural *m, size_t k, const double *y)
+static double dense_loglik(const tsf_neural *m, size_t k, const double *y, size_t P)
 {
     const tsf_nn *nn = m->nn;
     size_t F = nn->nin, L = tsf_neural_local_len(P);
@@ -66,8 +66,11 @@ static double dense_loglik(const tsf_neural *m, size_t k, const double *y)
         float *r = x + t * F;
         r[0] = t >= 1 && !isnan(y[t - 1]) ? (float)(y[t - 1] / sk / nu) : 0.0f;
         r[1] = t >= 1 && !isnan(y[t - 1]) ? 0.0f : 1.0f;
-        r[2] = t >= P && !isnan(y[t - P]) ? (float)(y[t - P] / sk / nu) : 0.0f;
-        r[3] = t >= P && !isnan(y[t - P]) ? 0.0f : 1.0f;
+        if (P > 1) {
+            r[2] = t >= P && !isnan(y[t - P]) ? (float)(y[t - P] / sk / nu) : 0.0f;
+            r[3] = t >= P && !isnan(y[t - P]) ? 0.0f : 1.0f;
+        }
+        assert_int_equal(nn->xser, P > 1 ? 4 : 2);
         r[nn->xser] = (float)((log(sk * nu) - m->ls_mu) / m->ls_sd);
         z[t] = isnan(y[t]) ? NAN : (float)(y[t] / sk / nu);
         if (!isnan(y[t])) logs += log(sk * nu);
@@ -94,23 +97,33 @@ static void test_stream_equals_dense(void **s)
     o.epochs = 2;
     o.threads = 1;
     const char *specs[] = {"gru(hidden=8, layers=1)", "wavenet(channels=4, skip=4)"};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 4; i++) {
+        size_t P = i < 2 ? 1 : 4;
         tsf_model *mod;
-        assert_int_equal(tsf_model_new(specs[i], &mod), TSF_OK);
-        if (tsf_fit_global(mod, ys, ns, ids, 2, P, &o)) fail_msg("%s: %s", specs[i], tsf_errmsg());
+        assert_int_equal(tsf_model_new(specs[i % 2], &mod), TSF_OK);
+        if (tsf_fit_global(mod, ys, ns, ids, 2, (int)P, &o))
+            fail_msg("%s: %s", specs[i % 2], tsf_errmsg());
         const tsf_neural *m = mod->impl;
         assert_int_equal(m->cfg.lscale, 1);
         for (size_t k = 0; k < 2; k++) {
             double ll;
             assert_int_equal(tsf_neural_series_loglik_x(m, k, y[k], N, NULL, 0, &ll, NULL),
                              TSF_OK);
-            double ref = dense_loglik(m, k, y[k]);
-            print_message("%s, series %s: stream %.6f, dense %.6f\n", specs[i], ids[k], ll, ref);
+            double ref = dense_loglik(m, k, y[k], P);
+            print_message("%s, period %zu, series %s: stream %.6f, dense %.6f\n", specs[i % 2], P,
+                          ids[k], ll, ref);
             /* float32 passes of two orders: 1e-5 relative */
             assert_rel(ll, ref, 1e-5, 1e-3);
         }
         tsf_model_free(mod);
     }
+    /* a value <= 0 in any series: the series' scale only */
+    y[1][5] = -1.0;
+    tsf_model *mod;
+    assert_int_equal(tsf_model_new(specs[0], &mod), TSF_OK);
+    assert_int_equal(tsf_fit_global(mod, ys, ns, ids, 2, 4, &o), TSF_OK);
+    assert_int_equal(((const tsf_neural *)mod->impl)->cfg.lscale, 0);
+    tsf_model_free(mod);
 }
 
 int main(void)

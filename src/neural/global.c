@@ -136,7 +136,15 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
         if (!ys[k] && ns[k]) return tsf_set_error(TSF_EINVAL, "series %zu has no data", k + 1);
     tsf_neural_global_free(m);
     m->cfg.nseries = (int)nseries;
+    /* local scaling when every value is positive: a level is a scale
+     * only for positive data (docs/neural.md, "Scales") */
     m->cfg.lscale = 1;
+    for (size_t k = 0; k < nseries && m->cfg.lscale; k++)
+        for (size_t i = 0; i < ns[k]; i++)
+            if (ys[k][i] <= 0.0) { /* false for NaN */
+                m->cfg.lscale = 0;
+                break;
+            }
     tsf_status st = copy_ids(m, ids, nseries);
     if (!st) st = tsf_neural_train(m, ys, ns, NULL, nseries, period, opts);
     if (st) {

@@ -41,7 +41,7 @@ typedef struct {
      * (global.c, tsf_neural_local_scale): the inputs and the target are
      * divided by the mean |z| of the values before it (whole periods, at
      * least 4), whose log shifts the log-scale feature; 0: by the series'
-     * scale only.  Global models use 1. */
+     * scale only.  Global models of positive series use 1. */
     int lscale;
 } tsf_nn_config;
 
