@@ -10,6 +10,7 @@
  *    recent values) equals the training pass over the whole series as one
  *    window whose inputs, targets and log-scale feature are built here
  *    from the definition above: sum_t [ -nll_t(z_t / nu_t) - log(s_k nu_t) ]. */
+#include <unistd.h>
 #include "testutil.h"
 #include "core/model_impl.h"
 #include "neural/neural.h"
@@ -115,6 +116,22 @@ static void test_stream_equals_dense(void **s)
             /* float32 passes of two orders: 1e-5 relative */
             assert_rel(ll, ref, 1e-5, 1e-3);
         }
+        /* the model file keeps the local scaling (neural.local_scale) */
+        char path[] = "/tmp/tsf_global_scale_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        tsf_model *back;
+        assert_int_equal(tsf_save(mod, path), TSF_OK);
+        assert_int_equal(tsf_load(path, &back), TSF_OK);
+        unlink(path);
+        const tsf_neural *mb = back->impl;
+        assert_int_equal(mb->cfg.lscale, 1);
+        double l0, l1;
+        assert_int_equal(tsf_neural_series_loglik_x(m, 0, y[0], N, NULL, 0, &l0, NULL), TSF_OK);
+        assert_int_equal(tsf_neural_series_loglik_x(mb, 0, y[0], N, NULL, 0, &l1, NULL), TSF_OK);
+        assert_rel(l1, l0, 1e-12, 0);
+        tsf_model_free(back);
         tsf_model_free(mod);
     }
     /* a value <= 0 in any series: the series' scale only */
