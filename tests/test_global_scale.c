@@ -143,11 +143,31 @@ static void test_stream_equals_dense(void **s)
     tsf_model_free(mod);
 }
 
+/* The point forecast of a global model is the paths' median, of others
+ * their mean (tsf_nn_summarise): 5 paths of 2 steps, closed forms. */
+static void test_summarise_median(void **s)
+{
+    (void)s;
+    const double paths[10] = {1, 10, 2, 30, 9, 20, 4, 50, 3, 40}; /* path b at 2b */
+    double mean[2], se[2], lv[1] = {80}, lo[2], hi[2];
+    tsf_forecast_result fc = {.h = 2, .nlevels = 1, .mean = mean, .se = se, .levels = lv,
+                              .lower = lo, .upper = hi};
+    assert_int_equal(tsf_nn_summarise(paths, 5, 2, 0, &fc), TSF_OK);
+    assert_close(mean[0], 19.0 / 5.0, 1e-15);
+    assert_close(mean[1], 150.0 / 5.0, 1e-15);
+    assert_int_equal(tsf_nn_summarise(paths, 5, 2, 1, &fc), TSF_OK);
+    assert_close(mean[0], 3.0, 0.0);
+    assert_close(mean[1], 30.0, 0.0);
+    assert_close(se[0], sqrt((2.8 * 2.8 + 1.8 * 1.8 + 5.2 * 5.2 + 0.2 * 0.2 + 0.8 * 0.8) / 4.0),
+                 1e-12); /* still the paths' sd about their mean */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local_scale_closed_form),
         cmocka_unit_test(test_stream_equals_dense),
+        cmocka_unit_test(test_summarise_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,7 +397,8 @@ static tsf_status sample_forecast(const tsf_neural *m, const tsf_nn_stream *s1, 
     if (!st && !s1) st = tsf_nn_sample_parallel(m->nn, m->scale, y, n, h, N, r, 0, paths, NULL);
     if (!st && s1) st = tsf_nn_stream_fork(s1, N, &s);
     if (!st && s1) st = tsf_nn_stream_sample_x(s, h, o ? o->xreg_future : NULL, r, paths);
-    if (!st) st = tsf_nn_summarise(paths, N, h, fc);
+    /* global models: the median of the paths (docs/neural.md, "Accuracy on M1") */
+    if (!st) st = tsf_nn_summarise(paths, N, h, (m ? m->nn : s1->nn)->cfg.nseries > 0, fc);
     tsf_nn_stream_free(s);
     gsl_rng_free(r);
     free(paths);

@@ -132,7 +132,10 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
  * history of n (docs/neural.md: where it was measured faster). */
 int tsf_nn_parallel_pays(const tsf_nn *nn, size_t n, size_t h, size_t S);
 /* Mean, sample sd and quantile intervals from paths (N,h). */
-tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc);
+/* median != 0: the point forecast (fc->mean) is the paths' median at each
+ * step (global models, docs/neural.md "Global models"), else their mean. */
+tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, int median,
+                            tsf_forecast_result *fc);
 
 /* Exact log-likelihood of one series (data units) from position start. */
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,

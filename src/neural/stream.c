@@ -175,7 +175,8 @@ tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf
     return TSF_OK;
 }
 
-tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc)
+tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, int median,
+                            tsf_forecast_result *fc)
 {
     double *col = malloc(N * sizeof *col);
     if (!col) return tsf_set_error(TSF_ENOMEM, "out of memory summarising %zu paths", N);
@@ -184,6 +185,7 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
         fc->mean[k] = gsl_stats_mean(col, 1, N);
         fc->se[k] = N > 1 ? gsl_stats_sd_m(col, 1, N, fc->mean[k]) : 0.0;
         gsl_sort(col, 1, N);
+        if (median) fc->mean[k] = gsl_stats_median_from_sorted_data(col, 1, N);
         for (size_t i = 0; i < fc->nlevels; i++) {
             double a = (1.0 - fc->levels[i] / 100.0) / 2.0;
             fc->lower[i * h + k] = gsl_stats_quantile_from_sorted_data(col, 1, N, a);
