@@ -183,6 +183,70 @@ static void test_combo_state_files(void **state)
     free(y);
 }
 
+/* A repeated member spec trains with the seed plus its earlier repeats:
+ * combo(gru, gru) = the mean of gru fitted alone with seeds 7 and 8 (an
+ * ensemble); a spec that appears once keeps the seed (combo(ar(1), gru)). */
+static tsf_forecast_result *gru_alone(const char *spec, const double *y, size_t n, uint64_t seed,
+                                      size_t h, const tsf_forecast_opts *fo)
+{
+    tsf_model *m;
+    assert_int_equal(tsf_model_new(spec, &m), TSF_OK);
+    tsf_fit_opts o;
+    tsf_fit_opts_init(&o);
+    o.epochs = 1;
+    o.threads = 1;
+    o.seed = seed;
+    if (tsf_fit(m, y, n, NULL, 1, &o) != TSF_OK) fail_msg("%s: %s", spec, tsf_errmsg());
+    tsf_forecast_result *f;
+    assert_int_equal(tsf_forecast(m, y, n, NULL, h, NULL, 0, fo, &f), TSF_OK);
+    tsf_model_free(m);
+    return f;
+}
+
+static void test_combo_seeds(void **state)
+{
+    (void)state;
+    size_t n, h = 3;
+    double *y = read_dataset("Nile", &n);
+    assert_non_null(y);
+    const char *g = "gru(hidden=4, layers=1, context=16)";
+    char spec[128], spec1[128];
+    snprintf(spec, sizeof spec, "combo(%s, %s)", g, g);
+    snprintf(spec1, sizeof spec1, "combo(ar(1), %s)", g);
+    tsf_forecast_opts fo;
+    tsf_forecast_opts_init(&fo);
+    fo.samples = 20;
+    fo.sampler = TSF_SAMPLER_ANCESTRAL;
+    tsf_forecast_result *a = gru_alone(g, y, n, 7, h, &fo), *b = gru_alone(g, y, n, 8, h, &fo);
+    tsf_forecast_result *ar = gru_alone("ar(1)", y, n, 7, h, &fo);
+    tsf_fit_opts o;
+    tsf_fit_opts_init(&o);
+    o.epochs = 1;
+    o.threads = 1;
+    o.seed = 7;
+    tsf_model *c, *c1;
+    assert_int_equal(tsf_model_new(spec, &c), TSF_OK);
+    assert_int_equal(tsf_model_new(spec1, &c1), TSF_OK);
+    assert_int_equal(tsf_fit(c, y, n, NULL, 1, &o), TSF_OK);
+    assert_int_equal(tsf_fit(c1, y, n, NULL, 1, &o), TSF_OK);
+    tsf_forecast_result *fc, *fc1;
+    assert_int_equal(tsf_forecast(c, y, n, NULL, h, NULL, 0, &fo, &fc), TSF_OK);
+    assert_int_equal(tsf_forecast(c1, y, n, NULL, h, NULL, 0, &fo, &fc1), TSF_OK);
+    for (size_t i = 0; i < h; i++) {
+        assert_true(fabs(a->mean[i] - b->mean[i]) > 1e-9); /* two different networks */
+        assert_rel(fc->mean[i], 0.5 * (a->mean[i] + b->mean[i]), 1e-12, 1e-12);
+        assert_rel(fc1->mean[i], 0.5 * (ar->mean[i] + a->mean[i]), 1e-12, 1e-12);
+    }
+    tsf_forecast_free(a);
+    tsf_forecast_free(b);
+    tsf_forecast_free(ar);
+    tsf_forecast_free(fc);
+    tsf_forecast_free(fc1);
+    tsf_model_free(c);
+    tsf_model_free(c1);
+    free(y);
+}
+
 static void test_combo_bad_specs(void **state)
 {
     (void)state;
@@ -216,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_combo_nested),
         cmocka_unit_test(test_combo_state_files),
         cmocka_unit_test(test_combo_bad_specs),
+        cmocka_unit_test(test_combo_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

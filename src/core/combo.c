@@ -127,6 +127,17 @@ static tsf_status finish(tsf_combo *c, const double *y, size_t n)
     return make_name(c);
 }
 
+/* The training seed of member j: opts' seed plus the number of earlier
+ * members with the same spec, so that combo(gru(), gru(), gru()) is an
+ * ensemble of networks from different initialisations while a spec that
+ * appears once trains as it would alone. */
+static tsf_fit_opts member_opts(const tsf_combo *c, size_t j, const tsf_fit_opts *o)
+{
+    tsf_fit_opts r = *o;
+    for (size_t i = 0; i < j; i++) r.seed += !strcmp(c->m[i]->spec, c->m[j]->spec);
+    return r;
+}
+
 static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xreg *xreg,
                             int period, const tsf_fit_opts *opts)
 {
@@ -139,7 +150,8 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
     else memset(&o, 0, sizeof o);
     o.transform = TSF_TRANSFORM_NONE;
     for (size_t j = 0; j < c->k; j++) {
-        tsf_status st = tsf_fit(c->m[j], y, n, xreg, period, &o);
+        tsf_fit_opts oj = member_opts(c, j, &o);
+        tsf_status st = tsf_fit(c->m[j], y, n, xreg, period, &oj);
         if (st) return member_error(c, j, st);
     }
     c->period = period;
@@ -175,7 +187,11 @@ static tsf_status combo_fit_global(void *impl, const double *const *ys, const si
     for (size_t j = 0; j < c->k; j++) {
         if (!c->m[j]->type->fit_global) continue;
         any = 1;
-        tsf_status st = tsf_fit_global(c->m[j], ys, ns, ids, nseries, period, opts);
+        tsf_fit_opts oj;
+        if (opts) oj = *opts;
+        else tsf_fit_opts_init(&oj);
+        oj = member_opts(c, j, &oj);
+        tsf_status st = tsf_fit_global(c->m[j], ys, ns, ids, nseries, period, &oj);
         if (st) return member_error(c, j, st);
     }
     if (!any)

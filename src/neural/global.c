@@ -48,6 +48,20 @@ void tsf_neural_global_scales(tsf_neural *m, const double *const *ys, const size
     m->scale = exp(m->ls_mu);
 }
 
+double tsf_neural_local_scale(const double *z, size_t n)
+{
+    double sa = 0.0;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(z[i])) {
+            sa += fabs(z[i]);
+            c++;
+        }
+    if (!c) return 1.0;
+    double nu = sa / (double)c;
+    return nu > TSF_NN_LSCALE_FLOOR ? nu : TSF_NN_LSCALE_FLOOR;
+}
+
 double tsf_neural_series_scale(const tsf_neural *m, size_t k)
 {
     return m->cfg.nseries > 0 ? m->sscale[k] : m->scale;
@@ -120,13 +134,22 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
         return tsf_set_error(TSF_EINVAL, "%zu series are too many for one model", nseries);
     for (size_t k = 0; k < nseries; k++)
         if (!ys[k] && ns[k]) return tsf_set_error(TSF_EINVAL, "series %zu has no data", k + 1);
-    tsf_neural_global_free(m);
-    m->cfg.nseries = (int)nseries;
     if (xregs && opts && opts->trend)
         return tsf_set_error(TSF_EUNSUP, "neural models take no trend term; give regressor "
                              "columns or fourier/calendar terms instead");
     const char *why = !xregs && m->cfg.arch->needs_x ? m->cfg.arch->needs_x(&m->cfg) : NULL;
     if (why) return tsf_set_error(TSF_EINVAL, "%s", why);
+    tsf_neural_global_free(m);
+    m->cfg.nseries = (int)nseries;
+    /* local scaling when every value is positive: a level is a scale
+     * only for positive data (docs/neural.md, "Scales") */
+    m->cfg.lscale = 1;
+    for (size_t k = 0; k < nseries && m->cfg.lscale; k++)
+        for (size_t i = 0; i < ns[k]; i++)
+            if (ys[k][i] <= 0.0) { /* false for NaN */
+                m->cfg.lscale = 0;
+                break;
+            }
     tsf_status st = copy_ids(m, ids, nseries);
     /* regressors: scaled with statistics pooled over every series' rows,
      * stored in the model as a single series' are */
@@ -139,6 +162,7 @@ tsf_status tsf_neural_fit_global(void *impl, const double *const *ys, const size
         tsf_neural_global_free(m);
         tsf_neural_set_x(m, 0);
         m->cfg.nseries = 0;
+        m->cfg.lscale = 0;
     }
     return st;
 }
@@ -155,6 +179,7 @@ tsf_status tsf_neural_global_save(const tsf_neural *m, tsf_st *doc)
     size_t N = (size_t)m->cfg.nseries;
     snprintf(v, sizeof v, "%zu", N);
     if ((st = tsf_st_set_meta(doc, "neural.nseries", v)) ||
+        (st = tsf_st_set_meta(doc, "neural.local_scale", m->cfg.lscale ? "1" : "0")) ||
         (st = tsf_st_set_meta_num(doc, "neural.logscale_mean", m->ls_mu)) ||
         (st = tsf_st_set_meta_num(doc, "neural.logscale_sd", m->ls_sd)) ||
         (st = tsf_st_add(doc, "series.scale", TSF_ST_F64, 1, &N, m->sscale)))
@@ -196,6 +221,12 @@ tsf_status tsf_neural_global_load(tsf_neural *m, const tsf_st *doc)
         if (!(ids[k] = json_string_value(json_array_get(a, k))))
             st = tsf_set_error(TSF_EPARSE, "model file: series id %zu is not a string", k + 1);
     m->cfg.nseries = (int)N;
+    /* files before local scaling have none: the series' scale only */
+    m->cfg.lscale = 0;
+    const char *ls = tsf_st_meta(doc, "neural.local_scale");
+    if (!st && ls && strcmp(ls, "0") && strcmp(ls, "1"))
+        st = tsf_set_error(TSF_EPARSE, "model file: neural.local_scale = '%s' must be 0 or 1", ls);
+    if (!st && ls) m->cfg.lscale = !strcmp(ls, "1");
     if (!st) st = copy_ids(m, ids, N);
     free(ids);
     json_decref(a);
@@ -213,6 +244,7 @@ tsf_status tsf_neural_global_load(tsf_neural *m, const tsf_st *doc)
     if (st) {
         tsf_neural_global_free(m);
         m->cfg.nseries = 0;
+        m->cfg.lscale = 0;
     }
     return st;
 }

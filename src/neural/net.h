@@ -37,6 +37,12 @@ typedef struct {
      * learned embedding, a tensor of the network) to every input. */
     int embed;   /* embedding width D (spec key embed=, 0: none) */
     int nseries; /* series of a global model (0: not global) */
+    /* 1: each position is scaled by the recent level of its own series
+     * (global.c, tsf_neural_local_scale): the inputs and the target are
+     * divided by the mean |z| of the values before it (whole periods, at
+     * least 4), whose log shifts the log-scale feature; 0: by the series'
+     * scale only.  Global models of positive series use 1. */
+    int lscale;
 } tsf_nn_config;
 
 /* A hyperparameter of an architecture: its spec key, the metadata key it

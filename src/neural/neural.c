@@ -85,6 +85,7 @@ tsf_status tsf_neural_stream(const tsf_neural *m, const tsf_nn *nn, size_t k, si
     tsf_status st = tsf_nn_stream_new(nn, tsf_neural_series_scale(m, k), B, out);
     if (st) return st;
     if ((*out)->sfeat) tsf_neural_series_feat(m, nn->params + nn->emb, k, (*out)->sfeat);
+    (*out)->lsd = m->cfg.nseries > 0 ? 1.0 / m->ls_sd : 1.0;
     if (m->cfg.nextra) {
         memcpy((*out)->xcenter, m->xcenter, (size_t)m->cfg.nextra * sizeof(double));
         memcpy((*out)->xscale, m->xscale, (size_t)m->cfg.nextra * sizeof(double));
@@ -405,7 +406,8 @@ static tsf_status sample_forecast(const tsf_neural *m, const tsf_nn_stream *s1, 
     if (!st && !s1) st = tsf_nn_sample_parallel(m->nn, m->scale, y, n, h, N, r, 0, paths, NULL);
     if (!st && s1) st = tsf_nn_stream_fork(s1, N, &s);
     if (!st && s1) st = tsf_nn_stream_sample_x(s, h, o ? o->xreg_future : NULL, r, paths);
-    if (!st) st = tsf_nn_summarise(paths, N, h, fc);
+    /* global models: the median of the paths (docs/neural.md, "Accuracy on M1") */
+    if (!st) st = tsf_nn_summarise(paths, N, h, (m ? m->nn : s1->nn)->cfg.nseries > 0, fc);
     tsf_nn_stream_free(s);
     gsl_rng_free(r);
     free(paths);

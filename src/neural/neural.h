@@ -67,6 +67,11 @@ typedef struct {
     size_t count;     /* values pushed */
     double scale;
     float *sfeat;     /* the per-series inputs of a global model (tsf_nn_nser_feat), or NULL */
+    /* cfg.lscale: each sequence's local scale at the next position (B;
+     * set with its inputs) and 1 / the model's log-scale sd */
+    double *nu, lsd;
+    size_t L;         /* cfg.lscale: values the local scale averages (else 0) */
+    double *lh;       /* cfg.lscale: (B,L) ring of the last L scaled values */
     double *hist;     /* (B,P) ring of scaled values, NaN = missing */
     float *x, *o;     /* (B,nin), (B,K) */
     /* regressors (cfg.nextra of them): the scaled values at the next
@@ -127,7 +132,10 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
  * history of n (docs/neural.md: where it was measured faster). */
 int tsf_nn_parallel_pays(const tsf_nn *nn, size_t n, size_t h, size_t S);
 /* Mean, sample sd and quantile intervals from paths (N,h). */
-tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc);
+/* median != 0: the point forecast (fc->mean) is the paths' median at each
+ * step (global models, docs/neural.md "Global models"), else their mean. */
+tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, int median,
+                            tsf_forecast_result *fc);
 
 /* Exact log-likelihood of one series (data units) from position start. */
 tsf_status tsf_neural_series_loglik(const tsf_neural *m, const double *y, size_t n, size_t start,
@@ -163,6 +171,18 @@ tsf_status tsf_neural_series_index(const tsf_neural *m, const char *id, size_t *
 /* The per-series inputs of series k (tsf_nn_nser_feat floats; none when not
  * global) with the embedding table emb (nseries, embed; unused when embed 0). */
 void tsf_neural_series_feat(const tsf_neural *m, const float *emb, size_t k, float *f);
+/* The local scale of a position of a global model (cfg.lscale): the mean
+ * |z| of the n values z[0..n) (the series' values of the period before
+ * the position, in units of the series' scale; NaN = missing), at least
+ * TSF_NN_LSCALE_FLOOR; 1 when none is observed. */
+#define TSF_NN_LSCALE_FLOOR 0.1
+double tsf_neural_local_scale(const double *z, size_t n);
+/* How many values before a position its local scale averages: whole
+ * periods P, at least 4 values (yearly: 4, quarterly: 4, monthly: 12). */
+static inline size_t tsf_neural_local_len(size_t P)
+{
+    return P * ((4 + P - 1) / P);
+}
 /* Sets a global model's per-series scales (mean |y| of each series) and
  * the standardisation of their logs. */
 void tsf_neural_global_scales(tsf_neural *m, const double *const *ys, const size_t *ns);

@@ -35,6 +35,8 @@ tsf_status tsf_neural_state_clone(const void *st, void **out)
     if (src->nn->cfg.nextra)
         memcpy(c->s->xs, src->s->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *c->s->xs);
     memcpy(c->s->hist, src->s->hist, src->s->P * sizeof *c->s->hist);
+    c->s->lsd = src->s->lsd;
+    if (c->s->L) memcpy(c->s->lh, src->s->lh, c->s->L * sizeof *c->s->lh);
     *out = c;
     return TSF_OK;
 }
@@ -49,7 +51,7 @@ tsf_status tsf_neural_state_sample(void *st, const double *x, size_t k, double u
     if (k) tsf_nn_stream_set_x(s, x, 1);
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
     tsf_nn_stream_predict(s);
-    double v = hd->quantile(&s->nn->cfg, s->o, u) * s->scale;
+    double v = hd->quantile(&s->nn->cfg, s->o, u) * s->scale * s->nu[0];
     tsf_nn_stream_push(s, &v);
     *y = v;
     return TSF_OK;

@@ -21,6 +21,10 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     s->P = nn->cfg.period > 1 ? (size_t)nn->cfg.period : 1;
     s->scale = scale;
     s->hist = malloc(B * s->P * sizeof *s->hist);
+    s->nu = malloc(B * sizeof *s->nu);
+    s->lsd = 1.0;
+    s->L = nn->cfg.lscale ? tsf_neural_local_len(s->P) : 0;
+    if (s->L) s->lh = calloc(B * s->L, sizeof *s->lh);
     s->x = malloc(B * nn->nin * sizeof *s->x);
     s->o = malloc(B * nn->K * sizeof *s->o);
     size_t nf = tsf_nn_nser_feat(&nn->cfg), nx = (size_t)nn->cfg.nextra;
@@ -32,7 +36,7 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
         for (size_t j = 0; j < nx; j++) s->xscale[j] = 1.0;
     }
     tsf_status st = TSF_OK;
-    if (!s->hist || !s->x || !s->o || (nf && !s->sfeat) || (nx && !s->xs))
+    if (!s->hist || !s->nu || (s->L && !s->lh) || !s->x || !s->o || (nf && !s->sfeat) || (nx && !s->xs))
         st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
     if (!st) st = tsf_nn_run_new(nn, B, &s->run);
     if (st) {
@@ -48,6 +52,8 @@ void tsf_nn_stream_free(tsf_nn_stream *s)
     if (!s) return;
     tsf_nn_run_free(s->run);
     free(s->hist);
+    free(s->nu);
+    free(s->lh);
     free(s->x);
     free(s->o);
     free(s->sfeat);
@@ -67,12 +73,19 @@ static void stream_inputs(tsf_nn_stream *s)
     size_t P = s->P, c = s->count;
     for (size_t b = 0; b < s->B; b++) {
         const double *h = s->hist + b * P;
-        double prev = c >= 1 ? h[(c - 1) % P] : NAN;
-        double lag = P > 1 && c >= P ? h[(c - P) % P] : NAN;
-        tsf_nn_input(s->nn, prev, lag, s->xs, s->x + b * s->nn->nin);
-        if (s->sfeat)
-            memcpy(s->x + b * s->nn->nin + s->nn->xser, s->sfeat,
-                   tsf_nn_nser_feat(&s->nn->cfg) * sizeof *s->sfeat);
+        /* local scaling: the ring lh holds the last min(c, L) values
+         * before this position (fill_window in train.c alike) */
+        size_t L = s->L;
+        double nu = L ? tsf_neural_local_scale(s->lh + b * L, c < L ? c : L) : 1.0;
+        s->nu[b] = nu;
+        double prev = c >= 1 ? h[(c - 1) % P] / nu : NAN;
+        double lag = P > 1 && c >= P ? h[(c - P) % P] / nu : NAN;
+        float *x = s->x + b * s->nn->nin;
+        tsf_nn_input(s->nn, prev, lag, s->xs, x);
+        if (s->sfeat) {
+            memcpy(x + s->nn->xser, s->sfeat, tsf_nn_nser_feat(&s->nn->cfg) * sizeof *s->sfeat);
+            if (s->nn->cfg.lscale) x[s->nn->xser] += (float)(log(nu) * s->lsd);
+        }
     }
 }
 
@@ -85,6 +98,7 @@ void tsf_nn_stream_predict(tsf_nn_stream *s)
 void tsf_nn_stream_push(tsf_nn_stream *s, const double *y)
 {
     for (size_t b = 0; b < s->B; b++) s->hist[b * s->P + s->count % s->P] = y[b] / s->scale;
+    for (size_t b = 0; s->L && b < s->B; b++) s->lh[b * s->L + s->count % s->L] = y[b] / s->scale;
     s->count++;
 }
 
@@ -94,19 +108,20 @@ void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean
     /* s->o is host memory whatever the network's backend: the head math
      * on it is the CPU backend's */
     const tsf_nn_head_ops *hd = tsf_nn_head_get(s->nn->cfg.head);
-    float z = (float)(y / s->scale), nll = 0.0f;
+    double sc = s->scale * s->nu[0];
+    float z = (float)(y / sc), nll = 0.0f;
     if (logp) {
         *logp = 0.0;
         if (!isnan(y)) {
             /* the head's density in double, on the fp32 outputs */
             double l = hd->loss(tsf_nn_backend_cpu(), &s->nn->cfg, &nll, NULL, s->o, &z, 1, 1.0f);
-            *logp = -l - log(s->scale);
+            *logp = -l - log(sc);
         }
     }
     if (mean) {
         double mu, var;
         hd->moments(&s->nn->cfg, s->o, &mu, &var);
-        *mean = mu * s->scale;
+        *mean = mu * sc;
     }
     tsf_nn_stream_push(s, &y);
 }
@@ -120,8 +135,10 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
         memcpy(d->xs, src->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *d->xs);
     tsf_nn_run_broadcast(src->nn, d->run, src->run);
     d->count = src->count;
+    d->lsd = src->lsd;
     if (src->sfeat) memcpy(d->sfeat, src->sfeat, tsf_nn_nser_feat(&src->nn->cfg) * sizeof *d->sfeat);
     for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
+    for (size_t b = 0; d->L && b < B; b++) memcpy(d->lh + b * d->L, src->lh, d->L * sizeof *d->lh);
     return TSF_OK;
 }
 
@@ -149,7 +166,7 @@ tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf
         /* on a device the draws are made there (head_draw) */
         tsf_nn_run_step_draw(s->nn, s->run, s->x, e, y, s->o);
         for (size_t b = 0; b < B; b++) {
-            y[b] *= s->scale;
+            y[b] *= s->scale * s->nu[b];
             paths[b * h + k] = y[b];
         }
         tsf_nn_stream_push(s, y);
@@ -158,7 +175,8 @@ tsf_status tsf_nn_stream_sample_x(tsf_nn_stream *s, size_t h, const tsf_xreg *xf
     return TSF_OK;
 }
 
-tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecast_result *fc)
+tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, int median,
+                            tsf_forecast_result *fc)
 {
     double *col = malloc(N * sizeof *col);
     if (!col) return tsf_set_error(TSF_ENOMEM, "out of memory summarising %zu paths", N);
@@ -167,6 +185,7 @@ tsf_status tsf_nn_summarise(const double *paths, size_t N, size_t h, tsf_forecas
         fc->mean[k] = gsl_stats_mean(col, 1, N);
         fc->se[k] = N > 1 ? gsl_stats_sd_m(col, 1, N, fc->mean[k]) : 0.0;
         gsl_sort(col, 1, N);
+        if (median) fc->mean[k] = gsl_stats_median_from_sorted_data(col, 1, N);
         for (size_t i = 0; i < fc->nlevels; i++) {
             double a = (1.0 - fc->levels[i] / 100.0) / 2.0;
             fc->lower[i * h + k] = gsl_stats_quantile_from_sorted_data(col, 1, N, a);

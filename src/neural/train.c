@@ -69,19 +69,26 @@ static size_t fill_window(const train_data *d, const tsf_nn *nn, gsl_rng *r, flo
     double u = gsl_rng_uniform(r) * d->wcum[d->nseries - 1];
     size_t k = 0;
     while (k + 1 < d->nseries && u >= d->wcum[k]) k++;
-    size_t ntr = d->ntr[k], T = d->T, P = d->P;
+    size_t ntr = d->ntr[k], T = d->T, P = d->P, L = tsf_neural_local_len(P);
     size_t s = ntr > T ? (size_t)gsl_rng_uniform_int(r, ntr - T + 1) : 0;
     const double *z = d->z[k];
     size_t nobs = 0;
     *kout = k;
     for (size_t t = 0; t < T; t++) {
         size_t i = s + t;
-        double prev = i >= 1 && i - 1 < ntr ? z[i - 1] : NAN;
-        double lag = P > 1 && i >= P && i - P < ntr ? z[i - P] : NAN;
-        tsf_nn_input(nn, prev, lag, d->zx && i < d->ns[k] ? d->zx[k] + i * d->nx : NULL,
-                     x + t * nn->nin);
-        if (tsf_nn_nser_feat(&nn->cfg)) tsf_neural_series_feat(d->m, d->emb, k, x + t * nn->nin + nn->xser);
-        y[t] = i < ntr ? (float)z[i] : NAN;
+        /* local scaling (global.c): the L values before i that the
+         * stream would hold, i.e. those of the training part */
+        size_t lo = i > L ? i - L : 0, hi = i < ntr ? i : ntr;
+        double nu = nn->cfg.lscale ? tsf_neural_local_scale(z + lo, hi > lo ? hi - lo : 0) : 1.0;
+        double prev = i >= 1 && i - 1 < ntr ? z[i - 1] / nu : NAN;
+        double lag = P > 1 && i >= P && i - P < ntr ? z[i - P] / nu : NAN;
+        float *xt = x + t * nn->nin;
+        tsf_nn_input(nn, prev, lag, d->zx && i < d->ns[k] ? d->zx[k] + i * d->nx : NULL, xt);
+        if (tsf_nn_nser_feat(&nn->cfg)) {
+            tsf_neural_series_feat(d->m, d->emb, k, xt + nn->xser);
+            if (nn->cfg.lscale) xt[nn->xser] += (float)(log(nu) / d->m->ls_sd);
+        }
+        y[t] = i < ntr ? (float)(z[i] / nu) : NAN;
         if (!isnan(y[t])) nobs++;
     }
     return nobs;
