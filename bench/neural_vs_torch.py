@@ -85,11 +85,12 @@ class CrossBlock(Block):
 
     def forward(self, x, bias, enc):
         C = x.shape[2]
+        x = x.float()  # fp32 residual stream and LayerNorm inputs, as Block
         q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
-        x = x + self.proj(self.attend(q, k, v, bias))
+        x = x + self.proj(self.attend(q, k, v, bias)).float()
         k, v = self.kv(enc).split(C, dim=2)
-        x = x + self.cproj(self.attend(self.q(self.lnc(x)), k, v, bias))
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        x = x + self.cproj(self.attend(self.q(self.lnc(x)), k, v, bias)).float()
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")).float()
 
 
 class TransformerNet(nn.Module):
