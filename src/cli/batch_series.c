@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include <jansson.h>
 #include "batch.h"
 #include "cli.h"
@@ -251,4 +252,16 @@ int batch_run_series(const batch_cfg *cfg, const batch_series *s0, batch_result 
     if (bad) batch_result_free(r);
     else r->summary_len = strlen(r->summary);
     return bad ? -1 : 0;
+}
+
+int batch_blas_serial(void)
+{
+    int saved = openblas_get_num_threads();
+    if (saved != 1) openblas_set_num_threads(1);
+    return saved;
+}
+
+void batch_blas_restore(int saved)
+{
+    if (saved != openblas_get_num_threads()) openblas_set_num_threads(saved);
 }

@@ -34,6 +34,7 @@ static int run_chunk(batch_run *b, const batch_series *s, size_t n, size_t base)
     size_t done0 = b->done;
     size_t *done = &b->done;
     batch_progress *prog = b->rank == 0 ? &b->prog : NULL;
+    int blas = batch_blas_serial();
 #pragma omp parallel for schedule(dynamic) num_threads(b->threads)
     for (size_t i = 0; i < n; i++) {
         if ((base + i) % (size_t)b->size != (size_t)b->rank) continue;
@@ -50,6 +51,7 @@ static int run_chunk(batch_run *b, const batch_series *s, size_t n, size_t base)
         if (prog) batch_progress_show(prog, d, 0);
 #endif
     }
+    batch_blas_restore(blas);
     int r = 0;
     if (oom) r = cli_usage("out of memory");
     if (batch_mpi_gather(res, n, base) && !r) r = cli_usage("batch: collecting results from the "

@@ -25,12 +25,14 @@ static int run_chunk(eval_run *e, const batch_series *s, size_t n)
     eval_result *res = calloc(n ? n : 1, sizeof *res);
     if (!res) return cli_usage("out of memory");
     int oom = 0;
+    int blas = batch_blas_serial();
 #pragma omp parallel for schedule(dynamic) num_threads(e->threads)
     for (size_t i = 0; i < n; i++)
         if (eval_run_series(&e->cfg, &s[i], &res[i])) {
 #pragma omp atomic write
             oom = 1;
         }
+    batch_blas_restore(blas);
     int r = oom ? cli_usage("out of memory") : 0;
     FILE *f = e->out ? batch_file_stream(e->out) : NULL;
     for (size_t i = 0; !r && i < n; i++) {

@@ -374,8 +374,10 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                 be->copy(nn->params, best, np);
             }
         }
-        report(opts, "epoch %d/%d  train nll %.4f  valid nll %.4f  lr %.2e  %.1f s", ep,
-               m->epochs, m->train_nll, v, mult * lr_at(m->lr, step ? step - 1 : 0, total),
+        char vs[32] = "-"; /* no held-out part (global models): no number */
+        if (!isnan(v)) snprintf(vs, sizeof vs, "%.4f", v);
+        report(opts, "epoch %d/%d  train nll %.4f  valid nll %s  lr %.2e  %.1f s", ep,
+               m->epochs, m->train_nll, vs, mult * lr_at(m->lr, step ? step - 1 : 0, total),
                tsf_now() - t0);
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
