@@ -108,6 +108,10 @@ void tsf_nn_stream_push(tsf_nn_stream *s, const double *y);
 void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean);
 /* dst (B sequences) := copies of src (one sequence). */
 tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream **out);
+/* The same on network nn (the same configuration and weights as src's,
+ * e.g. a copy that outlives src's). */
+tsf_status tsf_nn_stream_fork_on(const tsf_nn_stream *src, const tsf_nn *nn, size_t B,
+                                 tsf_nn_stream **out);
 /* The noise of one draw of head hd (hd->draw's e).  Every sampler draws
  * it in one order: step by step, within a step path by path. */
 double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r);

@@ -24,19 +24,12 @@ tsf_status tsf_neural_state_clone(const void *st, void **out)
     tsf_status r = tsf_nn_new(&src->nn->cfg, &c->nn);
     if (!r) {
         memcpy(c->nn->params, src->nn->params, src->nn->nparams * sizeof(float));
-        if (!(r = tsf_nn_sparsify(c->nn))) r = tsf_nn_stream_new(c->nn, src->s->scale, 1, &c->s);
+        if (!(r = tsf_nn_sparsify(c->nn))) r = tsf_nn_stream_fork_on(src->s, c->nn, 1, &c->s);
     }
     if (r) {
         clone_free(c);
         return r;
     }
-    tsf_nn_run_broadcast(c->nn, c->s->run, src->s->run);
-    c->s->count = src->s->count;
-    if (src->nn->cfg.nextra)
-        memcpy(c->s->xs, src->s->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *c->s->xs);
-    memcpy(c->s->hist, src->s->hist, src->s->P * sizeof *c->s->hist);
-    c->s->lsd = src->s->lsd;
-    if (c->s->L) memcpy(c->s->lh, src->s->lh, c->s->L * sizeof *c->s->lh);
     *out = c;
     return TSF_OK;
 }

@@ -128,12 +128,18 @@ void tsf_nn_stream_update(tsf_nn_stream *s, double y, double *logp, double *mean
 
 tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream **out)
 {
-    tsf_status st = tsf_nn_stream_new(src->nn, src->scale, B, out);
+    return tsf_nn_stream_fork_on(src, src->nn, B, out);
+}
+
+tsf_status tsf_nn_stream_fork_on(const tsf_nn_stream *src, const tsf_nn *nn, size_t B,
+                                 tsf_nn_stream **out)
+{
+    tsf_status st = tsf_nn_stream_new(nn, src->scale, B, out);
     if (st) return st;
     tsf_nn_stream *d = *out;
     if (src->nn->cfg.nextra)
         memcpy(d->xs, src->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *d->xs);
-    tsf_nn_run_broadcast(src->nn, d->run, src->run);
+    tsf_nn_run_broadcast(nn, d->run, src->run);
     d->count = src->count;
     d->lsd = src->lsd;
     if (src->sfeat) memcpy(d->sfeat, src->sfeat, tsf_nn_nser_feat(&src->nn->cfg) * sizeof *d->sfeat);
