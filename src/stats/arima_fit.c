@@ -21,20 +21,7 @@ static tsf_status ols_start(const tsf_arima *a, const double *y, size_t n, const
         goto done;
     }
     for (int diff = a->nd > 0; diff >= 0; diff--) {
-        size_t m = 0, off = diff ? a->nd : 0;
-        for (size_t t = off; t < n; t++) {
-            double v = y[t];
-            for (size_t i = 0; diff && i < a->nd; i++) v -= a->delta[i] * y[t - 1 - i];
-            int okrow = !isnan(v);
-            for (size_t j = 0; j < k && okrow; j++) {
-                double xv = X[j * n + t];
-                for (size_t i = 0; diff && i < a->nd; i++) xv -= a->delta[i] * X[j * n + t - 1 - i];
-                if (isnan(xv)) okrow = 0;
-                A[j * n + m] = xv;
-            }
-            if (!okrow) continue;
-            b[m++] = v;
-        }
+        size_t m = tsf_arima_reg_rows(a, y, n, X, k, diff, A, n, b);
         if (m <= k) continue;
         if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k, A, (lapack_int)n, tau))
             continue;

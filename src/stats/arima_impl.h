@@ -145,7 +145,13 @@ void tsf_arima_ssview(const tsf_arima *a, tsf_arima_ss *m);
 /* Fills names, model string and the information criteria from loglik. */
 tsf_status tsf_arima_finish(tsf_arima *a);
 
-/* Allocates the coefficient arrays for the current order and regflags. */
+/* The rows a regression on X can use: y and the k columns of X
+ * differenced by the model's delta when diff (else as they are), keeping
+ * the rows t >= nd (diff) where y and every column are observed.  Column
+ * j into A + j * lda, y into b (when not NULL); returns the row count. */
+size_t tsf_arima_reg_rows(const tsf_arima *a, const double *y, size_t n, const double *X,
+                          size_t k, int diff, double *A, size_t lda, double *b);
+
 /* Marks in drop[0..kuser) the user regressors (columns of X, the
  * regression matrix of tsf_arima_regmatrix) that carry nothing of their
  * own in the rows the fit uses: after differencing, a column that is zero
@@ -154,6 +160,8 @@ tsf_status tsf_arima_finish(tsf_arima *a);
  * (size_t)-1 when out of memory. */
 size_t tsf_arima_aliased(const tsf_arima *a, const double *y, size_t n, const double *X,
                          int *drop);
+
+/* Allocates the coefficient arrays for the current order and regflags. */
 tsf_status tsf_arima_alloc_coef(tsf_arima *a, const char *const *unames);
 
 /* Fits coef/se/sigma2/loglik for a->method on y with the regression

@@ -174,6 +174,27 @@ tsf_status tsf_arima_finish(tsf_arima *a)
     return TSF_OK;
 }
 
+size_t tsf_arima_reg_rows(const tsf_arima *a, const double *y, size_t n, const double *X,
+                          size_t k, int diff, double *A, size_t lda, double *b)
+{
+    size_t m = 0, nd = diff ? a->nd : 0;
+    for (size_t t = nd; t < n; t++) {
+        double v = y[t];
+        for (size_t i = 0; i < nd; i++) v -= a->delta[i] * y[t - 1 - i];
+        int ok = !isnan(v);
+        for (size_t j = 0; j < k && ok; j++) {
+            double xv = X[j * n + t];
+            for (size_t i = 0; i < nd; i++) xv -= a->delta[i] * X[j * n + t - 1 - i];
+            ok = !isnan(xv);
+            A[j * lda + m] = xv;
+        }
+        if (!ok) continue;
+        if (b) b[m] = v;
+        m++;
+    }
+    return m;
+}
+
 size_t tsf_arima_aliased(const tsf_arima *a, const double *y, size_t n, const double *X,
                          int *drop)
 {
@@ -184,18 +205,7 @@ size_t tsf_arima_aliased(const tsf_arima *a, const double *y, size_t n, const do
     double *Z = malloc(k * (n - nd) * sizeof *Z);
     if (!Z) return (size_t)-1;
     size_t ld = n - nd;
-    for (size_t t = nd; t < n; t++) {
-        double v = y[t];
-        for (size_t i = 0; i < nd; i++) v -= a->delta[i] * y[t - 1 - i];
-        int ok = !isnan(v);
-        for (size_t j = 0; j < k && ok; j++) {
-            double xv = X[j * n + t];
-            for (size_t i = 0; i < nd; i++) xv -= a->delta[i] * X[j * n + t - 1 - i];
-            ok = !isnan(xv);
-            Z[j * ld + m] = xv;
-        }
-        if (ok) m++;
-    }
+    m = tsf_arima_reg_rows(a, y, n, X, k, 1, Z, ld, NULL);
     /* modified Gram-Schmidt, twice per column, in order: a column whose
      * remainder is below 1e-7 of its norm (R's qr tolerance in lm) is a
      * combination of the columns before it; kept columns stay as the
