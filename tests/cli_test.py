@@ -230,6 +230,18 @@ for prec in ["fp32", "bf16", "tf32"]:
     else:
         check("precision " + prec + " refused", code == 1 and prec != "fp32" and
               ("use --precision fp32" in err or "tf32 is a GPU" in err), err)
+# a neural training option with no network to train is an error, never ignored
+for opt, val in [("--epochs", "3"), ("--batch", "8"), ("--lr", "0.01"), ("--device", "cpu"),
+                 ("--precision", "bf16")]:
+    bad("classical " + opt, ["forecast", "-m", "auto", "-h", "2", opt, val, "datasets/lh.csv"],
+        1, "option '" + opt + "' sets how a neural network is trained, and no model given")
+bad("classical compare --epochs", ["compare", "-m", "ets", "-m", "theta", "--epochs", "2",
+                                   "datasets/lh.csv"], 1, "drop '--epochs'")
+bad("loaded --epochs", ["forecast", "--model", model, "-h", "2",
+                        "--epochs", "2", "datasets/lh.csv"], 1, "is not trained again")
+code, out, err = run(["compare", "-m", "ets", "-m", "gru(hidden=4, layers=1, context=8)", "--holdout", "5",
+                      "--epochs", "1", "--seed", "1", "datasets/lh.csv"])
+check("--epochs with a neural member", code == 0, err)
 code, out, err = run(["fit", "-m", "arima(1,0,0)", "--json", "datasets/lh.csv"])
 check("no precision for arima", code == 0 and "precision" not in json.loads(out), out)
 code, out, err = run(["fit", "-m", "ar", "--json", "datasets/msft.csv"])
@@ -255,7 +267,8 @@ explicit = tmpfile("explicit.csv", open(gap).read().replace("2020-02,6\n", "2020
 for spec in ["arima(1,0,0)", "gru(hidden=4, layers=1, context=4)"]:
     lls = []
     for f in (gap, explicit):
-        code, out, err = run(["fit", "-m", spec, "--json", "--epochs", "2", "--seed", "3", f])
+        neural = ["--epochs", "2", "--seed", "3"] if spec.startswith("gru") else []
+        code, out, err = run(["fit", "-m", spec, "--json"] + neural + [f])
         lls.append(json.loads(out)["loglik"] if code == 0 else None)
     check("gap loglik " + spec, lls[0] is not None and lls[0] == lls[1], str(lls))
 one = tmpfile("onegap.csv", "time,value\n2020-01,1\n2020-02,2\n2020-04,3\n2020-05,5\n")

@@ -218,8 +218,44 @@ static int set_option(const char *name, const char *v, cli_args *a)
     return 0;
 }
 
+/* The options that only the training of a neural network reads. */
+static int is_neural_opt(const char *name)
+{
+    static const char *const names[] = {"--epochs", "--batch", "--lr", "--device",
+                                        "--precision"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (!strcmp(names[k], name)) return 1;
+    return 0;
+}
+
+/* No option is silently ignored: a training option of neural networks given
+ * when nothing is trained as one (no -m spec is a network or a combo with
+ * one, or the model is loaded) is an error.  A spec that does not parse is
+ * left to the command, which reports it with its column; so is --global,
+ * whose commands refuse every spec without a network. */
+static int check_neural_opt(const cli_args *a, const char *opt)
+{
+    if (a->global) return 0; /* --global refuses a spec without a network itself */
+    if (!a->nspecs) {
+        if (!a->model_path) return 0; /* the command asks for a model */
+        return cli_usage("%s: option '%s' sets how a neural network is trained, and a model "
+                         "loaded with --model is not trained again; drop '%s'", a->cmd, opt, opt);
+    }
+    for (size_t k = 0; k < a->nspecs; k++) {
+        tsf_model *m = NULL;
+        if (tsf_model_new(a->specs[k], &m)) return 0;
+        int neural = tsf_model_can_fit_global(m);
+        tsf_model_free(m);
+        if (neural) return 0;
+    }
+    return cli_usage("%s: option '%s' sets how a neural network is trained, and no model given "
+                     "with -m is one (gru(), lstm(), transformer(), wavenet() or a combo with "
+                     "one); drop '%s'", a->cmd, opt, opt);
+}
+
 int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a)
 {
+    const char *neural_opt = NULL;
     memset(a, 0, sizeof *a);
     /* this header's layout (size set): fields after the 1.0 ones count */
     tsf_fit_opts_init(&a->fit);
@@ -263,8 +299,9 @@ int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args
         }
         int r = set_option(name, val, a);
         if (r) return r;
+        if (!neural_opt && is_neural_opt(od->name)) neural_opt = od->name;
     }
     if (a->nspecs > 1 && !(allowed & OPT_MANYSPEC))
         return cli_usage("%s: give one model with -m", a->cmd);
-    return 0;
+    return neural_opt ? check_neural_opt(a, neural_opt) : 0;
 }
