@@ -230,15 +230,24 @@ for prec in ["fp32", "bf16", "tf32"]:
     else:
         check("precision " + prec + " refused", code == 1 and prec != "fp32" and
               ("use --precision fp32" in err or "tf32 is a GPU" in err), err)
-# a neural training option with no network to train is an error, never ignored
+# no option is silently ignored: one that only other families read is an error
 for opt, val in [("--epochs", "3"), ("--batch", "8"), ("--lr", "0.01"), ("--device", "cpu"),
-                 ("--precision", "bf16")]:
+                 ("--precision", "bf16"), ("--sampler", "ancestral")]:
     bad("classical " + opt, ["forecast", "-m", "auto", "-h", "2", opt, val, "datasets/lh.csv"],
-        1, "option '" + opt + "' sets how a neural network is trained, and no model given")
+        1, "option '" + opt + "' is read by neural networks", "drop '" + opt + "'")
+for spec, opt in [("ets", "--no-mean"), ("theta", "--method css"), ("auto", "--drift"),
+                  ("gru(hidden=4)", "--method ml"), ("gru(hidden=4)", "--no-mean")]:
+    bad(spec + " " + opt, ["forecast", "-m", spec, "-h", "2"] + opt.split() +
+        ["datasets/lh.csv"], 1, "option '" + opt.split()[0] + "' is read by ")
 bad("classical compare --epochs", ["compare", "-m", "ets", "-m", "theta", "--epochs", "2",
                                    "datasets/lh.csv"], 1, "drop '--epochs'")
 bad("loaded --epochs", ["forecast", "--model", model, "-h", "2",
-                        "--epochs", "2", "datasets/lh.csv"], 1, "is not trained again")
+                        "--epochs", "2", "datasets/lh.csv"], 1, "is not fitted again")
+bad("loaded --sampler", ["simulate", "--model", model, "-n", "2", "--sampler", "parallel"], 1,
+    "option '--sampler' is read by neural networks", "with --model")
+code, out, err = run(["forecast", "-m", "combo(ets, arima(1,0,0))", "--no-mean", "-h", "2",
+                      "datasets/lh.csv"])
+check("--no-mean with an arima member", code == 0, err)
 code, out, err = run(["compare", "-m", "ets", "-m", "gru(hidden=4, layers=1, context=8)", "--holdout", "5",
                       "--epochs", "1", "--seed", "1", "datasets/lh.csv"])
 check("--epochs with a neural member", code == 0, err)

@@ -247,6 +247,36 @@ static void test_combo_seeds(void **state)
     free(y);
 }
 
+/* tsf_model_reads: each family's documented options, a combo the union of
+ * its members' (nested too), NULL nothing. */
+static void test_model_reads(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec;
+        unsigned reads;
+    } cases[] = {
+        {"arima(1,0,0)", TSF_READS_METHOD | TSF_READS_MEAN | TSF_READS_DRIFT},
+        {"ar", TSF_READS_MEAN},
+        {"auto", TSF_READS_METHOD | TSF_READS_MEAN},
+        {"garch(1,1)", TSF_READS_MEAN},
+        {"ets", 0},
+        {"theta", 0},
+        {"gru(hidden=4)", TSF_READS_TRAINING | TSF_READS_SAMPLER},
+        {"wavenet()", TSF_READS_TRAINING | TSF_READS_SAMPLER},
+        {"combo(ets, theta)", 0},
+        {"combo(ets, ar)", TSF_READS_MEAN},
+        {"combo(theta, combo(ets, gru(hidden=4)))", TSF_READS_TRAINING | TSF_READS_SAMPLER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tsf_model *m = NULL;
+        assert_int_equal(tsf_model_new(cases[i].spec, &m), TSF_OK);
+        assert_int_equal(tsf_model_reads(m), cases[i].reads);
+        tsf_model_free(m);
+    }
+    assert_int_equal(tsf_model_reads(NULL), 0);
+}
+
 static void test_combo_bad_specs(void **state)
 {
     (void)state;
@@ -281,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_combo_state_files),
         cmocka_unit_test(test_combo_bad_specs),
         cmocka_unit_test(test_combo_seeds),
+        cmocka_unit_test(test_model_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

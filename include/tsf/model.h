@@ -280,6 +280,24 @@ TSF_API const char *tsf_model_family(const tsf_model *m);
 /** 1 when the model family is a neural network, else 0 (also for NULL). */
 TSF_API int tsf_model_is_neural(const tsf_model *m);
 
+/** Options a family reads: bits of tsf_model_reads(). */
+typedef enum {
+    TSF_READS_METHOD = 1u << 0,   /**< tsf_fit_opts.method (arima, auto) */
+    TSF_READS_MEAN = 1u << 1,     /**< tsf_fit_opts.include_mean (ar, arima, auto, garch) */
+    TSF_READS_DRIFT = 1u << 2,    /**< tsf_fit_opts.include_drift (arima) */
+    TSF_READS_TRAINING = 1u << 3, /**< epochs, batch, lr, device, precision (neural) */
+    TSF_READS_SAMPLER = 1u << 4   /**< tsf_forecast_opts.sampler (neural) */
+} tsf_reads;
+
+/** The options of ::tsf_fit_opts and ::tsf_forecast_opts that the model's
+ * family reads, as a mask of ::tsf_reads bits (a combo: what any of its
+ * members reads; 0 for NULL), so that a caller can refuse an option the
+ * model would ignore (the tsf program does: no option is silently ignored).
+ * Options every family reads (period, transform, seed, ...) have no bit.
+ * @par Thread safety
+ * Reads m only. */
+TSF_API unsigned tsf_model_reads(const tsf_model *m);
+
 /** Fits the model to y[0..n) (NaN = missing; infinities are refused).
  * @param xreg regressors of the n rows, or NULL.
  * @param series_period the data's period (e.g. tsf_frame.period), 0 when

@@ -218,44 +218,60 @@ static int set_option(const char *name, const char *v, cli_args *a)
     return 0;
 }
 
-/* The options that only the training of a neural network reads. */
-static int is_neural_opt(const char *name)
+/* The options that only some families read (tsf_model_reads), and which. */
+static const struct {
+    const char *name;
+    unsigned bit;
+    const char *readers;
+} family_opts[] = {
+    {"--method", TSF_READS_METHOD, "arima and auto"},
+    {"--no-mean", TSF_READS_MEAN, "ar, arima, auto and garch"},
+    {"--drift", TSF_READS_DRIFT, "arima"},
+    {"--epochs", TSF_READS_TRAINING, "neural networks (gru, lstm, transformer, wavenet)"},
+    {"--batch", TSF_READS_TRAINING, "neural networks (gru, lstm, transformer, wavenet)"},
+    {"--lr", TSF_READS_TRAINING, "neural networks (gru, lstm, transformer, wavenet)"},
+    {"--device", TSF_READS_TRAINING, "neural networks (gru, lstm, transformer, wavenet)"},
+    {"--precision", TSF_READS_TRAINING, "neural networks (gru, lstm, transformer, wavenet)"},
+    {"--sampler", TSF_READS_SAMPLER, "neural networks (gru, lstm, transformer, wavenet)"},
+};
+
+int cli_check_reads(const cli_args *a, unsigned reads, int loaded)
 {
-    static const char *const names[] = {"--epochs", "--batch", "--lr", "--device",
-                                        "--precision"};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        if (!strcmp(names[k], name)) return 1;
+    for (size_t k = 0; k < sizeof family_opts / sizeof family_opts[0]; k++) {
+        unsigned bit = family_opts[k].bit;
+        const char *opt = family_opts[k].name;
+        if (!(a->family_opts & 1u << k)) continue;
+        if (loaded && bit != TSF_READS_SAMPLER)
+            return cli_usage("%s: option '%s' sets how a model is fitted, and a model loaded "
+                             "with --model is not fitted again; drop '%s'", a->cmd, opt, opt);
+        if (!(reads & bit))
+            return cli_usage("%s: option '%s' is read by %s, and no model given %s is one "
+                             "(nor a combo with one); drop '%s'", a->cmd, opt,
+                             family_opts[k].readers, loaded ? "with --model" : "with -m", opt);
+    }
     return 0;
 }
 
-/* No option is silently ignored: a training option of neural networks given
- * when nothing is trained as one (no -m spec is a network or a combo with
- * one, or the model is loaded) is an error.  A spec that does not parse is
- * left to the command, which reports it with its column; so is --global,
- * whose commands refuse every spec without a network. */
-static int check_neural_opt(const cli_args *a, const char *opt)
+/* No option is silently ignored: an option that only some families read,
+ * given when no -m spec reads it, is an error.  A spec that does not parse
+ * is left to the command, which reports it with its column; so is --global,
+ * whose commands refuse every spec without a network; a model loaded with
+ * --model is checked when it is loaded (cli_fit_model). */
+static int check_specs_read(const cli_args *a)
 {
-    if (a->global) return 0; /* --global refuses a spec without a network itself */
-    if (!a->nspecs) {
-        if (!a->model_path) return 0; /* the command asks for a model */
-        return cli_usage("%s: option '%s' sets how a neural network is trained, and a model "
-                         "loaded with --model is not trained again; drop '%s'", a->cmd, opt, opt);
-    }
+    if (!a->family_opts || !a->nspecs || a->global) return 0;
+    unsigned reads = 0;
     for (size_t k = 0; k < a->nspecs; k++) {
         tsf_model *m = NULL;
         if (tsf_model_new(a->specs[k], &m)) return 0;
-        int neural = tsf_model_can_fit_global(m);
+        reads |= tsf_model_reads(m);
         tsf_model_free(m);
-        if (neural) return 0;
     }
-    return cli_usage("%s: option '%s' sets how a neural network is trained, and no model given "
-                     "with -m is one (gru(), lstm(), transformer(), wavenet() or a combo with "
-                     "one); drop '%s'", a->cmd, opt, opt);
+    return cli_check_reads(a, reads, 0);
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a)
 {
-    const char *neural_opt = NULL;
     memset(a, 0, sizeof *a);
     /* this header's layout (size set): fields after the 1.0 ones count */
     tsf_fit_opts_init(&a->fit);
@@ -299,9 +315,10 @@ int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args
         }
         int r = set_option(name, val, a);
         if (r) return r;
-        if (!neural_opt && is_neural_opt(od->name)) neural_opt = od->name;
+        for (size_t k = 0; k < sizeof family_opts / sizeof family_opts[0]; k++)
+            if (!strcmp(family_opts[k].name, od->name)) a->family_opts |= 1u << k;
     }
     if (a->nspecs > 1 && !(allowed & OPT_MANYSPEC))
         return cli_usage("%s: give one model with -m", a->cmd);
-    return neural_opt ? check_neural_opt(a, neural_opt) : 0;
+    return check_specs_read(a);
 }

@@ -65,11 +65,17 @@ typedef struct {
     tsf_fit_opts fit;
     tsf_forecast_opts fc;
     tsf_time_opts time;       /* --interval, --round-time */
+    unsigned family_opts;     /* bit k: option k of args.c's family_opts given */
 } cli_args;
 
 /* Parses argv (after the subcommand) into a; allowed is a mask of OPT_*.
  * Prints a one-line error and returns EXIT_INPUT on a usage error. */
 int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_args *a);
+
+/* An option given that only other families read (reads: what the models
+ * read, tsf_model_reads; loaded: the model came from --model) is a usage
+ * error; returns EXIT_INPUT after printing it, else 0. */
+int cli_check_reads(const cli_args *a, unsigned reads, int loaded);
 
 /* Prints "tsf: MESSAGE" for a library failure; returns the exit status
  * for the status (1 input/usage, 2 numerical). */

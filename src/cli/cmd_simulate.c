@@ -72,6 +72,10 @@ int cmd_simulate(int argc, char **argv)
     tsf_model *m;
     tsf_status st = tsf_load(a.model_path, &m);
     if (st) return cli_fail(st);
+    if ((r = cli_check_reads(&a, tsf_model_reads(m), 1))) {
+        tsf_model_free(m);
+        return r;
+    }
     double *xb = NULL;
     tsf_xreg xf;
     if ((r = load_paths(&a, m, n, &xb, &xf))) {

@@ -248,7 +248,12 @@ int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t
     tsf_status st;
     if (a->model_path) {
         if ((st = tsf_load(a->model_path, m))) return cli_fail(st);
-        return 0;
+        int r = cli_check_reads(a, tsf_model_reads(*m), 1);
+        if (r) {
+            tsf_model_free(*m);
+            *m = NULL;
+        }
+        return r;
     }
     if (!spec) return cli_usage("%s: give a model with -m SPEC (e.g. -m \"arima(1,1,1)\") or "
                                 "--model FILE", a->cmd);

@@ -160,6 +160,14 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
     return st;
 }
 
+unsigned tsf_combo_reads(const void *impl)
+{
+    const tsf_combo *c = impl;
+    unsigned r = 0;
+    for (size_t j = 0; j < c->k; j++) r |= tsf_model_reads(c->m[j]);
+    return r;
+}
+
 int tsf_combo_has_global(const void *impl)
 {
     const tsf_combo *c = impl;

@@ -42,6 +42,8 @@ extern const tsf_model_type tsf_combo_type;
 
 /* 1 when some member of the combo impl can be fitted globally. */
 int tsf_combo_has_global(const void *impl);
+/* What any member reads (tsf_model_reads). */
+unsigned tsf_combo_reads(const void *impl);
 
 /* Combines K member forecasts made at the levels of tsf_combo_levels()
  * into fc (whose levels are the first fc->nlevels of those). */

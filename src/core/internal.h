@@ -28,6 +28,7 @@ const char *tsf_show_text(char *out, size_t n, const char *text, size_t len);
 typedef struct tsf_model_type {
     const char *name;   /* spec name: "ar", "arima", "auto", "gru", ... */
     int neural;
+    unsigned reads;     /* the options it reads: tsf_reads bits (tsf_model_reads) */
     /* Validates the spec into family options stored in *impl (allocated). */
     tsf_status (*parse)(const tsf_spec *spec, void **impl);
     /* y has been transformed already; period resolved (>= 1). */

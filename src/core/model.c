@@ -245,6 +245,12 @@ tsf_status tsf_fit_global_x(tsf_model *m, const double *const *ys, const size_t 
     return st;
 }
 
+unsigned tsf_model_reads(const tsf_model *m)
+{
+    if (!m) return 0;
+    return m->type == &tsf_combo_type ? tsf_combo_reads(m->impl) : m->type->reads;
+}
+
 int tsf_model_can_fit_global(const tsf_model *m)
 {
     if (!m || !m->type->fit_global) return 0;

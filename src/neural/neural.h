@@ -237,7 +237,8 @@ tsf_status tsf_neural_state_load(const void *impl, const tsf_st *doc, void **out
  * and one line for tsf_x_type in src/core/registry.c. */
 #define TSF_NEURAL_TYPE(var, nm, parsefn)                                                      \
     const tsf_model_type var = {                                                               \
-        .name = nm, .neural = 1, .parse = parsefn, .fit = tsf_neural_fit,                      \
+        .name = nm, .neural = 1, .reads = TSF_READS_TRAINING | TSF_READS_SAMPLER,                \
+        .parse = parsefn, .fit = tsf_neural_fit,                      \
         .fit_many = tsf_neural_fit_many, .fit_global = tsf_neural_fit_global,                  \
         .info = tsf_neural_info, .loglik = tsf_neural_loglik, \
         .forecast = tsf_neural_forecast, .simulate = tsf_neural_simulate,                      \

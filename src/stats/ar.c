@@ -303,6 +303,7 @@ fail:
 const tsf_model_type tsf_ar_type = {
     .name = "ar",
     .neural = 0,
+    .reads = TSF_READS_MEAN,
     .parse = ar_parse,
     .fit = ar_fit,
     .fit_many = NULL,

@@ -532,6 +532,7 @@ tsf_status tsf_arima_state_load(const void *impl, const tsf_st *doc, void **st);
 const tsf_model_type tsf_arima_type = {
     .name = "arima",
     .neural = 0,
+    .reads = TSF_READS_METHOD | TSF_READS_MEAN | TSF_READS_DRIFT,
     .parse = arima_parse,
     .fit = arima_fit,
     .fit_many = NULL,

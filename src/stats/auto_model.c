@@ -264,6 +264,7 @@ static tsf_status auto_smooth_draws(const void *impl, const double *y, size_t n,
 const tsf_model_type tsf_auto_type = {
     .name = "auto",
     .neural = 0,
+    .reads = TSF_READS_METHOD | TSF_READS_MEAN,
     .parse = auto_parse,
     .fit = auto_fit,
     .fit_many = NULL,

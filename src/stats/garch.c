@@ -245,6 +245,7 @@ static tsf_status garch_info(const void *impl, tsf_fit_info *info)
 const tsf_model_type tsf_garch_type = {
     .name = "garch",
     .neural = 0,
+    .reads = TSF_READS_MEAN,
     .parse = garch_parse,
     .fit = garch_fit,
     .info = garch_info,
