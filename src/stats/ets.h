@@ -96,6 +96,16 @@ typedef struct {
     double aicc[32];  /* 1e300 when the fit failed */
 } tsf_ets_trace;
 
+/* ets_space.c: 1 when the discount matrix of (alpha, beta, gamma, phi) has
+ * its eigenvalues inside the unit circle (the admissible region, HKOS
+ * ch. 10; a seasonal model's unit eigenvalue excepted), 0 otherwise. */
+int tsf_ets_admissible(const tsf_ets_form *f, double alpha, double beta, double gamma,
+                       double phi);
+/* ets_space.c: the heuristic initial states into p->x0 (R's order) from the
+ * first periods of y (HKOS sec. 2.6.1; missing values interpolated for this
+ * purpose only); 0 on success, -1 when y has no value, the seasonal
+ * pattern cannot be estimated or memory runs out. */
+int tsf_ets_initial_states(tsf_ets_par *p, const double *y, size_t n);
 /* 1 when (alpha, beta, gamma, phi) lie in R's "both" region: the usual
  * bounds and the admissible region (HKOS ch. 10). */
 int tsf_ets_params_ok(const tsf_ets_form *f, double alpha, double beta, double gamma,
