@@ -242,6 +242,12 @@ typedef struct tsf_nn_backend {
 
 /* The CPU reference backend (always available). */
 const tsf_nn_backend *tsf_nn_backend_cpu(void);
+/* The table inference runs on for networks on be (the one-step update
+ * and the parallel sampler's pass, never training): for the host
+ * backends the CPU reference with batch-invariant products and per-query
+ * attention (cpu_invariant.c), so that a row's result does not depend on
+ * how many rows a call has; a device backend's own table. */
+const tsf_nn_backend *tsf_nn_infer_backend(const tsf_nn_backend *be);
 
 /* Number of raw outputs of the gaussian and student-t heads (the others':
  * tsf_nn_cfg_k in net.h). */

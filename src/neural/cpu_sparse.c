@@ -3,7 +3,10 @@
  * is one 8-wide multiply-add of its weights by a broadcast input value,
  * accumulated in registers for a whole block row: no horizontal sums, one
  * index per 8 weights.  Inputs are taken 4 rows at a time so that each
- * block's weights are loaded once per 4 rows. */
+ * block's weights are loaded once per 4 rows.  Each output is the bias
+ * plus its terms in column order, one rounding each (a fused multiply-add
+ * with tsf_cpu_fma()): the arithmetic of the invariant dense product
+ * minus the zero terms, so the same bits (cpu_invariant.c). */
 #include <string.h>
 #include "cpu_ops.h"
 #include "prune.h"
@@ -37,8 +40,7 @@ typedef float v8 __attribute__((vector_size(BK * sizeof(float))));
         }                                                                                     \
     } while (0)
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
+#if TSF_CPU_X86_FMA
 #include <immintrin.h>
 #define BSR_FMA 1
 /* Groups of 8 rows on a CPU with FMA: the tile above with one fused
@@ -74,6 +76,27 @@ __attribute__((target("avx2,fma"))) static void tile8_fma(float *out, const floa
         memcpy(out + (b0 + t) * OC + r0, o, nr * sizeof(float));
     }
 }
+
+/* One row with FMAs: the rows a group of 8 leaves over, with the same
+ * arithmetic per output as tile8_fma, so that a row's result does not
+ * depend on the number of rows (batch-invariant inference, cpu_invariant.c) */
+__attribute__((target("avx2,fma"))) static void tile1_fma(float *out, const float *inp,
+                                                          const float *bias, size_t b0,
+                                                          size_t C, size_t OC, size_t i,
+                                                          const uint32_t *ptr,
+                                                          const uint32_t *col, const float *val)
+{
+    size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
+    float bb[BK] = {0};
+    for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];
+    __m256 a = _mm256_loadu_ps(bb);
+    for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++)
+        a = _mm256_fmadd_ps(_mm256_broadcast_ss(inp + b0 * C + col[k]),
+                            _mm256_loadu_ps(val + (size_t)k * BK), a);
+    float o[BK];
+    _mm256_storeu_ps(o, a);
+    memcpy(out + b0 * OC + r0, o, nr * sizeof(float));
+}
 #else
 #define BSR_FMA 0
 #endif
@@ -84,9 +107,15 @@ void tsf_cpu_bsr_matmul(float *out, const float *inp, const float *bias, size_t 
 {
     size_t nbr = (OC + BK - 1) / BK, b0 = 0;
 #if BSR_FMA
-    if (B >= 8 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    /* FMAs for every row or for none (tsf_cpu_fma): the row's bits must
+     * not depend on B */
+    if (tsf_cpu_fma()) {
         for (; b0 + 8 <= B; b0 += 8)
             for (size_t i = 0; i < nbr; i++) tile8_fma(out, inp, bias, b0, C, OC, i, ptr, col, val);
+        for (; b0 < B; b0++)
+            for (size_t i = 0; i < nbr; i++) tile1_fma(out, inp, bias, b0, C, OC, i, ptr, col, val);
+        return;
+    }
 #endif
     for (; b0 + 8 <= B; b0 += 8)
         for (size_t i = 0; i < nbr; i++) TILE(8);

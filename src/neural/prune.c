@@ -264,7 +264,8 @@ void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, siz
                                s->m[j].val);
             return;
         }
-    nn->be->matmul_forward(out, inp, nn->params + w, nn->params + b, B, C, OC);
+    tsf_nn_infer_backend(nn->be)->matmul_forward(out, inp, nn->params + w, nn->params + b, B,
+                                                 C, OC);
 }
 
 void tsf_nn_sparse_stats(const tsf_nn *nn, size_t *nmat, size_t *nblocks)
