@@ -174,11 +174,11 @@ void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const
  * already.  Its products run on the caller's thread. */
 static int on_caller(void) { return 1; }
 
-static const tsf_nn_backend infer = TSF_CPU_TABLE_X("cpu", tsf_cpu_matmul_inv,
-                                                    tsf_cpu_matmul_backward, on_caller,
-                                                    tsf_cpu_attention_forward_q);
+const tsf_nn_backend tsf_cpu_infer = TSF_CPU_TABLE_X("cpu", tsf_cpu_matmul_inv,
+                                                     tsf_cpu_matmul_backward, on_caller,
+                                                     tsf_cpu_attention_forward_q, NULL);
 
 const tsf_nn_backend *tsf_nn_infer_backend(const tsf_nn_backend *be)
 {
-    return be->on_device ? be : &infer;
+    return be->infer ? be->infer : be;
 }

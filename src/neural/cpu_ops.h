@@ -177,12 +177,15 @@ void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_
 /* A CPU backend table: the reference ops with the GEMMs MMF, MMB
  * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's) and
  * their team_products TEAM, so that the variants share every other entry
- * by construction; the _X form also takes the dense attention ATTF (the
- * inference table's, cpu_invariant.c). */
+ * by construction; the _X form also takes the dense attention ATTF and
+ * the inference table INFER (cpu_invariant.c's: its own ATTF, INFER NULL). */
+/* the inference table of the CPU backends (cpu_invariant.c) */
+extern const tsf_nn_backend tsf_cpu_infer;
 #define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
-    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward)
-#define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF)                                            \
+    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward, &tsf_cpu_infer)
+#define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF, INFER)                                     \
     {                                                                                          \
+        .infer = INFER,                                                                        \
         .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
         .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
         .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
