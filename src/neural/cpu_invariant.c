@@ -88,6 +88,71 @@ static void panel_rows(float *out, const float *inp, const float *panel, const f
 
 #if TSF_CPU_X86_FMA
 #include <immintrin.h>
+/* pack() with 8x8 blocks transposed in registers (unpack, shuffle,
+ * permute: the standard 8x8 transpose); the edges as pack() does them.
+ * Only moves data: the panel is the same. */
+__attribute__((target("avx2"))) static void pack_avx2(float *panel, const float *w, size_t C,
+                                                      size_t OC, size_t o0, size_t k0,
+                                                      size_t nk)
+{
+    size_t nc = OC - o0 < NC ? OC - o0 : NC, k8 = nk / 8 * 8;
+    if (nc < NC || k8 < nk) {
+        pack(panel, w, C, OC, o0, k0, nk);
+        if (nc < 8) return;
+    }
+    for (size_t j0 = 0; j0 + 8 <= nc; j0 += 8) {
+        const float *wr = w + (o0 + j0) * C + k0;
+        for (size_t k = 0; k < k8; k += 8) {
+            __m256 r0 = _mm256_loadu_ps(wr + k), r1 = _mm256_loadu_ps(wr + C + k);
+            __m256 r2 = _mm256_loadu_ps(wr + 2 * C + k), r3 = _mm256_loadu_ps(wr + 3 * C + k);
+            __m256 r4 = _mm256_loadu_ps(wr + 4 * C + k), r5 = _mm256_loadu_ps(wr + 5 * C + k);
+            __m256 r6 = _mm256_loadu_ps(wr + 6 * C + k), r7 = _mm256_loadu_ps(wr + 7 * C + k);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *pk = panel + k * NC + j0;
+            _mm256_storeu_ps(pk, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(pk + NC, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(pk + 2 * NC, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(pk + 3 * NC, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(pk + 4 * NC, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(pk + 5 * NC, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(pk + 6 * NC, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(pk + 7 * NC, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    }
+}
+
+/* The 16 sums of row r of a panel start from: out itself (a later panel
+ * of the inputs), the bias, or zeros; a partial panel through a staging
+ * row.  The same values either way. */
+#define LOAD2(c0, c1, r)                                                                      \
+    do {                                                                                      \
+        const float *src_ = k0 ? out + (r) * OC + o0 : bias ? bias + o0 : NULL;               \
+        if (!full) {                                                                          \
+            start(st, out + (r) * OC, bias, OC, o0, nc, k0 == 0);                             \
+            src_ = st;                                                                        \
+        }                                                                                     \
+        c0 = src_ ? _mm256_loadu_ps(src_) : _mm256_setzero_ps();                              \
+        c1 = src_ ? _mm256_loadu_ps(src_ + 8) : _mm256_setzero_ps();                          \
+    } while (0)
+#define STORE2(c0, c1, r)                                                                     \
+    do {                                                                                      \
+        if (full) {                                                                           \
+            _mm256_storeu_ps(out + (r) * OC + o0, c0);                                        \
+            _mm256_storeu_ps(out + (r) * OC + o0 + 8, c1);                                    \
+        } else {                                                                              \
+            _mm256_storeu_ps(st, c0);                                                         \
+            _mm256_storeu_ps(st + 8, c1);                                                     \
+            memcpy(out + (r) * OC + o0, st, nc * sizeof(float));                              \
+        }                                                                                     \
+    } while (0)
+
 /* AVX2 panel: rows 4 at a time (8 accumulators: 4 rows x 16 columns), one
  * FMA per element and input; the rest of the rows one at a time through
  * the same FMAs. */
@@ -98,13 +163,14 @@ __attribute__((target("avx2,fma"))) static void panel_rows_fma(float *out, const
                                                                size_t k0, size_t nk)
 {
     size_t nc = OC - o0 < NC ? OC - o0 : NC, i = 0;
-    float a[4][NC];
+    int full = nc == NC;
+    float st[NC];
     for (; i + 4 <= M; i += 4) {
-        for (size_t r = 0; r < 4; r++) start(a[r], out + (i + r) * OC, bias, OC, o0, nc, k0 == 0);
-        __m256 c00 = _mm256_loadu_ps(a[0]), c01 = _mm256_loadu_ps(a[0] + 8);
-        __m256 c10 = _mm256_loadu_ps(a[1]), c11 = _mm256_loadu_ps(a[1] + 8);
-        __m256 c20 = _mm256_loadu_ps(a[2]), c21 = _mm256_loadu_ps(a[2] + 8);
-        __m256 c30 = _mm256_loadu_ps(a[3]), c31 = _mm256_loadu_ps(a[3] + 8);
+        __m256 c00, c01, c10, c11, c20, c21, c30, c31;
+        LOAD2(c00, c01, i);
+        LOAD2(c10, c11, i + 1);
+        LOAD2(c20, c21, i + 2);
+        LOAD2(c30, c31, i + 3);
         const float *x = inp + i * C + k0;
         for (size_t k = 0; k < nk; k++) {
             __m256 w0 = _mm256_loadu_ps(panel + k * NC), w1 = _mm256_loadu_ps(panel + k * NC + 8);
@@ -119,23 +185,21 @@ __attribute__((target("avx2,fma"))) static void panel_rows_fma(float *out, const
             c30 = _mm256_fmadd_ps(x3, w0, c30);
             c31 = _mm256_fmadd_ps(x3, w1, c31);
         }
-        _mm256_storeu_ps(a[0], c00), _mm256_storeu_ps(a[0] + 8, c01);
-        _mm256_storeu_ps(a[1], c10), _mm256_storeu_ps(a[1] + 8, c11);
-        _mm256_storeu_ps(a[2], c20), _mm256_storeu_ps(a[2] + 8, c21);
-        _mm256_storeu_ps(a[3], c30), _mm256_storeu_ps(a[3] + 8, c31);
-        for (size_t r = 0; r < 4; r++) memcpy(out + (i + r) * OC + o0, a[r], nc * sizeof(float));
+        STORE2(c00, c01, i);
+        STORE2(c10, c11, i + 1);
+        STORE2(c20, c21, i + 2);
+        STORE2(c30, c31, i + 3);
     }
     for (; i < M; i++) {
-        start(a[0], out + i * OC, bias, OC, o0, nc, k0 == 0);
-        __m256 c0 = _mm256_loadu_ps(a[0]), c1 = _mm256_loadu_ps(a[0] + 8);
+        __m256 c0, c1;
+        LOAD2(c0, c1, i);
         const float *x = inp + i * C + k0;
         for (size_t k = 0; k < nk; k++) {
             __m256 xb = _mm256_broadcast_ss(x + k);
             c0 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(panel + k * NC), c0);
             c1 = _mm256_fmadd_ps(xb, _mm256_loadu_ps(panel + k * NC + 8), c1);
         }
-        _mm256_storeu_ps(a[0], c0), _mm256_storeu_ps(a[0] + 8, c1);
-        memcpy(out + i * OC + o0, a[0], nc * sizeof(float));
+        STORE2(c0, c1, i);
     }
 }
 #endif
@@ -156,14 +220,15 @@ void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const
     for (size_t o0 = 0; o0 < OC; o0 += NC)
         for (size_t k0 = 0; k0 < C; k0 += KC) {
             size_t nk = C - k0 < KC ? C - k0 : KC;
-            pack(panel, weight, C, OC, o0, k0, nk);
 #if TSF_CPU_X86_FMA
             if (fma) {
+                pack_avx2(panel, weight, C, OC, o0, k0, nk);
                 panel_rows_fma(out, inp, panel, bias, M, C, OC, o0, k0, nk);
                 continue;
             }
 #endif
             (void)fma;
+            pack(panel, weight, C, OC, o0, k0, nk);
             panel_rows(out, inp, panel, bias, M, C, OC, o0, k0, nk);
         }
 }
