@@ -49,13 +49,12 @@ static void pack(float *panel, const float *w, size_t C, size_t OC, size_t o0, s
 
 /* The start of a panel's sums for row r: the bias (first panel of the
  * inputs) or what the previous panels left in out. */
-static void start(float *acc, const float *out, const float *bias, size_t OC, size_t o0,
-                  size_t nc, int first)
+static void start(float *acc, const float *out, const float *bias, size_t o0, size_t nc,
+                  int first)
 {
     memset(acc, 0, NC * sizeof *acc);
     if (!first) memcpy(acc, out + o0, nc * sizeof *acc);
     else if (bias) memcpy(acc, bias + o0, nc * sizeof *acc);
-    (void)OC;
 }
 
 /* Portable panel: 8-wide vectors (GCC/clang extension), multiply then add;
@@ -68,7 +67,7 @@ static void panel_rows(float *out, const float *inp, const float *panel, const f
     size_t nc = OC - o0 < NC ? OC - o0 : NC;
     for (size_t i = 0; i < M; i++) {
         float a[NC];
-        start(a, out + i * OC, bias, OC, o0, nc, k0 == 0);
+        start(a, out + i * OC, bias, o0, nc, k0 == 0);
         v8 a0, a1;
         memcpy(&a0, a, sizeof a0);
         memcpy(&a1, a + 8, sizeof a1);
@@ -135,7 +134,7 @@ __attribute__((target("avx2"))) static void pack_avx2(float *panel, const float 
     do {                                                                                      \
         const float *src_ = k0 ? out + (r) * OC + o0 : bias ? bias + o0 : NULL;               \
         if (!full) {                                                                          \
-            start(st, out + (r) * OC, bias, OC, o0, nc, k0 == 0);                             \
+            start(st, out + (r) * OC, bias, o0, nc, k0 == 0);                                 \
             src_ = st;                                                                        \
         }                                                                                     \
         c0 = src_ ? _mm256_loadu_ps(src_) : _mm256_setzero_ps();                              \
