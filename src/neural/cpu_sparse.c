@@ -43,6 +43,22 @@ typedef float v8 __attribute__((vector_size(BK * sizeof(float))));
 #if TSF_CPU_X86_FMA
 #include <immintrin.h>
 #define BSR_FMA 1
+/* The 8 biases of the block row from output r0 (nr of them; zeros past
+ * OC or without a bias), and the nr outputs of a row's block to out. */
+__attribute__((target("avx2"))) static inline __m256 bias8(const float *bias, size_t r0,
+                                                           size_t nr)
+{
+    float bb[BK] = {0};
+    for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];
+    return _mm256_loadu_ps(bb);
+}
+__attribute__((target("avx2"))) static inline void store8(float *out, __m256 a, size_t nr)
+{
+    float o[BK];
+    _mm256_storeu_ps(o, a);
+    memcpy(out, o, nr * sizeof(float));
+}
+
 /* Groups of 8 rows on a CPU with FMA: the tile above with one fused
  * multiply-add per block and row (mul + add is twice the instructions on
  * the two vector ports; bench/prune.sh kernel). */
@@ -53,9 +69,7 @@ __attribute__((target("avx2,fma"))) static void tile8_fma(float *out, const floa
                                                           const uint32_t *col, const float *val)
 {
     size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
-    float bb[BK] = {0};
-    for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];
-    __m256 b = _mm256_loadu_ps(bb);
+    __m256 b = bias8(bias, r0, nr);
     __m256 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
     for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++) {
         __m256 w = _mm256_loadu_ps(val + (size_t)k * BK);
@@ -70,11 +84,7 @@ __attribute__((target("avx2,fma"))) static void tile8_fma(float *out, const floa
         a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(x + 7 * C), w, a7);
     }
     __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-    for (size_t t = 0; t < 8; t++) {
-        float o[BK];
-        _mm256_storeu_ps(o, acc[t]);
-        memcpy(out + (b0 + t) * OC + r0, o, nr * sizeof(float));
-    }
+    for (size_t t = 0; t < 8; t++) store8(out + (b0 + t) * OC + r0, acc[t], nr);
 }
 
 /* One row with FMAs: the rows a group of 8 leaves over, with the same
@@ -87,15 +97,11 @@ __attribute__((target("avx2,fma"))) static void tile1_fma(float *out, const floa
                                                           const uint32_t *col, const float *val)
 {
     size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
-    float bb[BK] = {0};
-    for (size_t r = 0; bias && r < nr; r++) bb[r] = bias[r0 + r];
-    __m256 a = _mm256_loadu_ps(bb);
+    __m256 a = bias8(bias, r0, nr);
     for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++)
         a = _mm256_fmadd_ps(_mm256_broadcast_ss(inp + b0 * C + col[k]),
                             _mm256_loadu_ps(val + (size_t)k * BK), a);
-    float o[BK];
-    _mm256_storeu_ps(o, a);
-    memcpy(out + b0 * OC + r0, o, nr * sizeof(float));
+    store8(out + b0 * OC + r0, a, nr);
 }
 #else
 #define BSR_FMA 0
