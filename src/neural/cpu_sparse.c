@@ -87,21 +87,25 @@ __attribute__((target("avx2,fma"))) static void tile8_fma(float *out, const floa
     for (size_t t = 0; t < 8; t++) store8(out + (b0 + t) * OC + r0, acc[t], nr);
 }
 
-/* One row with FMAs: the rows a group of 8 leaves over, with the same
- * arithmetic per output as tile8_fma, so that a row's result does not
- * depend on the number of rows (batch-invariant inference, cpu_invariant.c) */
-__attribute__((target("avx2,fma"))) static void tile1_fma(float *out, const float *inp,
-                                                          const float *bias, size_t b0,
-                                                          size_t C, size_t OC, size_t i,
-                                                          const uint32_t *ptr,
-                                                          const uint32_t *col, const float *val)
+/* Rows b0 .. B-1 one at a time with FMAs (the rows the groups of 8 leave
+ * over, or all of them for fewer than 8), with the same arithmetic per
+ * output as tile8_fma, so that a row's result does not depend on the
+ * number of rows (batch-invariant inference, cpu_invariant.c) */
+__attribute__((target("avx2,fma"))) static void rows_fma(float *out, const float *inp,
+                                                         const float *bias, size_t b0, size_t B,
+                                                         size_t C, size_t OC, size_t nbr,
+                                                         const uint32_t *ptr,
+                                                         const uint32_t *col, const float *val)
 {
-    size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
-    __m256 a = bias8(bias, r0, nr);
-    for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++)
-        a = _mm256_fmadd_ps(_mm256_broadcast_ss(inp + b0 * C + col[k]),
-                            _mm256_loadu_ps(val + (size_t)k * BK), a);
-    store8(out + b0 * OC + r0, a, nr);
+    for (; b0 < B; b0++)
+        for (size_t i = 0; i < nbr; i++) {
+            size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
+            __m256 a = bias8(bias, r0, nr);
+            for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++)
+                a = _mm256_fmadd_ps(_mm256_broadcast_ss(inp + b0 * C + col[k]),
+                                    _mm256_loadu_ps(val + (size_t)k * BK), a);
+            store8(out + b0 * OC + r0, a, nr);
+        }
 }
 #else
 #define BSR_FMA 0
@@ -118,8 +122,7 @@ void tsf_cpu_bsr_matmul(float *out, const float *inp, const float *bias, size_t 
     if (tsf_cpu_fma()) {
         for (; b0 + 8 <= B; b0 += 8)
             for (size_t i = 0; i < nbr; i++) tile8_fma(out, inp, bias, b0, C, OC, i, ptr, col, val);
-        for (; b0 < B; b0++)
-            for (size_t i = 0; i < nbr; i++) tile1_fma(out, inp, bias, b0, C, OC, i, ptr, col, val);
+        rows_fma(out, inp, bias, b0, B, C, OC, nbr, ptr, col, val);
         return;
     }
 #endif
