@@ -7,10 +7,11 @@
  * through the stream, then the paths step by step; parallel: the fixed-
  * point iteration over the last reach values), and prints one JSON line
  *   {"h", "paths", "ancestral_s", "parallel_s", "ratio", "ancestral_steps_per_s",
- *    "parallel_steps_per_s", "iterations",
+ *    "parallel_steps_per_s", "iterations", "differing",
  *    "max_rel_diff", "diff_at", "perturbed_diff_at", "perturbed_max_rel_diff"}
  * ratio = ancestral_s / parallel_s (above 1: parallel is faster);
- * *_steps_per_s: paths x steps per second;
+ * *_steps_per_s: paths x steps per second; differing: the number of
+ * values (of paths x h) in which the two samplers differ in any bit;
  * max_rel_diff: the largest difference of the two samplers' values,
  * relative to max(|value|, scale); diff_at: the same at steps 1, 8, 24,
  * 96, 384 (those <= h); perturbed_diff_at: ancestral sampling against
@@ -94,12 +95,15 @@ int main(int argc, char **argv)
         t0 = tsf_now();
         if (tsf_nn_sample_parallel(nm->nn, nm->scale, y, n, h, S, r, 0, pp, &it)) return fail();
         double tp = tsf_now() - t0, worst = 0.0;
-        for (size_t i = 0; i < S * h; i++)
+        size_t nd = 0;
+        for (size_t i = 0; i < S * h; i++) {
             worst = fmax(worst, fabs(pa[i] - pp[i]) / fmax(fabs(pa[i]), nm->scale));
+            nd += memcmp(pa + i, pp + i, sizeof *pa) != 0;
+        }
         printf("{\"h\": %zu, \"paths\": %zu, \"ancestral_s\": %.4f, \"parallel_s\": %.4f, "
                "\"ratio\": %.3f, \"ancestral_steps_per_s\": %.0f, \"parallel_steps_per_s\": "
-               "%.0f, \"iterations\": %zu, \"max_rel_diff\": %.2e",
-               h, S, ta, tp, ta / tp, (double)(S * h) / ta, (double)(S * h) / tp, it, worst);
+               "%.0f, \"iterations\": %zu, \"differing\": %zu, \"max_rel_diff\": %.2e",
+               h, S, ta, tp, ta / tp, (double)(S * h) / ta, (double)(S * h) / tp, it, nd, worst);
         print_diffs("diff_at", pa, pp, S, h, nm->scale);
         double *y2 = malloc(n * sizeof *y2);
         memcpy(y2, y, n * sizeof *y2);

@@ -154,25 +154,37 @@ W0(additive_step, (float *o, const float *q, const float *k, const float *v, con
 W0(head_draw, (double *z, const double *e, const float *o, size_t B, tsf_nn_head h, size_t n,
                float lo, float hi), (z, e, o, B, h, n, lo, hi))
 
-const tsf_nn_backend tsf_emu_backend = {
-    .name = "emulated-device",
-    .matmul_forward = e_matmul_forward, .matmul_backward = e_matmul_backward,
-    .layernorm_forward = e_layernorm_forward, .layernorm_backward = e_layernorm_backward,
-    .gelu_forward = e_gelu_forward, .gelu_backward = e_gelu_backward,
-    .residual_forward = e_residual_forward, .gru_forward = e_gru_forward,
-    .gru_backward = e_gru_backward, .lstm_forward = e_lstm_forward,
-    .lstm_backward = e_lstm_backward, .attention_forward = e_attention_forward,
-    .attention_backward = e_attention_backward, .attention_step = e_attention_step,
-    .head_loss = e_head_loss, .head_params = e_head_params, .sumsq = e_sumsq,
-    .scale = e_scale, .adamw_update = e_adamw_update,
-    .on_device = 1, .alloc = e_alloc, .free = e_free, .upload = e_copy, .download = e_copy,
-    .copy = e_copy, .copy2d = e_copy2d, .zero = e_zero, .sync = e_sync,
-    .dilated_im2col = e_dilated_im2col, .dilated_col2im = e_dilated_col2im,
-    .gated_forward = e_gated_forward, .gated_backward = e_gated_backward,
-    .relu_forward = e_relu_forward, .relu_backward = e_relu_backward,
-    .mixture_loss = e_mixture_loss, .binned_loss = e_binned_loss,
-    .additive_forward = e_additive_forward, .additive_backward = e_additive_backward,
-    .additive_step = e_additive_step,
-    .head_draw = e_head_draw,
-};
+/* its inference table: the CPU one's invariant product and per-query
+ * attention, on the emulated memory */
+W0(matmul_inv, (float *o, const float *i, const float *w, const float *b, size_t BT, size_t C,
+                size_t OC), (o, i, w, b, BT, C, OC))
+W0(attention_forward_q, (float *o, float *a, const float *qkv, size_t B, size_t T, size_t C,
+                         size_t NH, size_t W), (o, a, qkv, B, T, C, NH, W))
+/* The table: the training products and attention MMF, ATTF, and the
+ * inference table INFER (backend.h, infer). */
+#define EMU_TABLE(MMF, ATTF, INFER)                                                           \
+    {                                                                                         \
+        .name = "emulated-device", .matmul_forward = MMF,                                     \
+        .matmul_backward = e_matmul_backward, .layernorm_forward = e_layernorm_forward,       \
+        .layernorm_backward = e_layernorm_backward, .gelu_forward = e_gelu_forward,           \
+        .gelu_backward = e_gelu_backward, .residual_forward = e_residual_forward,             \
+        .gru_forward = e_gru_forward, .gru_backward = e_gru_backward,                         \
+        .lstm_forward = e_lstm_forward, .lstm_backward = e_lstm_backward,                     \
+        .attention_forward = ATTF, .attention_backward = e_attention_backward,                \
+        .attention_step = e_attention_step, .head_loss = e_head_loss,                         \
+        .head_params = e_head_params, .sumsq = e_sumsq, .scale = e_scale,                     \
+        .adamw_update = e_adamw_update, .on_device = 1, .alloc = e_alloc, .free = e_free,     \
+        .upload = e_copy, .download = e_copy, .copy = e_copy, .copy2d = e_copy2d,             \
+        .zero = e_zero, .sync = e_sync, .dilated_im2col = e_dilated_im2col,                   \
+        .dilated_col2im = e_dilated_col2im, .gated_forward = e_gated_forward,                 \
+        .gated_backward = e_gated_backward, .relu_forward = e_relu_forward,                   \
+        .relu_backward = e_relu_backward, .mixture_loss = e_mixture_loss,                     \
+        .binned_loss = e_binned_loss, .additive_forward = e_additive_forward,                 \
+        .additive_backward = e_additive_backward, .additive_step = e_additive_step,           \
+        .head_draw = e_head_draw, .infer = INFER,                                             \
+    }
+
+static const tsf_nn_backend emu_infer = EMU_TABLE(e_matmul_inv, e_attention_forward_q, NULL);
+const tsf_nn_backend tsf_emu_backend = EMU_TABLE(e_matmul_forward, e_attention_forward,
+                                                 &emu_infer);
 

@@ -234,6 +234,10 @@ typedef struct tsf_nn_backend {
      * OpenBLAS runs one thread (its pthreads pool slowed two concurrent
      * callers down 6-8x, wavenet at 2 threads).  NULL: never (devices). */
     int (*team_products)(void);
+    /* ---- Not an op: the table inference runs on (tsf_nn_infer_backend;
+     * NULL: this one).  The CPU tables name the batch-invariant one
+     * (cpu_invariant.c). ---- */
+    const struct tsf_nn_backend *infer;
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the
@@ -242,6 +246,13 @@ typedef struct tsf_nn_backend {
 
 /* The CPU reference backend (always available). */
 const tsf_nn_backend *tsf_nn_backend_cpu(void);
+/* The table inference runs on for networks on be (the one-step update
+ * and the parallel sampler's pass, never training): be->infer, or be
+ * itself.  For the host backends the CPU reference with batch-invariant
+ * products and per-query attention (cpu_invariant.c), so that a row's
+ * result does not depend on how many rows a call has; a device backend's
+ * own table (CUDA promises no such thing, docs/neural.md). */
+const tsf_nn_backend *tsf_nn_infer_backend(const tsf_nn_backend *be);
 
 /* Number of raw outputs of the gaussian and student-t heads (the others':
  * tsf_nn_cfg_k in net.h). */

@@ -31,8 +31,26 @@ static inline void axpy(float *o, float a, const float *x, size_t n)
     for (size_t d = 0; d < n; d++) o[d] += a * x[d];
 }
 
+/* One query of one head, for the forward pass and the step alike (one
+ * routine, not inlined, so that the parallel sampler's pass gives the
+ * step's bits): q (hs) against n keys in position order, key j in row
+ * (first + j) % wrap of k and v (wrap 0: no ring), rows ks floats apart;
+ * m the ALiBi slope -> o (hs), p (n) the probabilities */
+TSF_SIMD_CLONES __attribute__((noinline)) static void query(float *o, float *p, const float *q,
+                                                            const float *k, const float *v,
+                                                            const float *va, size_t ks,
+                                                            size_t n, size_t first, size_t wrap,
+                                                            size_t hs, float m)
+{
+    for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == wrap ? 0 : slot + 1)
+        p[j] = score(q, k + slot * ks, va, hs) - m * (float)(n - 1 - j);
+    tsf_softmaxf(p, n);
+    memset(o, 0, hs * sizeof *o);
+    for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == wrap ? 0 : slot + 1)
+        axpy(o, p[j], v + slot * ks, hs);
+}
+
 // q, k, v (strided, g) -> out (strided), att (B,NH,T,W)
-TSF_SIMD_CLONES
 void tsf_cpu_additive_forward(float *out, float *att, const float *q, const float *k,
                               const float *v, const float *va, const tsf_nn_add_geom *g)
 {
@@ -40,20 +58,13 @@ void tsf_cpu_additive_forward(float *out, float *att, const float *q, const floa
     for (size_t b = 0; b < g->B; b++)
         for (size_t h = 0; h < g->NH; h++) {
             float m = g->alibi ? tk_alibi_slope((int)h, (int)g->NH) : 0.0f;
-            const float *vh = va + h * hs;
             for (size_t t = 0; t < T; t++) {
                 size_t lo = t + 1 > W ? t + 1 - W : 0, n = t + 1 - lo;
-                float *a = att + ((b * g->NH + h) * T + t) * W, *p = a + (W - n);
-                const float *qt = q + b * g->sb + t * g->st + h * hs;
+                float *a = att + ((b * g->NH + h) * T + t) * W;
                 memset(a, 0, (W - n) * sizeof *a);
-                for (size_t j = lo; j <= t; j++)
-                    p[j - lo] = score(qt, k + b * g->sb + j * g->st + h * hs, vh, hs) -
-                                m * (float)(t - j);
-                tsf_softmaxf(p, n);
-                float *o = out + b * g->ob + t * g->ot + h * hs;
-                memset(o, 0, hs * sizeof *o);
-                for (size_t j = lo; j <= t; j++)
-                    axpy(o, p[j - lo], v + b * g->sb + j * g->st + h * hs, hs);
+                query(out + b * g->ob + t * g->ot + h * hs, a + (W - n),
+                      q + b * g->sb + t * g->st + h * hs, k + b * g->sb + h * hs,
+                      v + b * g->sb + h * hs, va + h * hs, g->st, n, lo, 0, hs, m);
             }
         }
 }
@@ -111,24 +122,14 @@ void tsf_cpu_additive_backward(float *dq, float *dk, float *dv, float *dva, cons
 }
 
 // q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (NH,W)
-TSF_SIMD_CLONES
 void tsf_cpu_additive_step(float *out, const float *q, const float *kc, const float *vc,
                            const float *va, size_t B, size_t NH, size_t hs, size_t W, size_t pos,
                            int alibi, float *scratch)
 {
-    size_t C = NH * hs, lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
+    size_t C = NH * hs, lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo;
     for (size_t b = 0; b < B; b++)
-        for (size_t h = 0; h < NH; h++) {
-            float m = alibi ? tk_alibi_slope((int)h, (int)NH) : 0.0f, *p = scratch + h * W;
-            const float *qb = q + b * C + h * hs;
-            const float *kb = kc + b * W * C + h * hs, *vb = vc + b * W * C + h * hs;
-            /* ring slots in position order: first .. W-1, then 0 .. */
-            for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == W ? 0 : slot + 1)
-                p[j] = score(qb, kb + slot * C, va + h * hs, hs) - m * (float)(n - 1 - j);
-            tsf_softmaxf(p, n);
-            float *o = out + b * C + h * hs;
-            memset(o, 0, hs * sizeof *o);
-            for (size_t j = 0, slot = first; j < n; j++, slot = slot + 1 == W ? 0 : slot + 1)
-                axpy(o, p[j], vb + slot * C, hs);
-        }
+        for (size_t h = 0; h < NH; h++) /* ring slots in position order: lo % W .. */
+            query(out + b * C + h * hs, scratch + h * W, q + b * C + h * hs,
+                  kc + b * W * C + h * hs, vc + b * W * C + h * hs, va + h * hs, C, n, lo % W,
+                  W, hs, alibi ? tk_alibi_slope((int)h, (int)NH) : 0.0f);
 }

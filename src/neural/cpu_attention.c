@@ -109,45 +109,76 @@ void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, con
         }
 }
 
+/* One query, every head: the scores key by key in position order (one key
+ * row holds all heads), the softmax of each head, then the weighted sum of
+ * the values in the same order.  One routine, not inlined, for the step
+ * and the inference pass, so that the two give the same bits. */
+__attribute__((noinline)) void tsf_cpu_attn_query(float *out, const float *q, const float *k,
+                                                  const float *v, size_t ks, size_t n,
+                                                  size_t first, size_t wrap, size_t C,
+                                                  size_t NH, const float *slope, float *p,
+                                                  size_t ps)
+{
+    size_t hs = C / NH, slot = first;
+    float sc = 1.0f / sqrtf((float)hs);
+    for (size_t j = 0; j < n; j++) {
+        const float *kr = k + slot * ks;
+        float dist = (float)(n - 1 - j);
+        for (size_t h = 0; h < NH; h++) {
+            float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+            for (size_t i = 0; i < hs; i++) s += q[h * hs + i] * kr[h * hs + i];
+            p[h * ps + j] = s * sc - slope[h] * dist;
+        }
+        if (++slot == wrap) slot = 0;
+    }
+    for (size_t h = 0; h < NH; h++) tsf_softmaxf(p + h * ps, n);
+    memset(out, 0, C * sizeof *out);
+    slot = first;
+    for (size_t j = 0; j < n; j++) {
+        const float *vr = v + slot * ks;
+        for (size_t h = 0; h < NH; h++) {
+            float pj = p[h * ps + j];
+#pragma omp simd
+            for (size_t i = 0; i < hs; i++) out[h * hs + i] += pj * vr[h * hs + i];
+        }
+        if (++slot == wrap) slot = 0;
+    }
+}
+
+#define MAXH 64 /* heads (the transformer's limit) */
+
 // q (B,C) at position pos, kc/vc (B,W,C) rings -> out (B,C); scratch (NH,W)
 void tsf_cpu_attention_step(float *out, const float *q, const float *kc, const float *vc,
                             size_t B, size_t C, size_t NH, size_t W, size_t pos, float *scratch)
 {
-    size_t hs = C / NH;
-    float sc = 1.0f / sqrtf((float)hs), slope[64];
-    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo, first = lo % W;
-    for (size_t h = 0; h < NH && h < 64; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
-    for (size_t b = 0; b < B; b++) {
-        const float *qb = q + b * C, *kb = kc + b * W * C, *vb = vc + b * W * C;
-        /* scores of every head; key rows in position order (one row holds all
-         * heads), the ring walked without a division per row */
-        size_t slot = first;
-        for (size_t j = 0; j < n; j++) {
-            const float *k = kb + slot * C;
-            float dist = (float)(n - 1 - j);
+    float slope[MAXH];
+    size_t lo = pos + 1 > W ? pos + 1 - W : 0, n = pos + 1 - lo;
+    for (size_t h = 0; h < NH && h < MAXH; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
+    /* the ring walked from the oldest key's slot, without a division per row */
+    for (size_t b = 0; b < B; b++)
+        tsf_cpu_attn_query(out + b * C, q + b * C, kc + b * W * C, vc + b * W * C, C, n, lo % W,
+                           W, C, NH, slope, scratch, W);
+}
+
+/* The inference pass's attention (cpu_invariant.c): every query through
+ * the step's routine, its probabilities written into att as the GEMM
+ * version writes them.  qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,T) */
+void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_t B, size_t T,
+                                 size_t C, size_t NH, size_t W)
+{
+    float slope[MAXH];
+    for (size_t h = 0; h < NH && h < MAXH; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++) {
+            size_t lo = t + 1 > W ? t + 1 - W : 0, n = t + 1 - lo;
+            const float *base = qkv + b * T * 3 * C;
+            float *p = att + (b * NH * T + t) * T;
+            tsf_cpu_attn_query(out + (b * T + t) * C, base + t * 3 * C, base + C, base + 2 * C,
+                               3 * C, n, lo, 0, C, NH, slope, p + lo, T * T);
             for (size_t h = 0; h < NH; h++) {
-                float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-                for (size_t i = 0; i < hs; i++) s += qb[h * hs + i] * k[h * hs + i];
-                scratch[h * W + j] = s * sc - slope[h] * dist;
+                memset(p + h * T * T, 0, lo * sizeof *p);
+                memset(p + h * T * T + t + 1, 0, (T - t - 1) * sizeof *p);
             }
-            if (++slot == W) slot = 0;
         }
-        for (size_t h = 0; h < NH; h++) {
-            float *p = scratch + h * W;
-            tsf_softmaxf(p, n);
-        }
-        float *o = out + b * C;
-        memset(o, 0, C * sizeof *o);
-        slot = first;
-        for (size_t j = 0; j < n; j++) {
-            const float *v = vb + slot * C;
-            for (size_t h = 0; h < NH; h++) {
-                float pj = scratch[h * W + j];
-#pragma omp simd
-                for (size_t i = 0; i < hs; i++) o[h * hs + i] += pj * v[h * hs + i];
-            }
-            if (++slot == W) slot = 0;
-        }
-    }
 }

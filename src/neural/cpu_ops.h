@@ -149,19 +149,50 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
                           float lr, float beta1, float beta2, float eps, float weight_decay,
                           int t);
 
+/* Batch-invariant inference (cpu_invariant.c): the product whose every
+ * output row is computed alone, whatever the number of rows, and whether
+ * it (and the block-sparse kernel, cpu_sparse.c) fuses its multiply-adds
+ * (1: AVX2+FMA, chosen once for the process). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define TSF_CPU_X86_FMA 1
+#else
+#define TSF_CPU_X86_FMA 0
+#endif
+int tsf_cpu_fma(void);
+void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const float *bias,
+                        size_t M, size_t C, size_t OC);
+/* One query of the dense attention, the routine of attention_step and of
+ * the inference pass (cpu_attention.c): q (C) against n keys in position
+ * order, key j in row (first + j) % wrap of k and v (rows ks floats apart,
+ * wrap 0: no ring) -> out (C); head h's probabilities at p + h ps;
+ * slope (NH) the ALiBi slopes. */
+void tsf_cpu_attn_query(float *out, const float *q, const float *k, const float *v, size_t ks,
+                        size_t n, size_t first, size_t wrap, size_t C, size_t NH,
+                        const float *slope, float *p, size_t ps);
+/* attention_forward computed query by query through tsf_cpu_attn_query */
+void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_t B, size_t T,
+                                 size_t C, size_t NH, size_t W);
+
 /* A CPU backend table: the reference ops with the GEMMs MMF, MMB
  * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's) and
  * their team_products TEAM, so that the variants share every other entry
- * by construction. */
+ * by construction; the _X form also takes the dense attention ATTF and
+ * the inference table INFER (cpu_invariant.c's: its own ATTF, INFER NULL). */
+/* the inference table of the CPU backends (cpu_invariant.c) */
+extern const tsf_nn_backend tsf_cpu_infer;
 #define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
+    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward, &tsf_cpu_infer)
+#define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF, INFER)                                     \
     {                                                                                          \
+        .infer = INFER,                                                                        \
         .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
         .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
         .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
         .gelu_backward = tsf_cpu_gelu_backward, .residual_forward = tsf_cpu_residual_forward,  \
         .gru_forward = tsf_cpu_gru_forward, .gru_backward = tsf_cpu_gru_backward,              \
         .lstm_forward = tsf_cpu_lstm_forward, .lstm_backward = tsf_cpu_lstm_backward,          \
-        .attention_forward = tsf_cpu_attention_forward,                                        \
+        .attention_forward = ATTF,                                                             \
         .attention_backward = tsf_cpu_attention_backward,                                      \
         .attention_step = tsf_cpu_attention_step, .head_loss = tsf_cpu_head_loss,              \
         .head_params = tsf_cpu_head_params, .sumsq = tsf_cpu_sumsq, .scale = tsf_cpu_scale,    \

@@ -36,6 +36,28 @@ static size_t offsets(const tsf_nn_pattern *p, size_t h, size_t NH, int *offs)
     return n < MAXN ? (size_t)n : MAXN;
 }
 
+/* One query of one head, for the forward pass and the step alike (one
+ * routine, not inlined, so that the parallel sampler's pass gives the
+ * step's bits): q (hs) at position pos against the keys pos - d of the
+ * nv offsets d, key row ((pos - d) % wrap) (pos - d with wrap 0) of k
+ * and v, rows ks floats apart -> o (hs), s (nv) its probabilities */
+__attribute__((noinline)) static void query(float *o, float *s, const float *q, const float *k,
+                                            const float *v, size_t ks, size_t pos, size_t wrap,
+                                            const int *offs, size_t nv, size_t hs, float sc,
+                                            float slope)
+{
+    for (size_t m = 0; m < nv; m++) {
+        size_t d = (size_t)offs[m], row = wrap ? (pos - d) % wrap : pos - d;
+        s[m] = dot(q, k + row * ks, hs) * sc - slope * (float)d;
+    }
+    tsf_softmaxf(s, nv);
+    memset(o, 0, hs * sizeof *o);
+    for (size_t m = 0; m < nv; m++) {
+        size_t d = (size_t)offs[m], row = wrap ? (pos - d) % wrap : pos - d;
+        axpy(o, s[m], v + row * ks, hs);
+    }
+}
+
 // qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,N)
 void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, size_t B,
                                       size_t T, size_t C, size_t NH, tsf_nn_pattern p)
@@ -50,19 +72,11 @@ void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, 
             const float *base = qkv + b * T * 3 * C + h * hs;
             for (size_t t = 0; t < T; t++) {
                 float *a = att + ((b * NH + h) * T + t) * N;
-                const float *q = base + t * 3 * C;
                 size_t nv = 0; /* offsets d <= t: a prefix of the ascending list */
                 while (nv < n && (size_t)offs[nv] <= t) nv++;
-                for (size_t m = 0; m < nv; m++) {
-                    size_t d = (size_t)offs[m];
-                    a[m] = dot(q, base + (t - d) * 3 * C + C, hs) * sc - slope * (float)d;
-                }
-                tsf_softmaxf(a, nv);
+                query(out + (b * T + t) * C + h * hs, a, base + t * 3 * C, base + C, base + 2 * C,
+                      3 * C, t, 0, offs, nv, hs, sc, slope);
                 memset(a + nv, 0, (N - nv) * sizeof *a);
-                float *o = out + (b * T + t) * C + h * hs;
-                memset(o, 0, hs * sizeof *o);
-                for (size_t m = 0; m < nv; m++)
-                    axpy(o, a[m], base + (t - (size_t)offs[m]) * 3 * C + 2 * C, hs);
             }
         }
     }
@@ -115,18 +129,9 @@ void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, 
     for (size_t h = 0; h < NH; h++) {
         size_t n = offsets(&p, h, NH, offs), nv = 0;
         while (nv < n && (size_t)offs[nv] <= pos) nv++;
-        float slope = tsf_cpu_alibi_slope(h, NH), *s = scratch;
-        for (size_t b = 0; b < B; b++) {
-            const float *qb = q + b * C + h * hs;
-            const float *kb = kc + b * R * C + h * hs, *vb = vc + b * R * C + h * hs;
-            for (size_t m = 0; m < nv; m++) {
-                size_t d = (size_t)offs[m];
-                s[m] = dot(qb, kb + ((pos - d) % R) * C, hs) * sc - slope * (float)d;
-            }
-            tsf_softmaxf(s, nv);
-            float *o = out + b * C + h * hs;
-            memset(o, 0, hs * sizeof *o);
-            for (size_t m = 0; m < nv; m++) axpy(o, s[m], vb + ((pos - (size_t)offs[m]) % R) * C, hs);
-        }
+        float slope = tsf_cpu_alibi_slope(h, NH);
+        for (size_t b = 0; b < B; b++)
+            query(out + b * C + h * hs, scratch, q + b * C + h * hs, kc + b * R * C + h * hs,
+                  vc + b * R * C + h * hs, C, pos, R, offs, nv, hs, sc, slope);
     }
 }

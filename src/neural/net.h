@@ -302,6 +302,9 @@ struct tsf_nn_acts {
     float *dx;
     int dx_tmajor;
     const tsf_nn_backend *be; /* whose memory mem is */
+    /* 1: an inference pass (the parallel sampler's): fb runs the forward
+     * ops of tsf_nn_infer_backend, the step's arithmetic, and no backward */
+    int infer;
 };
 
 struct tsf_nn_run {

@@ -110,7 +110,7 @@ static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
 static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *y, size_t B,
                  size_t T, float *o, float *grads, float weight)
 {
-    const tsf_nn_backend *be = nn->be;
+    const tsf_nn_backend *be = A->infer ? tsf_nn_infer_backend(nn->be) : nn->be;
     size_t C = (size_t)nn->cfg.hidden, L = (size_t)nn->cfg.layers, NH = (size_t)nn->cfg.heads;
     size_t W = (size_t)nn->cfg.context, K = nn->K, BT = B * T, F = nn->nin;
     const float *P = nn->params;

@@ -207,10 +207,10 @@ static size_t acts_floats(const tsf_nn *nn, size_t B, size_t T)
 }
 
 // windows of fb: activations from mem, input gradient rows from dx (or NULL)
-static double fb_part(const tsf_nn *nn, float *mem, float *dx, const float *x, const float *y,
-                      size_t B, size_t T, float *o, float *grads, float weight)
+static double fb_part(const tsf_nn *nn, const tsf_nn_backend *be, float *mem, float *dx,
+                      const float *x, const float *y, size_t B, size_t T, float *o, float *grads,
+                      float weight)
 {
-    const tsf_nn_backend *be = nn->be;
     const tsf_nn_config *c = &nn->cfg;
     size_t C = (size_t)c->hidden, S = SKIP(c), NL = nlayers(c), KC = KW(c) * C;
     size_t BT = B * T, K = nn->K, F = nn->nin;
@@ -278,8 +278,9 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
 {
     size_t n = team(nn, B), np = nn->nparams, F = nn->nin, K = nn->K;
     size_t base = carve(nn, B, T, NULL, NULL);
+    const tsf_nn_backend *be = A->infer ? tsf_nn_infer_backend(nn->be) : nn->be;
     while (n > 1 && base + (n - 1) * np > A->size) n--; /* acts made for fewer threads */
-    if (n <= 1) return fb_part(nn, A->mem, A->dx, x, y, B, T, o, grads, weight);
+    if (n <= 1) return fb_part(nn, be, A->mem, A->dx, x, y, B, T, o, grads, weight);
 #ifdef _OPENMP
     double part[TEAM_MAX];
     float *gbuf = A->mem + base;
@@ -289,7 +290,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         omp_set_num_threads(1); /* this thread's products: one thread each */
         float *g = grads && k ? gbuf + (k - 1) * np : grads;
         if (g && k) nn->be->zero(g, np);
-        part[k] = fb_part(nn, A->mem + carve(nn, b0, T, NULL, NULL),
+        part[k] = fb_part(nn, be, A->mem + carve(nn, b0, T, NULL, NULL),
                           A->dx ? A->dx + b0 * T * F : NULL, x + b0 * T * F, y + b0 * T,
                           b1 - b0, T, o ? o + b0 * T * K : NULL, g, weight);
         if (grads) {

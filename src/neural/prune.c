@@ -264,7 +264,14 @@ void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, siz
                                s->m[j].val);
             return;
         }
-    nn->be->matmul_forward(out, inp, nn->params + w, nn->params + b, B, C, OC);
+    /* the architectures the parallel sampler serves (a bounded reach) step
+     * with the inference table's batch-invariant product; the RNNs, which
+     * sample ancestrally only, keep the backend's (sgemv for one row is
+     * 2-3 times faster than the invariant product's per-call packing) */
+    const tsf_nn_backend *be = nn->cfg.arch->reach(&nn->cfg) == SIZE_MAX
+                                   ? nn->be
+                                   : tsf_nn_infer_backend(nn->be);
+    be->matmul_forward(out, inp, nn->params + w, nn->params + b, B, C, OC);
 }
 
 void tsf_nn_sparse_stats(const tsf_nn *nn, size_t *nmat, size_t *nblocks)

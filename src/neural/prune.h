@@ -70,7 +70,9 @@ tsf_status tsf_nn_sparsify(tsf_nn *nn);
 void tsf_nn_sparse_free(struct tsf_nn_sparse *s);
 /* out (B,OC) = inp (B,C) @ weight^T + bias for nn's weight at offset w
  * and bias at offset b: the sparse copy when there is one, else the
- * backend's matmul_forward. */
+ * inference table's matmul_forward (tsf_nn_infer_backend: on the CPU the
+ * batch-invariant product, which gives the sparse kernel's bits) for the
+ * transformer and wavenet, the backend's own for the RNNs. */
 void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, size_t b, size_t B,
                    size_t C, size_t OC);
 /* Number of weights with a sparse copy and of their stored blocks (for

@@ -6,26 +6,24 @@
  *     z_t = G(z_<t, e_t),   t = n .. n+h-1,
  * G the head's draw (mu + sigma e, or its quantile at e).  Jacobi
  * iteration updates all of them at once from the previous iterate, each
- * iteration ONE forward pass of the training kind (the architecture's fb,
- * no gradients) over all paths, through the backend's ops.  After
- * iteration k the first k values are exact, so h iterations always
- * suffice; the loop stops earlier when no value moves by more than 1e-6
- * relative.  A prefix that stopped moving is final (the value after it
- * too: it was computed from final inputs), and the pass then starts
- * `reach` positions before the first value still moving. */
+ * iteration ONE batched forward pass over all positions of all paths
+ * (the architecture's fb in inference mode, no gradients).  That pass runs
+ * the inference table (tsf_nn_infer_backend): products whose every row is
+ * computed as if alone and attention computed query by query through the
+ * step's own routine, so each position's outputs are bit for bit those of
+ * the one-step update ancestral sampling runs, and the fixed point is
+ * exactly the ancestral paths.  After iteration k the first k values are
+ * exact, so h iterations always suffice; the loop stops when an iteration
+ * changed no value.  A prefix that did not change is final (each of its
+ * values was computed from the same inputs it now has), and so is the
+ * value after it; the pass then starts `reach` positions before the
+ * first value not yet final. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "neural.h"
 
-#define FP_TOL 1e-6
-/* a prefix counts as final only when it did not move at all: one frozen
- * with a change of FP_TOL would carry that error into every later step,
- * amplified where the network is expansive */
-#ifndef FP_FREEZE
-#define FP_FREEZE 0.0
-#endif
 /* activation arena of one pass at most this many floats (256 MiB): paths
  * beyond it are run in several chunks of the same pass */
 #define FP_ARENA_FLOATS ((size_t)1 << 26)
@@ -82,6 +80,7 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
                            "steps", S, h);
     if (!st) st = tsf_nn_acts_new(nn, Bc, T0, &acts);
     if (st) goto done;
+    acts->infer = 1;
     double start = 0.0;
     for (size_t i = 0; i < nh; i++) {
         zh[i] = y[h0 + i] / scale;
@@ -120,19 +119,18 @@ tsf_status tsf_nn_sample_parallel(const tsf_nn *nn, double scale, const double *
             }
         }
         it++;
-        /* the first step that moved; everything before it, and it, is
-         * final; stop when nothing moved by more than FP_TOL */
+        /* the first step that changed (in any path): everything before
+         * it, and it, is final; none: the fixed point */
         size_t first = h;
-        double worst = 0.0;
-        for (size_t k = conv; k < h; k++)
-            for (size_t b = 0; b < S; b++) {
-                double a = nxt[b * h + k], d = fabs(a - fut[b * h + k]) / fmax(fabs(a), 1.0);
-                if (!(d <= FP_FREEZE) && first == h) first = k;
-                worst = isnan(d) ? INFINITY : fmax(worst, d);
-            }
+        for (size_t k = conv; k < h && first == h; k++)
+            for (size_t b = 0; b < S; b++)
+                if (!(nxt[b * h + k] == fut[b * h + k])) {
+                    first = k;
+                    break;
+                }
         for (size_t b = 0; b < S; b++)
             memcpy(fut + b * h + conv, nxt + b * h + conv, (h - conv) * sizeof *fut);
-        conv = first == h || worst <= FP_TOL ? h : first + 1 > conv + 1 ? first + 1 : conv + 1;
+        conv = first == h ? h : first + 1;
     }
     for (size_t i = 0; i < S * h; i++) {
         if (!isfinite(fut[i])) {
@@ -156,11 +154,15 @@ done:
 }
 
 /* auto's rule, from bench/sampler.sh (docs/neural.md, Sampling): on the
- * CPU reference parallel sampling was slower for every architecture and
- * horizon measured (h = 24 .. 384, 200 paths: 20 to 250 times), since an
- * iteration costs a pass over reach + h positions and fitted networks need
- * nearly h iterations.  A device backend favours it, but it has not been
- * measured there, so auto stays ancestral everywhere for now. */
+ * CPU an iteration is one batched pass over reach + the steps not yet
+ * final, which costs about what ancestral sampling of those steps costs
+ * (the same multiply-adds: 0.46 s an iteration against 0.95 s for all
+ * 384 ancestral steps of the fitted d=32 transformer), and fitted
+ * networks on real series need many iterations (244 to 299 of 336 and
+ * 384), so parallel sampling took 20 to 300 times as long at every
+ * horizon measured (h = 24 .. 384, 200 paths).  A device backend favours
+ * it, but it has not been measured there, so auto stays ancestral
+ * everywhere for now. */
 int tsf_nn_parallel_pays(const tsf_nn *nn, size_t n, size_t h, size_t S)
 {
     (void)nn; (void)n; (void)h; (void)S;
