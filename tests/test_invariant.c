@@ -89,6 +89,40 @@ static void test_matmul_rows(void **state)
 
 /* BSR (8x1 blocks, prune.h) of w (OC, C) with block (i, c) zero when
  * (i + c) % 3 == 0 (zeroed in w as well) */
+/* The product from panels packed once (the step's copy of a dense
+ * matrix, prune.c) gives the bits of the product that packs on the way,
+ * for partial panels and widths past the panel depth. */
+static void test_packed_same_bits(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    size_t shapes[4][2] = {{32, 96}, {256, 768}, {300, 17}, {600, 40}};
+    for (int s = 0; s < 4; s++) {
+        size_t C = shapes[s][0], OC = shapes[s][1];
+        for (size_t M = 1; M <= 9; M += 4) {
+            float *x = malloc(M * C * sizeof *x), *w = malloc(OC * C * sizeof *w);
+            float *b = malloc(OC * sizeof *b), *a = malloc(M * OC * sizeof *a);
+            float *p = malloc(M * OC * sizeof *p);
+            float *pk = malloc(tsf_cpu_matmul_inv_packed_size(C, OC) * sizeof *pk);
+            assert_non_null(x); assert_non_null(w); assert_non_null(b);
+            assert_non_null(a); assert_non_null(p); assert_non_null(pk);
+            fill(x, M * C, r);
+            fill(w, OC * C, r);
+            fill(b, OC, r);
+            tsf_cpu_matmul_inv(a, x, w, b, M, C, OC);
+            tsf_cpu_matmul_inv_pack(pk, w, C, OC);
+            tsf_cpu_matmul_inv_packed(p, x, pk, b, M, C, OC);
+            assert_int_equal(nbits(a, p, M * OC), 0);
+            tsf_cpu_matmul_inv(a, x, w, NULL, M, C, OC);
+            tsf_cpu_matmul_inv_packed(p, x, pk, NULL, M, C, OC);
+            assert_int_equal(nbits(a, p, M * OC), 0);
+            free(x); free(w); free(b); free(a); free(p); free(pk);
+        }
+    }
+    gsl_rng_free(r);
+}
+
 static void to_bsr(float *w, size_t OC, size_t C, uint32_t *ptr, uint32_t *col, float *val)
 {
     size_t nbr = (OC + 7) / 8, n = 0;
@@ -194,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matmul_rows),
         cmocka_unit_test(test_bsr_same_bits),
+        cmocka_unit_test(test_packed_same_bits),
         cmocka_unit_test(test_attention_query),
         cmocka_unit_test(test_tables),
     };

@@ -203,11 +203,26 @@ __attribute__((target("avx2,fma"))) static void panel_rows_fma(float *out, const
 }
 #endif
 
-// inp (M,C) @ weight (OC,C)^T + bias (OC) -> out (M,OC), each row as if alone
-void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const float *bias,
-                        size_t M, size_t C, size_t OC)
+/* The panels of weight (OC,C) as the product packs them, all of them:
+ * the panel of outputs o0.. and inputs k0.. at (o0 / NC) C NC + k0 NC. */
+size_t tsf_cpu_matmul_inv_packed_size(size_t C, size_t OC) { return (OC + NC - 1) / NC * NC * C; }
+
+void tsf_cpu_matmul_inv_pack(float *packed, const float *weight, size_t C, size_t OC)
 {
-    float panel[KC * NC];
+    for (size_t o0 = 0; o0 < OC; o0 += NC)
+        for (size_t k0 = 0; k0 < C; k0 += KC) {
+            size_t nk = C - k0 < KC ? C - k0 : KC;
+            pack(packed + o0 / NC * C * NC + k0 * NC, weight, C, OC, o0, k0, nk);
+        }
+}
+
+/* The product from the weights (packed NULL: each panel packed on the
+ * way) or from their panels packed beforehand: the same panels, the same
+ * arithmetic, the same bits. */
+static void matmul_inv(float *out, const float *inp, const float *weight, const float *packed,
+                       const float *bias, size_t M, size_t C, size_t OC)
+{
+    float buf[KC * NC];
     int fma = tsf_cpu_fma();
     if (C == 0) { /* no inputs: the bias */
         for (size_t i = 0; i < M; i++) {
@@ -219,17 +234,32 @@ void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const
     for (size_t o0 = 0; o0 < OC; o0 += NC)
         for (size_t k0 = 0; k0 < C; k0 += KC) {
             size_t nk = C - k0 < KC ? C - k0 : KC;
+            const float *panel = packed ? packed + o0 / NC * C * NC + k0 * NC : buf;
 #if TSF_CPU_X86_FMA
             if (fma) {
-                pack_avx2(panel, weight, C, OC, o0, k0, nk);
+                if (!packed) pack_avx2(buf, weight, C, OC, o0, k0, nk);
                 panel_rows_fma(out, inp, panel, bias, M, C, OC, o0, k0, nk);
                 continue;
             }
 #endif
             (void)fma;
-            pack(panel, weight, C, OC, o0, k0, nk);
+            if (!packed) pack(buf, weight, C, OC, o0, k0, nk);
             panel_rows(out, inp, panel, bias, M, C, OC, o0, k0, nk);
         }
+}
+
+// inp (M,C) @ weight (OC,C)^T + bias (OC) -> out (M,OC), each row as if alone
+void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const float *bias,
+                        size_t M, size_t C, size_t OC)
+{
+    matmul_inv(out, inp, weight, NULL, bias, M, C, OC);
+}
+
+// the same from tsf_cpu_matmul_inv_pack's panels of the weight
+void tsf_cpu_matmul_inv_packed(float *out, const float *inp, const float *packed,
+                               const float *bias, size_t M, size_t C, size_t OC)
+{
+    matmul_inv(out, inp, NULL, packed, bias, M, C, OC);
 }
 
 /* The inference table: the CPU reference's ops with the invariant product

@@ -162,6 +162,14 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
 int tsf_cpu_fma(void);
 void tsf_cpu_matmul_inv(float *out, const float *inp, const float *weight, const float *bias,
                         size_t M, size_t C, size_t OC);
+/* The same product from the weight's panels packed once beforehand
+ * (tsf_cpu_matmul_inv_pack into tsf_cpu_matmul_inv_packed_size(C, OC)
+ * floats): the same bits, without packing at every call (the one-row
+ * streaming step). */
+size_t tsf_cpu_matmul_inv_packed_size(size_t C, size_t OC);
+void tsf_cpu_matmul_inv_pack(float *packed, const float *weight, size_t C, size_t OC);
+void tsf_cpu_matmul_inv_packed(float *out, const float *inp, const float *packed,
+                               const float *bias, size_t M, size_t C, size_t OC);
 /* One query of the dense attention, the routine of attention_step and of
  * the inference pass (cpu_attention.c): q (C) against n keys in position
  * order, key j in row (first + j) % wrap of k and v (rows ks floats apart,

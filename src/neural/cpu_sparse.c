@@ -7,6 +7,7 @@
  * plus its terms in column order, one rounding each (a fused multiply-add
  * with tsf_cpu_fma()): the arithmetic of the invariant dense product
  * minus the zero terms, so the same bits (cpu_invariant.c). */
+#include <stdint.h>
 #include <string.h>
 #include "cpu_ops.h"
 #include "prune.h"
@@ -97,15 +98,42 @@ __attribute__((target("avx2,fma"))) static void rows_fma(float *out, const float
                                                          const uint32_t *ptr,
                                                          const uint32_t *col, const float *val)
 {
-    for (; b0 < B; b0++)
-        for (size_t i = 0; i < nbr; i++) {
+    for (; b0 < B; b0++) {
+        const float *x = inp + b0 * C;
+        size_t i = 0;
+        /* four block rows at once: four independent chains of FMAs (one
+         * chain waits on each FMA's latency), each in its column order */
+        for (; i + 4 <= nbr; i += 4) {
+            __m256 a[4];
+            uint32_t p[4], e[4], common = UINT32_MAX;
+            for (size_t j = 0; j < 4; j++) {
+                size_t r0 = (i + j) * BK;
+                a[j] = bias8(bias, r0, OC - r0 < BK ? OC - r0 : BK);
+                p[j] = ptr[i + j];
+                e[j] = ptr[i + j + 1];
+                common = e[j] - p[j] < common ? e[j] - p[j] : common;
+            }
+            for (uint32_t t = 0; t < common; t++)
+                for (size_t j = 0; j < 4; j++)
+                    a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + col[p[j] + t]),
+                                           _mm256_loadu_ps(val + (size_t)(p[j] + t) * BK), a[j]);
+            for (size_t j = 0; j < 4; j++) {
+                for (uint32_t k = p[j] + common; k < e[j]; k++)
+                    a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + col[k]),
+                                           _mm256_loadu_ps(val + (size_t)k * BK), a[j]);
+                size_t r0 = (i + j) * BK;
+                store8(out + b0 * OC + r0, a[j], OC - r0 < BK ? OC - r0 : BK);
+            }
+        }
+        for (; i < nbr; i++) {
             size_t r0 = i * BK, nr = OC - r0 < BK ? OC - r0 : BK;
             __m256 a = bias8(bias, r0, nr);
             for (uint32_t k = ptr[i]; k < ptr[i + 1]; k++)
-                a = _mm256_fmadd_ps(_mm256_broadcast_ss(inp + b0 * C + col[k]),
+                a = _mm256_fmadd_ps(_mm256_broadcast_ss(x + col[k]),
                                     _mm256_loadu_ps(val + (size_t)k * BK), a);
             store8(out + b0 * OC + r0, a, nr);
         }
+    }
 }
 #else
 #define BSR_FMA 0

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "neural.h"
 #include "prune.h"
+#include "cpu_ops.h"
 
 #define BK TSF_NN_BLOCK
 
@@ -169,9 +170,18 @@ typedef struct {
     float *val;
 } bsr;
 
+/* A dense matrix's panels as the batch-invariant product packs them
+ * (tsf_cpu_matmul_inv_pack), kept so that the one-row step does not pack
+ * them at every call. */
+typedef struct {
+    size_t w, rows, cols;
+    float *p;
+} packed;
+
 struct tsf_nn_sparse {
-    size_t n;
+    size_t n, np;
     bsr m[TSF_NN_MAX_TENSORS];
+    packed d[TSF_NN_MAX_TENSORS];
 };
 
 void tsf_nn_sparse_free(struct tsf_nn_sparse *s)
@@ -182,6 +192,7 @@ void tsf_nn_sparse_free(struct tsf_nn_sparse *s)
         free(s->m[j].col);
         free(s->m[j].val);
     }
+    for (size_t j = 0; j < s->np; j++) free(s->d[j].p);
     free(s);
 }
 
@@ -233,6 +244,10 @@ tsf_status tsf_nn_sparsify(tsf_nn *nn)
     if (nn->be->on_device) return TSF_OK; /* device backends run the dense weights */
     struct tsf_nn_sparse *s = calloc(1, sizeof *s);
     if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory for sparse weights");
+    /* the architectures whose step runs the batch-invariant product (see
+     * tsf_nn_linear) keep its packed panels of their dense matrices */
+    int invariant = nn->cfg.arch->reach(&nn->cfg) != SIZE_MAX &&
+                    tsf_nn_infer_backend(nn->be)->matmul_forward == tsf_cpu_matmul_inv;
     for (size_t j = 0; j < nn->ntens; j++) {
         const tsf_nn_tensor *t = &nn->tens[j];
         if (!tsf_nn_prunable(t)) continue;
@@ -242,13 +257,28 @@ tsf_status tsf_nn_sparsify(tsf_nn *nn)
             tsf_nn_sparse_free(s);
             return st;
         }
-        if (!m->ptr) continue;
-        m->w = t->off;
-        m->rows = t->shape[0];
-        m->cols = t->shape[1];
-        s->n++;
+        if (m->ptr) {
+            m->w = t->off;
+            m->rows = t->shape[0];
+            m->cols = t->shape[1];
+            s->n++;
+        } else if (invariant) {
+            /* the batch-invariant product's panels of a dense matrix */
+            packed *d = &s->d[s->np];
+            size_t len = tsf_cpu_matmul_inv_packed_size(t->shape[1], t->shape[0]);
+            if (!(d->p = malloc(len * sizeof *d->p))) {
+                tsf_nn_sparse_free(s);
+                return tsf_set_error(TSF_ENOMEM, "out of memory for packed %zu x %zu weights",
+                                     t->shape[0], t->shape[1]);
+            }
+            tsf_cpu_matmul_inv_pack(d->p, nn->params + t->off, t->shape[1], t->shape[0]);
+            d->w = t->off;
+            d->rows = t->shape[0];
+            d->cols = t->shape[1];
+            s->np++;
+        }
     }
-    if (s->n) nn->sparse = s;
+    if (s->n || s->np) nn->sparse = s;
     else free(s);
     return TSF_OK;
 }
@@ -268,6 +298,11 @@ void tsf_nn_linear(const tsf_nn *nn, float *out, const float *inp, size_t w, siz
      * with the inference table's batch-invariant product; the RNNs, which
      * sample ancestrally only, keep the backend's (sgemv for one row is
      * 2-3 times faster than the invariant product's per-call packing) */
+    for (size_t j = 0; s && j < s->np; j++)
+        if (s->d[j].w == w) { /* the same product from its packed panels */
+            tsf_cpu_matmul_inv_packed(out, inp, s->d[j].p, nn->params + b, B, C, OC);
+            return;
+        }
     const tsf_nn_backend *be = nn->cfg.arch->reach(&nn->cfg) == SIZE_MAX
                                    ? nn->be
                                    : tsf_nn_infer_backend(nn->be);

@@ -63,7 +63,9 @@ int tsf_nn_pruner_done(const tsf_nn_pruner *p);
 
 /* Builds nn's block-sparse copies from its weights' exact zeros (for the
  * prunable matrices whose block density is at most
- * TSF_NN_SPARSE_MAX_DENSITY; none on a device backend), replacing any
+ * TSF_NN_SPARSE_MAX_DENSITY; none on a device backend), and, for the
+ * architectures whose step runs the batch-invariant product, that
+ * product's packed panels of the other prunable matrices, replacing any
  * earlier ones.  Call after the weights change (end of training, load,
  * copy). */
 tsf_status tsf_nn_sparsify(tsf_nn *nn);
