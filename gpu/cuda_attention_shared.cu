@@ -1,7 +1,7 @@
 /* attention_step_shared (contract in src/neural/backend.h), the CUDA
  * kernel: the KV-cache step of B sample paths that share the keys and
  * values of one history (the prefix, stored once) and keep their own
- * later positions in rings of R.  One block per (head, path), as
+ * later positions in rings (R,B,C).  One block per (head, path), as
  * k_attn_step (cuda_attention.cu): a thread scores keys of the window in
  * position order, the prefix's from the shared rows (read by every path's
  * block, so they stay in L2) and the path's own from its ring; one softmax
@@ -13,15 +13,15 @@
 
 /* the key (which 0) or value (1) row of window entry jj of path b, head h:
  * prefix rows kp/vp for jj < np (positions a0 + jj), then the path's own
- * ring rows (positions s0 + jj - np, slot (a - e) % R) */
+ * ring rows (positions s0 + jj - np, row ((a - e) % R) B + b) */
 #define SH_ROW(which, jj)                                                                        \
     ((jj) < np ? ((which) ? vp : kp) + ((size_t)(a0 - p0) + (size_t)(jj)) * C + (size_t)h * hs \
                : ((which) ? vs : ks) +                                                           \
-                     ((size_t)b * R + (size_t)((s0 + (jj) - np - e) % R)) * C + (size_t)h * hs)
+                     ((size_t)((s0 + (jj) - np - e) % R) * B + (size_t)b) * C + (size_t)h * hs)
 
 __global__ void k_attn_step_shared(float *out, const float *q, const float *kp, const float *vp,
                                    long long p0, long long e, const float *ks, const float *vs,
-                                   int R, int C, int NH, long long a0, int np, long long s0, int n,
+                                   int R, int B, int C, int NH, long long a0, int np, long long s0, int n,
                                    long long pos)
 {
     extern __shared__ float sm[];
@@ -64,7 +64,7 @@ void tk_attention_step_shared(float *out, const float *q, const float *kp, const
     if (!tk_smem_ok((const void *)k_attn_step_shared, bytes, "attention_step_shared")) return;
     dim3 grid((unsigned)NH, (unsigned)B);
     k_attn_step_shared<<<grid, 128, bytes, cudaStreamPerThread>>>(
-        out, q, kp, vp, (long long)p0, (long long)e, ks, vs, (int)R, (int)C, (int)NH,
+        out, q, kp, vp, (long long)p0, (long long)e, ks, vs, (int)R, (int)B, (int)C, (int)NH,
         (long long)a0, (int)np, (long long)s0, (int)n, (long long)pos);
     TK_LAUNCHED("attention_step_shared");
 }

@@ -45,10 +45,10 @@ static void op_case(size_t B, size_t NH, size_t hs, size_t W, size_t n, size_t h
             memcpy(kc + (b * W + a % W) * C, kh + a * C, C * sizeof(float));
             memcpy(vc + (b * W + a % W) * C, vh + a * C, C * sizeof(float));
         }
-    float *kp = fa(P * C), *vp = fa(P * C), *ks = fa(B * R * C), *vs = fa(B * R * C);
+    float *kp = fa(P * C), *vp = fa(P * C), *ks = fa(R * B * C), *vs = fa(R * B * C);
     memcpy(kp, kh + p0 * C, P * C * sizeof(float));
     memcpy(vp, vh + p0 * C, P * C * sizeof(float));
-    float *o1 = fa(B * C), *o2 = fa(B * C), *sc2 = fa(B * W), *k = fa(C), *v = fa(C);
+    float *o1 = fa(B * C), *o2 = fa(B * C), *sc2 = fa(NH * B * W), *k = fa(C), *v = fa(C);
     double worst = 0.0;
     for (size_t pos = n; pos < n + h; pos++) {
         randn(q, B * C, 1.0);
@@ -57,8 +57,8 @@ static void op_case(size_t B, size_t NH, size_t hs, size_t W, size_t n, size_t h
             randn(v, C, 1.0);
             memcpy(kc + (b * W + pos % W) * C, k, C * sizeof(float));
             memcpy(vc + (b * W + pos % W) * C, v, C * sizeof(float));
-            memcpy(ks + (b * R + (pos - n) % R) * C, k, C * sizeof(float));
-            memcpy(vs + (b * R + (pos - n) % R) * C, v, C * sizeof(float));
+            memcpy(ks + ((pos - n) % R * B + b) * C, k, C * sizeof(float));
+            memcpy(vs + ((pos - n) % R * B + b) * C, v, C * sizeof(float));
         }
         tsf_cpu_attention_step(o1, q, kc, vc, B, C, NH, W, pos, scr);
         tsf_cpu_attention_step_shared(o2, q, P ? kp : NULL, P ? vp : NULL, P, p0, ks, vs, R, B,

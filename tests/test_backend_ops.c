@@ -245,7 +245,7 @@ static void test_attention(void **state)
 
 /* shared-prefix step (ABI 4): B paths after a shared history of P
  * positions (p0 = 7 here), at positions inside and past the prefix's
- * window, in one (B,R,C) ring per path */
+ * window, in (R,B,C) rings of the paths' own positions */
 static void test_attention_shared(void **state)
 {
     (void)state;
@@ -256,10 +256,11 @@ static void test_attention_shared(void **state)
         size_t B = shapes[s][0], C = shapes[s][1], NH = shapes[s][2], W = shapes[s][3];
         size_t P = shapes[s][4], R = shapes[s][5], p0 = 7;
         float *q = rnd(B * C, 1), *kp = rnd(P * C, 1), *vp = rnd(P * C, 1);
-        float *ks = rnd(B * R * C, 1), *vs = rnd(B * R * C, 1), *o = fa(B * C), *scr = fa(B * W);
+        float *ks = rnd(R * B * C, 1), *vs = rnd(R * B * C, 1), *o = fa(B * C);
+        float *scr = fa(NH * B * W);
         float *Dq = up(q, B * C), *Dkp = up(kp, P * C), *Dvp = up(vp, P * C);
-        float *Dks = up(ks, B * R * C), *Dvs = up(vs, B * R * C), *Do = up(o, B * C);
-        float *Dscr = up(scr, B * W);
+        float *Dks = up(ks, R * B * C), *Dvs = up(vs, R * B * C), *Do = up(o, B * C);
+        float *Dscr = up(scr, NH * B * W);
         /* the first own position, one inside the ring, and (R = W) one
          * that slid past the prefix */
         size_t steps[3] = {p0 + P, p0 + P + R / 2, p0 + P + R - 1};

@@ -334,7 +334,7 @@ struct tsf_nn_run {
      * B sequences continue one history whose positions p0 .. p0+P-1 are
      * stored once, each sequence's own later positions in rings of R.
      * The transformer's keys and values of layer l of L are then at
-     * kp, vp + l P C (P,C) and ks, vs + l B R C (B,R,C), all in mem. */
+     * kp, vp + l P C (P,C) and ks, vs + l R B C (R,B,C), all in mem. */
     size_t p0, P, R;
     float *kp, *vp, *ks, *vs;
 };

@@ -253,9 +253,13 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     float *xcache = r->mem + 2 * L * B * W * C; /* cross=true: its caches (state_blocks) */
     tsf_nn_linear(nn, res, x, nn->w_in, nn->b_in, B, nn->nin, C);
     if (cross) tsf_cross_encode(nn, enc, xc, x, B);
-    /* a shared-prefix run (prefix_run.c): each path's own rings of R */
-    size_t rw = r->R ? r->R : W;
-    if (r->R) slot = (r->pos - r->p0 - r->P) % r->R;
+    /* a shared-prefix run (prefix_run.c): the paths' own rings (R,B,C),
+     * a slot's rows contiguous; else (B,W,C) rings, rows W C apart */
+    size_t rw = r->R ? r->R : W, kvo = slot * C, kvp = W * C;
+    if (r->R) {
+        kvo = (r->pos - r->p0 - r->P) % r->R * B * C;
+        kvp = C;
+    }
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         float *kc = r->mem + l * B * W * C, *vc = r->mem + (L + l) * B * W * C;
@@ -267,10 +271,10 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
         tsf_nn_linear(nn, qkv, ln, lo->wqkv, lo->bqkv, B, C, 3 * C);
         /* k, v rows into the caches' slot; q rows packed (B,C) into ln,
          * free until ln2: three strided copies, not 3B (device backends) */
-        be->copy2d(kc + slot * C, rw * C, qkv + C, 3 * C, C, B);
-        be->copy2d(vc + slot * C, rw * C, qkv + 2 * C, 3 * C, C, B);
+        be->copy2d(kc + kvo, kvp, qkv + C, 3 * C, C, B);
+        be->copy2d(vc + kvo, kvp, qkv + 2 * C, 3 * C, C, B);
         be->copy2d(ln, C, qkv, 3 * C, C, B);
-        if (r->R) /* scratch: the run has (B,W) scores from sc on */
+        if (r->R) /* scratch: the run has (NH,B,W) scores from sc on */
             be->attention_step_shared(atty, ln, r->kp + l * r->P * C, r->vp + l * r->P * C,
                                       r->P, r->p0, kc, vc, rw, B, C, NH, W, r->pos, sc);
         else if (ADDITIVE(&nn->cfg))

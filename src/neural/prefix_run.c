@@ -7,8 +7,8 @@
  * scores all paths' queries against the shared keys as one GEMM.
  *
  * Layout of mem: prefix keys (L,P,C), prefix values (L,P,C), the paths'
- * own key rings (L,B,R,C), value rings (L,B,R,C), then the step's scratch
- * (the architecture's, plus (B,W) scores for the shared op).  A history
+ * own key rings (L,R,B,C), value rings (L,R,B,C), then the step's scratch
+ * (the architecture's, plus (NH,B,W) scores for the shared op).  A history
  * of n positions gives P = min(n, W - 1), p0 = n - P; R = min(hmax, W). */
 #include "neural.h"
 
@@ -23,9 +23,10 @@ tsf_status tsf_nn_run_fork_shared(const tsf_nn *nn, const tsf_nn_run *src, size_
         return TSF_OK;
     size_t L = (size_t)c->layers, C = (size_t)c->hidden, W = (size_t)c->context;
     size_t n = src->pos, P = n < W - 1 ? n : W - 1, R = hmax < 1 ? 1 : hmax < W ? hmax : W;
-    size_t nstate = 2 * L * (P + B * R) * C;
+    size_t nstate = 2 * L * (P + B * R) * C, NH = (size_t)c->heads;
     tsf_nn_run *r;
-    tsf_status st = tsf_nn_run_alloc(nn, B, nstate, c->arch->scratch_floats(nn, B) + B * W, &r);
+    tsf_status st = tsf_nn_run_alloc(nn, B, nstate, c->arch->scratch_floats(nn, B) + NH * B * W,
+                                     &r);
     if (st) return st;
     r->pos = n;
     r->p0 = n - P;
