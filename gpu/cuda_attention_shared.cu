@@ -21,8 +21,8 @@
 
 __global__ void k_attn_step_shared(float *out, const float *q, const float *kp, const float *vp,
                                    long long p0, long long e, const float *ks, const float *vs,
-                                   int R, int B, int C, int NH, long long a0, int np, long long s0, int n,
-                                   long long pos)
+                                   int R, int B, int C, int NH, long long a0, int np,
+                                   long long s0, int n, long long pos)
 {
     extern __shared__ float sm[];
     int b = blockIdx.y, h = blockIdx.x, hs = C / NH, tid = threadIdx.x;

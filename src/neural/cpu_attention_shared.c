@@ -68,7 +68,8 @@ INLINE void bias_softmax(float *r, size_t n, float m, float d0)
     for (j = 0; j < n; j++) r[j] *= inv;
 }
 
-// q (B,C) at pos; kp, vp (P,C) positions p0..p0+P-1; ks, vs (R,B,C) rings -> out (B,C); scratch (NH,B,W)
+// q (B,C) at pos; kp, vp (P,C) of positions p0..p0+P-1; ks, vs (R,B,C) rings -> out (B,C);
+// scratch (NH,B,W)
 TSF_SIMD_CLONES
 void tsf_cpu_attention_step_shared(float *out, const float *q, const float *kp,
                                    const float *vp, size_t P, size_t p0, const float *ks,

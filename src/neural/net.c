@@ -207,8 +207,8 @@ size_t tsf_nn_state_floats(const tsf_nn *nn, size_t B)
 
 tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out)
 {
-    return tsf_nn_run_alloc(nn, B, tsf_nn_state_floats(nn, B), nn->cfg.arch->scratch_floats(nn, B),
-                            out);
+    size_t nstate = tsf_nn_state_floats(nn, B);
+    return tsf_nn_run_alloc(nn, B, nstate, nn->cfg.arch->scratch_floats(nn, B), out);
 }
 
 tsf_status tsf_nn_run_alloc(const tsf_nn *nn, size_t B, size_t nstate, size_t nscratch,
