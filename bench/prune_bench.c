@@ -11,7 +11,9 @@
  *     the CPU time of one tsf_state_update and of a 200-path, 24-step
  *     forecast (tsf_state_forecast, ancestral), each the best of 7 (a loaded
  *     machine disturbs single runs), and
- *     the dense/sparse ratios. */
+ *     the dense/sparse ratios.
+ *   prune_bench update MODEL FILE | forecast MODEL FILE [PATHS]
+ *     the same timings for a saved model. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,10 +183,45 @@ static int update(const char *model, const char *csv)
     return 0;
 }
 
+/* forecast MODEL FILE [PATHS]: the CPU time of a PATHS-path (default
+ * 200), 24-step forecast from a streaming state after the series (best
+ * of 7), as in fit's rows, for a saved model. */
+static int forecast(const char *model, const char *csv, size_t paths)
+{
+    size_t n;
+    double *y = bench_read_values(csv, &n);
+    tsf_model *m;
+    tsf_state *st;
+    if (!y || tsf_load(model, &m) || tsf_state_new(m, &st)) return fail();
+    for (size_t i = 0; i < n; i++)
+        if (tsf_state_update(st, y[i], NULL)) return fail();
+    tsf_forecast_opts fopt;
+    tsf_forecast_opts_init(&fopt);
+    fopt.samples = paths;
+    fopt.seed = 3;
+    double best = INFINITY;
+    for (int rep = 0; rep < 7; rep++) {
+        tsf_forecast_result *fc;
+        double t0 = bench_cpu_now();
+        if (tsf_state_forecast(st, 24, NULL, 0, &fopt, &fc)) return fail();
+        best = fmin(best, bench_cpu_now() - t0);
+        tsf_forecast_free(fc);
+    }
+    const tsf_neural *nm = m->impl;
+    printf("{\"model\": \"%s\", \"paths\": %zu, \"forecast_ms\": %.2f}\n", nm->name, paths,
+           1e3 * best);
+    tsf_state_free(st);
+    tsf_model_free(m);
+    free(y);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "kernel")) return kernel();
     if (argc >= 4 && !strcmp(argv[1], "update")) return update(argv[2], argv[3]);
+    if (argc >= 4 && !strcmp(argv[1], "forecast"))
+        return forecast(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 200);
     if (argc < 6 || strcmp(argv[1], "fit")) {
         fprintf(stderr, "usage: %s kernel | fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS\n",
                 argv[0]);

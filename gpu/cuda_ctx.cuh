@@ -177,6 +177,9 @@ void tk_attention_backward(float *, float *, const float *, const float *, const
                            size_t, size_t, size_t, size_t);
 void tk_attention_step(float *, const float *, const float *, const float *, size_t, size_t,
                        size_t, size_t, size_t, float *);
+void tk_attention_step_shared(float *, const float *, const float *, const float *, size_t,
+                              size_t, const float *, const float *, size_t, size_t, size_t,
+                              size_t, size_t, size_t, float *);
 /* The attention kernels' head-size limit (C / NH <= 256); records an
  * error naming what and returns 0 beyond it. */
 int tk_attn_shape_ok(size_t C, size_t NH, const char *what);

@@ -169,6 +169,8 @@ static tsf_nn_backend make_table(int precision)
     t.sparse_attention_forward = tk_sparse_attention_forward;
     t.sparse_attention_backward = tk_sparse_attention_backward;
     t.sparse_attention_step = tk_sparse_attention_step;
+    /* ABI 4 */
+    t.attention_step_shared = tk_attention_step_shared;
     return t;
 }
 

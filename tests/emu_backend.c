@@ -110,6 +110,10 @@ W0(attention_backward, (float *dq, float *da, const float *d, const float *qkv, 
    (dq, da, d, qkv, a, B, T, C, NH, W))
 W0(attention_step, (float *o, const float *q, const float *k, const float *v, size_t B, size_t C,
                     size_t NH, size_t W, size_t pos, float *s), (o, q, k, v, B, C, NH, W, pos, s))
+W0(attention_step_shared, (float *o, const float *q, const float *kp, const float *vp, size_t P,
+                           size_t p0, const float *ks, const float *vs, size_t R, size_t B,
+                           size_t C, size_t NH, size_t W, size_t pos, float *s),
+   (o, q, kp, vp, P, p0, ks, vs, R, B, C, NH, W, pos, s))
 W0(head_params, (float *mu, float *s, float *nu, const float *o, size_t BT, tsf_nn_head h),
    (mu, s, nu, o, BT, h))
 W0(scale, (float *x, float a, size_t N), (x, a, N))
@@ -182,6 +186,7 @@ W0(attention_forward_q, (float *o, float *a, const float *qkv, size_t B, size_t 
         .binned_loss = e_binned_loss, .additive_forward = e_additive_forward,                 \
         .additive_backward = e_additive_backward, .additive_step = e_additive_step,           \
         .head_draw = e_head_draw, .infer = INFER,                                             \
+        .attention_step_shared = e_attention_step_shared,                                     \
     }
 
 static const tsf_nn_backend emu_infer = EMU_TABLE(e_matmul_inv, e_attention_forward_q, NULL);

@@ -243,6 +243,39 @@ static void test_attention(void **state)
     }
 }
 
+/* shared-prefix step (ABI 4): B paths after a shared history of P
+ * positions (p0 = 7 here), at positions inside and past the prefix's
+ * window, in (R,B,C) rings of the paths' own positions */
+static void test_attention_shared(void **state)
+{
+    (void)state;
+    static const size_t shapes[][6] = {/* B, C, NH, W, P, R */
+                                       {200, 256, 4, 256, 255, 24}, {3, 64, 4, 17, 16, 17},
+                                       {5, 128, 1, 40, 0, 8}, {2, 64, 2, 9, 3, 9}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        size_t B = shapes[s][0], C = shapes[s][1], NH = shapes[s][2], W = shapes[s][3];
+        size_t P = shapes[s][4], R = shapes[s][5], p0 = 7;
+        float *q = rnd(B * C, 1), *kp = rnd(P * C, 1), *vp = rnd(P * C, 1);
+        float *ks = rnd(R * B * C, 1), *vs = rnd(R * B * C, 1), *o = fa(B * C);
+        float *scr = fa(NH * B * W);
+        float *Dq = up(q, B * C), *Dkp = up(kp, P * C), *Dvp = up(vp, P * C);
+        float *Dks = up(ks, R * B * C), *Dvs = up(vs, R * B * C), *Do = up(o, B * C);
+        float *Dscr = up(scr, NH * B * W);
+        /* the first own position, one inside the ring, and (R = W) one
+         * that slid past the prefix */
+        size_t steps[3] = {p0 + P, p0 + P + R / 2, p0 + P + R - 1};
+        for (size_t k = 0; k < 3; k++) {
+            cpu->attention_step_shared(o, q, kp, vp, P, p0, ks, vs, R, B, C, NH, W, steps[k], scr);
+            gpu[0]->attention_step_shared(Do, Dq, Dkp, Dvp, P, p0, Dks, Dvs, R, B, C, NH, W,
+                                          steps[k], Dscr);
+            cmp("attention_step_shared", Do, o, B * C, TOL_FP32);
+        }
+        float *T_[] = {Dq, Dkp, Dvp, Dks, Dvs, Do, Dscr};
+        for (size_t i = 0; i < sizeof T_ / sizeof *T_; i++) gpu[0]->free(T_[i]);
+        free(q); free(kp); free(vp); free(ks); free(vs); free(o); free(scr);
+    }
+}
+
 /* additive attention (ABI 3) in both geometries: the transformer's packed
  * qkv with ALiBi, and time-major RNN states with the output in the second
  * half of (T,B,2H) rows */
@@ -587,6 +620,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_heads_optimiser), cmocka_unit_test(test_conv_heads),
         cmocka_unit_test(test_additive),
         cmocka_unit_test(test_sparse_attention),
+        cmocka_unit_test(test_attention_shared),
     };
     const struct CMUnitTest train[] = {
         cmocka_unit_test(test_train_gru), cmocka_unit_test(test_train_transformer),

@@ -117,6 +117,38 @@ static void same_net(tsf_nn_config cfg)
         gsl_rng_free(r1);
         gsl_rng_free(r2);
     }
+    /* sampling paths that continue one streamed history: the dense
+     * transformer's shared-prefix run (prefix_run.c) copies the history's
+     * keys and values within the device's memory */
+    {
+        tsf_nn_stream *s1c, *s1e, *sc, *se;
+        double pc[5 * 9], pd[5 * 9];
+        gsl_rng *r1 = gsl_rng_alloc(gsl_rng_mt19937), *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_true(r1 && r2);
+        gsl_rng_set(r1, 6);
+        gsl_rng_set(r2, 6);
+        assert_int_equal(tsf_nn_stream_new(nc, 2.5, 1, &s1c), TSF_OK);
+        assert_int_equal(tsf_nn_stream_new(ne, 2.5, 1, &s1e), TSF_OK);
+        for (size_t t = 0; t < T + 3; t++) {
+            double v = sin(0.4 * (double)t);
+            tsf_nn_stream_update(s1c, v, NULL, NULL);
+            tsf_nn_stream_update(s1e, v, NULL, NULL);
+        }
+        assert_int_equal(tsf_nn_stream_fork_paths(s1c, 5, 9, &sc), TSF_OK);
+        assert_int_equal(tsf_nn_stream_fork_paths(s1e, 5, 9, &se), TSF_OK);
+        assert_true(sc->run->R == se->run->R);
+        if (cfg.arch == &tsf_nn_arch_transformer && tsf_nn_transformer_shares_prefix(&cfg))
+            assert_true(se->run->R > 0);
+        assert_int_equal(tsf_nn_stream_sample(sc, 9, r1, pc), TSF_OK);
+        assert_int_equal(tsf_nn_stream_sample(se, 9, r2, pd), TSF_OK);
+        assert_memory_equal(pc, pd, sizeof pc);
+        tsf_nn_stream_free(sc);
+        tsf_nn_stream_free(se);
+        tsf_nn_stream_free(s1c);
+        tsf_nn_stream_free(s1e);
+        gsl_rng_free(r1);
+        gsl_rng_free(r2);
+    }
     /* the fixed-point sampler (transformer, wavenet): its passes on the device */
     if (cfg.arch->reach(&cfg) != SIZE_MAX) {
         double yh[9] = {0.3, -0.2, NAN, 0.8, 0.1, -0.5, 0.4, 0.0, 0.2}, pc[21], pd[21];

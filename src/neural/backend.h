@@ -234,6 +234,23 @@ typedef struct tsf_nn_backend {
      * OpenBLAS runs one thread (its pthreads pool slowed two concurrent
      * callers down 6-8x, wavenet at 2 threads).  NULL: never (devices). */
     int (*team_products)(void);
+    /* ---- Added with ABI 4: shared-prefix attention, the KV-cache step of
+     * B sample paths that continue one history.  The paths share the
+     * history's keys and values, stored once; each path keeps only its own
+     * new positions.  One query per path at absolute position pos against
+     * the union of two parts: the shared prefix kp, vp (P,C), positions
+     * p0 .. p0+P-1 in order, and the paths' own rings ks, vs (R,B,C),
+     * positions p0+P .. pos, path b's position a in row
+     * ((a - p0 - P) % R) B + b (a slot holds all paths' rows).  Window W
+     * as attention_step: key a is seen when pos - W < a <= pos; needs
+     * pos >= p0 + P and R >= min(W, pos - p0 - P + 1).  The same scores,
+     * ALiBi biases and one softmax over both parts as attention_step on a
+     * ring holding the same positions.  q (B,C) -> out (B,C); scratch
+     * (NH,B,W).  kp, vp may be NULL when P = 0. ---- */
+    void (*attention_step_shared)(float *out, const float *q, const float *kp, const float *vp,
+                                  size_t P, size_t p0, const float *ks, const float *vs, size_t R,
+                                  size_t B, size_t C, size_t NH, size_t W, size_t pos,
+                                  float *scratch);
     /* ---- Not an op: the table inference runs on (tsf_nn_infer_backend;
      * NULL: this one).  The CPU tables name the batch-invariant one
      * (cpu_invariant.c). ---- */

@@ -136,6 +136,10 @@ void tsf_cpu_sparse_attention_backward(float *dqkv, float *datt, const float *do
 void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, const float *vc,
                                    size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
                                    float *scratch);
+void tsf_cpu_attention_step_shared(float *out, const float *q, const float *kp,
+                                   const float *vp, size_t P, size_t p0, const float *ks,
+                                   const float *vs, size_t R, size_t B, size_t C, size_t NH,
+                                   size_t W, size_t pos, float *scratch);
 void tsf_cpu_copy(float *dst, const float *src, size_t N);
 float *tsf_cpu_alloc(size_t n);
 void tsf_cpu_free(float *p);
@@ -217,6 +221,7 @@ extern const tsf_nn_backend tsf_cpu_infer;
         .sparse_attention_forward = tsf_cpu_sparse_attention_forward,                          \
         .sparse_attention_backward = tsf_cpu_sparse_attention_backward,                        \
         .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
+        .attention_step_shared = tsf_cpu_attention_step_shared,                                \
     }
 
 #endif

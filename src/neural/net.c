@@ -207,12 +207,19 @@ size_t tsf_nn_state_floats(const tsf_nn *nn, size_t B)
 
 tsf_status tsf_nn_run_new(const tsf_nn *nn, size_t B, tsf_nn_run **out)
 {
+    size_t nstate = tsf_nn_state_floats(nn, B);
+    return tsf_nn_run_alloc(nn, B, nstate, nn->cfg.arch->scratch_floats(nn, B), out);
+}
+
+tsf_status tsf_nn_run_alloc(const tsf_nn *nn, size_t B, size_t nstate, size_t nscratch,
+                            tsf_nn_run **out)
+{
     *out = NULL;
     tsf_nn_run *r = calloc(1, sizeof *r);
     if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory for a network state");
     r->B = B;
-    r->nstate = tsf_nn_state_floats(nn, B);
-    r->size = r->nstate + nn->cfg.arch->scratch_floats(nn, B);
+    r->nstate = nstate;
+    r->size = nstate + nscratch;
     const tsf_nn_backend *be = nn->be;
     r->be = be;
     r->mem = be->alloc(r->size);

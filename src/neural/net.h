@@ -166,6 +166,22 @@ void tsf_nn_run_step_draw(const tsf_nn *nn, tsf_nn_run *r, const float *x, const
 /* dst (B sequences) := B copies of src's sequence 0. */
 void tsf_nn_run_broadcast(const tsf_nn *nn, tsf_nn_run *dst, const tsf_nn_run *src);
 tsf_status tsf_nn_run_clone(const tsf_nn *nn, const tsf_nn_run *src, tsf_nn_run **out);
+/* A run of B sequences with nstate floats of state and nscratch of
+ * scratch (zeroed), plus the device staging buffers (the allocation of
+ * tsf_nn_run_new, for layouts of other sizes). */
+tsf_status tsf_nn_run_alloc(const tsf_nn *nn, size_t B, size_t nstate, size_t nscratch,
+                            tsf_nn_run **out);
+/* B sequences that all continue src's sequence 0 for at most hmax more
+ * positions, for sampling paths (stream.c): with the transformer's
+ * shared-prefix layout (prefix_run.c) when the network and backend have
+ * it (dense dot-product self-attention, attention_step_shared), else
+ * *out = NULL and TSF_OK: broadcast into an ordinary run then.  Such a
+ * run is stepped only (never cloned, broadcast or saved). */
+/* Whether a transformer configuration has the shared-prefix layout
+ * (net_transformer.c: dense dot-product self-attention without cross). */
+int tsf_nn_transformer_shares_prefix(const tsf_nn_config *c);
+tsf_status tsf_nn_run_fork_shared(const tsf_nn *nn, const tsf_nn_run *src, size_t B, size_t hmax,
+                                  tsf_nn_run **out);
 
 /* A backend op an architecture or head needs beyond the common ones:
  * tsf_nn_new_on refuses a backend whose table leaves it NULL, with a
@@ -317,6 +333,13 @@ struct tsf_nn_run {
     float *dx, *dout; /* device backends: x (B,nin) and o (B,K) in device memory */
     double *dnoise;   /* device backends with head_draw: the noise e (B), then the draws z (B) */
     const tsf_nn_backend *be; /* whose memory mem, dx, dout are */
+    /* Shared-prefix runs (tsf_nn_run_fork_shared; R == 0 otherwise): the
+     * B sequences continue one history whose positions p0 .. p0+P-1 are
+     * stored once, each sequence's own later positions in rings of R.
+     * The transformer's keys and values of layer l of L are then at
+     * kp, vp + l P C (P,C) and ks, vs + l R B C (R,B,C), all in mem. */
+    size_t p0, P, R;
+    float *kp, *vp, *ks, *vs;
 };
 
 #endif

@@ -253,17 +253,31 @@ static void step(const tsf_nn *nn, tsf_nn_run *r, const float *x, float *o)
     float *xcache = r->mem + 2 * L * B * W * C; /* cross=true: its caches (state_blocks) */
     tsf_nn_linear(nn, res, x, nn->w_in, nn->b_in, B, nn->nin, C);
     if (cross) tsf_cross_encode(nn, enc, xc, x, B);
+    /* a shared-prefix run (prefix_run.c): the paths' own rings (R,B,C),
+     * a slot's rows contiguous; else (B,W,C) rings, rows W C apart */
+    size_t rw = r->R ? r->R : W, kvo = slot * C, kvp = W * C;
+    if (r->R) {
+        kvo = (r->pos - r->p0 - r->P) % r->R * B * C;
+        kvp = C;
+    }
     for (size_t l = 0; l < L; l++) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
         float *kc = r->mem + l * B * W * C, *vc = r->mem + (L + l) * B * W * C;
+        if (r->R) {
+            kc = r->ks + l * B * rw * C;
+            vc = r->vs + l * B * rw * C;
+        }
         be->layernorm_forward(ln, NULL, NULL, res, P + lo->ln1w, P + lo->ln1b, B, C);
         tsf_nn_linear(nn, qkv, ln, lo->wqkv, lo->bqkv, B, C, 3 * C);
         /* k, v rows into the caches' slot; q rows packed (B,C) into ln,
          * free until ln2: three strided copies, not 3B (device backends) */
-        be->copy2d(kc + slot * C, W * C, qkv + C, 3 * C, C, B);
-        be->copy2d(vc + slot * C, W * C, qkv + 2 * C, 3 * C, C, B);
+        be->copy2d(kc + kvo, kvp, qkv + C, 3 * C, C, B);
+        be->copy2d(vc + kvo, kvp, qkv + 2 * C, 3 * C, C, B);
         be->copy2d(ln, C, qkv, 3 * C, C, B);
-        if (ADDITIVE(&nn->cfg))
+        if (r->R) /* scratch: the run has (NH,B,W) scores from sc on */
+            be->attention_step_shared(atty, ln, r->kp + l * r->P * C, r->vp + l * r->P * C,
+                                      r->P, r->p0, kc, vc, rw, B, C, NH, W, r->pos, sc);
+        else if (ADDITIVE(&nn->cfg))
             be->additive_step(atty, ln, kc, vc, P + lo->av, B, NH, C / NH, W, r->pos, 1, sc);
         else if (sparse(&nn->cfg))
             be->sparse_attention_step(atty, ln, kc, vc, B, C, NH, r->pos, pat, sc);
@@ -378,6 +392,11 @@ static int check(const tsf_nn_config *c, char *why, size_t len, const char **key
         return 1;
     }
     return 0;
+}
+
+int tsf_nn_transformer_shares_prefix(const tsf_nn_config *c)
+{
+    return !ADDITIVE(c) && !sparse(c) && !c->hp[2];
 }
 
 /* The prediction at t depends on positions back to t - L (R - 1) only:

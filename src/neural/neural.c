@@ -404,7 +404,7 @@ static tsf_status sample_forecast(const tsf_neural *m, const tsf_nn_stream *s1, 
     if (!r || !paths) st = tsf_set_error(TSF_ENOMEM, "out of memory for %zu sample paths", N);
     if (!st) gsl_rng_set(r, (unsigned long)(o ? o->seed : 0));
     if (!st && !s1) st = tsf_nn_sample_parallel(m->nn, m->scale, y, n, h, N, r, 0, paths, NULL);
-    if (!st && s1) st = tsf_nn_stream_fork(s1, N, &s);
+    if (!st && s1) st = tsf_nn_stream_fork_paths(s1, N, h, &s);
     if (!st && s1) st = tsf_nn_stream_sample_x(s, h, o ? o->xreg_future : NULL, r, paths);
     /* global models: the median of the paths (docs/neural.md, "Accuracy on M1") */
     if (!st) st = tsf_nn_summarise(paths, N, h, (m ? m->nn : s1->nn)->cfg.nseries > 0, fc);

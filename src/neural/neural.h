@@ -112,6 +112,12 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
  * e.g. a copy that outlives src's). */
 tsf_status tsf_nn_stream_fork_on(const tsf_nn_stream *src, const tsf_nn *nn, size_t B,
                                  tsf_nn_stream **out);
+/* B copies of src (one sequence) to sample at most h steps from: with the
+ * transformer's shared-prefix run state where it has one (the history's
+ * keys and values stored once for all paths, tsf_nn_run_fork_shared),
+ * else as tsf_nn_stream_fork.  Step it at most h times. */
+tsf_status tsf_nn_stream_fork_paths(const tsf_nn_stream *src, size_t B, size_t h,
+                                    tsf_nn_stream **out);
 /* The noise of one draw of head hd (hd->draw's e).  Every sampler draws
  * it in one order: step by step, within a step path by path. */
 double tsf_nn_noise(const tsf_nn_head_ops *hd, gsl_rng *r);

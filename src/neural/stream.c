@@ -11,11 +11,18 @@
 #include <gsl/gsl_statistics_double.h>
 #include "neural.h"
 
-tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_stream **out)
+/* A stream of B sequences on run (adopted, freed on failure; NULL: a new
+ * one of nn's own layout). */
+static tsf_status stream_make(const tsf_nn *nn, double scale, size_t B, tsf_nn_run *run,
+                              tsf_nn_stream **out)
 {
     *out = NULL;
     tsf_nn_stream *s = calloc(1, sizeof *s);
-    if (!s) return tsf_set_error(TSF_ENOMEM, "out of memory for a network stream");
+    if (!s) {
+        tsf_nn_run_free(run);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for a network stream");
+    }
+    s->run = run;
     s->nn = nn;
     s->B = B;
     s->P = nn->cfg.period > 1 ? (size_t)nn->cfg.period : 1;
@@ -38,13 +45,18 @@ tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_st
     tsf_status st = TSF_OK;
     if (!s->hist || !s->nu || (s->L && !s->lh) || !s->x || !s->o || (nf && !s->sfeat) || (nx && !s->xs))
         st = tsf_set_error(TSF_ENOMEM, "out of memory for a stream");
-    if (!st) st = tsf_nn_run_new(nn, B, &s->run);
+    if (!st && !s->run) st = tsf_nn_run_new(nn, B, &s->run);
     if (st) {
         tsf_nn_stream_free(s);
         return st;
     }
     *out = s;
     return TSF_OK;
+}
+
+tsf_status tsf_nn_stream_new(const tsf_nn *nn, double scale, size_t B, tsf_nn_stream **out)
+{
+    return stream_make(nn, scale, B, NULL, out);
 }
 
 void tsf_nn_stream_free(tsf_nn_stream *s)
@@ -131,20 +143,37 @@ tsf_status tsf_nn_stream_fork(const tsf_nn_stream *src, size_t B, tsf_nn_stream 
     return tsf_nn_stream_fork_on(src, src->nn, B, out);
 }
 
-tsf_status tsf_nn_stream_fork_on(const tsf_nn_stream *src, const tsf_nn *nn, size_t B,
-                                 tsf_nn_stream **out)
+/* d's sequences := copies of src's (one sequence), all but the run */
+static void fork_values(tsf_nn_stream *d, const tsf_nn_stream *src, size_t B)
 {
-    tsf_status st = tsf_nn_stream_new(nn, src->scale, B, out);
-    if (st) return st;
-    tsf_nn_stream *d = *out;
     if (src->nn->cfg.nextra)
         memcpy(d->xs, src->xs, 3 * (size_t)src->nn->cfg.nextra * sizeof *d->xs);
-    tsf_nn_run_broadcast(nn, d->run, src->run);
     d->count = src->count;
     d->lsd = src->lsd;
     if (src->sfeat) memcpy(d->sfeat, src->sfeat, tsf_nn_nser_feat(&src->nn->cfg) * sizeof *d->sfeat);
     for (size_t b = 0; b < B; b++) memcpy(d->hist + b * d->P, src->hist, d->P * sizeof *d->hist);
     for (size_t b = 0; d->L && b < B; b++) memcpy(d->lh + b * d->L, src->lh, d->L * sizeof *d->lh);
+}
+
+tsf_status tsf_nn_stream_fork_on(const tsf_nn_stream *src, const tsf_nn *nn, size_t B,
+                                 tsf_nn_stream **out)
+{
+    tsf_status st = tsf_nn_stream_new(nn, src->scale, B, out);
+    if (st) return st;
+    tsf_nn_run_broadcast(nn, (*out)->run, src->run);
+    fork_values(*out, src, B);
+    return TSF_OK;
+}
+
+tsf_status tsf_nn_stream_fork_paths(const tsf_nn_stream *src, size_t B, size_t h,
+                                    tsf_nn_stream **out)
+{
+    tsf_nn_run *run;
+    tsf_status st = tsf_nn_run_fork_shared(src->nn, src->run, B, h, &run);
+    if (st) return st;
+    if (!run) return tsf_nn_stream_fork(src, B, out);
+    if ((st = stream_make(src->nn, src->scale, B, run, out))) return st;
+    fork_values(*out, src, B);
     return TSF_OK;
 }
 
