@@ -133,6 +133,13 @@ void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, 
 void tsf_cpu_sparse_attention_backward(float *dqkv, float *datt, const float *dout,
                                        const float *qkv, const float *att, size_t B, size_t T,
                                        size_t C, size_t NH, tsf_nn_pattern p);
+/* The training forms of the two above (cpu_sparse_panel.c): the same
+ * contract, computed over transposed (hs, T) panels; the tables' ops. */
+void tsf_cpu_sparse_attention_forward_panel(float *out, float *att, const float *qkv, size_t B,
+                                            size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_backward_panel(float *dqkv, float *datt, const float *dout,
+                                             const float *qkv, const float *att, size_t B,
+                                             size_t T, size_t C, size_t NH, tsf_nn_pattern p);
 void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, const float *vc,
                                    size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
                                    float *scratch);
@@ -175,8 +182,8 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
         .binned_loss = tsf_cpu_binned_loss, .additive_forward = tsf_cpu_additive_forward,      \
         .additive_backward = tsf_cpu_additive_backward,                                        \
         .additive_step = tsf_cpu_additive_step, .head_draw = tsf_cpu_head_draw,                \
-        .sparse_attention_forward = tsf_cpu_sparse_attention_forward,                          \
-        .sparse_attention_backward = tsf_cpu_sparse_attention_backward,                        \
+        .sparse_attention_forward = tsf_cpu_sparse_attention_forward_panel,                    \
+        .sparse_attention_backward = tsf_cpu_sparse_attention_backward_panel,                  \
         .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
     }
 
