@@ -5,69 +5,177 @@
  * and a head few dimensions (d=64, 4 heads: 16), so the per-query form
  * spends its time in 16-float dot products and their horizontal sums.
  * Here each (batch, head) has its queries, keys and values transposed
- * into (hs, T) panels, Q_i(t) = q_t[i] and so on, and every product over
- * an offset d of the pattern becomes an elementwise product of a panel
- * row with another row shifted by d, along the positions t:
+ * into (hs, T) panels, Q_i(t) = q_t[i] and so on, and every sum becomes
+ * a sum of panel rows shifted by the pattern's offsets d_m, along the
+ * positions t:
  *
  *   S_m(t) = sc sum_i Q_i(t) K_i(t - d_m) - slope d_m        (t >= d_m)
- *   P(t) = softmax over the m with d_m <= t
+ *   P(t) = softmax over the m with d_m <= t  (P_m(t) = 0 for t < d_m)
  *   O_i(t) = sum_m P_m(t) V_i(t - d_m)
  *
- * and backward (softmax backward as cpu_attention.c)
+ * and backward (softmax backward as cpu_attention.c), the scatters onto
+ * the keys written as gathers over the queries that see them:
  *
- *   dP_m(t) = sum_i dO_i(t) V_i(t - d_m),   dV_i(t - d_m) += P_m(t) dO_i(t)
+ *   dP_m(t) = sum_i dO_i(t) V_i(t - d_m)
  *   dS_m(t) = sc P_m(t) (dP_m(t) - sum_m' P_m'(t) dP_m'(t))
- *   dQ_i(t) += dS_m(t) K_i(t - d_m),        dK_i(t - d_m) += dS_m(t) Q_i(t).
+ *   dQ_i(t) = sum_m dS_m(t) K_i(t - d_m)
+ *   dK_i(j) = sum_m dS_m(j + d_m) Q_i(j + d_m)
+ *   dV_i(j) = sum_m P_m(j + d_m) dO_i(j + d_m).
  *
- * Every inner loop runs over t with unit stride and no reduction, and
- * within one offset t -> t - d is one-to-one, so the scatter of dK and dV
- * has no conflicts.  Each entry sums its terms in a fixed order (i, then
- * m ascending), whatever the vector width: the AVX2 clone and the
- * portable code give the same bits, and so do repeated runs.  The
- * probabilities go out (and come back) as the op's (B,NH,T,N) rows.
- * Scratch: one (batch, head)'s panels, (4 hs + N + 2) T floats forward,
- * (7 hs + N + 1) T backward, allocated per call; without it (out of
- * memory) the per-query kernels run, which allocate nothing. */
+ * Panel rows carry zeros for a span of positions before 0 and after T,
+ * so every sum runs over whole blocks of 32 positions, in vector
+ * registers, without a test per entry (the zeros of P and dS outside the
+ * pattern make the extra terms vanish exactly).  Each entry sums its
+ * terms in a fixed order (i, or m, ascending) whatever the vector width:
+ * the AVX2 clone and the portable code give the same bits, and repeated
+ * runs do.  The probabilities go out (and come back) as the op's
+ * (B,NH,T,N) rows.  Scratch: one (batch, head)'s panels, allocated per
+ * call (about (4 hs + N) and (7 hs + 2 N) rows of T + 2 max(d) floats);
+ * without it (out of memory) the per-query kernels run, which allocate
+ * nothing. */
 #include <stdlib.h>
 #include <string.h>
 #include "cpu_ops.h"
 
 #define MAXN 4096 /* the largest window (transformer context) */
+#define TB 32     /* positions per block: four 8-float vectors */
 
-/* y (n) += a (n) * b (n) */
-static inline void vfma(float *restrict y, const float *restrict a, const float *restrict b,
-                        size_t n)
+/* 8 floats as one vector (GCC/clang vector extension, as cpu_sparse.c);
+ * loads and stores through memcpy (no alignment) */
+typedef float v8 __attribute__((vector_size(8 * sizeof(float))));
+
+/* A block of TB = 32 sums in four vectors, named so that they stay in
+ * registers: BLK_FMA adds x (TB) * y (TB), BLK_STORE writes them out. */
+#define BLK_ZERO v8 a0_ = {0}, a1_ = {0}, a2_ = {0}, a3_ = {0}
+#define BLK_FMA1(acc, x, y)                                                                   \
+    do {                                                                                      \
+        v8 u_, w_;                                                                            \
+        memcpy(&u_, (x), sizeof u_);                                                          \
+        memcpy(&w_, (y), sizeof w_);                                                          \
+        acc += u_ * w_;                                                                       \
+    } while (0)
+#define BLK_FMA(x, y)                                                                         \
+    do {                                                                                      \
+        const float *x_ = (x), *y_ = (y);                                                     \
+        BLK_FMA1(a0_, x_, y_);                                                                \
+        BLK_FMA1(a1_, x_ + 8, y_ + 8);                                                        \
+        BLK_FMA1(a2_, x_ + 16, y_ + 16);                                                      \
+        BLK_FMA1(a3_, x_ + 24, y_ + 24);                                                      \
+    } while (0)
+#define BLK_STORE(dst)                                                                        \
+    do {                                                                                      \
+        float *d_ = (dst);                                                                    \
+        memcpy(d_, &a0_, sizeof a0_);                                                         \
+        memcpy(d_ + 8, &a1_, sizeof a1_);                                                     \
+        memcpy(d_ + 16, &a2_, sizeof a2_);                                                    \
+        memcpy(d_ + 24, &a3_, sizeof a3_);                                                    \
+    } while (0)
+
+/* Geometry of one (batch, head)'s panels: rows of ld floats, position t
+ * of a row at [F + t] for -F <= t < Tp + F, Tp = T rounded up to TB. */
+typedef struct {
+    size_t T, Tp, F, ld;
+} geom;
+
+static geom geometry(size_t T, size_t maxd)
 {
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) y[j] += a[j] * b[j];
+    geom g;
+    g.T = T;
+    g.Tp = (T + TB - 1) / TB * TB;
+    g.F = (maxd + TB - 1) / TB * TB;
+    g.ld = 2 * g.F + g.Tp;
+    if (g.ld % 512 == 0) g.ld += TB; /* rows 2 KB apart would share L1 sets */
+    return g;
 }
 
-/* y (n) = a (n) * b (n) */
-static inline void vmul(float *restrict y, const float *restrict a, const float *restrict b,
-                        size_t n)
-{
-#pragma omp simd
-    for (size_t j = 0; j < n; j++) y[j] = a[j] * b[j];
-}
+/* 8 x 8 transposes: r[u] (row u) -> c[j] (column j), by three rounds
+ * of two-vector shuffles (interleave pairs, then pairs of pairs, then
+ * halves); a scalar loop where the compiler lacks __builtin_shufflevector. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define HAVE_SHUFFLE 1
+#endif
+#endif
 
-/* T rows of hs floats, rows rs apart -> the (hs, T) panel p */
-static void panel_in(float *restrict p, const float *restrict src, size_t rs, size_t T, size_t hs)
+static inline void tr8(v8 *c, const v8 *r)
 {
-    for (size_t t = 0; t < T; t++)
-        for (size_t i = 0; i < hs; i++) p[i * T + t] = src[t * rs + i];
-}
-
-/* the (hs, T) panel p -> T rows of hs floats, rows rs apart (= or +=) */
-static void panel_out(float *restrict dst, const float *restrict p, size_t rs, size_t T,
-                      size_t hs, int add)
-{
-    for (size_t t = 0; t < T; t++) {
-        float *r = dst + t * rs;
-        if (add)
-            for (size_t i = 0; i < hs; i++) r[i] += p[i * T + t];
-        else
-            for (size_t i = 0; i < hs; i++) r[i] = p[i * T + t];
+#ifdef HAVE_SHUFFLE
+    v8 t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shufflevector(r[k], r[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[k + 1] = __builtin_shufflevector(r[k], r[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
     }
+    for (int k = 0; k < 8; k += 4)
+        for (int e = 0; e < 2; e++) {
+            u[k + 2 * e] = __builtin_shufflevector(t[k + e], t[k + e + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[k + 2 * e + 1] =
+                __builtin_shufflevector(t[k + e], t[k + e + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        }
+    for (int j = 0; j < 4; j++) {
+        c[j] = __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        c[j + 4] = __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+#else
+    for (int j = 0; j < 8; j++)
+        for (int u = 0; u < 8; u++) c[j][u] = r[u][j];
+#endif
+}
+
+/* T rows of nc floats, rows rs apart -> rows 0..nc-1 of the panels p
+ * (rows ld apart, at position 0), in 8 x 8 tiles */
+TSF_SIMD_CLONES
+static void panel_in(float *p, const float *src, size_t rs, size_t nc, size_t T, size_t ld)
+{
+    size_t t = 0;
+    for (; t + 8 <= T; t += 8) {
+        size_t c = 0;
+        for (; c + 8 <= nc; c += 8) {
+            v8 r[8], o[8];
+            for (int u = 0; u < 8; u++) memcpy(&r[u], src + (t + u) * rs + c, sizeof r[u]);
+            tr8(o, r);
+            for (int j = 0; j < 8; j++) memcpy(p + (c + j) * ld + t, &o[j], sizeof o[j]);
+        }
+        for (; c < nc; c++)
+            for (size_t u = 0; u < 8; u++) p[c * ld + t + u] = src[(t + u) * rs + c];
+    }
+    for (; t < T; t++)
+        for (size_t c = 0; c < nc; c++) p[c * ld + t] = src[t * rs + c];
+}
+
+/* rows 0..nc-1 of the panels p (rows ld apart) -> T rows of nc floats,
+ * rows rs apart (+= when add), in 8 x 8 tiles */
+TSF_SIMD_CLONES
+static void panel_out(float *dst, const float *p, size_t rs, size_t nc, size_t T, size_t ld,
+                      int add)
+{
+    size_t t = 0;
+    for (; t + 8 <= T; t += 8) {
+        size_t c = 0;
+        for (; c + 8 <= nc; c += 8) {
+            v8 r[8], o[8];
+            for (int j = 0; j < 8; j++) memcpy(&r[j], p + (c + j) * ld + t, sizeof r[j]);
+            tr8(o, r);
+            for (int u = 0; u < 8; u++) {
+                float *d = dst + (t + u) * rs + c;
+                if (add) {
+                    v8 x;
+                    memcpy(&x, d, sizeof x);
+                    o[u] += x;
+                }
+                memcpy(d, &o[u], sizeof o[u]);
+            }
+        }
+        for (; c < nc; c++)
+            for (size_t u = 0; u < 8; u++) {
+                float *d = dst + (t + u) * rs + c;
+                *d = add ? *d + p[c * ld + t + u] : p[c * ld + t + u];
+            }
+    }
+    for (; t < T; t++)
+        for (size_t c = 0; c < nc; c++) {
+            float *d = dst + t * rs + c;
+            *d = add ? *d + p[c * ld + t] : p[c * ld + t];
+        }
 }
 
 /* Offsets of head h below T (an ascending list, d = 0 first); their number. */
@@ -81,42 +189,89 @@ static size_t offsets(const tsf_nn_pattern *p, size_t h, size_t NH, size_t T, in
     return (size_t)m;
 }
 
-/* S (n,T) := the scores dO.V (dp) or Q.K of the n offsets, row m from t = d_m */
+/* The largest offset below T of any head. */
+static size_t max_offset(const tsf_nn_pattern *p, size_t NH, size_t T)
+{
+    int offs[MAXN];
+    size_t mx = 0;
+    for (size_t h = 0; h < NH; h++) {
+        size_t n = offsets(p, h, NH, T, offs);
+        if ((size_t)offs[n - 1] > mx) mx = (size_t)offs[n - 1];
+    }
+    return mx;
+}
+
+/* Row m of S (n rows) := sum_i A_i(t) B_i(t - d_m) over the blocks from
+ * the one holding d_m (Q.K, or dO.V); the rest of the row untouched. */
 TSF_SIMD_CLONES
-static void products(float *S, const float *a, const float *b, const int *offs, size_t n,
-                     size_t T, size_t hs)
+static void products(float *S, const float *A, const float *Bp, const int *offs, size_t n,
+                     size_t hs, const geom *g)
 {
     for (size_t m = 0; m < n; m++) {
         size_t d = (size_t)offs[m];
-        float *r = S + m * T + d;
-        vmul(r, a + d, b, T - d);
-        for (size_t i = 1; i < hs; i++) vfma(r, a + i * T + d, b + i * T, T - d);
+        for (size_t t = d / TB * TB; t < g->Tp; t += TB) {
+            BLK_ZERO;
+            for (size_t i = 0; i < hs; i++) BLK_FMA(A + i * g->ld + t, Bp + i * g->ld + t - d);
+            BLK_STORE(S + m * g->ld + t);
+        }
     }
 }
 
-/* One (batch, head): q, k, v (hs,T) panels -> o (hs,T), S (n,T) the
- * probabilities (row m from t = d_m); mx, sum (T) scratch. */
+/* Row i of O (rows) := sum_m X_m(t) Y_i(t - d_m) (O = P V, dQ = dS K) */
 TSF_SIMD_CLONES
-static void head_forward(float *restrict o, float *restrict S, float *restrict mx,
-                         float *restrict sum, const float *q, const float *k, const float *v,
-                         const int *offs, size_t n, size_t T, size_t hs, float sc, float slope)
+static void gather_back(float *O, const float *X, const float *Y, const int *offs, size_t n,
+                        size_t rows, const geom *g)
 {
-    products(S, q, k, offs, n, T, hs);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t t = 0; t < g->Tp; t += TB) {
+            BLK_ZERO;
+            /* X_m is zero below d_m: only the m with d_m < t + TB */
+            for (size_t m = 0; m < n && (size_t)offs[m] < t + TB; m++)
+                BLK_FMA(X + m * g->ld + t, Y + i * g->ld + t - (size_t)offs[m]);
+            BLK_STORE(O + i * g->ld + t);
+        }
+}
+
+/* Row i of O (rows) := sum_m X_m(j + d_m) Y_i(j + d_m) (dK = dS^T Q, dV = P^T dO) */
+TSF_SIMD_CLONES
+static void gather_fwd(float *O, const float *X, const float *Y, const int *offs, size_t n,
+                       size_t rows, const geom *g)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < g->Tp; j += TB) {
+            BLK_ZERO;
+            /* X_m is zero from T on: only the m with j + d_m < T */
+            for (size_t m = 0; m < n && j + (size_t)offs[m] < g->T; m++)
+                BLK_FMA(X + m * g->ld + j + (size_t)offs[m],
+                        Y + i * g->ld + j + (size_t)offs[m]);
+            BLK_STORE(O + i * g->ld + j);
+        }
+}
+
+/* One (batch, head): panels q, k, v -> o, S (n rows) the probabilities
+ * (zero outside d_m <= t < T); mx, sum (Tp) scratch. */
+TSF_SIMD_CLONES
+static void head_forward(float *o, float *S, float *mx, float *sum, const float *q,
+                         const float *k, const float *v, const int *offs, size_t n, size_t hs,
+                         float sc, float slope, const geom *g)
+{
+    size_t T = g->T, ld = g->ld;
+    products(S, q, k, offs, n, hs, g);
     for (size_t m = 0; m < n; m++) {
         size_t d = (size_t)offs[m];
-        float *r = S + m * T, bias = slope * (float)d;
+        float *r = S + m * ld, bias = slope * (float)d;
 #pragma omp simd
         for (size_t t = d; t < T; t++) r[t] = r[t] * sc - bias;
     }
     memcpy(mx, S, T * sizeof *mx); /* d_0 = 0: every t has it */
     for (size_t m = 1; m < n; m++) {
-        const float *r = S + m * T;
+        const float *r = S + m * ld;
 #pragma omp simd
         for (size_t t = (size_t)offs[m]; t < T; t++) mx[t] = r[t] > mx[t] ? r[t] : mx[t];
     }
     memset(sum, 0, T * sizeof *sum);
     for (size_t m = 0; m < n; m++) {
-        float *r = S + m * T;
+        float *r = S + m * ld;
 #pragma omp simd
         for (size_t t = (size_t)offs[m]; t < T; t++) {
             r[t] = tsf_expf(r[t] - mx[t]);
@@ -126,15 +281,23 @@ static void head_forward(float *restrict o, float *restrict S, float *restrict m
 #pragma omp simd
     for (size_t t = 0; t < T; t++) sum[t] = 1.0f / sum[t];
     for (size_t m = 0; m < n; m++) {
-        float *r = S + m * T;
-#pragma omp simd
-        for (size_t t = (size_t)offs[m]; t < T; t++) r[t] *= sum[t];
-    }
-    memset(o, 0, hs * T * sizeof *o);
-    for (size_t m = 0; m < n; m++) {
         size_t d = (size_t)offs[m];
-        for (size_t i = 0; i < hs; i++) vfma(o + i * T + d, S + m * T + d, v + i * T, T - d);
+        float *r = S + m * ld;
+#pragma omp simd
+        for (size_t t = d; t < T; t++) r[t] *= sum[t];
+        memset(r, 0, d * sizeof *r);
+        memset(r + T, 0, (g->Tp - T) * sizeof *r);
     }
+    gather_back(o, S, v, offs, n, hs, g);
+}
+
+/* Scratch of one (batch, head): rows panels of ld floats, zeroed (the
+ * margins stay zero: rows are written on [0, Tp) only). */
+static float *panels(size_t rows, const geom *g, float **row0)
+{
+    float *w = calloc(rows * g->ld, sizeof *w);
+    *row0 = w ? w + g->F : NULL;
+    return w;
 }
 
 // qkv (B,T,3C) -> out (B,T,C), att (B,NH,T,N)
@@ -142,64 +305,59 @@ void tsf_cpu_sparse_attention_forward_panel(float *out, float *att, const float 
                                             size_t T, size_t C, size_t NH, tsf_nn_pattern p)
 {
     size_t hs = C / NH, N = (size_t)tsf_pat_width(&p, (int)NH);
-    float *w = malloc((4 * hs + N + 2) * T * sizeof *w);
+    geom g = geometry(T, T ? max_offset(&p, NH, T) : 0);
+    /* one batch's panels: q, k, v of every head (3C rows), o (C rows),
+     * then one head's S (N rows), mx and sum */
+    float *X, *w = T ? panels(4 * C + N + 2, &g, &X) : NULL;
     if (!w) {
         tsf_cpu_sparse_attention_forward(out, att, qkv, B, T, C, NH, p);
         return;
     }
-    float *q = w, *k = q + hs * T, *v = k + hs * T, *o = v + hs * T, *S = o + hs * T;
-    float *mx = S + N * T, *sum = mx + T, sc = 1.0f / sqrtf((float)hs);
+    size_t ld = g.ld;
+    float *o = X + 3 * C * ld, *S = o + C * ld, *mx = S + N * ld, *sum = mx + ld;
+    float sc = 1.0f / sqrtf((float)hs);
     int offs[MAXN];
-    for (size_t h = 0; h < NH; h++) {
-        size_t n = offsets(&p, h, NH, T, offs);
-        float slope = tsf_cpu_alibi_slope(h, NH);
-        for (size_t b = 0; b < B; b++) {
-            const float *base = qkv + b * T * 3 * C + h * hs;
-            panel_in(q, base, 3 * C, T, hs);
-            panel_in(k, base + C, 3 * C, T, hs);
-            panel_in(v, base + 2 * C, 3 * C, T, hs);
-            head_forward(o, S, mx, sum, q, k, v, offs, n, T, hs, sc, slope);
-            panel_out(out + b * T * C + h * hs, o, C, T, hs, 0);
+    for (size_t b = 0; b < B; b++) {
+        panel_in(X, qkv + b * T * 3 * C, 3 * C, 3 * C, T, ld);
+        for (size_t h = 0; h < NH; h++) {
+            size_t n = offsets(&p, h, NH, T, offs), r = h * hs;
+            head_forward(o + r * ld, S, mx, sum, X + r * ld, X + (C + r) * ld,
+                         X + (2 * C + r) * ld, offs, n, hs, sc, tsf_cpu_alibi_slope(h, NH), &g);
             float *a = att + (b * NH + h) * T * N;
-            memset(a, 0, T * N * sizeof *a);
-            for (size_t m = 0; m < n; m++)
-                for (size_t t = (size_t)offs[m]; t < T; t++) a[t * N + m] = S[m * T + t];
+            panel_out(a, S, N, n, T, ld, 0);
+            for (size_t t = 0; n < N && t < T; t++) memset(a + t * N + n, 0, (N - n) * sizeof *a);
         }
+        panel_out(out + b * T * C, o, C, C, T, ld, 0);
     }
     free(w);
 }
 
-/* One (batch, head): panels q, k, v, dout (hs,T), P (n,T) the
- * probabilities -> dq, dk, dv (hs,T) +=; D (n,T), s (T) scratch. */
+/* One (batch, head): panels q, k, v, dout, P (n rows, zero outside
+ * d_m <= t < T) -> dq, dk, dv; D (n rows), s (Tp) scratch. */
 TSF_SIMD_CLONES
-static void head_backward(float *restrict dq, float *restrict dk, float *restrict dv,
-                          float *restrict D, float *restrict s, const float *q, const float *k,
-                          const float *v, const float *dout, const float *P, const int *offs,
-                          size_t n, size_t T, size_t hs, float sc)
+static void head_backward(float *dq, float *dk, float *dv, float *D, float *s, const float *q,
+                          const float *k, const float *v, const float *dout, const float *P,
+                          const int *offs, size_t n, size_t hs, float sc, const geom *g)
 {
-    products(D, dout, v, offs, n, T, hs); /* dP */
-    for (size_t m = 0; m < n; m++) {
-        size_t d = (size_t)offs[m];
-        for (size_t i = 0; i < hs; i++) vfma(dv + i * T, P + m * T + d, dout + i * T + d, T - d);
-    }
-    vmul(s, P, D, T); /* d_0 = 0 */
-    for (size_t m = 1; m < n; m++) {
-        size_t d = (size_t)offs[m];
-        vfma(s + d, P + m * T + d, D + m * T + d, T - d);
+    size_t Tp = g->Tp, ld = g->ld;
+    products(D, dout, v, offs, n, hs, g); /* dP, from the block of d_m on */
+    for (size_t t = 0; t < Tp; t += TB) {
+        BLK_ZERO;
+        for (size_t m = 0; m < n && (size_t)offs[m] < t + TB; m++)
+            BLK_FMA(P + m * ld + t, D + m * ld + t);
+        BLK_STORE(s + t);
     }
     for (size_t m = 0; m < n; m++) {
-        const float *pm = P + m * T;
-        float *r = D + m * T;
+        size_t d = (size_t)offs[m], t0 = d / TB * TB;
+        const float *pm = P + m * ld;
+        float *r = D + m * ld;
 #pragma omp simd
-        for (size_t t = (size_t)offs[m]; t < T; t++) r[t] = pm[t] * (r[t] - s[t]) * sc;
+        for (size_t t = t0; t < Tp; t++) r[t] = pm[t] * (r[t] - s[t]) * sc;
+        memset(r, 0, t0 * sizeof *r); /* dS = 0 where P is */
     }
-    for (size_t m = 0; m < n; m++) {
-        size_t d = (size_t)offs[m];
-        for (size_t i = 0; i < hs; i++) {
-            vfma(dq + i * T + d, D + m * T + d, k + i * T, T - d);
-            vfma(dk + i * T, D + m * T + d, q + i * T + d, T - d);
-        }
-    }
+    gather_back(dq, D, k, offs, n, hs, g);
+    gather_fwd(dk, D, q, offs, n, hs, g);
+    gather_fwd(dv, P, dout, offs, n, hs, g);
 }
 
 // dout (B,T,C) -> dqkv (B,T,3C) +=; datt (B,NH,T,N) scratch
@@ -208,35 +366,32 @@ void tsf_cpu_sparse_attention_backward_panel(float *dqkv, float *datt, const flo
                                              size_t T, size_t C, size_t NH, tsf_nn_pattern p)
 {
     size_t hs = C / NH, N = (size_t)tsf_pat_width(&p, (int)NH);
-    float *w = malloc((7 * hs + N + 1) * T * sizeof *w);
+    geom g = geometry(T, T ? max_offset(&p, NH, T) : 0);
+    /* one batch's panels: q, k, v (3C rows), dout (C), dq, dk, dv (3C),
+     * then one head's P and D (N rows each) and s */
+    float *X, *w = T ? panels(7 * C + 2 * N + 1, &g, &X) : NULL;
     if (!w) {
         tsf_cpu_sparse_attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, p);
         return;
     }
-    float *q = w, *k = q + hs * T, *v = k + hs * T, *d = v + hs * T, *dq = d + hs * T;
-    float *dk = dq + hs * T, *dv = dk + hs * T, *P = dv + hs * T, *s = P + N * T;
-    float sc = 1.0f / sqrtf((float)hs);
+    size_t ld = g.ld;
+    float *d = X + 3 * C * ld, *G = d + C * ld, *P = G + 3 * C * ld, *D = P + N * ld;
+    float *s = D + N * ld, sc = 1.0f / sqrtf((float)hs);
     int offs[MAXN];
-    for (size_t h = 0; h < NH; h++) {
-        size_t n = offsets(&p, h, NH, T, offs);
-        for (size_t b = 0; b < B; b++) {
-            const float *base = qkv + b * T * 3 * C + h * hs;
+    for (size_t b = 0; b < B; b++) {
+        panel_in(X, qkv + b * T * 3 * C, 3 * C, 3 * C, T, ld);
+        panel_in(d, dout + b * T * C, C, C, T, ld);
+        for (size_t h = 0; h < NH; h++) {
+            size_t n = offsets(&p, h, NH, T, offs), r = h * hs;
             const float *a = att + (b * NH + h) * T * N;
-            float *dbase = dqkv + b * T * 3 * C + h * hs;
-            panel_in(q, base, 3 * C, T, hs);
-            panel_in(k, base + C, 3 * C, T, hs);
-            panel_in(v, base + 2 * C, 3 * C, T, hs);
-            panel_in(d, dout + b * T * C + h * hs, C, T, hs);
-            for (size_t m = 0; m < n; m++)
-                for (size_t t = (size_t)offs[m]; t < T; t++) P[m * T + t] = a[t * N + m];
-            memset(dq, 0, 3 * hs * T * sizeof *dq);
-            /* dP and dS in this (batch, head)'s rows of datt, laid out (n,T) */
-            head_backward(dq, dk, dv, datt + (b * NH + h) * T * N, s, q, k, v, d, P, offs, n, T,
-                          hs, sc);
-            panel_out(dbase, dq, 3 * C, T, hs, 1);
-            panel_out(dbase + C, dk, 3 * C, T, hs, 1);
-            panel_out(dbase + 2 * C, dv, 3 * C, T, hs, 1);
+            panel_in(P, a, N, n, T, ld);
+            for (size_t m = 0; m < n; m++) memset(P + m * ld, 0, (size_t)offs[m] * sizeof *P);
+            head_backward(G + r * ld, G + (C + r) * ld, G + (2 * C + r) * ld, D, s, X + r * ld,
+                          X + (C + r) * ld, X + (2 * C + r) * ld, d + r * ld, P, offs, n, hs,
+                          sc, &g);
         }
+        panel_out(dqkv + b * T * 3 * C, G, 3 * C, 3 * C, T, ld, 1);
     }
+    (void)datt;
     free(w);
 }
