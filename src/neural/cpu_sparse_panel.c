@@ -291,12 +291,17 @@ static void head_forward(float *o, float *S, float *mx, float *sum, const float 
     gather_back(o, S, v, offs, n, hs, g);
 }
 
-/* Scratch of one (batch, head): rows panels of ld floats, zeroed (the
- * margins stay zero: rows are written on [0, Tp) only). */
+/* Scratch: rows panels of ld floats, their margins (before position 0
+ * and from T on) zeroed; the kernels write rows on [0, Tp) only, and
+ * zero [T, Tp) again where they do (S). */
 static float *panels(size_t rows, const geom *g, float **row0)
 {
-    float *w = calloc(rows * g->ld, sizeof *w);
+    float *w = malloc(rows * g->ld * sizeof *w);
     *row0 = w ? w + g->F : NULL;
+    for (size_t r = 0; w && r < rows; r++) {
+        memset(w + r * g->ld, 0, g->F * sizeof *w);
+        memset(w + r * g->ld + g->F + g->T, 0, (g->ld - g->F - g->T) * sizeof *w);
+    }
     return w;
 }
 
