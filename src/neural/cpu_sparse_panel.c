@@ -4,8 +4,9 @@
  * here).  Per query the pattern has few keys (logsparse at W = 1024: 15)
  * and a head few dimensions (d=64, 4 heads: 16), so the per-query form
  * spends its time in 16-float dot products and their horizontal sums.
- * Here each (batch, head) has its queries, keys and values transposed
- * into (hs, T) panels, Q_i(t) = q_t[i] and so on, and every sum becomes
+ * Here each batch has its queries, keys and values (every head at once,
+ * the rows of qkv read whole) transposed into panels of T positions, one
+ * per dimension: Q_i(t) = q_t[i] and so on, and every sum becomes
  * a sum of panel rows shifted by the pattern's offsets d_m, along the
  * positions t:
  *
@@ -29,10 +30,13 @@
  * terms in a fixed order (i, or m, ascending) whatever the vector width:
  * the AVX2 clone and the portable code give the same bits, and repeated
  * runs do.  The probabilities go out (and come back) as the op's
- * (B,NH,T,N) rows.  Scratch: one (batch, head)'s panels, allocated per
- * call (about (4 hs + N) and (7 hs + 2 N) rows of T + 2 max(d) floats);
- * without it (out of memory) the per-query kernels run, which allocate
- * nothing. */
+ * (B,NH,T,N) rows.  Scratch: one batch's panels, allocated per call
+ * ((4 C + N + 2) rows forward, (7 C + 2 N + 1) backward, of T + 2 max(d)
+ * floats: 2.3 and 4.0 MB at d=64, W = T = 1024, logsparse); without it
+ * (out of memory) the per-query kernels run, which allocate nothing.
+ * Measured (docs/neural.md, "Attention patterns"): a training step of
+ * transformer(context=1024, pattern=logsparse) spent 45 of its 132 ms in
+ * the per-query kernels, 17 ms here, half of it the transposes (memory). */
 #include <stdlib.h>
 #include <string.h>
 #include "cpu_ops.h"
@@ -217,34 +221,25 @@ static void products(float *S, const float *A, const float *Bp, const int *offs,
     }
 }
 
-/* Row i of O (rows) := sum_m X_m(t) Y_i(t - d_m) (O = P V, dQ = dS K) */
+/* Row i of O (rows) := the sums over the pattern's offsets
+ *   back (fwd 0):  sum_m X_m(t) Y_i(t - d_m)        (O = P V, dQ = dS K)
+ *   fwd (fwd 1):   sum_m X_m(t + d_m) Y_i(t + d_m)  (dK = dS^T Q, dV = P^T dO)
+ * X_m is zero below d_m and from T on: only the m with d_m < t + TB (back)
+ * or t + d_m < T (fwd) add to the block of t. */
 TSF_SIMD_CLONES
-static void gather_back(float *O, const float *X, const float *Y, const int *offs, size_t n,
-                        size_t rows, const geom *g)
+static void gather(float *O, const float *X, const float *Y, const int *offs, size_t n,
+                   size_t rows, int fwd, const geom *g)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t t = 0; t < g->Tp; t += TB) {
             BLK_ZERO;
-            /* X_m is zero below d_m: only the m with d_m < t + TB */
-            for (size_t m = 0; m < n && (size_t)offs[m] < t + TB; m++)
-                BLK_FMA(X + m * g->ld + t, Y + i * g->ld + t - (size_t)offs[m]);
+            for (size_t m = 0; m < n; m++) {
+                size_t d = (size_t)offs[m];
+                if (fwd ? t + d >= g->T : d >= t + TB) break;
+                const float *y = Y + i * g->ld + t;
+                BLK_FMA(X + m * g->ld + t + (fwd ? d : 0), fwd ? y + d : y - d);
+            }
             BLK_STORE(O + i * g->ld + t);
-        }
-}
-
-/* Row i of O (rows) := sum_m X_m(j + d_m) Y_i(j + d_m) (dK = dS^T Q, dV = P^T dO) */
-TSF_SIMD_CLONES
-static void gather_fwd(float *O, const float *X, const float *Y, const int *offs, size_t n,
-                       size_t rows, const geom *g)
-{
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < g->Tp; j += TB) {
-            BLK_ZERO;
-            /* X_m is zero from T on: only the m with j + d_m < T */
-            for (size_t m = 0; m < n && j + (size_t)offs[m] < g->T; m++)
-                BLK_FMA(X + m * g->ld + j + (size_t)offs[m],
-                        Y + i * g->ld + j + (size_t)offs[m]);
-            BLK_STORE(O + i * g->ld + j);
         }
 }
 
@@ -288,7 +283,7 @@ static void head_forward(float *o, float *S, float *mx, float *sum, const float 
         memset(r, 0, d * sizeof *r);
         memset(r + T, 0, (g->Tp - T) * sizeof *r);
     }
-    gather_back(o, S, v, offs, n, hs, g);
+    gather(o, S, v, offs, n, hs, 0, g);
 }
 
 /* Scratch: rows panels of ld floats, their margins (before position 0
@@ -360,9 +355,9 @@ static void head_backward(float *dq, float *dk, float *dv, float *D, float *s, c
         for (size_t t = t0; t < Tp; t++) r[t] = pm[t] * (r[t] - s[t]) * sc;
         memset(r, 0, t0 * sizeof *r); /* dS = 0 where P is */
     }
-    gather_back(dq, D, k, offs, n, hs, g);
-    gather_fwd(dk, D, q, offs, n, hs, g);
-    gather_fwd(dv, P, dout, offs, n, hs, g);
+    gather(dq, D, k, offs, n, hs, 0, g);
+    gather(dk, D, q, offs, n, hs, 1, g);
+    gather(dv, P, dout, offs, n, hs, 1, g);
 }
 
 // dout (B,T,C) -> dqkv (B,T,3C) +=; datt (B,NH,T,N) scratch
