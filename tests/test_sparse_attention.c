@@ -81,6 +81,7 @@ static const pcase cases[] = {
     {TSF_NN_PAT_LOGSPARSE, 40, 3, 2, 45, 16, 2}, {TSF_NN_PAT_LOGSPARSE, 32, 8, 1, 70, 24, 4},
     {TSF_NN_PAT_LOGSPARSE, 7, 9, 1, 20, 8, 2},   {TSF_NN_PAT_STRIDED, 40, 8, 2, 45, 16, 2},
     {TSF_NN_PAT_STRIDED, 30, 8, 1, 61, 24, 4},   {TSF_NN_PAT_DENSE, 12, 8, 1, 30, 16, 2},
+    {TSF_NN_PAT_LOGSPARSE, 20, 3, 2, 37, 12, 2}, /* 3d = 36, T = 37: not multiples of 8 */
 };
 #define NCASES (sizeof cases / sizeof *cases)
 
@@ -252,6 +253,7 @@ static void test_panel_large(void **state)
     static const pcase big[] = {
         {TSF_NN_PAT_LOGSPARSE, 1024, 8, 2, 1100, 64, 4}, {TSF_NN_PAT_LOGSPARSE, 1024, 8, 1, 300, 64, 4},
         {TSF_NN_PAT_STRIDED, 300, 8, 1, 700, 32, 2},     {TSF_NN_PAT_LOCAL, 64, 9, 2, 200, 48, 4},
+        {TSF_NN_PAT_STRIDED, 50, 8, 1, 123, 20, 2},
     };
     for (size_t s = 0; s < sizeof big / sizeof *big; s++) {
         const pcase *c = &big[s];
