@@ -33,8 +33,10 @@ export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 DRV=$WORK/neural_bench
+DNNL= # the oneDNN GEMMs (cpu_onednn.c), where the build has them
+grep -q "cpu_onednn.c.o" "$BUILD/build.ninja" && DNNL=-ldnnl
 ${CC:-cc} -O2 -fopenmp -I"$ROOT/include" -I"$ROOT/src" "$ROOT/bench/neural_bench.c" \
-    "$BUILD/libtsf.a" -o "$DRV" -lgsl -lopenblas -llapacke -lcsv -ljansson -lm
+    "$BUILD/libtsf.a" -o "$DRV" -lgsl -lopenblas -llapacke -lcsv -ljansson $DNNL -lm
 field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 ratio() { $PY -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 

@@ -81,6 +81,7 @@ static const pcase cases[] = {
     {TSF_NN_PAT_LOGSPARSE, 40, 3, 2, 45, 16, 2}, {TSF_NN_PAT_LOGSPARSE, 32, 8, 1, 70, 24, 4},
     {TSF_NN_PAT_LOGSPARSE, 7, 9, 1, 20, 8, 2},   {TSF_NN_PAT_STRIDED, 40, 8, 2, 45, 16, 2},
     {TSF_NN_PAT_STRIDED, 30, 8, 1, 61, 24, 4},   {TSF_NN_PAT_DENSE, 12, 8, 1, 30, 16, 2},
+    {TSF_NN_PAT_LOGSPARSE, 20, 3, 2, 37, 12, 2}, /* 3d = 36, T = 37: not multiples of 8 */
 };
 #define NCASES (sizeof cases / sizeof *cases)
 
@@ -89,6 +90,22 @@ static tsf_nn_pattern pat_of(const pcase *c)
     tsf_nn_pattern p = {c->kind, c->W, c->band};
     return p;
 }
+
+/* The two forms of the kernels: per query (the step's, and the fallback)
+ * and over transposed panels (training, cpu_sparse_panel.c). */
+typedef void (*fwd_fn)(float *, float *, const float *, size_t, size_t, size_t, size_t,
+                       tsf_nn_pattern);
+typedef void (*bwd_fn)(float *, float *, const float *, const float *, const float *, size_t,
+                       size_t, size_t, size_t, tsf_nn_pattern);
+static const struct {
+    const char *name;
+    fwd_fn fwd;
+    bwd_fn bwd;
+} kernels[] = {
+    {"per-query", tsf_cpu_sparse_attention_forward, tsf_cpu_sparse_attention_backward},
+    {"panel", tsf_cpu_sparse_attention_forward_panel, tsf_cpu_sparse_attention_backward_panel},
+};
+#define NKERNELS (sizeof kernels / sizeof *kernels)
 
 /* The offset lists are the membership test's sets, ascending. */
 static void test_offsets(void **state)
@@ -134,8 +151,8 @@ static double *to_double(const float *x, size_t n)
 static void test_forward(void **state)
 {
     (void)state;
-    for (size_t s = 0; s < NCASES; s++) {
-        const pcase *c = &cases[s];
+    for (size_t s = 0; s < NCASES * NKERNELS; s++) {
+        const pcase *c = &cases[s / NKERNELS];
         tsf_nn_pattern p = pat_of(c);
         size_t B = c->B, T = c->T, C = c->C, NH = c->NH;
         size_t N = (size_t)tsf_pat_width(&p, (int)NH);
@@ -143,7 +160,8 @@ static void test_forward(void **state)
         randn(qkv, B * T * 3 * C, 1.0);
         double *dq = to_double(qkv, B * T * 3 * C), *ro = malloc(B * T * C * sizeof *ro);
         double *rp = malloc(B * NH * T * T * sizeof *rp);
-        tsf_cpu_sparse_attention_forward(out, att, qkv, B, T, C, NH, p);
+        for (size_t i = 0; i < B * NH * T * N; i++) att[i] = NAN; /* every entry written */
+        kernels[s % NKERNELS].fwd(out, att, qkv, B, T, C, NH, p);
         reference(ro, rp, dq, B, T, C, NH, p);
         double worst = 0.0;
         for (size_t i = 0; i < B * T * C; i++) worst = fmax(worst, fabs(out[i] - ro[i]));
@@ -162,8 +180,8 @@ static void test_forward(void **state)
                     }
                     assert_rel(tot, 1.0, 1e-12, 0); /* the entries hold the whole row */
                 }
-        print_message("pattern %d W %d band %d: largest error %.2e\n", c->kind, c->W, c->band,
-                      worst);
+        print_message("%s: pattern %d W %d band %d: largest error %.2e\n",
+                      kernels[s % NKERNELS].name, c->kind, c->W, c->band, worst);
         assert_true(worst <= 1e-6);
         free(qkv); free(out); free(att); free(dq); free(ro); free(rp);
     }
@@ -179,8 +197,10 @@ static void test_dense_matches(void **state)
     float *a1 = fa(B * NH * T * T), *a2 = fa(B * NH * T * W);
     randn(qkv, B * T * 3 * C, 1.0);
     tsf_cpu_attention_forward(o1, a1, qkv, B, T, C, NH, W);
-    tsf_cpu_sparse_attention_forward(o2, a2, qkv, B, T, C, NH, p);
-    assert_nerr(o2, o1, B * T * C, 1e-6);
+    for (size_t k = 0; k < NKERNELS; k++) {
+        kernels[k].fwd(o2, a2, qkv, B, T, C, NH, p);
+        assert_nerr(o2, o1, B * T * C, 1e-6);
+    }
     free(qkv); free(o1); free(o2); free(a1); free(a2);
 }
 
@@ -189,8 +209,8 @@ static void test_dense_matches(void **state)
 static void test_backward_fd(void **state)
 {
     (void)state;
-    for (size_t s = 0; s < NCASES; s++) {
-        const pcase *c = &cases[s];
+    for (size_t s = 0; s < NCASES * NKERNELS; s++) {
+        const pcase *c = &cases[s / NKERNELS];
         tsf_nn_pattern p = pat_of(c);
         size_t B = 1, T = c->T < 24 ? c->T : 24, C = 8, NH = c->NH > 2 ? 4 : 2;
         size_t N = (size_t)tsf_pat_width(&p, (int)NH), nq = B * T * 3 * C;
@@ -200,8 +220,8 @@ static void test_backward_fd(void **state)
         randn(dout, B * T * C, 1.0);
         randn(g0, nq, 0.3); /* += semantics */
         memcpy(g, g0, nq * sizeof *g);
-        tsf_cpu_sparse_attention_forward(out, att, qkv, B, T, C, NH, p);
-        tsf_cpu_sparse_attention_backward(g, datt, dout, qkv, att, B, T, C, NH, p);
+        kernels[s % NKERNELS].fwd(out, att, qkv, B, T, C, NH, p);
+        kernels[s % NKERNELS].bwd(g, datt, dout, qkv, att, B, T, C, NH, p);
         double *x = to_double(qkv, nq), *ro = malloc(B * T * C * sizeof *ro);
         double *rp = malloc(B * NH * T * T * sizeof *rp), worst = 0.0, eps = 1e-5;
         for (size_t i = 0; i < nq; i++) {
@@ -216,11 +236,60 @@ static void test_backward_fd(void **state)
             double fd = (lp - lm) / (2 * eps), an = (double)g[i] - g0[i];
             worst = fmax(worst, fabs(an - fd) / (1.0 + fabs(fd)));
         }
-        print_message("pattern %d W %d band %d: gradient vs finite differences %.2e\n", c->kind,
-                      c->W, c->band, worst);
+        print_message("%s: pattern %d W %d band %d: gradient vs finite differences %.2e\n",
+                      kernels[s % NKERNELS].name, c->kind, c->W, c->band, worst);
         assert_true(worst <= 2e-5);
         free(qkv); free(out); free(att); free(dout); free(g); free(g0); free(datt);
         free(x); free(ro); free(rp);
+    }
+}
+
+/* Training sizes (windows past the series' start, offsets beyond T): the
+ * panel kernels against the double reference (forward) and the per-query
+ * kernels (backward, += semantics kept); a second run gives the same bits. */
+static void test_panel_large(void **state)
+{
+    (void)state;
+    static const pcase big[] = {
+        {TSF_NN_PAT_LOGSPARSE, 1024, 8, 2, 1100, 64, 4}, {TSF_NN_PAT_LOGSPARSE, 1024, 8, 1, 300, 64, 4},
+        {TSF_NN_PAT_STRIDED, 300, 8, 1, 700, 32, 2},     {TSF_NN_PAT_LOCAL, 64, 9, 2, 200, 48, 4},
+        {TSF_NN_PAT_STRIDED, 50, 8, 1, 123, 20, 2},
+    };
+    for (size_t s = 0; s < sizeof big / sizeof *big; s++) {
+        const pcase *c = &big[s];
+        tsf_nn_pattern p = pat_of(c);
+        size_t B = c->B, T = c->T, C = c->C, NH = c->NH, nq = B * T * 3 * C;
+        size_t N = (size_t)tsf_pat_width(&p, (int)NH), A = B * NH * T * N;
+        float *qkv = fa(nq), *o1 = fa(B * T * C), *o2 = fa(B * T * C), *a1 = fa(A), *a2 = fa(A);
+        float *dout = fa(B * T * C), *g1 = fa(nq), *g2 = fa(nq), *g3 = fa(nq), *datt = fa(A);
+        randn(qkv, nq, 1.0);
+        randn(dout, B * T * C, 1.0);
+        randn(g1, nq, 0.3);
+        memcpy(g2, g1, nq * sizeof *g1);
+        memcpy(g3, g1, nq * sizeof *g1);
+        double *dq = to_double(qkv, nq), *ro = malloc(B * T * C * sizeof *ro);
+        double *rp = malloc(B * NH * T * T * sizeof *rp), worst = 0.0;
+        assert_non_null(ro);
+        assert_non_null(rp);
+        reference(ro, rp, dq, B, T, C, NH, p);
+        tsf_cpu_sparse_attention_forward_panel(o2, a2, qkv, B, T, C, NH, p);
+        for (size_t i = 0; i < B * T * C; i++) worst = fmax(worst, fabs(o2[i] - ro[i]));
+        assert_true(worst <= 1e-6);
+        tsf_cpu_sparse_attention_forward(o1, a1, qkv, B, T, C, NH, p);
+        assert_nerr(a2, a1, A, 1e-6);
+        tsf_cpu_sparse_attention_backward(g1, datt, dout, qkv, a1, B, T, C, NH, p);
+        tsf_cpu_sparse_attention_backward_panel(g2, datt, dout, qkv, a2, B, T, C, NH, p);
+        assert_nerr(g2, g1, nq, 1e-5);
+        /* deterministic: the same inputs, the same bits */
+        tsf_cpu_sparse_attention_forward_panel(o1, a1, qkv, B, T, C, NH, p);
+        tsf_cpu_sparse_attention_backward_panel(g3, datt, dout, qkv, a1, B, T, C, NH, p);
+        assert_memory_equal(o1, o2, B * T * C * sizeof *o1);
+        assert_memory_equal(a1, a2, A * sizeof *a1);
+        assert_memory_equal(g3, g2, nq * sizeof *g2);
+        print_message("panel, pattern %d W %d T %zu: output error %.2e\n", c->kind, c->W, T,
+                      worst);
+        free(qkv); free(o1); free(o2); free(a1); free(a2); free(dout); free(g1); free(g2);
+        free(g3); free(datt); free(dq); free(ro); free(rp);
     }
 }
 
@@ -260,7 +329,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offsets),     cmocka_unit_test(test_forward),
         cmocka_unit_test(test_dense_matches), cmocka_unit_test(test_backward_fd),
-        cmocka_unit_test(test_step),
+        cmocka_unit_test(test_step),        cmocka_unit_test(test_panel_large),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -80,11 +80,18 @@ void tsf_cpu_layernorm_backward(float *dinp, float *dweight, float *dbias, const
         }
         dmean /= (float)C;
         dnx /= (float)C;
-        for (size_t c = 0; c < C; c++) {
-            float xh = (x[c] - m) * s, dxh = weight[c] * d[c];
-            if (dbias) dbias[c] += d[c];
-            if (dweight) dweight[c] += xh * d[c];
-            if (dinp) dinp[i * C + c] += s * (dxh - dmean - xh * dnx);
+        /* one loop per output, so that each vectorises (same bits) */
+        if (dbias)
+#pragma omp simd
+            for (size_t c = 0; c < C; c++) dbias[c] += d[c];
+        if (dweight)
+#pragma omp simd
+            for (size_t c = 0; c < C; c++) dweight[c] += (x[c] - m) * s * d[c];
+        if (dinp) {
+            float *di = dinp + i * C;
+#pragma omp simd
+            for (size_t c = 0; c < C; c++)
+                di[c] += s * (weight[c] * d[c] - dmean - (x[c] - m) * s * dnx);
         }
     }
 }

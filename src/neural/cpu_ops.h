@@ -14,16 +14,18 @@
  * Cody-Waite reduction with n rounded by the 1.5 * 2^23 trick, exp(r) by
  * its degree-6 Taylor polynomial on |r| <= ln2/2 (relative error < 2e-7),
  * and 2^n from the exponent bits. */
-/* Elementwise kernels are also compiled for AVX2 and picked at load time
- * (GCC's function multiversioning through an ifunc; clang 14's
+/* Elementwise kernels are also compiled for AVX-512 and AVX2 and picked at
+ * load time (GCC's function multiversioning through an ifunc; clang 14's
  * target_clones leaves undefined symbols in some links, so clang builds
- * and sanitizer builds get the portable code only): 8 lanes instead
- * of SSE2's 4 on the machines that have them, the portable code elsewhere.
+ * and sanitizer builds get the portable code only): 16 or 8 lanes instead
+ * of SSE2's 4 on the machines that have them, the portable code elsewhere
+ * (GELU on 16K floats, one core of the EPYC here: 0.89 ns per value with
+ * AVX2, 0.46 with AVX-512).
  * The loops have no reductions and -std=c11 keeps contraction off, so
- * both versions give the same bits. */
+ * all versions give the same bits. */
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define TSF_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define TSF_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TSF_SIMD_CLONES
 #endif
@@ -133,6 +135,13 @@ void tsf_cpu_sparse_attention_forward(float *out, float *att, const float *qkv, 
 void tsf_cpu_sparse_attention_backward(float *dqkv, float *datt, const float *dout,
                                        const float *qkv, const float *att, size_t B, size_t T,
                                        size_t C, size_t NH, tsf_nn_pattern p);
+/* The training forms of the two above (cpu_sparse_panel.c): the same
+ * contract, computed over transposed (hs, T) panels; the tables' ops. */
+void tsf_cpu_sparse_attention_forward_panel(float *out, float *att, const float *qkv, size_t B,
+                                            size_t T, size_t C, size_t NH, tsf_nn_pattern p);
+void tsf_cpu_sparse_attention_backward_panel(float *dqkv, float *datt, const float *dout,
+                                             const float *qkv, const float *att, size_t B,
+                                             size_t T, size_t C, size_t NH, tsf_nn_pattern p);
 void tsf_cpu_sparse_attention_step(float *out, const float *q, const float *kc, const float *vc,
                                    size_t B, size_t C, size_t NH, size_t pos, tsf_nn_pattern p,
                                    float *scratch);
@@ -218,8 +227,8 @@ extern const tsf_nn_backend tsf_cpu_infer;
         .binned_loss = tsf_cpu_binned_loss, .additive_forward = tsf_cpu_additive_forward,      \
         .additive_backward = tsf_cpu_additive_backward,                                        \
         .additive_step = tsf_cpu_additive_step, .head_draw = tsf_cpu_head_draw,                \
-        .sparse_attention_forward = tsf_cpu_sparse_attention_forward,                          \
-        .sparse_attention_backward = tsf_cpu_sparse_attention_backward,                        \
+        .sparse_attention_forward = tsf_cpu_sparse_attention_forward_panel,                    \
+        .sparse_attention_backward = tsf_cpu_sparse_attention_backward_panel,                  \
         .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
         .attention_step_shared = tsf_cpu_attention_step_shared,                                \
     }
