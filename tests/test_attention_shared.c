@@ -6,10 +6,11 @@
  *    ordinary ring for the reference; histories shorter and longer than
  *    the window (P = 0 .. W - 1), steps sliding past the prefix's end
  *    (the prefix leaving the window), several B, heads and head sizes:
- *    every output within 1e-6 of the reference (relative to max(|ref|, 1));
+ *    every output bit for bit the reference's (the op runs the step's
+ *    per-query routine: worst relative difference 0);
  *  - whole networks: paths sampled from a shared-prefix run
  *    (tsf_nn_stream_fork_paths) and from per-path copies
- *    (tsf_nn_stream_fork) with the same seed agree to 1e-6 relative, for
+ *    (tsf_nn_stream_fork) with the same seed are the same bits, for
  *    histories from empty to far longer than the window and horizons
  *    shorter and longer than it; the shared run holds the history once
  *    (its state is 2 L (P + B R) C floats, not 2 L B W C); sparse
@@ -19,7 +20,7 @@
 #include "neural/cpu_ops.h"
 #include "neural/neural.h"
 
-#define TOL 1e-6
+#define TOL 0.0
 
 static double worst_rel(const float *a, const float *ref, size_t n)
 {

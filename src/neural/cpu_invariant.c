@@ -270,7 +270,8 @@ static int on_caller(void) { return 1; }
 
 const tsf_nn_backend tsf_cpu_infer = TSF_CPU_TABLE_X("cpu", tsf_cpu_matmul_inv,
                                                      tsf_cpu_matmul_backward, on_caller,
-                                                     tsf_cpu_attention_forward_q, NULL);
+                                                     tsf_cpu_attention_forward_q,
+                                                     tsf_cpu_sparse_attention_forward, NULL);
 
 const tsf_nn_backend *tsf_nn_infer_backend(const tsf_nn_backend *be)
 {

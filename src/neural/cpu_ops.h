@@ -191,6 +191,13 @@ void tsf_cpu_matmul_inv_packed(float *out, const float *inp, const float *packed
 void tsf_cpu_attn_query(float *out, const float *q, const float *k, const float *v, size_t ks,
                         size_t n, size_t first, size_t wrap, size_t C, size_t NH,
                         const float *slope, float *p, size_t ps);
+/* The same with n0 keys before those: key j < n0 in row j of k0 and v0
+ * (rows C floats apart), key n0 + j as key j above; the arithmetic of
+ * one ring holding all n0 + n keys (attention_step_shared) */
+void tsf_cpu_attn_query2(float *out, const float *q, const float *k0, const float *v0,
+                         size_t n0, const float *k, const float *v, size_t ks, size_t n,
+                         size_t first, size_t wrap, size_t C, size_t NH, const float *slope,
+                         float *p, size_t ps);
 /* attention_forward computed query by query through tsf_cpu_attn_query */
 void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_t B, size_t T,
                                  size_t C, size_t NH, size_t W);
@@ -198,13 +205,16 @@ void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_
 /* A CPU backend table: the reference ops with the GEMMs MMF, MMB
  * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's) and
  * their team_products TEAM, so that the variants share every other entry
- * by construction; the _X form also takes the dense attention ATTF and
- * the inference table INFER (cpu_invariant.c's: its own ATTF, INFER NULL). */
+ * by construction; the _X form also takes the dense and sparse attention
+ * forwards ATTF, SATTF (training: GEMMs and panels; inference: query by
+ * query as the steps) and the inference table INFER (cpu_invariant.c's:
+ * its own ATTF and SATTF, INFER NULL). */
 /* the inference table of the CPU backends (cpu_invariant.c) */
 extern const tsf_nn_backend tsf_cpu_infer;
 #define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
-    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward, &tsf_cpu_infer)
-#define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF, INFER)                                     \
+    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward,                           \
+                    tsf_cpu_sparse_attention_forward_panel, &tsf_cpu_infer)
+#define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF, SATTF, INFER)                              \
     {                                                                                          \
         .infer = INFER,                                                                        \
         .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
@@ -227,7 +237,7 @@ extern const tsf_nn_backend tsf_cpu_infer;
         .binned_loss = tsf_cpu_binned_loss, .additive_forward = tsf_cpu_additive_forward,      \
         .additive_backward = tsf_cpu_additive_backward,                                        \
         .additive_step = tsf_cpu_additive_step, .head_draw = tsf_cpu_head_draw,                \
-        .sparse_attention_forward = tsf_cpu_sparse_attention_forward_panel,                    \
+        .sparse_attention_forward = SATTF,                                                     \
         .sparse_attention_backward = tsf_cpu_sparse_attention_backward_panel,                  \
         .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
         .attention_step_shared = tsf_cpu_attention_step_shared,                                \
