@@ -51,6 +51,16 @@ grep -q "series 'nope' is not one of the 4 series" "$T/e" || fail "unknown serie
 [ $rc -eq 1 ] || fail "no --series: exit $rc"
 grep -q -- "--series ID" "$T/e" || fail "no --series: $(cat "$T/e")"
 
+# a spec without ensemble=K trains 3 networks, the progress lines naming
+# each; ensemble=1 one network
+"$TSF" batch -m "gru(hidden=4, layers=1)" -h 3 --global --format long --epochs 1 --threads 1 \
+    --seed 3 -o "$T/e.csv" "$T/long.csv" 2>"$T/e" || fail "batch --global: $(cat "$T/e")"
+grep -q "member 3/3: epoch 1/1" "$T/e" || fail "no progress line of member 3/3: $(cat "$T/e")"
+"$TSF" batch -m "gru(hidden=4, layers=1, ensemble=1)" -h 3 --global --format long --epochs 1 \
+    --threads 1 --seed 3 -o "$T/e.csv" "$T/long.csv" 2>"$T/e" || fail "ensemble=1: $(cat "$T/e")"
+grep -q "member" "$T/e" && fail "ensemble=1 trained several networks: $(cat "$T/e")"
+grep -q "epoch 1/1" "$T/e" || fail "ensemble=1: no progress: $(cat "$T/e")"
+
 # a combo with a neural member: that member is trained globally, the others
 # per series; its point forecast is the mean of its members' (docs/models.md)
 "$TSF" batch -m "combo(theta,gru(embed=2))" -h 3 $G -o "$T/combo.csv" "$T/long.csv" ||

@@ -97,7 +97,8 @@ static void test_stream_equals_dense(void **s)
     tsf_fit_opts_init(&o);
     o.epochs = 2;
     o.threads = 1;
-    const char *specs[] = {"gru(hidden=8, layers=1)", "wavenet(channels=4, skip=4)"};
+    const char *specs[] = {"gru(hidden=8, layers=1, ensemble=1)",
+                           "wavenet(channels=4, skip=4, ensemble=1)"}; /* one network each */
     for (size_t i = 0; i < 4; i++) {
         size_t P = i < 2 ? 1 : 4;
         tsf_model *mod;

@@ -92,7 +92,7 @@ static void test_scales(void **s)
     double truth[2] = {simulate(1, 0.6, 0.25, 5.0, 1.0, y[0]) / NTEST,
                        simulate(2, 0.6, 0.25, 5.0, 1000.0, y[1]) / NTEST};
     double ll[2];
-    fit_two("gru()", 0, y, ll, 1000.0);
+    fit_two("gru(ensemble=1)", 0, y, ll, 1000.0);
     for (int k = 0; k < 2; k++) {
         print_message("scales: series %d (level x%g): held-out %.4f nats/obs, truth %.4f, "
                       "gap %.4f\n", k, k ? 1000.0 : 1.0, ll[k], truth[k], truth[k] - ll[k]);
@@ -109,8 +109,8 @@ static void test_embed(void **s)
     double truth[2] = {simulate(3, 0.8, 0.0, 0.0, 1.0, y[0]) / NTEST,
                        simulate(4, -0.8, 0.0, 0.0, 1.0, y[1]) / NTEST};
     double with[2], without[2];
-    fit_two("transformer(context=2, embed=4)", 256, y, with, -100.0);
-    fit_two("transformer(context=2)", 256, y, without, -100.0);
+    fit_two("transformer(context=2, embed=4, ensemble=1)", 256, y, with, -100.0);
+    fit_two("transformer(context=2, ensemble=1)", 256, y, without, -100.0);
     for (int k = 0; k < 2; k++) {
         print_message("embed: phi %+.1f: held-out %.4f with embed=4, %.4f without, truth "
                       "%.4f\n", k ? -0.8 : 0.8, with[k], without[k], truth[k]);

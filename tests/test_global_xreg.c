@@ -48,7 +48,8 @@ static void test_global_x(void **state)
     size_t ns[2] = {NA, NB};
     const char *ids[2] = {"a", "b"};
     tsf_model *m = NULL;
-    assert_int_equal(tsf_model_new("gru(hidden=16, layers=1, context=8)", &m), TSF_OK);
+    assert_int_equal(tsf_model_new("gru(hidden=16, layers=1, context=8, ensemble=1)", &m),
+                     TSF_OK);
     tsf_fit_opts o;
     tsf_fit_opts_init(&o);
     o.epochs = 80;

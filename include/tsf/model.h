@@ -330,6 +330,10 @@ TSF_API tsf_status tsf_fit_many(tsf_model *m, const double *const *ys, const siz
  * (docs/neural.md, "Global models").  ids[k] names series k (non-NULL,
  * distinct; copied into the model and its file); tsf_forecast() then
  * needs ::tsf_forecast_opts.series.  Period and options as tsf_fit().
+ * A neural spec without the key ensemble=K trains an ensemble of 3
+ * networks (seeds seed, seed+1, seed+2; m then is that combination and
+ * tsf_model_spec() says ensemble=3); ensemble=1 trains one (docs/neural.md,
+ * "Ensembles").
  * @return as tsf_fit(); ::TSF_EUNSUP for a classical family or a
  * transform, ::TSF_EINVAL for a missing or repeated id.
  * @par Thread safety

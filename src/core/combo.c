@@ -59,6 +59,23 @@ static tsf_status combo_parse(const tsf_spec *s, void **impl)
     return TSF_OK;
 }
 
+tsf_status tsf_combo_repeat(const char *member, size_t k, void **impl)
+{
+    *impl = NULL;
+    tsf_combo *c = calloc(1, sizeof *c);
+    if (!c) return tsf_set_error(TSF_ENOMEM, "out of memory creating an ensemble");
+    c->ensemble = 1;
+    tsf_status st = TSF_OK;
+    while (c->k < k && c->k < TSF_COMBO_MAX && !st)
+        if (!(st = tsf_model_new(member, &c->m[c->k]))) c->k++;
+    if (st) {
+        combo_free(c);
+        return st;
+    }
+    *impl = c;
+    return TSF_OK;
+}
+
 /* The member's error with its number (states do not know the spec). */
 static tsf_status state_error(size_t j, tsf_status st)
 {
@@ -102,10 +119,14 @@ static tsf_status make_name(tsf_combo *c)
     tsf_clear_error();
     char *s = malloc(cap);
     if (!s) return tsf_set_error(TSF_ENOMEM, "combo: out of memory");
-    snprintf(s, cap, "Combo(%s: ", c->median ? "median" : "mean");
-    for (size_t j = 0; j < c->k; j++) {
-        strcat(s, info[j].model);
-        strcat(s, j + 1 < c->k ? ", " : ")");
+    if (c->ensemble) /* "Ensemble(3 x GRU(...))": the members differ only in their seeds */
+        snprintf(s, cap, "Ensemble(%zu x %s)", c->k, info[0].model);
+    else {
+        snprintf(s, cap, "Combo(%s: ", c->median ? "median" : "mean");
+        for (size_t j = 0; j < c->k; j++) {
+            strcat(s, info[j].model);
+            strcat(s, j + 1 < c->k ? ", " : ")");
+        }
     }
     free(c->model);
     c->model = s;
@@ -131,10 +152,33 @@ static tsf_status finish(tsf_combo *c, const double *y, size_t n)
  * members with the same spec, so that combo(gru(), gru(), gru()) is an
  * ensemble of networks from different initialisations while a spec that
  * appears once trains as it would alone. */
-static tsf_fit_opts member_opts(const tsf_combo *c, size_t j, const tsf_fit_opts *o)
+typedef struct {
+    void (*fn)(void *ctx, const char *line);
+    void *ctx;
+    size_t j, k;
+} member_progress;
+
+/* A member's progress line, "member 2/3: epoch ...". */
+static void member_line(void *vp, const char *line)
+{
+    const member_progress *p = vp;
+    char buf[640];
+    snprintf(buf, sizeof buf, "member %zu/%zu: %s", p->j + 1, p->k, line);
+    p->fn(p->ctx, buf);
+}
+
+/* The options of member j: the seed above, and progress lines that name
+ * the member (through *mp, which must outlive the member's fit). */
+static tsf_fit_opts member_opts(const tsf_combo *c, size_t j, const tsf_fit_opts *o,
+                                member_progress *mp)
 {
     tsf_fit_opts r = *o;
     for (size_t i = 0; i < j; i++) r.seed += !strcmp(c->m[i]->spec, c->m[j]->spec);
+    if (o->progress && c->k > 1) {
+        *mp = (member_progress){o->progress, o->progress_ctx, j, c->k};
+        r.progress = member_line;
+        r.progress_ctx = mp;
+    }
     return r;
 }
 
@@ -150,7 +194,8 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
     else memset(&o, 0, sizeof o);
     o.transform = TSF_TRANSFORM_NONE;
     for (size_t j = 0; j < c->k; j++) {
-        tsf_fit_opts oj = member_opts(c, j, &o);
+        member_progress mp;
+        tsf_fit_opts oj = member_opts(c, j, &o, &mp);
         tsf_status st = tsf_fit(c->m[j], y, n, xreg, period, &oj);
         if (st) return member_error(c, j, st);
     }
@@ -187,19 +232,25 @@ static tsf_status combo_fit_global(void *impl, const double *const *ys, const si
     tsf_combo *c = impl;
     c->fitted = 0;
     c->global = 0;
-    if (xregs)
-        return tsf_set_error(TSF_EUNSUP, "a global combination takes no regressors (its "
-                             "members fitted per series would need them at every forecast); "
-                             "train the neural member alone");
+    for (size_t j = 0; xregs && j < c->k; j++)
+        if (!tsf_model_can_fit_global(c->m[j]))
+            return tsf_set_error(TSF_EUNSUP, "a global combination with a member fitted per "
+                                 "series (%s) takes no regressors (that member would need them "
+                                 "at every forecast); train the neural member alone",
+                                 c->m[j]->spec);
+    tsf_fit_opts o;
+    if (opts) o = *opts;
+    else tsf_fit_opts_init(&o);
+    /* the seeds from the specs as given: a member's global fit may make it
+     * an ensemble (tsf_ensemble_global_default) and rewrite its spec */
+    tsf_fit_opts oj[TSF_COMBO_MAX];
+    member_progress mp[TSF_COMBO_MAX];
+    for (size_t j = 0; j < c->k; j++) oj[j] = member_opts(c, j, &o, &mp[j]);
     int any = 0;
     for (size_t j = 0; j < c->k; j++) {
         if (!c->m[j]->type->fit_global) continue;
         any = 1;
-        tsf_fit_opts oj;
-        if (opts) oj = *opts;
-        else tsf_fit_opts_init(&oj);
-        oj = member_opts(c, j, &oj);
-        tsf_status st = tsf_fit_global(c->m[j], ys, ns, ids, nseries, period, &oj);
+        tsf_status st = tsf_fit_global_x(c->m[j], ys, ns, xregs, ids, nseries, period, &oj[j]);
         if (st) return member_error(c, j, st);
     }
     if (!any)
@@ -419,6 +470,12 @@ static tsf_status combo_save(const void *impl, tsf_st *doc)
     const tsf_combo *c = impl;
     tsf_status st = TSF_OK;
     char pre[24];
+    for (size_t j = 0; c->global && j < c->k; j++)
+        if (!c->m[j]->fitted)
+            return tsf_set_error(TSF_EUNSUP, "a global combination with a member fitted to "
+                                 "each series when it is forecast (%s) is not saved as a "
+                                 "global model: save its neural member alone",
+                                 c->m[j]->spec);
     for (size_t j = 0; j < c->k && !st; j++) {
         tsf_st *sub;
         if ((st = tsf_st_new(&sub))) break;
@@ -444,15 +501,31 @@ static tsf_status combo_load(const tsf_st *doc, void **impl)
     if ((size_t)k != c->k || k != floor(k))
         return tsf_set_error(TSF_EPARSE, "combo model file: %g members stored, the spec has %zu",
                              k, c->k);
+    /* a global combination (every member global, trained on the same
+     * series): loglik "none", and the members must hold the same series */
+    const char *gl = tsf_st_meta(doc, "global");
+    if (gl && strcmp(gl, "0") && strcmp(gl, "1"))
+        return tsf_set_error(TSF_EPARSE, "combo model file: global = '%.32s' must be 0 or 1",
+                             gl);
+    c->global = gl && !strcmp(gl, "1");
     char pre[24], name[48];
+    char *ids0 = NULL;
     for (size_t j = 0; j < c->k && !st; j++) {
         tsf_st *sub;
         if ((st = tsf_st_new(&sub))) break;
         snprintf(pre, sizeof pre, "m%zu.", j);
         snprintf(name, sizeof name, "combo member %zu", j + 1);
         tsf_model *m = NULL;
-        if (!(st = tsf_st_copy_prefixed(sub, doc, pre, "")) &&
-            !(st = tsf_load_doc(sub, name, tsf_registry_find, &m))) {
+        if (!(st = tsf_st_copy_prefixed(sub, doc, pre, "")) && c->global) {
+            const char *ids = tsf_st_meta(sub, "neural.series_ids");
+            if (!ids || (ids0 && strcmp(ids, ids0)))
+                st = tsf_set_error(TSF_EPARSE, "combo model file: global, but member %zu %s",
+                                   j + 1, ids ? "holds other series than member 1"
+                                              : "is not a global model");
+            else if (!ids0 && !(ids0 = strdup(ids)))
+                st = tsf_set_error(TSF_ENOMEM, "combo model file: out of memory");
+        }
+        if (!st && !(st = tsf_load_doc(sub, name, tsf_registry_find, &m))) {
             if (strcmp(m->spec, c->m[j]->spec) != 0) {
                 st = tsf_set_error(TSF_EPARSE, "combo model file: member %zu is '%s', the spec "
                                    "says '%s'", j + 1, m->spec, c->m[j]->spec);
@@ -464,15 +537,19 @@ static tsf_status combo_load(const tsf_st *doc, void **impl)
         }
         tsf_st_free(sub);
     }
+    free(ids0);
     if (st) return st;
     double per;
+    c->loglik = NAN;
     if ((st = tsf_st_meta_num(doc, "combo", "period", 1, 1e6, &per)) ||
-        (st = tsf_st_meta_num(doc, "combo", "loglik", -HUGE_VAL, HUGE_VAL, &c->loglik)) ||
+        (!c->global &&
+         (st = tsf_st_meta_num(doc, "combo", "loglik", -HUGE_VAL, HUGE_VAL, &c->loglik))) ||
         (st = tsf_st_meta_num(doc, "combo", "nobs", 0, 1e15, &k)))
         return st;
     c->nobs = (size_t)k;
     c->period = (int)per;
     if ((st = make_name(c))) return st;
+    if (c->global) c->aic = c->aicc = c->bic = NAN; /* not per series */
     c->fitted = 1;
     return TSF_OK;
 }
@@ -483,7 +560,10 @@ static tsf_status combo_save_all(const void *impl, tsf_st *doc)
     char buf[40];
     tsf_status st = combo_save(impl, doc);
     if (st) return st;
-    if ((st = tsf_st_set_meta_num(doc, "loglik", c->loglik))) return st;
+    if ((st = tsf_st_set_meta(doc, "global", c->global ? "1" : "0"))) return st;
+    if ((st = c->global ? tsf_st_set_meta(doc, "loglik", "none")
+                        : tsf_st_set_meta_num(doc, "loglik", c->loglik)))
+        return st;
     snprintf(buf, sizeof buf, "%zu", c->nobs);
     if ((st = tsf_st_set_meta(doc, "nobs", buf))) return st;
     snprintf(buf, sizeof buf, "%d", c->period);

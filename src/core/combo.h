@@ -36,9 +36,30 @@ typedef struct {
     char *model;         /* "Combo(mean: ARIMA(0,1,1), Theta)" */
     int global;          /* tsf_fit_global: the neural members are global, the
                           * others are fitted to each series when it is forecast */
+    int ensemble;        /* the k members are one neural spec repeated (a seed
+                          * ensemble, ensemble=K: src/core/ensemble.c) */
 } tsf_combo;
 
 extern const tsf_model_type tsf_combo_type;
+
+/* A combination of k members of the one spec member (ensemble set),
+ * unfitted, into *impl (freed by the combo type's free). */
+tsf_status tsf_combo_repeat(const char *member, size_t k, void **impl);
+
+/* The seed ensemble a neural spec asks for (src/core/ensemble.c): reads
+ * the spec's ensemble=K (1..16; *k = 0 when absent), errors quoting the
+ * spec. */
+tsf_status tsf_ensemble_key(const tsf_spec *s, long *k);
+/* Makes m, a neural model just parsed from spec with ensemble=K (k >= 2),
+ * a combination of K members that are the spec with ensemble=1. */
+tsf_status tsf_ensemble_make(tsf_model *m, const tsf_spec *spec, long k);
+/* The number of networks a global fit of a neural spec without an
+ * ensemble key trains (docs/neural.md, Global models). */
+#define TSF_ENSEMBLE_GLOBAL 3
+/* Before a global fit: a neural model whose spec gives no ensemble=K
+ * becomes an ensemble of TSF_ENSEMBLE_GLOBAL networks, its spec text
+ * rewritten with ensemble=3 (so its model file says what it is). */
+tsf_status tsf_ensemble_global_default(tsf_model *m);
 
 /* 1 when some member of the combo impl can be fitted globally. */
 int tsf_combo_has_global(const void *impl);

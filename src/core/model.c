@@ -51,10 +51,16 @@ tsf_status tsf_model_new_in(const char *spec_text, const char *outer, size_t off
         free(m);
         return tsf_set_error(TSF_ENOMEM, "out of memory creating a model");
     }
-    st = type->parse(spec, &m->impl);
+    /* ensemble=K of a neural spec (ensemble.c): read before the family's
+     * parse, which then validates the rest of the spec */
+    long ens = 0;
+    if (type->neural) st = tsf_ensemble_key(spec, &ens);
+    if (!st) st = type->parse(spec, &m->impl);
     /* the family's parse has checked [s]'s range (or refused it) */
     m->spec_period = st == TSF_OK && spec->period > 0 && spec->period <= INT32_MAX
                          ? (int)spec->period : 0;
+    m->ensemble = (int)ens;
+    if (!st && ens >= 2) st = tsf_ensemble_make(m, spec, ens);
     tsf_spec_free(spec);
     if (st) {
         tsf_model_free(m);
@@ -230,6 +236,8 @@ tsf_status tsf_fit_global_x(tsf_model *m, const double *const *ys, const size_t 
     tsf_fit_opts o;
     tsf_status st = tsf_fit_opts_read(opts, &o);
     if (st) return st;
+    /* a global neural spec without ensemble=K trains an ensemble */
+    if ((st = tsf_ensemble_global_default(m))) return st;
     int period = tsf_fit_period(o.period, m->spec_period, series_period);
     if ((st = fit_prepare(m, ys, ns, nseries, period, &o))) return st;
     if (has_transform(m))

@@ -10,6 +10,7 @@ struct tsf_model {
     void *impl;          /* family data */
     int fitted;
     int spec_period;     /* the spec's [s], 0 when absent (tsf_fit_period) */
+    int ensemble;        /* a neural spec's ensemble=K, 0 when absent */
     double lambda;       /* Box-Cox lambda of the transform, NaN when none */
     double jacobian;     /* sum of log|g'(y_t)| over the fitting data */
     double fit_seconds;

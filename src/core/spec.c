@@ -338,3 +338,40 @@ tsf_status tsf_spec_check_unused(const tsf_spec *s, const char *known)
         }
     return TSF_OK;
 }
+
+tsf_status tsf_spec_text_with(const tsf_spec *s, const char *key, const char *value, char **out)
+{
+    *out = NULL;
+    const char *t = s->text;
+    size_t n = strlen(t), at, cut = 0;
+    char add[96];
+    const tsf_spec_arg *a = s->ngroups ? tsf_spec_find(s, 0, key) : NULL;
+    if (a) { /* replace the value: it follows the key, '=' and spaces */
+        at = a->pos + strlen(a->key);
+        while (t[at] == ' ' || t[at] == '\t') at++;
+        at++; /* '=' */
+        while (t[at] == ' ' || t[at] == '\t') at++;
+        cut = strlen(a->value);
+        snprintf(add, sizeof add, "%s", value);
+    } else if (s->ngroups) { /* before the ')' closing the first group */
+        int depth = 0;
+        for (at = s->groups[0].pos; at < n; at++) {
+            if (t[at] == '(' || t[at] == '[') depth++;
+            else if ((t[at] == ')' || t[at] == ']') && --depth == 0) break;
+        }
+        snprintf(add, sizeof add, "%s%s=%s", s->groups[0].nargs ? ", " : "", key, value);
+    } else { /* a group after the name */
+        at = 0;
+        while (t[at] == ' ' || t[at] == '\t') at++;
+        at += strlen(s->name);
+        snprintf(add, sizeof add, "(%s=%s)", key, value);
+    }
+    size_t la = strlen(add);
+    char *r = malloc(n - cut + la + 1);
+    if (!r) return tsf_set_error(TSF_ENOMEM, "out of memory writing a spec");
+    memcpy(r, t, at);
+    memcpy(r + at, add, la);
+    memcpy(r + at + la, t + at + cut, n - at - cut + 1);
+    *out = r;
+    return TSF_OK;
+}

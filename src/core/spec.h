@@ -74,4 +74,11 @@ tsf_status tsf_spec_arg_int(const tsf_spec *s, tsf_spec_arg *a, long lo, long hi
  * keys the model takes (comma-separated in known). */
 tsf_status tsf_spec_check_unused(const tsf_spec *s, const char *known);
 
+/* The spec's text with key=value in its first argument group: the value
+ * of key replaced when the key is there, else the pair added at the end
+ * of the group (a group created after the name when there is none).
+ * *out is malloc'd (the caller frees it); TSF_ENOMEM. */
+tsf_status tsf_spec_text_with(const tsf_spec *s, const char *key, const char *value,
+                              char **out);
+
 #endif

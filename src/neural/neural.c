@@ -171,7 +171,7 @@ tsf_status tsf_neural_parse(const tsf_spec *s, const tsf_nn_arch_ops *arch, void
         int w = snprintf(known + used, sizeof known - used, "%s, ", o->key);
         if (w > 0 && (size_t)w < sizeof known - used) used += (size_t)w;
     }
-    snprintf(known + used, sizeof known - used, "sparsity, embed, head, components "
+    snprintf(known + used, sizeof known - used, "sparsity, embed, ensemble, head, components "
              "(head=mixture), bins (head=binned)");
     if ((st = parse_sparsity(s, &c.sparsity))) return st;
     long emb = 0;
