@@ -152,9 +152,10 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
 /* A CPU backend table: the reference ops with the GEMMs MMF, MMB
  * (cpu_backend.c: the OpenBLAS reference; cpu_onednn.c: oneDNN's) and
  * their team_products TEAM, so that the variants share every other entry
- * by construction. */
-#define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
-    {                                                                                          \
+ * by construction.  TSF_CPU_OPS is its list of initialisers, for a table
+ * that adds entries of its own (the bf16 table's workspace). */
+#define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM) {TSF_CPU_OPS(NAME, MMF, MMB, TEAM)}
+#define TSF_CPU_OPS(NAME, MMF, MMB, TEAM)                                                      \
         .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
         .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
         .layernorm_backward = tsf_cpu_layernorm_backward, .gelu_forward = tsf_cpu_gelu_forward, \
@@ -177,7 +178,6 @@ void tsf_cpu_adamw_update(float *params, const float *grads, float *m, float *v,
         .additive_step = tsf_cpu_additive_step, .head_draw = tsf_cpu_head_draw,                \
         .sparse_attention_forward = tsf_cpu_sparse_attention_forward,                          \
         .sparse_attention_backward = tsf_cpu_sparse_attention_backward,                        \
-        .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
-    }
+        .sparse_attention_step = tsf_cpu_sparse_attention_step
 
 #endif

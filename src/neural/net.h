@@ -302,7 +302,31 @@ struct tsf_nn_acts {
     float *dx;
     int dx_tmajor;
     const tsf_nn_backend *be; /* whose memory mem is */
+    void *ws;                 /* be's workspace (backend.h), or NULL */
 };
+
+/* The products of a training pass: through the pass's workspace when its
+ * backend keeps one (backend.h, workspace_create), else the plain ops. */
+static inline void tsf_nn_mm_forward(const tsf_nn *nn, tsf_nn_acts *a, float *out,
+                                     const float *inp, const float *weight, const float *bias,
+                                     size_t BT, size_t C, size_t OC)
+{
+    if (a->ws)
+        nn->be->matmul_forward_ws(a->ws, out, inp, weight, bias, BT, C, OC);
+    else
+        nn->be->matmul_forward(out, inp, weight, bias, BT, C, OC);
+}
+
+static inline void tsf_nn_mm_backward(const tsf_nn *nn, tsf_nn_acts *a, float *dinp,
+                                      float *dweight, float *dbias, const float *dout,
+                                      const float *inp, const float *weight, size_t BT, size_t C,
+                                      size_t OC)
+{
+    if (a->ws)
+        nn->be->matmul_backward_ws(a->ws, dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+    else
+        nn->be->matmul_backward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+}
 
 struct tsf_nn_run {
     size_t B;
