@@ -11,15 +11,18 @@
  *  - bf16: the matmul primitive on bfloat16 operands (1 sign, 8 exponent,
  *    7 stored significand bits) with fp32 accumulation and an fp32
  *    result.  Operands are rounded to nearest even from the fp32
- *    activations and master weights at each call; bias and the += of the
- *    backward pass are fp32 (a sum post-op).  Products too small for the
- *    conversion to pay (use_bf16 below) run in fp32 as in the fp32 table.
+ *    activations and master weights; bias and the += of the backward
+ *    pass are fp32 (a sum post-op).  A training pass of the GRU, LSTM and
+ *    transformer runs its products through a workspace (the ws_* ops
+ *    below: primitives, packed bf16 weights and buffers kept between
+ *    calls, the weights converted once per optimiser step); the plain ops
+ *    (wavenet, and anything without a workspace) convert every operand
+ *    at each call and create the primitive, engine and stream per call.
+ *    Products too small for the conversion to pay (use_bf16, ws_fwd_bf16,
+ *    ws_dinp_bf16) run in fp32 as in the fp32 table.
  *
  * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
- * DNNL_CPU_THREADING_RUNTIME = OMP).  Its engines, streams and primitive
- * descriptors are created per call and freed before returning: oneDNN's
- * own primitive cache makes re-creating a primitive of a known shape
- * cheap, and tsf keeps no state between calls. */
+ * DNNL_CPU_THREADING_RUNTIME = OMP). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,9 +299,9 @@ static void bf16_backward(float *dinp, float *dweight, float *dbias, const float
  *
  * A training pass's products through the workspace made with its
  * activation arena.  It keeps, between calls and time steps:
- *  - per product shape, the oneDNN matmul primitive (created once; pd
- *    creation costs 20-100 us in oneDNN 2.6, more than a recurrent step's
- *    product), its memory objects and a user-mode scratchpad;
+ *  - per product shape, the oneDNN matmul primitive (created once, not
+ *    with an engine and a stream at every call), its memory objects and
+ *    a user-mode scratchpad;
  *  - per weight and use (forward: W^T; backward data: W), the weight in
  *    bf16 in the blocked layout the primitive asks for (format "any"),
  *    reordered from the fp32 master weight at its first use after each

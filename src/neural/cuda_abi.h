@@ -10,8 +10,9 @@
 
 /* 2: ops appended for wavenet and the mixture/binned heads (backend.h);
  * 3: additive attention, head_draw (sampling on the device), the sparse
- *    attention ops */
-#define TSF_CUDA_ABI 3
+ *    attention ops;
+ * 4: the training pass's workspace (workspace_*, matmul_*_ws) */
+#define TSF_CUDA_ABI 4
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"
 
