@@ -455,10 +455,11 @@ static ws_prim *ws_get(onednn_ws *w, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, i
     ok = ok && dnnl_matmul_desc_init(&md, &ad, &bd, bias ? &biasd : NULL, &dd) == dnnl_success &&
          dnnl_primitive_desc_create(&pd, &md, attr, w->eng, NULL) == dnnl_success &&
          dnnl_primitive_create(&e->prim, pd) == dnnl_success;
-    const dnnl_memory_desc_t *wmd = ok ? dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)
-                                       : NULL;
-    const dnnl_memory_desc_t *smd = ok ? dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)
-                                       : NULL;
+    const dnnl_memory_desc_t *wmd = NULL, *smd = NULL;
+    if (ok) {
+        wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    }
     ok = ok && wmd && smd;
     size_t sn = ok ? dnnl_memory_desc_get_size(smd) : 0;
     if (ok && sn > w->scrn) {

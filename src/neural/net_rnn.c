@@ -161,18 +161,18 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     if (att) {
         be->zero(a.dcat, TB * 2 * H);
         tsf_nn_mm_backward(nn, A, a.dcat, grads + nn->w_out, grads + nn->b_out, a.dout, a.cat,
-                            P + nn->w_out, TB, 2 * H, K);
+                           P + nn->w_out, TB, 2 * H, K);
         be->copy2d(dh_top, H, a.dcat, 2 * H, H, TB);
         be->zero(a.daq, TB * H);
         be->zero(a.dak, TB * H);
         be->additive_backward(a.daq, a.dak, dh_top, grads + tl->av, a.dcat + H, a.aq, a.ak, top,
                               P + tl->av, a.att, &g, a.ascr);
         tsf_nn_mm_backward(nn, A, dh_top, grads + tl->aq, grads + tl->abq, a.daq, top, P + tl->aq,
-                            TB, H, H);
+                           TB, H, H);
         tsf_nn_mm_backward(nn, A, dh_top, grads + tl->ak, NULL, a.dak, top, P + tl->ak, TB, H, H);
     } else {
         tsf_nn_mm_backward(nn, A, dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
-                            P + nn->w_out, TB, H, K);
+                           P + nn->w_out, TB, H, K);
     }
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
@@ -201,7 +201,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         /* recurrent weights: sum over t >= 1 of dhg_t h_{t-1}^T, one GEMM */
         if (T > 1)
             tsf_nn_mm_backward(nn, A, NULL, grads + lo->w_hh, NULL, dHG + B * GH, a.hs[l],
-                                P + lo->w_hh, (T - 1) * B, H, GH);
+                               P + lo->w_hh, (T - 1) * B, H, GH);
         tsf_nn_mm_backward(nn, A, NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
         const float *in = l == 0 ? a.x : a.hs[l - 1];
         if (l) be->zero(dh_low, TB * H);
@@ -210,7 +210,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
             A->dx_tmajor = 1;
         }
         tsf_nn_mm_backward(nn, A, l ? dh_low : A->dx, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
-                            P + lo->w_ih, TB, I, GH);
+                           P + lo->w_ih, TB, I, GH);
         float *sw = dh_top;
         dh_top = dh_low;
         dh_low = sw;

@@ -164,7 +164,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     float *G = grads;
     be->zero(a.dln, BT * C);
     tsf_nn_mm_backward(nn, A, a.dln, G + nn->w_out, G + nn->b_out, a.dout, a.lnf, P + nn->w_out, BT,
-                        C, K);
+                       C, K);
     be->zero(a.dres, BT * C);
     be->layernorm_backward(a.dres, G + nn->lnf_w, G + nn->lnf_b, a.dln, res, P + nn->lnf_w,
                            a.lnfm, a.lnfr, BT, C);
@@ -175,13 +175,13 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         const float *resin = l ? a.l[l - 1].res3 : a.emb;
         /* res3 = res2 + mlp(ln2(res2)) */
         be->zero(a.dfchg, BT * 4 * C);
-        tsf_nn_mm_backward(nn, A, a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr, BT,
-                            4 * C, C);
+        tsf_nn_mm_backward(nn, A, a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr,
+                           BT, 4 * C, C);
         be->zero(a.dfch, BT * 4 * C);
         be->gelu_backward(a.dfch, q->fch, a.dfchg, BT * 4 * C);
         be->zero(a.dln, BT * C);
-        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT, C,
-                            4 * C);
+        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT,
+                           C, 4 * C);
         const float *mid = cross ? a.cx[l].out : q->res2;
         be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, mid, P + lo->ln2w,
                                q->ln2m, q->ln2r, BT, C);
@@ -190,8 +190,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
                                a.dqkv, a.datt, a.datty, a.dln, a.dfch);
         /* res2 = res + attn(ln1(res)) */
         be->zero(a.datty, BT * C);
-        tsf_nn_mm_backward(nn, A, a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
-                            C);
+        tsf_nn_mm_backward(nn, A, a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT,
+                           C, C);
         be->zero(a.dqkv, BT * 3 * C);
         if (ADDITIVE(&nn->cfg))
             be->additive_backward(a.dqkv, a.dqkv + C, a.dqkv + 2 * C, G + lo->av, a.datty,
@@ -203,13 +203,14 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         else
             be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
         be->zero(a.dln, BT * C);
-        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
-                            C, 3 * C);
+        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv,
+                           BT, C, 3 * C);
         be->layernorm_backward(a.dres, G + lo->ln1w, G + lo->ln1b, a.dln, resin, P + lo->ln1w,
                                q->ln1m, q->ln1r, BT, C);
     }
     if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
-    tsf_nn_mm_backward(nn, A, A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
+    tsf_nn_mm_backward(nn, A, A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F,
+                       C);
     if (cross) tsf_cross_encode_backward(nn, G, a.denc, a.xc, BT);
     return loss;
 }
