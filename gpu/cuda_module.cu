@@ -171,6 +171,10 @@ static tsf_nn_backend make_table(int precision)
     t.sparse_attention_step = tk_sparse_attention_step;
     /* ABI 4 */
     t.attention_step_shared = tk_attention_step_shared;
+    /* ABI 4: workspace_create/free/update and matmul_*_ws stay NULL (the
+     * memset above): the module keeps its own state in its context
+     * (cuda_ctx.cuh: cuBLAS handle, grow-only bf16 staging buffer), so
+     * the networks call matmul_forward/backward on it as before */
     return t;
 }
 

@@ -255,6 +255,32 @@ typedef struct tsf_nn_backend {
      * NULL: this one).  The CPU tables name the batch-invariant one
      * (cpu_invariant.c). ---- */
     const struct tsf_nn_backend *infer;
+
+    /* ---- Added with ABI 4: a workspace per training pass (issue #19).
+     * What the products may keep between calls of a pass and between
+     * passes: the CPU bf16 table keeps bf16, pre-packed copies of the
+     * weights (converted once per optimiser step, not at every call and
+     * time step), the activations' conversion buffers and its oneDNN
+     * primitives per shape.  tsf_nn_acts_new makes one with the
+     * activation arena; each entry may be NULL (the backend keeps none,
+     * and the networks call matmul_forward/backward).
+     * workspace_create: for the n weights at params (the network's
+     * parameter buffer, which stays where it is); NULL: out of memory.
+     * workspace_free: NULL harmless.
+     * workspace_update: the weights have changed (the trainer's optimiser
+     * step); tsf_nn_forward_backward calls it before every pass.
+     * matmul_*_ws: matmul_forward/backward (same arguments and results,
+     * within the precision's tolerance) through the workspace ws; weights
+     * outside params are converted per call.  One thread at a time per
+     * workspace. */
+    void *(*workspace_create)(const float *params, size_t n);
+    void (*workspace_free)(void *ws);
+    void (*workspace_update)(void *ws);
+    void (*matmul_forward_ws)(void *ws, float *out, const float *inp, const float *weight,
+                              const float *bias, size_t BT, size_t C, size_t OC);
+    void (*matmul_backward_ws)(void *ws, float *dinp, float *dweight, float *dbias,
+                               const float *dout, const float *inp, const float *weight,
+                               size_t BT, size_t C, size_t OC);
 } tsf_nn_backend;
 
 /* Scale of the binned head's exponential tails, as a fraction of the

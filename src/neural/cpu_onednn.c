@@ -11,15 +11,18 @@
  *  - bf16: the matmul primitive on bfloat16 operands (1 sign, 8 exponent,
  *    7 stored significand bits) with fp32 accumulation and an fp32
  *    result.  Operands are rounded to nearest even from the fp32
- *    activations and master weights at each call; bias and the += of the
- *    backward pass are fp32 (a sum post-op).  Products too small for the
- *    conversion to pay (use_bf16 below) run in fp32 as in the fp32 table.
+ *    activations and master weights; bias and the += of the backward
+ *    pass are fp32 (a sum post-op).  A training pass of the GRU, LSTM and
+ *    transformer runs its products through a workspace (the ws_* ops
+ *    below: primitives, packed bf16 weights and buffers kept between
+ *    calls, the weights converted once per optimiser step); the plain ops
+ *    (wavenet, and anything without a workspace) convert every operand
+ *    at each call and create the primitive, engine and stream per call.
+ *    Products too small for the conversion to pay (use_bf16, ws_fwd_bf16,
+ *    ws_dinp_bf16) run in fp32 as in the fp32 table.
  *
  * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
- * DNNL_CPU_THREADING_RUNTIME = OMP).  Its engines, streams and primitive
- * descriptors are created per call and freed before returning: oneDNN's
- * own primitive cache makes re-creating a primitive of a known shape
- * cheap, and tsf keeps no state between calls. */
+ * DNNL_CPU_THREADING_RUNTIME = OMP). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +295,342 @@ static void bf16_backward(float *dinp, float *dweight, float *dbias, const float
     free(d);
 }
 
+/* ---- bf16 with a workspace (backend.h, workspace_create) ----
+ *
+ * A training pass's products through the workspace made with its
+ * activation arena.  It keeps, between calls and time steps:
+ *  - per product shape, the oneDNN matmul primitive (created once, not
+ *    with an engine and a stream at every call), its memory objects and
+ *    a user-mode scratchpad;
+ *  - per weight and use (forward: W^T; backward data: W), the weight in
+ *    bf16 in the blocked layout the primitive asks for (format "any"),
+ *    reordered from the fp32 master weight at its first use after each
+ *    workspace_update (one per optimiser step), not at every call and
+ *    every time step;
+ *  - the activations' conversion buffers, grown and never freed per call.
+ * So a call converts only its activation operand(s) to bf16. */
+
+typedef struct {
+    /* key */
+    dnnl_dim_t M, N, K;
+    int kind;        /* 0: b = W^T of a weight (forward); 1: b = W (backward data);
+                      * 2: a and b both activations (weight gradient) */
+    int bias, acc, nt;
+    const float *w;  /* the fp32 weight (kinds 0, 1) */
+    /* state */
+    dnnl_primitive_t prim, reorder;
+    dnnl_memory_t src, wei, dst, bia, scr, wf32;
+    void *packed;    /* kinds 0, 1: the weight, bf16, the primitive's layout */
+    unsigned gen;    /* workspace generation the packed weight is from */
+} ws_prim;
+
+typedef struct {
+    dnnl_engine_t eng;
+    dnnl_stream_t str;
+    const float *params; /* the network's weights, n floats */
+    size_t n;
+    unsigned gen;        /* bumped by workspace_update */
+    ws_prim *p;
+    size_t np, cap;
+    uint16_t *buf[3];    /* conversion buffers: a, dout, inp */
+    size_t bufn[3];
+    void *scr;           /* the primitives' scratchpad, the largest they need */
+    size_t scrn;
+} onednn_ws;
+
+static void prim_clear(ws_prim *e)
+{
+    dnnl_primitive_destroy(e->prim);
+    dnnl_primitive_destroy(e->reorder);
+    dnnl_memory_t *m[] = {&e->src, &e->wei, &e->dst, &e->bia, &e->scr, &e->wf32};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) dnnl_memory_destroy(*m[i]);
+    free(e->packed);
+}
+
+static void ws_free(void *wsp)
+{
+    onednn_ws *w = wsp;
+    if (!w) return;
+    for (size_t i = 0; i < w->np; i++) prim_clear(&w->p[i]);
+    free(w->p);
+    for (int i = 0; i < 3; i++) free(w->buf[i]);
+    free(w->scr);
+    dnnl_stream_destroy(w->str);
+    dnnl_engine_destroy(w->eng);
+    free(w);
+}
+
+static void *ws_create(const float *params, size_t n)
+{
+    onednn_ws *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->params = params;
+    w->n = n;
+    if (dnnl_engine_create(&w->eng, dnnl_cpu, 0) != dnnl_success ||
+        dnnl_stream_create(&w->str, w->eng, dnnl_stream_default_flags) != dnnl_success) {
+        ws_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void ws_update(void *wsp)
+{
+    onednn_ws *w = wsp;
+    if (w) w->gen++;
+}
+
+/* Conversion buffer i of at least n elements (NULL: out of memory). */
+static uint16_t *ws_buf(onednn_ws *w, int i, size_t n)
+{
+    if (n > w->bufn[i]) {
+        uint16_t *b = realloc(w->buf[i], n * sizeof *b);
+        if (!b) return NULL;
+        w->buf[i] = b;
+        w->bufn[i] = n;
+    }
+    return w->buf[i];
+}
+
+static int in_params(const onednn_ws *w, const float *x, size_t len)
+{
+    uintptr_t a = (uintptr_t)w->params, b = a + w->n * sizeof(float), p = (uintptr_t)x;
+    return p >= a && p + len * sizeof(float) <= b;
+}
+
+static int md_plain(dnnl_memory_desc_t *md, dnnl_dim_t r, dnnl_dim_t c, dnnl_dim_t rs,
+                    dnnl_dim_t cs, dnnl_data_type_t t)
+{
+    dnnl_dims_t d = {r, c}, s = {rs, cs};
+    return dnnl_memory_desc_init_by_strides(md, 2, d, t, s) == dnnl_success;
+}
+
+/* The primitive of a product: dst (M,N) f32 (+= when acc) = a (M,K) @ b
+ * (K,N) [+ bias], a row-major bf16; b per kind (ws_prim).  Created at the
+ * first call with the key, under the thread count nt (part of the key:
+ * oneDNN fixes its split at creation).  NULL: out of memory. */
+static ws_prim *ws_get(onednn_ws *w, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, int kind,
+                       int bias, int acc, const float *wt)
+{
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+#else
+    int nt = 1;
+#endif
+    for (size_t i = 0; i < w->np; i++) {
+        ws_prim *e = &w->p[i];
+        if (e->M == M && e->N == N && e->K == K && e->kind == kind && e->bias == bias &&
+            e->acc == acc && e->nt == nt && e->w == wt)
+            return e;
+    }
+    if (w->np == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        ws_prim *p = realloc(w->p, cap * sizeof *p);
+        if (!p) return NULL;
+        w->p = p;
+        w->cap = cap;
+    }
+    ws_prim *e = &w->p[w->np];
+    memset(e, 0, sizeof *e);
+    *e = (ws_prim){.M = M, .N = N, .K = K, .kind = kind, .bias = bias, .acc = acc, .nt = nt,
+                   .w = wt};
+    dnnl_memory_desc_t ad, bd, dd, biasd, bplain;
+    dnnl_dims_t bdim = {K, N};
+    int ok = md_plain(&ad, M, K, K, 1, dnnl_bf16) && md_plain(&dd, M, N, N, 1, dnnl_f32) &&
+             md_plain(&biasd, 1, N, N, 1, dnnl_f32);
+    if (ok && kind == 2) ok = md_plain(&bd, K, N, N, 1, dnnl_bf16);
+    if (ok && kind != 2)
+        ok = dnnl_memory_desc_init_by_tag(&bd, 2, bdim, dnnl_bf16, dnnl_format_tag_any) ==
+             dnnl_success;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    ok = ok && dnnl_primitive_attr_create(&attr) == dnnl_success &&
+         dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
+    if (ok && acc)
+        ok = dnnl_post_ops_create(&po) == dnnl_success &&
+             dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+    dnnl_matmul_desc_t md;
+    ok = ok && dnnl_matmul_desc_init(&md, &ad, &bd, bias ? &biasd : NULL, &dd) == dnnl_success &&
+         dnnl_primitive_desc_create(&pd, &md, attr, w->eng, NULL) == dnnl_success &&
+         dnnl_primitive_create(&e->prim, pd) == dnnl_success;
+    const dnnl_memory_desc_t *wmd = NULL, *smd = NULL;
+    if (ok) {
+        wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    }
+    ok = ok && wmd && smd;
+    size_t sn = ok ? dnnl_memory_desc_get_size(smd) : 0;
+    if (ok && sn > w->scrn) {
+        void *s = realloc(w->scr, sn);
+        ok = s != NULL;
+        if (ok) {
+            w->scr = s;
+            w->scrn = sn;
+        }
+    }
+    ok = ok && dnnl_memory_create(&e->src, &ad, w->eng, DNNL_MEMORY_NONE) == dnnl_success &&
+         dnnl_memory_create(&e->wei, wmd, w->eng, DNNL_MEMORY_NONE) == dnnl_success &&
+         dnnl_memory_create(&e->dst, &dd, w->eng, DNNL_MEMORY_NONE) == dnnl_success &&
+         dnnl_memory_create(&e->scr, smd, w->eng, DNNL_MEMORY_NONE) == dnnl_success &&
+         (!bias || dnnl_memory_create(&e->bia, &biasd, w->eng, DNNL_MEMORY_NONE) == dnnl_success);
+    if (ok && kind != 2) { /* the weight's fp32 -> packed bf16 reorder */
+        /* weight (OC,C) row-major: W^T (C,OC) has strides (1, C) (kind 0:
+         * K = C, N = OC); W (OC,C) itself strides (C, 1) (kind 1: K = OC,
+         * N = C) */
+        ok = (kind == 0 ? md_plain(&bplain, K, N, 1, K, dnnl_f32)
+                        : md_plain(&bplain, K, N, N, 1, dnnl_f32)) &&
+             (e->packed = malloc(dnnl_memory_desc_get_size(wmd))) != NULL &&
+             dnnl_memory_create(&e->wf32, &bplain, w->eng, (void *)wt) == dnnl_success &&
+             dnnl_memory_set_data_handle(e->wei, e->packed) == dnnl_success &&
+             dnnl_reorder_primitive_desc_create(&rpd, &bplain, w->eng, wmd, w->eng, NULL) ==
+                 dnnl_success &&
+             dnnl_primitive_create(&e->reorder, rpd) == dnnl_success;
+        e->gen = w->gen - 1; /* packed at the first call */
+    }
+    dnnl_primitive_desc_destroy(rpd);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(po);
+    dnnl_primitive_attr_destroy(attr);
+    if (!ok) {
+        prim_clear(e);
+        return NULL;
+    }
+    w->np++;
+    return e;
+}
+
+/* Runs e: dst = a @ b (+ bias); b is the packed weight (kinds 0, 1, packed
+ * again first when the weights changed) or bb (kind 2).  0, or -1 when
+ * oneDNN failed (dst untouched). */
+static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, const uint16_t *bb,
+                   const float *bias)
+{
+    if (e->kind != 2 && e->gen != w->gen) {
+        dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, e->wf32}, {DNNL_ARG_TO, e->wei}};
+        if (dnnl_primitive_execute(e->reorder, w->str, 2, ra) != dnnl_success) return -1;
+        e->gen = w->gen;
+    }
+    if (dnnl_memory_set_data_handle(e->src, (void *)a) != dnnl_success ||
+        dnnl_memory_set_data_handle(e->dst, dst) != dnnl_success ||
+        dnnl_memory_set_data_handle(e->scr, w->scr) != dnnl_success ||
+        (e->kind == 2 && dnnl_memory_set_data_handle(e->wei, (void *)bb) != dnnl_success) ||
+        (bias && dnnl_memory_set_data_handle(e->bia, (void *)bias) != dnnl_success))
+        return -1;
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, e->wei},
+                               {DNNL_ARG_DST, e->dst}, {DNNL_ARG_SCRATCHPAD, e->scr},
+                               {DNNL_ARG_BIAS, e->bia}};
+    return dnnl_primitive_execute(e->prim, w->str, bias ? 5 : 4, args) == dnnl_success &&
+                   dnnl_stream_wait(w->str) == dnnl_success
+               ? 0
+               : -1;
+}
+
+/* Which products run in bf16 with a workspace.  The weights are bf16
+ * already (converted once per optimiser step), so a call converts only
+ * its activation operand: the forward (BT,C) @ (C,OC) product does OC
+ * multiply-adds per converted element, the backward data product
+ * (BT,OC) @ (OC,C) C of them; the weight gradient (OC,BT) @ (BT,C)
+ * converts both its operands (dout^T and inp) and reads a plain, not a
+ * pre-packed, right operand.  Measured on the EPYC with AVX512_BF16, one
+ * thread, per call, against dnnl_sgemm (bench/onednn_rule.sh; docs/neural.md,
+ * "Precision on the CPU"):
+ *  - forward: 1.4-2.2x faster from OC = 32 up ((32,128) -> 384: 19.5 ->
+ *    9.0 us; (8192,64) -> 64: 415 -> 217 us), even at 1.0x at OC = 48,
+ *    C = 16: bf16 from OC >= 32;
+ *  - backward data: 1.2-1.6x when the reduction OC >= 64 and the output
+ *    is no wider than it (C <= OC); 0.86x for (8192,64) -> 256, 0.85-0.88x
+ *    for OC = 2: bf16 when OC >= 64 and C <= OC;
+ *  - weight gradient: 0.3-0.97x for every shape of these networks (the
+ *    two conversions and oneDNN's copy of the plain operand): bf16 only
+ *    where the per-call rule use_bf16 says, as without a workspace.
+ * Products below tiny() and one-row products stay on OpenBLAS. */
+#define WS_BF16_MIN_N 32
+/* bench/onednn_rule.sh compiles this file with -DTSF_WS_ALL_BF16 to time
+ * every product in bf16 against the fp32 table */
+#ifdef TSF_WS_ALL_BF16
+#define WS_ALL 1
+#else
+#define WS_ALL 0
+#endif
+
+static int ws_fwd_bf16(size_t BT, size_t C, size_t OC)
+{
+    return BT > 1 && !tiny(BT, OC, C) && (WS_ALL || OC >= WS_BF16_MIN_N);
+}
+
+static int ws_dinp_bf16(size_t BT, size_t C, size_t OC)
+{
+    return BT > 1 && !tiny(BT, C, OC) && (WS_ALL || (OC >= 2 * WS_BF16_MIN_N && C <= OC));
+}
+
+// inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
+static void ws_forward(void *wsp, float *out, const float *inp, const float *weight,
+                       const float *bias, size_t BT, size_t C, size_t OC)
+{
+    onednn_ws *w = wsp;
+    if (!ws_fwd_bf16(BT, C, OC)) {
+        sgemm_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
+    if (!w || !in_params(w, weight, OC * C)) {
+        bf16_forward(out, inp, weight, bias, BT, C, OC);
+        return;
+    }
+    int nt = gemm_threads(BT, OC, C);
+    uint16_t *a = ws_buf(w, 0, BT * C);
+    ws_prim *e = a ? ws_get(w, (dnnl_dim_t)BT, (dnnl_dim_t)OC, (dnnl_dim_t)C, 0, bias != NULL, 0,
+                            weight)
+                   : NULL;
+    if (e) to_bf16(a, inp, BT * C);
+    int rc = e ? ws_exec(w, e, out, a, NULL, bias) : -1;
+    threads_restore(nt);
+    if (rc) tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
+}
+
+// dout (BT,OC) -> dinp (BT,C) +=, dweight (OC,C) +=, dbias (OC) +=
+static void ws_backward(void *wsp, float *dinp, float *dweight, float *dbias, const float *dout,
+                        const float *inp, const float *weight, size_t BT, size_t C, size_t OC)
+{
+    onednn_ws *w = wsp;
+    if (dbias) tsf_cpu_matmul_backward(NULL, NULL, dbias, dout, NULL, NULL, BT, C, OC);
+    if (dinp && (!ws_dinp_bf16(BT, C, OC) || !w || !in_params(w, weight, OC * C))) {
+        if (ws_dinp_bf16(BT, C, OC))
+            bf16_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        else
+            sgemm_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+        dinp = NULL;
+    }
+    if (dweight && ((!WS_ALL && !use_bf16(OC, C)) || !w)) { /* the per-call rule: see ws_fwd_bf16 */
+        sgemm_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+        dweight = NULL;
+    }
+    if (dinp) { /* dinp (BT,C) += dout (BT,OC) @ weight (OC,C) */
+        int nt = gemm_threads(BT, C, OC);
+        uint16_t *d = ws_buf(w, 1, BT * OC);
+        ws_prim *e = d ? ws_get(w, (dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)OC, 1, 0, 1, weight)
+                       : NULL;
+        if (e) to_bf16(d, dout, BT * OC);
+        int rc = e ? ws_exec(w, e, dinp, d, NULL, NULL) : -1;
+        threads_restore(nt);
+        if (rc) tsf_cpu_matmul_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
+    }
+    if (dweight) { /* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
+        int nt = gemm_threads(OC, C, BT);
+        uint16_t *d = ws_buf(w, 1, BT * OC), *x = d ? ws_buf(w, 2, BT * C) : NULL;
+        ws_prim *e = x ? ws_get(w, (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 2, 0, 1, NULL)
+                       : NULL;
+        if (e) {
+            to_bf16_t(d, dout, BT, OC);
+            to_bf16(x, inp, BT * C);
+        }
+        int rc = e ? ws_exec(w, e, dweight, d, x, NULL) : -1;
+        threads_restore(nt);
+        if (rc) tsf_cpu_matmul_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
+    }
+}
+
 /* oneDNN's products take the calling thread's OpenMP count; the ones left
  * to OpenBLAS (tiny() above) are below OpenBLAS's own threshold for a
  * second thread (backend.h, team_products). */
@@ -299,8 +638,11 @@ static int on_caller(void) { return 1; }
 
 static const tsf_nn_backend onednn_fp32 = TSF_CPU_TABLE("cpu-onednn", sgemm_forward,
                                                          sgemm_backward, on_caller);
-static const tsf_nn_backend onednn_bf16 = TSF_CPU_TABLE("cpu-onednn-bf16", bf16_forward,
-                                                         bf16_backward, on_caller);
+static const tsf_nn_backend onednn_bf16 = {
+    TSF_CPU_OPS("cpu-onednn-bf16", bf16_forward, bf16_backward, on_caller),
+    .workspace_create = ws_create, .workspace_free = ws_free, .workspace_update = ws_update,
+    .matmul_forward_ws = ws_forward, .matmul_backward_ws = ws_backward,
+};
 
 /* oneDNN's ISA bits (dnnl_types.h): each ISA value includes the bits of
  * the ones it extends. */

@@ -208,14 +208,18 @@ void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_
  * by construction; the _X form also takes the dense and sparse attention
  * forwards ATTF, SATTF (training: GEMMs and panels; inference: query by
  * query as the steps) and the inference table INFER (cpu_invariant.c's:
- * its own ATTF and SATTF, INFER NULL). */
+ * its own ATTF and SATTF, INFER NULL).  TSF_CPU_OPS is the list of
+ * initialisers of TSF_CPU_TABLE, for a table that adds entries of its own
+ * (the bf16 table's workspace). */
 /* the inference table of the CPU backends (cpu_invariant.c) */
 extern const tsf_nn_backend tsf_cpu_infer;
-#define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM)                                                    \
-    TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward,                           \
-                    tsf_cpu_sparse_attention_forward_panel, &tsf_cpu_infer)
+#define TSF_CPU_TABLE(NAME, MMF, MMB, TEAM) {TSF_CPU_OPS(NAME, MMF, MMB, TEAM)}
+#define TSF_CPU_OPS(NAME, MMF, MMB, TEAM)                                                      \
+    TSF_CPU_OPS_X(NAME, MMF, MMB, TEAM, tsf_cpu_attention_forward,                             \
+                  tsf_cpu_sparse_attention_forward_panel, &tsf_cpu_infer)
 #define TSF_CPU_TABLE_X(NAME, MMF, MMB, TEAM, ATTF, SATTF, INFER)                              \
-    {                                                                                          \
+    {TSF_CPU_OPS_X(NAME, MMF, MMB, TEAM, ATTF, SATTF, INFER)}
+#define TSF_CPU_OPS_X(NAME, MMF, MMB, TEAM, ATTF, SATTF, INFER)                                \
         .infer = INFER,                                                                        \
         .name = NAME, .matmul_forward = MMF, .matmul_backward = MMB, .team_products = TEAM,    \
         .layernorm_forward = tsf_cpu_layernorm_forward,                                        \
@@ -240,7 +244,6 @@ extern const tsf_nn_backend tsf_cpu_infer;
         .sparse_attention_forward = SATTF,                                                     \
         .sparse_attention_backward = tsf_cpu_sparse_attention_backward_panel,                  \
         .sparse_attention_step = tsf_cpu_sparse_attention_step,                                \
-        .attention_step_shared = tsf_cpu_attention_step_shared,                                \
-    }
+        .attention_step_shared = tsf_cpu_attention_step_shared
 
 #endif

@@ -11,7 +11,8 @@
 /* 2: ops appended for wavenet and the mixture/binned heads (backend.h);
  * 3: additive attention, head_draw (sampling on the device), the sparse
  *    attention ops;
- * 4: attention_step_shared (shared-prefix sampling) */
+ * 4: attention_step_shared (shared-prefix sampling); the training pass's
+ *    workspace (workspace_*, matmul_*_ws) */
 #define TSF_CUDA_ABI 4
 #define TSF_CUDA_ENTRY "tsf_cuda_module_open"
 #define TSF_CUDA_MODULE_NAME "libtsf_cuda.so"

@@ -173,6 +173,11 @@ tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **o
                              nn->be->on_device ? "GPU " : "", B, T);
     }
     a->be = nn->be;
+    if (nn->be->workspace_create && !(a->ws = nn->be->workspace_create(nn->params, nn->nparams))) {
+        tsf_nn_acts_free(a);
+        return tsf_set_error(TSF_ENOMEM, "out of memory for the %s backend's workspace",
+                             nn->be->name);
+    }
     *out = a;
     return TSF_OK;
 }
@@ -180,6 +185,7 @@ tsf_status tsf_nn_acts_new(const tsf_nn *nn, size_t B, size_t T, tsf_nn_acts **o
 void tsf_nn_acts_free(tsf_nn_acts *a)
 {
     if (!a) return;
+    if (a->ws) a->be->workspace_free(a->ws);
     a->be->free(a->dx);
     a->be->free(a->mem);
     free(a->stage);
@@ -189,6 +195,7 @@ void tsf_nn_acts_free(tsf_nn_acts *a)
 double tsf_nn_forward_backward(const tsf_nn *nn, tsf_nn_acts *a, const float *x, const float *y,
                                size_t B, size_t T, float *o, float *grads, float weight)
 {
+    if (a->ws) nn->be->workspace_update(a->ws); /* the weights may have changed */
     return nn->cfg.arch->fb(nn, a, x, y, B, T, o, grads, weight);
 }
 

@@ -321,7 +321,35 @@ struct tsf_nn_acts {
     /* 1: an inference pass (the parallel sampler's): fb runs the forward
      * ops of tsf_nn_infer_backend, the step's arithmetic, and no backward */
     int infer;
+    void *ws;                 /* be's workspace (backend.h), or NULL */
 };
+
+/* The products of a pass: an inference pass's (a->infer) through the
+ * inference table (tsf_nn_infer_backend: the step's arithmetic); a
+ * training pass's through its workspace when its backend keeps one
+ * (backend.h, workspace_create), else the plain ops. */
+static inline void tsf_nn_mm_forward(const tsf_nn *nn, tsf_nn_acts *a, float *out,
+                                     const float *inp, const float *weight, const float *bias,
+                                     size_t BT, size_t C, size_t OC)
+{
+    if (a->infer)
+        tsf_nn_infer_backend(nn->be)->matmul_forward(out, inp, weight, bias, BT, C, OC);
+    else if (a->ws)
+        nn->be->matmul_forward_ws(a->ws, out, inp, weight, bias, BT, C, OC);
+    else
+        nn->be->matmul_forward(out, inp, weight, bias, BT, C, OC);
+}
+
+static inline void tsf_nn_mm_backward(const tsf_nn *nn, tsf_nn_acts *a, float *dinp,
+                                      float *dweight, float *dbias, const float *dout,
+                                      const float *inp, const float *weight, size_t BT, size_t C,
+                                      size_t OC)
+{
+    if (a->ws)
+        nn->be->matmul_backward_ws(a->ws, dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+    else
+        nn->be->matmul_backward(dinp, dweight, dbias, dout, inp, weight, BT, C, OC);
+}
 
 struct tsf_nn_run {
     size_t B;

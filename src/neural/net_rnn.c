@@ -115,11 +115,11 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         const tsf_nn_layer_off *lo = &nn->lo[l];
         size_t I = l == 0 ? F : H;
         const float *in = l == 0 ? a.x : a.hs[l - 1];
-        be->matmul_forward(a.xg[l], in, P + lo->w_ih, P + lo->b_ih, TB, I, GH);
+        tsf_nn_mm_forward(nn, A, a.xg[l], in, P + lo->w_ih, P + lo->b_ih, TB, I, GH);
         for (size_t t = 0; t < T; t++) {
             const float *hp = t ? a.hs[l] + (t - 1) * B * H : a.zero;
             float *hg = a.hg[l] + t * B * GH;
-            be->matmul_forward(hg, hp, P + lo->w_hh, P + lo->b_hh, B, H, GH);
+            tsf_nn_mm_forward(nn, A, hg, hp, P + lo->w_hh, P + lo->b_hh, B, H, GH);
             if (gru) {
                 be->gru_forward(a.hs[l] + t * B * H, a.gt[l] + t * B * GH, a.xg[l] + t * B * GH,
                                 hg, hp, B, H);
@@ -136,12 +136,12 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     tsf_nn_add_geom g = {B, T, 1, H, WIN(&nn->cfg), H, B * H, 2 * H, B * 2 * H, 0};
     int att = ADDITIVE(&nn->cfg);
     if (att) {
-        be->matmul_forward(a.aq, top, P + tl->aq, P + tl->abq, TB, H, H);
-        be->matmul_forward(a.ak, top, P + tl->ak, NULL, TB, H, H);
+        tsf_nn_mm_forward(nn, A, a.aq, top, P + tl->aq, P + tl->abq, TB, H, H);
+        tsf_nn_mm_forward(nn, A, a.ak, top, P + tl->ak, NULL, TB, H, H);
         be->copy2d(a.cat, 2 * H, top, H, H, TB);
         be->additive_forward(a.cat + H, a.att, a.aq, a.ak, top, P + tl->av, &g);
     }
-    be->matmul_forward(a.o, att ? a.cat : top, P + nn->w_out, P + nn->b_out, TB, nn->ftop, K);
+    tsf_nn_mm_forward(nn, A, a.o, att ? a.cat : top, P + nn->w_out, P + nn->b_out, TB, nn->ftop, K);
     double loss = tsf_nn_head_loss(nn, NULL, grads ? a.dout : NULL, a.o, a.y, TB, weight);
     if (o) {
         const float *ho = a.o;
@@ -160,19 +160,19 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     be->zero(dh_top, TB * H);
     if (att) {
         be->zero(a.dcat, TB * 2 * H);
-        be->matmul_backward(a.dcat, grads + nn->w_out, grads + nn->b_out, a.dout, a.cat,
-                            P + nn->w_out, TB, 2 * H, K);
+        tsf_nn_mm_backward(nn, A, a.dcat, grads + nn->w_out, grads + nn->b_out, a.dout, a.cat,
+                           P + nn->w_out, TB, 2 * H, K);
         be->copy2d(dh_top, H, a.dcat, 2 * H, H, TB);
         be->zero(a.daq, TB * H);
         be->zero(a.dak, TB * H);
         be->additive_backward(a.daq, a.dak, dh_top, grads + tl->av, a.dcat + H, a.aq, a.ak, top,
                               P + tl->av, a.att, &g, a.ascr);
-        be->matmul_backward(dh_top, grads + tl->aq, grads + tl->abq, a.daq, top, P + tl->aq,
-                            TB, H, H);
-        be->matmul_backward(dh_top, grads + tl->ak, NULL, a.dak, top, P + tl->ak, TB, H, H);
+        tsf_nn_mm_backward(nn, A, dh_top, grads + tl->aq, grads + tl->abq, a.daq, top, P + tl->aq,
+                           TB, H, H);
+        tsf_nn_mm_backward(nn, A, dh_top, grads + tl->ak, NULL, a.dak, top, P + tl->ak, TB, H, H);
     } else {
-        be->matmul_backward(dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
-                            P + nn->w_out, TB, H, K);
+        tsf_nn_mm_backward(nn, A, dh_top, grads + nn->w_out, grads + nn->b_out, a.dout, top,
+                           P + nn->w_out, TB, H, K);
     }
     for (size_t l = L; l-- > 0;) {
         const tsf_nn_layer_off *lo = &nn->lo[l];
@@ -195,22 +195,22 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
                 dc_in = dc_out;
                 dc_out = sw;
             }
-            if (t) be->matmul_backward(a.dhc, NULL, NULL, dhg, NULL, P + lo->w_hh, B, H, GH);
+            if (t) tsf_nn_mm_backward(nn, A, a.dhc, NULL, NULL, dhg, NULL, P + lo->w_hh, B, H, GH);
         }
         const float *dHG = gru ? a.dhg : a.dxg;
         /* recurrent weights: sum over t >= 1 of dhg_t h_{t-1}^T, one GEMM */
         if (T > 1)
-            be->matmul_backward(NULL, grads + lo->w_hh, NULL, dHG + B * GH, a.hs[l],
-                                P + lo->w_hh, (T - 1) * B, H, GH);
-        be->matmul_backward(NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
+            tsf_nn_mm_backward(nn, A, NULL, grads + lo->w_hh, NULL, dHG + B * GH, a.hs[l],
+                               P + lo->w_hh, (T - 1) * B, H, GH);
+        tsf_nn_mm_backward(nn, A, NULL, NULL, grads + lo->b_hh, dHG, NULL, NULL, TB, H, GH);
         const float *in = l == 0 ? a.x : a.hs[l - 1];
         if (l) be->zero(dh_low, TB * H);
         if (!l && A->dx) { /* global models' embeddings: the input gradient, time-major */
             be->zero(A->dx, TB * I);
             A->dx_tmajor = 1;
         }
-        be->matmul_backward(l ? dh_low : A->dx, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
-                            P + lo->w_ih, TB, I, GH);
+        tsf_nn_mm_backward(nn, A, l ? dh_low : A->dx, grads + lo->w_ih, grads + lo->b_ih, a.dxg, in,
+                           P + lo->w_ih, TB, I, GH);
         float *sw = dh_top;
         dh_top = dh_low;
         dh_low = sw;

@@ -123,7 +123,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
     /* additive attention's view of the packed qkv rows */
     tsf_nn_add_geom g = {B, T, NH, C / NH, W, T * 3 * C, 3 * C, T * C, C, 1};
 
-    be->matmul_forward(a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
+    tsf_nn_mm_forward(nn, A, a.emb, a.x, P + nn->w_in, P + nn->b_in, BT, F, C);
     int cross = tsf_cross_on(&nn->cfg);
     if (cross) tsf_cross_encode(nn, a.enc, a.xc, a.x, BT);
     const float *res = a.emb;
@@ -131,7 +131,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         const tsf_nn_layer_off *lo = &nn->lo[l];
         tf_layer_acts *q = &a.l[l];
         be->layernorm_forward(q->ln1, q->ln1m, q->ln1r, res, P + lo->ln1w, P + lo->ln1b, BT, C);
-        be->matmul_forward(q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
+        tsf_nn_mm_forward(nn, A, q->qkv, q->ln1, P + lo->wqkv, P + lo->bqkv, BT, C, 3 * C);
         if (ADDITIVE(&nn->cfg))
             be->additive_forward(q->atty, q->att, q->qkv, q->qkv + C, q->qkv + 2 * C,
                                  P + lo->av, &g);
@@ -139,7 +139,7 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
             be->sparse_attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, pat);
         else
             be->attention_forward(q->atty, q->att, q->qkv, B, T, C, NH, W);
-        be->matmul_forward(a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
+        tsf_nn_mm_forward(nn, A, a.tmp, q->atty, P + lo->wo, P + lo->bo, BT, C, C);
         be->residual_forward(q->res2, res, a.tmp, BT * C);
         /* cross=true: the cross-attention sublayer between the two */
         const float *mid = q->res2;
@@ -149,22 +149,22 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         }
         be->layernorm_forward(q->ln2, q->ln2m, q->ln2r, mid, P + lo->ln2w, P + lo->ln2b, BT,
                               C);
-        be->matmul_forward(q->fch, q->ln2, P + lo->wfc, P + lo->bfc, BT, C, 4 * C);
+        tsf_nn_mm_forward(nn, A, q->fch, q->ln2, P + lo->wfc, P + lo->bfc, BT, C, 4 * C);
         be->gelu_forward(q->fchg, q->fch, BT * 4 * C);
-        be->matmul_forward(a.tmp, q->fchg, P + lo->wpr, P + lo->bpr, BT, 4 * C, C);
+        tsf_nn_mm_forward(nn, A, a.tmp, q->fchg, P + lo->wpr, P + lo->bpr, BT, 4 * C, C);
         be->residual_forward(q->res3, mid, a.tmp, BT * C);
         res = q->res3;
     }
     be->layernorm_forward(a.lnf, a.lnfm, a.lnfr, res, P + nn->lnf_w, P + nn->lnf_b, BT, C);
-    be->matmul_forward(a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
+    tsf_nn_mm_forward(nn, A, a.o, a.lnf, P + nn->w_out, P + nn->b_out, BT, C, K);
     double loss = tsf_nn_head_loss(nn, NULL, grads ? a.dout : NULL, a.o, a.y, BT, weight);
     if (o) be->download(o, a.o, BT * K);
     if (!grads) return loss;
 
     float *G = grads;
     be->zero(a.dln, BT * C);
-    be->matmul_backward(a.dln, G + nn->w_out, G + nn->b_out, a.dout, a.lnf, P + nn->w_out, BT,
-                        C, K);
+    tsf_nn_mm_backward(nn, A, a.dln, G + nn->w_out, G + nn->b_out, a.dout, a.lnf, P + nn->w_out, BT,
+                       C, K);
     be->zero(a.dres, BT * C);
     be->layernorm_backward(a.dres, G + nn->lnf_w, G + nn->lnf_b, a.dln, res, P + nn->lnf_w,
                            a.lnfm, a.lnfr, BT, C);
@@ -175,13 +175,13 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         const float *resin = l ? a.l[l - 1].res3 : a.emb;
         /* res3 = res2 + mlp(ln2(res2)) */
         be->zero(a.dfchg, BT * 4 * C);
-        be->matmul_backward(a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr, BT,
-                            4 * C, C);
+        tsf_nn_mm_backward(nn, A, a.dfchg, G + lo->wpr, G + lo->bpr, a.dres, q->fchg, P + lo->wpr,
+                           BT, 4 * C, C);
         be->zero(a.dfch, BT * 4 * C);
         be->gelu_backward(a.dfch, q->fch, a.dfchg, BT * 4 * C);
         be->zero(a.dln, BT * C);
-        be->matmul_backward(a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT, C,
-                            4 * C);
+        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wfc, G + lo->bfc, a.dfch, q->ln2, P + lo->wfc, BT,
+                           C, 4 * C);
         const float *mid = cross ? a.cx[l].out : q->res2;
         be->layernorm_backward(a.dres, G + lo->ln2w, G + lo->ln2b, a.dln, mid, P + lo->ln2w,
                                q->ln2m, q->ln2r, BT, C);
@@ -190,8 +190,8 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
                                a.dqkv, a.datt, a.datty, a.dln, a.dfch);
         /* res2 = res + attn(ln1(res)) */
         be->zero(a.datty, BT * C);
-        be->matmul_backward(a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT, C,
-                            C);
+        tsf_nn_mm_backward(nn, A, a.datty, G + lo->wo, G + lo->bo, a.dres, q->atty, P + lo->wo, BT,
+                           C, C);
         be->zero(a.dqkv, BT * 3 * C);
         if (ADDITIVE(&nn->cfg))
             be->additive_backward(a.dqkv, a.dqkv + C, a.dqkv + 2 * C, G + lo->av, a.datty,
@@ -203,13 +203,14 @@ static double fb(const tsf_nn *nn, tsf_nn_acts *A, const float *x, const float *
         else
             be->attention_backward(a.dqkv, a.datt, a.datty, q->qkv, q->att, B, T, C, NH, W);
         be->zero(a.dln, BT * C);
-        be->matmul_backward(a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv, BT,
-                            C, 3 * C);
+        tsf_nn_mm_backward(nn, A, a.dln, G + lo->wqkv, G + lo->bqkv, a.dqkv, q->ln1, P + lo->wqkv,
+                           BT, C, 3 * C);
         be->layernorm_backward(a.dres, G + lo->ln1w, G + lo->ln1b, a.dln, resin, P + lo->ln1w,
                                q->ln1m, q->ln1r, BT, C);
     }
     if (A->dx) be->zero(A->dx, BT * F); /* global models' embeddings: the input gradient */
-    be->matmul_backward(A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F, C);
+    tsf_nn_mm_backward(nn, A, A->dx, G + nn->w_in, G + nn->b_in, a.dres, a.x, P + nn->w_in, BT, F,
+                       C);
     if (cross) tsf_cross_encode_backward(nn, G, a.denc, a.xc, BT);
     return loss;
 }
