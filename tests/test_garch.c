@@ -425,7 +425,7 @@ static void test_simulate(void **state)
     tsf_fit_info in2;
     assert_int_equal(tsf_model_info(m2, &in2), TSF_OK);
     for (size_t i = 0; i < in.ncoef; i++) {
-        double se;
+        double se = NAN; /* set by coef_of; NAN fails the check if not */
         double c = coef_of(&in2, in.coef_names[i], &se);
         if (!(fabs(c - in.coef[i]) <= 4.0 * se))
             fail_msg("%s: %.5g from the simulation, true %.5g (se %.3g)", in.coef_names[i], c,

@@ -111,8 +111,8 @@ static const optdef opts[] = {
 static int set_option(const char *name, const char *v, cli_args *a)
 {
     tsf_fit_opts *f = &a->fit;
-    long l;
-    double d;
+    long l = 0;
+    double d = 0.0;
     if (!strcmp(name, "-m") || !strcmp(name, "--model-spec")) {
         if (a->nspecs == MAX_SPECS) return cli_usage("at most %d -m options", MAX_SPECS);
         a->specs[a->nspecs++] = v;
