@@ -4,7 +4,9 @@
  * see (the last context - 1 positions) are stored once, not copied into
  * each path's ring, and each path keeps only its own new positions.  The
  * transformer's step then runs attention_step_shared (backend.h), which
- * scores all paths' queries against the shared keys as one GEMM.
+ * reads the shared rows for every path (on the CPU through the step's own
+ * per-query routine, so the paths are those of per-path copies, bit for
+ * bit).
  *
  * Layout of mem: prefix keys (L,P,C), prefix values (L,P,C), the paths'
  * own key rings (L,R,B,C), value rings (L,R,B,C), then the step's scratch
