@@ -88,6 +88,60 @@ static void test_ensemble_vs_members(void **state)
     free(y);
 }
 
+/* An ensemble with regressors: it is neural (tsf_model_is_neural), has its
+ * networks' precision and regressor list, and its fit's log-likelihood is
+ * the log mean of its members' fitted alone with the same regressors (the
+ * fit used to compute it without them and failed). */
+static void test_ensemble_xreg(void **state)
+{
+    (void)state;
+    enum { N = 90 };
+    double y[N], xv[N];
+    for (size_t t = 0; t < N; t++) {
+        xv[t] = (double)(t % 5);
+        y[t] = 10.0 + sin((double)t / 3.0) + 0.5 * xv[t];
+    }
+    const char *names[] = {"x"};
+    tsf_xreg x = {1, xv, N, names};
+    double ll[2];
+    for (int k = 0; k < 2; k++) {
+        tsf_model *m;
+        assert_int_equal(tsf_model_new(G1 ")", &m), TSF_OK);
+        tsf_fit_opts o = opts(3 + (uint64_t)k);
+        assert_int_equal(tsf_fit(m, y, N, &x, 1, &o), TSF_OK);
+        tsf_fit_info info;
+        assert_int_equal(tsf_model_info(m, &info), TSF_OK);
+        ll[k] = info.loglik;
+        tsf_model_free(m);
+    }
+    tsf_model *e;
+    assert_int_equal(tsf_model_new(G1 ", ensemble=2)", &e), TSF_OK);
+    assert_true(tsf_model_is_neural(e));
+    tsf_fit_opts o = opts(3);
+    assert_int_equal(tsf_fit(e, y, N, &x, 1, &o), TSF_OK);
+    tsf_fit_info info;
+    assert_int_equal(tsf_model_info(e, &info), TSF_OK);
+    double mx = fmax(ll[0], ll[1]);
+    double ref = mx + log((exp(ll[0] - mx) + exp(ll[1] - mx)) / 2.0);
+    assert_rel(info.loglik, ref, 1e-12, 1e-9);
+    size_t k;
+    const char *const *rn;
+    assert_int_equal(tsf_model_regressors(e, &k, &rn), TSF_OK);
+    assert_int_equal(k, 1);
+    assert_string_equal(rn[0], "x");
+    tsf_precision p;
+    assert_int_equal(tsf_model_precision(e, &p), TSF_OK);
+    assert_int_equal(p, TSF_PRECISION_FP32);
+    tsf_model_free(e);
+    /* other combinations are not neural and have no regressor list */
+    assert_int_equal(tsf_model_new("combo(ar(1), " G1 "))", &e), TSF_OK);
+    assert_false(tsf_model_is_neural(e));
+    assert_int_equal(tsf_fit(e, y, N, NULL, 1, &o), TSF_OK);
+    assert_int_equal(tsf_model_regressors(e, &k, &rn), TSF_EUNSUP);
+    assert_int_equal(tsf_model_precision(e, &p), TSF_EINVAL);
+    tsf_model_free(e);
+}
+
 static void test_ensemble_bad_keys(void **state)
 {
     (void)state;
@@ -214,6 +268,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ensemble_vs_members),
+        cmocka_unit_test(test_ensemble_xreg),
         cmocka_unit_test(test_ensemble_bad_keys),
         cmocka_unit_test(test_ensemble_global),
     };

@@ -121,4 +121,29 @@ check("neural xreg simulate", code == 0 and len(out.strip().split("\n")) == 4, o
 bad("neural xreg simulate without paths", ["simulate", "--model", model, "-n", "3"], 1,
     "regressors")
 
+# the one column that is not a regressor is the series: without -c the fit
+# is the same as with it (it used to train one network on every column,
+# the regressor's included, as two series)
+two = tmpfile("two.csv", "time,y,x\n" + "".join(
+    f"{1990 + i // 12}-{i % 12 + 1:02d},{10 + math.sin(i / 3) + 0.5 * (i % 5):.4f},{i % 5}\n"
+    for i in range(96)))
+lls = []
+for extra in ([], ["-c", "y"]):
+    code, out, err = run(["fit", "-m", G, "--epochs", "1", "--xreg", "x", "--json", two] + extra)
+    check("neural xreg one series " + " ".join(extra), code == 0, err)
+    lls.append(json.loads(out)["loglik"] if code == 0 else None)
+check("neural xreg without -c = with -c", lls[0] is not None and lls[0] == lls[1], str(lls))
+
+# a seed ensemble with regressors: fit (its likelihood needs them too),
+# precision in --json, save, simulate with future regressors
+E = "gru(hidden=4, layers=1, context=16, ensemble=2)"
+emodel = os.path.join(cliutil.tmp, "ex.safetensors")
+code, out, err = run(["fit", "-m", E, "--epochs", "1", "--xreg", "PetrolPrice,law", "-c",
+                      "drivers", "--json", "-o", emodel, SB])
+check("ensemble xreg fit", code == 0 and json.loads(out).get("precision") == "fp32", out + err)
+code, out, err = run(["simulate", "--model", emodel, "-n", "3", "--paths", "2", "--seed", "1",
+                      "--xreg-future", fut])
+check("ensemble xreg simulate", code == 0 and len(out.strip().split("\n")) == 4 and
+      "nan" not in out.lower(), out + err)
+
 cliutil.finish()

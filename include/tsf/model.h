@@ -277,7 +277,8 @@ TSF_API const char *tsf_model_spec(const tsf_model *m);
  * string. */
 TSF_API const char *tsf_model_family(const tsf_model *m);
 
-/** 1 when the model family is a neural network, else 0 (also for NULL). */
+/** 1 when the model is a neural network or a seed ensemble of networks
+ * (`gru(ensemble=3)`, whose family is "combo"), else 0 (also for NULL). */
 TSF_API int tsf_model_is_neural(const tsf_model *m);
 
 /** Options a family reads: bits of tsf_model_reads(). */

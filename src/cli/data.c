@@ -261,22 +261,10 @@ int cli_fit_model(const cli_args *a, const char *spec, const cli_data *d, size_t
     if (!a->returns && !strcmp(tsf_model_family(*m), "garch")) warn_if_prices(a, d, n);
     tsf_fit_opts o = a->fit;
     o.trend = d->trend;
-    if (tsf_model_is_neural(*m) && !a->column && d->frame->ncols > 1 && n == d->n) {
-        const double **ys = malloc(d->frame->ncols * sizeof *ys);
-        size_t *ns = malloc(d->frame->ncols * sizeof *ns);
-        if (!ys || !ns) {
-            free(ys); free(ns);
-            return cli_usage("out of memory");
-        }
-        for (size_t j = 0; j < d->frame->ncols; j++) {
-            ys[j] = d->frame->cols[j];
-            ns[j] = d->frame->nrows;
-        }
-        st = tsf_fit_many(*m, ys, ns, d->frame->ncols, d->frame->period, &o);
-        free(ys); free(ns);
-    } else {
-        st = tsf_fit(*m, d->y, n, d->xp, d->frame->period, &o);
-    }
+    /* One series: the other numeric columns are regressors (cli_load
+     * refuses several candidate columns without -c); a model of several
+     * series is `batch --global`. */
+    st = tsf_fit(*m, d->y, n, d->xp, d->frame->period, &o);
     if (st) {
         tsf_model_free(*m);
         *m = NULL;

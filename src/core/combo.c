@@ -139,11 +139,11 @@ static tsf_status make_name(tsf_combo *c)
     return TSF_OK;
 }
 
-static tsf_status finish(tsf_combo *c, const double *y, size_t n)
+static tsf_status finish(tsf_combo *c, const double *y, size_t n, const tsf_xreg *xreg)
 {
     c->nobs = 0;
     for (size_t t = 0; t < n; t++) c->nobs += !isnan(y[t]);
-    tsf_status st = combo_loglik(c, y, n, NULL, 0, &c->loglik);
+    tsf_status st = combo_loglik(c, y, n, xreg, 0, &c->loglik);
     if (st) return st;
     return make_name(c);
 }
@@ -200,7 +200,7 @@ static tsf_status combo_fit(void *impl, const double *y, size_t n, const tsf_xre
         if (st) return member_error(c, j, st);
     }
     c->period = period;
-    tsf_status st = finish(c, y, n);
+    tsf_status st = finish(c, y, n, xreg);
     if (!st) c->fitted = 1;
     return st;
 }
@@ -211,6 +211,23 @@ unsigned tsf_combo_reads(const void *impl)
     unsigned r = 0;
     for (size_t j = 0; j < c->k; j++) r |= tsf_model_reads(c->m[j]);
     return r;
+}
+
+const tsf_model *tsf_combo_ensemble_member(const tsf_model *m)
+{
+    if (!m || m->type != &tsf_combo_type) return NULL;
+    const tsf_combo *c = m->impl;
+    return c->ensemble && c->k ? c->m[0] : NULL;
+}
+
+/* A seed ensemble's regressors are its networks' (all the same list);
+ * other combinations have none of their own. */
+static tsf_status combo_regressors(const void *impl, size_t *k, const char *const **names)
+{
+    const tsf_combo *c = impl;
+    if (!c->ensemble || !c->k)
+        return tsf_set_error(TSF_EUNSUP, "a combination has no list of regressors of its own");
+    return tsf_model_regressors(c->m[0], k, names);
 }
 
 int tsf_combo_has_global(const void *impl)
@@ -581,6 +598,7 @@ const tsf_model_type tsf_combo_type = {
     .forecast = combo_forecast,
     .simulate = combo_simulate,
     .residuals = combo_residuals,
+    .regressors = combo_regressors,
     .state_new = combo_state_new,
     .state_update = combo_state_update,
     .state_forecast = combo_state_forecast,

@@ -65,6 +65,11 @@ tsf_status tsf_ensemble_global_default(tsf_model *m);
 int tsf_combo_has_global(const void *impl);
 /* What any member reads (tsf_model_reads). */
 unsigned tsf_combo_reads(const void *impl);
+/* The first network of m when m is a seed ensemble (gru(ensemble=K),
+ * ensemble.c): its members share everything but their seeds, so it
+ * answers for the ensemble what a network answers for itself (precision,
+ * regressors, being neural).  NULL for any other model. */
+const tsf_model *tsf_combo_ensemble_member(const tsf_model *m);
 
 /* Combines K member forecasts made at the levels of tsf_combo_levels()
  * into fc (whose levels are the first fc->nlevels of those). */

@@ -80,7 +80,10 @@ void tsf_model_free(tsf_model *m)
 
 const char *tsf_model_spec(const tsf_model *m) { return m ? m->spec : ""; }
 const char *tsf_model_family(const tsf_model *m) { return m ? m->type->name : ""; }
-int tsf_model_is_neural(const tsf_model *m) { return m ? m->type->neural : 0; }
+int tsf_model_is_neural(const tsf_model *m)
+{
+    return m ? m->type->neural || tsf_combo_ensemble_member(m) != NULL : 0;
+}
 
 static int has_transform(const tsf_model *m) { return !isnan(m->lambda); }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/combo.h"
 #include "core/model_impl.h"
 #include "neural.h"
 #include "prune.h"
@@ -317,6 +318,8 @@ tsf_status tsf_model_precision(const tsf_model *m, tsf_precision *out)
     if (!m || !out || !tsf_model_is_neural(m))
         return tsf_set_error(TSF_EINVAL, "tsf_model_precision: %s", !m || !out
                              ? "NULL argument" : "not a neural model");
+    const tsf_model *net = tsf_combo_ensemble_member(m);
+    if (net) return tsf_model_precision(net, out); /* the ensemble's networks' */
     const tsf_neural *nm = m->impl;
     tsf_status st = need_nn(nm);
     if (st) return st;
