@@ -142,6 +142,33 @@ static void test_ensemble_xreg(void **state)
     tsf_model_free(e);
 }
 
+/* Members that are ensembles use as many seeds as they hold networks:
+ * combo(2 networks, 2 networks) of one spec is the 4 networks of
+ * ensemble=4 (seeds s .. s+3), the same mixture of the same networks, so
+ * the same likelihood (it used to share a network between the members). */
+static void test_ensemble_in_combo(void **state)
+{
+    (void)state;
+    size_t n, start = 80;
+    double *y = read_dataset("Nile", &n);
+    assert_non_null(y);
+    tsf_model *c, *e;
+    assert_int_equal(tsf_model_new("combo(" G1 ", ensemble=2), " G1 ", ensemble=2))", &c),
+                     TSF_OK);
+    assert_int_equal(tsf_model_new(G1 ", ensemble=4)", &e), TSF_OK);
+    tsf_fit_opts o = opts(5);
+    assert_int_equal(tsf_fit(c, y, n, NULL, 1, &o), TSF_OK);
+    assert_int_equal(tsf_fit(e, y, n, NULL, 1, &o), TSF_OK);
+    double lc, le;
+    assert_int_equal(tsf_loglik(c, y, n, NULL, start, &lc), TSF_OK);
+    assert_int_equal(tsf_loglik(e, y, n, NULL, start, &le), TSF_OK);
+    print_message("combo of two ensembles %.9f, ensemble of four %.9f\n", lc, le);
+    assert_rel(lc, le, 1e-12, 1e-9);
+    tsf_model_free(c);
+    tsf_model_free(e);
+    free(y);
+}
+
 static void test_ensemble_bad_keys(void **state)
 {
     (void)state;
@@ -269,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ensemble_vs_members),
         cmocka_unit_test(test_ensemble_xreg),
+        cmocka_unit_test(test_ensemble_in_combo),
         cmocka_unit_test(test_ensemble_bad_keys),
         cmocka_unit_test(test_ensemble_global),
     };

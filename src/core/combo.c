@@ -148,10 +148,14 @@ static tsf_status finish(tsf_combo *c, const double *y, size_t n, const tsf_xreg
     return make_name(c);
 }
 
-/* The training seed of member j: opts' seed plus the number of earlier
- * members with the same spec, so that combo(gru(), gru(), gru()) is an
- * ensemble of networks from different initialisations while a spec that
- * appears once trains as it would alone. */
+/* The training seed of member j: opts' seed plus the number of networks
+ * of earlier members with the same spec, so that combo(gru(), gru(),
+ * gru()) is an ensemble of networks from different initialisations while
+ * a spec that appears once trains as it would alone.  A member that is
+ * itself a seed ensemble of K networks uses K seeds (ensemble.c), so
+ * combo(gru(ensemble=2), gru(ensemble=2)) trains the seeds s .. s+3, as
+ * gru(ensemble=4) does, and the members of a global combination (whose
+ * networks become ensembles of 3) share no network. */
 typedef struct {
     void (*fn)(void *ctx, const char *line);
     void *ctx;
@@ -173,7 +177,9 @@ static tsf_fit_opts member_opts(const tsf_combo *c, size_t j, const tsf_fit_opts
                                 member_progress *mp)
 {
     tsf_fit_opts r = *o;
-    for (size_t i = 0; i < j; i++) r.seed += !strcmp(c->m[i]->spec, c->m[j]->spec);
+    for (size_t i = 0; i < j; i++)
+        if (!strcmp(c->m[i]->spec, c->m[j]->spec))
+            r.seed += c->m[i]->ensemble > 1 ? (uint64_t)c->m[i]->ensemble : 1;
     if (o->progress && c->k > 1) {
         *mp = (member_progress){o->progress, o->progress_ctx, j, c->k};
         r.progress = member_line;
