@@ -137,9 +137,10 @@ int cli_read_csv(const cli_args *a, const char *path, tsf_frame **out);
 void cli_note_gaps(const char *path, const char *id, const tsf_time_axis *ax,
                    char *const *labels);
 
-/* Reads a->file, picks the column (several numeric columns without -c is
- * an error listing them unless allow_many), builds --xreg columns. */
-int cli_load(const cli_args *a, int allow_many, cli_data *d);
+/* Reads a->file, picks the column (the one numeric column that is not a
+ * regressor, or -c's; several without -c is an error listing them),
+ * builds --xreg columns. */
+int cli_load(const cli_args *a, cli_data *d);
 void cli_data_free(cli_data *d);
 /* --returns: percent returns 100 (log p_t - log p_s) (RETURNS_LOG) or
  * 100 (p_t - p_s) / p_s of prices p[0..n), s the last observed price before

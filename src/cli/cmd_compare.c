@@ -83,7 +83,7 @@ int cmd_compare(int argc, char **argv)
     if (!a.nspecs) return cli_usage("compare: give models with -m SPEC -m SPEC ...");
     if (a.holdout < 0) return cli_usage("compare: give the held-out length with --holdout N");
     cli_data d;
-    if ((r = cli_load(&a, 0, &d))) {
+    if ((r = cli_load(&a, &d))) {
         cli_data_free(&d);
         return r;
     }

@@ -197,7 +197,7 @@ int cmd_fit(int argc, char **argv)
     if ((r = cli_parse("fit", argc, argv, OPT_MODEL | OPT_OUTPUT | OPT_FITOUT, &a))) return r;
     if (!a.nspecs) return cli_usage("fit: give a model with -m SPEC, e.g. -m \"arima(1,1,1)\"");
     cli_data d;
-    if ((r = cli_load(&a, 0, &d)) == 0) {
+    if ((r = cli_load(&a, &d)) == 0) {
         tsf_model *m = NULL;
         if ((r = cli_fit_model(&a, a.specs[0], &d, d.n, &m)) == 0) {
             tsf_fit_info info;

@@ -114,7 +114,7 @@ int cmd_forecast(int argc, char **argv)
     if (a.nspecs && a.model_path) return cli_usage("forecast: give -m or --model, not both");
     cli_data d;
     size_t h = (size_t)a.horizon;
-    if ((r = cli_load(&a, 0, &d)) == 0) {
+    if ((r = cli_load(&a, &d)) == 0) {
         tsf_model *m = NULL;
         double *xfbuf = NULL;
         tsf_xreg xf;

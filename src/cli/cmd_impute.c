@@ -144,7 +144,7 @@ int cmd_impute(int argc, char **argv)
     if (a.nspecs && a.model_path) return cli_usage("impute: give -m or --model, not both");
     if (!a.file) return cli_usage("impute: give the input file (CSV)");
     cli_data d;
-    if ((r = cli_load(&a, 0, &d)) == 0) {
+    if ((r = cli_load(&a, &d)) == 0) {
         tsf_model *m = NULL;
         if ((r = cli_fit_model(&a, a.nspecs ? a.specs[0] : NULL, &d, d.n, &m)) == 0)
             r = run(&a, &d, m);

@@ -121,7 +121,7 @@ static void warn_if_prices(const cli_args *a, const cli_data *d, size_t n)
                 a->file, d->frame->names[d->col], c1 / c0);
 }
 
-int cli_load(const cli_args *a, int allow_many, cli_data *d)
+int cli_load(const cli_args *a, cli_data *d)
 {
     memset(d, 0, sizeof *d);
     if (!a->file) return cli_usage("%s: no input file; usage: see 'tsf help %s'", a->cmd, a->cmd);
@@ -142,7 +142,7 @@ int cli_load(const cli_args *a, int allow_many, cli_data *d)
                 ncand++;
             }
         }
-        if (ncand != 1 && !allow_many) {
+        if (ncand != 1) {
             char cols[1024];
             list_columns(f, cols, sizeof cols);
             return cli_usage("%s: %zu numeric columns (%s); choose one with -c NAME", a->file,
