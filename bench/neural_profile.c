@@ -12,7 +12,8 @@
  * recurrence (BT = B rows: one time step) or of the batched maps (BT = B T),
  * and weight gradients.  Prints one line per class: ms per step, share of
  * the step, calls per step; then the step's thread CPU time, the
- * process's (user, system) and its minor page faults per step.
+ * process's (user, system) and its minor page faults per step; then the
+ * same as one JSON line (prefix "JSON ") for the script.
  * bench/neural_profile.sh builds it twice: against the library, and with
  * cpu_onednn.c compiled with -DTSF_WS_ALL_BF16 (every product in bf16) for
  * the bound "every GEMM at its bf16 speed". */
@@ -269,6 +270,10 @@ int main(int argc, char **argv)
            1e3 * us / steps, 1e3 * ss / steps, (double)(ru.ru_minflt - f0) / steps);
     printf("  (timer: %.2f us a call, %.1f%% of the measured step, taken out above)\n",
            1e6 * outer, 100.0 * (double)calls * outer / (dt + (double)calls * outer));
+    /* for bench/neural_profile.sh: ms per step of each class, GEMM classes first */
+    printf("JSON {\"step\": %.4f, \"ms\": [", 1e3 * dt / steps);
+    for (int k = 0; k < K_NK; k++) printf("%s%.4f", k ? ", " : "", 1e3 * acc[k] / steps);
+    printf("], \"ngemm\": %d}\n", K_DW + 1);
     tsf_nn_acts_free(acts);
     tsf_nn_free(tn);
     gsl_rng_free(r);

@@ -9,6 +9,8 @@
 #   ROWS=ARCH: only the rows whose model starts with ARCH, e.g. the wavenet
 #   rows at 1 and 2 threads (issue #10's speed goal), fp32 only:
 #     bench/neural_vs_torch.sh ROWS=wavenet BF16=no
+#   (the text matched is "ARCH h=HIDDEN B=BATCH", so ROWS="gru h=128" or
+#   ROWS="transformer h=64 B=32" picks one row)
 #   BF16=no: the bf16 columns are not measured (printed as 0).
 #   (from the repository root, after `meson setup build && ninja -C build`)
 # Needs Debian's python3-torch (apt-get install -y python3-torch).
@@ -68,7 +70,7 @@ for THREADS in $TLIST; do
                "transformer-additive 64 2 4 256 8" \
                "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
         set -- $cfg
-        case $1 in "$ROWS"*) ;; *) continue ;; esac
+        case "$1 h=$2 B=$6" in "$ROWS"*) ;; *) continue ;; esac
         t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24 fp32)
         p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
         NONE='{"steps_per_s": 0, "cpu_steps_per_s": 0, "maxrss_mb": 0, "backend": "none"}'
