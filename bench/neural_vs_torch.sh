@@ -61,9 +61,9 @@ for THREADS in $TLIST; do
     export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
     echo
     echo "== $THREADS thread(s)"
-    printf '%-30s %8s %8s %6s %6s | %8s %6s | %8s %6s | %6s %6s %6s %6s | %9s\n' model \
-        "tsf32" "torch32" "x" "x cpu" "tsf16" "16/32" "torch16" "x" "MB t32" "MB T32" "MB t16" \
-        "MB T16" "samp/s"
+    printf '%-30s %8s %8s %6s %6s | %8s %6s %6s | %8s %6s | %6s %6s %6s %6s | %9s\n' model \
+        "tsf32" "torch32" "x" "x cpu" "tsf16" "16/32" "cpu" "torch16" "x" "MB t32" "MB T32" \
+        "MB t16" "MB T16" "samp/s"
     for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
                "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
                "transformer-cross 64 2 4 256 8" "transformer-cross 64 2 4 256 32" \
@@ -83,9 +83,10 @@ for THREADS in $TLIST; do
         ts=$(field "$t" steps_per_s); ps=$(field "$p" steps_per_s)
         tc=$(field "$t" cpu_steps_per_s); pc=$(field "$p" cpu_steps_per_s)
         bs=$(field "$tb" steps_per_s); qs=$(field "$pb" steps_per_s)
-        printf '%-30s %8.2f %8.2f %5.2fx %5.2fx | %8.2f %5.2fx | %8.2f %5.2fx | %6.0f %6.0f %6.0f %6.0f | %9.0f\n' \
+        bc=$(field "$tb" cpu_steps_per_s)
+        printf '%-30s %8.2f %8.2f %5.2fx %5.2fx | %8.2f %5.2fx %5.2fx | %8.2f %5.2fx | %6.0f %6.0f %6.0f %6.0f | %9.0f\n' \
             "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(ratio "$ts" "$ps")" "$(ratio "$tc" "$pc")" \
-            "$bs" "$(ratio "$bs" "$ts")" "$qs" "$(ratio "$bs" "$qs")" \
+            "$bs" "$(ratio "$bs" "$ts")" "$(ratio "$bc" "$tc")" "$qs" "$(ratio "$bs" "$qs")" \
             "$(field "$t" maxrss_mb)" "$(field "$p" maxrss_mb)" "$(field "$tb" maxrss_mb)" \
             "$(field "$pb" maxrss_mb)" "$(field "$t" sample_steps_per_s)"
         [ "$1" = wavenet ] && WN="$WN
@@ -102,4 +103,4 @@ echo "$WN"
 echo
 echo "tsf32/torch32: tsf fp32 (backend $(field "$t" backend)) vs PyTorch fp32; tsf16/torch16: tsf"
 echo "--precision bf16 (backend $(field "$tb" backend 2>/dev/null || echo none)) vs PyTorch autocast bf16;"
-echo "16/32 = tsf bf16 / tsf fp32; samp/s = tsf fp32 forecast sampling, 200 paths x 24 steps"
+echo "16/32 = tsf bf16 / tsf fp32 (cpu: per CPU second); samp/s = tsf fp32 forecast sampling, 200 paths x 24 steps"

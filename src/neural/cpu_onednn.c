@@ -19,7 +19,7 @@
  *    (wavenet, and anything without a workspace) convert every operand
  *    at each call and create the primitive, engine and stream per call.
  *    Products too small for the conversion to pay (use_bf16, ws_fwd_bf16,
- *    ws_dinp_bf16) run in fp32 as in the fp32 table.
+ *    ws_dinp_bf16, ws_dw_bf16) run in fp32 as in the fp32 table.
  *
  * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
  * DNNL_CPU_THREADING_RUNTIME = OMP). */
@@ -575,9 +575,14 @@ static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, cons
  *  - backward data: 1.2-1.6x when the reduction OC >= 64 and the output
  *    is no wider than it (C <= OC); 0.86x for (8192,64) -> 256, 0.85-0.88x
  *    for OC = 2: bf16 when OC >= 64 and C <= OC;
- *  - weight gradient: 0.3-0.97x for every shape of these networks (the
- *    two conversions and oneDNN's copy of the plain operand): bf16 only
- *    where the per-call rule use_bf16 says, as without a workspace.
+ *  - weight gradient: converts both operands, dout^T transposed (oneDNN's
+ *    reorder, see ws_exec) and inp plain (oneDNN then copies it into its
+ *    blocked layout); the kernel alone is 2.3x the fp32 one on the
+ *    GRU-128's (384,4064) @ (4064,128) (ONEDNN_VERBOSE: 1.06 against
+ *    2.4 ms), the whole call 1.19-1.23x on it, 1.10-1.19x for
+ *    (8192,256) -> 64, 0.97-1.03x when C = 64 ((8192,64) -> 192, 256),
+ *    0.88x for (8192,64) -> 64, 0.35-0.41x when C or OC is 2: bf16 when
+ *    C >= 128 and OC >= 64.
  * Products below tiny() and one-row products stay on OpenBLAS. */
 #define WS_BF16_MIN_N 32
 /* bench/onednn_rule.sh compiles this file with -DTSF_WS_ALL_BF16 to time
@@ -598,6 +603,7 @@ static int ws_dinp_bf16(size_t BT, size_t C, size_t OC)
     return BT > 1 && !tiny(BT, C, OC) && (WS_ALL || (OC >= 2 * WS_BF16_MIN_N && C <= OC));
 }
 
+/* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
 static int ws_dw_bf16(size_t BT, size_t C, size_t OC)
 {
     return !tiny(OC, C, BT) && (WS_ALL || (C >= 4 * WS_BF16_MIN_N && OC >= 2 * WS_BF16_MIN_N));
