@@ -1,8 +1,9 @@
 /* Where a training step's time goes, per backend op and per GEMM kind
  * (issue #19: the accounting of tsf bf16 against tsf fp32).  Usage:
  *   neural_profile ARCH HIDDEN LAYERS HEADS CONTEXT BATCH STEPS PRECISION
- * (ARCH gru, lstm or transformer; PRECISION fp32 or bf16).  Runs the same
- * step as bench/neural_bench.c (forward, backward, gradient norm, AdamW)
+ * (ARCH as bench/neural_bench.c's; PRECISION fp32 or bf16).  Runs the same
+ * step as bench/neural_bench.c (bench_nn_step: forward, backward, gradient
+ * norm, AdamW)
  * on a copy of the backend table whose ops are wrapped by a timer (the
  * thread's CPU clock, ~0.1-0.2 us a read: the machine is shared, so
  * wall time would count other programs' turns; run it at one thread, with
@@ -29,6 +30,7 @@
 #include "neural/device.h"
 #include "neural/neural.h"
 #include "bench_util.h"
+#include "neural_bench.h"
 
 enum {
     K_FWD, K_FWD_REC, K_DINP, K_DINP_REC, K_DW, K_DB,
@@ -142,6 +144,18 @@ static void attb(float *dqkv, float *datt, const float *dout, const float *qkv, 
 {
     TIMED(K_ATT, orig.attention_backward(dqkv, datt, dout, qkv, att, B, T, C, NH, W));
 }
+static double sumsq(const float *g, size_t N)
+{
+    double r;
+    TIMED(K_OPT, r = orig.sumsq(g, N));
+    return r;
+}
+static void scale(float *x, float a, size_t N) { TIMED(K_OPT, orig.scale(x, a, N)); }
+static void adamw(float *p, const float *g, float *m, float *v, size_t N, float lr, float b1,
+                  float b2, float eps, float wd, int t)
+{
+    TIMED(K_OPT, orig.adamw_update(p, g, m, v, N, lr, b1, b2, eps, wd, t));
+}
 static double headl(float *nll, float *dout, const float *o, const float *y, size_t BT,
                     tsf_nn_head head, float weight)
 {
@@ -157,11 +171,8 @@ int main(int argc, char **argv)
                 argv[0]);
         return 1;
     }
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
-                         .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
-                         .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
-    if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
-    if (!strcmp(argv[1], "transformer")) cfg.arch = &tsf_nn_arch_transformer;
+    tsf_nn_config cfg;
+    bench_nn_config(argv, &cfg);
     size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
     int steps = atoi(argv[7]);
     tsf_precision prec = !strcmp(argv[8], "bf16") ? TSF_PRECISION_BF16 : TSF_PRECISION_FP32;
@@ -196,6 +207,9 @@ int main(int argc, char **argv)
     wrapped.attention_forward = attf;
     wrapped.attention_backward = attb;
     wrapped.head_loss = headl;
+    wrapped.sumsq = sumsq;
+    wrapped.scale = scale;
+    wrapped.adamw_update = adamw;
     be = &wrapped;
     if (tsf_nn_new_on(&cfg, be, &tn) || tsf_nn_acts_new(tn, B, T, &acts)) {
         fprintf(stderr, "%s\n", tsf_errmsg());
@@ -203,15 +217,8 @@ int main(int argc, char **argv)
     }
     tsf_nn_init(tn, 1);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    size_t n = B * T + 2;
-    double *z = malloc(n * sizeof *z);
-    z[0] = z[1] = 0.0;
-    for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
-    float *x = malloc(B * T * tn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
-    for (size_t i = 0; i < B * T; i++) {
-        tsf_nn_input(tn, z[i + 1], NAN, NULL, x + i * tn->nin);
-        y[i] = (float)z[i + 2];
-    }
+    float *x, *y;
+    double *z = bench_nn_windows(tn, B, T, r, &x, &y);
     size_t np = tn->nparams;
     float *g = calloc(np, sizeof *g), *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
     /* the timer's own cost: inside a timed interval (subtracted from each
@@ -233,14 +240,7 @@ int main(int argc, char **argv)
             t0 = now();
             c0 = bench_cpu_now();
         }
-        memset(g, 0, np * sizeof *g);
-        tsf_nn_forward_backward(tn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
-        double ta = now();
-        double gn = sqrt(be->sumsq(g, np));
-        if (gn > 5.0) be->scale(g, (float)(5.0 / gn), np);
-        be->adamw_update(tn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
-        acc[K_OPT] += now() - ta;
-        ncall[K_OPT]++;
+        bench_nn_step(be, tn, acts, x, y, B, T, g, m, v, s);
     }
     double dt = now() - t0, dc = bench_cpu_now() - c0;
     getrusage(RUSAGE_SELF, &ru);
