@@ -29,6 +29,7 @@
 #include "neural/device.h"
 #include "neural/neural.h"
 #include "bench_util.h"
+#include "neural_bench.h"
 
 
 int main(int argc, char **argv)
@@ -38,29 +39,8 @@ int main(int argc, char **argv)
                 argv[0]);
         return 1;
     }
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN,
-                         .hidden = atoi(argv[2]), .layers = atoi(argv[3]),
-                         .heads = atoi(argv[4]), .context = atoi(argv[5]), .period = 1};
-    if (!strcmp(argv[1], "lstm")) cfg.arch = &tsf_nn_arch_lstm;
-    if (!strncmp(argv[1], "transformer", 11)) cfg.arch = &tsf_nn_arch_transformer;
-    if (!strcmp(argv[1], "transformer-additive")) cfg.hp[3] = 1; /* attention=additive */
-    if (!strcmp(argv[1], "transformer-cross")) {
-        cfg.hp[2] = 1;
-        cfg.nextra = 2;
-    }
-    /* bench/sparse.sh: the transformer's attention pattern (attn_pattern.h's
-     * kind: 0 dense, 1 local, 2 logsparse, 3 strided) and band */
-    if (cfg.arch == &tsf_nn_arch_transformer && getenv("TSF_BENCH_PATTERN")) {
-        cfg.hp[0] = atoi(getenv("TSF_BENCH_PATTERN"));
-        cfg.hp[1] = getenv("TSF_BENCH_BAND") ? atoi(getenv("TSF_BENCH_BAND")) : 8;
-    }
-    int wn = !strcmp(argv[1], "wavenet");
-    if (wn) {
-        cfg.arch = &tsf_nn_arch_wavenet;
-        cfg.hp[0] = cfg.hidden;
-        cfg.hp[1] = 2;
-        cfg.hp[2] = 1;
-    }
+    tsf_nn_config cfg;
+    int wn = bench_nn_config(argv, &cfg);
     size_t B = (size_t)atoi(argv[6]), T = (size_t)cfg.context;
     int steps = atoi(argv[7]);
     size_t S = argc > 8 ? (size_t)atoi(argv[8]) : 200, H = argc > 9 ? (size_t)atoi(argv[9]) : 24;
@@ -77,18 +57,8 @@ int main(int argc, char **argv)
     tsf_nn_init(nn, 1);
     memcpy(tn->params, nn->params, nn->nparams * sizeof *nn->params);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    size_t n = B * T + 2;
-    double *z = malloc(n * sizeof *z);
-    z[0] = z[1] = 0.0;
-    for (size_t t = 2; t < n; t++) z[t] = 0.6 * z[t - 1] + 0.25 * z[t - 2] + gsl_ran_gaussian(r, 1);
-    float *x = malloc(B * T * nn->nin * sizeof *x), *y = malloc(B * T * sizeof *y);
-    double xa = 0.0;
-    for (size_t i = 0; i < B * T; i++) {
-        xa = 0.8 * xa + gsl_ran_gaussian(r, 1);
-        double ex[2] = {xa, i % 7 ? 0.0 : 1.0};
-        tsf_nn_input(nn, z[i + 1], NAN, ex, x + i * nn->nin);
-        y[i] = (float)z[i + 2];
-    }
+    float *x, *y;
+    double *z = bench_nn_windows(nn, B, T, r, &x, &y);
     size_t np = nn->nparams;
     float *g = calloc(np, sizeof *g), *m = calloc(np, sizeof *m), *v = calloc(np, sizeof *v);
     double t0 = 0.0, c0 = 0.0;
@@ -97,11 +67,7 @@ int main(int argc, char **argv)
             t0 = tsf_now();
             c0 = bench_cpu_now();
         }
-        memset(g, 0, np * sizeof *g);
-        tsf_nn_forward_backward(tn, acts, x, y, B, T, NULL, g, 1.0f / (float)(B * T));
-        double gn = sqrt(be->sumsq(g, np));
-        if (gn > 5.0) be->scale(g, (float)(5.0 / gn), np);
-        be->adamw_update(tn->params, g, m, v, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, s + 3);
+        bench_nn_step(be, tn, acts, x, y, B, T, g, m, v, s);
     }
     memcpy(nn->params, tn->params, np * sizeof *nn->params);
     double dt = tsf_now() - t0, dc = bench_cpu_now() - c0;

@@ -9,6 +9,8 @@
 #   ROWS=ARCH: only the rows whose model starts with ARCH, e.g. the wavenet
 #   rows at 1 and 2 threads (issue #10's speed goal), fp32 only:
 #     bench/neural_vs_torch.sh ROWS=wavenet BF16=no
+#   (the text matched is "ARCH h=HIDDEN B=BATCH", so ROWS="gru h=128" or
+#   ROWS="transformer h=64 B=32" picks one row)
 #   BF16=no: the bf16 columns are not measured (printed as 0).
 #   (from the repository root, after `meson setup build && ninja -C build`)
 # Needs Debian's python3-torch (apt-get install -y python3-torch).
@@ -59,16 +61,16 @@ for THREADS in $TLIST; do
     export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
     echo
     echo "== $THREADS thread(s)"
-    printf '%-30s %8s %8s %6s %6s | %8s %6s | %8s %6s | %6s %6s %6s %6s | %9s\n' model \
-        "tsf32" "torch32" "x" "x cpu" "tsf16" "16/32" "torch16" "x" "MB t32" "MB T32" "MB t16" \
-        "MB T16" "samp/s"
+    printf '%-30s %8s %8s %6s %6s | %8s %6s %6s | %8s %6s | %6s %6s %6s %6s | %9s\n' model \
+        "tsf32" "torch32" "x" "x cpu" "tsf16" "16/32" "cpu" "torch16" "x" "MB t32" "MB T32" \
+        "MB t16" "MB T16" "samp/s"
     for cfg in "gru 32 2 1 128 32" "gru 128 2 1 128 32" "lstm 64 2 1 128 32" \
                "transformer 64 2 4 256 8" "transformer 64 2 4 256 32" \
                "transformer-cross 64 2 4 256 8" "transformer-cross 64 2 4 256 32" \
                "transformer-additive 64 2 4 256 8" \
                "wavenet 32 8 0 256 32" "wavenet 64 8 0 256 32"; do
         set -- $cfg
-        case $1 in "$ROWS"*) ;; *) continue ;; esac
+        case "$1 h=$2 B=$6" in "$ROWS"*) ;; *) continue ;; esac
         t=$("$DRV" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" 200 24 fp32)
         p=$($PY "$ROOT/bench/neural_vs_torch.py" "$1" "$2" "$3" "$4" "$5" "$6" "$STEPS" "$THREADS")
         NONE='{"steps_per_s": 0, "cpu_steps_per_s": 0, "maxrss_mb": 0, "backend": "none"}'
@@ -81,9 +83,10 @@ for THREADS in $TLIST; do
         ts=$(field "$t" steps_per_s); ps=$(field "$p" steps_per_s)
         tc=$(field "$t" cpu_steps_per_s); pc=$(field "$p" cpu_steps_per_s)
         bs=$(field "$tb" steps_per_s); qs=$(field "$pb" steps_per_s)
-        printf '%-30s %8.2f %8.2f %5.2fx %5.2fx | %8.2f %5.2fx | %8.2f %5.2fx | %6.0f %6.0f %6.0f %6.0f | %9.0f\n' \
+        bc=$(field "$tb" cpu_steps_per_s)
+        printf '%-30s %8.2f %8.2f %5.2fx %5.2fx | %8.2f %5.2fx %5.2fx | %8.2f %5.2fx | %6.0f %6.0f %6.0f %6.0f | %9.0f\n' \
             "$1 h=$2 L=$3 T=$5 B=$6" "$ts" "$ps" "$(ratio "$ts" "$ps")" "$(ratio "$tc" "$pc")" \
-            "$bs" "$(ratio "$bs" "$ts")" "$qs" "$(ratio "$bs" "$qs")" \
+            "$bs" "$(ratio "$bs" "$ts")" "$(ratio "$bc" "$tc")" "$qs" "$(ratio "$bs" "$qs")" \
             "$(field "$t" maxrss_mb)" "$(field "$p" maxrss_mb)" "$(field "$tb" maxrss_mb)" \
             "$(field "$pb" maxrss_mb)" "$(field "$t" sample_steps_per_s)"
         [ "$1" = wavenet ] && WN="$WN
@@ -100,4 +103,4 @@ echo "$WN"
 echo
 echo "tsf32/torch32: tsf fp32 (backend $(field "$t" backend)) vs PyTorch fp32; tsf16/torch16: tsf"
 echo "--precision bf16 (backend $(field "$tb" backend 2>/dev/null || echo none)) vs PyTorch autocast bf16;"
-echo "16/32 = tsf bf16 / tsf fp32; samp/s = tsf fp32 forecast sampling, 200 paths x 24 steps"
+echo "16/32 = tsf bf16 / tsf fp32 (cpu: per CPU second); samp/s = tsf fp32 forecast sampling, 200 paths x 24 steps"

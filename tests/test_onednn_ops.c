@@ -133,7 +133,7 @@ static void test_matmul(void **state)
  * buffer, whose bf16 pre-packed copy the workspace keeps.  Against the
  * reference to the tolerances above; bit for bit the fp32 table's where
  * the workspace's size rule (cpu_onednn.c, ws_fwd_bf16, ws_dinp_bf16,
- * restated here) leaves the product in fp32; after the weights change and
+ * ws_dw_bf16, restated here) leaves the product in fp32; after the weights change and
  * workspace_update, the new weights' products (not the stale packed
  * copy); a weight outside the buffer (converted per call, so under the
  * per-call rule too) likewise. */
@@ -151,7 +151,7 @@ static void matmul_ws_case(size_t BT, size_t C, size_t OC)
     assert_non_null(ws);
     int fwd16 = BT > 1 && !tiny_work(BT, OC, C) && OC >= 32;
     int dinp16 = BT > 1 && !tiny_work(BT, C, OC) && OC >= 64 && C <= OC;
-    int dw16 = per_call16(OC, C);
+    int dw16 = !tiny_work(OC, C, BT) && C >= 128 && OC >= 64;
     print_message("-- workspace BT=%zu C=%zu OC=%zu (bf16: forward %d, dinp %d, dweight %d)\n", BT,
                   C, OC, fwd16, dinp16, dw16);
     for (int round = 0; round < 2; round++) {

@@ -19,7 +19,7 @@
  *    (wavenet, and anything without a workspace) convert every operand
  *    at each call and create the primitive, engine and stream per call.
  *    Products too small for the conversion to pay (use_bf16, ws_fwd_bf16,
- *    ws_dinp_bf16) run in fp32 as in the fp32 table.
+ *    ws_dinp_bf16, ws_dw_bf16) run in fp32 as in the fp32 table.
  *
  * oneDNN is built with the OpenMP runtime in Debian (dnnl_config.h:
  * DNNL_CPU_THREADING_RUNTIME = OMP). */
@@ -320,6 +320,9 @@ typedef struct {
     /* state */
     dnnl_primitive_t prim, reorder;
     dnnl_memory_t src, wei, dst, bia, scr, wf32;
+    /* kind 2: dout^T's fp32 -> bf16 reorder (af32: dout read as (OC,BT)) */
+    dnnl_primitive_t reorder_a;
+    dnnl_memory_t af32;
     void *packed;    /* kinds 0, 1: the weight, bf16, the primitive's layout */
     unsigned gen;    /* workspace generation the packed weight is from */
 } ws_prim;
@@ -342,7 +345,8 @@ static void prim_clear(ws_prim *e)
 {
     dnnl_primitive_destroy(e->prim);
     dnnl_primitive_destroy(e->reorder);
-    dnnl_memory_t *m[] = {&e->src, &e->wei, &e->dst, &e->bia, &e->scr, &e->wf32};
+    dnnl_primitive_destroy(e->reorder_a);
+    dnnl_memory_t *m[] = {&e->src, &e->wei, &e->dst, &e->bia, &e->scr, &e->wf32, &e->af32};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) dnnl_memory_destroy(*m[i]);
     free(e->packed);
 }
@@ -444,7 +448,7 @@ static ws_prim *ws_get(onednn_ws *w, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, i
              dnnl_success;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
-    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL, rapd = NULL;
     ok = ok && dnnl_primitive_attr_create(&attr) == dnnl_success &&
          dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) == dnnl_success;
     if (ok && acc)
@@ -489,6 +493,16 @@ static ws_prim *ws_get(onednn_ws *w, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, i
              dnnl_primitive_create(&e->reorder, rpd) == dnnl_success;
         e->gen = w->gen - 1; /* packed at the first call */
     }
+    if (ok && kind == 2) { /* dout^T's transposing fp32 -> bf16 reorder: dout (BT,OC)
+                            * row-major read as (M = OC, K = BT), strides (1, OC) */
+        dnnl_memory_desc_t at;
+        ok = md_plain(&at, M, K, 1, M, dnnl_f32) &&
+             dnnl_memory_create(&e->af32, &at, w->eng, DNNL_MEMORY_NONE) == dnnl_success &&
+             dnnl_reorder_primitive_desc_create(&rapd, &at, w->eng, &ad, w->eng, NULL) ==
+                 dnnl_success &&
+             dnnl_primitive_create(&e->reorder_a, rapd) == dnnl_success;
+    }
+    dnnl_primitive_desc_destroy(rapd);
     dnnl_primitive_desc_destroy(rpd);
     dnnl_primitive_desc_destroy(pd);
     dnnl_post_ops_destroy(po);
@@ -501,13 +515,33 @@ static ws_prim *ws_get(onednn_ws *w, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K, i
     return e;
 }
 
-/* Runs e: dst = a @ b (+ bias); b is the packed weight (kinds 0, 1, packed
- * again first when the weights changed) or bb (kind 2).  0, or -1 when
- * oneDNN failed (dst untouched). */
-static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, const uint16_t *bb,
-                   const float *bias)
+static int run(onednn_ws *w, dnnl_primitive_t p, int n, const dnnl_exec_arg_t *args)
 {
-    if (e->kind != 2 && e->gen != w->gen) {
+    return dnnl_primitive_execute(p, w->str, n, args) == dnnl_success ? 0 : -1;
+}
+
+/* Runs e: dst = a @ b (+ bias); b is the packed weight (kinds 0, 1, packed
+ * again first when the weights changed).  Kind 2 (the weight gradient, a
+ * NULL): a = dout^T, converted and transposed from the fp32 dout by
+ * oneDNN's reorder into abuf (its jit transposes at 0.6 ns an element,
+ * where the tiled scalar to_bf16_t took 1-2 ns: 15% of a GRU-128 step
+ * with every product in bf16, perf), b = inp converted plain (to_bf16).
+ * 0, or -1 when oneDNN failed (dst untouched). */
+static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, const float *bias,
+                   const float *dout, const float *inp, uint16_t *abuf)
+{
+    if (e->kind == 2) {
+        dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, e->af32}, {DNNL_ARG_TO, e->src}};
+        uint16_t *x = ws_buf(w, 2, (size_t)(e->K * e->N));
+        if (!x) return -1;
+        to_bf16(x, inp, (size_t)(e->K * e->N));
+        if (dnnl_memory_set_data_handle(e->af32, (void *)dout) != dnnl_success ||
+            dnnl_memory_set_data_handle(e->src, abuf) != dnnl_success ||
+            dnnl_memory_set_data_handle(e->wei, x) != dnnl_success ||
+            run(w, e->reorder_a, 2, ra))
+            return -1;
+        a = abuf;
+    } else if (e->gen != w->gen) {
         dnnl_exec_arg_t ra[2] = {{DNNL_ARG_FROM, e->wf32}, {DNNL_ARG_TO, e->wei}};
         if (dnnl_primitive_execute(e->reorder, w->str, 2, ra) != dnnl_success) return -1;
         e->gen = w->gen;
@@ -515,7 +549,6 @@ static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, cons
     if (dnnl_memory_set_data_handle(e->src, (void *)a) != dnnl_success ||
         dnnl_memory_set_data_handle(e->dst, dst) != dnnl_success ||
         dnnl_memory_set_data_handle(e->scr, w->scr) != dnnl_success ||
-        (e->kind == 2 && dnnl_memory_set_data_handle(e->wei, (void *)bb) != dnnl_success) ||
         (bias && dnnl_memory_set_data_handle(e->bia, (void *)bias) != dnnl_success))
         return -1;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, e->wei},
@@ -542,9 +575,14 @@ static int ws_exec(onednn_ws *w, ws_prim *e, float *dst, const uint16_t *a, cons
  *  - backward data: 1.2-1.6x when the reduction OC >= 64 and the output
  *    is no wider than it (C <= OC); 0.86x for (8192,64) -> 256, 0.85-0.88x
  *    for OC = 2: bf16 when OC >= 64 and C <= OC;
- *  - weight gradient: 0.3-0.97x for every shape of these networks (the
- *    two conversions and oneDNN's copy of the plain operand): bf16 only
- *    where the per-call rule use_bf16 says, as without a workspace.
+ *  - weight gradient: converts both operands, dout^T transposed (oneDNN's
+ *    reorder, see ws_exec) and inp plain (oneDNN then copies it into its
+ *    blocked layout); the kernel alone is 2.3x the fp32 one on the
+ *    GRU-128's (384,4064) @ (4064,128) (ONEDNN_VERBOSE: 1.06 against
+ *    2.4 ms), the whole call 1.19-1.23x on it, 1.10-1.19x for
+ *    (8192,256) -> 64, 0.97-1.03x when C = 64 ((8192,64) -> 192, 256),
+ *    0.88x for (8192,64) -> 64, 0.35-0.41x when C or OC is 2: bf16 when
+ *    C >= 128 and OC >= 64.
  * Products below tiny() and one-row products stay on OpenBLAS. */
 #define WS_BF16_MIN_N 32
 /* bench/onednn_rule.sh compiles this file with -DTSF_WS_ALL_BF16 to time
@@ -563,6 +601,12 @@ static int ws_fwd_bf16(size_t BT, size_t C, size_t OC)
 static int ws_dinp_bf16(size_t BT, size_t C, size_t OC)
 {
     return BT > 1 && !tiny(BT, C, OC) && (WS_ALL || (OC >= 2 * WS_BF16_MIN_N && C <= OC));
+}
+
+/* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
+static int ws_dw_bf16(size_t BT, size_t C, size_t OC)
+{
+    return !tiny(OC, C, BT) && (WS_ALL || (C >= 4 * WS_BF16_MIN_N && OC >= 2 * WS_BF16_MIN_N));
 }
 
 // inp (BT,C) @ weight (OC,C)^T + bias (OC) -> out (BT,OC)
@@ -584,7 +628,7 @@ static void ws_forward(void *wsp, float *out, const float *inp, const float *wei
                             weight)
                    : NULL;
     if (e) to_bf16(a, inp, BT * C);
-    int rc = e ? ws_exec(w, e, out, a, NULL, bias) : -1;
+    int rc = e ? ws_exec(w, e, out, a, bias, NULL, NULL, NULL) : -1;
     threads_restore(nt);
     if (rc) tsf_cpu_matmul_forward(out, inp, weight, bias, BT, C, OC);
 }
@@ -602,7 +646,7 @@ static void ws_backward(void *wsp, float *dinp, float *dweight, float *dbias, co
             sgemm_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
         dinp = NULL;
     }
-    if (dweight && ((!WS_ALL && !use_bf16(OC, C)) || !w)) { /* the per-call rule: see ws_fwd_bf16 */
+    if (dweight && (!ws_dw_bf16(BT, C, OC) || !w)) {
         sgemm_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
         dweight = NULL;
     }
@@ -612,20 +656,16 @@ static void ws_backward(void *wsp, float *dinp, float *dweight, float *dbias, co
         ws_prim *e = d ? ws_get(w, (dnnl_dim_t)BT, (dnnl_dim_t)C, (dnnl_dim_t)OC, 1, 0, 1, weight)
                        : NULL;
         if (e) to_bf16(d, dout, BT * OC);
-        int rc = e ? ws_exec(w, e, dinp, d, NULL, NULL) : -1;
+        int rc = e ? ws_exec(w, e, dinp, d, NULL, NULL, NULL, NULL) : -1;
         threads_restore(nt);
         if (rc) tsf_cpu_matmul_backward(dinp, NULL, NULL, dout, inp, weight, BT, C, OC);
     }
     if (dweight) { /* dweight (OC,C) += dout^T (OC,BT) @ inp (BT,C) */
         int nt = gemm_threads(OC, C, BT);
-        uint16_t *d = ws_buf(w, 1, BT * OC), *x = d ? ws_buf(w, 2, BT * C) : NULL;
-        ws_prim *e = x ? ws_get(w, (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 2, 0, 1, NULL)
+        uint16_t *d = ws_buf(w, 1, BT * OC);
+        ws_prim *e = d ? ws_get(w, (dnnl_dim_t)OC, (dnnl_dim_t)C, (dnnl_dim_t)BT, 2, 0, 1, NULL)
                        : NULL;
-        if (e) {
-            to_bf16_t(d, dout, BT, OC);
-            to_bf16(x, inp, BT * C);
-        }
-        int rc = e ? ws_exec(w, e, dweight, d, x, NULL) : -1;
+        int rc = e ? ws_exec(w, e, dweight, NULL, NULL, dout, inp, d) : -1;
         threads_restore(nt);
         if (rc) tsf_cpu_matmul_backward(NULL, dweight, NULL, dout, inp, weight, BT, C, OC);
     }
