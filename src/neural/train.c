@@ -351,7 +351,8 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                 goto done;
             }
             if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
-            be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_sched(m->lr, step, total, restart)), 0.9f,
+            be->adamw_update(nn->params, g, mm, vv, np,
+                             (float)(mult * lr_sched(m->lr, step, total, restart)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
             if (pr && (st = tsf_nn_pruner_apply(pr, nn->params, step))) goto done;
         }
@@ -387,8 +388,8 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
         char vs[32] = "-"; /* no held-out part (global models): no number */
         if (!isnan(v)) snprintf(vs, sizeof vs, "%.4f", v);
         report(opts, "epoch %d/%d  train nll %.4f  valid nll %s  lr %.2e  %.1f s", ep,
-               m->epochs, m->train_nll, vs, mult * lr_sched(m->lr, step ? step - 1 : 0, total, restart),
-               tsf_now() - t0);
+               m->epochs, m->train_nll, vs,
+               mult * lr_sched(m->lr, step ? step - 1 : 0, total, restart), tsf_now() - t0);
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
     if (!validate && m->cfg.nseries > 0)
