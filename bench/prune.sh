@@ -6,7 +6,8 @@
 # same run, the held-out log-likelihood per observation of the last 20%
 # (nll_gap = sparse - dense, nats/obs; the goal is <= 0.03), the fraction
 # of exact zeros in the pruned model's matrices of > 1000 entries (goal
-# >= 0.85), and the CPU time of one tsf_state_update and of a 200-path,
+# >= 0.85) and each one's fraction of nonzero 8x1 blocks (block_densities:
+# at most 0.15 for the batched kernel to serve sampling), and the CPU time of one tsf_state_update and of a 200-path,
 # 24-step forecast from a streaming state, dense over sparse (goal >= 3).
 # First the kernel alone: block-sparse (8x1 blocks) against the dense
 # BLAS product on the same zeroed weights, by block density.

@@ -3,15 +3,18 @@
  *     the BSR kernel (cpu_sparse.c) against the dense matmul_forward on
  *     the same zeroed weights, by block density, for 1 and 200 rows:
  *     one JSON line per shape, density and rows.
- *   prune_bench fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS
- *     fits both specs (seed 1) on the first 80% of the last column of
- *     FILE, and prints one JSON line: the held-out log-likelihood per
- *     observation of the last 20% (conditioned on everything before), the
- *     fraction of exact zeros in the pruned model's prunable matrices,
- *     the CPU time of one tsf_state_update and of a 200-path, 24-step
- *     forecast (tsf_state_forecast, ancestral), each the best of 7 (a loaded
- *     machine disturbs single runs), and
- *     the dense/sparse ratios.
+ *   prune_bench fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS [SEED]
+ *     fits both specs (seed SEED, default 1) on the first 80% of the last
+ *     column of FILE, and prints one JSON line: the held-out
+ *     log-likelihood per observation of the last 20% (conditioned on
+ *     everything before), the fraction of exact zeros in the pruned
+ *     model's prunable matrices and the fraction of nonzero 8x1 blocks of
+ *     each of them, the CPU time of one tsf_state_update and of a
+ *     200-path, 24-step forecast (tsf_state_forecast, ancestral), each
+ *     the best of 7 (a loaded machine disturbs single runs), and the
+ *     dense/sparse ratios.  A spec "-" skips that fit (its numbers are
+ *     null); PRUNE_BENCH_NOTIME=1 skips the timings,
+ *     PRUNE_BENCH_VERBOSE=1 prints the training's epochs to stderr.
  *   prune_bench update MODEL FILE | forecast MODEL FILE [PATHS]
  *     the same timings for a saved model. */
 #include <math.h>
@@ -104,16 +107,31 @@ static int kernel(void)
 
 typedef struct {
     double nll, zeros, upd_s, fc_s, fit_s;
+    char dens[512]; /* JSON array: nonzero block fraction of each prunable matrix */
 } row;
 
-static int measure(const char *spec, const double *y, size_t n, size_t ntr, int epochs, row *out)
+static void progress(void *ctx, const char *line)
+{
+    fprintf(stderr, "%s: %s\n", (const char *)ctx, line);
+}
+
+static int measure(const char *spec, const double *y, size_t n, size_t ntr, int epochs,
+                   int seed, row *out)
 {
     tsf_model *m;
+    out->nll = out->zeros = out->upd_s = out->fc_s = out->fit_s = NAN;
+    snprintf(out->dens, sizeof out->dens, "null");
+    if (!strcmp(spec, "-")) return 0;
     if (tsf_model_new(spec, &m)) return fail();
     tsf_fit_opts fo;
     tsf_fit_opts_init(&fo);
     fo.epochs = epochs;
-    fo.seed = 1;
+    fo.seed = seed;
+    if (getenv("PRUNE_BENCH_VERBOSE")) {
+        fo.verbose = 1;
+        fo.progress = progress;
+        fo.progress_ctx = (void *)spec;
+    }
     double t0 = tsf_now();
     if (tsf_fit(m, y, ntr, NULL, 0, &fo)) return fail();
     out->fit_s = tsf_now() - t0;
@@ -123,15 +141,31 @@ static int measure(const char *spec, const double *y, size_t n, size_t ntr, int 
     for (size_t i = ntr; i < n; i++) nh += !isnan(y[i]);
     out->nll = -ll / (double)nh;
     const tsf_neural *nm = m->impl;
-    size_t z = 0, tot = 0;
+    size_t z = 0, tot = 0, len = 0;
     for (size_t j = 0; j < nm->nn->ntens; j++) {
         const tsf_nn_tensor *t = &nm->nn->tens[j];
         if (!tsf_nn_prunable(t)) continue;
-        for (size_t i = 0; i < t->shape[0] * t->shape[1]; i++)
-            z += nm->nn->params[t->off + i] == 0.0f;
-        tot += t->shape[0] * t->shape[1];
+        const float *w = nm->nn->params + t->off;
+        size_t R = t->shape[0], C = t->shape[1], nb = tsf_nn_prune_blocks(R, C), nz = 0;
+        for (size_t i = 0; i < R * C; i++) z += w[i] == 0.0f;
+        tot += R * C;
+        for (size_t k = 0; k < nb; k++) {
+            int any = 0;
+            for (size_t r = (k / C) * 8; r < R && r < (k / C) * 8 + 8; r++)
+                any |= w[r * C + k % C] != 0.0f;
+            nz += any;
+        }
+        if (len + 16 < sizeof out->dens)
+            len += (size_t)snprintf(out->dens + len, sizeof out->dens - len, "%s%.4f",
+                                    len ? ", " : "[", (double)nz / (double)nb);
     }
+    if (len && len + 2 < sizeof out->dens) snprintf(out->dens + len, sizeof out->dens - len, "]");
+    else snprintf(out->dens, sizeof out->dens, "[]");
     out->zeros = tot ? (double)z / (double)tot : 0.0;
+    if (getenv("PRUNE_BENCH_NOTIME")) {
+        tsf_model_free(m);
+        return 0;
+    }
     out->upd_s = out->fc_s = INFINITY;
     tsf_forecast_opts fopt;
     tsf_forecast_opts_init(&fopt);
@@ -223,7 +257,7 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "forecast"))
         return forecast(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 200);
     if (argc < 6 || strcmp(argv[1], "fit")) {
-        fprintf(stderr, "usage: %s kernel | fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS\n",
+        fprintf(stderr, "usage: %s kernel | fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS [SEED]\n",
                 argv[0]);
         return 1;
     }
@@ -231,18 +265,29 @@ int main(int argc, char **argv)
     double *y = bench_read_values(argv[4], &n);
     if (!y) return 1;
     size_t ntr = n - n / 5;
-    int epochs = atoi(argv[5]);
+    int epochs = atoi(argv[5]), seed = argc >= 7 ? atoi(argv[6]) : 1;
     row d, s;
-    if (measure(argv[2], y, n, ntr, epochs, &d) || measure(argv[3], y, n, ntr, epochs, &s))
+    if (measure(argv[2], y, n, ntr, epochs, seed, &d) ||
+        measure(argv[3], y, n, ntr, epochs, seed, &s))
         return 1;
-    printf("{\"dense\": \"%s\", \"sparse\": \"%s\", \"n\": %zu, \"heldout\": %zu, "
-           "\"dense_nll\": %.4f, \"sparse_nll\": %.4f, \"nll_gap\": %.4f, "
-           "\"zero_fraction\": %.4f, \"dense_update_us\": %.2f, \"sparse_update_us\": %.2f, "
-           "\"update_speedup\": %.2f, \"dense_forecast_ms\": %.2f, \"sparse_forecast_ms\": "
-           "%.2f, \"forecast_speedup\": %.2f, \"dense_fit_s\": %.1f, \"sparse_fit_s\": %.1f}\n",
-           argv[2], argv[3], n, n - ntr, d.nll, s.nll, s.nll - d.nll, s.zeros, 1e6 * d.upd_s,
-           1e6 * s.upd_s, d.upd_s / s.upd_s, 1e3 * d.fc_s, 1e3 * s.fc_s, d.fc_s / s.fc_s,
-           d.fit_s, s.fit_s);
+    char v[12][32];
+    const double num[12] = {d.nll, s.nll, s.nll - d.nll, s.zeros, 1e6 * d.upd_s, 1e6 * s.upd_s,
+                            d.upd_s / s.upd_s, 1e3 * d.fc_s, 1e3 * s.fc_s, d.fc_s / s.fc_s,
+                            d.fit_s, s.fit_s};
+    static const char *const fmt[12] = {"%.4f", "%.4f", "%.4f", "%.4f", "%.2f", "%.2f", "%.2f",
+                                        "%.2f", "%.2f", "%.2f", "%.1f", "%.1f"};
+    for (int i = 0; i < 12; i++) {
+        if (isfinite(num[i])) snprintf(v[i], sizeof v[i], fmt[i], num[i]);
+        else snprintf(v[i], sizeof v[i], "null"); /* a skipped fit or timing */
+    }
+    printf("{\"dense\": \"%s\", \"sparse\": \"%s\", \"seed\": %d, \"n\": %zu, "
+           "\"heldout\": %zu, \"dense_nll\": %s, \"sparse_nll\": %s, \"nll_gap\": %s, "
+           "\"zero_fraction\": %s, \"block_densities\": %s, \"dense_update_us\": %s, "
+           "\"sparse_update_us\": %s, \"update_speedup\": %s, \"dense_forecast_ms\": %s, "
+           "\"sparse_forecast_ms\": %s, \"forecast_speedup\": %s, \"dense_fit_s\": %s, "
+           "\"sparse_fit_s\": %s}\n",
+           argv[2], argv[3], seed, n, n - ntr, v[0], v[1], v[2], v[3], s.dens, v[4], v[5], v[6],
+           v[7], v[8], v[9], v[10], v[11]);
     free(y);
     return 0;
 }

@@ -38,6 +38,21 @@ double tsf_nn_prune_target(double S, size_t step, size_t total)
     return S * (1.0 - u * u * u);
 }
 
+size_t tsf_nn_prune_end_step(size_t total)
+{
+    /* tsf_nn_prune_target reaches S after the step with step + 1 >= t1 */
+    return (size_t)ceil(TSF_NN_PRUNE_END * (double)total);
+}
+
+double tsf_nn_prune_max_density(double S)
+{
+    double d = 1.0 - S;
+    /* 1e-12: S = 0.85 gives 1 - S = 0.15000000000000002 */
+    if (d <= TSF_NN_SPARSE_MAX_DENSITY_B + 1e-12) return TSF_NN_SPARSE_MAX_DENSITY_B;
+    if (d <= TSF_NN_SPARSE_MAX_DENSITY + 1e-12) return TSF_NN_SPARSE_MAX_DENSITY;
+    return 1.0;
+}
+
 size_t tsf_nn_prune_blocks(size_t rows, size_t cols) { return (rows + BK - 1) / BK * cols; }
 
 size_t tsf_nn_prune_count(double S, size_t nblocks)
@@ -57,13 +72,22 @@ typedef struct {
     size_t off, rows, cols, nb;
     size_t npruned;
     unsigned char *pruned; /* (nb) */
+    double *rowsq;         /* (rows) scratch: squared row norms before a mask update */
 } pmat;
+
+/* A block's score and where it is: matrix j, block k. */
+typedef struct {
+    double s;
+    size_t j, k;
+} scored;
 
 struct tsf_nn_pruner {
     double S;
-    size_t total, n;
+    size_t total, n, nb; /* nb: blocks of all the pruned matrices */
     int done;
     pmat m[TSF_NN_MAX_TENSORS];
+    scored *rank; /* (largest matrix's blocks) one matrix's blocks by norm */
+    scored *pool; /* (nb) the blocks the global ranking chooses from */
 };
 
 tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out)
@@ -73,6 +97,7 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
     if (!p) return tsf_set_error(TSF_ENOMEM, "out of memory for pruning masks");
     p->S = nn->cfg.sparsity;
     p->total = total;
+    size_t most = 0;
     for (size_t j = 0; j < nn->ntens; j++) {
         const tsf_nn_tensor *t = &nn->tens[j];
         if (!tsf_nn_prunable(t)) continue;
@@ -81,10 +106,20 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
         q->rows = t->shape[0];
         q->cols = t->shape[1];
         q->nb = tsf_nn_prune_blocks(q->rows, q->cols);
-        if (!(q->pruned = calloc(q->nb, 1))) {
+        p->nb += q->nb;
+        if (q->nb > most) most = q->nb;
+        q->pruned = calloc(q->nb, 1);
+        q->rowsq = malloc(q->rows * sizeof *q->rowsq);
+        if (!q->pruned || !q->rowsq) {
             tsf_nn_pruner_free(p);
             return tsf_set_error(TSF_ENOMEM, "out of memory for pruning masks");
         }
+    }
+    p->rank = malloc((most ? most : 1) * sizeof *p->rank);
+    p->pool = malloc((p->nb ? p->nb : 1) * sizeof *p->pool);
+    if (!p->rank || !p->pool) {
+        tsf_nn_pruner_free(p);
+        return tsf_set_error(TSF_ENOMEM, "out of memory ranking %zu weight blocks", p->nb);
     }
     *out = p;
     return TSF_OK;
@@ -93,7 +128,12 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
 void tsf_nn_pruner_free(tsf_nn_pruner *p)
 {
     if (!p) return;
-    for (size_t j = 0; j < p->n; j++) free(p->m[j].pruned);
+    for (size_t j = 0; j < p->n; j++) {
+        free(p->m[j].pruned);
+        free(p->m[j].rowsq);
+    }
+    free(p->rank);
+    free(p->pool);
     free(p);
 }
 
@@ -111,37 +151,89 @@ static void zero_pruned(const tsf_nn_pruner *p, float *x)
 
 void tsf_nn_pruner_mask_grads(const tsf_nn_pruner *p, float *g) { zero_pruned(p, g); }
 
-typedef struct {
-    double s;
-    size_t k;
-} scored;
-
 static int by_score(const void *a, const void *b)
 {
     const scored *x = a, *y = b;
     if (x->s != y->s) return x->s < y->s ? -1 : 1;
+    if (x->j != y->j) return x->j < y->j ? -1 : 1;
     return x->k < y->k ? -1 : x->k > y->k;
 }
 
-/* Prunes blocks of q, smallest L2 norm first, until `want` are pruned;
- * those already pruned rank first (score -1), so masks only grow. */
-static tsf_status prune_to(pmat *q, const float *w, size_t want)
+/* Squared L2 norm of each row of w (rows, cols) into sq. */
+static void row_sumsq(const float *w, size_t rows, size_t cols, double *sq)
 {
-    if (want <= q->npruned) return TSF_OK;
-    scored *sc = malloc(q->nb * sizeof *sc);
-    if (!sc) return tsf_set_error(TSF_ENOMEM, "out of memory ranking %zu weight blocks", q->nb);
-    for (size_t k = 0; k < q->nb; k++) {
-        double s = 0.0;
-        if (q->pruned[k]) s = -1.0;
-        else FOR_BLOCK(q->rows, q->cols, k, i) s += (double)w[i] * w[i];
-        sc[k].s = s;
-        sc[k].k = k;
+    for (size_t r = 0; r < rows; r++) {
+        double a = 0.0;
+        for (size_t c = 0; c < cols; c++) a += (double)w[r * cols + c] * w[r * cols + c];
+        sq[r] = a;
     }
-    qsort(sc, q->nb, sizeof *sc, by_score);
-    for (size_t j = 0; j < want; j++) q->pruned[sc[j].k] = 1;
-    q->npruned = want;
-    free(sc);
-    return TSF_OK;
+}
+
+/* Zeroes q's pruned blocks in w and scales every row back to the squared
+ * norm q->rowsq it had: a unit whose inputs have unit variance keeps the
+ * variance of its pre-activation (the fan-in argument of variance-
+ * preserving initialisation, He et al. 2015, that Evci et al. 2022,
+ * "Gradient flow in sparse neural networks", apply to sparse units). */
+static void rescale_rows(const pmat *q, float *w)
+{
+    for (size_t k = 0; k < q->nb; k++)
+        if (q->pruned[k]) FOR_BLOCK(q->rows, q->cols, k, i) w[i] = 0.0f;
+    for (size_t r = 0; r < q->rows; r++) {
+        float *row = w + r * q->cols;
+        double a = 0.0;
+        for (size_t c = 0; c < q->cols; c++) a += (double)row[c] * row[c];
+        if (!(a > 0.0) || a == q->rowsq[r]) continue;
+        float f = (float)sqrt(q->rowsq[r] / a);
+        for (size_t c = 0; c < q->cols; c++) row[c] *= f;
+    }
+}
+
+/* Prunes blocks until `want` of all the matrices' blocks are pruned (the
+ * header: LAMP scores, each matrix at least its share `floor` x blocks),
+ * then rescales the rows of the matrices that lost blocks. */
+static void prune_to(tsf_nn_pruner *p, float *params, size_t want, double floor_share)
+{
+    size_t have = 0, forced = 0, np = 0;
+    for (size_t j = 0; j < p->n; j++) have += p->m[j].npruned;
+    if (want <= have) return;
+    size_t before[TSF_NN_MAX_TENSORS];
+    for (size_t j = 0; j < p->n; j++) {
+        pmat *q = &p->m[j];
+        const float *w = params + q->off;
+        before[j] = q->npruned;
+        row_sumsq(w, q->rows, q->cols, q->rowsq);
+        /* its blocks by squared norm, those already pruned first (-1) */
+        for (size_t k = 0; k < q->nb; k++) {
+            double v = 0.0;
+            if (q->pruned[k]) v = -1.0;
+            else FOR_BLOCK(q->rows, q->cols, k, i) v += (double)w[i] * w[i];
+            p->rank[k] = (scored){v, j, k};
+        }
+        qsort(p->rank, q->nb, sizeof *p->rank, by_score);
+        size_t mn = (size_t)ceil(floor_share * (double)q->nb - 1e-9);
+        if (mn < q->npruned) mn = q->npruned;
+        if (mn > q->nb) mn = q->nb;
+        for (size_t i = 0; i < mn; i++) q->pruned[p->rank[i].k] = 1;
+        q->npruned = mn;
+        forced += mn;
+        /* LAMP: the others' norm over the sum of those at least as large
+         * (the suffix sum in this order, accumulated from the largest) */
+        double suf = 0.0;
+        for (size_t i = q->nb; i-- > mn;) {
+            suf += p->rank[i].s;
+            p->pool[np++] = (scored){suf > 0.0 ? p->rank[i].s / suf : 0.0, j, p->rank[i].k};
+        }
+    }
+    if (want > forced) {
+        qsort(p->pool, np, sizeof *p->pool, by_score);
+        for (size_t i = 0; i < want - forced && i < np; i++) {
+            pmat *q = &p->m[p->pool[i].j];
+            q->pruned[p->pool[i].k] = 1;
+            q->npruned++;
+        }
+    }
+    for (size_t j = 0; j < p->n; j++)
+        if (p->m[j].npruned > before[j]) rescale_rows(&p->m[j], params + p->m[j].off);
 }
 
 tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step)
@@ -149,12 +241,11 @@ tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step)
     if (!p->done) {
         double s = tsf_nn_prune_target(p->S, step, p->total);
         int last = s >= p->S;
+        /* each matrix's floor grows with the target up to 1 - the largest
+         * density allowed (the uniform share when that is S) */
+        double cap = 1.0 - tsf_nn_prune_max_density(p->S);
         if (last || step % TSF_NN_PRUNE_EVERY == 0)
-            for (size_t j = 0; j < p->n; j++) {
-                pmat *q = &p->m[j];
-                tsf_status st = prune_to(q, params + q->off, tsf_nn_prune_count(s, q->nb));
-                if (st) return st;
-            }
+            prune_to(p, params, tsf_nn_prune_count(s, p->nb), s / p->S * (cap < p->S ? cap : p->S));
         p->done = last;
     }
     zero_pruned(p, params);

@@ -18,9 +18,11 @@
  * (biases, LayerNorm, small input and head layers) are kept dense. */
 #define TSF_NN_PRUNE_MIN 1000
 /* The pruning schedule runs over this part of the training steps:
- * sparsity 0 until the first fraction, S from the second on. */
+ * sparsity 0 until the first fraction, S from the second on; the last
+ * 70% of the steps train at the final sparsity, with the learning-rate
+ * schedule started again (tsf_nn_prune_end_step). */
 #define TSF_NN_PRUNE_BEGIN 0.1
-#define TSF_NN_PRUNE_END 0.5
+#define TSF_NN_PRUNE_END 0.3
 /* Masks are recomputed every this many optimiser steps while pruning. */
 #define TSF_NN_PRUNE_EVERY 5
 /* A matrix gets a sparse copy when at most this fraction of its blocks is
@@ -43,8 +45,20 @@ size_t tsf_nn_free_params(const tsf_nn *nn);
  * `step` (0-based) of `total`: S (1 - (1 - u)^3) with u the position of
  * the step in [BEGIN, END] of the training, 0 before and S after. */
 double tsf_nn_prune_target(double S, size_t step, size_t total);
+/* The first optimiser step after the one at which the target reaches S:
+ * the masks are final from there, and the trainer starts its
+ * learning-rate schedule (warm-up, cosine decay) again over the steps
+ * left (learning-rate rewinding, Renda, Frankle & Carbin 2020). */
+size_t tsf_nn_prune_end_step(size_t total);
+/* The most nonzero blocks a pruned matrix may keep at overall sparsity S
+ * (a fraction of its blocks): the lowest density at which the step still
+ * uses a block-sparse kernel that uniform sparsity S would reach,
+ * TSF_NN_SPARSE_MAX_DENSITY_B when 1 - S is at most that,
+ * TSF_NN_SPARSE_MAX_DENSITY when at most that, else 1. */
+double tsf_nn_prune_max_density(double S);
 /* Blocks of a weight (rows, cols) and how many of them sparsity S prunes
- * (round(S * blocks), per matrix). */
+ * (round(S * blocks); the pruner applies it to the blocks of all pruned
+ * matrices together). */
 size_t tsf_nn_prune_blocks(size_t rows, size_t cols);
 size_t tsf_nn_prune_count(double S, size_t nblocks);
 
@@ -54,9 +68,15 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
 void tsf_nn_pruner_free(tsf_nn_pruner *p);
 /* Zeroes the gradients of pruned weights (before clipping and the step). */
 void tsf_nn_pruner_mask_grads(const tsf_nn_pruner *p, float *g);
-/* After optimiser step `step`: on the schedule, prunes the smallest blocks
- * (L2 norm) up to the target; then zeroes every pruned weight.  Pruned
- * blocks never come back. */
+/* After optimiser step `step`: on the schedule, prunes blocks of all the
+ * pruned matrices together up to the target, round(target x all their
+ * blocks), by LAMP score (Lee et al. 2021, "Layer-adaptive sparsity for
+ * the magnitude-based pruning": a block's squared L2 norm over the sum of
+ * those of its matrix's unpruned blocks at least as large), with each
+ * matrix pruned at least up to the share that keeps its density within
+ * tsf_nn_prune_max_density at the end; rescales every output row that
+ * lost weights to its L2 norm before the update; then zeroes every
+ * pruned weight.  Pruned blocks never come back. */
 tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step);
 /* 1 once the final sparsity has been reached (the masks stay fixed). */
 int tsf_nn_pruner_done(const tsf_nn_pruner *p);

@@ -61,6 +61,14 @@ static double lr_at(double lr, size_t step, size_t total)
     return lr * (0.1 + 0.9 * 0.5 * (1.0 + cos(M_PI * p)));
 }
 
+/* The learning rate of step `step`: lr_at, started again at step
+ * `restart` over the steps left (pruning: when the masks are final,
+ * prune.h). */
+static double lr_sched(double lr, size_t step, size_t total, size_t restart)
+{
+    return step >= restart ? lr_at(lr, step - restart, total - restart) : lr_at(lr, step, total);
+}
+
 /* One window into x (T,nin) and y (T), its series into *kout; returns
  * the observed targets. */
 static size_t fill_window(const train_data *d, const tsf_nn *nn, gsl_rng *r, float *x, float *y,
@@ -267,6 +275,8 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
     const tsf_nn_backend *be = nn->be;
     size_t B = (size_t)m->batch, T = d->T, np = nn->nparams, F = nn->nin;
     size_t total = (size_t)m->epochs * TSF_NN_BATCHES_PER_EPOCH;
+    /* pruning: the schedule starts again once the masks are final */
+    size_t restart = m->cfg.sparsity > 0.0 ? tsf_nn_prune_end_step(total) : SIZE_MAX;
     /* data-parallel: this process computes the windows b % K == shard */
     size_t K = (size_t)nshards(opts), shard = K > 1 ? (size_t)opts->shard : 0;
     size_t Bl = (B + K - 1) / K;
@@ -341,7 +351,8 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
                 goto done;
             }
             if (gn > TSF_NN_CLIP) be->scale(g, (float)(TSF_NN_CLIP / gn), np);
-            be->adamw_update(nn->params, g, mm, vv, np, (float)(mult * lr_at(m->lr, step, total)), 0.9f,
+            be->adamw_update(nn->params, g, mm, vv, np,
+                             (float)(mult * lr_sched(m->lr, step, total, restart)), 0.9f,
                              0.999f, 1e-8f, (float)TSF_NN_WEIGHT_DECAY, (int)step + 1);
             if (pr && (st = tsf_nn_pruner_apply(pr, nn->params, step))) goto done;
         }
@@ -377,8 +388,8 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
         char vs[32] = "-"; /* no held-out part (global models): no number */
         if (!isnan(v)) snprintf(vs, sizeof vs, "%.4f", v);
         report(opts, "epoch %d/%d  train nll %.4f  valid nll %s  lr %.2e  %.1f s", ep,
-               m->epochs, m->train_nll, vs, mult * lr_at(m->lr, step ? step - 1 : 0, total),
-               tsf_now() - t0);
+               m->epochs, m->train_nll, vs,
+               mult * lr_sched(m->lr, step ? step - 1 : 0, total, restart), tsf_now() - t0);
         if (validate && since >= TSF_NN_PATIENCE) break;
     }
     if (!validate && m->cfg.nseries > 0)
