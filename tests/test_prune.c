@@ -17,29 +17,43 @@
 static void test_schedule(void **state)
 {
     (void)state;
-    /* Zhu & Gupta eq. 1 with s_i = 0, t0 = 0.1 T, n dt = 0.2 T */
+    /* Zhu & Gupta eq. 1 with s_i = 0, t0 = 0.1 T, n dt = (end - 0.1) T,
+     * for the transformer's end 0.3 and the others' 0.5 */
     size_t T = 1000;
-    assert_true(tsf_nn_prune_target(0.9, 0, T) == 0.0);
-    assert_true(tsf_nn_prune_target(0.9, 98, T) == 0.0);
-    assert_true(tsf_nn_prune_target(0.9, 298, T) < 0.9);
-    assert_true(tsf_nn_prune_target(0.9, 299, T) == 0.9);
-    assert_true(tsf_nn_prune_target(0.9, 999, T) == 0.9);
-    for (size_t t = 100; t < 300; t += 37) {
-        double u = ((double)t + 1.0 - 100.0) / 200.0;
-        assert_rel(tsf_nn_prune_target(0.9, t, T), 0.9 * (1.0 - pow(1.0 - u, 3.0)), 1e-12,
-                   1e-15);
-        assert_true(tsf_nn_prune_target(0.9, t, T) <= tsf_nn_prune_target(0.9, t + 1, T));
+    static const double ends[2] = {TSF_NN_PRUNE_END_ATTN, TSF_NN_PRUNE_END};
+    assert_true(ends[0] == 0.3 && ends[1] == 0.5);
+    for (int e = 0; e < 2; e++) {
+        double end = ends[e];
+        size_t last = (size_t)(end * 1000.0 + 0.5) - 1; /* 299 or 499 */
+        assert_true(tsf_nn_prune_target(0.9, 0, T, end) == 0.0);
+        assert_true(tsf_nn_prune_target(0.9, 98, T, end) == 0.0);
+        assert_true(tsf_nn_prune_target(0.9, last - 1, T, end) < 0.9);
+        assert_true(tsf_nn_prune_target(0.9, last, T, end) == 0.9);
+        assert_true(tsf_nn_prune_target(0.9, 999, T, end) == 0.9);
+        for (size_t t = 100; t < last; t += 37) {
+            double u = ((double)t + 1.0 - 100.0) / ((end - 0.1) * 1000.0);
+            assert_rel(tsf_nn_prune_target(0.9, t, T, end), 0.9 * (1.0 - pow(1.0 - u, 3.0)),
+                       1e-12, 1e-15);
+            assert_true(tsf_nn_prune_target(0.9, t, T, end) <=
+                        tsf_nn_prune_target(0.9, t + 1, T, end));
+        }
+        /* the learning rate starts again at the first step after the one
+         * that reaches S: end x T, whatever T (10 epochs: 200 steps, the
+         * transformer restarts at 60) */
+        assert_int_equal(tsf_nn_prune_end_step(1000, end), last + 1);
+        assert_int_equal(tsf_nn_prune_end_step(200, end), e ? 100 : 60);
+        for (size_t n = 3; n < 400; n += 7) {
+            size_t s = tsf_nn_prune_end_step(n, end);
+            assert_true(s >= 1 && s <= n);
+            assert_true(tsf_nn_prune_target(0.9, s - 1, n, end) == 0.9);
+            if (s >= 2) assert_true(tsf_nn_prune_target(0.9, s - 2, n, end) < 0.9);
+        }
     }
-    /* the learning rate starts again at the first step after the one that
-     * reaches S: 0.3 T, whatever T (10 epochs: 200 steps, restart at 60) */
-    assert_int_equal(tsf_nn_prune_end_step(1000), 300);
-    assert_int_equal(tsf_nn_prune_end_step(200), 60);
-    for (size_t n = 3; n < 400; n += 7) {
-        size_t e = tsf_nn_prune_end_step(n);
-        assert_true(e >= 1 && e <= n);
-        assert_true(tsf_nn_prune_target(0.9, e - 1, n) == 0.9);
-        if (e >= 2) assert_true(tsf_nn_prune_target(0.9, e - 2, n) < 0.9);
-    }
+    /* the recipes of the architectures */
+    tsf_nn_config tc = {.arch = &tsf_nn_arch_transformer}, gc = {.arch = &tsf_nn_arch_gru};
+    tsf_nn tn = {.cfg = tc}, gn = {.cfg = gc};
+    assert_true(tsf_nn_prune_end(&tn) == 0.3 && tsf_nn_arch_transformer.prune_rescale == 1);
+    assert_true(tsf_nn_prune_end(&gn) == 0.5 && tsf_nn_arch_gru.prune_rescale == 0);
     /* densities at which the step keeps a sparse kernel (prune.h) */
     assert_true(tsf_nn_prune_max_density(0.9) == TSF_NN_SPARSE_MAX_DENSITY_B);
     assert_true(tsf_nn_prune_max_density(0.85) == TSF_NN_SPARSE_MAX_DENSITY_B);
@@ -65,14 +79,18 @@ static int by_v(const void *a, const void *b)
  * directly: per matrix the blocks' squared norms in increasing order,
  * the first ceil(0.85 nb) pruned (density <= 0.15), then of the rest
  * the globally smallest LAMP scores v_i / sum_{l >= i} v_l until
- * round(0.9 x all blocks); the rows that lost weights rescaled to their
- * old norm, the others untouched. */
-static void test_lamp_rescale(void **state)
+ * round(0.9 x all blocks); with the recipe's rescaling the rows that
+ * lost weights rescaled to their old norm, the others untouched; without
+ * it every survivor keeps its weight. */
+static void lamp_case(int rescale)
 {
-    (void)state;
-    /* gru(hidden=24, layers=2): three (72, 24) matrices of 216 blocks */
-    tsf_nn_config cfg = {.arch = &tsf_nn_arch_gru, .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 24,
-                         .layers = 2, .context = 8, .period = 1, .sparsity = 0.9};
+    /* the GRU's recipe (ramp to 0.5, no rescaling) on gru(hidden=24,
+     * layers=2): three (72, 24) matrices of 216 blocks; the transformer's
+     * (ramp to 0.3, rescaling) on transformer(d=24, heads=2, layers=1):
+     * qkv (72, 24), mlp.fc (96, 24) and mlp.proj (24, 96) */
+    tsf_nn_config cfg = {.arch = rescale ? &tsf_nn_arch_transformer : &tsf_nn_arch_gru,
+                         .head = TSF_NN_HEAD_GAUSSIAN, .hidden = 24, .layers = 2 - rescale,
+                         .heads = 2, .context = 8, .period = 1, .sparsity = 0.9};
     tsf_nn *nn;
     assert_int_equal(tsf_nn_new(&cfg, &nn), TSF_OK);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -96,8 +114,8 @@ static void test_lamp_rescale(void **state)
     /* the reference selection */
     unsigned char *want = calloc(N, 1);
     blk *b = malloc(N * sizeof *b), *pool = malloc(N * sizeof *pool);
-    size_t npool = 0, forced = 0, base = 0, poolm[648];
-    assert_true(N == 648);
+    size_t npool = 0, forced = 0, base = 0;
+    assert_true(N == (rescale ? 216u + 288 + 288 : 648u));
     for (size_t m = 0; m < 3; m++) {
         const tsf_nn_tensor *t = &nn->tens[idx[m]];
         size_t R = t->shape[0], C = t->shape[1], nb = tsf_nn_prune_blocks(R, C);
@@ -116,19 +134,17 @@ static void test_lamp_rescale(void **state)
         for (size_t i = mn; i < nb; i++) {
             double tail = 0.0;
             for (size_t l = i; l < nb; l++) tail += b[l].v;
-            poolm[npool] = m;
             pool[npool++] = (blk){b[i].v / tail, base + b[i].k};
         }
         base += nb;
     }
     qsort(pool, npool, sizeof *pool, by_v);
     size_t total = (size_t)floor(0.9 * (double)N + 0.5);
-    (void)poolm;
     for (size_t i = 0; i < total - forced; i++) want[pool[i].k] = 1;
     /* one update, straight to S (the last step of the ramp) */
     tsf_nn_pruner *p;
     assert_int_equal(tsf_nn_pruner_new(nn, 100, &p), TSF_OK);
-    assert_int_equal(tsf_nn_pruner_apply(p, nn->params, 29), TSF_OK);
+    assert_int_equal(tsf_nn_pruner_apply(p, nn->params, rescale ? 29 : 49), TSF_OK);
     assert_true(tsf_nn_pruner_done(p));
     base = 0;
     size_t got = 0, moved = 0;
@@ -154,8 +170,8 @@ static void test_lamp_rescale(void **state)
                 kept |= !want[base + (row / 8) * C + c];
             }
             /* the row's norm is kept (a row with every block pruned is 0) */
-            if (kept) assert_rel(a1, a0, 1e-6, 0.0);
-            else assert_true(a1 == 0.0);
+            if (!kept) assert_true(a1 == 0.0);
+            else if (rescale) assert_rel(a1, a0, 1e-6, 0.0);
             for (size_t c = 0; c < C; c++) {
                 if (want[base + (row / 8) * C + c]) continue;
                 /* survivors: the old weight times one factor per row, 1
@@ -164,7 +180,7 @@ static void test_lamp_rescale(void **state)
                 if (isnan(f)) f = q;
                 assert_rel(q, f, 1e-6, 0.0);
             }
-            if (!lost) assert_true(f == 1.0);
+            if (!lost || !rescale) assert_true(isnan(f) || f == 1.0);
         }
         base += nb;
     }
@@ -181,6 +197,13 @@ static void test_lamp_rescale(void **state)
     free(old);
     gsl_rng_free(r);
     tsf_nn_free(nn);
+}
+
+static void test_lamp_rescale(void **state)
+{
+    (void)state;
+    lamp_case(0);
+    lamp_case(1);
 }
 
 /* out = inp W^T + b in double, the slow way */

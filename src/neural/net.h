@@ -236,6 +236,12 @@ struct tsf_nn_arch_ops {
     /* Why a configuration cannot be fitted without regressors (NULL: it
      * can; the function itself NULL: always can). */
     const char *(*needs_x)(const tsf_nn_config *c);
+    /* Pruning recipe (sparsity=S, prune.h "Schedule"): where the cubic
+     * ramp ends, as a fraction of the optimiser steps (0:
+     * TSF_NN_PRUNE_END), and 1 to rescale the rows that lose weights to
+     * their earlier L2 norm at every mask update. */
+    double prune_end;
+    int prune_rescale;
 };
 
 extern const tsf_nn_arch_ops tsf_nn_arch_gru, tsf_nn_arch_lstm, tsf_nn_arch_transformer,

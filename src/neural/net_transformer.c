@@ -453,7 +453,10 @@ const tsf_nn_arch_ops tsf_nn_arch_transformer = {
     .name = "transformer", .title = "Transformer", .hp = hparams, .batch = 8, .lr = 1e-3,
     .check = check, .reach = reach, .layout = layout, .init = init, .acts_floats = acts_floats,
     .fb = fb, .state_blocks = state_blocks, .scratch_floats = scratch_floats, .step = step,
-    .cfg_needs = cfg_needs, .opts = opts, .needs_x = needs_x};
+    .cfg_needs = cfg_needs, .opts = opts, .needs_x = needs_x,
+    /* pruned attention networks: the early ramp end and the row rescaling
+     * (docs/neural.md, "Schedule": measured per architecture) */
+    .prune_end = TSF_NN_PRUNE_END_ATTN, .prune_rescale = 1};
 
 static tsf_status parse_transformer(const tsf_spec *s, void **impl)
 {

@@ -28,9 +28,15 @@ size_t tsf_nn_free_params(const tsf_nn *nn)
     return k;
 }
 
-double tsf_nn_prune_target(double S, size_t step, size_t total)
+double tsf_nn_prune_end(const tsf_nn *nn)
 {
-    double t0 = TSF_NN_PRUNE_BEGIN * (double)total, t1 = TSF_NN_PRUNE_END * (double)total;
+    double e = nn->cfg.arch ? nn->cfg.arch->prune_end : 0.0;
+    return e > 0.0 ? e : TSF_NN_PRUNE_END;
+}
+
+double tsf_nn_prune_target(double S, size_t step, size_t total, double end)
+{
+    double t0 = TSF_NN_PRUNE_BEGIN * (double)total, t1 = end * (double)total;
     double t = (double)step + 1.0; /* steps done */
     if (t <= t0) return 0.0;
     if (t >= t1 || t1 <= t0) return S;
@@ -38,10 +44,10 @@ double tsf_nn_prune_target(double S, size_t step, size_t total)
     return S * (1.0 - u * u * u);
 }
 
-size_t tsf_nn_prune_end_step(size_t total)
+size_t tsf_nn_prune_end_step(size_t total, double end)
 {
     /* tsf_nn_prune_target reaches S after the step with step + 1 >= t1 */
-    return (size_t)ceil(TSF_NN_PRUNE_END * (double)total);
+    return (size_t)ceil(end * (double)total);
 }
 
 double tsf_nn_prune_max_density(double S)
@@ -82,7 +88,8 @@ typedef struct {
 } scored;
 
 struct tsf_nn_pruner {
-    double S;
+    double S, end;       /* end: the ramp's end (tsf_nn_prune_end) */
+    int rescale;         /* the architecture's prune_rescale */
     size_t total, n, nb; /* nb: blocks of all the pruned matrices */
     int done;
     pmat m[TSF_NN_MAX_TENSORS];
@@ -96,6 +103,8 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
     tsf_nn_pruner *p = calloc(1, sizeof *p);
     if (!p) return tsf_set_error(TSF_ENOMEM, "out of memory for pruning masks");
     p->S = nn->cfg.sparsity;
+    p->end = tsf_nn_prune_end(nn);
+    p->rescale = nn->cfg.arch && nn->cfg.arch->prune_rescale;
     p->total = total;
     size_t most = 0;
     for (size_t j = 0; j < nn->ntens; j++) {
@@ -233,13 +242,14 @@ static void prune_to(tsf_nn_pruner *p, float *params, size_t want, double floor_
         }
     }
     for (size_t j = 0; j < p->n; j++)
-        if (p->m[j].npruned > before[j]) rescale_rows(&p->m[j], params + p->m[j].off);
+        if (p->rescale && p->m[j].npruned > before[j])
+            rescale_rows(&p->m[j], params + p->m[j].off);
 }
 
 tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step)
 {
     if (!p->done) {
-        double s = tsf_nn_prune_target(p->S, step, p->total);
+        double s = tsf_nn_prune_target(p->S, step, p->total, p->end);
         int last = s >= p->S;
         /* each matrix's floor grows with the target up to 1 - the largest
          * density allowed (the uniform share when that is S) */

@@ -22,7 +22,10 @@
  * 70% of the steps train at the final sparsity, with the learning-rate
  * schedule started again (tsf_nn_prune_end_step). */
 #define TSF_NN_PRUNE_BEGIN 0.1
-#define TSF_NN_PRUNE_END 0.3
+#define TSF_NN_PRUNE_END 0.5
+/* The transformer's ramp end (its arch table's prune_end): it rescales
+ * rows and needs the steps at the final sparsity to recover. */
+#define TSF_NN_PRUNE_END_ATTN 0.3
 /* Masks are recomputed every this many optimiser steps while pruning. */
 #define TSF_NN_PRUNE_EVERY 5
 /* A matrix gets a sparse copy when at most this fraction of its blocks is
@@ -44,12 +47,14 @@ size_t tsf_nn_free_params(const tsf_nn *nn);
 /* Zhu & Gupta's cubic schedule: the target sparsity after optimiser step
  * `step` (0-based) of `total`: S (1 - (1 - u)^3) with u the position of
  * the step in [BEGIN, END] of the training, 0 before and S after. */
-double tsf_nn_prune_target(double S, size_t step, size_t total);
+double tsf_nn_prune_target(double S, size_t step, size_t total, double end);
 /* The first optimiser step after the one at which the target reaches S:
  * the masks are final from there, and the trainer starts its
  * learning-rate schedule (warm-up, cosine decay) again over the steps
  * left (learning-rate rewinding, Renda, Frankle & Carbin 2020). */
-size_t tsf_nn_prune_end_step(size_t total);
+size_t tsf_nn_prune_end_step(size_t total, double end);
+/* The ramp end of nn's architecture (its prune_end, else TSF_NN_PRUNE_END). */
+double tsf_nn_prune_end(const tsf_nn *nn);
 /* The most nonzero blocks a pruned matrix may keep at overall sparsity S
  * (a fraction of its blocks): the lowest density at which the step still
  * uses a block-sparse kernel that uniform sparsity S would reach,

@@ -276,7 +276,9 @@ static tsf_status run(tsf_neural *m, tsf_nn *nn, train_data *d, const tsf_fit_op
     size_t B = (size_t)m->batch, T = d->T, np = nn->nparams, F = nn->nin;
     size_t total = (size_t)m->epochs * TSF_NN_BATCHES_PER_EPOCH;
     /* pruning: the schedule starts again once the masks are final */
-    size_t restart = m->cfg.sparsity > 0.0 ? tsf_nn_prune_end_step(total) : SIZE_MAX;
+    size_t restart = m->cfg.sparsity > 0.0
+                         ? tsf_nn_prune_end_step(total, tsf_nn_prune_end(nn))
+                         : SIZE_MAX;
     /* data-parallel: this process computes the windows b % K == shard */
     size_t K = (size_t)nshards(opts), shard = K > 1 ? (size_t)opts->shard : 0;
     size_t Bl = (B + K - 1) / K;
