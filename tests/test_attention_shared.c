@@ -114,7 +114,9 @@ static void queries_case(size_t G, size_t NH, size_t hs, size_t n0, size_t n, si
     size_t C = NH * hs, nt = n0 + n;
     float *q = fa(G * C), *k0 = fa(n0 * C), *v0 = fa(n0 * C), *k = fa(R * G * C);
     float *v = fa(R * G * C), *out = fa(G * C), *one = fa(C), *p = fa(G * NH * nt);
-    float *p1 = fa(NH * nt), *kr = fa(nt * C), *vr = fa(nt * C), slope[8];
+    float *p1 = fa(NH * nt), *kr = fa(nt * C), *vr = fa(nt * C), slope[8], *mags = fa(G * C);
+    double *refo = malloc(G * C * sizeof *refo);
+    assert_non_null(refo);
     randn(q, G * C, 1.0);
     randn(k0, n0 * C, 1.0);
     randn(v0, n0 * C, 1.0);
@@ -160,9 +162,27 @@ static void queries_case(size_t G, size_t NH, size_t hs, size_t n0, size_t n, si
                     mag += s[j] * fabs((double)vr[j * C + h * hs + i]);
                 }
                 worst = fmax(worst, fabs(out[g * C + h * hs + i] - o) / mag);
+                mags[g * C + h * hs + i] = mag;
+                refo[g * C + h * hs + i] = o;
             }
         }
     }
+    /* each implementation against double; those with FMA (AVX2, AVX-512:
+     * the process's choice on this CPU) the same bits as the call above */
+    float *ol = fa(G * C), *pl = fa(G * NH * nt);
+    for (int level = 0; level <= 2; level++) {
+        tsf_cpu_attn_queries_at(level, ol, q, G, n0 ? k0 : NULL, n0 ? v0 : NULL, n0, k, v,
+                                G * C, C, n, first, R, C, NH, slope, pl, nt, NH * nt);
+        if (level == 0 ? !tsf_cpu_fma() : tsf_cpu_fma()) {
+            differ += memcmp(ol, out, G * C * sizeof *ol) != 0;
+            differ += memcmp(pl, p, G * NH * nt * sizeof *pl) != 0;
+        }
+        for (size_t g = 0; g < G; g++)
+            for (size_t i = 0; i < C; i++)
+                worst = fmax(worst, fabs(ol[g * C + i] - refo[g * C + i]) / mags[g * C + i]);
+    }
+    free(ol);
+    free(pl);
     print_message("G %2zu NH %zu hs %2zu keys %3zu + %2zu (ring %2zu from %zu): vs double "
                   "%.2e (probabilities %.2e), one-path calls differ in %zu values\n", G, NH,
                   hs, n0, n, R, first, worst, worstp, differ);
@@ -171,7 +191,7 @@ static void queries_case(size_t G, size_t NH, size_t hs, size_t n0, size_t n, si
                  worstp, TOLQ);
     assert_int_equal(differ, 0);
     free(q); free(k0); free(v0); free(k); free(v); free(out); free(one); free(p); free(p1);
-    free(kr); free(vr); free(s);
+    free(kr); free(vr); free(s); free(mags); free(refo);
 }
 
 static void test_queries(void **state)

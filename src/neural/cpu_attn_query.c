@@ -93,13 +93,28 @@ static inline __attribute__((always_inline)) v8 exp8(v8 x)
     return p * f;
 }
 
-/* p (n >= 1) := softmax(p) as defined above */
+/* p (n >= 1) := softmax(p) as defined above; the maximum 8 lanes at a
+ * time (exact in any order) */
 static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
 {
-    float mx = -INFINITY;
-    for (size_t j = 0; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-    v8 sum = {0}, x;
+    v8 m = {0}, x;
+    m += -INFINITY;
     size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        memcpy(&x, p + j, sizeof x);
+        v8i gt = x > m, xi, mi;
+        memcpy(&xi, &x, sizeof xi);
+        memcpy(&mi, &m, sizeof mi);
+        mi = (xi & gt) | (mi & ~gt);
+        memcpy(&m, &mi, sizeof m);
+    }
+    float l[8], mx;
+    memcpy(l, &m, sizeof l);
+    mx = l[0];
+    for (size_t r = 1; r < 8; r++) mx = l[r] > mx ? l[r] : mx;
+    for (; j < n; j++) mx = p[j] > mx ? p[j] : mx;
+    v8 sum = {0};
+    j = 0;
     for (; j + 8 <= n; j += 8) {
         memcpy(&x, p + j, sizeof x);
         x = exp8(x - mx);
@@ -118,7 +133,12 @@ static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
         sum += x;
     }
     float inv = 1.0f / tree1(sum);
-    for (j = 0; j < n; j++) p[j] *= inv;
+    for (j = 0; j + 8 <= n; j += 8) {
+        memcpy(&x, p + j, sizeof x);
+        x *= inv;
+        memcpy(p + j, &x, sizeof x);
+    }
+    for (; j < n; j++) p[j] *= inv;
 }
 
 /* Portable: multiply then add (-std=c11 keeps the compiler from fusing
@@ -197,17 +217,103 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 #undef TREE8
 #endif
 
+#if TSF_CPU_X86_FMA
+/* With AVX-512: a block's weighted sums for two (path, head) pairs at a
+ * time, 64 columns of each in 4 + 4 registers: 16-float FMAs, lane by
+ * lane the same fused multiply-adds in the same order as the 8-float
+ * ones (the arithmetic above), so the same bits.  Heads of 64k columns;
+ * others go the 8-float way. */
+__attribute__((target("avx512f,avx2,fma"))) static int values512(
+    float *out, const float *p, const float *const *vr, const size_t *ring, size_t nb, size_t G,
+    size_t NH, size_t hs, size_t gs, size_t C, size_t pg, size_t ps, int first)
+{
+    if (hs % 64) return 0;
+    size_t U = G * NH;
+    for (size_t u = 0; u < U; u += 2) {
+        /* an odd last pair is one pair twice: the same sums stored twice */
+        size_t ub = u + 1 < U ? u + 1 : u, ga = u / NH, gb = ub / NH;
+        size_t oa = u % NH * hs, ob = ub % NH * hs;
+        const float *pa = p + ga * pg + u % NH * ps, *pb = p + gb * pg + ub % NH * ps;
+        for (size_t c0 = 0; c0 < hs; c0 += 64) {
+            float *da = out + ga * C + oa + c0, *db = out + gb * C + ob + c0;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            if (!first) {
+                a0 = _mm512_loadu_ps(da); a1 = _mm512_loadu_ps(da + 16);
+                a2 = _mm512_loadu_ps(da + 32); a3 = _mm512_loadu_ps(da + 48);
+                b0 = _mm512_loadu_ps(db); b1 = _mm512_loadu_ps(db + 16);
+                b2 = _mm512_loadu_ps(db + 32); b3 = _mm512_loadu_ps(db + 48);
+            }
+            for (size_t r = 0; r < nb; r++) {
+                const float *va = vr[r] + ring[r] * ga * gs + oa + c0;
+                const float *vb = vr[r] + ring[r] * gb * gs + ob + c0;
+                __m512 xa = _mm512_set1_ps(pa[r]), xb = _mm512_set1_ps(pb[r]);
+                a0 = _mm512_fmadd_ps(xa, _mm512_loadu_ps(va), a0);
+                a1 = _mm512_fmadd_ps(xa, _mm512_loadu_ps(va + 16), a1);
+                a2 = _mm512_fmadd_ps(xa, _mm512_loadu_ps(va + 32), a2);
+                a3 = _mm512_fmadd_ps(xa, _mm512_loadu_ps(va + 48), a3);
+                b0 = _mm512_fmadd_ps(xb, _mm512_loadu_ps(vb), b0);
+                b1 = _mm512_fmadd_ps(xb, _mm512_loadu_ps(vb + 16), b1);
+                b2 = _mm512_fmadd_ps(xb, _mm512_loadu_ps(vb + 32), b2);
+                b3 = _mm512_fmadd_ps(xb, _mm512_loadu_ps(vb + 48), b3);
+            }
+            _mm512_storeu_ps(da, a0); _mm512_storeu_ps(da + 16, a1);
+            _mm512_storeu_ps(da + 32, a2); _mm512_storeu_ps(da + 48, a3);
+            _mm512_storeu_ps(db, b0); _mm512_storeu_ps(db + 16, b1);
+            _mm512_storeu_ps(db + 32, b2); _mm512_storeu_ps(db + 48, b3);
+        }
+    }
+    return 1;
+}
+
+#define FN(name) name##_avx512
+#define TARGET __attribute__((target("avx512f,avx2,fma")))
+#define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
+#define LOADN loadn_avx
+#define STOREN storen_avx
+#define BCAST(x) ((v8)_mm256_set1_ps(x))
+#define TREE8 tree8_avx
+#define VALUES values512
+#include "cpu_attn_query_body.h"
+#undef FN
+#undef TARGET
+#undef MADD
+#undef LOADN
+#undef STOREN
+#undef BCAST
+#undef TREE8
+#undef VALUES
+#endif
+
+/* The implementation for level: 0 portable (multiply, add), 1 AVX2+FMA,
+ * 2 AVX-512 with FMA (the same bits as 1); a level the CPU lacks falls
+ * back to the one below. */
+void tsf_cpu_attn_queries_at(int level, float *out, const float *q, size_t G, const float *k0,
+                             const float *v0, size_t n0, const float *k, const float *v,
+                             size_t ks, size_t gs, size_t n, size_t first, size_t wrap, size_t C,
+                             size_t NH, const float *slope, float *p, size_t ps, size_t pg)
+{
+#if TSF_CPU_X86_FMA
+    if (level >= 1 && tsf_cpu_fma()) {
+        if (level >= 2 && __builtin_cpu_supports("avx512f"))
+            queries_avx512(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope,
+                           p, ps, pg);
+        else
+            queries_fma(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p,
+                        ps, pg);
+        return;
+    }
+#endif
+    (void)level;
+    queries_portable(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p, ps,
+                     pg);
+}
+
 void tsf_cpu_attn_queries(float *out, const float *q, size_t G, const float *k0, const float *v0,
                           size_t n0, const float *k, const float *v, size_t ks, size_t gs,
                           size_t n, size_t first, size_t wrap, size_t C, size_t NH,
                           const float *slope, float *p, size_t ps, size_t pg)
 {
-#if TSF_CPU_X86_FMA
-    if (tsf_cpu_fma()) {
-        queries_fma(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p, ps, pg);
-        return;
-    }
-#endif
-    queries_portable(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p, ps,
-                     pg);
+    tsf_cpu_attn_queries_at(2, out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope,
+                            p, ps, pg);
 }

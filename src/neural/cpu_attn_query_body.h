@@ -3,8 +3,10 @@
  * TREE8 by horizontal adds) and portably (MADD a multiply then an add,
  * TREE8 lane by lane).  The definition of every output is written once,
  * here; the two instantiations differ only in the rounding of MADD, chosen
- * once per process (tsf_cpu_fma).  Expects v8, lanes(), exp8(), tree1(),
- * LOADN/STOREN and FN, TARGET, MADD, TREE8 defined by the includer. */
+ * once per process (tsf_cpu_fma).  Expects v8, rows(), softmax(),
+ * LOADN/STOREN and FN, TARGET, MADD, BCAST, TREE8 defined by the includer,
+ * and optionally VALUES, a faster form of a block's weighted sums with the
+ * same arithmetic (returns 0 where it does not apply). */
 
 /* Scores of keys j0 .. j0 + nb - 1 (rows kr, JB of them, the rows past nb
  * repeating a valid one) for one query: head h's score of key r is
@@ -109,6 +111,9 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
     slot = first;
     for (size_t j0 = 0; j0 < nt; j0 += VB) {
         size_t nb = rows(kr, ring, v0, v, ks, n0, j0, nt, VB, C, &slot, wrap);
+#ifdef VALUES
+        if (VALUES(out, p + j0, kr, ring, nb, G, NH, hs, gs, C, pg, ps, j0 == 0)) continue;
+#endif
         for (size_t g = 0; g < G; g++) {
             for (size_t r = 0; r < nb; r++) kg[r] = kr[r] + ring[r] * g * gs;
             for (size_t h = 0; h < NH; h++)

@@ -201,6 +201,13 @@ void tsf_cpu_attn_queries(float *out, const float *q, size_t G, const float *k0,
                           size_t n0, const float *k, const float *v, size_t ks, size_t gs,
                           size_t n, size_t first, size_t wrap, size_t C, size_t NH,
                           const float *slope, float *p, size_t ps, size_t pg);
+/* The same through one implementation (tests): 0 portable, 1 AVX2+FMA, 2
+ * AVX-512 (the bits of 1); tsf_cpu_attn_queries takes the highest the CPU
+ * has, 0 where tsf_cpu_fma() is 0. */
+void tsf_cpu_attn_queries_at(int level, float *out, const float *q, size_t G, const float *k0,
+                             const float *v0, size_t n0, const float *k, const float *v,
+                             size_t ks, size_t gs, size_t n, size_t first, size_t wrap, size_t C,
+                             size_t NH, const float *slope, float *p, size_t ps, size_t pg);
 /* attention_forward computed query by query through tsf_cpu_attn_query */
 void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_t B, size_t T,
                                  size_t C, size_t NH, size_t W);
