@@ -218,6 +218,54 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 #endif
 
 #if TSF_CPU_X86_FMA
+/* 64 columns (from o) of 4 paths' sums (rows ds apart from d, their
+ * probabilities rows pg apart from p) over nb rows that all 4 read: each
+ * row loaded once for the 4 */
+__attribute__((target("avx512f,avx2,fma"))) static void values4(float *d, size_t ds,
+                                                                const float *p, size_t pg,
+                                                                const float *const *vr, size_t nb,
+                                                                size_t o, int first)
+{
+    __m512 z = _mm512_setzero_ps();
+    __m512 a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+    __m512 a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+    float *d1 = d + ds, *d2 = d + 2 * ds, *d3 = d + 3 * ds;
+    if (!first) {
+        a00 = _mm512_loadu_ps(d); a01 = _mm512_loadu_ps(d + 16);
+        a02 = _mm512_loadu_ps(d + 32); a03 = _mm512_loadu_ps(d + 48);
+        a10 = _mm512_loadu_ps(d1); a11 = _mm512_loadu_ps(d1 + 16);
+        a12 = _mm512_loadu_ps(d1 + 32); a13 = _mm512_loadu_ps(d1 + 48);
+        a20 = _mm512_loadu_ps(d2); a21 = _mm512_loadu_ps(d2 + 16);
+        a22 = _mm512_loadu_ps(d2 + 32); a23 = _mm512_loadu_ps(d2 + 48);
+        a30 = _mm512_loadu_ps(d3); a31 = _mm512_loadu_ps(d3 + 16);
+        a32 = _mm512_loadu_ps(d3 + 32); a33 = _mm512_loadu_ps(d3 + 48);
+    }
+    const float *p1 = p + pg, *p2 = p + 2 * pg, *p3 = p + 3 * pg;
+    for (size_t r = 0; r < nb; r++) {
+        const float *v = vr[r] + o;
+        __m512 x0 = _mm512_loadu_ps(v), x1 = _mm512_loadu_ps(v + 16);
+        __m512 x2 = _mm512_loadu_ps(v + 32), x3 = _mm512_loadu_ps(v + 48);
+        __m512 b0 = _mm512_set1_ps(p[r]), b1 = _mm512_set1_ps(p1[r]);
+        __m512 b2 = _mm512_set1_ps(p2[r]), b3 = _mm512_set1_ps(p3[r]);
+        a00 = _mm512_fmadd_ps(b0, x0, a00); a01 = _mm512_fmadd_ps(b0, x1, a01);
+        a02 = _mm512_fmadd_ps(b0, x2, a02); a03 = _mm512_fmadd_ps(b0, x3, a03);
+        a10 = _mm512_fmadd_ps(b1, x0, a10); a11 = _mm512_fmadd_ps(b1, x1, a11);
+        a12 = _mm512_fmadd_ps(b1, x2, a12); a13 = _mm512_fmadd_ps(b1, x3, a13);
+        a20 = _mm512_fmadd_ps(b2, x0, a20); a21 = _mm512_fmadd_ps(b2, x1, a21);
+        a22 = _mm512_fmadd_ps(b2, x2, a22); a23 = _mm512_fmadd_ps(b2, x3, a23);
+        a30 = _mm512_fmadd_ps(b3, x0, a30); a31 = _mm512_fmadd_ps(b3, x1, a31);
+        a32 = _mm512_fmadd_ps(b3, x2, a32); a33 = _mm512_fmadd_ps(b3, x3, a33);
+    }
+    _mm512_storeu_ps(d, a00); _mm512_storeu_ps(d + 16, a01);
+    _mm512_storeu_ps(d + 32, a02); _mm512_storeu_ps(d + 48, a03);
+    _mm512_storeu_ps(d1, a10); _mm512_storeu_ps(d1 + 16, a11);
+    _mm512_storeu_ps(d1 + 32, a12); _mm512_storeu_ps(d1 + 48, a13);
+    _mm512_storeu_ps(d2, a20); _mm512_storeu_ps(d2 + 16, a21);
+    _mm512_storeu_ps(d2 + 32, a22); _mm512_storeu_ps(d2 + 48, a23);
+    _mm512_storeu_ps(d3, a30); _mm512_storeu_ps(d3 + 16, a31);
+    _mm512_storeu_ps(d3 + 32, a32); _mm512_storeu_ps(d3 + 48, a33);
+}
+
 /* With AVX-512: a block's weighted sums for two (path, head) pairs at a
  * time, 64 columns of each in 4 + 4 registers: 16-float FMAs, lane by
  * lane the same fused multiply-adds in the same order as the 8-float
@@ -228,8 +276,15 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
     size_t NH, size_t hs, size_t gs, size_t C, size_t pg, size_t ps, int first)
 {
     if (hs % 64) return 0;
-    size_t U = G * NH;
-    for (size_t u = 0; u < U; u += 2) {
+    size_t U = G * NH, g4 = 0, shared = 1;
+    for (size_t r = 0; r < nb; r++) shared &= ring[r] == 0;
+    if (shared) /* rows of the shared prefix: 4 paths per loaded row */
+        for (; g4 + 4 <= G; g4 += 4)
+            for (size_t h = 0; h < NH; h++)
+                for (size_t c0 = 0; c0 < hs; c0 += 64)
+                    values4(out + g4 * C + h * hs + c0, C, p + g4 * pg + h * ps, pg, vr, nb,
+                            h * hs + c0, first);
+    for (size_t u = g4 * NH; u < U; u += 2) {
         /* an odd last pair is one pair twice: the same sums stored twice */
         size_t ub = u + 1 < U ? u + 1 : u, ga = u / NH, gb = ub / NH;
         size_t oa = u % NH * hs, ob = ub % NH * hs;

@@ -13,25 +13,40 @@
  * tree(lanes of sum_c q_c * k_c) * sc - slope_h * dist_r, the lanes of
  * one head's columns being 8 chains of multiply-adds, column i in lane
  * i % 8 and in column order, zeros past hs. */
-TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const float *const *kr,
+TARGET __attribute__((noinline)) static void FN(score_block)(float *p, size_t ps, const float *q, const float *const *kr,
                                    size_t nb, size_t hs, size_t NH, float sc,
                                    const float *slope, const v8 dist)
 {
-    size_t nc = (hs + 7) / 8;
+    size_t full = hs / 8 * 8;
+    const float *k0 = kr[0], *k1 = kr[1], *k2 = kr[2], *k3 = kr[3], *k4 = kr[4], *k5 = kr[5],
+                *k6 = kr[6], *k7 = kr[7];
     for (size_t h = 0; h < NH; h++) {
         v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-        size_t o = h * hs;
-        for (size_t c = 0; c < nc; c++, o += 8) {
-            size_t m = hs - c * 8 < 8 ? hs - c * 8 : 8;
+        size_t o = h * hs, e = o + full;
+        /* whole vectors (indexed loads from 8 base registers), then the
+         * last columns padded with zeros */
+        for (; o < e; o += 8) {
+            v8 qv = LOADN(q + o, 8);
+            a0 = MADD(qv, LOADN(k0 + o, 8), a0);
+            a1 = MADD(qv, LOADN(k1 + o, 8), a1);
+            a2 = MADD(qv, LOADN(k2 + o, 8), a2);
+            a3 = MADD(qv, LOADN(k3 + o, 8), a3);
+            a4 = MADD(qv, LOADN(k4 + o, 8), a4);
+            a5 = MADD(qv, LOADN(k5 + o, 8), a5);
+            a6 = MADD(qv, LOADN(k6 + o, 8), a6);
+            a7 = MADD(qv, LOADN(k7 + o, 8), a7);
+        }
+        if (full < hs) {
+            size_t m = hs - full;
             v8 qv = LOADN(q + o, m);
-            a0 = MADD(qv, LOADN(kr[0] + o, m), a0);
-            a1 = MADD(qv, LOADN(kr[1] + o, m), a1);
-            a2 = MADD(qv, LOADN(kr[2] + o, m), a2);
-            a3 = MADD(qv, LOADN(kr[3] + o, m), a3);
-            a4 = MADD(qv, LOADN(kr[4] + o, m), a4);
-            a5 = MADD(qv, LOADN(kr[5] + o, m), a5);
-            a6 = MADD(qv, LOADN(kr[6] + o, m), a6);
-            a7 = MADD(qv, LOADN(kr[7] + o, m), a7);
+            a0 = MADD(qv, LOADN(k0 + o, m), a0);
+            a1 = MADD(qv, LOADN(k1 + o, m), a1);
+            a2 = MADD(qv, LOADN(k2 + o, m), a2);
+            a3 = MADD(qv, LOADN(k3 + o, m), a3);
+            a4 = MADD(qv, LOADN(k4 + o, m), a4);
+            a5 = MADD(qv, LOADN(k5 + o, m), a5);
+            a6 = MADD(qv, LOADN(k6 + o, m), a6);
+            a7 = MADD(qv, LOADN(k7 + o, m), a7);
         }
         v8 s = TREE8(a0, a1, a2, a3, a4, a5, a6, a7);
         s = s * sc - slope[h] * dist;
@@ -43,7 +58,7 @@ TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const fl
  * multiply-adds per column in row order, started from zero (first) or
  * from what the previous block stored: storing a float between two
  * blocks rounds nothing, so the chain is that of one block. */
-TARGET static void FN(value_block)(float *out, const float *p, const float *const *vr,
+TARGET __attribute__((noinline)) static void FN(value_block)(float *out, const float *p, const float *const *vr,
                                    size_t nb, size_t o, size_t hs, int first)
 {
     size_t c0 = 0;
