@@ -266,6 +266,68 @@ __attribute__((target("avx512f,avx2,fma"))) static void values4(float *d, size_t
     _mm512_storeu_ps(d3 + 32, a32); _mm512_storeu_ps(d3 + 48, a33);
 }
 
+/* [lo | hi] of two 8-float rows, and the halves of a 16-float register
+ * (AVX-512F forms of the 256-bit inserts and extracts) */
+#define PAIR(lo, hi)                                                                          \
+    _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)),          \
+                                        _mm256_castps_pd(hi), 1))
+#define LO(a) ((v8)_mm512_castps512_ps256(a))
+#define HI(a) ((v8)_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)))
+#define BC8(p) _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))))
+
+/* The scores of a block of 8 shared keys for 4 paths at a time: paths
+ * (g, g + 1) in the two halves of a 16-float register against the key's
+ * 8 columns in both halves, so that each half holds one path's 8 lanes of
+ * the definition, the same FMAs in the same order; the halves then go
+ * through tree8_avx.  Returns the number of paths done (a multiple of 4;
+ * 0 unless every row of the block is shared and hs a multiple of 8). */
+__attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
+    float *p, size_t pg, size_t ps, const float *q, size_t G, size_t C,
+    const float *const *kr, const size_t *ring, size_t nb, size_t hs, size_t NH, float sc,
+    const float *slope, v8 dist)
+{
+    if (hs % 8) return 0;
+    for (size_t r = 0; r < JB; r++)
+        if (ring[r]) return 0;
+    const float *k0 = kr[0], *k1 = kr[1], *k2 = kr[2], *k3 = kr[3], *k4 = kr[4], *k5 = kr[5],
+                *k6 = kr[6], *k7 = kr[7];
+    size_t g = 0;
+    for (; g + 4 <= G; g += 4)
+        for (size_t h = 0; h < NH; h++) {
+            __m512 z = _mm512_setzero_ps();
+            __m512 a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+            __m512 b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+            const float *q0 = q + g * C, *q1 = q0 + C, *q2 = q1 + C, *q3 = q2 + C;
+            for (size_t o = h * hs, e = o + hs; o < e; o += 8) {
+                __m512 qa = PAIR(_mm256_loadu_ps(q0 + o), _mm256_loadu_ps(q1 + o));
+                __m512 qb = PAIR(_mm256_loadu_ps(q2 + o), _mm256_loadu_ps(q3 + o));
+                __m512 x = BC8(k0 + o);
+                a0 = _mm512_fmadd_ps(qa, x, a0); b0 = _mm512_fmadd_ps(qb, x, b0);
+                x = BC8(k1 + o);
+                a1 = _mm512_fmadd_ps(qa, x, a1); b1 = _mm512_fmadd_ps(qb, x, b1);
+                x = BC8(k2 + o);
+                a2 = _mm512_fmadd_ps(qa, x, a2); b2 = _mm512_fmadd_ps(qb, x, b2);
+                x = BC8(k3 + o);
+                a3 = _mm512_fmadd_ps(qa, x, a3); b3 = _mm512_fmadd_ps(qb, x, b3);
+                x = BC8(k4 + o);
+                a4 = _mm512_fmadd_ps(qa, x, a4); b4 = _mm512_fmadd_ps(qb, x, b4);
+                x = BC8(k5 + o);
+                a5 = _mm512_fmadd_ps(qa, x, a5); b5 = _mm512_fmadd_ps(qb, x, b5);
+                x = BC8(k6 + o);
+                a6 = _mm512_fmadd_ps(qa, x, a6); b6 = _mm512_fmadd_ps(qb, x, b6);
+                x = BC8(k7 + o);
+                a7 = _mm512_fmadd_ps(qa, x, a7); b7 = _mm512_fmadd_ps(qb, x, b7);
+            }
+            v8 s[4] = {tree8_avx(LO(a0), LO(a1), LO(a2), LO(a3), LO(a4), LO(a5), LO(a6), LO(a7)),
+                       tree8_avx(HI(a0), HI(a1), HI(a2), HI(a3), HI(a4), HI(a5), HI(a6), HI(a7)),
+                       tree8_avx(LO(b0), LO(b1), LO(b2), LO(b3), LO(b4), LO(b5), LO(b6), LO(b7)),
+                       tree8_avx(HI(b0), HI(b1), HI(b2), HI(b3), HI(b4), HI(b5), HI(b6), HI(b7))};
+            for (size_t i = 0; i < 4; i++)
+                storen_avx(p + (g + i) * pg + h * ps, s[i] * sc - slope[h] * dist, nb);
+        }
+    return g;
+}
+
 /* With AVX-512: a block's weighted sums for two (path, head) pairs at a
  * time, 64 columns of each in 4 + 4 registers: 16-float FMAs, lane by
  * lane the same fused multiply-adds in the same order as the 8-float
@@ -329,6 +391,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #define BCAST(x) ((v8)_mm256_set1_ps(x))
 #define TREE8 tree8_avx
 #define VALUES values512
+#define SCORES4 scores4
 #include "cpu_attn_query_body.h"
 #undef FN
 #undef TARGET
@@ -338,6 +401,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #undef BCAST
 #undef TREE8
 #undef VALUES
+#undef SCORES4
 #endif
 
 /* The implementation for level: 0 portable (multiply, add), 1 AVX2+FMA,

@@ -6,14 +6,15 @@
  * once per process (tsf_cpu_fma).  Expects v8, rows(), softmax(),
  * LOADN/STOREN and FN, TARGET, MADD, BCAST, TREE8 defined by the includer,
  * and optionally VALUES, a faster form of a block's weighted sums with the
- * same arithmetic (returns 0 where it does not apply). */
+ * same arithmetic (returns 0 where it does not apply), and SCORES4, one of
+ * the scores of the first paths (returns how many it did). */
 
 /* Scores of keys j0 .. j0 + nb - 1 (rows kr, JB of them, the rows past nb
  * repeating a valid one) for one query: head h's score of key r is
  * tree(lanes of sum_c q_c * k_c) * sc - slope_h * dist_r, the lanes of
  * one head's columns being 8 chains of multiply-adds, column i in lane
  * i % 8 and in column order, zeros past hs. */
-TARGET __attribute__((noinline)) static void FN(score_block)(float *p, size_t ps, const float *q, const float *const *kr,
+TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const float *const *kr,
                                    size_t nb, size_t hs, size_t NH, float sc,
                                    const float *slope, const v8 dist)
 {
@@ -58,7 +59,7 @@ TARGET __attribute__((noinline)) static void FN(score_block)(float *p, size_t ps
  * multiply-adds per column in row order, started from zero (first) or
  * from what the previous block stored: storing a float between two
  * blocks rounds nothing, so the chain is that of one block. */
-TARGET __attribute__((noinline)) static void FN(value_block)(float *out, const float *p, const float *const *vr,
+TARGET static void FN(value_block)(float *out, const float *p, const float *const *vr,
                                    size_t nb, size_t o, size_t hs, int first)
 {
     size_t c0 = 0;
@@ -115,7 +116,11 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
         for (size_t r = 0; r < JB; r++) d[r] = (float)(nt - 1 - j0 - (r < nb ? r : 0));
         v8 dist;
         memcpy(&dist, d, sizeof dist);
-        for (size_t g = 0; g < G; g++) {
+        size_t g = 0;
+#ifdef SCORES4
+        g = SCORES4(p + j0, pg, ps, q, G, C, kr, ring, nb, hs, NH, sc, slope, dist);
+#endif
+        for (; g < G; g++) {
             for (size_t r = 0; r < JB; r++) kg[r] = kr[r] + ring[r] * g * gs;
             FN(score_block)(p + g * pg + j0, ps, q + g * C, kg, nb, hs, NH, sc, slope, dist);
         }
