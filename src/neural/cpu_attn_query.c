@@ -72,26 +72,29 @@ static inline float tree1(v8 a)
     return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
-/* tsf_expf (cpu_ops.h) on 8 lanes: the same operations lane by lane */
-static inline __attribute__((always_inline)) v8 exp8(v8 x)
-{
-    v8i u, lim = {0}, sign = {0};
-    lim += 0x42AE0000; /* 87.0f */
-    sign += INT32_MIN;
-    memcpy(&u, &x, sizeof u);
-    v8i a = u & INT32_MAX, big = a > lim;
-    a = (a & ~big) | (lim & big);
-    u = (u & sign) | a;
-    memcpy(&x, &u, sizeof x);
-    v8 n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-    v8 r = x - n * 0.693145751953125f - n * 1.428606765330187e-6f;
-    v8 p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +
-                                             r * (8.3333338e-3f + r * 1.3888889e-3f)))));
-    v8i e = (__builtin_convertvector(n, v8i) + 127) * (1 << 23);
-    v8 f;
-    memcpy(&f, &e, sizeof f);
-    return p * f;
-}
+/* tsf_expf (cpu_ops.h) on 8 lanes: the same operations lane by lane (and
+ * on 16, exp16, the AVX-512 softmax's: the same code on a wider type) */
+#define EXPN(name, v8, v8i)                                                                   \
+    static inline __attribute__((always_inline)) v8 name(v8 x)                                \
+    {                                                                                         \
+        v8i u, lim = {0}, sign = {0};                                                         \
+        lim += 0x42AE0000; /* 87.0f */                                                        \
+        sign += INT32_MIN;                                                                    \
+        memcpy(&u, &x, sizeof u);                                                             \
+        v8i a = u & INT32_MAX, big = a > lim;                                                 \
+        a = (a & ~big) | (lim & big);                                                         \
+        u = (u & sign) | a;                                                                   \
+        memcpy(&x, &u, sizeof x);                                                             \
+        v8 n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;                                 \
+        v8 r = x - n * 0.693145751953125f - n * 1.428606765330187e-6f;                        \
+        v8 p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f +       \
+                                                 r * (8.3333338e-3f + r * 1.3888889e-3f))))); \
+        v8i e = (__builtin_convertvector(n, v8i) + 127) * (1 << 23);                          \
+        v8 f;                                                                                 \
+        memcpy(&f, &e, sizeof f);                                                             \
+        return p * f;                                                                         \
+    }
+EXPN(exp8, v8, v8i)
 
 /* p (n >= 1) := softmax(p) as defined above; the maximum 8 lanes at a
  * time (exact in any order) */
@@ -159,6 +162,7 @@ static inline v8 tree8(v8 a0, v8 a1, v8 a2, v8 a3, v8 a4, v8 a5, v8 a6, v8 a7)
 
 #define FN(name) name##_portable
 #define TARGET
+#define SOFTMAX softmax
 #define MADD(a, b, c) ((a) * (b) + (c))
 #define LOADN loadn
 #define STOREN storen
@@ -172,6 +176,7 @@ static inline v8 tree8(v8 a0, v8 a1, v8 a2, v8 a3, v8 a4, v8 a5, v8 a6, v8 a7)
 #undef STOREN
 #undef BCAST
 #undef TREE8
+#undef SOFTMAX
 
 #if TSF_CPU_X86_FMA
 #include <immintrin.h>
@@ -202,6 +207,7 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 
 #define FN(name) name##_fma
 #define TARGET __attribute__((target("avx2,fma")))
+#define SOFTMAX softmax
 #define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #define LOADN loadn_avx
 #define STOREN storen_avx
@@ -215,6 +221,7 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 #undef STOREN
 #undef BCAST
 #undef TREE8
+#undef SOFTMAX
 #endif
 
 #if TSF_CPU_X86_FMA
@@ -328,6 +335,52 @@ __attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
     return g;
 }
 
+typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
+typedef int32_t v16i __attribute__((vector_size(16 * sizeof(int32_t))));
+EXPN(exp16, v16, v16i)
+
+/* softmax() 16 keys at a time: the maximum (exact in any order), the
+ * exps (elementwise), their sum in softmax()'s 8 lanes and order (the
+ * first 8 keys of 16, then the next 8) and the scaling */
+__attribute__((target("avx512f,avx2,fma"))) static void softmax16(float *p, size_t n)
+{
+    size_t j = 0, n16 = n / 16 * 16;
+    __m512 m = _mm512_set1_ps(-INFINITY);
+    for (; j < n16; j += 16) m = _mm512_max_ps(_mm512_loadu_ps(p + j), m);
+    float mx = _mm512_reduce_max_ps(m);
+    for (; j < n; j++) mx = p[j] > mx ? p[j] : mx;
+    v8 sum = {0}, x;
+    v16 y;
+    for (j = 0; j < n16; j += 16) {
+        memcpy(&y, p + j, sizeof y);
+        y = exp16(y - mx);
+        memcpy(p + j, &y, sizeof y);
+        sum += (v8)_mm512_castps512_ps256((__m512)y);
+        sum += (v8)_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd((__m512)y), 1));
+    }
+    for (; j + 8 <= n; j += 8) {
+        memcpy(&x, p + j, sizeof x);
+        x = exp8(x - mx);
+        memcpy(p + j, &x, sizeof x);
+        sum += x;
+    }
+    if (j < n) {
+        float b[8] = {0};
+        memcpy(b, p + j, (n - j) * sizeof *b);
+        memcpy(&x, b, sizeof x);
+        x = exp8(x - mx);
+        memcpy(b, &x, sizeof x);
+        for (size_t r = n - j; r < 8; r++) b[r] = 0.0f;
+        memcpy(p + j, b, (n - j) * sizeof *b);
+        memcpy(&x, b, sizeof x);
+        sum += x;
+    }
+    __m512 inv = _mm512_set1_ps(1.0f / tree1(sum));
+    for (j = 0; j < n16; j += 16) _mm512_storeu_ps(p + j, _mm512_mul_ps(_mm512_loadu_ps(p + j), inv));
+    float iv = 1.0f / tree1(sum);
+    for (; j < n; j++) p[j] *= iv;
+}
+
 /* With AVX-512: a block's weighted sums for two (path, head) pairs at a
  * time, 64 columns of each in 4 + 4 registers: 16-float FMAs, lane by
  * lane the same fused multiply-adds in the same order as the 8-float
@@ -385,6 +438,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 
 #define FN(name) name##_avx512
 #define TARGET __attribute__((target("avx512f,avx2,fma")))
+#define SOFTMAX softmax16
 #define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #define LOADN loadn_avx
 #define STOREN storen_avx
@@ -400,6 +454,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #undef STOREN
 #undef BCAST
 #undef TREE8
+#undef SOFTMAX
 #undef VALUES
 #undef SCORES4
 #endif

@@ -3,8 +3,8 @@
  * TREE8 by horizontal adds) and portably (MADD a multiply then an add,
  * TREE8 lane by lane).  The definition of every output is written once,
  * here; the two instantiations differ only in the rounding of MADD, chosen
- * once per process (tsf_cpu_fma).  Expects v8, rows(), softmax(),
- * LOADN/STOREN and FN, TARGET, MADD, BCAST, TREE8 defined by the includer,
+ * once per process (tsf_cpu_fma).  Expects v8, rows(), LOADN/STOREN and
+ * FN, TARGET, MADD, BCAST, TREE8, SOFTMAX defined by the includer,
  * and optionally VALUES, a faster form of a block's weighted sums with the
  * same arithmetic (returns 0 where it does not apply), and SCORES4, one of
  * the scores of the first paths (returns how many it did). */
@@ -126,7 +126,7 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
         }
     }
     for (size_t g = 0; g < G; g++)
-        for (size_t h = 0; h < NH; h++) softmax(p + g * pg + h * ps, nt);
+        for (size_t h = 0; h < NH; h++) SOFTMAX(p + g * pg + h * ps, nt);
     /* weighted sums of the values, VB rows at a time, likewise */
     slot = first;
     for (size_t j0 = 0; j0 < nt; j0 += VB) {
