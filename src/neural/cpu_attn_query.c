@@ -282,6 +282,24 @@ __attribute__((target("avx512f,avx2,fma"))) static void values4(float *d, size_t
 #define HI(a) ((v8)_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)))
 #define BC8(p) _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))))
 
+/* tree8_avx on both halves at once: [tree8_avx of the a's low halves |
+ * of their high halves].  hadd2 is _mm256_hadd_ps in each half (within
+ * each 128-bit lane: a0 + a1, a2 + a3, b0 + b1, b2 + b3); then the two
+ * 128-bit lanes of each half are added, low + high, as tree8_avx does. */
+__attribute__((target("avx512f,avx2,fma"))) static inline __m512 hadd2(__m512 a, __m512 b)
+{
+    return _mm512_add_ps(_mm512_shuffle_ps(a, b, 0x88), _mm512_shuffle_ps(a, b, 0xDD));
+}
+__attribute__((target("avx512f,avx2,fma"))) static inline __m512 tree8x2(
+    __m512 a0, __m512 a1, __m512 a2, __m512 a3, __m512 a4, __m512 a5, __m512 a6, __m512 a7)
+{
+    __m512 x = hadd2(hadd2(a0, a1), hadd2(a2, a3)), y = hadd2(hadd2(a4, a5), hadd2(a6, a7));
+    /* 128-bit lanes: x = [lo0 lo1 | hi0 hi1] sums of keys 0-3, y of 4-7 */
+    __m512 s = _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD));
+    /* s = [lo 0-3, hi 0-3, lo 4-7, hi 4-7] -> [lo 0-7 | hi 0-7] */
+    return _mm512_shuffle_f32x4(s, s, 0xD8);
+}
+
 /* The scores of a block of 8 shared keys for 4 paths at a time: paths
  * (g, g + 1) in the two halves of a 16-float register against the key's
  * 8 columns in both halves, so that each half holds one path's 8 lanes of
@@ -325,10 +343,9 @@ __attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
                 x = BC8(k7 + o);
                 a7 = _mm512_fmadd_ps(qa, x, a7); b7 = _mm512_fmadd_ps(qb, x, b7);
             }
-            v8 s[4] = {tree8_avx(LO(a0), LO(a1), LO(a2), LO(a3), LO(a4), LO(a5), LO(a6), LO(a7)),
-                       tree8_avx(HI(a0), HI(a1), HI(a2), HI(a3), HI(a4), HI(a5), HI(a6), HI(a7)),
-                       tree8_avx(LO(b0), LO(b1), LO(b2), LO(b3), LO(b4), LO(b5), LO(b6), LO(b7)),
-                       tree8_avx(HI(b0), HI(b1), HI(b2), HI(b3), HI(b4), HI(b5), HI(b6), HI(b7))};
+            __m512 ta = tree8x2(a0, a1, a2, a3, a4, a5, a6, a7);
+            __m512 tb = tree8x2(b0, b1, b2, b3, b4, b5, b6, b7);
+            v8 s[4] = {LO(ta), HI(ta), LO(tb), HI(tb)};
             for (size_t i = 0; i < 4; i++)
                 storen_avx(p + (g + i) * pg + h * ps, s[i] * sc - slope[h] * dist, nb);
         }
