@@ -96,6 +96,32 @@ static inline float tree1(v8 a)
     }
 EXPN(exp8, v8, v8i)
 
+/* p[j..n) := exp(p - mx), 8 at a time, added to the 8 lane sums (key j in
+ * lane j mod 8), zeros in the lanes past n */
+static inline __attribute__((always_inline)) v8 exps(float *p, size_t j, size_t n, float mx,
+                                                     v8 sum)
+{
+    v8 x;
+    for (; j + 8 <= n; j += 8) {
+        memcpy(&x, p + j, sizeof x);
+        x = exp8(x - mx);
+        memcpy(p + j, &x, sizeof x);
+        sum += x;
+    }
+    if (j < n) {
+        float b[8] = {0};
+        memcpy(b, p + j, (n - j) * sizeof *b);
+        memcpy(&x, b, sizeof x);
+        x = exp8(x - mx);
+        memcpy(b, &x, sizeof x);
+        for (size_t r = n - j; r < 8; r++) b[r] = 0.0f;
+        memcpy(p + j, b, (n - j) * sizeof *b);
+        memcpy(&x, b, sizeof x);
+        sum += x;
+    }
+    return sum;
+}
+
 /* p (n >= 1) := softmax(p) as defined above; the maximum 8 lanes at a
  * time (exact in any order) */
 static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
@@ -116,25 +142,7 @@ static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
     mx = l[0];
     for (size_t r = 1; r < 8; r++) mx = l[r] > mx ? l[r] : mx;
     for (; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-    v8 sum = {0};
-    j = 0;
-    for (; j + 8 <= n; j += 8) {
-        memcpy(&x, p + j, sizeof x);
-        x = exp8(x - mx);
-        memcpy(p + j, &x, sizeof x);
-        sum += x;
-    }
-    if (j < n) { /* the last keys, zeros in the lanes past n */
-        float b[8] = {0};
-        memcpy(b, p + j, (n - j) * sizeof *b);
-        memcpy(&x, b, sizeof x);
-        x = exp8(x - mx);
-        memcpy(b, &x, sizeof x);
-        for (size_t r = n - j; r < 8; r++) b[r] = 0.0f;
-        memcpy(p + j, b, (n - j) * sizeof *b);
-        memcpy(&x, b, sizeof x);
-        sum += x;
-    }
+    v8 sum = exps(p, 0, n, mx, (v8){0});
     float inv = 1.0f / tree1(sum);
     for (j = 0; j + 8 <= n; j += 8) {
         memcpy(&x, p + j, sizeof x);
@@ -169,14 +177,6 @@ static inline v8 tree8(v8 a0, v8 a1, v8 a2, v8 a3, v8 a4, v8 a5, v8 a6, v8 a7)
 #define BCAST(x) ((v8){0} + (x))
 #define TREE8 tree8
 #include "cpu_attn_query_body.h"
-#undef FN
-#undef TARGET
-#undef MADD
-#undef LOADN
-#undef STOREN
-#undef BCAST
-#undef TREE8
-#undef SOFTMAX
 
 #if TSF_CPU_X86_FMA
 #include <immintrin.h>
@@ -214,14 +214,6 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 #define BCAST(x) ((v8)_mm256_set1_ps(x))
 #define TREE8 tree8_avx
 #include "cpu_attn_query_body.h"
-#undef FN
-#undef TARGET
-#undef MADD
-#undef LOADN
-#undef STOREN
-#undef BCAST
-#undef TREE8
-#undef SOFTMAX
 #endif
 
 #if TSF_CPU_X86_FMA
@@ -304,7 +296,7 @@ __attribute__((target("avx512f,avx2,fma"))) static inline __m512 tree8x2(
  * (g, g + 1) in the two halves of a 16-float register against the key's
  * 8 columns in both halves, so that each half holds one path's 8 lanes of
  * the definition, the same FMAs in the same order; the halves then go
- * through tree8_avx.  Returns the number of paths done (a multiple of 4;
+ * through tree8_avx's tree (tree8x2).  Returns the number of paths done (a multiple of 4;
  * 0 unless every row of the block is shared and hs a multiple of 8). */
 __attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
     float *p, size_t pg, size_t ps, const float *q, size_t G, size_t C,
@@ -326,22 +318,13 @@ __attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
             for (size_t o = h * hs, e = o + hs; o < e; o += 8) {
                 __m512 qa = PAIR(_mm256_loadu_ps(q0 + o), _mm256_loadu_ps(q1 + o));
                 __m512 qb = PAIR(_mm256_loadu_ps(q2 + o), _mm256_loadu_ps(q3 + o));
-                __m512 x = BC8(k0 + o);
-                a0 = _mm512_fmadd_ps(qa, x, a0); b0 = _mm512_fmadd_ps(qb, x, b0);
-                x = BC8(k1 + o);
-                a1 = _mm512_fmadd_ps(qa, x, a1); b1 = _mm512_fmadd_ps(qb, x, b1);
-                x = BC8(k2 + o);
-                a2 = _mm512_fmadd_ps(qa, x, a2); b2 = _mm512_fmadd_ps(qb, x, b2);
-                x = BC8(k3 + o);
-                a3 = _mm512_fmadd_ps(qa, x, a3); b3 = _mm512_fmadd_ps(qb, x, b3);
-                x = BC8(k4 + o);
-                a4 = _mm512_fmadd_ps(qa, x, a4); b4 = _mm512_fmadd_ps(qb, x, b4);
-                x = BC8(k5 + o);
-                a5 = _mm512_fmadd_ps(qa, x, a5); b5 = _mm512_fmadd_ps(qb, x, b5);
-                x = BC8(k6 + o);
-                a6 = _mm512_fmadd_ps(qa, x, a6); b6 = _mm512_fmadd_ps(qb, x, b6);
-                x = BC8(k7 + o);
-                a7 = _mm512_fmadd_ps(qa, x, a7); b7 = _mm512_fmadd_ps(qb, x, b7);
+                __m512 x;
+#define KEY(r)                                                                                \
+    x = BC8(k##r + o);                                                                        \
+    a##r = _mm512_fmadd_ps(qa, x, a##r);                                                      \
+    b##r = _mm512_fmadd_ps(qb, x, b##r);
+                KEY(0) KEY(1) KEY(2) KEY(3) KEY(4) KEY(5) KEY(6) KEY(7)
+#undef KEY
             }
             __m512 ta = tree8x2(a0, a1, a2, a3, a4, a5, a6, a7);
             __m512 tb = tree8x2(b0, b1, b2, b3, b4, b5, b6, b7);
@@ -366,7 +349,7 @@ __attribute__((target("avx512f,avx2,fma"))) static void softmax16(float *p, size
     for (; j < n16; j += 16) m = _mm512_max_ps(_mm512_loadu_ps(p + j), m);
     float mx = _mm512_reduce_max_ps(m);
     for (; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-    v8 sum = {0}, x;
+    v8 sum = {0};
     v16 y;
     for (j = 0; j < n16; j += 16) {
         memcpy(&y, p + j, sizeof y);
@@ -375,23 +358,7 @@ __attribute__((target("avx512f,avx2,fma"))) static void softmax16(float *p, size
         sum += (v8)_mm512_castps512_ps256((__m512)y);
         sum += (v8)_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd((__m512)y), 1));
     }
-    for (; j + 8 <= n; j += 8) {
-        memcpy(&x, p + j, sizeof x);
-        x = exp8(x - mx);
-        memcpy(p + j, &x, sizeof x);
-        sum += x;
-    }
-    if (j < n) {
-        float b[8] = {0};
-        memcpy(b, p + j, (n - j) * sizeof *b);
-        memcpy(&x, b, sizeof x);
-        x = exp8(x - mx);
-        memcpy(b, &x, sizeof x);
-        for (size_t r = n - j; r < 8; r++) b[r] = 0.0f;
-        memcpy(p + j, b, (n - j) * sizeof *b);
-        memcpy(&x, b, sizeof x);
-        sum += x;
-    }
+    sum = exps(p, j, n, mx, sum);
     __m512 inv = _mm512_set1_ps(1.0f / tree1(sum));
     for (j = 0; j < n16; j += 16) _mm512_storeu_ps(p + j, _mm512_mul_ps(_mm512_loadu_ps(p + j), inv));
     float iv = 1.0f / tree1(sum);
@@ -464,16 +431,6 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #define VALUES values512
 #define SCORES4 scores4
 #include "cpu_attn_query_body.h"
-#undef FN
-#undef TARGET
-#undef MADD
-#undef LOADN
-#undef STOREN
-#undef BCAST
-#undef TREE8
-#undef SOFTMAX
-#undef VALUES
-#undef SCORES4
 #endif
 
 /* The implementation for level: 0 portable (multiply, add), 1 AVX2+FMA,
