@@ -39,15 +39,17 @@
 typedef float v8 __attribute__((vector_size(8 * sizeof(float))));
 typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
 
-/* The rows of keys j0 .. j0 + nb - 1 (nb = min(nmax, nt - j0)): key j < n0
- * in row j of k0 (C floats apart), later ones in the ring k from *slot
- * (rows ks apart, wrapping at wrap; 0: no ring), ring[r] = 1 for those
- * (a path's own rows are further on); rows past nb repeat row 0. */
+/* The rows of keys j0 .. j0 + nb - 1: key j < n0 in row j of k0 (C floats
+ * apart), later ones in the ring k from *slot (rows ks apart, wrapping at
+ * wrap; 0: no ring), ring[r] = 1 for those (a path's own rows are further
+ * on); rows past nb repeat row 0.  A block holds at most nmax keys and
+ * never both kinds (nb stops at n0), so that blocks of shared rows can be
+ * run for several paths at once. */
 static size_t rows(const float **kr, size_t *ring, const float *k0, const float *k, size_t ks,
                    size_t n0, size_t j0, size_t nt, size_t nmax, size_t C, size_t *slot,
                    size_t wrap)
 {
-    size_t nb = nt - j0 < nmax ? nt - j0 : nmax;
+    size_t end = j0 < n0 ? n0 : nt, nb = end - j0 < nmax ? end - j0 : nmax;
     for (size_t r = 0; r < nmax; r++) {
         size_t j = j0 + r;
         if (r >= nb) {

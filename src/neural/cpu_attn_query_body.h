@@ -111,8 +111,8 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
     /* scores, JB keys at a time: the block's rows stay in L1 while every
      * path's query runs through them */
     size_t slot = first;
-    for (size_t j0 = 0; j0 < nt; j0 += JB) {
-        size_t nb = rows(kr, ring, k0, k, ks, n0, j0, nt, JB, C, &slot, wrap);
+    for (size_t j0 = 0, nb; j0 < nt; j0 += nb) {
+        nb = rows(kr, ring, k0, k, ks, n0, j0, nt, JB, C, &slot, wrap);
         float d[JB];
         for (size_t r = 0; r < JB; r++) d[r] = (float)(nt - 1 - j0 - (r < nb ? r : 0));
         v8 dist;
@@ -130,8 +130,8 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
         for (size_t h = 0; h < NH; h++) SOFTMAX(p + g * pg + h * ps, nt);
     /* weighted sums of the values, VB rows at a time, likewise */
     slot = first;
-    for (size_t j0 = 0; j0 < nt; j0 += VB) {
-        size_t nb = rows(kr, ring, v0, v, ks, n0, j0, nt, VB, C, &slot, wrap);
+    for (size_t j0 = 0, nb; j0 < nt; j0 += nb) {
+        nb = rows(kr, ring, v0, v, ks, n0, j0, nt, VB, C, &slot, wrap);
 #ifdef VALUES
         if (VALUES(out, p + j0, kr, ring, nb, G, NH, hs, gs, C, pg, ps, j0 == 0)) continue;
 #endif
