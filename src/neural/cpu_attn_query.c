@@ -31,6 +31,9 @@
 
 #define JB 8  /* keys of a score block (one vector of scores) */
 #define VB 16 /* value rows of a block */
+#ifndef GC
+#define GC 24 /* paths of a call's group */
+#endif
 
 /* 8-float vectors passed by value between static functions of this file
  * only: GCC's note that such a parameter's ABI differs with AVX concerns
@@ -443,20 +446,22 @@ void tsf_cpu_attn_queries_at(int level, float *out, const float *q, size_t G, co
                              size_t ks, size_t gs, size_t n, size_t first, size_t wrap, size_t C,
                              size_t NH, const float *slope, float *p, size_t ps, size_t pg)
 {
+    void (*f)(float *, const float *, size_t, const float *, const float *, size_t,
+              const float *, const float *, size_t, size_t, size_t, size_t, size_t, size_t,
+              size_t, const float *, float *, size_t, size_t) = queries_portable;
 #if TSF_CPU_X86_FMA
-    if (level >= 1 && tsf_cpu_fma()) {
-        if (level >= 2 && __builtin_cpu_supports("avx512f"))
-            queries_avx512(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope,
-                           p, ps, pg);
-        else
-            queries_fma(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p,
-                        ps, pg);
-        return;
-    }
+    if (level >= 1 && tsf_cpu_fma())
+        f = level >= 2 && __builtin_cpu_supports("avx512f") ? queries_avx512 : queries_fma;
 #endif
     (void)level;
-    queries_portable(out, q, G, k0, v0, n0, k, v, ks, gs, n, first, wrap, C, NH, slope, p, ps,
-                     pg);
+    /* paths GC at a time: their queries and outputs stay in L1 while the
+     * blocks of keys and values go by (the blocks are read G / GC times
+     * from L2, not the paths' rows once per block) */
+    for (size_t g0 = 0; g0 < G; g0 += GC) {
+        size_t m = G - g0 < GC ? G - g0 : GC;
+        f(out + g0 * C, q + g0 * C, m, k0, v0, n0, k + g0 * gs, v + g0 * gs, ks, gs, n, first,
+          wrap, C, NH, slope, p + g0 * pg, ps, pg);
+    }
 }
 
 void tsf_cpu_attn_queries(float *out, const float *q, size_t G, const float *k0, const float *v0,
