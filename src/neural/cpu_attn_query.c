@@ -21,19 +21,21 @@
  *
  * Speed: the scores go 8 keys at a time (8 independent chains, summed by
  * horizontal adds into one vector of 8 scores), the weighted sums 64
- * columns at a time in registers.  Several paths' queries (G) run against
- * each block of keys or values while the block is in L1: with the shared
- * prefix of a forecast the history's rows are read from memory once per
- * block for all paths, not once per path. */
+ * columns at a time in registers.  Several paths' queries (up to GC of
+ * them) run against each block of keys or values while the block is in
+ * L1: with the shared prefix of a forecast the history's rows are read
+ * from memory once per block for GC paths, not once per path.  With
+ * AVX-512 (the same FMAs lane for lane, so the same bits as AVX2) 4 paths
+ * go through each loaded shared row in registers.  The portable form is
+ * slow on x86 (its 8-float vectors spill from SSE's 16 registers): builds
+ * without the AVX2 forms (clang, sanitizers) pay for that. */
 #include <math.h>
 #include <string.h>
 #include "cpu_ops.h"
 
 #define JB 8  /* keys of a score block (one vector of scores) */
 #define VB 16 /* value rows of a block */
-#ifndef GC
-#define GC 24 /* paths of a call's group */
-#endif
+#define GC 24 /* paths of a group: queries and outputs in L1 (24 KB each) */
 
 /* 8-float vectors passed by value between static functions of this file
  * only: GCC's note that such a parameter's ABI differs with AVX concerns
