@@ -37,10 +37,6 @@
 #define VB 16 /* value rows of a block */
 #define GC 24 /* paths of a group: queries and outputs in L1 (24 KB each) */
 
-/* 8-float vectors passed by value between static functions of this file
- * only: GCC's note that such a parameter's ABI differs with AVX concerns
- * calls across files, which there are none of. */
-#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float v8 __attribute__((vector_size(8 * sizeof(float))));
 typedef int32_t v8i __attribute__((vector_size(8 * sizeof(int32_t))));
 
@@ -72,18 +68,19 @@ static size_t rows(const float **kr, size_t *ring, const float *k0, const float 
     return nb;
 }
 
-static inline float tree1(v8 a)
+static inline float tree1(const v8 *a)
 {
     float l[8];
-    memcpy(l, &a, sizeof l);
+    memcpy(l, a, sizeof l);
     return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
 /* tsf_expf (cpu_ops.h) on 8 lanes: the same operations lane by lane (and
  * on 16, exp16, the AVX-512 softmax's: the same code on a wider type) */
 #define EXPN(name, v8, v8i)                                                                   \
-    static inline __attribute__((always_inline)) v8 name(v8 x)                                \
+    static inline __attribute__((always_inline)) void name(v8 *xp)                                \
     {                                                                                         \
+        v8 x = *xp;                                                                           \
         v8i u, lim = {0}, sign = {0};                                                         \
         lim += 0x42AE0000; /* 87.0f */                                                        \
         sign += INT32_MIN;                                                                    \
@@ -99,34 +96,35 @@ static inline float tree1(v8 a)
         v8i e = (__builtin_convertvector(n, v8i) + 127) * (1 << 23);                          \
         v8 f;                                                                                 \
         memcpy(&f, &e, sizeof f);                                                             \
-        return p * f;                                                                         \
+        *xp = p * f;                                                                          \
     }
 EXPN(exp8, v8, v8i)
 
 /* p[j..n) := exp(p - mx), 8 at a time, added to the 8 lane sums (key j in
  * lane j mod 8), zeros in the lanes past n */
-static inline __attribute__((always_inline)) v8 exps(float *p, size_t j, size_t n, float mx,
-                                                     v8 sum)
+static inline __attribute__((always_inline)) void exps(float *p, size_t j, size_t n, float mx,
+                                                       v8 *sum)
 {
     v8 x;
     for (; j + 8 <= n; j += 8) {
         memcpy(&x, p + j, sizeof x);
-        x = exp8(x - mx);
+        x -= mx;
+        exp8(&x);
         memcpy(p + j, &x, sizeof x);
-        sum += x;
+        *sum += x;
     }
     if (j < n) {
         float b[8] = {0};
         memcpy(b, p + j, (n - j) * sizeof *b);
         memcpy(&x, b, sizeof x);
-        x = exp8(x - mx);
+        x -= mx;
+        exp8(&x);
         memcpy(b, &x, sizeof x);
         for (size_t r = n - j; r < 8; r++) b[r] = 0.0f;
         memcpy(p + j, b, (n - j) * sizeof *b);
         memcpy(&x, b, sizeof x);
-        sum += x;
+        *sum += x;
     }
-    return sum;
 }
 
 /* p (n >= 1) := softmax(p) as defined above; the maximum 8 lanes at a
@@ -149,8 +147,9 @@ static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
     mx = l[0];
     for (size_t r = 1; r < 8; r++) mx = l[r] > mx ? l[r] : mx;
     for (; j < n; j++) mx = p[j] > mx ? p[j] : mx;
-    v8 sum = exps(p, 0, n, mx, (v8){0});
-    float inv = 1.0f / tree1(sum);
+    v8 sum = {0};
+    exps(p, 0, n, mx, &sum);
+    float inv = 1.0f / tree1(&sum);
     for (j = 0; j + 8 <= n; j += 8) {
         memcpy(&x, p + j, sizeof x);
         x *= inv;
@@ -160,29 +159,29 @@ static inline __attribute__((always_inline)) void softmax(float *p, size_t n)
 }
 
 /* Portable: multiply then add (-std=c11 keeps the compiler from fusing
- * them); loads of m < 8 floats padded with zeros. */
-static inline v8 loadn(const float *p, size_t m)
+ * them); loads of m < 8 floats padded with zeros through a buffer of the
+ * calling function (one load per statement).  Macros, not functions: an
+ * 8-float vector passed by value without AVX draws GCC's ABI note. */
+typedef float v8u __attribute__((vector_size(8 * sizeof(float)), aligned(4), may_alias));
+static inline const float *padded(const float *p, size_t m, float *buf)
 {
-    v8 x = {0};
-    memcpy(&x, p, m * sizeof(float));
-    return x;
-}
-static inline void storen(float *p, v8 x, size_t m) { memcpy(p, &x, m * sizeof(float)); }
-static inline v8 tree8(v8 a0, v8 a1, v8 a2, v8 a3, v8 a4, v8 a5, v8 a6, v8 a7)
-{
-    v8 s = {tree1(a0), tree1(a1), tree1(a2), tree1(a3),
-            tree1(a4), tree1(a5), tree1(a6), tree1(a7)};
-    return s;
+    if (m == 8) return p;
+    memset(buf, 0, 8 * sizeof *buf);
+    memcpy(buf, p, m * sizeof *buf);
+    return buf;
 }
 
 #define FN(name) name##_portable
 #define TARGET
 #define SOFTMAX softmax
 #define MADD(a, b, c) ((a) * (b) + (c))
-#define LOADN loadn
-#define STOREN storen
+#define LOADN(p, m) (*(const v8u *)padded((p), (m), pad_))
+#define PAD_DECL float pad_[8];
+#define STOREN(p, v, m) memcpy((p), &(v), (m) * sizeof(float))
 #define BCAST(x) ((v8){0} + (x))
-#define TREE8 tree8
+#define TREE8(a0, a1, a2, a3, a4, a5, a6, a7)                                                 \
+    ((v8){tree1(&(a0)), tree1(&(a1)), tree1(&(a2)), tree1(&(a3)), tree1(&(a4)), tree1(&(a5)), \
+          tree1(&(a6)), tree1(&(a7))})
 #include "cpu_attn_query_body.h"
 
 #if TSF_CPU_X86_FMA
@@ -217,6 +216,7 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
 #define SOFTMAX softmax
 #define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #define LOADN loadn_avx
+#define PAD_DECL
 #define STOREN storen_avx
 #define BCAST(x) ((v8)_mm256_set1_ps(x))
 #define TREE8 tree8_avx
@@ -308,9 +308,10 @@ __attribute__((target("avx512f,avx2,fma"))) static inline __m512 tree8x2(
 __attribute__((target("avx512f,avx2,fma"))) static size_t scores4(
     float *p, size_t pg, size_t ps, const float *q, size_t G, size_t C,
     const float *const *kr, const size_t *ring, size_t nb, size_t hs, size_t NH, float sc,
-    const float *slope, v8 dist)
+    const float *slope, const float *d)
 {
     if (hs % 8) return 0;
+    v8 dist = (v8)_mm256_loadu_ps(d);
     for (size_t r = 0; r < JB; r++)
         if (ring[r]) return 0;
     const float *k0 = kr[0], *k1 = kr[1], *k2 = kr[2], *k3 = kr[3], *k4 = kr[4], *k5 = kr[5],
@@ -360,15 +361,16 @@ __attribute__((target("avx512f,avx2,fma"))) static void softmax16(float *p, size
     v16 y;
     for (j = 0; j < n16; j += 16) {
         memcpy(&y, p + j, sizeof y);
-        y = exp16(y - mx);
+        y -= mx;
+        exp16(&y);
         memcpy(p + j, &y, sizeof y);
         sum += (v8)_mm512_castps512_ps256((__m512)y);
         sum += (v8)_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd((__m512)y), 1));
     }
-    sum = exps(p, j, n, mx, sum);
-    __m512 inv = _mm512_set1_ps(1.0f / tree1(sum));
+    exps(p, j, n, mx, &sum);
+    __m512 inv = _mm512_set1_ps(1.0f / tree1(&sum));
     for (j = 0; j < n16; j += 16) _mm512_storeu_ps(p + j, _mm512_mul_ps(_mm512_loadu_ps(p + j), inv));
-    float iv = 1.0f / tree1(sum);
+    float iv = 1.0f / tree1(&sum);
     for (; j < n; j++) p[j] *= iv;
 }
 
@@ -432,6 +434,7 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #define SOFTMAX softmax16
 #define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #define LOADN loadn_avx
+#define PAD_DECL
 #define STOREN storen_avx
 #define BCAST(x) ((v8)_mm256_set1_ps(x))
 #define TREE8 tree8_avx

@@ -3,8 +3,9 @@
  * TREE8 by horizontal adds) and portably (MADD a multiply then an add,
  * TREE8 lane by lane).  The definition of every output is written once,
  * here; the two instantiations differ only in the rounding of MADD, chosen
- * once per process (tsf_cpu_fma).  Expects v8, rows(), LOADN/STOREN and
- * FN, TARGET, MADD, BCAST, TREE8, SOFTMAX defined by the includer,
+ * once per process (tsf_cpu_fma).  Expects v8, rows(), and FN, TARGET,
+ * MADD, LOADN/STOREN, PAD_DECL (what LOADN needs), BCAST, TREE8, SOFTMAX
+ * defined by the includer,
  * and optionally VALUES, a faster form of a block's weighted sums with the
  * same arithmetic (returns 0 where it does not apply), and SCORES4, one of
  * the scores of the first paths (returns how many it did); undefines them
@@ -17,8 +18,9 @@
  * i % 8 and in column order, zeros past hs. */
 TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const float *const *kr,
                                    size_t nb, size_t hs, size_t NH, float sc,
-                                   const float *slope, const v8 dist)
+                                   const float *slope, const float *dist)
 {
+    PAD_DECL
     size_t full = hs / 8 * 8;
     const float *k0 = kr[0], *k1 = kr[1], *k2 = kr[2], *k3 = kr[3], *k4 = kr[4], *k5 = kr[5],
                 *k6 = kr[6], *k7 = kr[7];
@@ -51,7 +53,7 @@ TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const fl
             a7 = MADD(qv, LOADN(k7 + o, m), a7);
         }
         v8 s = TREE8(a0, a1, a2, a3, a4, a5, a6, a7);
-        s = s * sc - slope[h] * dist;
+        s = s * sc - slope[h] * LOADN(dist, 8);
         STOREN(p + h * ps, s, nb);
     }
 }
@@ -63,6 +65,7 @@ TARGET static void FN(score_block)(float *p, size_t ps, const float *q, const fl
 TARGET static void FN(value_block)(float *out, const float *p, const float *const *vr,
                                    size_t nb, size_t o, size_t hs, int first)
 {
+    PAD_DECL
     size_t c0 = 0;
     /* 64 columns at a time in 8 registers */
     for (; c0 + 64 <= hs; c0 += 64) {
@@ -115,15 +118,13 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
         nb = rows(kr, ring, k0, k, ks, n0, j0, nt, JB, C, &slot, wrap);
         float d[JB];
         for (size_t r = 0; r < JB; r++) d[r] = (float)(nt - 1 - j0 - (r < nb ? r : 0));
-        v8 dist;
-        memcpy(&dist, d, sizeof dist);
         size_t g = 0;
 #ifdef SCORES4
-        g = SCORES4(p + j0, pg, ps, q, G, C, kr, ring, nb, hs, NH, sc, slope, dist);
+        g = SCORES4(p + j0, pg, ps, q, G, C, kr, ring, nb, hs, NH, sc, slope, d);
 #endif
         for (; g < G; g++) {
             for (size_t r = 0; r < JB; r++) kg[r] = kr[r] + ring[r] * g * gs;
-            FN(score_block)(p + g * pg + j0, ps, q + g * C, kg, nb, hs, NH, sc, slope, dist);
+            FN(score_block)(p + g * pg + j0, ps, q + g * C, kg, nb, hs, NH, sc, slope, d);
         }
     }
     for (size_t g = 0; g < G; g++)
@@ -150,6 +151,7 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
 #undef TARGET
 #undef MADD
 #undef LOADN
+#undef PAD_DECL
 #undef STOREN
 #undef BCAST
 #undef TREE8
