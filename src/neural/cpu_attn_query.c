@@ -183,6 +183,12 @@ static inline const float *padded(const float *p, size_t m, float *buf)
     ((v8){tree1(&(a0)), tree1(&(a1)), tree1(&(a2)), tree1(&(a3)), tree1(&(a4)), tree1(&(a5)), \
           tree1(&(a6)), tree1(&(a7))})
 #include "cpu_attn_query_body.h"
+#undef MADD
+#undef LOADN
+#undef PAD_DECL
+#undef STOREN
+#undef BCAST
+#undef TREE8
 
 #if TSF_CPU_X86_FMA
 #include <immintrin.h>
@@ -211,15 +217,17 @@ __attribute__((target("avx2"))) static inline v8 tree8_avx(v8 a0, v8 a1, v8 a2, 
                              _mm256_permute2f128_ps(x, y, 0x31));
 }
 
-#define FN(name) name##_fma
-#define TARGET __attribute__((target("avx2,fma")))
-#define SOFTMAX softmax
+/* the arithmetic of both AVX forms */
 #define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 #define LOADN loadn_avx
 #define PAD_DECL
 #define STOREN storen_avx
 #define BCAST(x) ((v8)_mm256_set1_ps(x))
 #define TREE8 tree8_avx
+
+#define FN(name) name##_fma
+#define TARGET __attribute__((target("avx2,fma")))
+#define SOFTMAX softmax
 #include "cpu_attn_query_body.h"
 #endif
 
@@ -432,12 +440,6 @@ __attribute__((target("avx512f,avx2,fma"))) static int values512(
 #define FN(name) name##_avx512
 #define TARGET __attribute__((target("avx512f,avx2,fma")))
 #define SOFTMAX softmax16
-#define MADD(a, b, c) ((v8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
-#define LOADN loadn_avx
-#define PAD_DECL
-#define STOREN storen_avx
-#define BCAST(x) ((v8)_mm256_set1_ps(x))
-#define TREE8 tree8_avx
 #define VALUES values512
 #define SCORES4 scores4
 #include "cpu_attn_query_body.h"

@@ -8,8 +8,7 @@
  * defined by the includer,
  * and optionally VALUES, a faster form of a block's weighted sums with the
  * same arithmetic (returns 0 where it does not apply), and SCORES4, one of
- * the scores of the first paths (returns how many it did); undefines them
- * all at its end. */
+ * the scores of the first paths (returns how many it did). */
 
 /* Scores of keys j0 .. j0 + nb - 1 (rows kr, JB of them, the rows past nb
  * repeating a valid one) for one query: head h's score of key r is
@@ -146,15 +145,11 @@ TARGET static void FN(queries)(float *out, const float *q, size_t G, const float
     if (nt == 0) memset(out, 0, G * C * sizeof *out);
 }
 
-/* the parameters of this instantiation end here */
+/* the parameters that differ between instantiations end here (the
+ * includer undefines the arithmetic ones: MADD, LOADN, PAD_DECL, STOREN,
+ * BCAST, TREE8) */
 #undef FN
 #undef TARGET
-#undef MADD
-#undef LOADN
-#undef PAD_DECL
-#undef STOREN
-#undef BCAST
-#undef TREE8
 #undef SOFTMAX
 #undef VALUES
 #undef SCORES4
