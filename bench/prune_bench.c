@@ -15,8 +15,9 @@
  *     dense/sparse ratios.  A spec "-" skips that fit (its numbers are
  *     null); PRUNE_BENCH_NOTIME=1 skips the timings,
  *     PRUNE_BENCH_VERBOSE=1 prints the training's epochs to stderr.
- *   prune_bench update MODEL FILE | forecast MODEL FILE [PATHS]
- *     the same timings for a saved model. */
+ *   prune_bench update MODEL FILE | forecast MODEL FILE [PATHS [REPS]]
+ *     the same timings for a saved model (forecast: best of REPS, default
+ *     7; more reps make a profile of the forecast alone, perf record). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,10 +218,10 @@ static int update(const char *model, const char *csv)
     return 0;
 }
 
-/* forecast MODEL FILE [PATHS]: the CPU time of a PATHS-path (default
- * 200), 24-step forecast from a streaming state after the series (best
- * of 7), as in fit's rows, for a saved model. */
-static int forecast(const char *model, const char *csv, size_t paths)
+/* forecast MODEL FILE [PATHS [REPS]]: the CPU time of a PATHS-path
+ * (default 200), 24-step forecast from a streaming state after the series
+ * (best of REPS, default 7), as in fit's rows, for a saved model. */
+static int forecast(const char *model, const char *csv, size_t paths, int reps)
 {
     size_t n;
     double *y = bench_read_values(csv, &n);
@@ -234,7 +235,7 @@ static int forecast(const char *model, const char *csv, size_t paths)
     fopt.samples = paths;
     fopt.seed = 3;
     double best = INFINITY;
-    for (int rep = 0; rep < 7; rep++) {
+    for (int rep = 0; rep < reps; rep++) {
         tsf_forecast_result *fc;
         double t0 = bench_cpu_now();
         if (tsf_state_forecast(st, 24, NULL, 0, &fopt, &fc)) return fail();
@@ -255,7 +256,8 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "kernel")) return kernel();
     if (argc >= 4 && !strcmp(argv[1], "update")) return update(argv[2], argv[3]);
     if (argc >= 4 && !strcmp(argv[1], "forecast"))
-        return forecast(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 200);
+        return forecast(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 200,
+                        argc >= 6 ? atoi(argv[5]) : 7);
     if (argc < 6 || strcmp(argv[1], "fit")) {
         fprintf(stderr, "usage: %s kernel | fit DENSE_SPEC SPARSE_SPEC FILE.csv EPOCHS [SEED]\n",
                 argv[0]);

@@ -14,13 +14,24 @@
  *    histories from empty to far longer than the window and horizons
  *    shorter and longer than it; the shared run holds the history once
  *    (its state is 2 L (P + B R) C floats, not 2 L B W C); sparse
- *    patterns and additive attention fall back to per-path copies. */
+ *    patterns and additive attention fall back to per-path copies;
+ *  - the routine under all of them (tsf_cpu_attn_queries,
+ *    cpu_attn_query.c): against a double-precision dense attention (each
+ *    probability within 1e-6, each output within 1e-6 of the sum of
+ *    its terms' magnitudes), and a
+ *    call of G paths the same bits as G calls of one path with the path's
+ *    keys copied into one ring, for head sizes that fill the 8-float
+ *    lanes or not (4, 12, 64, 72), key counts around the blocks of 8 and
+ *    16, and rings that wrap. */
 #define TWIN_SEED 20261205
 #include "twin_util.h"
 #include "neural/cpu_ops.h"
 #include "neural/neural.h"
 
 #define TOL 0.0
+/* float against double: probabilities absolutely, outputs relative to
+ * the sum of their terms' magnitudes (sum_j p_j |v_j|) */
+#define TOLQ 1e-6
 
 static double worst_rel(const float *a, const float *ref, size_t n)
 {
@@ -91,6 +102,113 @@ static void test_op(void **state)
                 for (size_t j = 0; j < 3; j++)
                     op_case(shapes[s][0], shapes[s][1], shapes[s][2], W[w], hist[i], hor[j]);
         }
+}
+
+/* G queries against n0 shared keys and n of each path's own (ring of R
+ * slots from slot `first`, rows (R,G,C)): tsf_cpu_attn_queries against
+ * (a) a double-precision attention, (b) one-path calls on a ring holding
+ * the path's n0 + n keys in order (the step's layout), bit for bit. */
+static void queries_case(size_t G, size_t NH, size_t hs, size_t n0, size_t n, size_t R,
+                         size_t first)
+{
+    size_t C = NH * hs, nt = n0 + n;
+    float *q = fa(G * C), *k0 = fa(n0 * C), *v0 = fa(n0 * C), *k = fa(R * G * C);
+    float *v = fa(R * G * C), *out = fa(G * C), *one = fa(C), *p = fa(G * NH * nt);
+    float *p1 = fa(NH * nt), *kr = fa(nt * C), *vr = fa(nt * C), slope[8], *mags = fa(G * C);
+    double *refo = malloc(G * C * sizeof *refo);
+    assert_non_null(refo);
+    randn(q, G * C, 1.0);
+    randn(k0, n0 * C, 1.0);
+    randn(v0, n0 * C, 1.0);
+    randn(k, R * G * C, 1.0);
+    randn(v, R * G * C, 1.0);
+    for (size_t h = 0; h < NH; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
+    tsf_cpu_attn_queries(out, q, G, n0 ? k0 : NULL, n0 ? v0 : NULL, n0, k, v, G * C, C, n,
+                         first, R, C, NH, slope, p, nt, NH * nt);
+    double worst = 0.0, worstp = 0.0;
+    size_t differ = 0;
+    double *s = malloc(nt * sizeof *s);
+    assert_non_null(s);
+    for (size_t g = 0; g < G; g++) {
+        /* path g's keys in position order: the shared ones, then its ring */
+        for (size_t j = 0; j < nt; j++) {
+            const float *ks = j < n0 ? k0 + j * C : k + ((first + j - n0) % R * G + g) * C;
+            const float *vs = j < n0 ? v0 + j * C : v + ((first + j - n0) % R * G + g) * C;
+            memcpy(kr + j * C, ks, C * sizeof(float));
+            memcpy(vr + j * C, vs, C * sizeof(float));
+        }
+        tsf_cpu_attn_query(one, q + g * C, kr, vr, C, nt, 0, 0, C, NH, slope, p1, nt);
+        for (size_t i = 0; i < C; i++) differ += memcmp(one + i, out + g * C + i, 4) != 0;
+        for (size_t i = 0; i < NH * nt; i++)
+            differ += memcmp(p1 + i, p + g * NH * nt + i, 4) != 0;
+        for (size_t h = 0; h < NH; h++) {
+            double mx = -INFINITY, sum = 0.0;
+            for (size_t j = 0; j < nt; j++) {
+                double d = 0.0;
+                for (size_t i = 0; i < hs; i++)
+                    d += (double)q[g * C + h * hs + i] * kr[j * C + h * hs + i];
+                s[j] = d / sqrt((double)hs) - (double)slope[h] * (double)(nt - 1 - j);
+                mx = fmax(mx, s[j]);
+            }
+            for (size_t j = 0; j < nt; j++) sum += s[j] = exp(s[j] - mx);
+            for (size_t j = 0; j < nt; j++) {
+                s[j] /= sum;
+                worstp = fmax(worstp, fabs(p[(g * NH + h) * nt + j] - s[j]));
+            }
+            for (size_t i = 0; i < hs; i++) {
+                double o = 0.0, mag = 0.0;
+                for (size_t j = 0; j < nt; j++) {
+                    o += s[j] * vr[j * C + h * hs + i];
+                    mag += s[j] * fabs((double)vr[j * C + h * hs + i]);
+                }
+                worst = fmax(worst, fabs(out[g * C + h * hs + i] - o) / mag);
+                mags[g * C + h * hs + i] = mag;
+                refo[g * C + h * hs + i] = o;
+            }
+        }
+    }
+    /* each implementation against double; those with FMA (AVX2, AVX-512:
+     * the process's choice on this CPU) the same bits as the call above */
+    float *ol = fa(G * C), *pl = fa(G * NH * nt);
+    for (int level = 0; level <= 2; level++) {
+        tsf_cpu_attn_queries_at(level, ol, q, G, n0 ? k0 : NULL, n0 ? v0 : NULL, n0, k, v,
+                                G * C, C, n, first, R, C, NH, slope, pl, nt, NH * nt);
+        if (level == 0 ? !tsf_cpu_fma() : tsf_cpu_fma()) {
+            differ += memcmp(ol, out, G * C * sizeof *ol) != 0;
+            differ += memcmp(pl, p, G * NH * nt * sizeof *pl) != 0;
+        }
+        for (size_t g = 0; g < G; g++)
+            for (size_t i = 0; i < C; i++)
+                worst = fmax(worst, fabs(ol[g * C + i] - refo[g * C + i]) / mags[g * C + i]);
+    }
+    free(ol);
+    free(pl);
+    print_message("G %2zu NH %zu hs %2zu keys %3zu + %2zu (ring %2zu from %zu): vs double "
+                  "%.2e (probabilities %.2e), one-path calls differ in %zu values\n", G, NH,
+                  hs, n0, n, R, first, worst, worstp, differ);
+    if (!(worst <= TOLQ && worstp <= TOLQ))
+        fail_msg("attn_queries vs double: outputs %.3g, probabilities %.3g > %.3g", worst,
+                 worstp, TOLQ);
+    assert_int_equal(differ, 0);
+    free(q); free(k0); free(v0); free(k); free(v); free(out); free(one); free(p); free(p1);
+    free(kr); free(vr); free(s); free(mags); free(refo);
+}
+
+static void test_queries(void **state)
+{
+    (void)state;
+    static const size_t heads[][2] = {{1, 4}, {2, 12}, {4, 64}, {1, 72}};
+    /* shared and own key counts: none shared, fewer than a block, around
+     * the blocks of 8 and 16, a context of 256 */
+    static const size_t keys[][2] = {{0, 1}, {0, 7}, {3, 5}, {8, 9}, {16, 1}, {17, 15},
+                                     {255, 1}, {200, 24}};
+    static const size_t G[] = {1, 3, 9};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 8; b++)
+            for (size_t c = 0; c < 3; c++) {
+                size_t n = keys[b][1], R = n + (b % 3); /* rings longer than n wrap */
+                queries_case(G[c], heads[a][0], heads[a][1], keys[b][0], n, R, (b * 5) % R);
+            }
 }
 
 /* A small transformer away from its initialisation (as test_sampler.c). */
@@ -180,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_op),
+        cmocka_unit_test(test_queries),
         cmocka_unit_test(test_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -109,52 +109,13 @@ void tsf_cpu_attention_backward(float *dqkv, float *datt, const float *dout, con
         }
 }
 
-/* One query, every head: the scores key by key in position order (one key
- * row holds all heads), the softmax of each head, then the weighted sum of
- * the values in the same order.  One routine, not inlined, for the step,
- * the shared-prefix step and the inference pass, so that they give the
- * same bits: keys 0 .. n0-1 are rows of k0/v0 (C apart), keys n0 .. are
- * the ring k/v (rows ks apart, from slot first, wrapping at wrap; wrap 0:
- * no ring), one loop over both so that every key gets the same code. */
-__attribute__((noinline)) void tsf_cpu_attn_query2(float *out, const float *q, const float *k0,
-                                                   const float *v0, size_t n0, const float *k,
-                                                   const float *v, size_t ks, size_t n,
-                                                   size_t first, size_t wrap, size_t C,
-                                                   size_t NH, const float *slope, float *p,
-                                                   size_t ps)
-{
-    size_t hs = C / NH, slot = first, nt = n0 + n;
-    float sc = 1.0f / sqrtf((float)hs);
-    for (size_t j = 0; j < nt; j++) {
-        const float *kr = j < n0 ? k0 + j * C : k + slot * ks;
-        float dist = (float)(nt - 1 - j);
-        for (size_t h = 0; h < NH; h++) {
-            float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-            for (size_t i = 0; i < hs; i++) s += q[h * hs + i] * kr[h * hs + i];
-            p[h * ps + j] = s * sc - slope[h] * dist;
-        }
-        if (j >= n0 && ++slot == wrap) slot = 0;
-    }
-    for (size_t h = 0; h < NH; h++) tsf_softmaxf(p + h * ps, nt);
-    memset(out, 0, C * sizeof *out);
-    slot = first;
-    for (size_t j = 0; j < nt; j++) {
-        const float *vr = j < n0 ? v0 + j * C : v + slot * ks;
-        for (size_t h = 0; h < NH; h++) {
-            float pj = p[h * ps + j];
-#pragma omp simd
-            for (size_t i = 0; i < hs; i++) out[h * hs + i] += pj * vr[h * hs + i];
-        }
-        if (j >= n0 && ++slot == wrap) slot = 0;
-    }
-}
-
+/* One query: the routine of cpu_attn_query.c for one path. */
 void tsf_cpu_attn_query(float *out, const float *q, const float *k, const float *v, size_t ks,
                         size_t n, size_t first, size_t wrap, size_t C, size_t NH,
                         const float *slope, float *p, size_t ps)
 {
-    tsf_cpu_attn_query2(out, q, NULL, NULL, 0, k, v, ks, n, first, wrap, C, NH, slope, p, ps);
+    tsf_cpu_attn_queries(out, q, 1, NULL, NULL, 0, k, v, ks, 0, n, first, wrap, C, NH, slope, p,
+                         ps, 0);
 }
 
 #define MAXH 64 /* heads (the transformer's limit) */

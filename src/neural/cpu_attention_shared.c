@@ -1,15 +1,16 @@
 /* CPU attention_step_shared (backend.h): the KV-cache step of B sample
  * paths that continue one history.  Every path's window holds the same
  * trailing positions of the history (the shared prefix, stored once) and
- * then positions of its own.  Each path's query runs through the step's
- * own routine (tsf_cpu_attn_query2, cpu_attention.c) with the prefix rows
- * as its first keys and its ring as the rest: the scores, ALiBi biases,
- * softmax and weighted sums of attention_step on a ring holding the same
- * positions, bit for bit, so that forecasts sampled from the shared
- * prefix are those of per-path copies of the cache and of the parallel
- * sampler (docs/neural.md, Sampling).  What it saves is the copy of the
- * history's keys and values into every path (and the memory): the prefix
- * rows are read by all paths from one place. */
+ * then positions of its own.  The paths' queries run together through
+ * the step's own routine (tsf_cpu_attn_queries, cpu_attn_query.c) with
+ * the prefix rows as their first keys and their rings as the rest: the
+ * scores, ALiBi biases, softmax and weighted sums of attention_step on a
+ * ring holding the same positions, bit for bit, so that forecasts sampled
+ * from the shared prefix are those of per-path copies of the cache and of
+ * the parallel sampler (docs/neural.md, Sampling).  What it saves is the
+ * copy of the history's keys and values into every path (and the
+ * memory), and their reads: each block of prefix rows is read once for
+ * all paths. */
 #include "cpu_ops.h"
 
 #define MAXH 64 /* heads (the transformer's limit) */
@@ -28,7 +29,6 @@ void tsf_cpu_attention_step_shared(float *out, const float *q, const float *kp,
     float slope[MAXH];
     for (size_t h = 0; h < NH && h < MAXH; h++) slope[h] = tsf_cpu_alibi_slope(h, NH);
     const float *k0 = np ? kp + (a0 - p0) * C : NULL, *v0 = np ? vp + (a0 - p0) * C : NULL;
-    for (size_t b = 0; b < B; b++)
-        tsf_cpu_attn_query2(out + b * C, q + b * C, k0, v0, np, ks + b * C, vs + b * C, B * C,
-                            ns, (s0 - e) % R, R, C, NH, slope, scratch, W);
+    tsf_cpu_attn_queries(out, q, B, k0, v0, np, ks, vs, B * C, C, ns, (s0 - e) % R, R, C, NH,
+                         slope, scratch, W, NH * W);
 }

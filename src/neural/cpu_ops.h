@@ -191,13 +191,23 @@ void tsf_cpu_matmul_inv_packed(float *out, const float *inp, const float *packed
 void tsf_cpu_attn_query(float *out, const float *q, const float *k, const float *v, size_t ks,
                         size_t n, size_t first, size_t wrap, size_t C, size_t NH,
                         const float *slope, float *p, size_t ps);
-/* The same with n0 keys before those: key j < n0 in row j of k0 and v0
- * (rows C floats apart), key n0 + j as key j above; the arithmetic of
- * one ring holding all n0 + n keys (attention_step_shared) */
-void tsf_cpu_attn_query2(float *out, const float *q, const float *k0, const float *v0,
-                         size_t n0, const float *k, const float *v, size_t ks, size_t n,
-                         size_t first, size_t wrap, size_t C, size_t NH, const float *slope,
-                         float *p, size_t ps);
+/* G queries at once (cpu_attn_query.c, which defines each output's
+ * arithmetic; the same bits as G calls of one query): query g in row g of
+ * q (C floats apart) -> row g of out; n0 keys shared by all (key j < n0 in
+ * row j of k0 and v0, rows C floats apart; NULL when n0 = 0), then n keys
+ * of each path's own as for tsf_cpu_attn_query, path g's rows gs floats
+ * after path 0's; path g's probabilities of head h at p + g pg + h ps. */
+void tsf_cpu_attn_queries(float *out, const float *q, size_t G, const float *k0, const float *v0,
+                          size_t n0, const float *k, const float *v, size_t ks, size_t gs,
+                          size_t n, size_t first, size_t wrap, size_t C, size_t NH,
+                          const float *slope, float *p, size_t ps, size_t pg);
+/* The same through one implementation (tests): 0 portable, 1 AVX2+FMA, 2
+ * AVX-512 (the bits of 1); tsf_cpu_attn_queries takes the highest the CPU
+ * has, 0 where tsf_cpu_fma() is 0. */
+void tsf_cpu_attn_queries_at(int level, float *out, const float *q, size_t G, const float *k0,
+                             const float *v0, size_t n0, const float *k, const float *v,
+                             size_t ks, size_t gs, size_t n, size_t first, size_t wrap, size_t C,
+                             size_t NH, const float *slope, float *p, size_t ps, size_t pg);
 /* attention_forward computed query by query through tsf_cpu_attn_query */
 void tsf_cpu_attention_forward_q(float *out, float *att, const float *qkv, size_t B, size_t T,
                                  size_t C, size_t NH, size_t W);
