@@ -127,8 +127,9 @@ tsf_status tsf_nn_pruner_new(const tsf_nn *nn, size_t total, tsf_nn_pruner **out
     p->rank = malloc((most ? most : 1) * sizeof *p->rank);
     p->pool = malloc((p->nb ? p->nb : 1) * sizeof *p->pool);
     if (!p->rank || !p->pool) {
+        size_t nb = p->nb;
         tsf_nn_pruner_free(p);
-        return tsf_set_error(TSF_ENOMEM, "out of memory ranking %zu weight blocks", p->nb);
+        return tsf_set_error(TSF_ENOMEM, "out of memory ranking %zu weight blocks", nb);
     }
     *out = p;
     return TSF_OK;
