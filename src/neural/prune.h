@@ -18,8 +18,9 @@
  * (biases, LayerNorm, small input and head layers) are kept dense. */
 #define TSF_NN_PRUNE_MIN 1000
 /* The pruning schedule runs over this part of the training steps:
- * sparsity 0 until the first fraction, S from the second on; the last
- * 70% of the steps train at the final sparsity, with the learning-rate
+ * sparsity 0 until the first fraction, S from the second on (the
+ * architecture's prune_end where it sets one: tsf_nn_prune_end); the
+ * steps after it train at the final sparsity, with the learning-rate
  * schedule started again (tsf_nn_prune_end_step). */
 #define TSF_NN_PRUNE_BEGIN 0.1
 #define TSF_NN_PRUNE_END 0.5
@@ -46,7 +47,7 @@ int tsf_nn_prunable(const tsf_nn_tensor *t);
 size_t tsf_nn_free_params(const tsf_nn *nn);
 /* Zhu & Gupta's cubic schedule: the target sparsity after optimiser step
  * `step` (0-based) of `total`: S (1 - (1 - u)^3) with u the position of
- * the step in [BEGIN, END] of the training, 0 before and S after. */
+ * the step in [BEGIN, end] of the training, 0 before and S after. */
 double tsf_nn_prune_target(double S, size_t step, size_t total, double end);
 /* The first optimiser step after the one at which the target reaches S:
  * the masks are final from there, and the trainer starts its
@@ -79,8 +80,9 @@ void tsf_nn_pruner_mask_grads(const tsf_nn_pruner *p, float *g);
  * the magnitude-based pruning": a block's squared L2 norm over the sum of
  * those of its matrix's unpruned blocks at least as large), with each
  * matrix pruned at least up to the share that keeps its density within
- * tsf_nn_prune_max_density at the end; rescales every output row that
- * lost weights to its L2 norm before the update; then zeroes every
+ * tsf_nn_prune_max_density at the end; when the architecture's recipe
+ * says so (prune_rescale), rescales every output row that lost weights
+ * to its L2 norm before the update; then zeroes every
  * pruned weight.  Pruned blocks never come back. */
 tsf_status tsf_nn_pruner_apply(tsf_nn_pruner *p, float *params, size_t step);
 /* 1 once the final sparsity has been reached (the masks stay fixed). */
